@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-cluster/tandem/pkg/testenv"
+)
+
+// syncBuffer collects a command's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func execute(ctx context.Context, args ...string) (code int, stdout, stderr *syncBuffer) {
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	root := newRootCmd()
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return runRoot(ctx, root, args), stdout, stderr
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := execute(context.Background(), "version")
+	if code != 0 || !strings.HasPrefix(out.String(), "tandem dev ") {
+		t.Fatalf("tandem version = %d %q, want 0 and a version line", code, out)
+	}
+}
+
+func TestUnknownFlagIsUsageError(t *testing.T) {
+	code, _, errOut := execute(context.Background(), "version", "--no-such-flag")
+	if code != exitUsage || !strings.Contains(errOut.String(), "no-such-flag") {
+		t.Fatalf("exit %d, stderr %q; want %d naming the flag", code, errOut, exitUsage)
+	}
+}
+
+// freePort asks the kernel for a port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestDev starts the five services in one process and checks that the
+// gateway reports every one of them, NATS and Redis ready, then that an
+// interrupt stops everything cleanly.
+func TestDev(t *testing.T) {
+	rc, _ := testenv.Redis(t)
+	args := []string{"dev", "--data", t.TempDir(), "--nats-port", "-1", "--log-level", "warn",
+		"--redis-url", "redis://" + rc.Options().Addr + "/" + strconv.Itoa(rc.Options().DB)}
+	ports := map[string]int{}
+	for _, name := range []string{"profiles", "competencies", "matching", "meetings", "gateway", "http"} {
+		ports[name] = freePort(t)
+		args = append(args, "--"+name+"-port", strconv.Itoa(ports[name]))
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var out *syncBuffer
+	outReady := make(chan struct{})
+	go func() {
+		stdout, stderr := &syncBuffer{}, &syncBuffer{}
+		out = stdout
+		close(outReady)
+		root := newRootCmd()
+		root.SetOut(stdout)
+		root.SetErr(stderr)
+		code := runRoot(ctx, root, args)
+		if code != 0 {
+			t.Logf("tandem dev stderr:\n%s", stderr)
+		}
+		done <- code
+	}()
+	<-outReady
+
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "tandem dev is running") {
+		select {
+		case code := <-done:
+			t.Fatalf("tandem dev exited with %d before it was running", code)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("tandem dev did not start within 60s")
+		}
+	}
+	for _, name := range []string{"profiles", "competencies", "matching", "meetings", "gateway"} {
+		if !strings.Contains(out.String(), "127.0.0.1:"+strconv.Itoa(ports[name])) {
+			t.Errorf("port list lacks %s's port %d:\n%s", name, ports[name], out)
+		}
+	}
+
+	res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(ports["http"]) + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&ready)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || ready.Status != "ok" || len(ready.Checks) != 6 {
+		t.Fatalf("/readyz = %d %+v (%v), want 200 with six checks ok", res.StatusCode, ready, err)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("tandem dev exited with %d after interrupt, want 0", code)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("tandem dev did not stop within 60s")
+	}
+}

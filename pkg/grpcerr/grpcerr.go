@@ -1,0 +1,128 @@
+// Package grpcerr turns domain errors into gRPC statuses in one place, so
+// handlers return plain Go errors and clients still get precise codes.
+package grpcerr
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Sentinels that domain code wraps ("get profile %s: %w") to choose the code.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrAlreadyExists   = errors.New("already exists")
+	ErrConflict        = errors.New("conflict")            // stale version: Aborted, the client re-reads and retries
+	ErrPrecondition    = errors.New("failed precondition") // wrong state: FailedPrecondition, retrying will not help
+	ErrPermission      = errors.New("permission denied")
+	ErrUnauthenticated = errors.New("unauthenticated")
+)
+
+var sentinels = []struct {
+	err  error
+	code codes.Code
+}{
+	{ErrNotFound, codes.NotFound},
+	{ErrAlreadyExists, codes.AlreadyExists},
+	{ErrConflict, codes.Aborted},
+	{ErrPrecondition, codes.FailedPrecondition},
+	{ErrPermission, codes.PermissionDenied},
+	{ErrUnauthenticated, codes.Unauthenticated},
+}
+
+// Violation names one invalid request field.
+type Violation struct {
+	Field       string // path such as "organization.website"
+	Description string
+}
+
+// ValidationError is bad input; it becomes InvalidArgument with an
+// errdetails.BadRequest so clients can point at the fields.
+type ValidationError struct {
+	Violations []Violation
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		parts[i] = v.Field + ": " + v.Description
+	}
+	return "invalid argument: " + strings.Join(parts, "; ")
+}
+
+// Invalid returns a *ValidationError with v.
+func Invalid(v ...Violation) error {
+	return &ValidationError{Violations: v}
+}
+
+// ToStatus maps err to a gRPC status error. Errors it does not know become
+// Internal with a generic message, so internals never leak to clients; those
+// are logged here (log may be nil), once, with the original error.
+func ToStatus(log *slog.Logger, err error) error {
+	return toStatus(context.Background(), log, err)
+}
+
+func toStatus(ctx context.Context, log *slog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return validationStatus(ve)
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			return status.Error(s.code, err.Error())
+		}
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Err()
+	}
+	if log != nil {
+		log.ErrorContext(ctx, "internal error", "err", err)
+	}
+	return status.Error(codes.Internal, "internal error")
+}
+
+func validationStatus(ve *ValidationError) error {
+	st := status.New(codes.InvalidArgument, ve.Error())
+	br := &errdetails.BadRequest{}
+	for _, v := range ve.Violations {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+	}
+	withDetails, err := st.WithDetails(br)
+	if err != nil {
+		return st.Err()
+	}
+	return withDetails.Err()
+}
+
+// UnaryServerInterceptor applies ToStatus to handler errors.
+func UnaryServerInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if err != nil {
+			return nil, toStatus(ctx, log, err)
+		}
+		return resp, nil
+	}
+}
+
+// StreamServerInterceptor applies ToStatus to handler errors.
+func StreamServerInterceptor(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		return toStatus(ss.Context(), log, handler(srv, ss))
+	}
+}

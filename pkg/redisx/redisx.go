@@ -1,0 +1,84 @@
+// Package redisx sets up Redis clients the same way in every service and
+// namespaces keys, since several services (and tests) share one Redis.
+package redisx
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options parses url: a redis:// or rediss:// URL, or a bare host:port.
+func Options(url string) (*redis.Options, error) {
+	if !strings.Contains(url, "://") {
+		if url == "" {
+			return nil, fmt.Errorf("empty redis url")
+		}
+		return &redis.Options{Addr: url}, nil
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	return o, nil
+}
+
+// Connect returns a client for url once Redis answers PING, retrying with
+// backoff until ctx is done, so services can start before Redis.
+func Connect(ctx context.Context, url string) (*redis.Client, error) {
+	o, err := Options(url)
+	if err != nil {
+		return nil, err
+	}
+	c := redis.NewClient(o)
+	wait := 100 * time.Millisecond
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := c.Ping(pctx).Err()
+		cancel()
+		if err == nil {
+			return c, nil
+		}
+		select {
+		case <-ctx.Done():
+			_ = c.Close()
+			return nil, fmt.Errorf("connect redis %s: %w (last error: %v)", o.Addr, ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// Key joins prefix and parts with ":", e.g. Key("tandem", "matching", "org", id).
+func Key(prefix string, parts ...string) string {
+	return strings.Join(append([]string{prefix}, parts...), ":")
+}
+
+// Embedded is an in-process Redis-compatible server (miniredis) for
+// `tandem dev` when no Redis is configured. It keeps data in memory only,
+// which is fine because Redis holds nothing that cannot be rebuilt.
+type Embedded struct {
+	m *miniredis.Miniredis
+}
+
+// StartEmbedded starts it on 127.0.0.1 on a free port.
+func StartEmbedded() (*Embedded, error) {
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("embedded redis: %w", err)
+	}
+	return &Embedded{m: m}, nil
+}
+
+// Addr is host:port.
+func (e *Embedded) Addr() string { return e.m.Addr() }
+
+// URL is redis://host:port/0, ready for Connect.
+func (e *Embedded) URL() string { return "redis://" + e.m.Addr() + "/0" }
+
+// Close stops the server.
+func (e *Embedded) Close() { e.m.Close() }

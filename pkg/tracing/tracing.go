@@ -1,0 +1,101 @@
+// Package tracing sets up OpenTelemetry for a service and carries trace
+// context across NATS, so one request can be followed from the gateway through
+// gRPC calls and JetStream events.
+package tracing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// propagator is stateless; NATS headers always use W3C TraceContext so the
+// format does not depend on whichever global was installed last.
+var propagator = propagation.TraceContext{}
+
+// NewProvider returns a TracerProvider for service. With otlpEndpoint empty
+// there is no exporter: spans are still created so trace ids reach logs and
+// other services. otlpEndpoint is "host:port" (plaintext gRPC) or a URL.
+func NewProvider(ctx context.Context, service, otlpEndpoint string) (*sdktrace.TracerProvider, error) {
+	opts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", service))),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+	}
+	if otlpEndpoint != "" {
+		var eo []otlptracegrpc.Option
+		if strings.Contains(otlpEndpoint, "://") {
+			eo = append(eo, otlptracegrpc.WithEndpointURL(otlpEndpoint))
+		} else {
+			eo = append(eo, otlptracegrpc.WithEndpoint(otlpEndpoint), otlptracegrpc.WithInsecure())
+		}
+		exp, err := otlptracegrpc.New(ctx, eo...)
+		if err != nil {
+			return nil, fmt.Errorf("otlp exporter %s: %w", otlpEndpoint, err)
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	}
+	return sdktrace.NewTracerProvider(opts...), nil
+}
+
+// Setup installs a global TracerProvider (see NewProvider) and the W3C
+// TraceContext propagator, and returns the provider's shutdown.
+func Setup(ctx context.Context, service, otlpEndpoint string) (func(context.Context) error, error) {
+	if service == "" {
+		return nil, errors.New("tracing setup: empty service name")
+	}
+	tp, err := NewProvider(ctx, service, otlpEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagator)
+	return tp.Shutdown, nil
+}
+
+// InjectNATS writes the trace context of ctx into h (traceparent, tracestate).
+func InjectNATS(ctx context.Context, h nats.Header) {
+	if h == nil {
+		return
+	}
+	propagator.Inject(ctx, natsCarrier(h))
+}
+
+// ExtractNATS returns ctx with the remote span context found in h, if any.
+func ExtractNATS(ctx context.Context, h nats.Header) context.Context {
+	if h == nil {
+		return ctx
+	}
+	return propagator.Extract(ctx, natsCarrier(h))
+}
+
+// natsCarrier stores keys exactly as the propagator names them
+// ("traceparent"): NATS headers are case-sensitive and other clients read the
+// lower-case W3C names. Get also accepts the canonical MIME form.
+type natsCarrier nats.Header
+
+func (c natsCarrier) Get(key string) string {
+	if v := nats.Header(c).Get(key); v != "" {
+		return v
+	}
+	return nats.Header(c).Get(textproto.CanonicalMIMEHeaderKey(key))
+}
+
+func (c natsCarrier) Set(key, value string) { nats.Header(c).Set(key, value) }
+
+func (c natsCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
+}
