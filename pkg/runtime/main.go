@@ -24,6 +24,10 @@ func Main(prefix string, cfg any, options func() Options) int {
 func main(ctx context.Context, prefix string, cfg any, options func() Options, args []string, stdout, stderr io.Writer) int {
 	if err := config.Load(prefix, cfg, args, stdout); err != nil {
 		if errors.Is(err, config.ErrHelp) {
+			// The addresses differ per service, so they are preset on the
+			// struct rather than in tags, and the usage above cannot show them.
+			o := options()
+			fmt.Fprintf(stdout, "DEFAULT ADDRESSES OF %s\n  --grpc-addr %s\n  --debug-addr %s\n", o.Name, o.Common.GRPCAddr, o.Common.DebugAddr)
 			return 0
 		}
 		fmt.Fprintln(stderr, err)

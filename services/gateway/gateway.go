@@ -39,11 +39,11 @@ const (
 // Config is the gateway's configuration.
 type Config struct {
 	runtime.Common
-	HTTPAddr     string        `conf:"env:HTTP_ADDR,flag:http-addr,help:HTTP listen address of the API and web UI"`
-	Profiles     string        `conf:"help:gRPC address of the profiles service"`
-	Competencies string        `conf:"help:gRPC address of the competencies service"`
-	Matching     string        `conf:"help:gRPC address of the matching service"`
-	Meetings     string        `conf:"help:gRPC address of the meetings service"`
+	HTTPAddr     string        `conf:"default:127.0.0.1:8080,env:HTTP_ADDR,flag:http-addr,help:HTTP listen address of the API and web UI"`
+	Profiles     string        `conf:"default:127.0.0.1:7101,help:gRPC address of the profiles service"`
+	Competencies string        `conf:"default:127.0.0.1:7102,help:gRPC address of the competencies service"`
+	Matching     string        `conf:"default:127.0.0.1:7103,help:gRPC address of the matching service"`
+	Meetings     string        `conf:"default:127.0.0.1:7104,help:gRPC address of the meetings service"`
 	ReadyTimeout time.Duration `conf:"default:2s,help:how long /readyz waits for each dependency"`
 }
 
