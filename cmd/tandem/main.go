@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -37,11 +36,7 @@ func runRoot(ctx context.Context, root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(root.ErrOrStderr(), "tandem:", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return exitUsage
-		}
-		return exitFailure
+		return exitCode(err)
 	}
 	return 0
 }
@@ -54,6 +49,9 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDevCmd(), newVersionCmd())
+	env := newCLIEnv()
+	env.bind(root)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return env.check() }
+	root.AddCommand(newDevCmd(), newVersionCmd(), newOrgsCmd(env), newPeopleCmd(env))
 	return root
 }
