@@ -16,9 +16,9 @@ import (
 // to one field path of the update mask.
 type orgFields struct {
 	name, shortName, kind, country, nuts, city, website, size, description, visibility string
-	sectors, nace, clusters                                                             []string
-	contactName, contactEmail, contactPhone                                             string
-	consent                                                                             bool
+	sectors, nace, clusters                                                            []string
+	contactName, contactEmail, contactPhone                                            string
+	consent                                                                            bool
 }
 
 func (o *orgFields) bind(f *pflag.FlagSet) {
