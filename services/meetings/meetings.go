@@ -5,9 +5,13 @@ package meetings
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/meetings/internal/app"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/ports"
 )
 
@@ -40,8 +44,27 @@ func Options(cfg Config) runtime.Options {
 		Name:   Name,
 		Common: cfg.Common,
 		Config: &cfg,
-		Register: func(_ context.Context, rt *runtime.Runtime) error {
-			meetingsv1.RegisterMeetingsServiceServer(rt.GRPC, ports.NewGRPC())
+		Register: func(ctx context.Context, rt *runtime.Runtime) error {
+			store, err := adapters.Open(ctx, rt.JS)
+			if err != nil {
+				return err
+			}
+			// The read index is complete before the first RPC: the watch
+			// replays every stored aggregate first.
+			index := adapters.NewIndex()
+			synced := make(chan struct{})
+			rt.Go("index", func(ctx context.Context) error {
+				return store.Aggregates.Watch(ctx, index.Apply, eventkv.OnSynced(func() { close(synced) }))
+			})
+			rt.Go("relay", func(ctx context.Context) error { return store.Aggregates.Relay(ctx, rt.Log) })
+			wait, cancel := context.WithTimeout(ctx, rt.Config.StartupTimeout)
+			defer cancel()
+			select {
+			case <-synced:
+			case <-wait.Done():
+				return fmt.Errorf("read index: %w", wait.Err())
+			}
+			meetingsv1.RegisterMeetingsServiceServer(rt.GRPC, ports.NewGRPC(app.New(store, index, rt.Log)))
 			return nil
 		},
 	}

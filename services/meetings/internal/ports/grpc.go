@@ -2,14 +2,83 @@
 package ports
 
 import (
+	"context"
+
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+
+	"github.com/tandem-cluster/tandem/services/meetings/internal/app"
 )
 
-// GRPC serves meetingsv1.MeetingsService. Every RPC answers Unimplemented until the
-// meetings issue implements it.
+// GRPC serves meetingsv1.MeetingsService. Handlers return the use cases'
+// errors as they are: the server's interceptor maps them to statuses.
 type GRPC struct {
 	meetingsv1.UnimplementedMeetingsServiceServer
+	app *app.Service
 }
 
 // NewGRPC returns the gRPC adapter of the meetings service.
-func NewGRPC() *GRPC { return &GRPC{} }
+func NewGRPC(a *app.Service) *GRPC { return &GRPC{app: a} }
+
+func (g *GRPC) CreateEvent(ctx context.Context, r *meetingsv1.CreateEventRequest) (*meetingsv1.CreateEventResponse, error) {
+	return g.app.CreateEvent(ctx, r)
+}
+
+func (g *GRPC) GetEvent(ctx context.Context, r *meetingsv1.GetEventRequest) (*meetingsv1.GetEventResponse, error) {
+	return g.app.GetEvent(ctx, r)
+}
+
+func (g *GRPC) UpdateEvent(ctx context.Context, r *meetingsv1.UpdateEventRequest) (*meetingsv1.UpdateEventResponse, error) {
+	return g.app.UpdateEvent(ctx, r)
+}
+
+func (g *GRPC) ListEvents(ctx context.Context, r *meetingsv1.ListEventsRequest) (*meetingsv1.ListEventsResponse, error) {
+	return g.app.ListEvents(ctx, r)
+}
+
+func (g *GRPC) RegisterParticipant(ctx context.Context, r *meetingsv1.RegisterParticipantRequest) (*meetingsv1.RegisterParticipantResponse, error) {
+	return g.app.RegisterParticipant(ctx, r)
+}
+
+func (g *GRPC) SetAvailability(ctx context.Context, r *meetingsv1.SetAvailabilityRequest) (*meetingsv1.SetAvailabilityResponse, error) {
+	return g.app.SetAvailability(ctx, r)
+}
+
+func (g *GRPC) ListParticipants(ctx context.Context, r *meetingsv1.ListParticipantsRequest) (*meetingsv1.ListParticipantsResponse, error) {
+	return g.app.ListParticipants(ctx, r)
+}
+
+func (g *GRPC) RequestMeeting(ctx context.Context, r *meetingsv1.RequestMeetingRequest) (*meetingsv1.RequestMeetingResponse, error) {
+	return g.app.RequestMeeting(ctx, r)
+}
+
+func (g *GRPC) RespondToMeetingRequest(ctx context.Context, r *meetingsv1.RespondToMeetingRequestRequest) (*meetingsv1.RespondToMeetingRequestResponse, error) {
+	return g.app.RespondToMeetingRequest(ctx, r)
+}
+
+func (g *GRPC) ListMeetingRequests(ctx context.Context, r *meetingsv1.ListMeetingRequestsRequest) (*meetingsv1.ListMeetingRequestsResponse, error) {
+	return g.app.ListMeetingRequests(ctx, r)
+}
+
+func (g *GRPC) BookMeeting(ctx context.Context, r *meetingsv1.BookMeetingRequest) (*meetingsv1.BookMeetingResponse, error) {
+	return g.app.BookMeeting(ctx, r)
+}
+
+func (g *GRPC) GenerateSchedule(ctx context.Context, r *meetingsv1.GenerateScheduleRequest) (*meetingsv1.GenerateScheduleResponse, error) {
+	return g.app.GenerateSchedule(ctx, r)
+}
+
+func (g *GRPC) PublishSchedule(ctx context.Context, r *meetingsv1.PublishScheduleRequest) (*meetingsv1.PublishScheduleResponse, error) {
+	return g.app.PublishSchedule(ctx, r)
+}
+
+func (g *GRPC) GetSchedule(ctx context.Context, r *meetingsv1.GetScheduleRequest) (*meetingsv1.GetScheduleResponse, error) {
+	return g.app.GetSchedule(ctx, r)
+}
+
+func (g *GRPC) GetAgenda(ctx context.Context, r *meetingsv1.GetAgendaRequest) (*meetingsv1.GetAgendaResponse, error) {
+	return g.app.GetAgenda(ctx, r)
+}
+
+func (g *GRPC) ExportCalendar(ctx context.Context, r *meetingsv1.ExportCalendarRequest) (*meetingsv1.ExportCalendarResponse, error) {
+	return g.app.ExportCalendar(ctx, r)
+}

@@ -1,0 +1,250 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
+)
+
+// checkSlots rejects slot ids the event does not have.
+func checkSlots(ev *meetingsv1.Event, ids []string) error {
+	known := domain.SlotIndex(ev.GetSlots())
+	for i, id := range ids {
+		if _, ok := known[id]; !ok {
+			return grpcerr.Invalid(grpcerr.Violation{Field: fmt.Sprintf("available_slot_ids[%d]", i), Description: fmt.Sprintf("event %s has no slot %q", ev.GetId(), id)})
+		}
+	}
+	return nil
+}
+
+// checkLimit enforces who may set which meeting limit: organizers any,
+// participants only a lower one than they have.
+func checkLimit(organizer bool, ev *meetingsv1.Event, current, want int32) error {
+	if organizer || want == current {
+		return nil
+	}
+	ceiling := current
+	if ceiling == 0 {
+		ceiling = ev.GetDefaultMaxMeetings()
+	}
+	if ceiling > 0 && (want == 0 || want > ceiling) {
+		return fmt.Errorf("participants may only lower their meeting limit (now %d); ask an organizer for more: %w", ceiling, grpcerr.ErrPermission)
+	}
+	return nil
+}
+
+// RegisterParticipant registers a profile for an event, or updates its
+// registration. A profile registers once per event: the registration is
+// claimed durably by (event, profile), so concurrent registrations agree.
+func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.RegisterParticipantRequest) (*meetingsv1.RegisterParticipantResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.ValidateRegistration(req); err != nil {
+		return nil, err
+	}
+	ev, err := s.visibleEvent(ctx, p, req.GetEventId())
+	if err != nil {
+		return nil, err
+	}
+	organizer := domain.IsOrganizer(p, ev)
+	probe := &meetingsv1.Participant{Profile: req.GetProfile()}
+	if !organizer && !domain.ActsFor(p, probe) {
+		return nil, fmt.Errorf("%s may only register its own organization or itself: %w", p.Subject, grpcerr.ErrPermission)
+	}
+	switch st := ev.GetStatus(); {
+	case st == meetingsv1.EventStatus_EVENT_STATUS_CLOSED, st == meetingsv1.EventStatus_EVENT_STATUS_DRAFT && !organizer:
+		return nil, fmt.Errorf("event %s is %s: %w", ev.GetId(), st, grpcerr.ErrPrecondition)
+	case st != meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN && !organizer:
+		return nil, fmt.Errorf("registration for event %s is not open (%s): %w", ev.GetId(), st, grpcerr.ErrPrecondition)
+	}
+	if err := checkSlots(ev, req.GetAvailableSlotIds()); err != nil {
+		return nil, err
+	}
+	profile := domain.ProfileKey(req.GetProfile())
+	id, _, err := s.store.Claims.Claim(ctx, "registration\x00"+ev.GetId()+"\x00"+profile, newID())
+	if err != nil {
+		return nil, err
+	}
+	cur, rev, err := s.loadParticipant(ctx, id)
+	h := s.header(p)
+	switch {
+	case isNotFound(err):
+		if err := checkLimit(organizer, ev, 0, req.GetMaxMeetings()); err != nil {
+			return nil, err
+		}
+		now := s.ts()
+		pa := &meetingsv1.Participant{
+			Id: id, EventId: ev.GetId(), Profile: req.GetProfile(), DisplayName: displayName(req.GetProfile()),
+			AvailableSlotIds: slices.Clone(req.GetAvailableSlotIds()), MaxMeetings: req.GetMaxMeetings(),
+			CooperationProfileIds: slices.Clone(req.GetCooperationProfileIds()),
+			Status:                meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED, Version: 1, RegisteredAt: now, UpdatedAt: now,
+		}
+		_, err := s.write(ctx, id, &eventsv1.ParticipantRegistered{
+			EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: id, AggregateVersion: 1, ActorSubject: h.Actor,
+			BrokerageEventId: ev.GetId(), Participant: pa,
+		}, 0)
+		if errors.Is(err, grpcerr.ErrAlreadyExists) {
+			return s.RegisterParticipant(ctx, req) // lost a race with the same registration: now it updates
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &meetingsv1.RegisterParticipantResponse{Participant: pa}, nil
+	case err != nil:
+		return nil, err
+	}
+	// Already registered: this updates the registration.
+	if err := checkVersion("participant", id, req.GetExpectedVersion(), cur.GetVersion()); err != nil {
+		return nil, err
+	}
+	if err := checkLimit(organizer, ev, cur.GetMaxMeetings(), req.GetMaxMeetings()); err != nil {
+		return nil, err
+	}
+	next := adapters.Clone(cur)
+	next.CooperationProfileIds = slices.Clone(req.GetCooperationProfileIds())
+	next.MaxMeetings = req.GetMaxMeetings()
+	if len(req.GetAvailableSlotIds()) > 0 {
+		next.AvailableSlotIds = slices.Clone(req.GetAvailableSlotIds())
+	}
+	next.Status = meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED
+	if err := s.keepsMeetings(next); err != nil {
+		return nil, err
+	}
+	next.Version++
+	next.UpdatedAt = s.ts()
+	if _, err := s.write(ctx, id, &eventsv1.ParticipantUpdated{
+		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: id, AggregateVersion: next.Version, ActorSubject: h.Actor,
+		BrokerageEventId: ev.GetId(), Participant: next,
+	}, rev); err != nil {
+		return nil, err
+	}
+	return &meetingsv1.RegisterParticipantResponse{Participant: next}, nil
+}
+
+// displayName stands in for the profile's name, which lives in the profiles
+// service.
+func displayName(ref interface {
+	GetOrganizationId() string
+	GetPersonId() string
+}) string {
+	if id := ref.GetOrganizationId(); id != "" {
+		return "Organization " + id
+	}
+	return "Person " + ref.GetPersonId()
+}
+
+// keepsMeetings refuses availability that would leave a confirmed meeting
+// in a slot the participant no longer has, naming the meetings.
+func (s *Service) keepsMeetings(pa *meetingsv1.Participant) error {
+	if len(pa.GetAvailableSlotIds()) == 0 {
+		return nil
+	}
+	var hit []string
+	for _, m := range s.activeMeetings(pa.GetEventId()) {
+		if slices.Contains(m.GetParticipantIds(), pa.GetId()) && !slices.Contains(pa.GetAvailableSlotIds(), m.GetSlotId()) {
+			hit = append(hit, fmt.Sprintf("%s (slot %s)", m.GetId(), m.GetSlotId()))
+		}
+	}
+	if len(hit) > 0 {
+		return fmt.Errorf("participant %s has confirmed meetings in slots it would no longer be available in: %s; cancel them first: %w",
+			pa.GetId(), strings.Join(hit, ", "), grpcerr.ErrPrecondition)
+	}
+	return nil
+}
+
+// SetAvailability replaces a participant's available slots and limit.
+func (s *Service) SetAvailability(ctx context.Context, req *meetingsv1.SetAvailabilityRequest) (*meetingsv1.SetAvailabilityResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.ValidateAvailability(req); err != nil {
+		return nil, err
+	}
+	cur, rev, err := s.loadParticipant(ctx, req.GetParticipantId())
+	if err != nil {
+		return nil, err
+	}
+	if cur.GetEventId() != req.GetEventId() {
+		return nil, fmt.Errorf("participant %s of event %s: %w", req.GetParticipantId(), req.GetEventId(), grpcerr.ErrNotFound)
+	}
+	ev, err := s.visibleEvent(ctx, p, req.GetEventId())
+	if err != nil {
+		return nil, err
+	}
+	organizer := domain.IsOrganizer(p, ev)
+	if !organizer && !domain.ActsFor(p, cur) {
+		return nil, fmt.Errorf("%s may not change participant %s: %w", p.Subject, cur.GetId(), grpcerr.ErrPermission)
+	}
+	if ev.GetStatus() == meetingsv1.EventStatus_EVENT_STATUS_CLOSED || cur.GetStatus() != meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED {
+		return nil, fmt.Errorf("participant %s can no longer change (event %s, participant %s): %w", cur.GetId(), ev.GetStatus(), cur.GetStatus(), grpcerr.ErrPrecondition)
+	}
+	if err := checkVersion("participant", cur.GetId(), req.GetExpectedVersion(), cur.GetVersion()); err != nil {
+		return nil, err
+	}
+	if err := checkSlots(ev, req.GetAvailableSlotIds()); err != nil {
+		return nil, err
+	}
+	if err := checkLimit(organizer, ev, cur.GetMaxMeetings(), req.GetMaxMeetings()); err != nil {
+		return nil, err
+	}
+	next := adapters.Clone(cur)
+	next.AvailableSlotIds, next.MaxMeetings = slices.Clone(req.GetAvailableSlotIds()), req.GetMaxMeetings()
+	if err := s.keepsMeetings(next); err != nil {
+		return nil, err
+	}
+	next.Version++
+	next.UpdatedAt = s.ts()
+	h := s.header(p)
+	if _, err := s.write(ctx, cur.GetId(), &eventsv1.ParticipantAvailabilitySet{
+		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: cur.GetId(), AggregateVersion: next.Version, ActorSubject: h.Actor,
+		BrokerageEventId: ev.GetId(), Participant: next,
+	}, rev); err != nil {
+		return nil, err
+	}
+	return &meetingsv1.SetAvailabilityResponse{Participant: next}, nil
+}
+
+// ListParticipants lists an event's participants by name.
+func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListParticipantsRequest) (*meetingsv1.ListParticipantsResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.visibleEvent(ctx, p, req.GetEventId())
+	if err != nil {
+		return nil, err
+	}
+	statuses := req.GetStatuses()
+	if len(statuses) == 0 {
+		statuses = []meetingsv1.ParticipantStatus{meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED}
+	}
+	q := strings.ToLower(strings.TrimSpace(req.GetQuery()))
+	var out []*meetingsv1.Participant
+	for _, pa := range s.index.Participants(ev.GetId()) {
+		if !slices.Contains(statuses, pa.GetStatus()) || (q != "" && !strings.Contains(strings.ToLower(pa.GetDisplayName()), q)) {
+			continue
+		}
+		out = append(out, pa)
+	}
+	slices.SortFunc(out, func(a, b *meetingsv1.Participant) int {
+		return cmp.Or(cmp.Compare(a.GetDisplayName(), b.GetDisplayName()), cmp.Compare(a.GetId(), b.GetId()))
+	})
+	items, next, err := page(out, req.GetPageSize(), 1000, 50, req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &meetingsv1.ListParticipantsResponse{Participants: items, NextPageToken: next}, nil
+}

@@ -1,0 +1,209 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+)
+
+func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// ProfileKey names a profile reference in keys and maps: "org:<id>" or
+// "person:<id>"; "" when it names neither.
+func ProfileKey(ref *profilesv1.ProfileRef) string {
+	switch {
+	case ref.GetOrganizationId() != "":
+		return "org:" + ref.GetOrganizationId()
+	case ref.GetPersonId() != "":
+		return "person:" + ref.GetPersonId()
+	}
+	return ""
+}
+
+// ValidateRegistration checks a RegisterParticipant request's input.
+func ValidateRegistration(r *meetingsv1.RegisterParticipantRequest) error {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "required")
+	}
+	switch id := r.GetProfile().GetOrganizationId() + r.GetProfile().GetPersonId(); {
+	case r.GetProfile() == nil || id == "":
+		v.add("profile", "an organization_id or a person_id is required")
+	case !ValidID(id):
+		v.add("profile", "not an id")
+	}
+	checkItems(&v, r.GetCooperationProfileIds())
+	checkSlotIDs(&v, r.GetAvailableSlotIds())
+	if r.GetMaxMeetings() < 0 {
+		v.add("max_meetings", "must not be negative")
+	}
+	checkText(&v, "client_request_id", r.GetClientRequestId(), MaxNameLen, false)
+	return v.err()
+}
+
+// ValidateAvailability checks a SetAvailability request's input.
+func ValidateAvailability(r *meetingsv1.SetAvailabilityRequest) error {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "required")
+	}
+	if !ValidID(r.GetParticipantId()) {
+		v.add("participant_id", "required")
+	}
+	checkSlotIDs(&v, r.GetAvailableSlotIds())
+	if r.GetMaxMeetings() < 0 {
+		v.add("max_meetings", "must not be negative")
+	}
+	return v.err()
+}
+
+func checkItems(v *violations, ids []string) {
+	if len(ids) > MaxItems {
+		v.add("cooperation_profile_ids", "at most %d items", MaxItems)
+	}
+	for i, id := range ids {
+		if !ValidID(id) {
+			v.add(fmt.Sprintf("cooperation_profile_ids[%d]", i), "not an id")
+		}
+	}
+}
+
+func checkSlotIDs(v *violations, ids []string) {
+	if len(ids) > MaxSlots {
+		v.add("available_slot_ids", "at most %d slots", MaxSlots)
+		return
+	}
+	for i, id := range ids {
+		if !ValidID(id) {
+			v.add(fmt.Sprintf("available_slot_ids[%d]", i), "not a slot id")
+		}
+	}
+}
+
+// ValidateRequestMeeting checks a RequestMeeting request's input.
+func ValidateRequestMeeting(r *meetingsv1.RequestMeetingRequest) error {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "required")
+	}
+	if !ValidID(r.GetFromParticipantId()) {
+		v.add("from_participant_id", "required")
+	}
+	if !ValidID(r.GetToParticipantId()) {
+		v.add("to_participant_id", "required")
+	} else if r.GetToParticipantId() == r.GetFromParticipantId() {
+		v.add("to_participant_id", "a participant cannot meet itself")
+	}
+	switch r.GetPriority() {
+	case meetingsv1.MeetingPriority_MEETING_PRIORITY_UNSPECIFIED, meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST, meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT:
+	default:
+		v.add("priority", "unknown priority")
+	}
+	checkText(&v, "message", r.GetMessage(), MaxMessageLen, false)
+	if id := r.GetCooperationProfileId(); id != "" && !ValidID(id) {
+		v.add("cooperation_profile_id", "not an id")
+	}
+	if r.GetExpectedVersion() < 0 {
+		v.add("expected_version", "must not be negative")
+	}
+	checkText(&v, "client_request_id", r.GetClientRequestId(), MaxNameLen, false)
+	return v.err()
+}
+
+// ValidateRespond checks a RespondToMeetingRequest request's input.
+func ValidateRespond(r *meetingsv1.RespondToMeetingRequestRequest) error {
+	var v violations
+	if !ValidID(r.GetRequestId()) {
+		v.add("request_id", "required")
+	}
+	switch r.GetAction() {
+	case meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT, meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_DECLINE,
+		meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_NO_THANKS, meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_CANCEL:
+	default:
+		v.add("action", "one of accept, decline, no thanks or cancel")
+	}
+	switch r.GetResponsePriority() {
+	case meetingsv1.MeetingPriority_MEETING_PRIORITY_UNSPECIFIED, meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST, meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT:
+	default:
+		v.add("response_priority", "unknown priority")
+	}
+	checkText(&v, "message", r.GetMessage(), MaxMessageLen, false)
+	if r.GetExpectedVersion() < 0 {
+		v.add("expected_version", "must not be negative")
+	}
+	return v.err()
+}
+
+// ValidateBooking checks a BookMeeting request's input.
+func ValidateBooking(r *meetingsv1.BookMeetingRequest) error {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "required")
+	}
+	if !ValidID(r.GetParticipantId()) {
+		v.add("participant_id", "required")
+	}
+	if r.GetPartnerParticipantId() == "" && r.GetRequestId() == "" {
+		v.add("partner_participant_id", "a partner or an accepted request is required")
+	}
+	if p := r.GetPartnerParticipantId(); p != "" && (!ValidID(p) || p == r.GetParticipantId()) {
+		v.add("partner_participant_id", "another participant's id")
+	}
+	if id := r.GetRequestId(); id != "" && !ValidID(id) {
+		v.add("request_id", "not an id")
+	}
+	if !ValidID(r.GetSlotId()) {
+		v.add("slot_id", "required")
+	}
+	if t := r.GetTableId(); t != "" && !tableIDPattern.MatchString(t) {
+		v.add("table_id", "not a table id")
+	}
+	checkText(&v, "client_request_id", r.GetClientRequestId(), MaxNameLen, false)
+	return v.err()
+}
+
+// Respond applies an answer to a request and says whether the caller, on
+// the given side, may give it.
+func Respond(rq *meetingsv1.MeetingRequest, action meetingsv1.MeetingRequestAction, isRecipient, isSender, isOrganizer bool) (meetingsv1.MeetingRequestStatus, error) {
+	st := rq.GetStatus()
+	final := st == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED ||
+		st == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_DECLINED ||
+		st == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_NO_THANKS
+	if final {
+		return st, fmt.Errorf("meeting request %s is already %s: %w", rq.GetId(), st, grpcerr.ErrPrecondition)
+	}
+	switch action {
+	case meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_CANCEL:
+		if !isRecipient && !isSender && !isOrganizer {
+			return st, fmt.Errorf("only the two parties or an organizer may cancel meeting request %s: %w", rq.GetId(), grpcerr.ErrPermission)
+		}
+		return meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED, nil
+	default:
+		if !isRecipient && !isOrganizer {
+			return st, fmt.Errorf("only the recipient may answer meeting request %s: %w", rq.GetId(), grpcerr.ErrPermission)
+		}
+		if st != meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING {
+			return st, fmt.Errorf("meeting request %s is %s, not pending: %w", rq.GetId(), st, grpcerr.ErrPrecondition)
+		}
+		switch action {
+		case meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT:
+			return meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED, nil
+		case meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_DECLINE:
+			return meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_DECLINED, nil
+		default:
+			return meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_NO_THANKS, nil
+		}
+	}
+}
+
+// Must reports whether either side marked the request as a must.
+func Must(rq *meetingsv1.MeetingRequest) bool {
+	return rq.GetPriority() == meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST ||
+		rq.GetResponsePriority() == meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST
+}
