@@ -66,7 +66,8 @@ proto:
 proto-check:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(BUF) generate -o $$tmp; \
-	if ! diff -r $$tmp/proto/gen proto/gen >/dev/null; then echo "generated code is stale: run make proto"; diff -r $$tmp/proto/gen proto/gen | head -20; exit 1; fi
+	if ! diff -r $$tmp/proto/gen proto/gen >/dev/null; then echo "generated code is stale: run make proto"; diff -r $$tmp/proto/gen proto/gen | head -20; exit 1; fi; \
+	if ! diff -r $$tmp/services/gateway/internal/openapi/gen services/gateway/internal/openapi/gen >/dev/null; then echo "generated OpenAPI is stale: run make proto"; exit 1; fi
 
 ## bench: run every benchmark (medians via -count); prints a note while there are none.
 bench:

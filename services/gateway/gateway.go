@@ -7,15 +7,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/openapi"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/ports"
 )
 
@@ -36,6 +44,14 @@ const (
 	DefaultMeetings     = "127.0.0.1:7104"
 )
 
+// DemoUser is a user of the demo data that POST /v1/auth/login issues tokens
+// for when DevLogin is on.
+type DemoUser = app.DemoUser
+
+// DefaultDemoUsers are an admin, a cluster manager, an organiser, a company
+// member and a researcher.
+func DefaultDemoUsers() []DemoUser { return app.DefaultDemoUsers() }
+
 // Config is the gateway's configuration.
 type Config struct {
 	runtime.Common
@@ -45,19 +61,52 @@ type Config struct {
 	Matching     string        `conf:"default:127.0.0.1:7103,help:gRPC address of the matching service"`
 	Meetings     string        `conf:"default:127.0.0.1:7104,help:gRPC address of the meetings service"`
 	ReadyTimeout time.Duration `conf:"default:2s,help:how long /readyz waits for each dependency"`
+
+	RequestTimeout time.Duration `conf:"default:15s,env:REQUEST_TIMEOUT,flag:request-timeout,help:deadline of each call to a service (streams excepted)"`
+	MaxBodyBytes   int64         `conf:"default:1048576,env:MAX_BODY_BYTES,flag:max-body-bytes,help:largest request body accepted (413 above)"`
+	RatePerIP      int           `conf:"default:1200,env:RATE_PER_IP,flag:rate-per-ip,help:requests a minute per client address; 0 disables"`
+	RatePerUser    int           `conf:"default:600,env:RATE_PER_USER,flag:rate-per-user,help:requests a minute per authenticated user; 0 disables"`
+	TrustProxy     bool          `conf:"default:false,env:TRUST_PROXY,flag:trust-proxy,help:take the client address from the last X-Forwarded-For entry (set it behind one proxy only)"`
+	CORSOrigins    []string      `conf:"env:CORS_ORIGINS,flag:cors-origins,help:origins allowed to call the API from browsers separated by semicolons; empty disables CORS"`
+	DevLogin       bool          `conf:"default:false,env:DEV_LOGIN,flag:dev-login,help:enable POST /v1/auth/login for the demo users (tandem dev only: it needs no password)"`
+
+	// DemoUsers replaces DefaultDemoUsers when DevLogin is on (tandem dev
+	// ties them to its demo organisations).
+	DemoUsers []DemoUser `conf:"-"`
+	// UI, when set, builds the web UI, served at every path outside the API
+	// (/v1, /openapi.json, /healthz, /readyz); without it those paths answer
+	// 404. If the handler has a Close method, it is called at shutdown.
+	UI func(UIEnv) (http.Handler, error) `conf:"-"`
+}
+
+// UIEnv is what the web UI gets from the gateway: the process's connections
+// and the same service connections the API uses (with the same deadlines).
+type UIEnv struct {
+	Log      *slog.Logger
+	Auth     *auth.Authority
+	JS       jetstream.JetStream
+	DevLogin bool
+	// DemoUsers are the demo users of the API's login (the defaults when
+	// none were configured).
+	DemoUsers                                  []DemoUser
+	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
 }
 
 // DefaultConfig returns the configuration the gateway starts from before the
 // environment and flags apply.
 func DefaultConfig() Config {
 	return Config{
-		Common:       runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr),
-		HTTPAddr:     DefaultHTTPAddr,
-		Profiles:     DefaultProfiles,
-		Competencies: DefaultCompetencies,
-		Matching:     DefaultMatching,
-		Meetings:     DefaultMeetings,
-		ReadyTimeout: 2 * time.Second,
+		Common:         runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr),
+		HTTPAddr:       DefaultHTTPAddr,
+		Profiles:       DefaultProfiles,
+		Competencies:   DefaultCompetencies,
+		Matching:       DefaultMatching,
+		Meetings:       DefaultMeetings,
+		ReadyTimeout:   2 * time.Second,
+		RequestTimeout: 15 * time.Second,
+		MaxBodyBytes:   1 << 20,
+		RatePerIP:      1200,
+		RatePerUser:    600,
 	}
 }
 
@@ -80,6 +129,9 @@ type backend struct {
 }
 
 func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(string)) error {
+	// Streams (WatchMatches) end when shutdown begins, or the HTTP server
+	// would wait for them until its timeout.
+	streamsCtx, endStreams := context.WithCancel(context.WithoutCancel(ctx))
 	backends := []backend{
 		{"profiles", cfg.Profiles, "tandem.profiles.v1.ProfilesService"},
 		{"competencies", cfg.Competencies, "tandem.competencies.v1.CompetenciesService"},
@@ -88,9 +140,16 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	}
 	var checks []ports.Check
 	var conns []*grpc.ClientConn
+	closeConns := func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
 	for _, b := range backends {
-		conn, err := grpc.NewClient(b.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := dial(rt, b.addr, cfg.RequestTimeout, streamsCtx)
 		if err != nil {
+			closeConns()
+			endStreams()
 			return fmt.Errorf("dial %s at %s: %w", b.name, b.addr, err)
 		}
 		conns = append(conns, conn)
@@ -105,37 +164,142 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		}},
 		ports.Check{Name: "redis", Probe: func(ctx context.Context) error { return rt.Redis.Ping(ctx).Err() }},
 	)
+	fail := func(err error) error {
+		closeConns()
+		endStreams()
+		return err
+	}
+
+	var login *app.DemoLogin
+	if cfg.DevLogin {
+		users := cfg.DemoUsers
+		if len(users) == 0 {
+			users = app.DefaultDemoUsers()
+		}
+		var err error
+		if login, err = app.NewDemoLogin(rt.Auth, users); err != nil {
+			return fail(err)
+		}
+		names := make([]string, len(users))
+		for i, u := range users {
+			names[i] = u.Username
+		}
+		rt.Log.Warn("demo login enabled: anyone reaching this gateway can log in as a demo user; never enable it in production", "users", names)
+	}
+	var ui http.Handler
+	if cfg.UI != nil {
+		users := cfg.DemoUsers
+		if len(users) == 0 {
+			users = app.DefaultDemoUsers()
+		}
+		h, err := cfg.UI(UIEnv{
+			Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DevLogin: cfg.DevLogin, DemoUsers: users,
+			Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
+		})
+		if err != nil {
+			return fail(fmt.Errorf("web ui: %w", err))
+		}
+		ui = h
+	}
+	closeUI := func() {
+		switch c := ui.(type) {
+		case interface{ Close() }:
+			c.Close()
+		case interface{ Close() error }:
+			_ = c.Close()
+		}
+	}
+	doc, err := openapi.Document()
+	if err != nil {
+		return fail(err)
+	}
+	handler, err := ports.NewHandler(ctx, ports.Options{
+		Log:               rt.Log,
+		Tracer:            rt.Tracer,
+		Authority:         rt.Auth,
+		DemoLogin:         login,
+		Limiter:           adapters.NewRateLimiter(rt.Redis, rt.Key("gateway", "ratelimit")),
+		Limits:            ports.RateLimits{PerIP: cfg.RatePerIP, PerPrincipal: cfg.RatePerUser},
+		TrustForwardedFor: cfg.TrustProxy,
+		CORSOrigins:       cfg.CORSOrigins,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		Health:            ports.Health(rt.Log, cfg.ReadyTimeout, checks),
+		OpenAPI:           doc,
+		UI:                ui,
+		Backends:          ports.Backends{Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3]},
+	})
+	if err != nil {
+		closeUI()
+		return fail(err)
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("listen http %s: %w", cfg.HTTPAddr, err)
+		closeUI()
+		return fail(fmt.Errorf("listen http %s: %w", cfg.HTTPAddr, err))
 	}
 	srv := &http.Server{
-		Handler:           ports.Health(rt.Log, cfg.ReadyTimeout, checks),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		// No write timeout: WatchMatches streams for as long as the client
+		// listens. Bodies are small and must arrive in time.
+		ReadTimeout:    30 * time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	rt.Log.Info("http listening", "addr", ln.Addr().String())
+	rt.Log.Info("http listening", "addr", ln.Addr().String(), "dev_login", cfg.DevLogin, "cors_origins", cfg.CORSOrigins)
 	rt.Go("http", func(context.Context) error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)
 		}
 		return nil
 	})
-	rt.Go("http-shutdown", func(context.Context) error {
-		<-ctx.Done()
+	rt.Go("http-shutdown", func(ctx context.Context) error {
+		select {
+		case <-rt.Stopping():
+		case <-ctx.Done():
+		}
+		endStreams()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
 		err := srv.Shutdown(sctx)
-		for _, c := range conns {
-			_ = c.Close()
-		}
+		closeUI()
+		closeConns()
 		return err
 	})
 	return nil
+}
+
+// dial connects to a service. Unary calls get the request timeout as their
+// deadline (a shorter one from the client's grpc-timeout header wins);
+// streams get no deadline but end with streamsCtx.
+func dial(rt *runtime.Runtime, addr string, timeout time.Duration, streamsCtx context.Context) (*grpc.ClientConn, error) {
+	otelOpts := []otelgrpc.Option{otelgrpc.WithPropagators(propagation.TraceContext{})}
+	if rt.Tracer != nil {
+		otelOpts = append(otelOpts, otelgrpc.WithTracerProvider(rt.Tracer))
+	}
+	return grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelOpts...)),
+		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}),
+		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			ctx, cancel := context.WithCancel(ctx)
+			stop := context.AfterFunc(streamsCtx, cancel)
+			context.AfterFunc(ctx, func() { stop() })
+			s, err := streamer(ctx, desc, cc, method, opts...)
+			if err != nil {
+				cancel()
+			}
+			return s, err
+		}),
+	)
 }
 
 func healthProbe(conn *grpc.ClientConn, service string) func(context.Context) error {

@@ -1,0 +1,204 @@
+package ports
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/rs/cors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
+)
+
+// Backends are the connections to the four services.
+type Backends struct {
+	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
+}
+
+// Options configure the HTTP handler.
+type Options struct {
+	Log       *slog.Logger
+	Tracer    trace.TracerProvider // nil: the global one
+	Authority *auth.Authority
+	DemoLogin *app.DemoLogin // nil: demo login off
+	Limiter   Limiter        // nil: no rate limiting
+	Limits    RateLimits
+	// TrustForwardedFor takes the client address from X-Forwarded-For, as
+	// appended by the one proxy in front of the gateway.
+	TrustForwardedFor bool
+	CORSOrigins       []string // empty: CORS off
+	MaxBodyBytes      int64
+	Health            http.Handler // serves /healthz and /readyz
+	OpenAPI           []byte       // served at /openapi.json
+	UI                http.Handler // serves every path outside the API; nil: 404
+	Backends          Backends
+}
+
+// installStrictQuery sets grpc-gateway's query parser, a package variable
+// of grpc-gateway that its option writes: once per process, before any
+// handler serves, so gateways started side by side (tests, tandem dev) never
+// write it while another reads it.
+var installStrictQuery sync.Once
+
+// NewHandler assembles the gateway's HTTP surface:
+//
+//	/healthz, /readyz   probes (no logging, no limits)
+//	/openapi.json       the API description
+//	/v1/...             the API: generated routes to the services, /v1/auth/*, agenda.ics
+//	anything else       the web UI
+//
+// Every response carries X-Request-Id; every error has the ErrorBody shape.
+func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
+	if o.Authority == nil || o.Log == nil || o.Health == nil {
+		return nil, fmt.Errorf("gateway http: log, authority and health are required")
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	installStrictQuery.Do(func() { runtime.NewServeMux(runtime.SetQueryParameterParser(&strictQuery{})) })
+	onError := errorHandler(o.MaxBodyBytes)
+	codec := newJSONCodec()
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, codec),
+		runtime.WithErrorHandler(onError),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		// Only the request id goes on to the services (with the token, which
+		// grpc-gateway always forwards): other headers would let clients set
+		// metadata the services might trust.
+		runtime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
+			if strings.EqualFold(key, RequestIDHeader) {
+				return "x-request-id", true
+			}
+			return "", false
+		}),
+		// Service metadata stays inside; clients see only HTTP headers the
+		// gateway chooses.
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
+		// A POST with a form body would be retried as a GET by default; the
+		// API takes JSON only.
+		runtime.WithDisablePathLengthFallback(),
+		runtime.WithDisableHTTPMethodOverride(),
+	)
+	b := o.Backends
+	regs := []struct {
+		name string
+		conn grpc.ClientConnInterface
+		reg  func() error
+	}{
+		{"profiles", b.Profiles, func() error {
+			return profilesv1.RegisterProfilesServiceHandlerClient(ctx, mux, profilesv1.NewProfilesServiceClient(b.Profiles))
+		}},
+		{"competencies", b.Competencies, func() error {
+			return competenciesv1.RegisterCompetenciesServiceHandlerClient(ctx, mux, competenciesv1.NewCompetenciesServiceClient(b.Competencies))
+		}},
+		{"matching", b.Matching, func() error {
+			return matchingv1.RegisterMatchingServiceHandlerClient(ctx, mux, matchingv1.NewMatchingServiceClient(b.Matching))
+		}},
+		{"meetings", b.Meetings, func() error {
+			return meetingsv1.RegisterMeetingsServiceHandlerClient(ctx, mux, meetingsv1.NewMeetingsServiceClient(b.Meetings))
+		}},
+	}
+	for _, r := range regs {
+		if r.conn == nil {
+			return nil, fmt.Errorf("gateway http: no connection to %s", r.name)
+		}
+		if err := r.reg(); err != nil {
+			return nil, fmt.Errorf("gateway http: register %s routes: %w", r.name, err)
+		}
+	}
+	ah := authHandlers{log: o.Log, login: o.DemoLogin}
+	for _, p := range []struct {
+		method, path string
+		h            runtime.HandlerFunc
+	}{
+		{http.MethodPost, loginPath, ah.Login},
+		{http.MethodGet, "/v1/auth/me", ah.Me},
+		{http.MethodGet, "/v1/auth/demo-users", ah.DemoUsers},
+		{http.MethodGet, calendarPath, calendarFile(mux, meetingsv1.NewMeetingsServiceClient(b.Meetings), onError)},
+	} {
+		if err := mux.HandlePath(p.method, p.path, p.h); err != nil {
+			return nil, fmt.Errorf("gateway http: route %s %s: %w", p.method, p.path, err)
+		}
+	}
+
+	clientIP := clientIPFunc(o.TrustForwardedFor)
+	var api http.Handler = mux
+	api = limitByPrincipal(o.Log, o.Limiter, o.Limits.PerPrincipal, api)
+	api = authenticate(o.Authority, api)
+	api = limitBody(o.MaxBodyBytes, api)
+	api = limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, api)
+
+	openapi := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(o.OpenAPI)
+	})
+	ui := o.UI
+	if ui == nil {
+		ui = http.HandlerFunc(notFound)
+	}
+	var site http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/v1" || strings.HasPrefix(p, "/v1/"):
+			api.ServeHTTP(w, r)
+		case p == "/openapi.json":
+			onlyGet(openapi).ServeHTTP(w, r)
+		default:
+			ui.ServeHTTP(w, r)
+		}
+	})
+	if len(o.CORSOrigins) > 0 {
+		site = cors.New(cors.Options{
+			AllowedOrigins: o.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowedHeaders: []string{"Authorization", "Content-Type", RequestIDHeader},
+			ExposedHeaders: []string{RequestIDHeader, "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Content-Disposition"},
+			MaxAge:         600,
+			// Tokens travel in the Authorization header, never in cookies.
+			AllowCredentials: false,
+		}).Handler(site)
+	}
+	site = accessLog(o.Log, clientIP, site)
+
+	health := onlyGet(o.Health)
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			health.ServeHTTP(w, r) // probes every few seconds would drown the log
+			return
+		}
+		site.ServeHTTP(w, r)
+	})
+	otelOpts := []otelhttp.Option{
+		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }),
+	}
+	if o.Tracer != nil {
+		otelOpts = append(otelOpts, otelhttp.WithTracerProvider(o.Tracer))
+	}
+	return otelhttp.NewHandler(withRequestID(root), "gateway", otelOpts...), nil
+}
+
+// onlyGet answers other methods than GET and HEAD with 405 in the error shape.
+func onlyGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, r, http.StatusMethodNotAllowed, codes.Unimplemented, "method %s is not allowed on %s", r.Method, r.URL.Path)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
