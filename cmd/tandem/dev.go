@@ -133,6 +133,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		}
 	}
 	gc.HTTPAddr = addr(o.host, o.ports.http)
+	gc.DevLogin = true // the demo users sign in without a password: development only
 	gc.Profiles, gc.Competencies, gc.Matching, gc.Meetings = pc.GRPCAddr, cc.GRPCAddr, mc.GRPCAddr, ec.GRPCAddr
 
 	var (
