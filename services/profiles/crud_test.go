@@ -1,0 +1,398 @@
+package profiles_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+func TestOrganizationLifecycle(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	created := mustCreateOrg(t, e.admin, org("Area Science Park"))
+	if created.GetVersion() != 1 || created.GetId() == "" || created.GetCreatedAt() == nil {
+		t.Fatalf("created = %v", created)
+	}
+	if created.GetContact().GetConsentUpdatedAt() == nil {
+		t.Errorf("consent_updated_at not stamped: %v", created.GetContact())
+	}
+	got, err := e.admin.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: created.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(got.GetOrganization(), created) {
+		t.Errorf("get = %v, want %v", got.GetOrganization(), created)
+	}
+	upd, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+		Organization:    &profilesv1.Organization{Id: created.GetId(), Description: "science park"},
+		ExpectedVersion: 1,
+		UpdateMask:      &fieldmaskpb.FieldMask{Paths: []string{"description"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := upd.GetOrganization(); o.GetVersion() != 2 || o.GetDescription() != "science park" || o.GetName() != "Area Science Park" {
+		t.Errorf("updated = %v", o)
+	}
+	// Without a mask every writable field is replaced.
+	full := org("Area Science Park Trieste")
+	full.Id = created.GetId()
+	upd, err = e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{Organization: full, ExpectedVersion: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := upd.GetOrganization(); o.GetVersion() != 3 || o.GetDescription() != "" || o.GetName() != "Area Science Park Trieste" || !proto.Equal(o.GetCreatedAt(), created.GetCreatedAt()) {
+		t.Errorf("full update = %v", o)
+	}
+	er, err := e.admin.EraseOrganization(ctx, &profilesv1.EraseOrganizationRequest{Id: created.GetId(), ExpectedVersion: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er.GetErasedAt() == nil {
+		t.Error("no erased_at")
+	}
+	_, err = e.admin.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: created.GetId()})
+	wantCode(t, err, codes.NotFound)
+	list, err := e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{})
+	if err != nil || len(list.GetOrganizations()) != 0 {
+		t.Errorf("list after erase = %v, %v", list, err)
+	}
+}
+
+func TestPersonLifecycle(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	o := mustCreateOrg(t, e.admin, org("SISSA"))
+	res, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{
+		OrganizationId: o.GetId(), Name: "Ada Demo", Role: "PI", Orcid: "0000-0002-1825-0097",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.GetPerson()
+	upd, err := e.admin.UpdatePerson(ctx, &profilesv1.UpdatePersonRequest{
+		Person: &profilesv1.Person{Id: p.GetId(), Role: "Group leader"}, ExpectedVersion: 1,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"role"}},
+	})
+	if err != nil || upd.GetPerson().GetRole() != "Group leader" || upd.GetPerson().GetVersion() != 2 {
+		t.Fatalf("update = %v, %v", upd, err)
+	}
+	list, err := e.admin.ListPeople(ctx, &profilesv1.ListPeopleRequest{Orcid: "0000-0002-1825-0097"})
+	if err != nil || len(list.GetPeople()) != 1 {
+		t.Fatalf("list by orcid = %v, %v", list, err)
+	}
+	if _, err := e.admin.ErasePerson(ctx, &profilesv1.ErasePersonRequest{Id: p.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.admin.GetPerson(ctx, &profilesv1.GetPersonRequest{Id: p.GetId()})
+	wantCode(t, err, codes.NotFound)
+	_, err = e.admin.ErasePerson(ctx, &profilesv1.ErasePersonRequest{Id: p.GetId()})
+	wantCode(t, err, codes.NotFound)
+	// A person needs an existing organisation.
+	_, err = e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: p.GetId(), Name: "X"}})
+	wantFields(t, err, "person.organization_id")
+}
+
+// wantFields checks err is InvalidArgument naming exactly fields.
+func wantFields(t testing.TB, err error, fields ...string) {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != codes.InvalidArgument {
+		t.Fatalf("code = %v (%v), want InvalidArgument", st.Code(), err)
+	}
+	var got []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				got = append(got, v.GetField())
+			}
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(fields)
+	if !slices.Equal(got, fields) {
+		t.Fatalf("violations on %v, want %v (%v)", got, fields, err)
+	}
+}
+
+func TestValidationReportsFields(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	base := mustCreateOrg(t, e.admin, org("Base"))
+	tests := []struct {
+		name   string
+		edit   func(o *profilesv1.Organization)
+		fields []string
+	}{
+		{"missing name and kind", func(o *profilesv1.Organization) { o.Name, o.Kind = "", 0 }, []string{"organization.name", "organization.kind"}},
+		{"name too long", func(o *profilesv1.Organization) { o.Name = string(make([]rune, 201)) }, []string{"organization.name"}},
+		{"unknown enum", func(o *profilesv1.Organization) { o.Kind = 99; o.SizeBand = 9 }, []string{"organization.kind", "organization.size_band"}},
+		{"bad url", func(o *profilesv1.Organization) { o.Website = "ftp://example.org" }, []string{"organization.website"}},
+		{"bad country", func(o *profilesv1.Organization) { o.CountryCode = "XX"; o.NutsCode = "" }, []string{"organization.country_code"}},
+		{"nuts of another country", func(o *profilesv1.Organization) { o.NutsCode = "DE300" }, []string{"organization.nuts_code"}},
+		{"bad email and phone", func(o *profilesv1.Organization) { o.Contact.Email = "nope"; o.Contact.Phone = "040 123" }, []string{"organization.contact.email", "organization.contact.phone"}},
+		{"unknown cluster", func(o *profilesv1.Organization) {
+			o.ClusterMemberships = []*profilesv1.ClusterMembership{{ClusterId: base.GetId()}}
+		}, []string{"organization.cluster_memberships[0].cluster_id"}},
+		{"bad sector and nace", func(o *profilesv1.Organization) {
+			o.Sectors = []profilesv1.Sector{0}
+			o.NaceCodes = []string{"7211"}
+		}, []string{"organization.sectors[0]", "organization.nace_codes[0]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := org("Valid")
+			tc.edit(o)
+			_, err := e.admin.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: o})
+			wantFields(t, err, tc.fields...)
+		})
+	}
+	t.Run("orcid checksum", func(t *testing.T) {
+		_, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{
+			OrganizationId: base.GetId(), Name: "P", Orcid: "0000-0002-1825-0098",
+		}})
+		wantFields(t, err, "person.orcid")
+	})
+	t.Run("update mask path", func(t *testing.T) {
+		_, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+			Organization: &profilesv1.Organization{Id: base.GetId()}, ExpectedVersion: 1,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"version"}},
+		})
+		wantFields(t, err, "update_mask.paths[0]")
+	})
+	t.Run("update validates the result", func(t *testing.T) {
+		_, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+			Organization: &profilesv1.Organization{Id: base.GetId(), NutsCode: "FRK26"}, ExpectedVersion: 1,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"nuts_code"}},
+		})
+		wantFields(t, err, "organization.nuts_code")
+	})
+}
+
+func TestCreateIsIdempotentByClientRequestID(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	first, err := e.admin.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: org("ICGEB"), ClientRequestId: "req-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The retry carries a changed body: the first result still wins.
+	retry, err := e.admin.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: org("ICGEB (retry)"), ClientRequestId: "req-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(first.GetOrganization(), retry.GetOrganization()) {
+		t.Errorf("retry = %v, want %v", retry.GetOrganization(), first.GetOrganization())
+	}
+	p1, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: first.GetOrganization().GetId(), Name: "P"}, ClientRequestId: "req-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: first.GetOrganization().GetId(), Name: "P"}, ClientRequestId: "req-1"})
+	if err != nil || p2.GetPerson().GetId() != p1.GetPerson().GetId() {
+		t.Fatalf("person retry = %v, %v; want id %s", p2, err, p1.GetPerson().GetId())
+	}
+	orgs, err := e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{})
+	if err != nil || len(orgs.GetOrganizations()) != 1 {
+		t.Fatalf("list = %v, %v; want one organization", orgs, err)
+	}
+	people, err := e.admin.ListPeople(ctx, &profilesv1.ListPeopleRequest{})
+	if err != nil || len(people.GetPeople()) != 1 {
+		t.Fatalf("people = %v, %v; want one", people, err)
+	}
+}
+
+func TestStaleVersionIsAbortedAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	o := mustCreateOrg(t, e.admin, org("Elettra"))
+	mask := &fieldmaskpb.FieldMask{Paths: []string{"description"}}
+	if _, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+		Organization: &profilesv1.Organization{Id: o.GetId(), Description: "first"}, ExpectedVersion: 1, UpdateMask: mask,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+		Organization: &profilesv1.Organization{Id: o.GetId(), Description: "stale"}, ExpectedVersion: 1, UpdateMask: mask,
+	})
+	wantCode(t, err, codes.Aborted)
+	_, err = e.admin.EraseOrganization(ctx, &profilesv1.EraseOrganizationRequest{Id: o.GetId(), ExpectedVersion: 1})
+	wantCode(t, err, codes.Aborted)
+	got, err := e.admin.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: o.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got.GetOrganization(); g.GetVersion() != 2 || g.GetDescription() != "first" {
+		t.Errorf("after stale update = version %d %q, want version 2 \"first\"", g.GetVersion(), g.GetDescription())
+	}
+
+	p, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: o.GetId(), Name: "P", Role: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.admin.UpdatePerson(ctx, &profilesv1.UpdatePersonRequest{Person: &profilesv1.Person{Id: p.GetPerson().GetId(), Name: "Q"}, ExpectedVersion: 7})
+	wantCode(t, err, codes.Aborted)
+	_, err = e.admin.ErasePerson(ctx, &profilesv1.ErasePersonRequest{Id: p.GetPerson().GetId(), ExpectedVersion: 7})
+	wantCode(t, err, codes.Aborted)
+	gp, err := e.admin.GetPerson(ctx, &profilesv1.GetPersonRequest{Id: p.GetPerson().GetId()})
+	if err != nil || gp.GetPerson().GetName() != "P" || gp.GetPerson().GetVersion() != 1 {
+		t.Fatalf("person after stale update = %v, %v", gp, err)
+	}
+}
+
+func TestListFiltersAndStablePages(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	c1 := mustCluster(t, e, "Cluster Smart Health")
+	type spec struct {
+		name    string
+		kind    profilesv1.OrganizationKind
+		sector  profilesv1.Sector
+		nuts    string
+		cluster bool
+	}
+	specs := []spec{
+		{"Università degli Studi di Trieste", profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.Sector_SECTOR_BIOMEDICINE, "ITH44", true},
+		{"Università degli Studi di Udine", profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.Sector_SECTOR_BIOTECHNOLOGY, "ITH42", true},
+		{"CRO Aviano", profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL, profilesv1.Sector_SECTOR_HEALTHCARE, "ITH41", true},
+		{"Gorizia Bio", profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY, profilesv1.Sector_SECTOR_BIOTECHNOLOGY, "ITH43", false},
+		{"Milano Pharma", profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY, profilesv1.Sector_SECTOR_PHARMA, "ITC4C", false},
+	}
+	ids := map[string]string{}
+	for _, s := range specs {
+		o := org(s.name)
+		o.Kind, o.Sectors, o.NutsCode = s.kind, []profilesv1.Sector{s.sector}, s.nuts
+		if s.cluster {
+			o.ClusterMemberships = []*profilesv1.ClusterMembership{{ClusterId: c1}}
+		}
+		if s.name == "CRO Aviano" {
+			o.ExternalIds = map[string]string{"ror": "03ks1vk59"}
+		}
+		ids[s.name] = mustCreateOrg(t, e.admin, o).GetId()
+	}
+	names := func(req *profilesv1.ListOrganizationsRequest) []string {
+		t.Helper()
+		res, err := e.admin.ListOrganizations(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range res.GetOrganizations() {
+			out = append(out, o.GetName())
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		req  *profilesv1.ListOrganizationsRequest
+		want []string
+	}{
+		{"kind", &profilesv1.ListOrganizationsRequest{Kinds: []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY}}, []string{"Università degli Studi di Trieste", "Università degli Studi di Udine"}},
+		{"sector or", &profilesv1.ListOrganizationsRequest{Sectors: []profilesv1.Sector{profilesv1.Sector_SECTOR_PHARMA, profilesv1.Sector_SECTOR_HEALTHCARE}}, []string{"CRO Aviano", "Milano Pharma"}},
+		{"region", &profilesv1.ListOrganizationsRequest{NutsPrefixes: []string{"ITH4"}, Kinds: []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY}}, []string{"Gorizia Bio"}},
+		{"cluster", &profilesv1.ListOrganizationsRequest{ClusterId: c1}, []string{"CRO Aviano", "Università degli Studi di Trieste", "Università degli Studi di Udine"}},
+		{"text, accent-insensitive", &profilesv1.ListOrganizationsRequest{Query: "UNIVERSITA DEGLI STUDI DI U"}, []string{"Università degli Studi di Udine"}},
+		{"external id", &profilesv1.ListOrganizationsRequest{ExternalId: "ror:03ks1vk59"}, []string{"CRO Aviano"}},
+		{"country", &profilesv1.ListOrganizationsRequest{CountryCodes: []string{"DE"}}, nil},
+	}
+	for _, tc := range tests {
+		if got := names(tc.req); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+
+	// Paging walks everything once, in name order, even when organisations
+	// are created before and after the cursor between pages.
+	for i := range 7 {
+		mustCreateOrg(t, e.admin, org(fmt.Sprintf("Page %02d", i)))
+	}
+	var seen []string
+	token := ""
+	for page := 0; ; page++ {
+		res, err := e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageSize: 4, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range res.GetOrganizations() {
+			seen = append(seen, o.GetName())
+		}
+		if page == 0 {
+			mustCreateOrg(t, e.admin, org("AAA before the cursor"))
+			mustCreateOrg(t, e.admin, org("ZZZ after the cursor"))
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if !slices.IsSortedFunc(seen, func(a, b string) int { return compareFolded(a, b) }) || len(seen) != len(slices.Compact(slices.Clone(seen))) {
+		t.Errorf("pages not in order or repeated: %q", seen)
+	}
+	if !slices.Contains(seen, "ZZZ after the cursor") || slices.Contains(seen, "AAA before the cursor") || len(seen) != 14 {
+		t.Errorf("pages = %d items %q", len(seen), seen)
+	}
+
+	res, err := e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageSize: 2, PageToken: res.GetNextPageToken(), Query: "x"})
+	wantFields(t, err, "page_token")
+	_, err = e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageToken: "not-a-token"})
+	wantFields(t, err, "page_token")
+	_, err = e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageSize: -1, NutsPrefixes: []string{"ith"}})
+	wantFields(t, err, "page_size", "nuts_prefixes[0]")
+}
+
+func compareFolded(a, b string) int {
+	fa, fb := foldForTest(a), foldForTest(b)
+	switch {
+	case fa < fb:
+		return -1
+	case fa > fb:
+		return 1
+	}
+	return 0
+}
+
+func foldForTest(s string) string {
+	return strings.NewReplacer("à", "a", "À", "a").Replace(strings.ToLower(s))
+}
+
+// TestMemberOfErasedClusterStaysEditable: erasing a cluster must not lock
+// its former members out of updates.
+func TestMemberOfErasedClusterStaysEditable(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	c := mustCluster(t, e, "Short-lived cluster")
+	o := mustCreateOrg(t, e.admin, org("Member", c))
+	if _, err := e.admin.EraseOrganization(ctx, &profilesv1.EraseOrganizationRequest{Id: c}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+		Organization: &profilesv1.Organization{Id: o.GetId(), City: "Udine"}, ExpectedVersion: 1,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"city"}},
+	})
+	if err != nil {
+		t.Fatalf("update of a member of an erased cluster: %v", err)
+	}
+	// Joining it anew is refused.
+	other := org("Other", c)
+	_, err = e.admin.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: other})
+	wantFields(t, err, "organization.cluster_memberships[0].cluster_id")
+}

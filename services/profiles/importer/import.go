@@ -1,0 +1,213 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// Options tune an import.
+type Options struct {
+	Format Format
+	// Progress, when set, shows a progress bar there (use ProgressTo to get
+	// one only on a terminal).
+	Progress io.Writer
+	// Workers is how many creates run at once; 0 means 8.
+	Workers int
+	// CallTimeout bounds each create; 0 means 30s.
+	CallTimeout time.Duration
+}
+
+// Report says what an import did.
+type Report struct {
+	Rows     int         // rows read
+	Imported int         // rows that exist in the service now (created, or already there from an earlier run)
+	Rejected []Rejection // rows not imported, by line
+	Elapsed  time.Duration
+}
+
+// ProgressTo returns f when it is a terminal, else nil, so a bar is drawn
+// for people and never into logs or pipes.
+func ProgressTo(f *os.File) io.Writer {
+	if f != nil && term.IsTerminal(int(f.Fd())) {
+		return f
+	}
+	return nil
+}
+
+// Import reads organisations from r and creates each through client. It goes
+// on past rejected rows and reports them; it returns an error only when the
+// input is unreadable or ctx ends.
+func Import(ctx context.Context, client profilesv1.ProfilesServiceClient, r io.Reader, o Options) (Report, error) {
+	start := time.Now()
+	rows, rej, err := Parse(r, o.Format)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Rows: len(rows) + len(rej), Rejected: rej}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	timeout := o.CallTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	var bar *progressbar.ProgressBar
+	if o.Progress != nil {
+		bar = progressbar.NewOptions(len(rows),
+			progressbar.OptionSetWriter(o.Progress),
+			progressbar.OptionSetDescription("importing organizations"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("rows"),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(o.Progress) }),
+		)
+	}
+
+	jobs := make(chan Row)
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for row := range jobs {
+				err := create(ctx, client, row, timeout)
+				mu.Lock()
+				if err != nil {
+					rep.Rejected = append(rep.Rejected, Rejection{Line: row.Line, Name: clip(row.Org.GetName()), Reason: err.Error()})
+				} else {
+					rep.Imported++
+				}
+				mu.Unlock()
+				if bar != nil {
+					_ = bar.Add(1)
+				}
+			}
+		}()
+	}
+feed:
+	for _, row := range rows {
+		select {
+		case jobs <- row:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	slices.SortFunc(rep.Rejected, func(a, b Rejection) int { return a.Line - b.Line })
+	rep.Elapsed = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("import interrupted: %w", err)
+	}
+	return rep, nil
+}
+
+// create sends one row, retrying what a retry can fix; the client request id
+// makes a retry of a create that did land harmless.
+func create(ctx context.Context, client profilesv1.ProfilesServiceClient, row Row, timeout time.Duration) error {
+	var err error
+	for attempt, wait := 0, 200*time.Millisecond; attempt < 4; attempt, wait = attempt+1, wait*2 {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		_, err = client.CreateOrganization(cctx, &profilesv1.CreateOrganizationRequest{Organization: row.Org, ClientRequestId: row.RequestID})
+		cancel()
+		switch status.Code(err) {
+		case codes.OK:
+			return nil
+		case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted:
+			if ctx.Err() != nil {
+				return reason(err)
+			}
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return reason(err)
+			}
+		default:
+			return reason(err)
+		}
+	}
+	return reason(err)
+}
+
+// reason turns a refusal into a line a person can act on.
+type rowError string
+
+func (e rowError) Error() string { return string(e) }
+
+func reason(err error) error {
+	st := status.Convert(err)
+	var parts []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				parts = append(parts, strings.TrimPrefix(v.GetField(), "organization.")+": "+v.GetDescription())
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return rowError(st.Code().String() + ": " + st.Message())
+	}
+	return rowError(strings.Join(parts, "; "))
+}
+
+// Print writes the report for people.
+func (r Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "imported %d of %d rows in %s", r.Imported, r.Rows, r.Elapsed.Round(time.Millisecond))
+	if secs := r.Elapsed.Seconds(); secs > 0 && r.Imported > 0 {
+		fmt.Fprintf(w, " (%.0f rows/s)", float64(r.Imported)/secs)
+	}
+	fmt.Fprintln(w)
+	if len(r.Rejected) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%d rows rejected:\n", len(r.Rejected))
+	for _, x := range r.Rejected {
+		name := ""
+		if x.Name != "" {
+			name = " (" + x.Name + ")"
+		}
+		fmt.Fprintf(w, "  line %d%s: %s\n", x.Line, name, x.Reason)
+	}
+}
+
+// ImportFile imports the file at path, detecting its format unless o.Format is set.
+func ImportFile(ctx context.Context, client profilesv1.ProfilesServiceClient, path string, o Options) (Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Report{}, err
+	}
+	defer f.Close()
+	if o.Format == "" {
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		if o.Format, err = DetectFormat(path, head[:n]); err != nil {
+			return Report{}, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return Report{}, err
+		}
+	}
+	return Import(ctx, client, f, o)
+}

@@ -1,0 +1,212 @@
+package app
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/btree"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/profiles/internal/domain"
+)
+
+// Index is the in-memory read model behind lists and cross-entity look-ups.
+// The stores' watches feed it, and every write of this replica applies its
+// result at once, so a caller reads its own writes. Entries only ever move
+// forward in version, and erased ids stay as tombstones, so a late or
+// replayed event changes nothing.
+type Index struct {
+	mu       sync.RWMutex
+	orgs     map[string]*orgEntry
+	people   map[string]*personEntry
+	orgOrder *btree.BTreeG[sortKey] // orgs by folded name then id
+	ppOrder  *btree.BTreeG[sortKey] // people by folded name then id
+	byOrg    map[string]map[string]bool
+	erased   map[string]bool
+}
+
+type orgEntry struct {
+	org       *profilesv1.Organization
+	key       sortKey
+	foldName  string
+	foldShort string
+}
+
+type personEntry struct {
+	p        *profilesv1.Person
+	key      sortKey
+	foldName string
+	foldRole string
+}
+
+// sortKey orders list results: folded name, then id.
+type sortKey struct{ name, id string }
+
+func (a sortKey) compare(b sortKey) int {
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{
+		orgs:     map[string]*orgEntry{},
+		people:   map[string]*personEntry{},
+		byOrg:    map[string]map[string]bool{},
+		erased:   map[string]bool{},
+		orgOrder: btree.NewG(32, sortKey.less),
+		ppOrder:  btree.NewG(32, sortKey.less),
+	}
+}
+
+func (a sortKey) less(b sortKey) bool { return a.compare(b) < 0 }
+
+// Apply feeds one stored event into the index.
+func (x *Index) Apply(ev proto.Message) {
+	switch e := ev.(type) {
+	case *eventsv1.OrganizationUpserted:
+		x.PutOrg(e.GetOrganization())
+	case *eventsv1.OrganizationErased:
+		x.EraseOrg(e.GetAggregateId())
+	case *eventsv1.PersonUpserted:
+		x.PutPerson(e.GetPerson())
+	case *eventsv1.PersonErased:
+		x.ErasePerson(e.GetAggregateId())
+	}
+}
+
+// PutOrg stores o unless the index holds a newer version or o was erased.
+func (x *Index) PutOrg(o *profilesv1.Organization) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	id := o.GetId()
+	if x.erased[id] {
+		return
+	}
+	if cur, ok := x.orgs[id]; ok {
+		if cur.org.GetVersion() >= o.GetVersion() {
+			return
+		}
+		x.orgOrder.Delete(cur.key)
+	}
+	e := &orgEntry{org: o, foldName: domain.Fold(o.GetName()), foldShort: domain.Fold(o.GetShortName())}
+	e.key = sortKey{name: e.foldName, id: id}
+	x.orgs[id] = e
+	x.orgOrder.ReplaceOrInsert(e.key)
+}
+
+// EraseOrg removes an organisation for good.
+func (x *Index) EraseOrg(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.erased[id] = true
+	if cur, ok := x.orgs[id]; ok {
+		x.orgOrder.Delete(cur.key)
+		delete(x.orgs, id)
+	}
+}
+
+// PutPerson stores p unless the index holds a newer version or p was erased.
+func (x *Index) PutPerson(p *profilesv1.Person) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	id := p.GetId()
+	if x.erased[id] {
+		return
+	}
+	if cur, ok := x.people[id]; ok {
+		if cur.p.GetVersion() >= p.GetVersion() {
+			return
+		}
+		x.ppOrder.Delete(cur.key)
+		delete(x.byOrg[cur.p.GetOrganizationId()], id)
+	}
+	e := &personEntry{p: p, foldName: domain.Fold(p.GetName()), foldRole: domain.Fold(p.GetRole())}
+	e.key = sortKey{name: e.foldName, id: id}
+	x.people[id] = e
+	x.ppOrder.ReplaceOrInsert(e.key)
+	set := x.byOrg[p.GetOrganizationId()]
+	if set == nil {
+		set = map[string]bool{}
+		x.byOrg[p.GetOrganizationId()] = set
+	}
+	set[id] = true
+}
+
+// ErasePerson removes a person for good.
+func (x *Index) ErasePerson(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.erased[id] = true
+	if cur, ok := x.people[id]; ok {
+		x.ppOrder.Delete(cur.key)
+		delete(x.byOrg[cur.p.GetOrganizationId()], id)
+		delete(x.people, id)
+	}
+}
+
+// Org returns the indexed organisation (shared: do not modify).
+func (x *Index) Org(id string) (*profilesv1.Organization, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.orgs[id]
+	if !ok {
+		return nil, false
+	}
+	return e.org, true
+}
+
+// PeopleOf lists the ids of an organisation's people, sorted.
+func (x *Index) PeopleOf(orgID string) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	ids := make([]string, 0, len(x.byOrg[orgID]))
+	for id := range x.byOrg[orgID] {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Counts reports how many organisations and people the index holds.
+func (x *Index) Counts() (orgs, people int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.orgs), len(x.people)
+}
+
+// scanOrgs calls fn for every organisation after `after` in list order until
+// fn returns false.
+func (x *Index) scanOrgs(after sortKey, fn func(e *orgEntry) bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	x.orgOrder.AscendGreaterOrEqual(after, func(k sortKey) bool {
+		if k == after {
+			return true
+		}
+		return fn(x.orgs[k.id])
+	})
+}
+
+// scanPeople is scanOrgs for people; org looks up the person's organisation
+// under the same lock.
+func (x *Index) scanPeople(after sortKey, fn func(e *personEntry, org *profilesv1.Organization) bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	x.ppOrder.AscendGreaterOrEqual(after, func(k sortKey) bool {
+		if k == after {
+			return true
+		}
+		e := x.people[k.id]
+		var org *profilesv1.Organization
+		if oe, ok := x.orgs[e.p.GetOrganizationId()]; ok {
+			org = oe.org
+		}
+		return fn(e, org)
+	})
+}
