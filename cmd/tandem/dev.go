@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,7 +25,9 @@ import (
 	"github.com/tandem-cluster/tandem/services/gateway"
 	"github.com/tandem-cluster/tandem/services/matching"
 	"github.com/tandem-cluster/tandem/services/meetings"
+	meetingsdemo "github.com/tandem-cluster/tandem/services/meetings/demo"
 	"github.com/tandem-cluster/tandem/services/profiles"
+	profilesdemo "github.com/tandem-cluster/tandem/services/profiles/demo"
 )
 
 // devOptions configure `tandem dev`.
@@ -34,6 +37,7 @@ type devOptions struct {
 	natsPort int
 	redisURL string
 	logLevel string
+	noDemo   bool
 	ports    devPorts
 }
 
@@ -68,6 +72,7 @@ at REDIS_URL, or an embedded Redis-compatible server when REDIS_URL is not set.`
 	f.IntVar(&o.natsPort, "nats-port", o.natsPort, "port of the embedded NATS server (-1: a free one)")
 	f.StringVar(&o.redisURL, "redis-url", o.redisURL, "Redis to use (default $REDIS_URL; empty: an embedded Redis-compatible server)")
 	f.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
+	f.BoolVar(&o.noDemo, "no-demo", false, "do not load the demo data")
 	f.IntVar(&o.ports.profiles, "profiles-port", o.ports.profiles, "gRPC port of the profiles service")
 	f.IntVar(&o.ports.competencies, "competencies-port", o.ports.competencies, "gRPC port of the competencies service")
 	f.IntVar(&o.ports.matching, "matching-port", o.ports.matching, "gRPC port of the matching service")
@@ -136,6 +141,9 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 	gc.DevLogin = true // the demo users sign in without a password: development only
 	gc.Profiles, gc.Competencies, gc.Matching, gc.Meetings = pc.GRPCAddr, cc.GRPCAddr, mc.GRPCAddr, ec.GRPCAddr
 
+	g, gctx := errgroup.WithContext(ctx)
+	var seeding sync.WaitGroup
+	defer seeding.Wait()
 	var (
 		mu      sync.Mutex
 		rows    []string
@@ -147,6 +155,9 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		rows = append(rows, name+"\t"+kind+"\t"+address)
 		if pending--; pending == 0 {
 			printPorts(stdout, ns.ClientURL(), redisURL, rows)
+			if !o.noDemo {
+				seeding.Go(func() { seedDemo(gctx, log, pc, ec) })
+			}
 		}
 	}
 	specs := []runtime.Options{
@@ -156,7 +167,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		meetings.Options(ec),
 		gateway.Options(gc, func(a string) { report("gateway", "http", "http://"+a) }),
 	}
-	g, gctx := errgroup.WithContext(ctx)
+
 	for _, spec := range specs {
 		spec.Log = logging.New(stderr, spec.Name, o.logLevel)
 		spec.Ready = func(grpcAddr, _ string) { report(spec.Name, "grpc", grpcAddr) }
@@ -170,6 +181,24 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 	err = g.Wait()
 	log.Info("tandem dev stopped")
 	return err
+}
+
+// seedDemo loads the demo data through the services' APIs. Seeding is
+// idempotent, so it runs on every start: a first start loads everything, and
+// later starts change nothing (demo records a user erased stay erased).
+func seedDemo(ctx context.Context, log *slog.Logger, pc profiles.Config, ec meetings.Config) {
+	res, err := profilesdemo.SeedAt(ctx, pc.GRPCAddr, []byte(pc.AuthKey))
+	if err != nil {
+		log.Warn("demo organisations not loaded", "err", err)
+		return
+	}
+	log.Info("demo organisations loaded", "organizations", res.Organizations, "people", res.People, "skipped_erased", res.Skipped)
+	ev, err := meetingsdemo.SeedAt(ctx, ec.GRPCAddr, pc.GRPCAddr, []byte(ec.AuthKey))
+	if err != nil {
+		log.Warn("demo brokerage event not loaded", "err", err)
+		return
+	}
+	log.Info("demo brokerage event loaded", "event", ev.EventID, "participants", ev.Participants, "requests", ev.Requests, "meetings", ev.Meetings)
 }
 
 func addr(host string, port int) string {

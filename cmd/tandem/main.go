@@ -52,6 +52,6 @@ func newRootCmd() *cobra.Command {
 	env := newCLIEnv()
 	env.bind(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return env.check() }
-	root.AddCommand(newDevCmd(), newVersionCmd(), newOrgsCmd(env), newPeopleCmd(env), newEventsCmd(env), newAgendaCmd(env), newLoginCmd(env))
+	root.AddCommand(newDevCmd(), newVersionCmd(), newOrgsCmd(env), newPeopleCmd(env), newEventsCmd(env), newAgendaCmd(env), newLoginCmd(env), newImportCmd(env))
 	return root
 }
