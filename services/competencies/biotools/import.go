@@ -1,0 +1,246 @@
+package biotools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+)
+
+// Options configure an import. The clients must carry a token that may
+// create organisations and publish their competencies (an admin's).
+type Options struct {
+	Profiles     profilesv1.ProfilesServiceClient
+	Competencies competenciesv1.CompetenciesServiceClient
+	// Vocabulary checks the EDAM ids of the file; nil means vocab.Load().
+	Vocabulary *vocab.Vocabulary
+	// Progress receives a progress bar when it is a terminal; nil or a
+	// non-terminal shows none.
+	Progress io.Writer
+	// Workers publish in parallel; 0 means 4.
+	Workers int
+	// RPCTimeout bounds each call; 0 means 30 s.
+	RPCTimeout time.Duration
+	// HolderWait bounds how long a publish for a just-created organisation
+	// waits for the competencies service to learn of it; 0 means 1 minute.
+	HolderWait time.Duration
+	Log        *slog.Logger
+}
+
+// Report says what an import did. A re-run of the same file reports no
+// organisations created and no competencies changed.
+type Report struct {
+	Tools                 int
+	Organizations         int
+	OrganizationsCreated  int
+	Competencies          int
+	CompetenciesChanged   int
+	CompetenciesUnchanged int
+	SkippedTerms          int
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("%d tools; organisations: %d (%d new); competencies: %d (%d new or changed, %d unchanged); %d annotations without a usable term",
+		r.Tools, r.Organizations, r.OrganizationsCreated, r.Competencies, r.CompetenciesChanged, r.CompetenciesUnchanged, r.SkippedTerms)
+}
+
+// ImportFile imports the JSON-lines file at path.
+func ImportFile(ctx context.Context, path string, o Options) (Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Report{}, err
+	}
+	defer func() { _ = f.Close() }()
+	return Import(ctx, f, o)
+}
+
+// Import reads a bio.tools JSON-lines export from r and brings Tandem in
+// line with it: every credited organisation exists (found by its external
+// id "biotools:<slug>", else created), and every competency derived from the
+// file is published. Organisations that exist are not modified.
+func Import(ctx context.Context, r io.Reader, o Options) (Report, error) {
+	if o.Profiles == nil || o.Competencies == nil {
+		return Report{}, errors.New("biotools import: both clients are required")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.RPCTimeout <= 0 {
+		o.RPCTimeout = 30 * time.Second
+	}
+	if o.HolderWait <= 0 {
+		o.HolderWait = time.Minute
+	}
+	v := o.Vocabulary
+	if v == nil {
+		var err error
+		if v, err = vocab.Load(); err != nil {
+			return Report{}, err
+		}
+	}
+	var tools []Tool
+	total := 0
+	err := Decode(r, func(t Tool) error {
+		total++
+		for _, c := range t.OrganisationCredits {
+			if _, ok := creditedKinds[c.TypeEntity]; ok {
+				tools = append(tools, t)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("biotools import: %w", err)
+	}
+	plans, stats := Plan(tools, v)
+	rep := Report{Tools: total, Organizations: len(plans), SkippedTerms: stats.SkippedTerms}
+	for _, p := range plans {
+		rep.Competencies += len(p.Competencies)
+	}
+	bar := newBar(o.Progress, len(plans)+rep.Competencies)
+
+	jobs := make(chan OrgPlan)
+	var mu sync.Mutex
+	var firstErr error
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				created, changed, err := importOrg(ctx, o, p, bar)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				if created {
+					rep.OrganizationsCreated++
+				}
+				rep.CompetenciesChanged += changed
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, p := range plans {
+		select {
+		case jobs <- p:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	_ = bar.Finish()
+	if firstErr != nil {
+		return rep, fmt.Errorf("biotools import: %w", firstErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("biotools import: %w", err)
+	}
+	rep.CompetenciesUnchanged = rep.Competencies - rep.CompetenciesChanged
+	return rep, nil
+}
+
+// newBar shows progress only on a terminal, so logs and pipes stay clean.
+func newBar(w io.Writer, total int) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	visible := ok && term.IsTerminal(int(f.Fd()))
+	if !visible {
+		return progressbar.NewOptions(total, progressbar.OptionSetVisibility(false), progressbar.OptionSetWriter(io.Discard))
+	}
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription("importing bio.tools"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func importOrg(ctx context.Context, o Options, p OrgPlan, bar *progressbar.ProgressBar) (created bool, changed int, err error) {
+	orgID, created, err := ensureOrganization(ctx, o, p)
+	if err != nil {
+		return false, 0, err
+	}
+	_ = bar.Add(1)
+	holder := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: orgID}}
+	for _, c := range p.Competencies {
+		c.Holder = holder
+		ch, err := publish(ctx, o, c)
+		if err != nil {
+			return created, changed, fmt.Errorf("organisation %s, term %s: %w", p.ExternalID, c.GetTermId(), err)
+		}
+		if ch {
+			changed++
+		}
+		_ = bar.Add(1)
+	}
+	return created, changed, nil
+}
+
+// ensureOrganization finds the organisation by external id or creates it.
+// The client request id makes a create retried after a lost answer (or a
+// concurrent run) return the same organisation.
+func ensureOrganization(ctx context.Context, o Options, p OrgPlan) (id string, created bool, err error) {
+	cctx, cancel := context.WithTimeout(ctx, o.RPCTimeout)
+	defer cancel()
+	list, err := o.Profiles.ListOrganizations(cctx, &profilesv1.ListOrganizationsRequest{ExternalId: ExternalSource + ":" + p.ExternalID, PageSize: 1})
+	if err != nil {
+		return "", false, fmt.Errorf("find organisation %s: %w", p.ExternalID, err)
+	}
+	if orgs := list.GetOrganizations(); len(orgs) > 0 {
+		return orgs[0].GetId(), false, nil
+	}
+	res, err := o.Profiles.CreateOrganization(cctx, &profilesv1.CreateOrganizationRequest{Organization: p.Organization, ClientRequestId: "biotools:" + p.ExternalID})
+	if err != nil {
+		return "", false, fmt.Errorf("create organisation %s: %w", p.ExternalID, err)
+	}
+	return res.GetOrganization().GetId(), true, nil
+}
+
+// publish publishes one competency. The competencies service learns of a
+// new organisation from the profiles service's events, so right after a
+// create it may not know the holder yet (FailedPrecondition): retry then.
+func publish(ctx context.Context, o Options, c *competenciesv1.Competency) (bool, error) {
+	deadline := time.Now().Add(o.HolderWait)
+	wait := 50 * time.Millisecond
+	for {
+		cctx, cancel := context.WithTimeout(ctx, o.RPCTimeout)
+		res, err := o.Competencies.PublishCompetency(cctx, &competenciesv1.PublishCompetencyRequest{Competency: c})
+		cancel()
+		if err == nil {
+			return res.GetChanged(), nil
+		}
+		if status.Code(err) != codes.FailedPrecondition || time.Now().After(deadline) {
+			return false, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}

@@ -1,0 +1,366 @@
+// Package app holds the use cases of the competencies service: publishing
+// and retracting competencies, the cooperation profile lifecycle, reads
+// filtered by visibility, and the reaction to erased profiles.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/domain"
+	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+)
+
+// SystemActor is the actor of changes the service makes on its own.
+const SystemActor = "system"
+
+// HolderStore is the service's record of existing organisations and people.
+type HolderStore interface {
+	Get(ctx context.Context, ref domain.HolderRef) (domain.Holder, bool, error)
+	Cached(ref domain.HolderRef) (domain.Holder, bool)
+	Put(ctx context.Context, h domain.Holder) (bool, error)
+	PeopleOf(orgID string) []domain.HolderRef
+}
+
+// Service implements the use cases.
+type Service struct {
+	Vocab        *vocab.Vocabulary
+	Competencies *eventkv.Store
+	Cooperations *eventkv.Store
+	Claims       *eventkv.Claims
+	Holders      HolderStore
+	Index        *Index
+	Log          *slog.Logger
+	Now          func() time.Time
+	// Synced is closed once Index holds everything stored; erasures wait
+	// for it so they miss nothing.
+	Synced <-chan struct{}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func newEventID() string { return ulid.Make().String() }
+
+// effective completes a holder for access checks: a person has the clusters
+// of their organisation and, unless set, its visibility.
+func (s *Service) effective(h domain.Holder) domain.Holder {
+	if h.Ref.Kind != domain.HolderPerson || h.Organization == "" {
+		return h
+	}
+	if org, ok := s.Holders.Cached(domain.HolderRef{Kind: domain.HolderOrganization, ID: h.Organization}); ok {
+		h.Clusters = org.Clusters
+		if h.Visibility == profilesv1.Visibility_VISIBILITY_UNSPECIFIED {
+			h.Visibility = org.Visibility
+		}
+	}
+	return h
+}
+
+// holderFor loads the holder a change is for and checks the viewer may make it.
+func (s *Service) holderFor(ctx context.Context, v domain.Viewer, ref domain.HolderRef) (domain.Holder, error) {
+	h, ok, err := s.Holders.Get(ctx, ref)
+	if err != nil {
+		return domain.Holder{}, err
+	}
+	if !ok || h.Erased {
+		return domain.Holder{}, domain.ErrHolderUnknown(ref)
+	}
+	if h.Ref.Kind == domain.HolderPerson && h.Organization != "" {
+		if org, ok, err := s.Holders.Get(ctx, domain.HolderRef{Kind: domain.HolderOrganization, ID: h.Organization}); err == nil && ok {
+			h.Clusters = org.Clusters
+		}
+	}
+	if !v.CanChange(h) {
+		return domain.Holder{}, fmt.Errorf("%w: %s may not change what %s %s holds", grpcerr.ErrPermission, v.Subject, ref.Kind, ref.ID)
+	}
+	return h, nil
+}
+
+// PublishResult is the outcome of PublishCompetency.
+type PublishResult struct {
+	Competency *competenciesv1.Competency
+	Changed    bool
+}
+
+// PublishCompetency creates or replaces the competency of a holder in a term.
+func (s *Service) PublishCompetency(ctx context.Context, v domain.Viewer, in *competenciesv1.Competency, expectedVersion int64, requestID string) (PublishResult, error) {
+	if vs := domain.ValidateCompetency(in); len(vs) > 0 {
+		return PublishResult{}, grpcerr.Invalid(vs...)
+	}
+	term, err := checkTerm(s.Vocab, "competency.term_id", in.GetTermId())
+	if err != nil {
+		return PublishResult{}, err
+	}
+	ref, _ := domain.RefOf(in.GetHolder())
+	if _, err := s.holderFor(ctx, v, ref); err != nil {
+		return PublishResult{}, err
+	}
+	claimKey := ""
+	if requestID != "" {
+		claimKey = "publish|" + v.Subject + "|" + requestID
+		if prev, ok, err := s.Claims.Lookup(ctx, claimKey); err != nil {
+			return PublishResult{}, err
+		} else if ok {
+			return s.replayPublish(ctx, prev)
+		}
+	}
+	c := proto.Clone(in).(*competenciesv1.Competency)
+	c.TermId = term.ID
+	c.Term = TermRefProto(term)
+	c.Holder = ref.Proto()
+	domain.NormalizeCompetency(c)
+	key := domain.CompetencyKey(ref, term.ID)
+	// Without an expected version the caller asked to replace whatever is
+	// there, so losing a race to another writer is retried, not reported.
+	for attempt := 1; ; attempt++ {
+		res, err := s.publishOnce(ctx, v, key, c, expectedVersion)
+		if errors.Is(err, grpcerr.ErrConflict) && expectedVersion == 0 && attempt < maxPublishAttempts {
+			continue
+		}
+		if err != nil {
+			return PublishResult{}, err
+		}
+		if claimKey != "" && res.Changed {
+			if _, _, err := s.Claims.Claim(ctx, claimKey, fmt.Sprintf("%s|%d", key, res.Competency.GetVersion())); err != nil {
+				s.Log.WarnContext(ctx, "record publish request", "err", err)
+			}
+		}
+		return res, nil
+	}
+}
+
+// maxPublishAttempts bounds the retries of an unversioned publish that
+// keeps losing races.
+const maxPublishAttempts = 5
+
+// publishOnce is one read-compare-write of a competency.
+func (s *Service) publishOnce(ctx context.Context, v domain.Viewer, key string, in *competenciesv1.Competency, expectedVersion int64) (PublishResult, error) {
+	c := proto.Clone(in).(*competenciesv1.Competency)
+	cur, rev, err := s.Competencies.Get(ctx, key)
+	if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
+		return PublishResult{}, err
+	}
+	now := timestamppb.New(s.now())
+	existing, _ := cur.(*eventsv1.CompetencyPublished)
+	switch {
+	case existing != nil && expectedVersion != 0 && existing.GetCompetency().GetVersion() != expectedVersion:
+		return PublishResult{}, fmt.Errorf("competency %s is at version %d, not %d: %w", existing.GetCompetency().GetId(), existing.GetCompetency().GetVersion(), expectedVersion, grpcerr.ErrConflict)
+	case existing == nil && expectedVersion != 0:
+		return PublishResult{}, fmt.Errorf("no competency %s to update at version %d: %w", key, expectedVersion, grpcerr.ErrConflict)
+	case existing != nil && domain.SameContent(existing.GetCompetency(), c):
+		s.Index.ApplyCompetency(key, cur, rev)
+		return PublishResult{Competency: existing.GetCompetency(), Changed: false}, nil
+	}
+	if existing != nil {
+		old := existing.GetCompetency()
+		c.Id, c.Version, c.CreatedAt = old.GetId(), old.GetVersion()+1, old.GetCreatedAt()
+	} else {
+		c.Id, c.Version, c.CreatedAt = ulid.Make().String(), 1, now
+	}
+	c.UpdatedAt = now
+	ev := &eventsv1.CompetencyPublished{EventId: newEventID(), OccurredAt: now, AggregateId: c.GetId(),
+		AggregateVersion: c.GetVersion(), ActorSubject: v.Subject, Competency: c}
+	var newRev uint64
+	if cur == nil {
+		newRev, err = s.Competencies.Create(ctx, key, ev)
+		if errors.Is(err, grpcerr.ErrAlreadyExists) {
+			err = fmt.Errorf("competency %s was published concurrently: %w", key, grpcerr.ErrConflict)
+		}
+	} else {
+		newRev, err = s.Competencies.Update(ctx, key, ev, rev)
+	}
+	if err != nil {
+		return PublishResult{}, err
+	}
+	s.Index.ApplyCompetency(key, ev, newRev)
+	return PublishResult{Competency: c, Changed: true}, nil
+}
+
+// replayPublish answers a retried publish from its claim "key|version".
+func (s *Service) replayPublish(ctx context.Context, claim string) (PublishResult, error) {
+	var key string
+	var version int64
+	for i := len(claim) - 1; i >= 0; i-- {
+		if claim[i] == '|' {
+			key = claim[:i]
+			if _, err := fmt.Sscan(claim[i+1:], &version); err != nil {
+				return PublishResult{}, fmt.Errorf("publish claim %q: %w", claim, err)
+			}
+			break
+		}
+	}
+	cur, _, err := s.Competencies.Get(ctx, key)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	p, ok := cur.(*eventsv1.CompetencyPublished)
+	if !ok {
+		return PublishResult{}, fmt.Errorf("%w: the competency of this request was retracted since", grpcerr.ErrPrecondition)
+	}
+	return PublishResult{Competency: p.GetCompetency(), Changed: p.GetCompetency().GetVersion() == version}, nil
+}
+
+// RetractCompetency removes a competency.
+func (s *Service) RetractCompetency(ctx context.Context, v domain.Viewer, id string, expectedVersion int64) (time.Time, error) {
+	key, ok := s.Index.CompetencyKey(id)
+	if !ok {
+		return time.Time{}, fmt.Errorf("competency %s: %w", id, grpcerr.ErrNotFound)
+	}
+	cur, rev, err := s.Competencies.Get(ctx, key)
+	if err != nil {
+		return time.Time{}, err
+	}
+	p, ok := cur.(*eventsv1.CompetencyPublished)
+	if !ok || p.GetCompetency().GetId() != id {
+		return time.Time{}, fmt.Errorf("competency %s: %w", id, grpcerr.ErrNotFound)
+	}
+	c := p.GetCompetency()
+	ref, _ := domain.RefOf(c.GetHolder())
+	h, found, err := s.Holders.Get(ctx, ref)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !found {
+		h = domain.Holder{Ref: ref}
+	}
+	if !v.CanChange(s.effective(h)) {
+		return time.Time{}, fmt.Errorf("%w: %s may not retract competency %s", grpcerr.ErrPermission, v.Subject, id)
+	}
+	if expectedVersion != 0 && c.GetVersion() != expectedVersion {
+		return time.Time{}, fmt.Errorf("competency %s is at version %d, not %d: %w", id, c.GetVersion(), expectedVersion, grpcerr.ErrConflict)
+	}
+	now := s.now()
+	ev := &eventsv1.CompetencyRetracted{EventId: newEventID(), OccurredAt: timestamppb.New(now), AggregateId: id,
+		AggregateVersion: c.GetVersion() + 1, ActorSubject: v.Subject, Holder: c.GetHolder(), TermId: c.GetTermId(),
+		Reason: eventsv1.RemovalReason_REMOVAL_REASON_BY_USER}
+	newRev, err := s.Competencies.Update(ctx, key, ev, rev)
+	if err != nil {
+		return time.Time{}, err
+	}
+	s.Index.ApplyCompetency(key, ev, newRev)
+	return now, nil
+}
+
+// HolderChanged records an organisation or person the profiles service
+// created or changed.
+func (s *Service) HolderChanged(ctx context.Context, h domain.Holder) error {
+	_, err := s.Holders.Put(ctx, h)
+	return err
+}
+
+// HolderErased records the erasure and removes, with a GDPR roll-up, every
+// competency and cooperation profile the holder had. Running it again finds
+// nothing left to remove.
+func (s *Service) HolderErased(ctx context.Context, h domain.Holder) error {
+	if s.Synced != nil {
+		select {
+		case <-s.Synced:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if _, err := s.Holders.Put(ctx, h); err != nil {
+		return err
+	}
+	comps, coops := s.Index.HeldBy(h.Ref)
+	for _, key := range comps {
+		if err := s.eraseCompetency(ctx, key); err != nil {
+			return err
+		}
+	}
+	for _, key := range coops {
+		if err := s.eraseCooperation(ctx, key); err != nil {
+			return err
+		}
+	}
+	s.Log.InfoContext(ctx, "holder erased", "holder", h.Ref.Key(), "competencies", len(comps), "cooperation_profiles", len(coops))
+	return nil
+}
+
+func (s *Service) eraseCompetency(ctx context.Context, key string) error {
+	for {
+		cur, rev, err := s.Competencies.Get(ctx, key)
+		if errors.Is(err, grpcerr.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var ev *eventsv1.CompetencyRetracted
+		switch e := cur.(type) {
+		case *eventsv1.CompetencyPublished:
+			c := e.GetCompetency()
+			ev = &eventsv1.CompetencyRetracted{AggregateId: c.GetId(), AggregateVersion: c.GetVersion() + 1, Holder: c.GetHolder(), TermId: c.GetTermId()}
+		case *eventsv1.CompetencyRetracted:
+			if e.GetReason() == eventsv1.RemovalReason_REMOVAL_REASON_HOLDER_ERASED {
+				s.Index.ApplyCompetency(key, cur, rev)
+				return nil
+			}
+			ev = &eventsv1.CompetencyRetracted{AggregateId: e.GetAggregateId(), AggregateVersion: e.GetAggregateVersion() + 1, Holder: e.GetHolder(), TermId: e.GetTermId()}
+		default:
+			return fmt.Errorf("competency %s holds an unexpected %T", key, cur)
+		}
+		ev.EventId, ev.OccurredAt, ev.ActorSubject = newEventID(), timestamppb.New(s.now()), SystemActor
+		ev.Reason = eventsv1.RemovalReason_REMOVAL_REASON_HOLDER_ERASED
+		newRev, err := s.Competencies.Erase(ctx, key, ev, rev)
+		if errors.Is(err, grpcerr.ErrConflict) {
+			continue // changed meanwhile: erase the newer state
+		}
+		if err != nil {
+			return err
+		}
+		s.Index.ApplyCompetency(key, ev, newRev)
+		return nil
+	}
+}
+
+func (s *Service) eraseCooperation(ctx context.Context, key string) error {
+	for {
+		cur, rev, err := s.Cooperations.Get(ctx, key)
+		if errors.Is(err, grpcerr.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var ev *eventsv1.CooperationProfileDeleted
+		switch e := cur.(type) {
+		case *eventsv1.CooperationProfileUpserted:
+			p := e.GetCooperationProfile()
+			ev = &eventsv1.CooperationProfileDeleted{AggregateId: p.GetId(), AggregateVersion: p.GetVersion() + 1, Holder: p.GetHolder()}
+		case *eventsv1.CooperationProfileDeleted:
+			s.Index.ApplyCooperation(key, cur, rev)
+			return nil
+		default:
+			return fmt.Errorf("cooperation profile %s holds an unexpected %T", key, cur)
+		}
+		ev.EventId, ev.OccurredAt, ev.ActorSubject = newEventID(), timestamppb.New(s.now()), SystemActor
+		ev.Reason = eventsv1.RemovalReason_REMOVAL_REASON_HOLDER_ERASED
+		newRev, err := s.Cooperations.Erase(ctx, key, ev, rev)
+		if errors.Is(err, grpcerr.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.Index.ApplyCooperation(key, ev, newRev)
+		return nil
+	}
+}
