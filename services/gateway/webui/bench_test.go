@@ -1,0 +1,60 @@
+package webui
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// BenchmarkEventPage renders the organiser's view of a regional brokerage
+// day: 200 participants, 3 days of 12 slots, 30 tables and a full schedule.
+// The page is server-rendered in one response, so this is most of the work
+// a page view costs the gateway beyond the service calls.
+func BenchmarkEventPage(b *testing.B) {
+	pages, err := parseTemplates()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ui := &UI{pages: pages, hub: newHub()}
+	start := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+	ev := &meetingsv1.Event{Id: "e1", Name: "Brokerage day", TimeZone: "Europe/Rome", Status: meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING, OrganizerSubjects: []string{"o"}}
+	for i := range 30 {
+		ev.Tables = append(ev.Tables, &meetingsv1.Table{Id: fmt.Sprintf("T%d", i+1), Name: fmt.Sprintf("Table %d", i+1)})
+	}
+	for d := range 3 {
+		for s := range 12 {
+			at := start.AddDate(0, 0, d).Add(time.Duration(s) * 30 * time.Minute)
+			ev.Slots = append(ev.Slots, &meetingsv1.Slot{Id: at.Format("20060102T1504"), DayIndex: int32(d), StartTime: timestamppb.New(at), EndTime: timestamppb.New(at.Add(25 * time.Minute))})
+		}
+	}
+	v := eventView{Event: ev, Organizer: true, Names: map[string]string{}}
+	for i := range 200 {
+		id := fmt.Sprintf("p%03d", i)
+		v.Names[id] = fmt.Sprintf("Participant %d S.r.l.", i)
+		v.Participants = append(v.Participants, &meetingsv1.Participant{Id: id, DisplayName: v.Names[id], Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: id}}})
+	}
+	var meetings []*meetingsv1.Meeting
+	for si, s := range ev.Slots {
+		for ti, t := range ev.Tables {
+			a, c := (si*7+ti*2)%200, (si*7+ti*2+1)%200
+			meetings = append(meetings, &meetingsv1.Meeting{Id: fmt.Sprintf("m%d-%d", si, ti), SlotId: s.GetId(), TableId: t.GetId(), ParticipantIds: []string{fmt.Sprintf("p%03d", a), fmt.Sprintf("p%03d", c)}})
+		}
+	}
+	v.Schedule = &meetingsv1.Schedule{Id: "s1", Status: meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PROVISIONAL, Stats: &meetingsv1.ScheduleStats{}}
+	req := httptest.NewRequest("GET", "/events/e1", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Grid = buildGrid(ev, meetings)
+		w := httptest.NewRecorder()
+		c := &call{ui: ui, w: w, r: req, L: langFor("it"), user: &user{}}
+		if err := c.render("event", "event.title", v, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,358 @@
+package webui
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"html"
+	"html/template"
+	"math"
+	"slices"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// maxPages bounds how many pages a dashboard list reads, so a very large
+// cluster makes the page slower, not endless.
+const maxPages = 40
+
+type count struct {
+	Label string
+	N     int
+}
+
+type coverage struct {
+	ID, Label     string
+	Offers, Needs int
+}
+
+// Unmet reports a need nobody offers.
+func (c coverage) Unmet() bool { return c.Needs > 0 && c.Offers == 0 }
+
+type dashboardView struct {
+	Total       int
+	ByKind      []count
+	BySector    []count
+	MaxKind     int
+	MaxSector   int
+	Coverage    []coverage
+	Chart       template.HTML
+	Network     template.HTML
+	Pairs       int
+	Problems    []*problem
+	ClusterName string
+}
+
+func (u *UI) dashboardPage(c *call) error {
+	if !c.user.Is("cluster_manager") {
+		return c.render("message", "dashboard.title", messageView{Title: "dashboard.title", Problem: &problem{Message: c.L.T("error.permission"), Code: codes.PermissionDenied}}, &problem{Message: c.L.T("error.permission"), Code: codes.PermissionDenied})
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	v := dashboardView{}
+	cluster := ""
+	if len(c.user.Clusters) > 0 && !c.user.Has("admin") {
+		cluster = c.user.Clusters[0]
+	}
+	if cluster != "" {
+		if res, err := u.opts.Profiles.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: cluster}); err == nil {
+			v.ClusterName = res.GetOrganization().GetName()
+		}
+	}
+	orgs, err := u.allOrganizations(ctx, cluster)
+	if err != nil {
+		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	}
+	names := map[string]string{}
+	kinds, sectors := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}
+	for _, o := range orgs {
+		names["org:"+o.GetId()] = o.GetName()
+		if o.GetId() == cluster {
+			continue
+		}
+		v.Total++
+		kinds[o.GetKind()]++
+		for _, s := range o.GetSectors() {
+			sectors[s]++
+		}
+	}
+	for k, n := range kinds {
+		v.ByKind = append(v.ByKind, count{Label: c.L.E(k), N: n})
+		v.MaxKind = max(v.MaxKind, n)
+	}
+	for s, n := range sectors {
+		v.BySector = append(v.BySector, count{Label: c.L.E(s), N: n})
+		v.MaxSector = max(v.MaxSector, n)
+	}
+	byCount := func(a, b count) int { return cmp.Or(b.N-a.N, strings.Compare(a.Label, b.Label)) }
+	slices.SortFunc(v.ByKind, byCount)
+	slices.SortFunc(v.BySector, byCount)
+
+	cov, err := u.coverage(ctx)
+	if err != nil {
+		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	}
+	v.Coverage = topCoverage(cov, 12)
+	v.Chart = coverageSVG(c.L, v.Coverage)
+
+	pairs, known := u.hub.network()
+	for k, n := range known {
+		if _, ok := names[k]; !ok {
+			names[k] = n
+		}
+	}
+	v.Pairs = len(pairs)
+	v.Network = networkSVG(c.L, pairs, names, 30)
+	return c.render("dashboard", "dashboard.title", v, nil)
+}
+
+func (u *UI) allOrganizations(ctx context.Context, cluster string) ([]*profilesv1.Organization, error) {
+	var out []*profilesv1.Organization
+	token := ""
+	for range maxPages {
+		res, err := u.opts.Profiles.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageSize: 500, PageToken: token, ClusterId: cluster})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res.GetOrganizations()...)
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return out, nil
+}
+
+// coverage counts, per term, the holders offering it (competencies and
+// offers) and the holders needing it (published requests).
+func (u *UI) coverage(ctx context.Context) (map[string]*coverage, error) {
+	terms := map[string]*coverage{}
+	seen := map[string]bool{}
+	term := func(id, label string) *coverage {
+		t := terms[id]
+		if t == nil {
+			t = &coverage{ID: id, Label: label}
+			terms[id] = t
+		}
+		if t.Label == "" || t.Label == id {
+			t.Label = cmp.Or(label, id)
+		}
+		return t
+	}
+	token := ""
+	for range maxPages {
+		res, err := u.opts.Competencies.ListCompetencies(ctx, &competenciesv1.ListCompetenciesRequest{PageSize: 500, PageToken: token})
+		if err != nil {
+			return terms, err
+		}
+		for _, c := range res.GetCompetencies() {
+			k := "o|" + c.GetTermId() + "|" + profileKey(c.GetHolder())
+			if !seen[k] {
+				seen[k] = true
+				term(c.GetTermId(), c.GetTerm().GetLabel()).Offers++
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	token = ""
+	for range maxPages {
+		res, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{PageSize: 500, PageToken: token})
+		if err != nil {
+			return terms, err
+		}
+		for _, p := range res.GetCooperationProfiles() {
+			need := isRequest(p.GetKind())
+			labels := map[string]string{}
+			for _, t := range p.GetTerms() {
+				labels[t.GetId()] = t.GetLabel()
+			}
+			for _, id := range p.GetTermIds() {
+				side := "o|"
+				if need {
+					side = "n|"
+				}
+				k := side + id + "|" + profileKey(p.GetHolder())
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				if need {
+					term(id, labels[id]).Needs++
+				} else {
+					term(id, labels[id]).Offers++
+				}
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return terms, nil
+}
+
+func isRequest(k competenciesv1.CooperationProfileKind) bool {
+	switch k {
+	case competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST,
+		competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_BUSINESS_REQUEST,
+		competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_RESEARCH_PARTNER_SEARCH:
+		return true
+	}
+	return false
+}
+
+// topCoverage picks the terms to chart: unmet needs first (up to half the
+// chart, most needed first), then the most active terms.
+func topCoverage(all map[string]*coverage, n int) []coverage {
+	var unmet, rest []coverage
+	for _, t := range all {
+		if t.Unmet() {
+			unmet = append(unmet, *t)
+		} else {
+			rest = append(rest, *t)
+		}
+	}
+	order := func(a, b coverage) int {
+		return cmp.Or(b.Needs+b.Offers-a.Needs-a.Offers, b.Needs-a.Needs, strings.Compare(a.ID, b.ID))
+	}
+	slices.SortFunc(unmet, order)
+	slices.SortFunc(rest, order)
+	if len(unmet) > n/2 {
+		unmet = unmet[:n/2]
+	}
+	out := append(unmet, rest[:min(len(rest), n-len(unmet))]...)
+	slices.SortFunc(out, order)
+	return out
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// coverageSVG draws offers and needs per term as paired horizontal bars;
+// rows of unmet needs get a highlighted band and a marker.
+func coverageSVG(l *Lang, rows []coverage) template.HTML {
+	const (
+		labelW = 230
+		barW   = 300
+		rowH   = 34
+		top    = 40
+	)
+	maxN := 1
+	for _, r := range rows {
+		maxN = max(maxN, r.Offers, r.Needs)
+	}
+	h := top + rowH*max(len(rows), 1) + 10
+	w := labelW + barW + 90
+	var b strings.Builder
+	esc := html.EscapeString
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="cov-title cov-desc">`, w, h)
+	fmt.Fprintf(&b, `<title id="cov-title">%s</title><desc id="cov-desc">%s</desc>`, esc(l.T("dashboard.coverage")), esc(l.T("dashboard.coverage_desc")))
+	fmt.Fprintf(&b, `<rect x="%d" y="8" width="14" height="10" class="bar-offer"/><text x="%d" y="17" class="legend">%s</text>`, labelW, labelW+18, esc(l.T("dashboard.offers")))
+	fmt.Fprintf(&b, `<rect x="%d" y="8" width="14" height="10" class="bar-need"/><text x="%d" y="17" class="legend">%s</text>`, labelW+110, labelW+128, esc(l.T("dashboard.needs")))
+	fmt.Fprintf(&b, `<rect x="%d" y="8" width="14" height="10" class="unmet-band"/><text x="%d" y="17" class="legend">%s</text>`, labelW+220, labelW+238, esc(l.T("dashboard.unmet")))
+	if len(rows) == 0 {
+		fmt.Fprintf(&b, `<text x="10" y="%d" class="empty">%s</text>`, top+20, esc(l.T("dashboard.no_terms")))
+	}
+	for i, r := range rows {
+		y := top + i*rowH
+		cls := "row"
+		if r.Unmet() {
+			cls = "row unmet"
+			fmt.Fprintf(&b, `<rect x="0" y="%d" width="%d" height="%d" class="unmet-band"/>`, y-2, w, rowH-2)
+		}
+		fmt.Fprintf(&b, `<g class="%s"><title>%s</title>`, cls, esc(l.T("dashboard.row_title", r.Label, r.Offers, r.Needs)))
+		fmt.Fprintf(&b, `<text x="4" y="%d" class="term">%s</text>`, y+18, esc(clip(r.Label, 32)))
+		ow, nw := r.Offers*barW/maxN, r.Needs*barW/maxN
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="12" class="bar-offer"/><text x="%d" y="%d" class="n">%d</text>`, labelW, y+2, max(ow, 1), labelW+ow+4, y+12, r.Offers)
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="12" class="bar-need"/><text x="%d" y="%d" class="n">%d</text>`, labelW, y+16, max(nw, 1), labelW+nw+4, y+26, r.Needs)
+		if r.Unmet() {
+			fmt.Fprintf(&b, `<text x="%d" y="%d" class="unmet-mark">%s</text>`, w-6, y+18, esc(l.T("dashboard.unmet_mark")))
+		}
+		b.WriteString(`</g>`)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
+}
+
+// networkSVG draws profiles on a circle with a line per pair: solid for
+// met, dashed for contacted, dotted for saved. The busiest nodes are kept.
+func networkSVG(l *Lang, pairs []pair, names map[string]string, maxNodes int) template.HTML {
+	degree := map[string]int{}
+	for _, p := range pairs {
+		degree[p.A]++
+		degree[p.B]++
+	}
+	nodes := make([]string, 0, len(degree))
+	for k := range degree {
+		nodes = append(nodes, k)
+	}
+	slices.SortFunc(nodes, func(a, b string) int { return cmp.Or(degree[b]-degree[a], strings.Compare(a, b)) })
+	if len(nodes) > maxNodes {
+		nodes = nodes[:maxNodes]
+	}
+	slices.Sort(nodes) // stable positions between visits
+	// The circle grows with the number of nodes; labels get room on both sides.
+	radius := min(230.0, 50+20*float64(len(nodes)))
+	const labelRoom = 200.0
+	width, height := 2*radius+2*labelRoom, 2*radius+80
+	cx, cy := width/2, height/2+15
+	pos := map[string][2]float64{}
+	for i, n := range nodes {
+		a := 2*math.Pi*float64(i)/float64(max(len(nodes), 1)) - math.Pi/2
+		pos[n] = [2]float64{cx + radius*math.Cos(a), cy + radius*math.Sin(a)}
+	}
+	esc := html.EscapeString
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="net-title net-desc">`, width, height)
+	fmt.Fprintf(&b, `<title id="net-title">%s</title><desc id="net-desc">%s</desc>`, esc(l.T("dashboard.network")), esc(l.T("dashboard.network_desc", len(nodes), len(pairs))))
+	fmt.Fprintf(&b, `<line x1="10" y1="14" x2="40" y2="14" class="edge met"/><text x="46" y="18" class="legend">%s</text>`, esc(l.T("dashboard.met")))
+	fmt.Fprintf(&b, `<line x1="150" y1="14" x2="180" y2="14" class="edge contacted"/><text x="186" y="18" class="legend">%s</text>`, esc(l.T("dashboard.contacted")))
+	fmt.Fprintf(&b, `<line x1="310" y1="14" x2="340" y2="14" class="edge saved"/><text x="346" y="18" class="legend">%s</text>`, esc(l.T("dashboard.saved")))
+	if len(nodes) == 0 {
+		fmt.Fprintf(&b, `<text x="20" y="60" class="empty">%s</text>`, esc(l.T("dashboard.no_pairs")))
+	}
+	for _, p := range pairs {
+		a, okA := pos[p.A]
+		c, okB := pos[p.B]
+		if !okA || !okB {
+			continue
+		}
+		cls := "saved"
+		switch {
+		case p.Met > 0:
+			cls = "met"
+		case p.Contacted > 0:
+			cls = "contacted"
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="edge %s"><title>%s</title></line>`, a[0], a[1], c[0], c[1], cls,
+			esc(l.T("dashboard.pair_title", nodeName(l, names, p.A), nodeName(l, names, p.B), p.Met, p.Contacted, p.Saved)))
+	}
+	for _, n := range nodes {
+		p := pos[n]
+		anchor := "start"
+		dx := 9.0
+		if p[0] < cx-1 {
+			anchor, dx = "end", -9
+		}
+		fmt.Fprintf(&b, `<g class="node"><circle cx="%.1f" cy="%.1f" r="%d"/><text x="%.1f" y="%.1f" text-anchor="%s">%s</text></g>`,
+			p[0], p[1], 4+min(degree[n], 6), p[0]+dx, p[1]+4, anchor, esc(clip(nodeName(l, names, n), 26)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
+}
+
+func nodeName(l *Lang, names map[string]string, key string) string {
+	if n := names[key]; n != "" {
+		return n
+	}
+	return l.T("dashboard.unnamed")
+}

@@ -1,0 +1,434 @@
+package webui
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// Form decoding: browsers send anything, so every decoder bounds sizes,
+// rejects unknown enum names and reports problems per field (as message
+// keys, translated when shown). Whatever passes is still validated again by
+// the domain service, which has the last word.
+
+const (
+	maxText     = 10000
+	maxLine     = 300
+	maxRepeated = 50
+)
+
+// fieldErrs collects translation keys per form field.
+type fieldErrs map[string]string
+
+func (f fieldErrs) add(field, key string) {
+	if _, ok := f[field]; !ok {
+		f[field] = key
+	}
+}
+
+// translate turns collected keys into a problem the templates show.
+func (f fieldErrs) problem(l *Lang) *problem {
+	if len(f) == 0 {
+		return nil
+	}
+	p := &problem{Message: l.T("error.invalid"), Fields: map[string]string{}, Code: codes.InvalidArgument}
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		p.Fields[k] = l.T(f[k])
+		p.FieldList = append(p.FieldList, fieldProblem{Field: k, Label: fieldLabel(l, k), Description: l.T(f[k])})
+	}
+	return p
+}
+
+// text returns a trimmed form value, reporting it when longer than max.
+func text(v url.Values, field string, max int, errs fieldErrs) string {
+	s := strings.TrimSpace(v.Get(field))
+	if !utf8.ValidString(s) {
+		errs.add(field, "form.bad_text")
+		return ""
+	}
+	if utf8.RuneCountInString(s) > max {
+		errs.add(field, "form.too_long")
+		return string([]rune(s)[:max])
+	}
+	return s
+}
+
+// number parses an optional integer in [lo, hi]; empty gives def.
+func number(v url.Values, field string, lo, hi, def int, errs fieldErrs) int {
+	s := strings.TrimSpace(v.Get(field))
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		errs.add(field, "form.bad_number")
+		return def
+	}
+	return n
+}
+
+// enums decodes repeated enum names (e.g. "SECTOR_PHARMA") using the
+// generated name->number map of the enum.
+func enums[E ~int32](v url.Values, field string, names map[string]int32, errs fieldErrs) []E {
+	var out []E
+	for _, s := range v[field] {
+		if s == "" {
+			continue
+		}
+		n, ok := names[s]
+		if !ok || n == 0 {
+			errs.add(field, "form.bad_choice")
+			continue
+		}
+		if !slices.Contains(out, E(n)) {
+			out = append(out, E(n))
+		}
+		if len(out) > maxRepeated {
+			errs.add(field, "form.too_many")
+			break
+		}
+	}
+	return out
+}
+
+// enum decodes one optional enum name; empty gives the zero value.
+func enum[E ~int32](v url.Values, field string, names map[string]int32, errs fieldErrs) E {
+	s := v.Get(field)
+	if s == "" {
+		return 0
+	}
+	n, ok := names[s]
+	if !ok {
+		errs.add(field, "form.bad_choice")
+		return 0
+	}
+	return E(n)
+}
+
+// termChoice is a term the user picked, with the label it was shown with.
+type termChoice struct{ ID, Label string }
+
+// terms decodes chosen terms, sent as "ID|label" (the label only repeats
+// what the page showed, so the result page can show it again).
+func terms(v url.Values, field string, errs fieldErrs) []termChoice {
+	var out []termChoice
+	for _, s := range v[field] {
+		id, label, _ := strings.Cut(strings.TrimSpace(s), "|")
+		if id == "" {
+			continue
+		}
+		if !validTermID(id) {
+			errs.add(field, "form.bad_term")
+			continue
+		}
+		if utf8.RuneCountInString(label) > maxLine || !utf8.ValidString(label) {
+			label = id
+		}
+		if label == "" {
+			label = id
+		}
+		if !slices.ContainsFunc(out, func(t termChoice) bool { return t.ID == id }) {
+			out = append(out, termChoice{ID: id, Label: label})
+		}
+		if len(out) > maxRepeated {
+			errs.add(field, "form.too_many")
+			break
+		}
+	}
+	return out
+}
+
+// validTermID accepts prefixed vocabulary ids like "EDAM:topic_0622",
+// "MESH:D005796" or "LOCAL:organ-on-chip".
+func validTermID(id string) bool {
+	src, local, ok := strings.Cut(id, ":")
+	if !ok || local == "" || len(id) > 120 {
+		return false
+	}
+	switch src {
+	case "EDAM", "MESH", "LOCAL":
+	default:
+		return false
+	}
+	for _, r := range local {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func termIDs(ts []termChoice) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
+}
+
+// partnerQuery is the "Find partners" form: a need and filters.
+type partnerQuery struct {
+	Text            string
+	Terms           []termChoice
+	Kinds           []profilesv1.OrganizationKind
+	Sectors         []profilesv1.Sector
+	Collab          []competenciesv1.CollaborationType
+	NUTS            string
+	Country         string
+	MinTRL          int
+	ExcludePartners bool
+	Candidates      matchingv1.CandidateType
+}
+
+// decodePartnerQuery reads the form (a GET query, so results can be
+// bookmarked and saved as a search).
+func decodePartnerQuery(v url.Values) (partnerQuery, fieldErrs) {
+	errs := fieldErrs{}
+	q := partnerQuery{
+		Text:            text(v, "text", 1000, errs),
+		Terms:           terms(v, "term", errs),
+		Kinds:           enums[profilesv1.OrganizationKind](v, "kind", profilesv1.OrganizationKind_value, errs),
+		Sectors:         enums[profilesv1.Sector](v, "sector", profilesv1.Sector_value, errs),
+		Collab:          enums[competenciesv1.CollaborationType](v, "collab", competenciesv1.CollaborationType_value, errs),
+		NUTS:            strings.ToUpper(text(v, "nuts", 5, errs)),
+		Country:         strings.ToUpper(text(v, "country", 2, errs)),
+		MinTRL:          number(v, "min_trl", 0, 9, 0, errs),
+		ExcludePartners: v.Get("exclude_partners") == "on",
+		Candidates:      enum[matchingv1.CandidateType](v, "candidates", matchingv1.CandidateType_value, errs),
+	}
+	// A cut-off region code would filter on the wrong region.
+	if _, bad := errs["nuts"]; bad {
+		q.NUTS = ""
+	}
+	if _, bad := errs["country"]; bad {
+		q.Country = ""
+	}
+	if q.NUTS != "" && !isAlnum(q.NUTS) {
+		errs.add("nuts", "form.bad_nuts")
+		q.NUTS = ""
+	}
+	if q.Country != "" && (len(q.Country) != 2 || !isAlnum(q.Country)) {
+		errs.add("country", "form.bad_country")
+		q.Country = ""
+	}
+	return q, errs
+}
+
+func isAlnum(s string) bool {
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Empty reports whether nothing was asked yet.
+func (q partnerQuery) Empty() bool { return q.Text == "" && len(q.Terms) == 0 }
+
+func (q partnerQuery) need() *matchingv1.Need {
+	return &matchingv1.Need{Text: q.Text, TermIds: termIDs(q.Terms)}
+}
+
+func (q partnerQuery) filter() *matchingv1.SuggestionFilter {
+	f := &matchingv1.SuggestionFilter{
+		CandidateType: q.Candidates, Kinds: q.Kinds, Sectors: q.Sectors, CollaborationTypes: q.Collab,
+		ExcludeExistingPartners: q.ExcludePartners, MinTrl: int32(q.MinTRL),
+	}
+	if q.NUTS != "" {
+		f.NutsPrefixes = []string{q.NUTS}
+	}
+	if q.Country != "" {
+		f.CountryCodes = []string{q.Country}
+	}
+	return f
+}
+
+// encode writes q back as form values; decoding them gives q again.
+func (q partnerQuery) encode() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("text", q.Text)
+	for _, t := range q.Terms {
+		v.Add("term", t.ID+"|"+t.Label)
+	}
+	for _, k := range q.Kinds {
+		v.Add("kind", k.String())
+	}
+	for _, s := range q.Sectors {
+		v.Add("sector", s.String())
+	}
+	for _, c := range q.Collab {
+		v.Add("collab", c.String())
+	}
+	set("nuts", q.NUTS)
+	set("country", q.Country)
+	if q.MinTRL > 0 {
+		v.Set("min_trl", strconv.Itoa(q.MinTRL))
+	}
+	if q.ExcludePartners {
+		v.Set("exclude_partners", "on")
+	}
+	if q.Candidates != 0 {
+		v.Set("candidates", q.Candidates.String())
+	}
+	return v
+}
+
+// queryFromSearch rebuilds the form of a saved search.
+func queryFromSearch(s *matchingv1.SavedSearch) partnerQuery {
+	f := s.GetFilter()
+	q := partnerQuery{
+		Text: s.GetNeed().GetText(), Kinds: f.GetKinds(), Sectors: f.GetSectors(), Collab: f.GetCollaborationTypes(),
+		MinTRL: int(f.GetMinTrl()), ExcludePartners: f.GetExcludeExistingPartners(), Candidates: f.GetCandidateType(),
+	}
+	for _, id := range s.GetNeed().GetTermIds() {
+		q.Terms = append(q.Terms, termChoice{ID: id, Label: id})
+	}
+	if p := f.GetNutsPrefixes(); len(p) > 0 {
+		q.NUTS = p[0]
+	}
+	if c := f.GetCountryCodes(); len(c) > 0 {
+		q.Country = c[0]
+	}
+	return q
+}
+
+// Time zones offered for events; the list covers where the cluster and its
+// European partners meet.
+var timeZones = []string{"Europe/Rome", "Europe/Berlin", "Europe/Brussels", "Europe/Paris", "Europe/Madrid", "Europe/Vienna", "Europe/Ljubljana", "Europe/Zagreb", "Europe/London", "Europe/Lisbon", "Europe/Athens", "UTC"}
+
+// eventDays are the rows of day inputs the event form shows.
+const eventDays = 3
+
+// eventForm is the organiser's event form, kept as typed for re-display.
+type eventForm struct {
+	Name, Description, Venue, TimeZone string
+	Days                               [eventDays]dayForm
+	MeetingMinutes, BreakMinutes       int
+	Tables, MaxMeetings                int
+	SelfBooking                        bool
+}
+
+type dayForm struct{ Date, Start, End string }
+
+// decodeEventForm reads the event form into a draft event.
+func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
+	errs := fieldErrs{}
+	f := eventForm{
+		Name:           text(v, "name", 200, errs),
+		Description:    text(v, "description", maxText, errs),
+		Venue:          text(v, "venue", maxLine, errs),
+		TimeZone:       text(v, "time_zone", 64, errs),
+		MeetingMinutes: number(v, "meeting_minutes", 5, 240, 25, errs),
+		BreakMinutes:   number(v, "break_minutes", 0, 120, 5, errs),
+		Tables:         number(v, "tables", 1, 500, 10, errs),
+		MaxMeetings:    number(v, "max_meetings", 0, 200, 0, errs),
+		SelfBooking:    v.Get("booking_mode") == "self",
+	}
+	if f.Name == "" {
+		errs.add("name", "form.required")
+	}
+	if f.TimeZone == "" {
+		f.TimeZone = "Europe/Rome"
+	}
+	if _, err := time.LoadLocation(f.TimeZone); err != nil || !slices.Contains(timeZones, f.TimeZone) {
+		errs.add("time_zone", "form.bad_choice")
+	}
+	ev := &meetingsv1.Event{
+		Name: f.Name, Description: f.Description, Venue: f.Venue, TimeZone: f.TimeZone,
+		MeetingDuration:    durationpb.New(time.Duration(f.MeetingMinutes) * time.Minute),
+		BreakDuration:      durationpb.New(time.Duration(f.BreakMinutes) * time.Minute),
+		DefaultMaxMeetings: int32(f.MaxMeetings),
+		BookingMode:        meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES,
+	}
+	if f.SelfBooking {
+		ev.BookingMode = meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING
+	}
+	dates, starts, ends := v["day_date"], v["day_start"], v["day_end"]
+	for i := range eventDays {
+		at := func(xs []string) string {
+			if i < len(xs) {
+				return strings.TrimSpace(xs[i])
+			}
+			return ""
+		}
+		d := dayForm{Date: at(dates), Start: at(starts), End: at(ends)}
+		f.Days[i] = d
+		if d.Date == "" && d.Start == "" && d.End == "" {
+			continue
+		}
+		field := fmt.Sprintf("days[%d]", i)
+		date, err := time.Parse("2006-01-02", d.Date)
+		if err != nil {
+			errs.add(field, "form.bad_date")
+			continue
+		}
+		start, err1 := parseClock(d.Start)
+		end, err2 := parseClock(d.End)
+		if err1 != nil || err2 != nil {
+			errs.add(field, "form.bad_time")
+			continue
+		}
+		if end.GetHours()*60+end.GetMinutes() <= start.GetHours()*60+start.GetMinutes() {
+			errs.add(field, "form.end_before_start")
+			continue
+		}
+		ev.Days = append(ev.Days, &meetingsv1.EventDay{
+			Date:     &meetingsv1.Date{Year: int32(date.Year()), Month: int32(date.Month()), Day: int32(date.Day())},
+			Sessions: []*meetingsv1.Session{{Name: "Meetings", StartTime: start, EndTime: end}},
+		})
+	}
+	if len(ev.Days) == 0 {
+		errs.add("days", "form.need_day")
+	}
+	for i := 1; i <= f.Tables; i++ {
+		ev.Tables = append(ev.Tables, &meetingsv1.Table{Id: "T" + strconv.Itoa(i), Name: "Table " + strconv.Itoa(i)})
+	}
+	return f, ev, errs
+}
+
+// parseClock reads "HH:MM" as sent by <input type="time">.
+func parseClock(s string) (*meetingsv1.LocalTime, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return nil, err
+	}
+	return &meetingsv1.LocalTime{Hours: int32(t.Hour()), Minutes: int32(t.Minute())}, nil
+}
+
+// slotIDs reads chosen availability slots, keeping only slots of the event.
+func slotIDs(v url.Values, field string, valid []*meetingsv1.Slot) []string {
+	known := make(map[string]bool, len(valid))
+	for _, s := range valid {
+		known[s.GetId()] = true
+	}
+	var out []string
+	for _, s := range v[field] {
+		if known[s] && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,211 @@
+package webui
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+func TestDecodePartnerQuery(t *testing.T) {
+	tests := []struct {
+		name   string
+		query  string
+		want   partnerQuery
+		errors []string
+	}{
+		{name: "empty", query: "", want: partnerQuery{}},
+		{name: "text and terms", query: "text=+liver+fibrosis+&term=MESH:D008103|Liver+Cirrhosis&term=EDAM:topic_3308",
+			want: partnerQuery{Text: "liver fibrosis", Terms: []termChoice{{"MESH:D008103", "Liver Cirrhosis"}, {"EDAM:topic_3308", "EDAM:topic_3308"}}}},
+		{name: "filters", query: "text=x&kind=ORGANIZATION_KIND_UNIVERSITY&sector=SECTOR_PHARMA&sector=SECTOR_PHARMA&nuts=ith4&country=it&min_trl=4&exclude_partners=on",
+			want: partnerQuery{Text: "x", Kinds: []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY}, Sectors: []profilesv1.Sector{profilesv1.Sector_SECTOR_PHARMA}, NUTS: "ITH4", Country: "IT", MinTRL: 4, ExcludePartners: true}},
+		{name: "unknown enum", query: "text=x&kind=ORGANIZATION_KIND_SPACESHIP", want: partnerQuery{Text: "x"}, errors: []string{"kind"}},
+		{name: "zero enum is no choice", query: "text=x&sector=SECTOR_UNSPECIFIED", want: partnerQuery{Text: "x"}, errors: []string{"sector"}},
+		{name: "bad term id", query: "term=<script>|x", want: partnerQuery{}, errors: []string{"term"}},
+		{name: "trl out of range", query: "text=x&min_trl=12", want: partnerQuery{Text: "x"}, errors: []string{"min_trl"}},
+		{name: "bad region", query: "text=x&nuts=IT-4&country=ITA", want: partnerQuery{Text: "x"}, errors: []string{"country", "nuts"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := url.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, errs := decodePartnerQuery(v)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("query = %+v, want %+v", got, tt.want)
+			}
+			for _, f := range tt.errors {
+				if _, ok := errs[f]; !ok {
+					t.Errorf("no error for %s; errors %v", f, errs)
+				}
+			}
+			if len(errs) != len(tt.errors) {
+				t.Errorf("errors = %v, want fields %v", errs, tt.errors)
+			}
+		})
+	}
+}
+
+func FuzzDecodePartnerQuery(f *testing.F) {
+	for _, s := range []string{"", "text=liver&term=MESH:D008103|Liver", "kind=ORGANIZATION_KIND_COMPANY&min_trl=9&nuts=ITH44", "term=|&term=%ff%fe", "text=" + strings.Repeat("é", 2000)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		q, _ := decodePartnerQuery(v)
+		if utf8.RuneCountInString(q.Text) > 1000 || len(q.Terms) > maxRepeated+1 {
+			t.Fatalf("unbounded query: %d runes, %d terms", utf8.RuneCountInString(q.Text), len(q.Terms))
+		}
+		for _, term := range q.Terms {
+			if !validTermID(term.ID) {
+				t.Fatalf("invalid term %q passed", term.ID)
+			}
+		}
+		// What the page writes back (saved searches, feedback) decodes to
+		// the same query.
+		again, errs := decodePartnerQuery(q.encode())
+		if len(errs) > 0 || !reflect.DeepEqual(again, q) {
+			t.Fatalf("round trip: %+v (%v), want %+v", again, errs, q)
+		}
+	})
+}
+
+func TestDecodeEventForm(t *testing.T) {
+	good := url.Values{
+		"name": {"Brokerage day"}, "time_zone": {"Europe/Rome"}, "meeting_minutes": {"25"}, "break_minutes": {"5"}, "tables": {"3"},
+		"day_date": {"2026-05-06", "", ""}, "day_start": {"09:00", "", ""}, "day_end": {"12:00", "", ""},
+	}
+	_, ev, errs := decodeEventForm(good)
+	if len(errs) > 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	if len(ev.GetDays()) != 1 || len(ev.GetTables()) != 3 || ev.GetMeetingDuration().AsDuration().Minutes() != 25 || ev.GetTables()[2].GetId() != "T3" {
+		t.Fatalf("event = %v", ev)
+	}
+	tests := []struct {
+		name  string
+		edit  func(url.Values)
+		field string
+	}{
+		{"no name", func(v url.Values) { v.Set("name", " ") }, "name"},
+		{"no day", func(v url.Values) { v["day_date"] = []string{""} }, "days[0]"},
+		{"end before start", func(v url.Values) { v["day_end"] = []string{"08:00"} }, "days[0]"},
+		{"bad date", func(v url.Values) { v["day_date"] = []string{"06/05/2026"} }, "days[0]"},
+		{"unknown zone", func(v url.Values) { v.Set("time_zone", "Mars/Olympus") }, "time_zone"},
+		{"too many tables", func(v url.Values) { v.Set("tables", "100000") }, "tables"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := url.Values{}
+			for k, xs := range good {
+				v[k] = append([]string(nil), xs...)
+			}
+			tt.edit(v)
+			_, _, errs := decodeEventForm(v)
+			if _, ok := errs[tt.field]; !ok {
+				t.Fatalf("errors = %v, want one for %s", errs, tt.field)
+			}
+		})
+	}
+}
+
+// FuzzForms feeds arbitrary form bodies to every form decoder: none may
+// panic, and what they pass on stays within the bounds the services expect.
+func FuzzForms(f *testing.F) {
+	for _, s := range []string{
+		"name=Acme&website=https://acme.example&sector=SECTOR_PHARMA&visibility=VISIBILITY_PUBLIC&contact.consent_to_share=on&version=3",
+		"orcid=0000-0002-1825-0097&bio=x&version=1",
+		"term_id=&term_id=MESH:D008103&level=COMPETENCY_LEVEL_EXPERT&evidence_kind=EVIDENCE_KIND_PUBLICATION&evidence_year=2023&evidence_year=abc",
+		"kind=COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER&title=x&term=EDAM:topic_0622|Genomics&trl=10&publish=on",
+		"day_date=2026-02-30&day_start=25:00&day_end=09:00&tables=-1&meeting_minutes=9999",
+		"candidate=org:01ABC&kind=FEEDBACK_KIND_DISMISSED",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		o, version, _ := decodeOrgForm(v)
+		if version < 0 || utf8.RuneCountInString(o.GetDescription()) > maxText || utf8.RuneCountInString(o.GetName()) > 200 {
+			t.Fatalf("org form out of bounds: %v", o)
+		}
+		p, _, _ := decodePersonForm(v)
+		if utf8.RuneCountInString(p.GetBio()) > maxText {
+			t.Fatal("person bio out of bounds")
+		}
+		_, comp, _ := decodeCompetencyForm(v)
+		if comp.GetTermId() != "" && !validTermID(comp.GetTermId()) || len(comp.GetEvidence()) > len(competencyForm{}.Evidence) {
+			t.Fatalf("competency out of bounds: %v", comp)
+		}
+		of, _ := decodeOfferForm(v)
+		if trl := of.Profile.GetTrl(); trl < 0 || trl > 9 {
+			t.Fatalf("trl %d", trl)
+		}
+		_, ev, _ := decodeEventForm(v)
+		if len(ev.GetTables()) > 500 || len(ev.GetDays()) > eventDays {
+			t.Fatalf("event out of bounds: %d tables, %d days", len(ev.GetTables()), len(ev.GetDays()))
+		}
+		if ref, ok := decodeCandidate(v.Get("candidate")); ok && profileKey(ref) == "" {
+			t.Fatal("candidate without id")
+		}
+	})
+}
+
+func TestSafeNext(t *testing.T) {
+	tests := map[string]string{
+		"":                     "/",
+		"/events/1?done=x":     "/events/1?done=x",
+		"//evil.example/":      "/",
+		"/\\evil.example":      "/",
+		"https://evil.example": "/",
+		"/ok\r\nSet-Cookie: x": "/",
+		"events":               "/",
+	}
+	for in, want := range tests {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/", "//x", "/\\x", "http://x", "/a?b=c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := safeNext(s)
+		u, err := url.Parse(got)
+		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") {
+			t.Fatalf("safeNext(%q) = %q leaves the site", s, got)
+		}
+	})
+}
+
+func TestDecodeCandidate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"org:01HZX", "org:01HZX"},
+		{"person:01HZX", "person:01HZX"},
+		{"org:", ""},
+		{"team:01HZX", ""},
+		{"org:../../etc", ""},
+		{"org:" + strings.Repeat("A", 41), ""},
+	}
+	for _, tt := range tests {
+		ref, ok := decodeCandidate(tt.in)
+		if got := profileKey(ref); ok != (tt.want != "") || got != tt.want {
+			t.Errorf("decodeCandidate(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package webui
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// usedKeys collects every message key the templates and the Go code name
+// literally, plus the keys they build from enums and demo users.
+func usedKeys(t *testing.T) []string {
+	t.Helper()
+	keys := map[string]bool{}
+	add := func(re *regexp.Regexp, src string, prefix string) {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			if strings.HasSuffix(m[1], ".") {
+				continue // a prefix the code completes, e.g. "enum."
+			}
+			keys[prefix+m[1]] = true
+		}
+	}
+	tmplPatterns := []*regexp.Regexp{
+		regexp.MustCompile(`L\.T "([a-z_.0-9]+)"`),
+		regexp.MustCompile(`\.F "[^"]*" "([a-z_.0-9]+)"`),
+		regexp.MustCompile(`"hint=([a-z_.0-9]+)"`),
+	}
+	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(templateFS, p)
+		for _, re := range tmplPatterns {
+			add(re, string(b), "")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goPatterns := []struct {
+		re     *regexp.Regexp
+		prefix string
+	}{
+		{regexp.MustCompile(`\.T\("([a-z_.0-9]+)"`), ""},
+		{regexp.MustCompile(`render\("[a-z]+", "([a-z_.0-9]+)"`), ""},
+		{regexp.MustCompile(`(?:Title|Text): +"([a-z_.0-9]+)"`), ""},
+		{regexp.MustCompile(`errs\.add\([^,]+, "([a-z_.0-9]+)"\)`), ""},
+		{regexp.MustCompile(`redirect\([^\n]*, "([a-z_]+)"\)`), "done."},
+		{regexp.MustCompile(`backToEvent\([^\n]*, "([a-z_]+)"\)`), "done."},
+		{regexp.MustCompile(`Kind: "([a-z_]+)"`), "note."},
+		{regexp.MustCompile(`"hint=([a-z_.0-9]+)"`), ""},
+	}
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "catalog.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range goPatterns {
+			add(p.re, string(b), p.prefix)
+		}
+	}
+	for _, d := range DefaultDemoUsers() {
+		keys["login.user."+d.Key] = true
+	}
+	for _, v := range visibilityChoices {
+		keys["hint."+v.String()] = true
+	}
+	for _, e := range uiEnums() {
+		vals := e.Values()
+		for i := range vals.Len() {
+			keys["enum."+string(vals.Get(i).Name())] = true
+		}
+	}
+	out := make([]string, 0, len(keys))
+	for k := range keys {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// uiEnums are the enums the pages show.
+func uiEnums() []protoreflect.EnumDescriptor {
+	return []protoreflect.EnumDescriptor{
+		profilesv1.OrganizationKind(0).Descriptor(), profilesv1.SizeBand(0).Descriptor(), profilesv1.Sector(0).Descriptor(), profilesv1.Visibility(0).Descriptor(),
+		competenciesv1.CompetencyLevel(0).Descriptor(), competenciesv1.EvidenceKind(0).Descriptor(), competenciesv1.CooperationProfileKind(0).Descriptor(),
+		competenciesv1.CollaborationType(0).Descriptor(), competenciesv1.DevelopmentStage(0).Descriptor(), competenciesv1.IprStatus(0).Descriptor(),
+		competenciesv1.CooperationProfileStatus(0).Descriptor(),
+		matchingv1.DismissReason(0).Descriptor(), matchingv1.CandidateType(0).Descriptor(),
+		meetingsv1.EventStatus(0).Descriptor(), meetingsv1.MeetingPriority(0).Descriptor(), meetingsv1.MeetingRequestStatus(0).Descriptor(),
+		meetingsv1.ScheduleStatus(0).Descriptor(),
+	}
+}
+
+func TestEveryKeyIsTranslated(t *testing.T) {
+	keys := usedKeys(t)
+	if len(keys) < 100 {
+		t.Fatalf("found only %d keys: the extraction is broken", len(keys))
+	}
+	for _, cat := range []struct {
+		lang string
+		m    map[string]string
+	}{{"en", catalogEN}, {"it", catalogIT}} {
+		for _, k := range keys {
+			if strings.TrimSpace(cat.m[k]) == "" {
+				t.Errorf("%s: no translation for %q", cat.lang, k)
+			}
+		}
+	}
+}
+
+func TestCatalogsMatch(t *testing.T) {
+	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+	for k, en := range catalogEN {
+		it, ok := catalogIT[k]
+		if !ok {
+			t.Errorf("it: missing %q", k)
+			continue
+		}
+		if a, b := verbs.FindAllString(en, -1), verbs.FindAllString(it, -1); !slices.Equal(a, b) {
+			t.Errorf("%q: format verbs differ: en %v, it %v", k, a, b)
+		}
+	}
+	for k := range catalogIT {
+		if _, ok := catalogEN[k]; !ok {
+			t.Errorf("en: missing %q", k)
+		}
+	}
+}
+
+func TestMissingKeyIsVisible(t *testing.T) {
+	if got := langFor("it").T("no.such.key"); !strings.Contains(got, missingMark) {
+		t.Fatalf("T(missing) = %q, want the missing mark", got)
+	}
+}
+
+func TestPickLanguage(t *testing.T) {
+	tests := []struct{ cookie, header, want string }{
+		{"", "", "en"},
+		{"", "it-IT,it;q=0.9,en;q=0.8", "it"},
+		{"", "de-DE,de;q=0.9", "en"},
+		{"", "de;q=0.9,it;q=0.5", "it"},
+		{"en", "it-IT", "en"},
+		{"it", "en-GB", "it"},
+		{"fr", "it", "it"},
+		{"", "garbage;;;q=x", "en"},
+	}
+	for _, tt := range tests {
+		if got := pickLanguage(tt.cookie, tt.header); got != tt.want {
+			t.Errorf("pickLanguage(%q, %q) = %q, want %q", tt.cookie, tt.header, got, tt.want)
+		}
+	}
+}
+
+func FuzzPickLanguage(f *testing.F) {
+	for _, s := range []string{"", "it-IT,it;q=0.9", "en;q=0.1,it;q=0.2", "*", "zz-ZZ;q=1.5", strings.Repeat("it,", 2000)} {
+		f.Add("", s)
+	}
+	f.Fuzz(func(t *testing.T, cookie, header string) {
+		if got := pickLanguage(cookie, header); !slices.Contains(languages, got) {
+			t.Fatalf("pickLanguage = %q, not a UI language", got)
+		}
+	})
+}

@@ -1,0 +1,562 @@
+package webui
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+type eventsView struct {
+	Events      []*meetingsv1.Event
+	ListProblem *problem
+	Form        eventForm
+	TimeZones   []string
+	CanCreate   bool
+}
+
+func (u *UI) eventsView(c *call, f eventForm) eventsView {
+	v := eventsView{Form: f, TimeZones: timeZones, CanCreate: c.user.Is("organizer")}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	res, err := u.opts.Meetings.ListEvents(ctx, &meetingsv1.ListEventsRequest{PageSize: 100})
+	if err != nil {
+		v.ListProblem = problemFrom(c.L, err)
+	}
+	v.Events = res.GetEvents()
+	return v
+}
+
+func (u *UI) eventsPage(c *call) error {
+	f := eventForm{TimeZone: "Europe/Rome", MeetingMinutes: 25, BreakMinutes: 5, Tables: 10}
+	f.Days[0] = dayForm{Start: "09:30", End: "12:30"}
+	return c.render("events", "events.title", u.eventsView(c, f), nil)
+}
+
+// requestKey makes a resent form (double click, reload) create once.
+func requestKey(subject string, v map[string][]string) string {
+	h := sha256.New()
+	h.Write([]byte(subject))
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if k == csrfField {
+			continue
+		}
+		fmt.Fprintf(h, "\x00%s=%q", k, v[k])
+	}
+	return "webui:" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+func (u *UI) eventCreate(c *call) error {
+	f, ev, errs := decodeEventForm(c.r.PostForm)
+	if p := errs.problem(c.L); p != nil {
+		return c.render("events", "events.title", u.eventsView(c, f), p)
+	}
+	ev.ClusterIds = c.user.Clusters
+	ctx, cancel := c.ctx()
+	defer cancel()
+	res, err := u.opts.Meetings.CreateEvent(ctx, &meetingsv1.CreateEventRequest{Event: ev, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm)})
+	if err != nil {
+		if status.Code(err) == codes.Unauthenticated {
+			return err
+		}
+		return c.render("events", "events.title", u.eventsView(c, f), problemFrom(c.L, err))
+	}
+	return c.redirect("/events/"+res.GetEvent().GetId(), "event_created")
+}
+
+// eventView is everything the event page shows; sections the user may not
+// see, or whose service failed, stay empty with their own message.
+type eventView struct {
+	Event        *meetingsv1.Event
+	Organizer    bool
+	Participants []*meetingsv1.Participant
+	Names        map[string]string
+	Me           *meetingsv1.Participant
+	CanRegister  bool
+	RegisterAs   []registerChoice
+	Requests     []*meetingsv1.MeetingRequest
+	Incoming     []*meetingsv1.MeetingRequest
+	Outgoing     []*meetingsv1.MeetingRequest
+	Schedule     *meetingsv1.Schedule
+	Grid         *grid
+	Figures      figures
+	Agenda       *meetingsv1.GetAgendaResponse
+	Days         []dayGroup
+	Problems     []*problem
+	Priorities   []meetingsv1.MeetingPriority
+	Partners     []*meetingsv1.Participant
+}
+
+type registerChoice struct {
+	Value, Label string
+}
+
+type dayGroup struct {
+	Label string
+	Slots []*meetingsv1.Slot
+}
+
+type figures struct {
+	Participants, Requests, Accepted, Responded, Pending int
+	AcceptanceRate                                       float64
+	HasSchedule                                          bool
+	Placed, UpperBound, Without                          int
+	MeanMeetings                                         float64
+}
+
+type grid struct {
+	Tables []*meetingsv1.Table
+	Rows   []gridRow
+	// Conflicts counts cells where a participant would be in two places;
+	// the schedule service never produces one, and the grid shows it if it did.
+	Conflicts int
+}
+
+type gridRow struct {
+	Slot  *meetingsv1.Slot
+	Cells []gridCell
+}
+
+type gridCell struct {
+	Meeting  *meetingsv1.Meeting
+	Names    []string
+	IDs      []string
+	Conflict bool
+}
+
+func (u *UI) loadEvent(ctx context.Context, id string) (*meetingsv1.Event, error) {
+	res, err := u.opts.Meetings.GetEvent(ctx, &meetingsv1.GetEventRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	return res.GetEvent(), nil
+}
+
+func (c *call) organizes(ev *meetingsv1.Event) bool {
+	return c.user.Has("admin") || slices.Contains(ev.GetOrganizerSubjects(), c.user.Subject)
+}
+
+// myProfiles are the profiles the user may register or act as.
+func (c *call) myProfiles() []*profilesv1.ProfileRef {
+	var refs []*profilesv1.ProfileRef
+	if c.user.Organization != "" {
+		refs = append(refs, &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: c.user.Organization}})
+	}
+	if id := c.personID(); id != "" {
+		refs = append(refs, &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: id}})
+	}
+	return refs
+}
+
+func sameProfile(a, b *profilesv1.ProfileRef) bool {
+	return a.GetOrganizationId() != "" && a.GetOrganizationId() == b.GetOrganizationId() ||
+		a.GetPersonId() != "" && a.GetPersonId() == b.GetPersonId()
+}
+
+func (u *UI) eventPage(c *call) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := eventView{Event: ev, Organizer: c.organizes(ev), Names: map[string]string{}, Priorities: []meetingsv1.MeetingPriority{meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT, meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST}}
+	v.Days = groupSlots(c.L, ev)
+	note := func(err error) {
+		if err != nil && status.Code(err) != codes.NotFound {
+			v.Problems = append(v.Problems, problemFrom(c.L, err))
+		}
+	}
+	parts, err := u.opts.Meetings.ListParticipants(ctx, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId(), PageSize: 1000})
+	note(err)
+	v.Participants = parts.GetParticipants()
+	c.nameParticipants(v.Participants)
+	mine := c.myProfiles()
+	for _, p := range v.Participants {
+		v.Names[p.GetId()] = p.GetDisplayName()
+		for _, ref := range mine {
+			if sameProfile(p.GetProfile(), ref) {
+				v.Me = p
+			}
+		}
+	}
+	if v.Me == nil && ev.GetStatus() == meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN && len(mine) > 0 {
+		v.CanRegister = true
+		for _, ref := range mine {
+			if ref.GetOrganizationId() != "" {
+				v.RegisterAs = append(v.RegisterAs, registerChoice{Value: "org", Label: c.L.T("events.as_org")})
+			} else {
+				v.RegisterAs = append(v.RegisterAs, registerChoice{Value: "person", Label: c.L.T("events.as_person")})
+			}
+		}
+	}
+	if v.Organizer {
+		reqs, err := u.opts.Meetings.ListMeetingRequests(ctx, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId(), PageSize: 1000})
+		note(err)
+		v.Requests = reqs.GetMeetingRequests()
+		sched, err := u.opts.Meetings.GetSchedule(ctx, &meetingsv1.GetScheduleRequest{EventId: ev.GetId(), PageSize: 5000})
+		note(err)
+		if sched.GetSchedule() != nil {
+			v.Schedule = sched.GetSchedule()
+			v.Grid = buildGrid(ev, sched.GetMeetings())
+		}
+		v.Figures = eventFigures(len(v.Participants), v.Requests, v.Schedule)
+	}
+	if v.Me != nil {
+		for _, p := range v.Participants {
+			if p.GetId() != v.Me.GetId() {
+				v.Partners = append(v.Partners, p)
+			}
+		}
+		reqs, err := u.opts.Meetings.ListMeetingRequests(ctx, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId(), ParticipantId: v.Me.GetId(), PageSize: 1000})
+		note(err)
+		for _, r := range reqs.GetMeetingRequests() {
+			if r.GetToParticipantId() == v.Me.GetId() {
+				v.Incoming = append(v.Incoming, r)
+			} else {
+				v.Outgoing = append(v.Outgoing, r)
+			}
+		}
+		agenda, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: v.Me.GetId()})
+		note(err)
+		c.nameAgendas(agenda)
+		v.Agenda = agenda
+	}
+	return c.render("event", "event.title", v, nil)
+}
+
+// groupSlots groups an event's slots by day for the availability form.
+func groupSlots(l *Lang, ev *meetingsv1.Event) []dayGroup {
+	var days []dayGroup
+	last := int32(-1)
+	for _, s := range ev.GetSlots() {
+		if s.GetDayIndex() != last || len(days) == 0 {
+			days = append(days, dayGroup{Label: l.Day(s.GetStartTime(), ev.GetTimeZone())})
+			last = s.GetDayIndex()
+		}
+		days[len(days)-1].Slots = append(days[len(days)-1].Slots, s)
+	}
+	return days
+}
+
+// buildGrid lays meetings out as slots x tables. Two meetings can never
+// share a cell (one table, one slot); a participant seen twice in one slot
+// marks both cells as a conflict.
+func buildGrid(ev *meetingsv1.Event, meetings []*meetingsv1.Meeting) *grid {
+	g := &grid{Tables: ev.GetTables()}
+	col := map[string]int{}
+	for i, t := range g.Tables {
+		col[t.GetId()] = i
+	}
+	row := map[string]int{}
+	for i, s := range ev.GetSlots() {
+		row[s.GetId()] = i
+		g.Rows = append(g.Rows, gridRow{Slot: s, Cells: make([]gridCell, len(g.Tables))})
+	}
+	seen := map[string]map[string]*gridCell{} // slot -> participant -> cell
+	for _, m := range meetings {
+		if m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
+			continue
+		}
+		r, ok1 := row[m.GetSlotId()]
+		ci, ok2 := col[m.GetTableId()]
+		if !ok1 || !ok2 {
+			continue
+		}
+		cell := &g.Rows[r].Cells[ci]
+		cell.Meeting, cell.IDs = m, m.GetParticipantIds()
+		if seen[m.GetSlotId()] == nil {
+			seen[m.GetSlotId()] = map[string]*gridCell{}
+		}
+		for _, p := range m.GetParticipantIds() {
+			if other, dup := seen[m.GetSlotId()][p]; dup {
+				if !other.Conflict {
+					g.Conflicts++
+				}
+				other.Conflict, cell.Conflict = true, true
+				g.Conflicts++
+			}
+			seen[m.GetSlotId()][p] = cell
+		}
+	}
+	return g
+}
+
+func eventFigures(participants int, reqs []*meetingsv1.MeetingRequest, s *meetingsv1.Schedule) figures {
+	f := figures{Participants: participants, Requests: len(reqs)}
+	for _, r := range reqs {
+		switch r.GetStatus() {
+		case meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED:
+			f.Accepted++
+			f.Responded++
+		case meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_DECLINED, meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_NO_THANKS:
+			f.Responded++
+		case meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING:
+			f.Pending++
+		}
+	}
+	if f.Responded > 0 {
+		f.AcceptanceRate = float64(f.Accepted) / float64(f.Responded)
+	}
+	if s != nil {
+		st := s.GetStats()
+		f.HasSchedule = true
+		f.Placed, f.UpperBound, f.Without, f.MeanMeetings = int(st.GetMeetingsPlaced()), int(st.GetUpperBound()), int(st.GetParticipantsWithoutMeetings()), st.GetMeanMeetingsPerParticipant()
+	}
+	return f
+}
+
+// back returns to the event page after a form, or shows the error there.
+func (c *call) backToEvent(id string, err error, done string) error {
+	if err != nil {
+		return err
+	}
+	return c.redirect("/events/"+id, done)
+}
+
+func (u *UI) eventStatus(c *call) error {
+	id := c.r.PathValue("id")
+	errs := fieldErrs{}
+	st := enum[meetingsv1.EventStatus](c.r.PostForm, "status", meetingsv1.EventStatus_value, errs)
+	version := number(c.r.PostForm, "version", 1, 1<<30, 0, errs)
+	if st == 0 || len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "status form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.UpdateEvent(ctx, &meetingsv1.UpdateEventRequest{
+		Event: &meetingsv1.Event{Id: id, Status: st}, ExpectedVersion: int64(version),
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+	})
+	return c.backToEvent(id, err, "status")
+}
+
+func (u *UI) eventGenerate(c *call) error {
+	id := c.r.PathValue("id")
+	errs := fieldErrs{}
+	version := number(c.r.PostForm, "version", 1, 1<<30, 0, errs)
+	mode := meetingsv1.ScheduleMode_SCHEDULE_MODE_FULL
+	if c.r.PostForm.Get("mode") == "fill" {
+		mode = meetingsv1.ScheduleMode_SCHEDULE_MODE_FILL_FREE_SLOTS
+	}
+	if len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "schedule form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.GenerateSchedule(ctx, &meetingsv1.GenerateScheduleRequest{
+		EventId: id, Mode: mode, ExpectedEventVersion: int64(version), ClientRequestId: requestKey(c.user.Subject, c.r.PostForm),
+	})
+	return c.backToEvent(id, err, "generated")
+}
+
+func (u *UI) eventPublish(c *call) error {
+	id := c.r.PathValue("id")
+	errs := fieldErrs{}
+	sid := text(c.r.PostForm, "schedule_id", 40, errs)
+	version := number(c.r.PostForm, "version", 1, 1<<30, 0, errs)
+	if sid == "" || len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "publish form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.PublishSchedule(ctx, &meetingsv1.PublishScheduleRequest{EventId: id, ScheduleId: sid, ExpectedVersion: int64(version)})
+	return c.backToEvent(id, err, "published_schedule")
+}
+
+func (u *UI) eventRegister(c *call) error {
+	id := c.r.PathValue("id")
+	var ref *profilesv1.ProfileRef
+	for _, r := range c.myProfiles() {
+		if (c.r.PostForm.Get("as") == "person") == (r.GetPersonId() != "") {
+			ref = r
+		}
+	}
+	if ref == nil {
+		return status.Error(codes.FailedPrecondition, "no profile to register")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: id, Profile: ref, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm) + id})
+	return c.backToEvent(id, err, "registered")
+}
+
+func (u *UI) eventAvailability(c *call) error {
+	id := c.r.PathValue("id")
+	errs := fieldErrs{}
+	pid := text(c.r.PostForm, "participant", 40, errs)
+	version := number(c.r.PostForm, "version", 1, 1<<30, 0, errs)
+	maxMeetings := number(c.r.PostForm, "max_meetings", 0, 200, 0, errs)
+	if pid == "" || len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "availability form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	ev, err := u.loadEvent(ctx, id)
+	if err != nil {
+		return err
+	}
+	slots := slotIDs(c.r.PostForm, "slot", ev.GetSlots())
+	if len(slots) == 0 {
+		return c.redirect("/events/"+id, "no_slots")
+	}
+	if len(slots) == len(ev.GetSlots()) {
+		slots = nil // every slot
+	}
+	_, err = u.opts.Meetings.SetAvailability(ctx, &meetingsv1.SetAvailabilityRequest{EventId: id, ParticipantId: pid, AvailableSlotIds: slots, MaxMeetings: int32(maxMeetings), ExpectedVersion: int64(version)})
+	return c.backToEvent(id, err, "availability")
+}
+
+func (u *UI) eventRequest(c *call) error {
+	id := c.r.PathValue("id")
+	errs := fieldErrs{}
+	from := text(c.r.PostForm, "from", 40, errs)
+	to := text(c.r.PostForm, "to", 40, errs)
+	msg := text(c.r.PostForm, "message", 2000, errs)
+	prio := enum[meetingsv1.MeetingPriority](c.r.PostForm, "priority", meetingsv1.MeetingPriority_value, errs)
+	if from == "" || to == "" || len(errs) > 0 {
+		return c.redirect("/events/"+id, "pick_partner")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.RequestMeeting(ctx, &meetingsv1.RequestMeetingRequest{EventId: id, FromParticipantId: from, ToParticipantId: to, Priority: prio, Message: msg, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm) + id})
+	return c.backToEvent(id, err, "requested")
+}
+
+func (u *UI) eventRespond(c *call) error {
+	id, rid := c.r.PathValue("id"), c.r.PathValue("rid")
+	errs := fieldErrs{}
+	action := enum[meetingsv1.MeetingRequestAction](c.r.PostForm, "action", meetingsv1.MeetingRequestAction_value, errs)
+	version := number(c.r.PostForm, "version", 1, 1<<30, 0, errs)
+	msg := text(c.r.PostForm, "message", 2000, errs)
+	if action == 0 || len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "answer form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.RespondToMeetingRequest(ctx, &meetingsv1.RespondToMeetingRequestRequest{RequestId: rid, Action: action, Message: msg, ExpectedVersion: int64(version)})
+	return c.backToEvent(id, err, "answered")
+}
+
+type agendaView struct {
+	Event   *meetingsv1.Event
+	Agendas []*meetingsv1.GetAgendaResponse
+}
+
+func (u *UI) agendaPage(c *call) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	a, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: c.r.PathValue("pid")})
+	if err != nil {
+		return err
+	}
+	c.nameAgendas(a)
+	return c.render("agenda", "agenda.title", agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}}, nil)
+}
+
+// agendasPage is every participant's agenda on one printable page, for the
+// organiser's desk.
+func (u *UI) agendasPage(c *call) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	parts, err := u.opts.Meetings.ListParticipants(ctx, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId(), PageSize: 1000})
+	if err != nil {
+		return err
+	}
+	v := agendaView{Event: ev}
+	for _, p := range parts.GetParticipants() {
+		a, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: p.GetId()})
+		if err != nil {
+			return err
+		}
+		v.Agendas = append(v.Agendas, a)
+	}
+	c.nameAgendas(v.Agendas...)
+	return c.render("agenda", "agenda.title_all", v, nil)
+}
+
+func (u *UI) calendarFile(c *call) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	res, err := u.opts.Meetings.ExportCalendar(ctx, &meetingsv1.ExportCalendarRequest{EventId: c.r.PathValue("id"), ParticipantId: c.r.PathValue("pid")})
+	if err != nil {
+		return err
+	}
+	name := path.Base(res.GetFilename())
+	if name == "" || name == "." || name == "/" || strings.ContainsAny(name, "\"\r\n;") {
+		name = "agenda.ics"
+	}
+	ct := res.GetContentType()
+	if !strings.HasPrefix(ct, "text/calendar") {
+		ct = "text/calendar; charset=utf-8"
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	c.w.WriteHeader(http.StatusOK)
+	_, err = c.w.Write(res.GetContent())
+	return err
+}
+
+// nameParticipants replaces the meetings service's stand-in names with the
+// profiles' names the user may see.
+func (c *call) nameParticipants(ps []*meetingsv1.Participant) {
+	refs := make([]*profilesv1.ProfileRef, len(ps))
+	for i, p := range ps {
+		refs[i] = p.GetProfile()
+	}
+	names := c.names(refs)
+	for _, p := range ps {
+		if n := names[profileKey(p.GetProfile())]; n != "" {
+			p.DisplayName = n
+		}
+	}
+}
+
+func (c *call) nameAgendas(as ...*meetingsv1.GetAgendaResponse) {
+	var refs []*profilesv1.ProfileRef
+	for _, a := range as {
+		refs = append(refs, a.GetParticipant().GetProfile())
+		for _, it := range a.GetItems() {
+			refs = append(refs, it.GetPartnerProfile())
+		}
+	}
+	names := c.names(refs)
+	for _, a := range as {
+		if p := a.GetParticipant(); p != nil {
+			if n := names[profileKey(p.GetProfile())]; n != "" {
+				p.DisplayName = n
+			}
+		}
+		for _, it := range a.GetItems() {
+			if n := names[profileKey(it.GetPartnerProfile())]; n != "" {
+				it.PartnerDisplayName = n
+			}
+		}
+	}
+}

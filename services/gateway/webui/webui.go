@@ -1,0 +1,196 @@
+// Package webui is Tandem's web interface: server-rendered pages for company
+// members, researchers, event organisers, participants and cluster managers.
+//
+// Pages call the four domain services over gRPC with the signed-in user's
+// bearer token, so each service enforces its own authorisation exactly as for
+// the HTTP API and the CLI. Everything the browser loads (templates, styles,
+// scripts) is embedded in the binary; no page depends on a CDN.
+package webui
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configure the web UI.
+type Options struct {
+	// Log receives request errors; required.
+	Log *slog.Logger
+	// Auth verifies session tokens and, with DevLogin, issues them; required.
+	Auth *auth.Authority
+	// Clients of the four domain services; required.
+	Profiles     profilesv1.ProfilesServiceClient
+	Competencies competenciesv1.CompetenciesServiceClient
+	Matching     matchingv1.MatchingServiceClient
+	Meetings     meetingsv1.MeetingsServiceClient
+	// JS, when set, feeds the notification centre and the collaboration
+	// network from the domain event streams. Without it both stay empty.
+	JS jetstream.JetStream
+	// DevLogin enables the sign-in page for the demo users of `tandem dev`
+	// (and provisions their organisations on first sign-in). Never in production.
+	DevLogin bool
+	// DemoUsers replaces the default demo users (DefaultDemoUsers) when set.
+	DemoUsers []DemoUser
+	// CSRFKey signs form tokens; replicas behind one load balancer need the
+	// same key. Empty: a random key per process (forms open across a restart
+	// then ask the user to submit again).
+	CSRFKey []byte
+	// SecureCookies marks cookies Secure; set it when the gateway is served
+	// over HTTPS.
+	SecureCookies bool
+	// CallTimeout bounds every call to a domain service; 0 means 10s.
+	CallTimeout time.Duration
+}
+
+// UI is the web interface. It is an http.Handler; Close stops its background
+// work (the notification feed).
+type UI struct {
+	opts        Options
+	log         *slog.Logger
+	mux         *http.ServeMux
+	pages       map[string]*pageTemplate
+	csrfKey     []byte
+	demo        []DemoUser
+	hub         *hub
+	people      sync.Map // subject -> person id (string), found on demand
+	provisioned demoIDs
+	names       nameCache
+	stop        context.CancelFunc
+	done        chan struct{}
+}
+
+// New builds the web UI. When opts.JS is set it starts following the
+// domain event streams until Close.
+func New(opts Options) (*UI, error) {
+	switch {
+	case opts.Log == nil:
+		return nil, errors.New("webui: Log is required")
+	case opts.Auth == nil:
+		return nil, errors.New("webui: Auth is required")
+	case opts.Profiles == nil || opts.Competencies == nil || opts.Matching == nil || opts.Meetings == nil:
+		return nil, errors.New("webui: the four service clients are required")
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 10 * time.Second
+	}
+	key := opts.CSRFKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("webui: csrf key: %w", err)
+		}
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	demo := opts.DemoUsers
+	if demo == nil {
+		demo = DefaultDemoUsers()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &UI{opts: opts, log: opts.Log, pages: pages, csrfKey: key, demo: demo, hub: newHub(), provisioned: demoIDs{ids: map[string]string{}}, stop: cancel, done: make(chan struct{})}
+	u.routes()
+	if opts.JS != nil {
+		go func() {
+			defer close(u.done)
+			u.hub.follow(ctx, opts.JS, u.log)
+		}()
+	} else {
+		close(u.done)
+	}
+	return u, nil
+}
+
+// Close stops the notification feed and waits for it.
+func (u *UI) Close() {
+	u.stop()
+	<-u.done
+}
+
+// ServeHTTP serves the UI with security headers on every response.
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	u.mux.ServeHTTP(w, r)
+}
+
+func (u *UI) routes() {
+	m := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	m.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	}))
+	m.HandleFunc("GET /{$}", u.page(u.home))
+	m.HandleFunc("GET /login", u.public(u.loginPage))
+	m.HandleFunc("POST /login", u.public(u.login))
+	m.HandleFunc("POST /logout", u.public(u.logout))
+	m.HandleFunc("GET /lang/{code}", u.public(u.setLanguage))
+
+	m.HandleFunc("GET /org", u.page(u.orgPage))
+	m.HandleFunc("POST /org", u.page(u.orgSave))
+	m.HandleFunc("GET /me", u.page(u.mePage))
+	m.HandleFunc("POST /me", u.page(u.meSave))
+	m.HandleFunc("GET /profiles/{kind}/{id}", u.page(u.profileView))
+
+	m.HandleFunc("GET /partners", u.page(u.partnersPage))
+	m.HandleFunc("POST /partners/feedback", u.page(u.partnersFeedback))
+	m.HandleFunc("GET /searches", u.page(u.searchesPage))
+	m.HandleFunc("POST /searches", u.page(u.searchSave))
+	m.HandleFunc("GET /searches/live", u.page(u.searchesLive))
+
+	m.HandleFunc("GET /terms", u.page(u.termsJSON))
+	m.HandleFunc("GET /competencies", u.page(u.competenciesPage))
+	m.HandleFunc("POST /competencies", u.page(u.competencyPublish))
+	m.HandleFunc("POST /competencies/retract", u.page(u.competencyRetract))
+	m.HandleFunc("GET /offers", u.page(u.offersPage))
+	m.HandleFunc("POST /offers", u.page(u.offerCreate))
+	m.HandleFunc("POST /offers/status", u.page(u.offerStatus))
+
+	m.HandleFunc("GET /events", u.page(u.eventsPage))
+	m.HandleFunc("POST /events", u.page(u.eventCreate))
+	m.HandleFunc("GET /events/{id}", u.page(u.eventPage))
+	m.HandleFunc("POST /events/{id}/status", u.page(u.eventStatus))
+	m.HandleFunc("POST /events/{id}/schedule", u.page(u.eventGenerate))
+	m.HandleFunc("POST /events/{id}/publish", u.page(u.eventPublish))
+	m.HandleFunc("POST /events/{id}/register", u.page(u.eventRegister))
+	m.HandleFunc("POST /events/{id}/availability", u.page(u.eventAvailability))
+	m.HandleFunc("POST /events/{id}/requests", u.page(u.eventRequest))
+	m.HandleFunc("POST /events/{id}/requests/{rid}", u.page(u.eventRespond))
+	m.HandleFunc("GET /events/{id}/agenda/{pid}", u.page(u.agendaPage))
+	m.HandleFunc("GET /events/{id}/agendas", u.page(u.agendasPage))
+	m.HandleFunc("GET /events/{id}/calendar/{pid}", u.page(u.calendarFile))
+
+	m.HandleFunc("GET /dashboard", u.page(u.dashboardPage))
+	m.HandleFunc("GET /notifications", u.page(u.notificationsPage))
+	m.HandleFunc("GET /notifications/live", u.page(u.notificationsLive))
+	m.HandleFunc("/", u.public(u.notFound))
+	u.mux = m
+}
