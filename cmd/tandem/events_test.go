@@ -107,3 +107,5 @@ func TestRespondRejectsUnknownAnswer(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want a usage error listing the answers", code, stderr)
 	}
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -52,6 +52,7 @@ func newRootCmd() *cobra.Command {
 	env := newCLIEnv()
 	env.bind(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return env.check() }
-	root.AddCommand(newDevCmd(), newVersionCmd(), newOrgsCmd(env), newPeopleCmd(env), newEventsCmd(env), newAgendaCmd(env), newLoginCmd(env), newImportCmd(env))
+	root.AddCommand(newDevCmd(), newVersionCmd(), newOrgsCmd(env), newPeopleCmd(env), newEventsCmd(env), newAgendaCmd(env), newLoginCmd(env), newImportCmd(env),
+		newTermsCmd(env), newCompetenciesCmd(env), newOffersCmd(env))
 	return root
 }
