@@ -5,9 +5,16 @@ package matching
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/matching/internal/app"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 	"github.com/tandem-cluster/tandem/services/matching/internal/ports"
 )
 
@@ -23,15 +30,22 @@ const (
 	DefaultDebugAddr = "127.0.0.1:9103"
 )
 
-// Config is the service's configuration: the runtime settings every service shares.
+// Config is the service's configuration: the runtime settings every service
+// shares, its JetStream replicas and how often it checks that Redis still
+// holds its projection.
 type Config struct {
 	runtime.Common
+	// Replicas of the service's buckets and stream: 1 on a single server, 3 on a cluster.
+	Replicas int `conf:"default:1,env:JS_REPLICAS,flag:js-replicas,help:replicas of the service's JetStream buckets and stream"`
+	// ProjectionCheck is how often a replica checks the projection's epoch
+	// in Redis; a lost projection is rebuilt from JetStream.
+	ProjectionCheck time.Duration `conf:"default:5s,env:PROJECTION_CHECK,flag:projection-check,help:how often to check that Redis still holds the read model"`
 }
 
 // DefaultConfig returns the configuration the service starts from before the
 // environment and flags apply.
 func DefaultConfig() Config {
-	return Config{Common: runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr)}
+	return Config{Common: runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr), Replicas: 1, ProjectionCheck: 5 * time.Second}
 }
 
 // Options wires the service into the shared process runtime.
@@ -40,9 +54,61 @@ func Options(cfg Config) runtime.Options {
 		Name:   Name,
 		Common: cfg.Common,
 		Config: &cfg,
-		Register: func(_ context.Context, rt *runtime.Runtime) error {
-			matchingv1.RegisterMatchingServiceServer(rt.GRPC, ports.NewGRPC())
-			return nil
+		Register: func(ctx context.Context, rt *runtime.Runtime) error {
+			return register(ctx, rt, cfg)
 		},
 	}
+}
+
+func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
+	openCtx, cancel := context.WithTimeout(ctx, rt.Config.StartupTimeout)
+	defer cancel()
+	v, err := vocab.Load()
+	if err != nil {
+		return fmt.Errorf("vocabulary: %w", err)
+	}
+	ont := adapters.NewOntology(v)
+	stores, err := adapters.OpenStores(openCtx, rt.JS, max(cfg.Replicas, 1))
+	if err != nil {
+		return err
+	}
+
+	// The replica's index starts from the projection in Redis and then
+	// follows its change log; the consumers keep the projection current.
+	index := domain.NewIndex(ont)
+	proj := adapters.NewProjection(rt.Redis, rt.Key)
+	changes, from, err := proj.Load(openCtx)
+	if err != nil {
+		return err
+	}
+	index.Apply(changes...)
+	orgs, people, comps, coops := index.Counts()
+	rt.Log.Info("read model loaded from redis", "organizations", orgs, "people", people, "competencies", comps, "cooperation_profiles", coops)
+	rt.Go("tail projection", func(ctx context.Context) error { return proj.Tail(ctx, from, index) })
+
+	svc := app.New(index, ont, stores, rt.JS, rt.Log, rt.Stopping())
+	var synced sync.WaitGroup
+	synced.Add(2)
+	fbSynced, ssSynced := sync.OnceFunc(synced.Done), sync.OnceFunc(synced.Done)
+	rt.Go("watch feedback", adapters.Watch(stores.Feedback, svc.ApplyStored, fbSynced))
+	rt.Go("watch saved searches", adapters.Watch(stores.Searches, svc.ApplyStored, ssSynced))
+	done := make(chan struct{})
+	go func() { synced.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-openCtx.Done():
+		fbSynced()
+		ssSynced()
+		return fmt.Errorf("matching: feedback and saved searches not loaded within %s", rt.Config.StartupTimeout)
+	}
+	for i, relay := range stores.Relays(rt.Log) {
+		rt.Go(fmt.Sprintf("relay %d", i), relay)
+	}
+
+	feed := &adapters.Feed{JS: rt.JS, Log: rt.Log, Projection: proj, Index: index, Sources: adapters.Sources,
+		GuardEvery: max(cfg.ProjectionCheck, 10*time.Millisecond), OnApplied: svc.OnApplied}
+	rt.Go("consume profiles and competencies", feed.Run)
+
+	matchingv1.RegisterMatchingServiceServer(rt.GRPC, ports.NewGRPC(svc))
+	return nil
 }

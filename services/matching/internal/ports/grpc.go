@@ -2,14 +2,43 @@
 package ports
 
 import (
+	"context"
+
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	"github.com/tandem-cluster/tandem/services/matching/internal/app"
 )
 
-// GRPC serves matchingv1.MatchingService. Every RPC answers Unimplemented until the
-// matching issue implements it.
+// GRPC serves matchingv1.MatchingService.
 type GRPC struct {
 	matchingv1.UnimplementedMatchingServiceServer
+	svc *app.Service
 }
 
 // NewGRPC returns the gRPC adapter of the matching service.
-func NewGRPC() *GRPC { return &GRPC{} }
+func NewGRPC(svc *app.Service) *GRPC { return &GRPC{svc: svc} }
+
+// SuggestPartners returns a ranked, explained list of candidates.
+func (g *GRPC) SuggestPartners(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, error) {
+	return g.svc.Suggest(ctx, r)
+}
+
+// ExplainMatch explains one pair in full.
+func (g *GRPC) ExplainMatch(ctx context.Context, r *matchingv1.ExplainMatchRequest) (*matchingv1.ExplainMatchResponse, error) {
+	return g.svc.Explain(ctx, r)
+}
+
+// RecordFeedback records feedback on a candidate.
+func (g *GRPC) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedbackRequest) (*matchingv1.RecordFeedbackResponse, error) {
+	return g.svc.RecordFeedback(ctx, r)
+}
+
+// WatchMatches streams saved searches and their new matches. Stream
+// handlers get no unary error mapping, so errors are mapped here.
+func (g *GRPC) WatchMatches(r *matchingv1.WatchMatchesRequest, stream matchingv1.MatchingService_WatchMatchesServer) error {
+	err := g.svc.Watch(stream.Context(), r, stream.Send)
+	if err != nil {
+		return grpcerr.ToStatus(g.svc.Log, err)
+	}
+	return nil
+}

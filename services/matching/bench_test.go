@@ -1,0 +1,376 @@
+package matching_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	goruntime "runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/grpcserver"
+	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/testenv"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/matching/internal/app"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
+	"github.com/tandem-cluster/tandem/services/matching/internal/ports"
+)
+
+// benchSize is the generated corpus: MATCHING_BENCH_ORGS organisations (default
+// 20,000) with 10 competencies each, so the default is 200,000 competencies;
+// MATCHING_BENCH_ORGS=100000 gives the full 100k/1M corpus.
+func benchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("MATCHING_BENCH_ORGS")); err == nil && n > 0 {
+		return n
+	}
+	return 20000
+}
+
+const compsPerOrg = 10
+
+var nutsCodes = []string{"ITH41", "ITH42", "ITH43", "ITH44", "ITC11", "ITI43", "DE111", "FR101", "ES300", "NL329", "AT130", "SI042"}
+
+// corpus generates events drawn from the real vocabulary: terms are picked
+// with a skew (few popular, many rare), organisations are 30% companies,
+// 10% of companies publish a request, descriptions are made of term labels
+// and definitions.
+type corpus struct {
+	orgs, comps, coops []proto.Message
+	seekers            []string
+	needs              []string
+}
+
+func generate(n int) *corpus {
+	v, err := vocab.Load()
+	if err != nil {
+		panic(err)
+	}
+	var terms []*vocab.Term
+	for t := range v.All() {
+		if !t.Obsolete {
+			terms = append(terms, t)
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	pick := func() *vocab.Term {
+		// Squaring a uniform draw skews towards the start: popular terms.
+		f := r.Float64()
+		return terms[int(f*f*float64(len(terms)))]
+	}
+	c := &corpus{}
+	now := timestamppb.Now()
+	kinds := []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL}
+	for i := range n {
+		id := fmt.Sprintf("O%07d", i)
+		kind := kinds[r.IntN(len(kinds))]
+		if r.IntN(10) < 3 {
+			kind = profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
+		}
+		var desc []string
+		var own []string
+		for j := range compsPerOrg {
+			t := pick()
+			own = append(own, t.ID)
+			if j < 3 {
+				desc = append(desc, t.Label, firstWords(t.Definition, 12))
+			}
+			cid := fmt.Sprintf("%s-C%d", id, j)
+			ev := &competenciesv1.Evidence{Kind: competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION, Reference: "10.1/" + cid}
+			c.comps = append(c.comps, &eventsv1.CompetencyPublished{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: cid, AggregateVersion: 1,
+				Competency: &competenciesv1.Competency{Id: cid, Holder: orgRef(id), TermId: t.ID, Level: competenciesv1.CompetencyLevel(1 + r.IntN(4)), Evidence: []*competenciesv1.Evidence{ev}}})
+		}
+		c.orgs = append(c.orgs, &eventsv1.OrganizationUpserted{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: id, AggregateVersion: 1,
+			Organization: &profilesv1.Organization{Id: id, Kind: kind, Name: "Organisation " + id, CountryCode: nutsCodes[i%len(nutsCodes)][:2], NutsCode: nutsCodes[i%len(nutsCodes)],
+				Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC, Description: strings.Join(desc, ". "),
+				ClusterMemberships: []*profilesv1.ClusterMembership{{ClusterId: fmt.Sprintf("CL%02d", i%20)}}}})
+		if kind == profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY && r.IntN(10) == 0 {
+			rid := id + "-R"
+			need := []string{pick().ID, pick().ID, own[0]}
+			c.coops = append(c.coops, &eventsv1.CooperationProfileUpserted{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: rid, AggregateVersion: 1,
+				CooperationProfile: &competenciesv1.CooperationProfile{Id: rid, Holder: orgRef(id), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST,
+					Title: "Partner for " + own[0], Summary: desc[0], TermIds: need, Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED}})
+			c.seekers = append(c.seekers, id)
+			c.needs = append(c.needs, firstWords(desc[1], 4))
+		}
+	}
+	return c
+}
+
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	return strings.Join(f[:min(n, len(f))], " ")
+}
+
+func orgRef(id string) *profilesv1.ProfileRef {
+	return &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: id}}
+}
+
+func (c *corpus) changes() []domain.Change {
+	var out []domain.Change
+	for _, group := range [][]proto.Message{c.orgs, c.comps, c.coops} {
+		for _, ev := range group {
+			ch, _, _, err := adapters.ChangeOf(ev)
+			if err != nil {
+				panic(err)
+			}
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+var (
+	benchOnce   sync.Once
+	benchCorpus *corpus
+	benchIndex  *domain.Index
+	benchOnt    *adapters.Ontology
+	benchHeap   uint64
+)
+
+func heapInUse() uint64 {
+	goruntime.GC()
+	var m goruntime.MemStats
+	goruntime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+func loadBench(b *testing.B) (*corpus, *domain.Index) {
+	b.Helper()
+	benchOnce.Do(func() {
+		v, err := vocab.Load()
+		if err != nil {
+			panic(err)
+		}
+		benchOnt = adapters.NewOntology(v)
+		benchCorpus = generate(benchSize())
+		changes := benchCorpus.changes()
+		before := heapInUse()
+		benchIndex = domain.NewIndex(benchOnt)
+		benchIndex.Apply(changes...)
+		benchHeap = heapInUse() - before
+	})
+	return benchCorpus, benchIndex
+}
+
+// noop answers SuggestPartners with an empty response: the baseline for
+// what gRPC, auth and the interceptors cost by themselves.
+type noop struct {
+	matchingv1.UnimplementedMatchingServiceServer
+}
+
+func (noop) SuggestPartners(context.Context, *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, error) {
+	return &matchingv1.SuggestPartnersResponse{}, nil
+}
+
+func serve(b *testing.B, impl matchingv1.MatchingServiceServer, a *auth.Authority) matchingv1.MatchingServiceClient {
+	b.Helper()
+	srv, _ := grpcserver.New(grpcserver.Options{Log: slog.New(slog.DiscardHandler), Auth: a})
+	matchingv1.RegisterMatchingServiceServer(srv, impl)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	b.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = conn.Close() })
+	return matchingv1.NewMatchingServiceClient(conn)
+}
+
+// BenchmarkSuggestPartnersGRPC measures SuggestPartners over gRPC on the
+// generated corpus against a no-op handler behind the same server stack,
+// in the same run. Metrics: p50/p99 latency in ms, QPS, and the ratio of
+// QPS to the no-op handler's.
+func BenchmarkSuggestPartnersGRPC(b *testing.B) {
+	c, x := loadBench(b)
+	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, _, _ := a.Issue(auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleClusterManager}})
+	creds := grpc.PerRPCCredentials(auth.BearerToken(tok))
+	svc := app.New(x, benchOnt, nil, nil, slog.New(slog.DiscardHandler), nil)
+	reqs := make([]*matchingv1.SuggestPartnersRequest, len(c.seekers))
+	for i, s := range c.seekers {
+		reqs[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: s}},
+			Need: &matchingv1.Need{Text: c.needs[i]}, Filter: &matchingv1.SuggestionFilter{Kinds: []profilesv1.OrganizationKind{
+				profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL}}}
+	}
+	run := func(b *testing.B, client matchingv1.MatchingServiceClient) (p50, p99, qps float64) {
+		var mu sync.Mutex
+		var lat []time.Duration
+		var next int64
+		b.ResetTimer()
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			var mine []time.Duration
+			for pb.Next() {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				t0 := time.Now()
+				if _, err := client.SuggestPartners(context.Background(), reqs[int(i)%len(reqs)], creds); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+		elapsed := time.Since(start)
+		b.StopTimer()
+		slices.Sort(lat)
+		if len(lat) == 0 {
+			return 0, 0, 0
+		}
+		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+		return ms(lat[len(lat)/2]), ms(lat[min(len(lat)-1, len(lat)*99/100)]), float64(len(lat)) / elapsed.Seconds()
+	}
+	var noopQPS float64
+	b.Run("noop", func(b *testing.B) {
+		p50, p99, qps := run(b, serve(b, noop{}, a))
+		noopQPS = qps
+		b.ReportMetric(p50, "p50-ms")
+		b.ReportMetric(p99, "p99-ms")
+		b.ReportMetric(qps, "qps")
+	})
+	b.Run(fmt.Sprintf("suggest-%dorgs-%dcomps", len(c.orgs), len(c.comps)), func(b *testing.B) {
+		p50, p99, qps := run(b, serve(b, ports.NewGRPC(svc), a))
+		b.ReportMetric(p50, "p50-ms")
+		b.ReportMetric(p99, "p99-ms")
+		b.ReportMetric(qps, "qps")
+		if noopQPS > 0 {
+			b.ReportMetric(qps/noopQPS, "x-noop-qps")
+		}
+	})
+}
+
+// BenchmarkMemoryPerProfile reports the index's heap per organisation (with
+// its 10 competencies) on the generated corpus.
+func BenchmarkMemoryPerProfile(b *testing.B) {
+	c, _ := loadBench(b)
+	for b.Loop() {
+	}
+	b.ReportMetric(float64(benchHeap)/float64(len(c.orgs)), "B/org")
+	b.ReportMetric(float64(benchHeap)/float64(len(c.comps)), "B/competency")
+}
+
+// BenchmarkIndexRebuild measures a replica's start: reading the projection
+// from Redis and building the in-memory index, for a corpus of 5,000
+// organisations and 50,000 competencies.
+func BenchmarkIndexRebuild(b *testing.B) {
+	c := generate(5000)
+	rc, prefix := testenv.Redis(b)
+	key := func(parts ...string) string { return strings.Join(append([]string{prefix}, parts...), ":") }
+	ctx := context.Background()
+	pipe := rc.Pipeline()
+	n := 0
+	for _, group := range [][]proto.Message{c.orgs, c.comps, c.coops} {
+		for _, ev := range group {
+			ch, _, _, err := adapters.ChangeOf(ev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			a, _ := anypb.New(ev)
+			data, _ := proto.Marshal(a)
+			pipe.HSet(ctx, key("matching", "aggregates"), ch.Key, data)
+			pipe.HSet(ctx, key("matching", "versions"), ch.Key, ch.Version)
+			if n++; n%5000 == 0 {
+				if _, err := pipe.Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		b.Fatal(err)
+	}
+	v, _ := vocab.Load()
+	ont := adapters.NewOntology(v)
+	proj := adapters.NewProjection(rc, key)
+	for b.Loop() {
+		changes, _, err := proj.Load(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := domain.NewIndex(ont)
+		x.Apply(changes...)
+		if o, _, _, _ := x.Counts(); o != len(c.orgs) {
+			b.Fatalf("rebuilt %d organisations, want %d", o, len(c.orgs))
+		}
+	}
+	b.ReportMetric(float64(len(c.orgs)), "orgs")
+	b.ReportMetric(float64(len(c.comps)), "competencies")
+}
+
+// BenchmarkFreshness measures, through NATS, Redis and gRPC, the time from
+// publishing a competency to the first SuggestPartners answer that shows
+// it; it reports the p50 and p99 in ms.
+func BenchmarkFreshness(b *testing.B) {
+	e := newBenchEnv(b)
+	c := e.start()
+	e.org("SEEK", "Seeker Co", company, public, 1)
+	e.request("REQ", "SEEK", "Need RNA-Seq", rnaSeq)
+	orgs := make([]string, b.N+1)
+	for i := range orgs {
+		orgs[i] = fmt.Sprintf("F%06d", i)
+		e.org(orgs[i], "Fresh lab "+orgs[i], institute, public, 1)
+	}
+	// Warm up: the consumers have caught up once the first one shows.
+	e.comp("FC-warm", orgs[len(orgs)-1], rnaSeq, 1)
+	req := suggestReq("SEEK")
+	req.Filter = &matchingv1.SuggestionFilter{CandidateIds: []string{orgs[len(orgs)-1]}}
+	e.suggestUntil(c, req, e.as("SEEK"), "warm-up visible", contains(orgs[len(orgs)-1]))
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req.Filter.CandidateIds = []string{orgs[i]}
+		t0 := time.Now()
+		e.comp(fmt.Sprintf("FC%06d", i), orgs[i], rnaSeq, 1)
+		for {
+			res, err := c.SuggestPartners(e.ctx, req, e.as("SEEK"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.GetSuggestions()) == 1 {
+				break
+			}
+			if e.ctx.Err() != nil {
+				b.Fatal("competency never became visible")
+			}
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
+}

@@ -1,0 +1,85 @@
+package adapters
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
+)
+
+// ChangeOf turns a domain event of the profiles or competencies service into
+// a read-model change. ok is false for events matching does not use.
+// cascade lists the people an organization's erasure takes along.
+func ChangeOf(ev proto.Message) (c domain.Change, cascade []string, ok bool, err error) {
+	switch e := ev.(type) {
+	case *eventsv1.OrganizationUpserted:
+		o := e.GetOrganization()
+		if e.GetAggregateId() == "" || o == nil {
+			return c, nil, false, fmt.Errorf("organization upserted without id or organization")
+		}
+		org := &domain.Org{
+			ID: e.GetAggregateId(), Name: o.GetName(), ShortName: o.GetShortName(), Kind: o.GetKind(),
+			Country: o.GetCountryCode(), NUTS: o.GetNutsCode(), City: o.GetCity(), Description: o.GetDescription(),
+			Sectors: o.GetSectors(), Visibility: o.GetVisibility(), ExternalIDs: o.GetExternalIds(), Version: e.GetAggregateVersion(),
+		}
+		for _, m := range o.GetClusterMemberships() {
+			org.Clusters = append(org.Clusters, m.GetClusterId())
+		}
+		return domain.Change{Key: domain.OrgKey(org.ID), Version: org.Version, Org: org}, nil, true, nil
+	case *eventsv1.OrganizationErased:
+		return domain.Change{Key: domain.OrgKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, e.GetErasedPersonIds(), e.GetAggregateId() != "", nil
+	case *eventsv1.PersonUpserted:
+		p := e.GetPerson()
+		if e.GetAggregateId() == "" || p == nil {
+			return c, nil, false, fmt.Errorf("person upserted without id or person")
+		}
+		pe := &domain.Person{ID: e.GetAggregateId(), OrgID: p.GetOrganizationId(), Name: p.GetName(), Bio: p.GetBio(), Visibility: p.GetVisibility(), Version: e.GetAggregateVersion()}
+		return domain.Change{Key: domain.PersonKey(pe.ID), Version: pe.Version, Person: pe}, nil, true, nil
+	case *eventsv1.PersonErased:
+		return domain.Change{Key: domain.PersonKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
+	case *eventsv1.CompetencyPublished:
+		cp := e.GetCompetency()
+		h, hok := refOf(cp.GetHolder())
+		if e.GetAggregateId() == "" || cp == nil || !hok {
+			return c, nil, false, fmt.Errorf("competency published without id or holder")
+		}
+		comp := &domain.Competency{ID: e.GetAggregateId(), Holder: h, TermID: cp.GetTermId(), Label: cp.GetTerm().GetLabel(), Level: cp.GetLevel(), Description: cp.GetDescription(), Version: e.GetAggregateVersion()}
+		for _, ev := range cp.GetEvidence() {
+			if k := int(ev.GetKind()); k > 0 && k < len(comp.Evidence) {
+				comp.Evidence[k]++
+			}
+		}
+		return domain.Change{Key: domain.CompKey(comp.ID), Version: comp.Version, Comp: comp}, nil, true, nil
+	case *eventsv1.CompetencyRetracted:
+		return domain.Change{Key: domain.CompKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
+	case *eventsv1.CooperationProfileUpserted:
+		cp := e.GetCooperationProfile()
+		h, hok := refOf(cp.GetHolder())
+		if e.GetAggregateId() == "" || cp == nil || !hok {
+			return c, nil, false, fmt.Errorf("cooperation profile upserted without id or holder")
+		}
+		co := &domain.Coop{
+			ID: e.GetAggregateId(), Holder: h, Kind: cp.GetKind(), Title: cp.GetTitle(), Summary: cp.GetSummary(),
+			Description: cp.GetDescription() + " " + cp.GetAdvantagesAndInnovations(), PartnerSought: cp.GetPartnerSought(),
+			PartnerKinds: cp.GetPartnerKinds(), TermIDs: cp.GetTermIds(), CollaborationTypes: cp.GetCollaborationTypes(),
+			TRL: cp.GetTrl(), Status: cp.GetStatus(), Visibility: cp.GetVisibility(), Version: e.GetAggregateVersion(),
+		}
+		return domain.Change{Key: domain.CoopKey(co.ID), Version: co.Version, Coop: co}, nil, true, nil
+	case *eventsv1.CooperationProfileDeleted:
+		return domain.Change{Key: domain.CoopKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
+	}
+	return c, nil, false, nil
+}
+
+func refOf(r *profilesv1.ProfileRef) (domain.Ref, bool) {
+	switch {
+	case r.GetOrganizationId() != "":
+		return domain.OrgRef(r.GetOrganizationId()), true
+	case r.GetPersonId() != "":
+		return domain.PersonRef(r.GetPersonId()), true
+	}
+	return domain.Ref{}, false
+}

@@ -1,0 +1,446 @@
+// Package app holds the matching service's use cases: suggest, explain,
+// feedback, saved searches and their matches.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/oklog/ulid/v2"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	"github.com/tandem-cluster/tandem/pkg/natsx"
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
+)
+
+// DefaultMinScore is the score a new match must reach to be pushed when the
+// saved search sets none.
+const DefaultMinScore = 0.25
+
+// Service implements the use cases over the read model and the stores.
+type Service struct {
+	Index    *domain.Index
+	Ont      domain.Ontology
+	Book     *domain.FeedbackBook
+	Stores   *adapters.Stores
+	JS       jetstream.JetStream
+	Log      *slog.Logger
+	Stopping <-chan struct{}
+
+	mu       sync.RWMutex
+	searches map[string]*matchingv1.SavedSearch
+}
+
+// New returns the service.
+func New(index *domain.Index, ont domain.Ontology, stores *adapters.Stores, js jetstream.JetStream, log *slog.Logger, stopping <-chan struct{}) *Service {
+	return &Service{Index: index, Ont: ont, Book: domain.NewFeedbackBook(), Stores: stores, JS: js, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}}
+}
+
+// ApplyStored feeds the feedback book and the saved searches from the
+// JetStream stores.
+func (s *Service) ApplyStored(ev proto.Message) {
+	switch e := ev.(type) {
+	case *eventsv1.FeedbackRecorded:
+		s.Book.Apply(e.GetFeedback())
+	case *eventsv1.SavedSearchSaved:
+		s.mu.Lock()
+		s.searches[e.GetAggregateId()] = e.GetSavedSearch()
+		s.mu.Unlock()
+	}
+}
+
+func viewerOf(p auth.Principal) domain.Viewer {
+	return domain.Viewer{Subject: p.Subject, Org: p.Organization, Clusters: p.Clusters, Admin: p.Has(auth.RoleAdmin)}
+}
+
+// authorizeSeeker lets members seek for their own organization (its people
+// and its cooperation profiles), and admins and cluster managers for anyone.
+func (s *Service) authorizeSeeker(p auth.Principal, sk domain.Seeker) error {
+	if p.Has(auth.RoleAdmin) || p.Has(auth.RoleClusterManager) {
+		return nil
+	}
+	org := ""
+	switch sk.Kind {
+	case domain.SeekOrg:
+		org = sk.ID
+	case domain.SeekPerson:
+		if pe, ok := s.Index.Person(sk.ID); ok {
+			org = pe.OrgID
+		}
+	case domain.SeekCoop:
+		if c, ok := s.Index.Coop(sk.ID); ok {
+			org = c.Holder.ID
+			if c.Holder.Kind == domain.KindPerson {
+				if pe, ok := s.Index.Person(c.Holder.ID); ok {
+					org = pe.OrgID
+				}
+			}
+		}
+	}
+	if org != "" && org == p.Organization {
+		return nil
+	}
+	return fmt.Errorf("%w: %s may seek partners only for their own organization", grpcerr.ErrPermission, p.Subject)
+}
+
+// Suggest answers SuggestPartners.
+func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := domain.ParseSuggest(r, s.Ont)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeSeeker(p, q.Seeker); err != nil {
+		return nil, err
+	}
+	q.Viewer = viewerOf(p)
+	s.Book.For(&q)
+	return s.Index.Suggest(q)
+}
+
+// Explain answers ExplainMatch.
+func (s *Service) Explain(ctx context.Context, r *matchingv1.ExplainMatchRequest) (*matchingv1.ExplainMatchResponse, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, cand, err := domain.ParseExplain(r, s.Ont)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeSeeker(p, q.Seeker); err != nil {
+		return nil, err
+	}
+	q.Viewer = viewerOf(p)
+	s.Book.For(&q)
+	return s.Index.Explain(q, cand)
+}
+
+// RecordFeedback stores feedback durably (FeedbackRecorded on
+// TANDEM_MATCHING) and applies it at once, so this replica's next
+// suggestions honour it.
+func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedbackRequest) (*matchingv1.RecordFeedbackResponse, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sk, _, err := domain.ParseFeedback(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeSeeker(p, sk); err != nil {
+		return nil, err
+	}
+	id := ulid.Make().String()
+	if crid := r.GetClientRequestId(); crid != "" {
+		winner, created, err := s.Stores.Claims.Claim(ctx, "feedback:"+p.Subject+":"+crid, id)
+		if err != nil {
+			return nil, err
+		}
+		if !created {
+			ev, _, err := s.Stores.Feedback.Get(ctx, winner)
+			if err != nil {
+				return nil, fmt.Errorf("feedback of an earlier request: %w", err)
+			}
+			return &matchingv1.RecordFeedbackResponse{Feedback: ev.(*eventsv1.FeedbackRecorded).GetFeedback()}, nil
+		}
+	}
+	now := timestamppb.Now()
+	f := proto.CloneOf(r.GetFeedback())
+	f.Id, f.RecordedBy, f.CreatedAt = id, p.Subject, now
+	ev := &eventsv1.FeedbackRecorded{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: p.Subject, Feedback: f}
+	if _, err := s.Stores.Feedback.Create(ctx, id, ev); err != nil {
+		return nil, err
+	}
+	s.Book.Apply(f)
+	return &matchingv1.RecordFeedbackResponse{Feedback: f}, nil
+}
+
+// saveSearch stores a new saved search for p.
+func (s *Service) saveSearch(ctx context.Context, p auth.Principal, in *matchingv1.SavedSearch, crid string) (*matchingv1.SavedSearch, error) {
+	sk, err := domain.ParseSeeker(in.GetSeeker(), "saved_search.seeker")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeSeeker(p, sk); err != nil {
+		return nil, err
+	}
+	id := ulid.Make().String()
+	if crid != "" {
+		winner, created, err := s.Stores.Claims.Claim(ctx, "saved_search:"+p.Subject+":"+crid, id)
+		if err != nil {
+			return nil, err
+		}
+		if !created {
+			ev, _, err := s.Stores.Searches.Get(ctx, winner)
+			if err != nil {
+				return nil, fmt.Errorf("saved search of an earlier request: %w", err)
+			}
+			return ev.(*eventsv1.SavedSearchSaved).GetSavedSearch(), nil
+		}
+	}
+	now := timestamppb.Now()
+	ss := proto.CloneOf(in)
+	ss.Id, ss.OwnerSubject, ss.Version, ss.CreatedAt, ss.UpdatedAt = id, p.Subject, 1, now, now
+	ev := &eventsv1.SavedSearchSaved{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: p.Subject, SavedSearch: ss}
+	if _, err := s.Stores.Searches.Create(ctx, id, ev); err != nil {
+		return nil, err
+	}
+	s.ApplyStored(ev)
+	return ss, nil
+}
+
+// Watch streams the caller's saved searches and then their new matches
+// until the client goes away or the server stops.
+func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, send func(*matchingv1.WatchMatchesResponse) error) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	if err := domain.ParseWatch(r, s.Ont); err != nil {
+		return err
+	}
+	var watched []*matchingv1.SavedSearch
+	switch {
+	case r.GetSavedSearch() != nil:
+		ss, err := s.saveSearch(ctx, p, r.GetSavedSearch(), r.GetClientRequestId())
+		if err != nil {
+			return err
+		}
+		watched = append(watched, ss)
+	case len(r.GetSavedSearchIds()) > 0:
+		s.mu.RLock()
+		for _, id := range r.GetSavedSearchIds() {
+			ss := s.searches[id]
+			if ss == nil || ss.GetOwnerSubject() != p.Subject {
+				s.mu.RUnlock()
+				return fmt.Errorf("saved search %s: %w", id, grpcerr.ErrNotFound)
+			}
+			watched = append(watched, ss)
+		}
+		s.mu.RUnlock()
+	default:
+		s.mu.RLock()
+		for _, ss := range s.searches {
+			if ss.GetOwnerSubject() == p.Subject {
+				watched = append(watched, ss)
+			}
+		}
+		s.mu.RUnlock()
+		slices.SortFunc(watched, func(a, b *matchingv1.SavedSearch) int { return strings.Compare(a.GetId(), b.GetId()) })
+	}
+	ids := map[string]bool{}
+	for _, ss := range watched {
+		ids[ss.GetId()] = true
+	}
+
+	// The consumer exists before the first message is sent, so a client
+	// that saw its search misses no match found after that.
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{adapters.MatchSubject + ".>"}, DeliverPolicy: jetstream.DeliverNewPolicy}
+	if after := r.GetResumeAfterMatchId(); after != "" {
+		st, err := s.JS.Stream(ctx, adapters.Stream)
+		if err != nil {
+			return err
+		}
+		m, err := st.GetLastMsgForSubject(ctx, adapters.MatchSubject+"."+after)
+		if err != nil {
+			return fmt.Errorf("resume after match %s: %w", after, grpcerr.ErrNotFound)
+		}
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, m.Sequence+1
+	}
+	cons, err := s.JS.OrderedConsumer(ctx, adapters.Stream, cfg)
+	if err != nil {
+		return fmt.Errorf("watch matches: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("watch matches: %w", err)
+	}
+	defer it.Stop()
+	for _, ss := range watched {
+		if err := send(&matchingv1.WatchMatchesResponse{Payload: &matchingv1.WatchMatchesResponse_SavedSearch{SavedSearch: ss}}); err != nil {
+			return err
+		}
+	}
+	msgs := make(chan jetstream.Msg)
+	go func() {
+		defer close(msgs)
+		for {
+			m, err := it.Next()
+			if err != nil {
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.Stopping:
+			return nil
+		case m, ok := <-msgs:
+			if !ok {
+				return nil
+			}
+			var mf eventsv1.MatchFound
+			if err := proto.Unmarshal(m.Data(), &mf); err != nil {
+				continue
+			}
+			if mf.GetOwnerSubject() != p.Subject || !ids[mf.GetMatch().GetSavedSearchId()] {
+				continue
+			}
+			if err := send(&matchingv1.WatchMatchesResponse{Payload: &matchingv1.WatchMatchesResponse_Match{Match: mf.GetMatch()}}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// OnApplied looks for new matches of saved searches after a change to a
+// profile, competency or cooperation profile, and publishes each as
+// MatchFound. Its ids derive from the search, candidate and triggering
+// event, so a redelivered event publishes nothing twice.
+func (s *Service) OnApplied(ctx context.Context, c domain.Change, eventID string) error {
+	if c.Removed || c.Purge {
+		return nil
+	}
+	var holder domain.Ref
+	switch {
+	case c.Comp != nil:
+		holder = c.Comp.Holder
+	case c.Coop != nil:
+		if !c.Coop.Matchable() {
+			return nil
+		}
+		holder = c.Coop.Holder
+	case c.Org != nil && c.Version == 1:
+		holder = domain.OrgRef(c.Org.ID)
+	case c.Person != nil && c.Version == 1:
+		holder = domain.PersonRef(c.Person.ID)
+	default:
+		return nil
+	}
+	s.mu.RLock()
+	searches := make([]*matchingv1.SavedSearch, 0, len(s.searches))
+	for _, ss := range s.searches {
+		searches = append(searches, ss)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(searches, func(a, b *matchingv1.SavedSearch) int { return strings.Compare(a.GetId(), b.GetId()) })
+	cands := s.Index.CandidatesOf(holder)
+	for _, ss := range searches {
+		q := domain.QueryOfSavedSearch(ss, s.Ont)
+		q.Limit = 1
+		if o, ok := s.Index.Org(seekerOrg(s.Index, q.Seeker)); ok {
+			q.Viewer = domain.Viewer{Subject: ss.GetOwnerSubject(), Org: o.ID, Clusters: o.Clusters}
+		}
+		s.Book.For(&q)
+		min := ss.GetMinScore()
+		if min == 0 {
+			min = DefaultMinScore
+		}
+		for _, cand := range cands {
+			sg, ok, err := s.Index.Score(q, cand)
+			if errors.Is(err, domain.ErrSeekerNotFound) {
+				break
+			}
+			if err != nil || !ok || sg.GetScore() < min || !triggered(sg, c) {
+				continue
+			}
+			if err := s.publishMatch(ctx, ss, sg, eventID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func seekerOrg(x *domain.Index, sk domain.Seeker) string {
+	switch sk.Kind {
+	case domain.SeekOrg:
+		return sk.ID
+	case domain.SeekPerson:
+		if p, ok := x.Person(sk.ID); ok {
+			return p.OrgID
+		}
+	case domain.SeekCoop:
+		if c, ok := x.Coop(sk.ID); ok {
+			if c.Holder.Kind == domain.KindOrg {
+				return c.Holder.ID
+			}
+			if p, ok := x.Person(c.Holder.ID); ok {
+				return p.OrgID
+			}
+		}
+	}
+	return ""
+}
+
+// triggered reports whether the change itself is part of why the pair
+// matches, so an unrelated edit of a matching candidate pushes nothing.
+func triggered(sg *matchingv1.Suggestion, c domain.Change) bool {
+	if c.Org != nil || c.Person != nil {
+		return true
+	}
+	for _, e := range sg.GetExplanations() {
+		if c.Comp != nil && (slices.Contains(e.GetCandidateCompetencyIds(), c.Comp.ID) || slices.Contains(e.GetCandidateTermIds(), c.Comp.TermID)) {
+			return true
+		}
+		if c.Coop != nil && (e.GetCandidateCooperationProfileId() == c.Coop.ID || slices.ContainsFunc(e.GetCandidateTermIds(), func(t string) bool { return slices.Contains(c.Coop.TermIDs, t) })) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) publishMatch(ctx context.Context, ss *matchingv1.SavedSearch, sg *matchingv1.Suggestion, trigger string) error {
+	cand := sg.GetCandidate().GetRef().GetOrganizationId() + sg.GetCandidate().GetRef().GetPersonId()
+	sum := sha256.Sum256([]byte(ss.GetId() + "|" + cand + "|" + trigger))
+	ts := time.Now()
+	if t, err := ulid.Parse(trigger); err == nil {
+		ts = ulid.Time(t.Time())
+	}
+	id, err := ulid.New(ulid.Timestamp(ts), &fixedReader{b: sum[:]})
+	if err != nil {
+		return fmt.Errorf("match id: %w", err)
+	}
+	now := timestamppb.Now()
+	m := &matchingv1.NewMatch{Id: id.String(), SavedSearchId: ss.GetId(), Suggestion: sg, TriggerEventId: trigger, MatchedAt: now}
+	ev := &eventsv1.MatchFound{EventId: id.String(), OccurredAt: now, AggregateId: id.String(), AggregateVersion: 1, ActorSubject: "system", OwnerSubject: ss.GetOwnerSubject(), Match: m}
+	if _, err := natsx.Publish(ctx, s.JS, adapters.MatchSubject+"."+id.String(), id.String(), ev); err != nil {
+		return err
+	}
+	return nil
+}
+
+// fixedReader hands out a hash as ULID entropy, so match ids are
+// reproducible.
+type fixedReader struct{ b []byte }
+
+func (r *fixedReader) Read(p []byte) (int, error) {
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}

@@ -1,0 +1,300 @@
+package domain
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// suggestion renders a scored pair, redacted for the viewer; maxItems < 0
+// keeps every explanation.
+func (x *Index) suggestion(q Query, p *profile, c *cand, d *detail, maxItems int) *matchingv1.Suggestion {
+	score := math.Max(0, d.total-d.penalty)
+	s := &matchingv1.Suggestion{
+		Candidate: x.summary(c),
+		Score:     round(score),
+		Components: &matchingv1.ScoreComponents{
+			Ontology: round(d.ont), Text: round(d.text), Reciprocity: round(d.recip), Evidence: round(d.evid),
+			Complementarity: round(d.compl), ClusterRegion: round(d.region), DiversityPenalty: round(d.penalty),
+		},
+	}
+	items := x.explanations(q.Lang, p, c, d)
+	if d.total > 0 {
+		for _, it := range items {
+			it.Contribution = round(it.Contribution / d.total)
+		}
+	}
+	slices.SortStableFunc(items, func(a, b *matchingv1.ExplanationItem) int { return cmp.Compare(b.Contribution, a.Contribution) })
+	if maxItems >= 0 && len(items) > maxItems {
+		items = items[:maxItems]
+	}
+	s.Explanations = items
+	return s
+}
+
+func round(f float64) float64 { return math.Round(f*1e4) / 1e4 }
+
+// summary is what a suggestion shows of a candidate; anonymous candidates
+// show a neutral description instead of their identity.
+func (x *Index) summary(c *cand) *matchingv1.CandidateSummary {
+	o := x.orgs[c.orgID]
+	s := &matchingv1.CandidateSummary{Kind: o.Kind, CountryCode: o.Country, NutsCode: o.NUTS, Sectors: slices.Clone(o.Sectors), ClusterIds: slices.Clone(o.Clusters)}
+	if c.ref.Kind == KindOrg {
+		s.Ref = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: c.ref.ID}}
+	} else {
+		s.Ref = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: c.ref.ID}}
+	}
+	if x.effectiveVisibility(c) == profilesv1.Visibility_VISIBILITY_ANONYMOUS {
+		s.Anonymous = true
+		where := o.NUTS
+		if where == "" {
+			where = o.Country
+		}
+		what := KindLabel(o.Kind)
+		if c.ref.Kind == KindPerson {
+			what = "expert at a " + what
+		}
+		s.DisplayName = strings.ToUpper(what[:1]) + what[1:]
+		if where != "" {
+			s.DisplayName += " in " + where
+		}
+		return s
+	}
+	s.City = o.City
+	if c.ref.Kind == KindOrg {
+		s.DisplayName = o.Name
+		return s
+	}
+	s.DisplayName = x.people[c.ref.ID].Name
+	if o.Visibility != profilesv1.Visibility_VISIBILITY_ANONYMOUS {
+		s.OrganizationId, s.OrganizationName = o.ID, o.Name
+	} else {
+		s.City = ""
+	}
+	return s
+}
+
+var relationText = map[matchingv1.TermRelation][2]string{
+	matchingv1.TermRelation_TERM_RELATION_EXACT:    {"same term", "stesso termine"},
+	matchingv1.TermRelation_TERM_RELATION_BROADER:  {"broader term", "termine più ampio"},
+	matchingv1.TermRelation_TERM_RELATION_NARROWER: {"narrower term", "termine più specifico"},
+	matchingv1.TermRelation_TERM_RELATION_RELATED:  {"related term", "termine correlato"},
+	matchingv1.TermRelation_TERM_RELATION_LINKED:   {"same concept in another vocabulary", "stesso concetto in un altro vocabolario"},
+}
+
+func it(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "it") }
+
+func pick(lang, en, itText string) string {
+	if it(lang) {
+		return itText
+	}
+	return en
+}
+
+func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*matchingv1.ExplanationItem {
+	var out []*matchingv1.ExplanationItem
+	li := 0
+	if it(lang) {
+		li = 1
+	}
+	answered := map[string]bool{}
+	for _, m := range d.matches {
+		seekerSide := x.seekerSideText(lang, m.need)
+		theirSide, coopID := x.candidateSideText(lang, c, m)
+		rel := relationText[m.rel.Relation][li]
+		if m.rel.Linked && m.rel.Relation != matchingv1.TermRelation_TERM_RELATION_LINKED {
+			rel += pick(lang, ", across vocabularies", ", tra vocabolari")
+		}
+		item := &matchingv1.ExplanationItem{
+			Kind:                          matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH,
+			Text:                          fmt.Sprintf("%s ↔ %s (%s)", seekerSide, theirSide, rel),
+			Contribution:                  WeightOntology * m.share * m.value,
+			SeekerTermIds:                 []string{m.need.id},
+			CandidateTermIds:              []string{m.rel.TermID},
+			Relation:                      m.rel.Relation,
+			SeekerCooperationProfileId:    m.need.coopID,
+			CandidateCooperationProfileId: coopID,
+			CandidateCompetencyIds:        slices.Clone(m.hit.comps),
+		}
+		out = append(out, item)
+		// An offer of theirs that answers a request of the seeker is the
+		// strongest reason a company reads.
+		if m.need.origin == fromRequest && coopID != "" && !answered[m.need.coopID+coopID] {
+			answered[m.need.coopID+coopID] = true
+			offer := x.coops[coopID]
+			out = append(out, &matchingv1.ExplanationItem{
+				Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST,
+				Text: pick(lang,
+					fmt.Sprintf("their %s '%s' answers your request '%s'", offer.KindLabel(), offer.Title, m.need.title),
+					fmt.Sprintf("la loro offerta '%s' risponde alla vostra richiesta '%s'", offer.Title, m.need.title)),
+				Contribution:                  WeightOntology * m.share * m.value * 0.5,
+				SeekerTermIds:                 []string{m.need.id},
+				CandidateTermIds:              []string{m.rel.TermID},
+				SeekerCooperationProfileId:    m.need.coopID,
+				CandidateCooperationProfileId: coopID,
+			})
+		}
+	}
+	for _, r := range d.recips {
+		mine := r.offer.title
+		if mine == "" {
+			mine = x.ont.Label(r.offerTerm)
+		}
+		theirs := x.coops[r.reqIDs[0]]
+		title := x.ont.Label(r.reqTerm)
+		kind := "request"
+		if theirs != nil {
+			title, kind = theirs.Title, theirs.KindLabel()
+		}
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER,
+			Text: pick(lang,
+				fmt.Sprintf("your '%s' answers their %s '%s'", mine, kind, title),
+				fmt.Sprintf("il vostro '%s' risponde alla loro richiesta '%s'", mine, title)),
+			Contribution:                  WeightReciprocity * r.share * r.value,
+			SeekerTermIds:                 []string{r.offerTerm},
+			CandidateTermIds:              []string{r.reqTerm},
+			Relation:                      r.rel.Relation,
+			SeekerCooperationProfileId:    r.offer.coopID,
+			CandidateCooperationProfileId: r.reqIDs[0],
+		})
+	}
+	if len(d.words) > 0 {
+		quoted := make([]string, len(d.words))
+		for i, w := range d.words {
+			quoted[i] = "'" + w + "'"
+		}
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TEXT_MATCH,
+			Text: pick(lang, "their descriptions mention "+strings.Join(quoted, ", "),
+				"le loro descrizioni citano "+strings.Join(quoted, ", ")),
+			Contribution: WeightText * d.text,
+		})
+	}
+	var total int32
+	for _, n := range d.evidence {
+		total += n
+	}
+	for k, n := range d.evidence {
+		if n == 0 {
+			continue
+		}
+		kind := competenciesv1.EvidenceKind(k)
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind:          matchingv1.ExplanationKind_EXPLANATION_KIND_EVIDENCE,
+			Text:          evidenceText(lang, kind, n),
+			Contribution:  WeightEvidence * d.evid * float64(n) / float64(total),
+			EvidenceKind:  kind,
+			EvidenceCount: n,
+		})
+	}
+	if d.sideText != "" {
+		mine := "organization"
+		if p.org != nil {
+			mine = KindLabel(p.org.Kind)
+		}
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND,
+			Text: pick(lang, fmt.Sprintf("a %s and a %s complement each other", mine, d.sideText),
+				fmt.Sprintf("%s e %s sono complementari", mine, d.sideText)),
+			Contribution: WeightComplementarity * d.compl,
+		})
+	}
+	if len(d.collab) > 0 {
+		names := make([]string, len(d.collab))
+		for i, ct := range d.collab {
+			names[i] = collabLabel(ct)
+		}
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind:         matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE,
+			Text:         pick(lang, "they offer "+strings.Join(names, ", ")+", which you seek", "offrono "+strings.Join(names, ", ")+", che cercate"),
+			Contribution: WeightComplementarity * 0.3,
+		})
+	}
+	if d.sharedCluster != "" {
+		name := d.sharedCluster
+		if o := x.orgs[d.sharedCluster]; o != nil {
+			name = o.Name
+		}
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind:         matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER,
+			Text:         pick(lang, "same cluster: "+name, "stesso cluster: "+name),
+			Contribution: WeightClusterRegion * d.region,
+			SharedValue:  d.sharedCluster,
+		})
+	} else if d.sharedRegion != "" {
+		out = append(out, &matchingv1.ExplanationItem{
+			Kind:         matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION,
+			Text:         pick(lang, "same region: "+d.sharedRegion, "stessa regione: "+d.sharedRegion),
+			Contribution: WeightClusterRegion * d.region,
+			SharedValue:  d.sharedRegion,
+		})
+	}
+	return out
+}
+
+func (x *Index) seekerSideText(lang string, t seekerTerm) string {
+	label := x.ont.Label(t.id)
+	switch t.origin {
+	case fromRequest:
+		return pick(lang, fmt.Sprintf("your request '%s'", label), fmt.Sprintf("la vostra richiesta '%s'", label))
+	case fromOffer:
+		return pick(lang, fmt.Sprintf("your offer '%s'", label), fmt.Sprintf("la vostra offerta '%s'", label))
+	case fromCompetency:
+		return pick(lang, fmt.Sprintf("your competency '%s'", label), fmt.Sprintf("la vostra competenza '%s'", label))
+	}
+	return pick(lang, fmt.Sprintf("your need '%s'", label), fmt.Sprintf("il vostro bisogno '%s'", label))
+}
+
+func (x *Index) candidateSideText(lang string, c *cand, m termMatch) (string, string) {
+	label := x.ont.Label(m.rel.TermID)
+	if len(m.hit.comps) == 0 && len(m.hit.coops) > 0 {
+		offer := x.coops[m.hit.coops[0]]
+		return pick(lang, fmt.Sprintf("their %s '%s' ('%s')", offer.KindLabel(), offer.Title, label),
+			fmt.Sprintf("la loro offerta '%s' ('%s')", offer.Title, label)), offer.ID
+	}
+	coopID := ""
+	if len(m.hit.coops) > 0 {
+		coopID = m.hit.coops[0]
+	}
+	return pick(lang, fmt.Sprintf("their competency '%s'", label), fmt.Sprintf("la loro competenza '%s'", label)), coopID
+}
+
+func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
+	en := map[competenciesv1.EvidenceKind][2]string{
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION: {"publication", "publications"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PROJECT:     {"project", "projects"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PATENT:      {"patent", "patents"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_EQUIPMENT:   {"facility", "facilities"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_SERVICE:     {"service", "services"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PRODUCT:     {"product", "products"},
+	}
+	itw := map[competenciesv1.EvidenceKind][2]string{
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION: {"pubblicazione", "pubblicazioni"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PROJECT:     {"progetto", "progetti"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PATENT:      {"brevetto", "brevetti"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_EQUIPMENT:   {"struttura", "strutture"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_SERVICE:     {"servizio", "servizi"},
+		competenciesv1.EvidenceKind_EVIDENCE_KIND_PRODUCT:     {"prodotto", "prodotti"},
+	}
+	words, tail := en[k], "as evidence"
+	if it(lang) {
+		words, tail = itw[k], "come evidenza"
+	}
+	w := words[1]
+	if n == 1 {
+		w = words[0]
+	}
+	return fmt.Sprintf("%d %s %s", n, w, tail)
+}
+
+func collabLabel(ct competenciesv1.CollaborationType) string {
+	s := strings.TrimPrefix(ct.String(), "COLLABORATION_TYPE_")
+	return strings.ReplaceAll(strings.ToLower(s), "_", " ")
+}

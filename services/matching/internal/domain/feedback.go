@@ -1,0 +1,83 @@
+package domain
+
+import (
+	"sync"
+	"time"
+
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+)
+
+type feedbackState struct {
+	dismissedAt time.Time
+	dismissed   bool
+	dismissedID string
+	partner     bool
+}
+
+// FeedbackBook keeps, per seeker and candidate, what the seeker's feedback
+// means for suggestions: dismissed (until cleared) and existing partners
+// (contacted or met). Feedback is applied in id order (ULIDs), so replays
+// and redeliveries leave the same state.
+type FeedbackBook struct {
+	mu   sync.RWMutex
+	seen map[string]bool
+	m    map[string]map[string]*feedbackState
+}
+
+// NewFeedbackBook returns an empty book.
+func NewFeedbackBook() *FeedbackBook {
+	return &FeedbackBook{seen: map[string]bool{}, m: map[string]map[string]*feedbackState{}}
+}
+
+// Apply records one feedback; a feedback seen before changes nothing.
+func (b *FeedbackBook) Apply(f *matchingv1.Feedback) {
+	var v violations
+	s := seekerOf(f.GetSeeker(), "", &v)
+	c := refOf(f.GetCandidate(), "", &v)
+	if len(v) > 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen[f.GetId()] {
+		return
+	}
+	b.seen[f.GetId()] = true
+	m := b.m[s.Key()]
+	if m == nil {
+		m = map[string]*feedbackState{}
+		b.m[s.Key()] = m
+	}
+	st := m[c.ID]
+	if st == nil {
+		st = &feedbackState{}
+		m[c.ID] = st
+	}
+	switch f.GetKind() {
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_DISMISSED:
+		if f.GetId() > st.dismissedID {
+			st.dismissed, st.dismissedID, st.dismissedAt = true, f.GetId(), f.GetCreatedAt().AsTime()
+		}
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_CLEARED:
+		if f.GetId() > st.dismissedID {
+			st.dismissed, st.dismissedID = false, f.GetId()
+		}
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED, matchingv1.FeedbackKind_FEEDBACK_KIND_MET:
+		st.partner = true
+	}
+}
+
+// For fills q's Dismissed and Partners from the seeker's feedback.
+func (b *FeedbackBook) For(q *Query) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	q.Dismissed, q.Partners = map[string]string{}, map[string]bool{}
+	for id, st := range b.m[q.Seeker.Key()] {
+		if st.dismissed {
+			q.Dismissed[id] = st.dismissedAt.UTC().Format("2006-01-02")
+		}
+		if st.partner {
+			q.Partners[id] = true
+		}
+	}
+}

@@ -1,0 +1,532 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// Aggregate keys name every aggregate the read model holds, across streams,
+// so one version table makes every event idempotent.
+func OrgKey(id string) string    { return "org:" + id }
+func PersonKey(id string) string { return "person:" + id }
+func CompKey(id string) string   { return "comp:" + id }
+func CoopKey(id string) string   { return "coop:" + id }
+
+// termHit is one term a candidate holds, merged over its competencies and
+// offers.
+type termHit struct {
+	strength float32
+	comps    []string // competency ids behind it
+	coops    []string // offer ids behind it
+	evidence [7]int32
+}
+
+// cand is a candidate's document: everything scoring reads, derived from
+// the entities whenever one of them changes.
+type cand struct {
+	ref      Ref
+	orgID    string
+	terms    map[string]*termHit
+	reqTerms map[string][]string // term -> request ids of the candidate
+	offers   []*Coop
+	requests []*Coop
+	collab   map[competenciesv1.CollaborationType]bool
+	maxTRL   int32
+	tokens   map[string]uint16
+	length   int
+	// nameTokens tell near-duplicates of one institution apart from others.
+	nameTokens []string
+}
+
+// Index is one replica's in-memory read model. It applies changes
+// idempotently by aggregate version and keeps the inverted indexes that
+// scoring walks. It is safe for concurrent use.
+type Index struct {
+	mu  sync.RWMutex
+	ont Ontology
+
+	versions map[string]int64 // removed aggregates keep their version: a late, older event changes nothing
+	orgs     map[string]*Org
+	people   map[string]*Person
+	comps    map[string]*Competency
+	coops    map[string]*Coop
+	held     map[Ref]map[string]struct{} // holder -> aggregate keys of its competencies and profiles
+	staff    map[string]map[string]struct{}
+
+	cands    []*cand
+	byRef    map[Ref]int32
+	free     []int32
+	post     map[string]map[int32]float32  // term -> candidate -> strength
+	reqPost  map[string]map[int32]struct{} // request term -> candidate
+	tokPost  map[string]map[int32]uint16   // word -> candidate -> frequency
+	totalLen int64
+	nCands   int
+
+	dirty map[Ref]struct{}
+}
+
+// NewIndex returns an empty read model scored with ont.
+func NewIndex(ont Ontology) *Index {
+	return &Index{
+		ont:      ont,
+		versions: map[string]int64{},
+		orgs:     map[string]*Org{},
+		people:   map[string]*Person{},
+		comps:    map[string]*Competency{},
+		coops:    map[string]*Coop{},
+		held:     map[Ref]map[string]struct{}{},
+		staff:    map[string]map[string]struct{}{},
+		byRef:    map[Ref]int32{},
+		post:     map[string]map[int32]float32{},
+		reqPost:  map[string]map[int32]struct{}{},
+		tokPost:  map[string]map[int32]uint16{},
+		dirty:    map[Ref]struct{}{},
+	}
+}
+
+// Change is one aggregate's new state: exactly one of the pointers is set,
+// or none with Removed for a removal.
+type Change struct {
+	Key     string // aggregate key (OrgKey, ...)
+	Version int64
+	Org     *Org
+	Person  *Person
+	Comp    *Competency
+	Coop    *Coop
+	Removed bool
+	// Purge removes regardless of version and keeps the version held: an
+	// erasure removes what the erased holder held, and the removal must
+	// stay even if an older event of it is replayed.
+	Purge bool
+}
+
+// Version returns the version the index holds for an aggregate key (0 when
+// never seen).
+func (x *Index) Version(key string) int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.versions[key]
+}
+
+// Apply applies changes in order and reports how many were newer than what
+// the index held. Replaying changes already applied changes nothing.
+func (x *Index) Apply(changes ...Change) int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := 0
+	for _, c := range changes {
+		if x.applyOne(c) {
+			n++
+		}
+	}
+	x.flush()
+	return n
+}
+
+// HeldBy lists the aggregate keys of the competencies and cooperation
+// profiles held by ref, so an erasure can remove them too.
+func (x *Index) HeldBy(ref Ref) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]string, 0, len(x.held[ref]))
+	for k := range x.held[ref] {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (x *Index) applyOne(c Change) bool {
+	if c.Purge {
+		c.Removed = true
+		c.Version = x.versions[c.Key]
+	} else if c.Version <= x.versions[c.Key] {
+		return false
+	}
+	x.versions[c.Key] = c.Version
+	kind, id := splitKey(c.Key)
+	switch kind {
+	case "org":
+		if c.Removed || c.Org == nil {
+			delete(x.orgs, id)
+		} else {
+			x.orgs[id] = c.Org
+		}
+		x.markOrg(id)
+	case "person":
+		if old := x.people[id]; old != nil {
+			x.unlinkPerson(old)
+		}
+		if c.Removed || c.Person == nil {
+			delete(x.people, id)
+		} else {
+			x.people[id] = c.Person
+			s := x.staff[c.Person.OrgID]
+			if s == nil {
+				s = map[string]struct{}{}
+				x.staff[c.Person.OrgID] = s
+			}
+			s[id] = struct{}{}
+			x.markPerson(c.Person)
+		}
+	case "comp":
+		if old := x.comps[id]; old != nil {
+			x.unhold(old.Holder, c.Key)
+		}
+		if c.Removed || c.Comp == nil {
+			delete(x.comps, id)
+		} else {
+			x.comps[id] = c.Comp
+			x.hold(c.Comp.Holder, c.Key)
+		}
+	case "coop":
+		if old := x.coops[id]; old != nil {
+			x.unhold(old.Holder, c.Key)
+		}
+		if c.Removed || c.Coop == nil {
+			delete(x.coops, id)
+		} else {
+			x.coops[id] = c.Coop
+			x.hold(c.Coop.Holder, c.Key)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func splitKey(k string) (kind, id string) {
+	for i := 0; i < len(k); i++ {
+		if k[i] == ':' {
+			return k[:i], k[i+1:]
+		}
+	}
+	return "", k
+}
+
+func (x *Index) unlinkPerson(p *Person) {
+	if s := x.staff[p.OrgID]; s != nil {
+		delete(s, p.ID)
+		if len(s) == 0 {
+			delete(x.staff, p.OrgID)
+		}
+	}
+	x.markPerson(p)
+}
+
+func (x *Index) hold(r Ref, key string) {
+	s := x.held[r]
+	if s == nil {
+		s = map[string]struct{}{}
+		x.held[r] = s
+	}
+	s[key] = struct{}{}
+	x.markRef(r)
+}
+
+func (x *Index) unhold(r Ref, key string) {
+	if s := x.held[r]; s != nil {
+		delete(s, key)
+		if len(s) == 0 {
+			delete(x.held, r)
+		}
+	}
+	x.markRef(r)
+}
+
+func (x *Index) markRef(r Ref) {
+	if r.Kind == KindOrg {
+		x.markOrg(r.ID)
+		return
+	}
+	x.dirty[r] = struct{}{}
+	if p := x.people[r.ID]; p != nil {
+		x.dirty[OrgRef(p.OrgID)] = struct{}{}
+	}
+}
+
+func (x *Index) markPerson(p *Person) {
+	x.dirty[PersonRef(p.ID)] = struct{}{}
+	x.dirty[OrgRef(p.OrgID)] = struct{}{}
+}
+
+func (x *Index) markOrg(id string) {
+	x.dirty[OrgRef(id)] = struct{}{}
+	for pid := range x.staff[id] {
+		x.dirty[PersonRef(pid)] = struct{}{}
+	}
+}
+
+// flush rebuilds the documents of every candidate touched since the last
+// flush.
+func (x *Index) flush() {
+	for r := range x.dirty {
+		x.rebuild(r)
+	}
+	clear(x.dirty)
+}
+
+func (x *Index) rebuild(r Ref) {
+	if i, ok := x.byRef[r]; ok {
+		x.unpost(i)
+	}
+	doc := x.document(r)
+	if doc == nil {
+		if i, ok := x.byRef[r]; ok {
+			x.cands[i] = nil
+			delete(x.byRef, r)
+			x.free = append(x.free, i)
+			x.nCands--
+		}
+		return
+	}
+	i, ok := x.byRef[r]
+	if !ok {
+		if n := len(x.free); n > 0 {
+			i, x.free = x.free[n-1], x.free[:n-1]
+		} else {
+			i = int32(len(x.cands))
+			x.cands = append(x.cands, nil)
+		}
+		x.byRef[r] = i
+		x.nCands++
+	}
+	x.cands[i] = doc
+	x.postDoc(i, doc)
+}
+
+func (x *Index) unpost(i int32) {
+	d := x.cands[i]
+	if d == nil {
+		return
+	}
+	for t := range d.terms {
+		if m := x.post[t]; m != nil {
+			delete(m, i)
+			if len(m) == 0 {
+				delete(x.post, t)
+			}
+		}
+	}
+	for t := range d.reqTerms {
+		if m := x.reqPost[t]; m != nil {
+			delete(m, i)
+			if len(m) == 0 {
+				delete(x.reqPost, t)
+			}
+		}
+	}
+	for w := range d.tokens {
+		if m := x.tokPost[w]; m != nil {
+			delete(m, i)
+			if len(m) == 0 {
+				delete(x.tokPost, w)
+			}
+		}
+	}
+	x.totalLen -= int64(d.length)
+}
+
+func (x *Index) postDoc(i int32, d *cand) {
+	for t, h := range d.terms {
+		m := x.post[t]
+		if m == nil {
+			m = map[int32]float32{}
+			x.post[t] = m
+		}
+		m[i] = h.strength
+	}
+	for t := range d.reqTerms {
+		m := x.reqPost[t]
+		if m == nil {
+			m = map[int32]struct{}{}
+			x.reqPost[t] = m
+		}
+		m[i] = struct{}{}
+	}
+	for w, f := range d.tokens {
+		m := x.tokPost[w]
+		if m == nil {
+			m = map[int32]uint16{}
+			x.tokPost[w] = m
+		}
+		m[i] = f
+	}
+	x.totalLen += int64(d.length)
+}
+
+// document derives a candidate's document, or nil when r is no candidate
+// (unknown, or its organization is unknown).
+func (x *Index) document(r Ref) *cand {
+	var holders []Ref
+	var texts []string
+	var name string
+	d := &cand{ref: r, terms: map[string]*termHit{}, reqTerms: map[string][]string{}, collab: map[competenciesv1.CollaborationType]bool{}, tokens: map[string]uint16{}}
+	switch r.Kind {
+	case KindOrg:
+		o := x.orgs[r.ID]
+		if o == nil {
+			return nil
+		}
+		d.orgID = o.ID
+		name = o.Name + " " + o.ShortName
+		texts = append(texts, o.Description)
+		holders = append(holders, r)
+		for _, pid := range sortedKeys(x.staff[r.ID]) {
+			if p := x.people[pid]; p != nil && p.Visibility != profilesv1.Visibility_VISIBILITY_HIDDEN {
+				holders = append(holders, PersonRef(pid))
+			}
+		}
+	case KindPerson:
+		p := x.people[r.ID]
+		if p == nil || x.orgs[p.OrgID] == nil {
+			return nil
+		}
+		d.orgID = p.OrgID
+		name = x.orgs[p.OrgID].Name
+		texts = append(texts, p.Bio)
+		holders = append(holders, r)
+	}
+	for _, h := range holders {
+		for _, key := range sortedKeys(x.held[h]) {
+			kind, id := splitKey(key)
+			switch kind {
+			case "comp":
+				c := x.comps[id]
+				if c == nil {
+					continue
+				}
+				hit := d.hit(c.TermID)
+				hit.strength = max(hit.strength, levelStrength(c.Level))
+				hit.comps = append(hit.comps, c.ID)
+				for k, n := range c.Evidence {
+					hit.evidence[k] += n
+				}
+				texts = append(texts, c.Label, c.Description)
+			case "coop":
+				c := x.coops[id]
+				if c == nil || !c.Matchable() {
+					continue
+				}
+				texts = append(texts, c.Title, c.Summary, c.Description, c.PartnerSought)
+				for _, ct := range c.CollaborationTypes {
+					d.collab[ct] = true
+				}
+				if c.IsOffer() {
+					d.offers = append(d.offers, c)
+					d.maxTRL = max(d.maxTRL, c.TRL)
+					for _, t := range c.TermIDs {
+						hit := d.hit(t)
+						hit.strength = 1
+						hit.coops = append(hit.coops, c.ID)
+						texts = append(texts, x.ont.Label(t))
+					}
+				} else {
+					d.requests = append(d.requests, c)
+					for _, t := range c.TermIDs {
+						d.reqTerms[t] = append(d.reqTerms[t], c.ID)
+					}
+				}
+			}
+		}
+	}
+	for _, t := range texts {
+		for _, w := range Tokens(t) {
+			if d.tokens[w] < 65535 {
+				d.tokens[w]++
+			}
+			d.length++
+		}
+	}
+	d.nameTokens = significantNameTokens(name)
+	return d
+}
+
+func (d *cand) hit(t string) *termHit {
+	h := d.terms[t]
+	if h == nil {
+		h = &termHit{}
+		d.terms[t] = h
+	}
+	return h
+}
+
+// genericNameWords say nothing about which institution a name is.
+var genericNameWords = map[string]bool{
+	"university": true, "universita": true, "institute": true, "istituto": true, "of": true, "the": true,
+	"for": true, "and": true, "research": true, "center": true, "centre": true, "national": true,
+	"department": true, "di": true, "degli": true, "studi": true, "group": true, "lab": true,
+	"laboratory": true, "srl": true, "spa": true, "ltd": true, "gmbh": true, "inc": true,
+	"foundation": true, "fondazione": true, "science": true, "sciences": true, "elixir": true,
+}
+
+func significantNameTokens(name string) []string {
+	var out []string
+	for _, w := range Tokens(name) {
+		if !genericNameWords[w] && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Counts returns how many organizations, people, competencies and
+// cooperation profiles the index holds.
+func (x *Index) Counts() (orgs, people, comps, coops int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.orgs), len(x.people), len(x.comps), len(x.coops)
+}
+
+// Org returns an organization held by the index.
+func (x *Index) Org(id string) (*Org, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	o, ok := x.orgs[id]
+	return o, ok
+}
+
+// Person returns a person held by the index.
+func (x *Index) Person(id string) (*Person, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, ok := x.people[id]
+	return p, ok
+}
+
+// Coop returns a cooperation profile held by the index.
+func (x *Index) Coop(id string) (*Coop, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	c, ok := x.coops[id]
+	return c, ok
+}
+
+// FindOrgs returns the ids of organizations whose name or short name is
+// name, case-insensitively, for the CLI's --organization NAME.
+func (x *Index) FindOrgs(name string) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []string
+	for id, o := range x.orgs {
+		if strings.EqualFold(o.Name, name) || (o.ShortName != "" && strings.EqualFold(o.ShortName, name)) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,872 @@
+package domain
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// Weights of the score components; they sum to 1 so the score stays in
+// [0, 1]. docs/matching.md describes them.
+const (
+	WeightOntology        = 0.40
+	WeightText            = 0.20
+	WeightReciprocity     = 0.12
+	WeightEvidence        = 0.08
+	WeightComplementarity = 0.12
+	WeightClusterRegion   = 0.08
+)
+
+// Scoring limits that keep a query fast on a large index.
+const (
+	maxNeedTerms   = 40
+	maxExpansions  = 48
+	maxQueryWords  = 30
+	minRelevance   = 0.03
+	bm25K1         = 1.2
+	bm25B          = 0.75
+	defaultLimit   = 10
+	maxLimit       = 100
+	maxExplanation = 5
+)
+
+// ErrSeekerNotFound is returned for a seeker the read model does not hold.
+var ErrSeekerNotFound = fmt.Errorf("seeker: %w", grpcerr.ErrNotFound)
+
+type origin int
+
+const (
+	fromNeed origin = iota + 1
+	fromRequest
+	fromOffer
+	fromCompetency
+)
+
+// seekerTerm is one term the seeker looks for.
+type seekerTerm struct {
+	id     string
+	weight float64 // importance before rarity
+	origin origin
+	coopID string // the request or offer it comes from
+	title  string
+}
+
+// offerTerm is one term the seeker can give, for reciprocity.
+type offerTerm struct {
+	coopID string
+	title  string
+}
+
+// profile is the seeker as scoring sees it.
+type profile struct {
+	self         Ref
+	orgID        string
+	org          *Org
+	need         []seekerTerm
+	offers       map[string]offerTerm
+	words        map[string]int
+	needText     string
+	resolved     []string
+	requests     []*Coop
+	wantCollab   map[competenciesv1.CollaborationType]bool
+	partnerKinds []profilesv1.OrganizationKind
+}
+
+// Suggest answers SuggestPartners.
+func (x *Index) Suggest(q Query) (*matchingv1.SuggestPartnersResponse, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, err := x.seekerProfile(q)
+	if err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	res := &matchingv1.SuggestPartnersResponse{ResolvedNeedTermIds: p.resolved}
+
+	pre := x.preselect(p)
+	type scored struct {
+		i int32
+		d *detail
+	}
+	var pool []scored
+	poolSize := max(4*limit, 40)
+	head := min(len(pre), 8*poolSize)
+	x.best(pre, head)
+	for k, c := range pre {
+		if len(pool) >= poolSize {
+			break
+		}
+		if k == head {
+			// Filters left too few in the head: order the rest too.
+			x.best(pre[head:], len(pre)-head)
+		}
+		d := x.cands[c.i]
+		if d == nil || x.exclusion(q, p, d) != "" {
+			continue
+		}
+		det := x.score(q, p, d)
+		if det.relevance() < minRelevance {
+			continue
+		}
+		pool = append(pool, scored{c.i, det})
+	}
+	slices.SortStableFunc(pool, func(a, b scored) int {
+		return cmp.Or(cmp.Compare(b.d.total, a.d.total), strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID))
+	})
+	lambda, onePerOrg := diversityOf(q.Diversity)
+	for _, s := range pool {
+		s.d.termSet = matchedTerms(s.d)
+	}
+	// Each pick maximises score minus the penalty for resembling the picks
+	// above it (MMR); penalties grow as picks are made.
+	pen := make([]float64, len(pool))
+	taken := make([]bool, len(pool))
+	var chosen []scored
+	usedOrgs := map[string]bool{}
+	for len(chosen) < limit {
+		best, bestVal := -1, math.Inf(-1)
+		for k, s := range pool {
+			if taken[k] || (onePerOrg && usedOrgs[x.cands[s.i].orgID]) {
+				continue
+			}
+			if v := s.d.total - pen[k]; v > bestVal {
+				best, bestVal = k, v
+			}
+		}
+		if best < 0 {
+			break
+		}
+		taken[best] = true
+		s := pool[best]
+		s.d.penalty = pen[best]
+		chosen = append(chosen, s)
+		usedOrgs[x.cands[s.i].orgID] = true
+		if lambda > 0 {
+			for k, o := range pool {
+				if !taken[k] {
+					pen[k] = max(pen[k], lambda*x.similarity(x.cands[o.i], x.cands[s.i], o.d, s.d))
+				}
+			}
+		}
+	}
+	for rank, s := range chosen {
+		sg := x.suggestion(q, p, x.cands[s.i], s.d, maxExplanation)
+		sg.Rank = int32(rank + 1)
+		res.Suggestions = append(res.Suggestions, sg)
+	}
+	return res, nil
+}
+
+// Explain answers ExplainMatch: the pair scored with every reason, and why
+// SuggestPartners would leave the candidate out, if it would.
+func (x *Index) Explain(q Query, candidate Ref) (*matchingv1.ExplainMatchResponse, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, err := x.seekerProfile(q)
+	if err != nil {
+		return nil, err
+	}
+	i, ok := x.byRef[candidate]
+	if !ok {
+		return nil, fmt.Errorf("candidate %s: %w", candidate.ID, grpcerr.ErrNotFound)
+	}
+	d := x.cands[i]
+	if !x.visible(q.Viewer, d) {
+		// Not telling hidden from absent keeps hidden profiles hidden.
+		return nil, fmt.Errorf("candidate %s: %w", candidate.ID, grpcerr.ErrNotFound)
+	}
+	det := x.score(q, p, d)
+	res := &matchingv1.ExplainMatchResponse{Suggestion: x.suggestion(q, p, d, det, -1)}
+	if r := x.exclusion(q, p, d); r != "" {
+		res.ExclusionReasons = append(res.ExclusionReasons, r)
+	}
+	if det.relevance() < minRelevance {
+		res.ExclusionReasons = append(res.ExclusionReasons, "not relevant: nothing in the need matches the candidate")
+	}
+	return res, nil
+}
+
+// Score returns only the score of one pair, for saved searches; ok is false
+// when the pair would not be suggested.
+func (x *Index) Score(q Query, candidate Ref) (*matchingv1.Suggestion, bool, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, err := x.seekerProfile(q)
+	if err != nil {
+		return nil, false, err
+	}
+	i, ok := x.byRef[candidate]
+	if !ok {
+		return nil, false, nil
+	}
+	d := x.cands[i]
+	if x.exclusion(q, p, d) != "" {
+		return nil, false, nil
+	}
+	det := x.score(q, p, d)
+	if det.relevance() < minRelevance {
+		return nil, false, nil
+	}
+	return x.suggestion(q, p, d, det, maxExplanation), true, nil
+}
+
+// CandidatesOf lists the candidates whose documents include what ref holds:
+// ref itself and, for a person, their organization.
+func (x *Index) CandidatesOf(ref Ref) []Ref {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []Ref
+	if _, ok := x.byRef[ref]; ok {
+		out = append(out, ref)
+	}
+	if ref.Kind == KindPerson {
+		if p := x.people[ref.ID]; p != nil {
+			if _, ok := x.byRef[OrgRef(p.OrgID)]; ok {
+				out = append(out, OrgRef(p.OrgID))
+			}
+		}
+	}
+	return out
+}
+
+func diversityOf(d matchingv1.Diversity) (lambda float64, onePerOrg bool) {
+	switch d {
+	case matchingv1.Diversity_DIVERSITY_NONE:
+		return 0, false
+	case matchingv1.Diversity_DIVERSITY_HIGH:
+		return 0.5, true
+	}
+	return 0.15, false
+}
+
+// seekerProfile gathers what the seeker looks for and what it offers.
+func (x *Index) seekerProfile(q Query) (*profile, error) {
+	p := &profile{offers: map[string]offerTerm{}, words: map[string]int{}, wantCollab: map[competenciesv1.CollaborationType]bool{}, needText: q.Need.Text}
+	var holders []Ref
+	var onlyCoop *Coop
+	switch q.Seeker.Kind {
+	case SeekOrg:
+		o := x.orgs[q.Seeker.ID]
+		if o == nil {
+			return nil, fmt.Errorf("organization %s: %w", q.Seeker.ID, ErrSeekerNotFound)
+		}
+		p.self, p.orgID, p.org = OrgRef(o.ID), o.ID, o
+		holders = append(holders, p.self)
+		for _, pid := range sortedKeys(x.staff[o.ID]) {
+			holders = append(holders, PersonRef(pid))
+		}
+	case SeekPerson:
+		pe := x.people[q.Seeker.ID]
+		if pe == nil {
+			return nil, fmt.Errorf("person %s: %w", q.Seeker.ID, ErrSeekerNotFound)
+		}
+		p.self, p.orgID, p.org = PersonRef(pe.ID), pe.OrgID, x.orgs[pe.OrgID]
+		holders = append(holders, p.self)
+	case SeekCoop:
+		c := x.coops[q.Seeker.ID]
+		if c == nil {
+			return nil, fmt.Errorf("cooperation profile %s: %w", q.Seeker.ID, ErrSeekerNotFound)
+		}
+		onlyCoop = c
+		p.self = c.Holder
+		p.orgID = c.Holder.ID
+		if c.Holder.Kind == KindPerson {
+			if pe := x.people[c.Holder.ID]; pe != nil {
+				p.orgID = pe.OrgID
+			}
+		}
+		p.org = x.orgs[p.orgID]
+	default:
+		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "seeker", Description: "set one of organization_id, person_id, cooperation_profile_id"})
+	}
+
+	seen := map[string]int{}
+	addNeed := func(t seekerTerm) {
+		if !x.ont.Known(t.id) {
+			return
+		}
+		if k, ok := seen[t.id]; ok {
+			if t.weight > p.need[k].weight {
+				p.need[k] = t
+			}
+			return
+		}
+		seen[t.id] = len(p.need)
+		p.need = append(p.need, t)
+	}
+	for _, t := range q.Need.Terms {
+		addNeed(seekerTerm{id: t, weight: 1, origin: fromNeed})
+	}
+	if strings.TrimSpace(q.Need.Text) != "" {
+		for _, r := range x.ont.Resolve(q.Need.Text) {
+			p.resolved = append(p.resolved, r.TermID)
+			addNeed(seekerTerm{id: r.TermID, weight: r.Confidence, origin: fromNeed})
+		}
+		p.addWords(q.Need.Text, 2)
+	}
+
+	var coops []*Coop
+	var comps []*Competency
+	if onlyCoop != nil {
+		coops = append(coops, onlyCoop)
+	} else {
+		for _, h := range holders {
+			for _, key := range sortedKeys(x.held[h]) {
+				kind, id := splitKey(key)
+				if kind == "comp" && x.comps[id] != nil {
+					comps = append(comps, x.comps[id])
+				} else if kind == "coop" && x.coops[id] != nil && (x.coops[id].Matchable() || x.coops[id].Status == competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_DRAFT) {
+					coops = append(coops, x.coops[id])
+				}
+			}
+		}
+	}
+	for _, c := range coops {
+		if c.IsOffer() {
+			for _, t := range c.TermIDs {
+				p.offers[t] = offerTerm{coopID: c.ID, title: c.Title}
+			}
+			continue
+		}
+		p.requests = append(p.requests, c)
+		for _, t := range c.TermIDs {
+			addNeed(seekerTerm{id: t, weight: 0.9, origin: fromRequest, coopID: c.ID, title: c.Title})
+		}
+		for _, ct := range c.CollaborationTypes {
+			p.wantCollab[ct] = true
+		}
+		p.partnerKinds = append(p.partnerKinds, c.PartnerKinds...)
+		p.addWords(c.Title+" "+c.Summary+" "+c.PartnerSought, 1)
+	}
+	for _, c := range comps {
+		if _, ok := p.offers[c.TermID]; !ok {
+			p.offers[c.TermID] = offerTerm{title: c.Label}
+		}
+	}
+	if len(p.need) == 0 {
+		// Without a stated need the seeker looks for partners in what it
+		// does itself: its offers first, then its competencies.
+		for _, c := range coops {
+			if c.IsOffer() {
+				for _, t := range c.TermIDs {
+					addNeed(seekerTerm{id: t, weight: 0.8, origin: fromOffer, coopID: c.ID, title: c.Title})
+				}
+				p.addWords(c.Title+" "+c.Summary, 1)
+			}
+		}
+		for _, c := range comps {
+			addNeed(seekerTerm{id: c.TermID, weight: 0.7 * float64(levelStrength(c.Level)) * (1 + evidenceBoost(c.Evidence)), origin: fromCompetency, title: c.Label})
+		}
+		if len(p.words) == 0 {
+			if i, ok := x.byRef[p.self]; ok && x.cands[i] != nil {
+				x.topWords(p, x.cands[i])
+			}
+		}
+	}
+	if len(p.need) > maxNeedTerms {
+		slices.SortStableFunc(p.need, func(a, b seekerTerm) int { return cmp.Compare(b.weight, a.weight) })
+		p.need = p.need[:maxNeedTerms]
+	}
+	return p, nil
+}
+
+// evidenceBoost lifts a seeker's competencies with much evidence: they are
+// what it is known for.
+func evidenceBoost(ev [7]int32) float64 {
+	n := 0
+	for _, c := range ev {
+		n += int(c)
+	}
+	return math.Log1p(float64(n)) / 4
+}
+
+func (p *profile) addWords(text string, weight int) {
+	for _, w := range Tokens(text) {
+		if len(p.words) >= maxQueryWords {
+			if _, ok := p.words[w]; !ok {
+				continue
+			}
+		}
+		p.words[w] += weight
+	}
+}
+
+// topWords picks the seeker's most distinctive words as its text query.
+func (x *Index) topWords(p *profile, d *cand) {
+	type ws struct {
+		w string
+		s float64
+	}
+	var all []ws
+	for w, f := range d.tokens {
+		all = append(all, ws{w, float64(f) * x.idf(len(x.tokPost[w]))})
+	}
+	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
+	for _, a := range all[:min(len(all), 15)] {
+		p.words[a.w] = 1
+	}
+}
+
+func (x *Index) idf(df int) float64 {
+	n := float64(x.nCands)
+	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// rarity is in [0, 1]: high for terms few candidates hold and for specific
+// terms of the vocabulary.
+func (x *Index) rarity(term string) float64 {
+	n := float64(x.nCands)
+	df := float64(len(x.post[term]))
+	idfNorm := 1.0
+	if n > 1 {
+		idfNorm = math.Log((n+1)/(df+1)) / math.Log(n+1)
+	}
+	return 0.5*x.ont.InformationContent(term) + 0.5*idfNorm
+}
+
+func (x *Index) needWeight(t seekerTerm) float64 { return t.weight * (0.4 + 0.6*x.rarity(t.id)) }
+
+func (x *Index) candTermWeight(term string) float64 { return 0.6 + 0.4*x.rarity(term) }
+
+type pre struct {
+	i int32
+	s float64
+}
+
+// preselect walks the inverted indexes and returns candidates by a cheap
+// first score, best first.
+func (x *Index) preselect(p *profile) []pre {
+	acc := accPool.Get().(map[int32]float64)
+	var wsum float64
+	for _, t := range p.need {
+		wsum += x.needWeight(t)
+	}
+	best := map[int32]float64{}
+	for _, t := range p.need {
+		w := x.needWeight(t) / wsum
+		clear(best)
+		for _, e := range x.expand(t.id) {
+			cw := e.Sim * x.candTermWeight(e.TermID)
+			for i, s := range x.post[e.TermID] {
+				if v := cw * float64(s); v > best[i] {
+					best[i] = v
+				}
+			}
+		}
+		for i, v := range best {
+			acc[i] += WeightOntology * w * v
+		}
+	}
+	if len(p.words) > 0 {
+		var idfSum float64
+		for w := range p.words {
+			idfSum += x.idf(len(x.tokPost[w]))
+		}
+		avg := x.avgLen()
+		for w := range p.words {
+			post := x.tokPost[w]
+			idf := x.idf(len(post))
+			// Very common words only re-rank; walking them costs much and finds little.
+			if len(post) > x.nCands/4+10 {
+				continue
+			}
+			for i, f := range post {
+				d := x.cands[i]
+				tf := float64(f)
+				acc[i] += WeightText * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.length)/avg)) / (1.5 * idfSum)
+			}
+		}
+	}
+	for t := range p.offers {
+		for _, e := range x.expand(t) {
+			if e.Sim < 0.7 {
+				continue
+			}
+			for i := range x.reqPost[e.TermID] {
+				acc[i] += WeightReciprocity * 0.5
+			}
+		}
+	}
+	out := make([]pre, 0, len(acc))
+	for i, s := range acc {
+		out = append(out, pre{i, s})
+	}
+	clear(acc)
+	accPool.Put(acc)
+	return out
+}
+
+var accPool = sync.Pool{New: func() any { return map[int32]float64{} }}
+
+// best orders the first n of ps best first (by score, then id) and leaves
+// the rest unordered after them: a query needs only the head of a list that
+// can hold most of the index.
+func (x *Index) best(ps []pre, n int) {
+	less := func(a, b pre) int {
+		return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID))
+	}
+	if n < len(ps) {
+		lo, hi := 0, len(ps)-1
+		for lo < hi {
+			p := ps[(lo+hi)/2]
+			i, j := lo, hi
+			for i <= j {
+				for less(ps[i], p) < 0 {
+					i++
+				}
+				for less(ps[j], p) > 0 {
+					j--
+				}
+				if i <= j {
+					ps[i], ps[j] = ps[j], ps[i]
+					i++
+					j--
+				}
+			}
+			switch {
+			case n-1 <= j:
+				hi = j
+			case n-1 >= i:
+				lo = i
+			default:
+				lo = hi
+			}
+		}
+		ps = ps[:n]
+	}
+	slices.SortFunc(ps, less)
+}
+
+func (x *Index) avgLen() float64 {
+	if x.nCands == 0 {
+		return 1
+	}
+	return max(1, float64(x.totalLen)/float64(x.nCands))
+}
+
+func (x *Index) expand(id string) []Related {
+	e := x.ont.Expand(id)
+	if len(e) > maxExpansions {
+		e = e[:maxExpansions]
+	}
+	return e
+}
+
+// termMatch is the best candidate term for one seeker term.
+type termMatch struct {
+	need  seekerTerm
+	rel   Related
+	hit   *termHit
+	value float64 // in [0, 1]
+	share float64 // weight of the seeker term in the ontology component
+}
+
+// reciprocal is a candidate request the seeker can answer.
+type reciprocal struct {
+	reqTerm, offerTerm string
+	reqIDs             []string
+	offer              offerTerm
+	rel                Related
+	value, share       float64
+}
+
+// detail is a pair's score with what it is made of.
+type detail struct {
+	ont, text, recip, evid, compl, region float64
+	total, penalty                        float64
+	matches                               []termMatch
+	recips                                []reciprocal
+	words                                 []string
+	termSet                               []string // matched candidate terms, sorted, for diversity
+	evidence                              [7]int32
+	sharedCluster, sharedRegion           string
+	collab                                []competenciesv1.CollaborationType
+	sideText                              string
+}
+
+func (d *detail) relevance() float64 { return d.ont + d.text + d.recip }
+
+// score computes every component of one pair exactly. Suggest and Explain
+// both use it, so they always agree.
+func (x *Index) score(q Query, p *profile, c *cand) *detail {
+	det := &detail{}
+	// Ontology.
+	var wsum float64
+	for _, t := range p.need {
+		wsum += x.needWeight(t)
+	}
+	for _, t := range p.need {
+		share := x.needWeight(t) / wsum
+		var bm termMatch
+		for _, e := range x.expand(t.id) {
+			h := c.terms[e.TermID]
+			if h == nil {
+				continue
+			}
+			if v := e.Sim * x.candTermWeight(e.TermID) * float64(h.strength); v > bm.value {
+				bm = termMatch{need: t, rel: e, hit: h, value: v, share: share}
+			}
+		}
+		if bm.hit != nil {
+			det.ont += share * bm.value
+			det.matches = append(det.matches, bm)
+			for k, n := range bm.hit.evidence {
+				det.evidence[k] += n
+			}
+		}
+	}
+	// Text relevance (BM25, saturated into [0, 1]).
+	if len(p.words) > 0 {
+		var idfSum, bm25 float64
+		type wc struct {
+			w string
+			c float64
+		}
+		var contrib []wc
+		avg := x.avgLen()
+		for w := range p.words {
+			idf := x.idf(len(x.tokPost[w]))
+			idfSum += idf
+			f, ok := c.tokens[w]
+			if !ok {
+				continue
+			}
+			tf := float64(f)
+			s := idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/avg))
+			bm25 += s
+			contrib = append(contrib, wc{w, s})
+		}
+		if bm25 > 0 {
+			det.text = bm25 / (bm25 + 0.5*idfSum)
+			slices.SortFunc(contrib, func(a, b wc) int { return cmp.Or(cmp.Compare(b.c, a.c), strings.Compare(a.w, b.w)) })
+			for _, a := range contrib[:min(4, len(contrib))] {
+				det.words = append(det.words, a.w)
+			}
+		}
+	}
+	// Reciprocity: the candidate's requests against what the seeker offers.
+	if len(c.reqTerms) > 0 && len(p.offers) > 0 {
+		var rsum float64
+		for _, r := range sortedKeys(c.reqTerms) {
+			w := 0.4 + 0.6*x.rarity(r)
+			rsum += w
+			var best reciprocal
+			for _, e := range x.expand(r) {
+				o, ok := p.offers[e.TermID]
+				if !ok {
+					continue
+				}
+				if e.Sim > best.value {
+					best = reciprocal{reqTerm: r, offerTerm: e.TermID, reqIDs: c.reqTerms[r], offer: o, rel: e, value: e.Sim, share: w}
+				}
+			}
+			if best.value > 0 {
+				det.recips = append(det.recips, best)
+			}
+		}
+		for i := range det.recips {
+			det.recips[i].share /= rsum
+			det.recip += det.recips[i].share * det.recips[i].value
+		}
+	}
+	// Evidence behind the matched terms.
+	n := 0
+	for _, e := range det.evidence {
+		n += int(e)
+	}
+	det.evid = 1 - math.Exp(-float64(n)/4)
+	// Complementarity.
+	cOrg := x.orgs[c.orgID]
+	if p.org != nil && cOrg != nil {
+		ss, cs := SideOf(p.org.Kind), SideOf(cOrg.Kind)
+		switch {
+		case ss != cs && ss != SideOther && cs != SideOther:
+			det.compl = 1
+			det.sideText = KindLabel(cOrg.Kind)
+		case ss == SideResearch && cs == SideResearch:
+			det.compl = 0.4
+		case ss == SideOther || cs == SideOther:
+			det.compl = 0.2
+		default:
+			det.compl = 0.3
+		}
+		if slices.Contains(p.partnerKinds, cOrg.Kind) {
+			det.compl = 1
+			det.sideText = KindLabel(cOrg.Kind)
+		}
+		for ct := range p.wantCollab {
+			if c.collab[ct] {
+				det.collab = append(det.collab, ct)
+			}
+		}
+		slices.Sort(det.collab)
+		if len(det.collab) > 0 {
+			det.compl = min(1, 0.8*det.compl+0.3)
+		}
+		// Cluster and region.
+		for _, cl := range p.org.Clusters {
+			if slices.Contains(cOrg.Clusters, cl) {
+				det.sharedCluster = cl
+				break
+			}
+		}
+		switch {
+		case det.sharedCluster != "":
+			det.region = 1
+		case len(p.org.NUTS) >= 4 && len(cOrg.NUTS) >= 4 && p.org.NUTS[:4] == cOrg.NUTS[:4]:
+			det.region, det.sharedRegion = 0.7, cOrg.NUTS[:4]
+		case p.org.Country != "" && p.org.Country == cOrg.Country:
+			det.region, det.sharedRegion = 0.4, cOrg.Country
+		}
+	}
+	det.total = WeightOntology*det.ont + WeightText*det.text + WeightReciprocity*det.recip +
+		WeightEvidence*det.evid + WeightComplementarity*det.compl + WeightClusterRegion*det.region
+	return det
+}
+
+// similarity says how much two chosen candidates are near-duplicates: 1 for
+// the same organization, otherwise shared name words and matched terms.
+func (x *Index) similarity(a, b *cand, da, db *detail) float64 {
+	if a.orgID == b.orgID {
+		return 1
+	}
+	return 0.5*jaccard(a.nameTokens, b.nameTokens) + 0.5*jaccard(da.termSet, db.termSet)
+}
+
+func matchedTerms(d *detail) []string {
+	out := make([]string, 0, len(d.matches))
+	for _, m := range d.matches {
+		out = append(out, m.rel.TermID)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func jaccard(a, b []string) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for _, s := range a {
+		if _, ok := slices.BinarySearch(b, s); ok {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// exclusion says why a candidate may not be suggested to this query, or "".
+func (x *Index) exclusion(q Query, p *profile, d *cand) string {
+	id := d.ref.ID
+	if d.ref == p.self || d.orgID == p.orgID {
+		return "the seeker itself"
+	}
+	if !x.visible(q.Viewer, d) {
+		return "filtered: not visible to you"
+	}
+	if when, ok := q.Dismissed[id]; ok {
+		return "dismissed on " + when
+	}
+	f := q.Filter
+	switch f.CandidateType {
+	case matchingv1.CandidateType_CANDIDATE_TYPE_PERSON:
+		if d.ref.Kind != KindPerson {
+			return "filtered: candidate type"
+		}
+	case matchingv1.CandidateType_CANDIDATE_TYPE_ANY:
+	default:
+		if d.ref.Kind != KindOrg {
+			return "filtered: candidate type"
+		}
+	}
+	o := x.orgs[d.orgID]
+	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, o.Kind) {
+		return "filtered: organization kind"
+	}
+	if len(f.Sectors) > 0 && !slices.ContainsFunc(o.Sectors, func(s profilesv1.Sector) bool { return slices.Contains(f.Sectors, s) }) {
+		return "filtered: sector"
+	}
+	if len(f.NUTSPrefixes) > 0 && !slices.ContainsFunc(f.NUTSPrefixes, func(pfx string) bool { return strings.HasPrefix(o.NUTS, pfx) }) {
+		return "filtered: region"
+	}
+	if len(f.Countries) > 0 && !slices.Contains(f.Countries, o.Country) {
+		return "filtered: country"
+	}
+	if len(f.Clusters) > 0 && !slices.ContainsFunc(o.Clusters, func(c string) bool { return slices.Contains(f.Clusters, c) }) {
+		return "filtered: cluster"
+	}
+	if len(f.CollaborationTypes) > 0 && !slices.ContainsFunc(f.CollaborationTypes, func(c competenciesv1.CollaborationType) bool { return d.collab[c] }) {
+		return "filtered: collaboration type"
+	}
+	if f.MinTRL > 0 && d.maxTRL < f.MinTRL {
+		return "filtered: technology readiness below the minimum"
+	}
+	if len(f.CandidateIDs) > 0 && !slices.Contains(f.CandidateIDs, id) {
+		return "filtered: not among the requested candidates"
+	}
+	if slices.Contains(f.ExcludeIDs, id) {
+		return "filtered: excluded by the request"
+	}
+	if f.ExcludeExistingPartners && q.Partners[id] {
+		return "filtered: already a partner"
+	}
+	return ""
+}
+
+// effectiveVisibility is a candidate's visibility after its organization's:
+// a person is never more visible than the organization they belong to.
+func (x *Index) effectiveVisibility(d *cand) profilesv1.Visibility {
+	o := x.orgs[d.orgID]
+	if o == nil {
+		return profilesv1.Visibility_VISIBILITY_HIDDEN
+	}
+	ov := o.Visibility
+	if ov == profilesv1.Visibility_VISIBILITY_UNSPECIFIED {
+		ov = profilesv1.Visibility_VISIBILITY_CLUSTER_MEMBERS
+	}
+	if d.ref.Kind == KindOrg {
+		return ov
+	}
+	pv := x.people[d.ref.ID].Visibility
+	if pv == profilesv1.Visibility_VISIBILITY_UNSPECIFIED {
+		return ov
+	}
+	// The more restrictive wins; the enum is ordered public < cluster < anonymous < hidden.
+	return max(pv, ov)
+}
+
+// visible applies visibility: hidden never, cluster-members-only only to
+// callers whose organization shares a cluster, anonymous to everyone.
+func (x *Index) visible(v Viewer, d *cand) bool {
+	switch x.effectiveVisibility(d) {
+	case profilesv1.Visibility_VISIBILITY_HIDDEN:
+		return false
+	case profilesv1.Visibility_VISIBILITY_CLUSTER_MEMBERS:
+		if v.Admin || v.Org == d.orgID {
+			return true
+		}
+		o := x.orgs[d.orgID]
+		clusters := v.Clusters
+		if vo := x.orgs[v.Org]; vo != nil {
+			clusters = append(slices.Clip(clusters), vo.Clusters...)
+		}
+		return slices.ContainsFunc(o.Clusters, func(c string) bool { return slices.Contains(clusters, c) })
+	}
+	return true
+}
+
+// IsNotFound reports whether err is a not-found of the seeker or candidate.
+func IsNotFound(err error) bool { return errors.Is(err, grpcerr.ErrNotFound) }
