@@ -21,7 +21,7 @@ BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count 5
 
 SERVICES := profiles competencies matching meetings gateway
 
-.PHONY: all run build test lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
+.PHONY: all run build test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
 
 all: lint test
 
@@ -68,6 +68,10 @@ proto-check:
 	$(BUF) generate -o $$tmp; \
 	if ! diff -r $$tmp/proto/gen proto/gen >/dev/null; then echo "generated code is stale: run make proto"; diff -r $$tmp/proto/gen proto/gen | head -20; exit 1; fi; \
 	if ! diff -r $$tmp/services/gateway/internal/openapi/gen services/gateway/internal/openapi/gen >/dev/null; then echo "generated OpenAPI is stale: run make proto"; exit 1; fi
+
+## eval: offline suggestion quality on bio.tools (fails unless the scorer beats both baselines).
+eval:
+	$(GO) run ./services/matching/cmd/eval -data ../shared/data/biotools -out docs/matching.md
 
 ## bench: run every benchmark (medians via -count); prints a note while there are none.
 bench:

@@ -23,9 +23,11 @@ func competenciesCall(cmd *cobra.Command, env *cliEnv, fn func(c competenciesv1.
 		return err
 	}
 	defer conn.Close()
-	ctx, cancel := env.call(cmd.Context())
+	parent := cmd.Context()
+	ctx, cancel := env.call(parent)
 	defer cancel()
 	cmd.SetContext(ctx)
+	defer cmd.SetContext(parent) // the deadline is this call's alone
 	return fn(competenciesv1.NewCompetenciesServiceClient(conn), cmd)
 }
 

@@ -22,7 +22,14 @@ func startProfilesAndCompetencies(t *testing.T) map[string]string {
 	return map[string]string{
 		"profiles":     runtimetest.Start(t, profiles.Options(pc)).Target(),
 		"competencies": runtimetest.Start(t, competencies.Options(cc)).Target(),
+		"nats":         pc.NATSURL,
 	}
+}
+
+// natsURLOf is the JetStream the services of addrs share.
+func natsURLOf(t *testing.T, addrs map[string]string) string {
+	t.Helper()
+	return addrs["nats"]
 }
 
 // TestCompetenciesAndOffers: find a term, publish a competency with

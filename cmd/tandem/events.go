@@ -21,9 +21,11 @@ func meetingsCall(cmd *cobra.Command, env *cliEnv, fn func(c meetingsv1.Meetings
 		return err
 	}
 	defer conn.Close()
-	ctx, cancel := env.call(cmd.Context())
+	parent := cmd.Context()
+	ctx, cancel := env.call(parent)
 	defer cancel()
 	cmd.SetContext(ctx)
+	defer cmd.SetContext(parent) // the deadline is this call's alone
 	return fn(meetingsv1.NewMeetingsServiceClient(conn), cmd)
 }
 

@@ -33,7 +33,9 @@ func cli(t *testing.T, addrs map[string]string, token string, out any, args ...s
 	t.Helper()
 	full := []string{"--output", "json", "--token", token, "--token-file", ""}
 	for name, addr := range addrs {
-		full = append(full, "--"+name+"-addr", addr)
+		if name != "nats" {
+			full = append(full, "--"+name+"-addr", addr)
+		}
 	}
 	code, stdout, stderr := execute(context.Background(), append(full, args...)...)
 	if code != 0 {

@@ -88,9 +88,11 @@ func profilesCall(cmd *cobra.Command, env *cliEnv, fn func(c profilesv1.Profiles
 		return err
 	}
 	defer conn.Close()
-	ctx, cancel := env.call(cmd.Context())
+	parent := cmd.Context()
+	ctx, cancel := env.call(parent)
 	defer cancel()
 	cmd.SetContext(ctx)
+	defer cmd.SetContext(parent) // the deadline is this call's alone
 	return fn(profilesv1.NewProfilesServiceClient(conn), cmd)
 }
 

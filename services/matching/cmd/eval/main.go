@@ -1,7 +1,7 @@
 // Command eval measures partner-suggestion quality offline on bio.tools and
 // compares the matching scorer with two baselines in the same run:
 //
-//	go run ./services/matching/cmd/eval -data ../shared/data/biotools -out services/matching/EVAL.md
+//	go run ./services/matching/cmd/eval -data ../shared/data/biotools -out docs/matching.md
 //
 // It exits non-zero when the scorer does not beat both baselines on every
 // metric.

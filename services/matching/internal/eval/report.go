@@ -22,10 +22,10 @@ func Beats(ours Metrics, baselines ...Metrics) bool {
 	return true
 }
 
-// Report is the Markdown written to EVAL.md.
+// Report is the Markdown written to docs/matching.md.
 func Report(ms []Metrics, s Setup) string {
 	var b strings.Builder
-	b.WriteString("## Offline evaluation on bio.tools\n\n")
+	b.WriteString("# Matching\n\n## Offline evaluation on bio.tools\n\n")
 	fmt.Fprintf(&b, "Organisations credited together on the same bio.tools entry count as real collaborations. "+
 		"Of the %d entries, those crediting two or more organisations (institutes, consortia, divisions) are the collaborations; "+
 		"%.0f%% of them (%d entries, seed %d) are held out. Profiles are built from the other %d entries only: each EDAM topic and "+

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/matching/suggestcli"
+)
+
+func newSuggestCmd(env *cliEnv) *cobra.Command {
+	var org, need string
+	var kinds []string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "suggest",
+		Short: "Suggest partners for an organisation, with the reasons",
+		Example: `  tandem suggest --organization "Carso Diagnostics" --need "RNA-seq of liver fibrosis biopsies" --kind research --limit 5
+  tandem suggest --organization 01J... --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if org == "" {
+				return usageError{fmt.Errorf("--organization is required (an id or a name)")}
+			}
+			id, err := resolveOrganization(cmd, env, org)
+			if err != nil {
+				return err
+			}
+			req, err := suggestcli.Request(suggestcli.Options{OrganizationID: id, Need: need, Kinds: kinds, Limit: limit})
+			if err != nil {
+				return usageError{err}
+			}
+			conn, err := env.dial("matching")
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			ctx, cancel := env.call(cmd.Context())
+			defer cancel()
+			res, err := matchingv1.NewMatchingServiceClient(conn).SuggestPartners(ctx, req)
+			if err != nil {
+				return fromStatus(err)
+			}
+			return suggestcli.Render(cmd.OutOrStdout(), res, env.output)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&org, "organization", "", "the seeking organisation: its id, or a name that matches exactly one")
+	f.StringVar(&need, "need", "", "what you look for, in your words")
+	f.StringSliceVar(&kinds, "kind", nil, "candidate kinds (repeatable): company, university, research-institute, ..., or research / industry")
+	f.IntVar(&limit, "limit", 10, "most suggestions")
+	return cmd
+}
+
+// resolveOrganization accepts an organisation id, or a name that matches
+// exactly one organisation the caller can see.
+func resolveOrganization(cmd *cobra.Command, env *cliEnv, ref string) (string, error) {
+	var id string
+	err := profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
+		if res, err := c.GetOrganization(cmd.Context(), &profilesv1.GetOrganizationRequest{Id: ref}); err == nil {
+			id = res.GetOrganization().GetId()
+			return nil
+		}
+		res, err := c.ListOrganizations(cmd.Context(), &profilesv1.ListOrganizationsRequest{Query: ref, PageSize: 10})
+		if err != nil {
+			return fromStatus(err)
+		}
+		var exact []*profilesv1.Organization
+		for _, o := range res.GetOrganizations() {
+			if strings.EqualFold(o.GetName(), ref) || strings.EqualFold(o.GetShortName(), ref) {
+				exact = append(exact, o)
+			}
+		}
+		switch {
+		case len(exact) == 1:
+			id = exact[0].GetId()
+		case len(res.GetOrganizations()) == 1:
+			id = res.GetOrganizations()[0].GetId()
+		case len(res.GetOrganizations()) == 0:
+			return apiError{exitNotFound, fmt.Sprintf("no organisation named %q (see tandem orgs list --query)", ref)}
+		default:
+			var names []string
+			for _, o := range res.GetOrganizations() {
+				names = append(names, fmt.Sprintf("%s (%s)", o.GetName(), o.GetId()))
+			}
+			return usageError{fmt.Errorf("%q matches several organisations; give the id of one of: %s", ref, strings.Join(names, "; "))}
+		}
+		return nil
+	})
+	return id, err
+}

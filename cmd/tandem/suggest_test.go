@@ -1,0 +1,60 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
+	"github.com/tandem-cluster/tandem/services/matching"
+)
+
+// TestSuggestFindsTheResearchPartner: a research institute publishes an
+// RNA-seq competency; a company that asks by name for partners for RNA-seq
+// gets it, with the reasons.
+func TestSuggestFindsTheResearchPartner(t *testing.T) {
+	addrs := startProfilesAndCompetencies(t)
+	mc := matching.DefaultConfig()
+	mc.Common = runtimetest.Common(t)
+	mc.NATSURL = natsURLOf(t, addrs)
+	addrs["matching"] = runtimetest.Start(t, matching.Options(mc)).Target()
+	tok := adminToken(t)
+
+	var lab, company orgJSON
+	cli(t, addrs, tok, &lab, "orgs", "create", "--name", "Laboratorio di Genomica Funzionale", "--kind", "research-institute",
+		"--country", "IT", "--nuts", "ITH44", "--description", "Transcriptomics and single-cell sequencing of liver tissue.")
+	cli(t, addrs, tok, &company, "orgs", "create", "--name", "Carso Diagnostics", "--kind", "company", "--country", "IT", "--nuts", "ITH44",
+		"--description", "Blood tests for liver disease.")
+
+	publish := []string{"--output", "json", "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
+		"--competencies-addr", addrs["competencies"], "competencies", "publish", "--organization", lab.Organization.ID,
+		"--term", "EDAM:topic_3170", "--level", "expert", "--evidence", "publication:doi:10.1000/demo:2024"}
+	waitFor(t, "the competency to be accepted", func() bool { code, _, _ := execute(t.Context(), publish...); return code == 0 })
+
+	var out string
+	waitFor(t, "the lab to be suggested", func() bool {
+		// Until matching has the events, the seeker is unknown (exit 3).
+		code, stdout, stderr := execute(t.Context(), "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
+			"--matching-addr", addrs["matching"], "suggest", "--organization", "Carso Diagnostics", "--need", "RNA-seq", "--kind", "research")
+		if code != 0 && code != exitNotFound {
+			t.Fatalf("suggest: exit %d: %s", code, stderr)
+		}
+		out = stdout.String()
+		return strings.Contains(out, "Laboratorio di Genomica Funzionale")
+	})
+	if !strings.Contains(out, "RNA-Seq") {
+		t.Errorf("the suggestion does not explain itself by the RNA-Seq term:\n%s", out)
+	}
+}
+
+// waitFor polls cond until it holds, for what the events take to arrive.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
