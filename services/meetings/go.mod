@@ -8,6 +8,7 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/tandem-cluster/tandem/pkg v0.0.0
 	github.com/tandem-cluster/tandem/proto v0.0.0
+	github.com/tandem-cluster/tandem/services/profiles v0.0.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -22,6 +23,7 @@ require (
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/btree v1.1.3 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.1 // indirect
@@ -64,3 +66,5 @@ require (
 replace github.com/tandem-cluster/tandem/pkg => ../../pkg
 
 replace github.com/tandem-cluster/tandem/proto => ../../proto
+
+replace github.com/tandem-cluster/tandem/services/profiles => ../profiles

@@ -1,5 +1,10 @@
 // Package meetings is the meetings service: brokerage events, meeting requests, schedules, agendas and calendar export.
 //
+// It follows the profiles service's events (stream TANDEM_PROFILES, which
+// it never creates): names of participants come from them, redacted for
+// each caller, and an erased profile's participants are withdrawn from
+// every event with their requests and meetings cancelled.
+//
 // The binary in cmd/meetings and `tandem dev` both start it through Options.
 package meetings
 
@@ -57,14 +62,27 @@ func Options(cfg Config) runtime.Options {
 				return store.Aggregates.Watch(ctx, index.Apply, eventkv.OnSynced(func() { close(synced) }))
 			})
 			rt.Go("relay", func(ctx context.Context) error { return store.Aggregates.Relay(ctx, rt.Log) })
+			profiles, err := adapters.OpenProfiles(ctx, rt.JS)
+			if err != nil {
+				return err
+			}
+			rt.Go("watch profiles", profiles.Watch)
 			wait, cancel := context.WithTimeout(ctx, rt.Config.StartupTimeout)
 			defer cancel()
-			select {
-			case <-synced:
-			case <-wait.Done():
-				return fmt.Errorf("read index: %w", wait.Err())
+			for what, ch := range map[string]<-chan struct{}{"read index": synced, "profiles": profiles.Synced()} {
+				select {
+				case <-ch:
+				case <-wait.Done():
+					return fmt.Errorf("%s: %w", what, wait.Err())
+				}
 			}
-			meetingsv1.RegisterMeetingsServiceServer(rt.GRPC, ports.NewGRPC(app.New(store, index, rt.Log)))
+			svc := app.New(store, index, profiles, rt.Log)
+			// Erases withdraw participants found in the read index, so the
+			// consumer starts once the index is complete.
+			rt.Go("profiles events", func(ctx context.Context) error {
+				return adapters.ConsumeProfiles(ctx, rt.Log, rt.JS, svc)
+			})
+			meetingsv1.RegisterMeetingsServiceServer(rt.GRPC, ports.NewGRPC(svc))
 			return nil
 		},
 	}

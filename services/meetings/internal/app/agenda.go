@@ -60,7 +60,7 @@ func (s *Service) GetAgenda(ctx context.Context, req *meetingsv1.GetAgendaReques
 			if err != nil {
 				return nil, err
 			}
-			for _, m := range prov {
+			for _, m := range s.withoutWithdrawn(prov) {
 				if m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_PROVISIONAL && slices.Contains(m.GetParticipantIds(), pa.GetId()) {
 					ms = append(ms, m)
 				}
@@ -72,7 +72,7 @@ func (s *Service) GetAgenda(ctx context.Context, req *meetingsv1.GetAgendaReques
 	for _, t := range ev.GetTables() {
 		tables[t.GetId()] = t
 	}
-	resp := &meetingsv1.GetAgendaResponse{Participant: pa, TimeZone: ev.GetTimeZone()}
+	resp := &meetingsv1.GetAgendaResponse{Participant: s.view(p, pa), TimeZone: ev.GetTimeZone()}
 	for _, m := range ms {
 		item := &meetingsv1.AgendaItem{Meeting: m, TableName: tableName(tables[m.GetTableId()], m.GetTableId()), TableLocation: tables[m.GetTableId()].GetLocation()}
 		for _, id := range m.GetParticipantIds() {
@@ -81,7 +81,7 @@ func (s *Service) GetAgenda(ctx context.Context, req *meetingsv1.GetAgendaReques
 			}
 			item.PartnerParticipantId = id
 			if partner, err := s.readParticipant(ctx, id); err == nil {
-				item.PartnerProfile, item.PartnerDisplayName = partner.GetProfile(), partner.GetDisplayName()
+				item.PartnerProfile, item.PartnerDisplayName = partner.GetProfile(), s.nameFor(p, partner)
 			}
 		}
 		resp.Items = append(resp.Items, item)
@@ -99,7 +99,7 @@ func tableName(t *meetingsv1.Table, id string) string {
 // ExportCalendar renders a participant's confirmed and cancelled meetings
 // as iCalendar; cancelled ones carry STATUS:CANCELLED so calendars drop them.
 func (s *Service) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCalendarRequest) (*meetingsv1.ExportCalendarResponse, error) {
-	_, ev, pa, err := s.agendaOwner(ctx, req.GetEventId(), req.GetParticipantId())
+	p, ev, pa, err := s.agendaOwner(ctx, req.GetEventId(), req.GetParticipantId())
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +117,14 @@ func (s *Service) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 		partner := ""
 		for _, id := range m.GetParticipantIds() {
 			if id != pa.GetId() {
-				partner = id
 				if other, err := s.readParticipant(ctx, id); err == nil {
-					partner = other.GetDisplayName()
+					partner = s.nameFor(p, other)
 				}
 			}
+		}
+		summary := "One-to-one meeting" // the partner's name is hidden from this participant
+		if partner != "" {
+			summary = "Meeting with " + partner
 		}
 		t := tables[m.GetTableId()]
 		where := []string{tableName(t, m.GetTableId())}
@@ -138,7 +141,7 @@ func (s *Service) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 		cal.Events = append(cal.Events, ical.Event{
 			UID: m.GetIcalUid(), Sequence: int(m.GetIcalSequence()),
 			Start: m.GetStartTime().AsTime(), End: m.GetEndTime().AsTime(), Stamp: now, LastModified: m.GetUpdatedAt().AsTime(),
-			Summary: "Meeting with " + partner, Location: strings.Join(where, ", "), Description: desc,
+			Summary: summary, Location: strings.Join(where, ", "), Description: desc,
 			Cancelled: m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED,
 		})
 	}

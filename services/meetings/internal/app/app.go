@@ -30,10 +30,11 @@ import (
 
 // Service implements the use cases.
 type Service struct {
-	store *adapters.Store
-	index *adapters.Index
-	log   *slog.Logger
-	now   func() time.Time
+	store    *adapters.Store
+	index    *adapters.Index
+	profiles *adapters.Profiles // nil: names are placeholders and no profile counts as erased
+	log      *slog.Logger
+	now      func() time.Time
 
 	// Workers bounds the concurrent writes of bulk operations (publishing a
 	// schedule of thousands of meetings).
@@ -44,12 +45,12 @@ type Service struct {
 	provQ  []string
 }
 
-// New returns the service over store and index.
-func New(store *adapters.Store, index *adapters.Index, log *slog.Logger) *Service {
+// New returns the service over store, index and the projection of profiles.
+func New(store *adapters.Store, index *adapters.Index, profiles *adapters.Profiles, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, index: index, log: log, now: time.Now, Workers: 16, prov: map[string][]*meetingsv1.Meeting{}}
+	return &Service{store: store, index: index, profiles: profiles, log: log, now: time.Now, Workers: 16, prov: map[string][]*meetingsv1.Meeting{}}
 }
 
 // caller is the authenticated principal.
@@ -58,7 +59,7 @@ func caller(ctx context.Context) (domain.Principal, error) {
 	if err != nil {
 		return domain.Principal{}, err
 	}
-	return domain.Principal{Subject: p.Subject, Organization: p.Organization, Admin: p.Has(auth.RoleAdmin)}, nil
+	return domain.Principal{Subject: p.Subject, Organization: p.Organization, Admin: p.Has(auth.RoleAdmin), Clusters: p.Clusters}, nil
 }
 
 func newID() string { return ulid.Make().String() }

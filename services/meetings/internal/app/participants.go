@@ -63,6 +63,9 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	if !organizer && !domain.ActsFor(p, probe) {
 		return nil, fmt.Errorf("%s may only register its own organization or itself: %w", p.Subject, grpcerr.ErrPermission)
 	}
+	if err := s.erasedProfile(ctx, domain.ProfileKey(req.GetProfile())); err != nil {
+		return nil, err
+	}
 	switch st := ev.GetStatus(); {
 	case st == meetingsv1.EventStatus_EVENT_STATUS_CLOSED, st == meetingsv1.EventStatus_EVENT_STATUS_DRAFT && !organizer:
 		return nil, fmt.Errorf("event %s is %s: %w", ev.GetId(), st, grpcerr.ErrPrecondition)
@@ -86,7 +89,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 		}
 		now := s.ts()
 		pa := &meetingsv1.Participant{
-			Id: id, EventId: ev.GetId(), Profile: req.GetProfile(), DisplayName: displayName(req.GetProfile()),
+			Id: id, EventId: ev.GetId(), Profile: req.GetProfile(), DisplayName: domain.Placeholder(req.GetProfile()),
 			AvailableSlotIds: slices.Clone(req.GetAvailableSlotIds()), MaxMeetings: req.GetMaxMeetings(),
 			CooperationProfileIds: slices.Clone(req.GetCooperationProfileIds()),
 			Status:                meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED, Version: 1, RegisteredAt: now, UpdatedAt: now,
@@ -101,7 +104,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 		if err != nil {
 			return nil, err
 		}
-		return &meetingsv1.RegisterParticipantResponse{Participant: pa}, nil
+		return &meetingsv1.RegisterParticipantResponse{Participant: s.view(p, pa)}, nil
 	case err != nil:
 		return nil, err
 	}
@@ -130,19 +133,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	}, rev); err != nil {
 		return nil, err
 	}
-	return &meetingsv1.RegisterParticipantResponse{Participant: next}, nil
-}
-
-// displayName stands in for the profile's name, which lives in the profiles
-// service.
-func displayName(ref interface {
-	GetOrganizationId() string
-	GetPersonId() string
-}) string {
-	if id := ref.GetOrganizationId(); id != "" {
-		return "Organization " + id
-	}
-	return "Person " + ref.GetPersonId()
+	return &meetingsv1.RegisterParticipantResponse{Participant: s.view(p, next)}, nil
 }
 
 // keepsMeetings refuses availability that would leave a confirmed meeting
@@ -214,7 +205,7 @@ func (s *Service) SetAvailability(ctx context.Context, req *meetingsv1.SetAvaila
 	}, rev); err != nil {
 		return nil, err
 	}
-	return &meetingsv1.SetAvailabilityResponse{Participant: next}, nil
+	return &meetingsv1.SetAvailabilityResponse{Participant: s.view(p, next)}, nil
 }
 
 // ListParticipants lists an event's participants by name.
@@ -234,10 +225,15 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 	q := strings.ToLower(strings.TrimSpace(req.GetQuery()))
 	var out []*meetingsv1.Participant
 	for _, pa := range s.index.Participants(ev.GetId()) {
-		if !slices.Contains(statuses, pa.GetStatus()) || (q != "" && !strings.Contains(strings.ToLower(pa.GetDisplayName()), q)) {
+		if !slices.Contains(statuses, pa.GetStatus()) {
 			continue
 		}
-		out = append(out, pa)
+		// Search only the name the caller may see, so a hidden name cannot be found by guessing.
+		v := s.view(p, pa)
+		if q != "" && !strings.Contains(strings.ToLower(v.GetDisplayName()), q) {
+			continue
+		}
+		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b *meetingsv1.Participant) int {
 		return cmp.Or(cmp.Compare(a.GetDisplayName(), b.GetDisplayName()), cmp.Compare(a.GetId(), b.GetId()))

@@ -247,6 +247,22 @@ func (s *Service) provisional(ctx context.Context, id string) ([]*meetingsv1.Mee
 	return ms, nil
 }
 
+// withoutWithdrawn drops provisional meetings of participants who withdrew
+// since the schedule was generated (an erased profile, say): publishing
+// would leave them out anyway, so they are not shown either.
+func (s *Service) withoutWithdrawn(ms []*meetingsv1.Meeting) []*meetingsv1.Meeting {
+	out := make([]*meetingsv1.Meeting, 0, len(ms))
+	for _, m := range ms {
+		if !slices.ContainsFunc(m.GetParticipantIds(), func(id string) bool {
+			pa, ok := s.index.Participant(id)
+			return ok && pa.Value.GetStatus() == withdrawn
+		}) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // latestSchedule is the event's newest schedule, or nil.
 func (s *Service) latestSchedule(eventID string) *meetingsv1.Schedule {
 	all := s.index.Schedules(eventID)
@@ -465,6 +481,8 @@ func (s *Service) GetSchedule(ctx context.Context, req *meetingsv1.GetScheduleRe
 		sortMeetings(ev, ms)
 	} else if ms, err = s.provisional(ctx, sc.GetId()); err != nil {
 		return nil, err
+	} else {
+		ms = s.withoutWithdrawn(ms)
 	}
 	items, next, err := page(ms, req.GetPageSize(), 5000, 500, req.GetPageToken())
 	if err != nil {

@@ -260,6 +260,8 @@ type Principal struct {
 	Subject      string
 	Organization string
 	Admin        bool
+	// Clusters the caller's token names, for "cluster members only" names.
+	Clusters []string
 }
 
 // ActsFor reports whether the caller is the participant: its organisation
