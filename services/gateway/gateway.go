@@ -5,6 +5,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,10 +23,15 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/openapi"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/ports"
+	"github.com/tandem-cluster/tandem/services/gateway/webui"
 )
 
 // Name names the service in logs, metrics and health checks.
@@ -44,12 +51,17 @@ const (
 	DefaultMeetings     = "127.0.0.1:7104"
 )
 
-// DemoUser is a user of the demo data that POST /v1/auth/login issues tokens
-// for when DevLogin is on.
+// DemoUser is a user of the demo data that POST /v1/auth/login and the web
+// UI's sign-in page issue tokens for when DevLogin is on.
 type DemoUser = app.DemoUser
 
+// DemoLogin is the one login of the demo users, shared by the API and the
+// web UI.
+type DemoLogin = app.DemoLogin
+
 // DefaultDemoUsers are an admin, a cluster manager, an organiser, a company
-// member and a researcher.
+// member and a researcher, each in an organisation of the profiles
+// service's demo data.
 func DefaultDemoUsers() []DemoUser { return app.DefaultDemoUsers() }
 
 // Config is the gateway's configuration.
@@ -68,13 +80,14 @@ type Config struct {
 	RatePerUser    int           `conf:"default:600,env:RATE_PER_USER,flag:rate-per-user,help:requests a minute per authenticated user; 0 disables"`
 	TrustProxy     bool          `conf:"default:false,env:TRUST_PROXY,flag:trust-proxy,help:take the client address from the last X-Forwarded-For entry (set it behind one proxy only)"`
 	CORSOrigins    []string      `conf:"env:CORS_ORIGINS,flag:cors-origins,help:origins allowed to call the API from browsers separated by semicolons; empty disables CORS"`
-	DevLogin       bool          `conf:"default:false,env:DEV_LOGIN,flag:dev-login,help:enable POST /v1/auth/login for the demo users (tandem dev only: it needs no password)"`
+	DevLogin       bool          `conf:"default:false,env:DEV_LOGIN,flag:dev-login,help:enable POST /v1/auth/login and the web UI's sign-in for the demo users (tandem dev only: it needs no password)"`
+	SecureCookies  bool          `conf:"default:false,env:SECURE_COOKIES,flag:secure-cookies,help:mark the web UI's cookies Secure (set it when browsers reach the gateway over HTTPS)"`
 
-	// DemoUsers replaces DefaultDemoUsers when DevLogin is on (tandem dev
-	// ties them to its demo organisations).
+	// DemoUsers replaces DefaultDemoUsers when DevLogin is on.
 	DemoUsers []DemoUser `conf:"-"`
-	// UI, when set, builds the web UI, served at every path outside the API
-	// (/v1, /openapi.json, /healthz, /readyz); without it those paths answer
+	// UI builds the web UI, served at every path outside the API (/v1,
+	// /openapi.json, /healthz, /readyz); nil means the built-in web UI
+	// (package webui). A UI returning a nil handler leaves those paths at
 	// 404. If the handler has a Close method, it is called at shutdown.
 	UI func(UIEnv) (http.Handler, error) `conf:"-"`
 }
@@ -82,14 +95,46 @@ type Config struct {
 // UIEnv is what the web UI gets from the gateway: the process's connections
 // and the same service connections the API uses (with the same deadlines).
 type UIEnv struct {
-	Log      *slog.Logger
-	Auth     *auth.Authority
-	JS       jetstream.JetStream
-	DevLogin bool
-	// DemoUsers are the demo users of the API's login (the defaults when
-	// none were configured).
-	DemoUsers                                  []DemoUser
+	Log  *slog.Logger
+	Auth *auth.Authority
+	JS   jetstream.JetStream
+	// DemoLogin is the API's demo login; nil when DevLogin is off.
+	DemoLogin *DemoLogin
+	// CSRFKey signs the UI's form tokens. It is derived from the signing
+	// key, so every replica of the gateway accepts the others' forms.
+	CSRFKey       []byte
+	SecureCookies bool
+	// CallTimeout is the deadline of the API's calls to the services.
+	CallTimeout                                time.Duration
 	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
+}
+
+// BuiltinUI builds Tandem's own web UI (package webui).
+func BuiltinUI(env UIEnv) (http.Handler, error) {
+	ui, err := webui.New(webui.Options{
+		Log: env.Log, Auth: env.Auth, JS: env.JS,
+		Profiles:      profilesv1.NewProfilesServiceClient(env.Profiles),
+		Competencies:  competenciesv1.NewCompetenciesServiceClient(env.Competencies),
+		Matching:      matchingv1.NewMatchingServiceClient(env.Matching),
+		Meetings:      meetingsv1.NewMeetingsServiceClient(env.Meetings),
+		DemoLogin:     env.DemoLogin,
+		CSRFKey:       env.CSRFKey,
+		SecureCookies: env.SecureCookies,
+		CallTimeout:   env.CallTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ui, nil
+}
+
+// csrfKey derives the web UI's form-token key from the token signing key:
+// replicas share the signing key, so they agree on form tokens, and the
+// signing key itself never signs anything but tokens.
+func csrfKey(authKey string) []byte {
+	m := hmac.New(sha256.New, []byte(authKey))
+	m.Write([]byte("tandem gateway webui csrf v1"))
+	return m.Sum(nil)
 }
 
 // DefaultConfig returns the configuration the gateway starts from before the
@@ -177,7 +222,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 			users = app.DefaultDemoUsers()
 		}
 		var err error
-		if login, err = app.NewDemoLogin(rt.Auth, users); err != nil {
+		if login, err = app.NewDemoLogin(rt.Auth, profilesv1.NewProfilesServiceClient(conns[0]), users); err != nil {
 			return fail(err)
 		}
 		names := make([]string, len(users))
@@ -186,20 +231,17 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		}
 		rt.Log.Warn("demo login enabled: anyone reaching this gateway can log in as a demo user; never enable it in production", "users", names)
 	}
-	var ui http.Handler
-	if cfg.UI != nil {
-		users := cfg.DemoUsers
-		if len(users) == 0 {
-			users = app.DefaultDemoUsers()
-		}
-		h, err := cfg.UI(UIEnv{
-			Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DevLogin: cfg.DevLogin, DemoUsers: users,
-			Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
-		})
-		if err != nil {
-			return fail(fmt.Errorf("web ui: %w", err))
-		}
-		ui = h
+	buildUI := cfg.UI
+	if buildUI == nil {
+		buildUI = BuiltinUI
+	}
+	ui, err := buildUI(UIEnv{
+		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login,
+		CSRFKey: csrfKey(cfg.AuthKey), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
+		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
+	})
+	if err != nil {
+		return fail(fmt.Errorf("web ui: %w", err))
 	}
 	closeUI := func() {
 		switch c := ui.(type) {
@@ -226,6 +268,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		Health:            ports.Health(rt.Log, cfg.ReadyTimeout, checks),
 		OpenAPI:           doc,
 		UI:                ui,
+		UIUnmetered:       webui.Unmetered,
 		Backends:          ports.Backends{Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3]},
 	})
 	if err != nil {

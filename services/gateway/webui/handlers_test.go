@@ -28,6 +28,7 @@ import (
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 )
 
 // unimplementedBackend is a gRPC server that has the four services'
@@ -71,11 +72,17 @@ func newTestUI(t *testing.T, conn *grpc.ClientConn, devLogin bool) *testUI {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var login *app.DemoLogin
+	if devLogin {
+		if login, err = app.NewDemoLogin(authority, profilesv1.NewProfilesServiceClient(conn), app.DefaultDemoUsers()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ui, err := New(Options{
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: authority,
 		Profiles: profilesv1.NewProfilesServiceClient(conn), Competencies: competenciesv1.NewCompetenciesServiceClient(conn),
 		Matching: matchingv1.NewMatchingServiceClient(conn), Meetings: meetingsv1.NewMeetingsServiceClient(conn),
-		DevLogin: devLogin, CallTimeout: 2 * time.Second,
+		DemoLogin: login, CallTimeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 )
 
 // usedKeys collects every message key the templates and the Go code name
@@ -74,8 +75,8 @@ func usedKeys(t *testing.T) []string {
 			add(p.re, string(b), p.prefix)
 		}
 	}
-	for _, d := range DefaultDemoUsers() {
-		keys["login.user."+d.Key] = true
+	for _, d := range app.DefaultDemoUsers() {
+		keys["login.user."+d.Username] = true
 	}
 	for _, v := range visibilityChoices {
 		keys["hint."+v.String()] = true

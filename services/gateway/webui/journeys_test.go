@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -54,7 +55,7 @@ func TestJourneys(t *testing.T) {
 		c.shot("home")
 		researcher.in(t).signIn("researcher")
 		organizer.in(t).signIn("organizer")
-		manager.in(t).signIn("manager")
+		manager.in(t).signIn("cluster-manager")
 	})
 
 	t.Run("company edits its profile", func(t *testing.T) {
@@ -157,6 +158,20 @@ func TestJourneys(t *testing.T) {
 	})
 
 	t.Run("company finds partners, saves, contacts and dismisses", func(t *testing.T) {
+		// The demo data invents no contacts for real bodies: the
+		// researcher's university gets a test one, to be shared on contact.
+		ctx := s.admin(t)
+		found, err := s.Profiles.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{ExternalId: "tandem-demo:units", PageSize: 1})
+		if err != nil || len(found.GetOrganizations()) != 1 {
+			t.Fatalf("the researcher's university: %v, %v", found.GetOrganizations(), err)
+		}
+		units := found.GetOrganizations()[0]
+		units.Contact = &profilesv1.Contact{Name: "Technology transfer office (test)", Email: "tto@units.example", ConsentToShare: true}
+		if _, err := s.Profiles.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
+			Organization: units, ExpectedVersion: units.GetVersion(), UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"contact"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
 		c := company.in(t)
 		c.open("/partners")
 		c.typeInto("#f-text", "liver fibrosis biomarkers")
@@ -165,7 +180,7 @@ func TestJourneys(t *testing.T) {
 		// Matching learns of new profiles from their events: ask again until
 		// the researcher's institute is among the suggestions.
 		deadline := time.Now().Add(20 * time.Second)
-		for !eval[bool](c, `[...document.querySelectorAll(".suggestion h3")].some(h => h.textContent.includes("Molecular Medicine"))`) {
+		for !eval[bool](c, `[...document.querySelectorAll(".suggestion h3")].some(h => h.textContent.includes("Università degli Studi di Trieste"))`) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the institute was never suggested: %s", c.bodyText())
 			}
@@ -282,15 +297,15 @@ func TestJourneys(t *testing.T) {
 		r.open(eventPath)
 		r.submit("#register")
 		r.mustSucceed("registering the institute")
-		r.do("choose the company", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#f-to"); s.value = [...s.options].find(o => o.textContent.includes("Carso")).value; })()`))
+		r.do("choose the company", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#f-to"); s.value = [...s.options].find(o => o.textContent.includes("Tagliamentoomics")).value; })()`))
 		r.set("#f-priority", "MEETING_PRIORITY_MUST")
 		r.typeInto("#f-message", "We would like to discuss validating your blood tests.")
 		r.submit("#send-request")
 		r.mustSucceed("sending a meeting request")
-		r.expect("#outgoing", "Carso")
+		r.expect("#outgoing", "Tagliamentoomics")
 
 		c.open(eventPath)
-		c.expect("#incoming", "Molecular Medicine")
+		c.expect("#incoming", "Università degli Studi di Trieste")
 		c.submit("#incoming button.accept")
 		c.mustSucceed("accepting the request")
 		c.expect("#incoming", "Accepted")
@@ -304,14 +319,14 @@ func TestJourneys(t *testing.T) {
 		o.open(eventPath)
 		o.expect("#fig-requests", "1")
 		o.expect("#fig-acceptance", "100%")
-		o.expect("#participants", "Carso")
+		o.expect("#participants", "Tagliamentoomics")
 		o.submit("#close-registration")
 		o.mustSucceed("closing registration")
 		o.submit("#generate")
 		o.mustSucceed("generating the schedule")
 		o.waitFor("a meeting in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === 1`)
-		o.expect("#schedule-grid", "Carso")
-		o.expect("#schedule-grid", "Molecular Medicine")
+		o.expect("#schedule-grid", "Tagliamentoomics")
+		o.expect("#schedule-grid", "Università degli Studi di Trieste")
 		// The company is not available in the first slot: the meeting is not there.
 		if eval[bool](o, `!!document.querySelector("#schedule-grid tbody tr:first-child .meeting")`) {
 			t.Error("the meeting was placed in a slot the company is not available in")
@@ -327,7 +342,7 @@ func TestJourneys(t *testing.T) {
 		o.submit("#fill")
 		o.mustSucceed("filling free slots")
 		o.open(eventPath + "/agendas")
-		o.expect("main", "Carso")
+		o.expect("main", "Tagliamentoomics")
 		ics := eval[string](o, `fetch(document.querySelector("a[download]").href).then(r => r.text())`)
 		if !strings.HasPrefix(ics, "BEGIN:VCALENDAR") {
 			t.Errorf("agenda download is not iCalendar: %.80q", ics)
@@ -340,7 +355,7 @@ func TestJourneys(t *testing.T) {
 		}
 		c := company.in(t)
 		c.open(eventPath)
-		c.expect("#my-agenda", "Molecular Medicine")
+		c.expect("#my-agenda", "Università degli Studi di Trieste")
 		ics := eval[string](c, `fetch(document.querySelector("#download-ics").href).then(r => r.text())`)
 		if !strings.Contains(ics, "BEGIN:VEVENT") {
 			t.Errorf("own calendar has no meeting: %.200q", ics)

@@ -195,7 +195,7 @@ func fieldLabel(l *Lang, field string) string {
 func (c *call) newView(title string, data any) *view {
 	return &view{
 		L: c.L, User: c.user, CSRF: c.csrf, Path: c.r.URL.RequestURI(), Title: c.L.T(title),
-		DevLogin: c.ui.opts.DevLogin, Data: data, Notice: c.notice(),
+		DevLogin: c.ui.opts.DemoLogin != nil, Data: data, Notice: c.notice(),
 		Unread: c.ui.unread(c.user),
 	}
 }

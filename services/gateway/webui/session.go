@@ -97,7 +97,6 @@ func (u *UI) handle(signIn bool, h func(*call) error) http.HandlerFunc {
 				return
 			}
 			if !u.validCSRF(r) {
-				w.WriteHeader(http.StatusForbidden)
 				c.renderStatus(http.StatusForbidden, "message", messageView{Title: "error.csrf_title", Text: "error.csrf"})
 				return
 			}

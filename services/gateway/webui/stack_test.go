@@ -20,6 +20,7 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 	"github.com/tandem-cluster/tandem/services/gateway/webui"
 	"github.com/tandem-cluster/tandem/services/matching"
 	"github.com/tandem-cluster/tandem/services/meetings"
@@ -104,10 +105,14 @@ func startStack(t *testing.T) *stack {
 		Matching:  matchingv1.NewMatchingServiceClient(conns[2]),
 		Meetings:  meetingsv1.NewMeetingsServiceClient(conns[3]),
 	}
+	login, err := app.NewDemoLogin(authority, s.Profiles, app.DefaultDemoUsers())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ui, err := webui.New(webui.Options{
 		Log:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Auth: authority, Profiles: s.Profiles, Competencies: s.Comp, Matching: s.Matching, Meetings: s.Meetings,
-		JS: js, DevLogin: true,
+		JS: js, DemoLogin: login,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 )
 
 //go:embed templates/*.html
@@ -38,7 +40,7 @@ var staticFS embed.FS
 type Options struct {
 	// Log receives request errors; required.
 	Log *slog.Logger
-	// Auth verifies session tokens and, with DevLogin, issues them; required.
+	// Auth verifies session tokens; required.
 	Auth *auth.Authority
 	// Clients of the four domain services; required.
 	Profiles     profilesv1.ProfilesServiceClient
@@ -48,11 +50,10 @@ type Options struct {
 	// JS, when set, feeds the notification centre and the collaboration
 	// network from the domain event streams. Without it both stay empty.
 	JS jetstream.JetStream
-	// DevLogin enables the sign-in page for the demo users of `tandem dev`
-	// (and provisions their organisations on first sign-in). Never in production.
-	DevLogin bool
-	// DemoUsers replaces the default demo users (DefaultDemoUsers) when set.
-	DemoUsers []DemoUser
+	// DemoLogin, when set, offers the demo users of `tandem dev` on the
+	// sign-in page, signed in by the same login as the API's
+	// POST /v1/auth/login. Never in production.
+	DemoLogin *app.DemoLogin
 	// CSRFKey signs form tokens; replicas behind one load balancer need the
 	// same key. Empty: a random key per process (forms open across a restart
 	// then ask the user to submit again).
@@ -67,18 +68,16 @@ type Options struct {
 // UI is the web interface. It is an http.Handler; Close stops its background
 // work (the notification feed).
 type UI struct {
-	opts        Options
-	log         *slog.Logger
-	mux         *http.ServeMux
-	pages       map[string]*pageTemplate
-	csrfKey     []byte
-	demo        []DemoUser
-	hub         *hub
-	people      sync.Map // subject -> person id (string), found on demand
-	provisioned demoIDs
-	names       nameCache
-	stop        context.CancelFunc
-	done        chan struct{}
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	pages   map[string]*pageTemplate
+	csrfKey []byte
+	hub     *hub
+	people  sync.Map // subject -> person id (string), found on demand
+	names   nameCache
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // New builds the web UI. When opts.JS is set it starts following the
@@ -106,12 +105,8 @@ func New(opts Options) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	demo := opts.DemoUsers
-	if demo == nil {
-		demo = DefaultDemoUsers()
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{opts: opts, log: opts.Log, pages: pages, csrfKey: key, demo: demo, hub: newHub(), provisioned: demoIDs{ids: map[string]string{}}, stop: cancel, done: make(chan struct{})}
+	u := &UI{opts: opts, log: opts.Log, pages: pages, csrfKey: key, hub: newHub(), stop: cancel, done: make(chan struct{})}
 	u.routes()
 	if opts.JS != nil {
 		go func() {
@@ -138,6 +133,18 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	u.mux.ServeHTTP(w, r)
+}
+
+// Unmetered reports whether r is a request for a static asset or an event
+// stream of the UI, which rate limits per request must not count: a page
+// loads several assets, and a stream is one long request that the browser
+// reopens when it drops.
+func Unmetered(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/static/") || p == "/searches/live" || p == "/notifications/live"
 }
 
 func (u *UI) routes() {

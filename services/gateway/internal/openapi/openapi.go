@@ -107,8 +107,12 @@ func Document() ([]byte, error) {
 				"type": "object",
 				"properties": map[string]any{
 					"username":    map[string]any{"type": "string"},
+					"name":        map[string]any{"type": "string", "description": "The person shown on the sign-in page."},
 					"description": map[string]any{"type": "string"},
-					"principal":   map[string]any{"$ref": "#/definitions/tandemPrincipal"},
+					"organizationExternalId": map[string]any{"type": "string",
+						"description": `External id ("tandem-demo:<slug>") of the user's demo organisation; empty for none. Login resolves it to the organisation's id and clusters.`},
+					"principal": map[string]any{"$ref": "#/definitions/tandemPrincipal",
+						"description": "Subject and roles; organization and clusters are filled in by login."},
 				},
 			}},
 		},

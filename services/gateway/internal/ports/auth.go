@@ -114,10 +114,16 @@ type loginResponse struct {
 	Principal principalJSON `json:"principal"`
 }
 
+// demoUserJSON is a demo user as GET /v1/auth/demo-users shows it. The
+// organisation and clusters of its principal are resolved at login (they
+// are ids the profiles service assigns), so the list names the
+// organisation by its external id.
 type demoUserJSON struct {
-	Username    string        `json:"username"`
-	Description string        `json:"description"`
-	Principal   principalJSON `json:"principal"`
+	Username               string        `json:"username"`
+	Name                   string        `json:"name"`
+	Description            string        `json:"description"`
+	OrganizationExternalID string        `json:"organizationExternalId"`
+	Principal              principalJSON `json:"principal"`
 }
 
 // authHandlers serves /v1/auth/*. login is nil when demo login is off.
@@ -148,7 +154,10 @@ func (h authHandlers) Login(w http.ResponseWriter, r *http.Request, _ map[string
 	req, err := decodeLogin(data)
 	if err == nil {
 		var tok app.Token
-		if tok, err = h.login.Login(req.Username); err == nil {
+		if tok, err = h.login.Login(r.Context(), req.Username); err == nil {
+			if tok.Degraded != nil {
+				h.log.WarnContext(r.Context(), "demo login without the user's organisation", "request_id", RequestIDFrom(r.Context()), "subject", tok.Principal.Subject, "err", tok.Degraded)
+			}
 			h.log.InfoContext(r.Context(), "demo login", "request_id", RequestIDFrom(r.Context()), "subject", tok.Principal.Subject)
 			writeJSON(w, http.StatusOK, loginResponse{Token: tok.Token, TokenType: "Bearer", ExpiresAt: tok.ExpiresAt.UTC(), Principal: principalView(tok.Principal)})
 			return
@@ -178,7 +187,10 @@ func (h authHandlers) DemoUsers(w http.ResponseWriter, r *http.Request, _ map[st
 	}
 	users := []demoUserJSON{}
 	for _, u := range h.login.Users() {
-		users = append(users, demoUserJSON{Username: u.Username, Description: u.Description, Principal: principalView(u.Principal)})
+		users = append(users, demoUserJSON{
+			Username: u.Username, Name: u.Name, Description: u.Description, OrganizationExternalID: u.ExternalID(),
+			Principal: principalView(auth.Principal{Subject: u.Subject, Roles: u.Roles}),
+		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": users})
 }

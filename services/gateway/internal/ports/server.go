@@ -44,7 +44,12 @@ type Options struct {
 	Health            http.Handler // serves /healthz and /readyz
 	OpenAPI           []byte       // served at /openapi.json
 	UI                http.Handler // serves every path outside the API; nil: 404
-	Backends          Backends
+	// UIUnmetered names the UI's requests that do not count against the
+	// per-address budget: static assets (a page loads several) and event
+	// streams (one long request; a budget per request would cut the
+	// browser's reconnects). Nil: every UI request counts.
+	UIUnmetered func(*http.Request) bool
+	Backends    Backends
 }
 
 // installStrictQuery sets grpc-gateway's query parser, a package variable
@@ -147,10 +152,7 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(o.OpenAPI)
 	})
-	ui := o.UI
-	if ui == nil {
-		ui = http.HandlerFunc(notFound)
-	}
+	ui := uiHandler(o, clientIP)
 	var site http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/v1" || strings.HasPrefix(p, "/v1/"):
@@ -189,6 +191,30 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		otelOpts = append(otelOpts, otelhttp.WithTracerProvider(o.Tracer))
 	}
 	return otelhttp.NewHandler(withRequestID(root), "gateway", otelOpts...), nil
+}
+
+// uiHandler is the web UI behind the per-address budget (except what
+// UIUnmetered exempts) and the body limit. Its event streams keep the
+// response writer's Flush: no wrapper here buffers.
+func uiHandler(o Options, clientIP func(*http.Request) string) http.Handler {
+	if o.UI == nil {
+		return http.HandlerFunc(notFound)
+	}
+	ui := o.UI
+	bounded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, o.MaxBodyBytes)
+		}
+		ui.ServeHTTP(w, r)
+	})
+	metered := limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, bounded)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o.UIUnmetered != nil && o.UIUnmetered(r) {
+			bounded.ServeHTTP(w, r)
+			return
+		}
+		metered.ServeHTTP(w, r)
+	})
 }
 
 // onlyGet answers other methods than GET and HEAD with 405 in the error shape.
