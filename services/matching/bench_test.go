@@ -374,3 +374,29 @@ func BenchmarkFreshness(b *testing.B) {
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
 	b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
 }
+
+// BenchmarkSuggestIndex measures SuggestPartners on the read model alone,
+// without gRPC, on the generated corpus: what a profile of the scoring
+// should look at.
+func BenchmarkSuggestIndex(b *testing.B) {
+	c, x := loadBench(b)
+	research := []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY,
+		profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL}
+	qs := make([]domain.Query, len(c.seekers))
+	for i, s := range c.seekers {
+		qs[i] = domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: s}, Need: domain.Need{Text: c.needs[i]},
+			Filter: domain.Filter{Kinds: research}, Viewer: domain.Viewer{Subject: "bench"}}
+	}
+	// The first query after a load builds the flat posting lists.
+	if _, err := x.Suggest(qs[0]); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := x.Suggest(qs[i%len(qs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -58,11 +58,13 @@ type Index struct {
 	staff    map[string]map[string]struct{}
 
 	cands    []*cand
+	lens     []int32 // document length per candidate, dense for the first pass
+	idKeys   []idKey // id prefix per candidate, for tie-breaks without chasing pointers
 	byRef    map[Ref]int32
 	free     []int32
-	post     map[string]map[int32]float32  // term -> candidate -> strength
+	post     map[string]*postings[float32] // term -> candidate -> strength
 	reqPost  map[string]map[int32]struct{} // request term -> candidate
-	tokPost  map[string]map[int32]uint16   // word -> candidate -> frequency
+	tokPost  map[string]*postings[uint16]  // word -> candidate -> frequency
 	totalLen int64
 	nCands   int
 
@@ -81,9 +83,9 @@ func NewIndex(ont Ontology) *Index {
 		held:     map[Ref]map[string]struct{}{},
 		staff:    map[string]map[string]struct{}{},
 		byRef:    map[Ref]int32{},
-		post:     map[string]map[int32]float32{},
+		post:     map[string]*postings[float32]{},
 		reqPost:  map[string]map[int32]struct{}{},
-		tokPost:  map[string]map[int32]uint16{},
+		tokPost:  map[string]*postings[uint16]{},
 		dirty:    map[Ref]struct{}{},
 	}
 }
@@ -291,11 +293,15 @@ func (x *Index) rebuild(r Ref) {
 		} else {
 			i = int32(len(x.cands))
 			x.cands = append(x.cands, nil)
+			x.lens = append(x.lens, 0)
+			x.idKeys = append(x.idKeys, idKey{})
 		}
 		x.byRef[r] = i
 		x.nCands++
 	}
 	x.cands[i] = doc
+	x.lens[i] = int32(doc.length)
+	x.idKeys[i] = idKeyOf(r.ID)
 	x.postDoc(i, doc)
 }
 
@@ -306,8 +312,8 @@ func (x *Index) unpost(i int32) {
 	}
 	for t := range d.terms {
 		if m := x.post[t]; m != nil {
-			delete(m, i)
-			if len(m) == 0 {
+			m.remove(i)
+			if len(m.m) == 0 {
 				delete(x.post, t)
 			}
 		}
@@ -322,8 +328,8 @@ func (x *Index) unpost(i int32) {
 	}
 	for w := range d.tokens {
 		if m := x.tokPost[w]; m != nil {
-			delete(m, i)
-			if len(m) == 0 {
+			m.remove(i)
+			if len(m.m) == 0 {
 				delete(x.tokPost, w)
 			}
 		}
@@ -335,10 +341,10 @@ func (x *Index) postDoc(i int32, d *cand) {
 	for t, h := range d.terms {
 		m := x.post[t]
 		if m == nil {
-			m = map[int32]float32{}
+			m = newPostings[float32]()
 			x.post[t] = m
 		}
-		m[i] = h.strength
+		m.set(i, h.strength)
 	}
 	for t := range d.reqTerms {
 		m := x.reqPost[t]
@@ -351,10 +357,10 @@ func (x *Index) postDoc(i int32, d *cand) {
 	for w, f := range d.tokens {
 		m := x.tokPost[w]
 		if m == nil {
-			m = map[int32]uint16{}
+			m = newPostings[uint16]()
 			x.tokPost[w] = m
 		}
-		m[i] = f
+		m.set(i, f)
 	}
 	x.totalLen += int64(d.length)
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -79,10 +78,34 @@ type profile struct {
 	requests     []*Coop
 	wantCollab   map[competenciesv1.CollaborationType]bool
 	partnerKinds []profilesv1.OrganizationKind
+
+	// Worked out by prepare.
+	needW    []float64   // weight of each need term
+	wsum     float64     // sum of needW
+	exps     [][]Related // expansion of each need term
+	cws      [][]float64 // candTermWeight of each expanded term
+	wordList []string    // words, sorted
+	idfs     []float64   // IDF of each word
+	idfSum   float64
 }
+
+// scored is a candidate scored in full.
+type scored struct {
+	i int32
+	d *detail
+}
+
+// poolFunc gathers the candidates the top k is chosen from: the first
+// poolSize candidates, in first-pass order, that pass the filters and are
+// relevant.
+type poolFunc func(x *Index, q Query, p *profile, poolSize int) []scored
 
 // Suggest answers SuggestPartners.
 func (x *Index) Suggest(q Query) (*matchingv1.SuggestPartnersResponse, error) {
+	return x.suggest(q, (*Index).candidatePool)
+}
+
+func (x *Index) suggest(q Query, poolOf poolFunc) (*matchingv1.SuggestPartnersResponse, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	p, err := x.seekerProfile(q)
@@ -96,33 +119,7 @@ func (x *Index) Suggest(q Query) (*matchingv1.SuggestPartnersResponse, error) {
 	limit = min(limit, maxLimit)
 	res := &matchingv1.SuggestPartnersResponse{ResolvedNeedTermIds: p.resolved}
 
-	pre := x.preselect(p)
-	type scored struct {
-		i int32
-		d *detail
-	}
-	var pool []scored
-	poolSize := max(4*limit, 40)
-	head := min(len(pre), 8*poolSize)
-	x.best(pre, head)
-	for k, c := range pre {
-		if len(pool) >= poolSize {
-			break
-		}
-		if k == head {
-			// Filters left too few in the head: order the rest too.
-			x.best(pre[head:], len(pre)-head)
-		}
-		d := x.cands[c.i]
-		if d == nil || x.exclusion(q, p, d) != "" {
-			continue
-		}
-		det := x.score(q, p, d)
-		if det.relevance() < minRelevance {
-			continue
-		}
-		pool = append(pool, scored{c.i, det})
-	}
+	pool := poolOf(x, q, p, max(4*limit, 40))
 	slices.SortStableFunc(pool, func(a, b scored) int {
 		return cmp.Or(cmp.Compare(b.d.total, a.d.total), strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID))
 	})
@@ -380,6 +377,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		slices.SortStableFunc(p.need, func(a, b seekerTerm) int { return cmp.Compare(b.weight, a.weight) })
 		p.need = p.need[:maxNeedTerms]
 	}
+	x.prepare(p)
 	return p, nil
 }
 
@@ -412,7 +410,7 @@ func (x *Index) topWords(p *profile, d *cand) {
 	}
 	var all []ws
 	for w, f := range d.tokens {
-		all = append(all, ws{w, float64(f) * x.idf(len(x.tokPost[w]))})
+		all = append(all, ws{w, float64(f) * x.idf(x.tokPost[w].df())})
 	}
 	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
 	for _, a := range all[:min(len(all), 15)] {
@@ -429,7 +427,7 @@ func (x *Index) idf(df int) float64 {
 // terms of the vocabulary.
 func (x *Index) rarity(term string) float64 {
 	n := float64(x.nCands)
-	df := float64(len(x.post[term]))
+	df := float64(x.post[term].df())
 	idfNorm := 1.0
 	if n > 1 {
 		idfNorm = math.Log((n+1)/(df+1)) / math.Log(n+1)
@@ -441,52 +439,68 @@ func (x *Index) needWeight(t seekerTerm) float64 { return t.weight * (0.4 + 0.6*
 
 func (x *Index) candTermWeight(term string) float64 { return 0.6 + 0.4*x.rarity(term) }
 
-type pre struct {
-	i int32
-	s float64
+// prepare works out, once per query, what both passes read for every
+// candidate: each sought term's weight, its expansion with the rarity of
+// every expanded term, and the text query's words with their IDF. Words are
+// kept sorted so sums come out the same, bit for bit, on every run and
+// replica.
+func (x *Index) prepare(p *profile) {
+	p.needW = make([]float64, len(p.need))
+	p.exps = make([][]Related, len(p.need))
+	p.cws = make([][]float64, len(p.need))
+	p.wsum = 0
+	for k, t := range p.need {
+		p.needW[k] = x.needWeight(t)
+		p.wsum += p.needW[k]
+		p.exps[k] = x.expand(t.id)
+		cws := make([]float64, len(p.exps[k]))
+		for j, e := range p.exps[k] {
+			cws[j] = x.candTermWeight(e.TermID)
+		}
+		p.cws[k] = cws
+	}
+	p.wordList = p.wordList[:0]
+	for w := range p.words {
+		p.wordList = append(p.wordList, w)
+	}
+	slices.Sort(p.wordList)
+	p.idfs = make([]float64, len(p.wordList))
+	p.idfSum = 0
+	for k, w := range p.wordList {
+		p.idfs[k] = x.idf(x.tokPost[w].df())
+		p.idfSum += p.idfs[k]
+	}
 }
 
-// preselect walks the inverted indexes and returns candidates by a cheap
-// first score, best first.
-func (x *Index) preselect(p *profile) []pre {
-	acc := accPool.Get().(map[int32]float64)
-	var wsum float64
-	for _, t := range p.need {
-		wsum += x.needWeight(t)
-	}
-	best := map[int32]float64{}
-	for _, t := range p.need {
-		w := x.needWeight(t) / wsum
-		clear(best)
-		for _, e := range x.expand(t.id) {
-			cw := e.Sim * x.candTermWeight(e.TermID)
-			for i, s := range x.post[e.TermID] {
-				if v := cw * float64(s); v > best[i] {
-					best[i] = v
-				}
+// preselect walks the inverted lists and gives every candidate they reach
+// a cheap first score in s.acc.
+func (x *Index) preselect(p *profile, s *scratch) {
+	for k := range p.need {
+		w := p.needW[k] / p.wsum
+		s.resetBest()
+		for j, e := range p.exps[k] {
+			cw := e.Sim * p.cws[k][j]
+			for _, e := range x.post[e.TermID].list() {
+				s.raise(e.i, cw*float64(e.v))
 			}
 		}
-		for i, v := range best {
-			acc[i] += WeightOntology * w * v
+		for _, i := range s.btouched {
+			s.add(i, WeightOntology*w*s.best[i])
 		}
 	}
-	if len(p.words) > 0 {
-		var idfSum float64
-		for w := range p.words {
-			idfSum += x.idf(len(x.tokPost[w]))
-		}
+	if len(p.wordList) > 0 {
+		idfSum := p.idfSum
 		avg := x.avgLen()
-		for w := range p.words {
+		for k, w := range p.wordList {
 			post := x.tokPost[w]
-			idf := x.idf(len(post))
 			// Very common words only re-rank; walking them costs much and finds little.
-			if len(post) > x.nCands/4+10 {
+			if post.df() > x.nCands/4+10 {
 				continue
 			}
-			for i, f := range post {
-				d := x.cands[i]
-				tf := float64(f)
-				acc[i] += WeightText * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.length)/avg)) / (1.5 * idfSum)
+			wi := WeightText * p.idfs[k]
+			for _, e := range post.list() {
+				tf := float64(e.v)
+				s.add(e.i, wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*float64(x.lens[e.i])/avg))/(1.5*idfSum))
 			}
 		}
 	}
@@ -496,58 +510,129 @@ func (x *Index) preselect(p *profile) []pre {
 				continue
 			}
 			for i := range x.reqPost[e.TermID] {
-				acc[i] += WeightReciprocity * 0.5
+				s.add(i, WeightReciprocity*0.5)
 			}
 		}
 	}
-	out := make([]pre, 0, len(acc))
-	for i, s := range acc {
-		out = append(out, pre{i, s})
-	}
-	clear(acc)
-	accPool.Put(acc)
-	return out
 }
 
-var accPool = sync.Pool{New: func() any { return map[int32]float64{} }}
-
-// best orders the first n of ps best first (by score, then id) and leaves
-// the rest unordered after them: a query needs only the head of a list that
-// can hold most of the index.
-func (x *Index) best(ps []pre, n int) {
-	less := func(a, b pre) int {
-		return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID))
-	}
-	if n < len(ps) {
-		lo, hi := 0, len(ps)-1
-		for lo < hi {
-			p := ps[(lo+hi)/2]
-			i, j := lo, hi
-			for i <= j {
-				for less(ps[i], p) < 0 {
-					i++
-				}
-				for less(ps[j], p) > 0 {
-					j--
-				}
-				if i <= j {
-					ps[i], ps[j] = ps[j], ps[i]
-					i++
-					j--
-				}
+// candidatePool takes candidates in first-pass order (score, then id) and
+// scores them in full until poolSize pass the filters. Only the head of that
+// order is needed, so it is selected with a bounded heap rather than by
+// sorting everything the first pass reached.
+func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
+	s := getScratch(len(x.cands))
+	defer putScratch(s)
+	x.preselect(p, s)
+	var pool []scored
+	take := func(order []int32) bool {
+		for _, i := range order {
+			if len(pool) >= poolSize {
+				return true
 			}
-			switch {
-			case n-1 <= j:
-				hi = j
-			case n-1 >= i:
-				lo = i
-			default:
-				lo = hi
+			d := x.cands[i]
+			if d == nil || x.exclusion(q, p, d) != "" {
+				continue
+			}
+			det := x.score(q, p, d)
+			if det.relevance() < minRelevance {
+				continue
+			}
+			pool = append(pool, scored{i, det})
+		}
+		return len(pool) >= poolSize
+	}
+	head := min(len(s.touched), 8*poolSize)
+	order := x.topN(s, head)
+	if !take(order) && len(s.touched) > head {
+		// Filters left too few in the head: order the rest too.
+		s.resetBest()
+		for _, i := range order {
+			s.bestGen[i] = s.bgen
+		}
+		rest := make([]int32, 0, len(s.touched)-head)
+		for _, i := range s.touched {
+			if s.bestGen[i] != s.bgen {
+				rest = append(rest, i)
 			}
 		}
-		ps = ps[:n]
+		slices.SortFunc(rest, func(a, b int32) int { return x.comparePre(s, a, b) })
+		take(rest)
 	}
-	slices.SortFunc(ps, less)
+	return pool
+}
+
+// comparePre orders candidates best first by first-pass score, then by id.
+func (x *Index) comparePre(s *scratch, a, b int32) int {
+	if sa, sb := s.acc[a], s.acc[b]; sa != sb {
+		if sa > sb {
+			return -1
+		}
+		return 1
+	}
+	ka, kb := x.idKeys[a], x.idKeys[b]
+	switch {
+	case ka.hi != kb.hi:
+		return cmp.Compare(ka.hi, kb.hi)
+	case ka.lo != kb.lo:
+		return cmp.Compare(ka.lo, kb.lo)
+	}
+	return strings.Compare(x.cands[a].ref.ID, x.cands[b].ref.ID)
+}
+
+// topN returns the n best of the candidates s touched, best first. A heap
+// holds the n best so far with the worst at its root, so most candidates
+// cost one comparison of scores with the root.
+func (x *Index) topN(s *scratch, n int) []int32 {
+	if n <= 0 {
+		return nil
+	}
+	worse := func(a, b int32) bool { return x.comparePre(s, a, b) > 0 }
+	h := make([]int32, 0, n)
+	down := func(k int) {
+		for {
+			c := 2*k + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && worse(h[c+1], h[c]) {
+				c++
+			}
+			if !worse(h[c], h[k]) {
+				return
+			}
+			h[k], h[c] = h[c], h[k]
+			k = c
+		}
+	}
+	floor := math.Inf(-1) // the root's score once the heap is full
+	for _, i := range s.touched {
+		if len(h) < n {
+			h = append(h, i)
+			for k := len(h) - 1; k > 0; {
+				up := (k - 1) / 2
+				if !worse(h[k], h[up]) {
+					break
+				}
+				h[k], h[up] = h[up], h[k]
+				k = up
+			}
+			if len(h) == n {
+				floor = s.acc[h[0]]
+			}
+			continue
+		}
+		if s.acc[i] < floor {
+			continue
+		}
+		if worse(h[0], i) {
+			h[0] = i
+			down(0)
+			floor = s.acc[h[0]]
+		}
+	}
+	slices.SortFunc(h, func(a, b int32) int { return x.comparePre(s, a, b) })
+	return h
 }
 
 func (x *Index) avgLen() float64 {
@@ -604,19 +689,15 @@ func (d *detail) relevance() float64 { return d.ont + d.text + d.recip }
 func (x *Index) score(q Query, p *profile, c *cand) *detail {
 	det := &detail{}
 	// Ontology.
-	var wsum float64
-	for _, t := range p.need {
-		wsum += x.needWeight(t)
-	}
-	for _, t := range p.need {
-		share := x.needWeight(t) / wsum
+	for k, t := range p.need {
+		share := p.needW[k] / p.wsum
 		var bm termMatch
-		for _, e := range x.expand(t.id) {
+		for j, e := range p.exps[k] {
 			h := c.terms[e.TermID]
 			if h == nil {
 				continue
 			}
-			if v := e.Sim * x.candTermWeight(e.TermID) * float64(h.strength); v > bm.value {
+			if v := e.Sim * p.cws[k][j] * float64(h.strength); v > bm.value {
 				bm = termMatch{need: t, rel: e, hit: h, value: v, share: share}
 			}
 		}
@@ -629,17 +710,17 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		}
 	}
 	// Text relevance (BM25, saturated into [0, 1]).
-	if len(p.words) > 0 {
-		var idfSum, bm25 float64
+	if len(p.wordList) > 0 {
+		var bm25 float64
+		idfSum := p.idfSum
 		type wc struct {
 			w string
 			c float64
 		}
 		var contrib []wc
 		avg := x.avgLen()
-		for w := range p.words {
-			idf := x.idf(len(x.tokPost[w]))
-			idfSum += idf
+		for k, w := range p.wordList {
+			idf := p.idfs[k]
 			f, ok := c.tokens[w]
 			if !ok {
 				continue

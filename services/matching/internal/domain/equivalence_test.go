@@ -1,0 +1,103 @@
+package domain_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
+)
+
+// TestFastPathMatchesExhaustive pins SuggestPartners' candidate generation
+// (flat posting lists, score arrays, a bounded heap over the first pass) to
+// the plain computation over every candidate, on a random corpus dense in
+// near terms and ties, before and after changes to it.
+func TestFastPathMatchesExhaustive(t *testing.T) {
+	t.Parallel()
+	ont := ontology()
+	var terms []string
+	for _, root := range []string{rnaSeq, proteomics, "EDAM:topic_0622", "EDAM:operation_2945", "MESH:D008099"} {
+		for _, r := range ont.Expand(root) {
+			terms = append(terms, r.TermID)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	kinds := []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY, profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY,
+		profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_PUBLIC_BODY}
+	nuts := []string{"ITH41", "ITH42", "ITC11", "DE111", "FR101", "SI042"}
+	term := func() string { f := r.Float64(); return terms[int(f*f*float64(len(terms)))] }
+	x := domain.NewIndex(ont)
+	const n = 1200
+	var changes []domain.Change
+	for i := range n {
+		id := fmt.Sprintf("R%05d", i)
+		ch := org(id, "Lab "+id, kinds[r.IntN(len(kinds))], pub, nuts[r.IntN(len(nuts))], fmt.Sprintf("CL%d", r.IntN(4)))
+		ch.Org.Description = ont.Label(term()) + " and " + ont.Label(term())
+		changes = append(changes, ch)
+		for j := range r.IntN(6) {
+			c := comp(fmt.Sprintf("%s-C%d", id, j), domain.OrgRef(id), term(), int32(r.IntN(3)))
+			c.Comp.Level = competenciesv1.CompetencyLevel(1 + r.IntN(4))
+			changes = append(changes, c)
+		}
+		switch r.IntN(8) {
+		case 0:
+			changes = append(changes, coop(id+"-R", domain.OrgRef(id), competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST, "Need "+ont.Label(term()), term(), term()))
+		case 1:
+			changes = append(changes, coop(id+"-O", domain.OrgRef(id), competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER, "Offer "+ont.Label(term()), term()))
+		}
+	}
+	x.Apply(changes...)
+	check := func(round string) {
+		for k := range 150 {
+			q := domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: fmt.Sprintf("R%05d", r.IntN(n))}, Viewer: domain.Viewer{Admin: true},
+				Limit: 1 + r.IntN(40), Diversity: matchingv1.Diversity(r.IntN(4))}
+			switch r.IntN(4) {
+			case 0:
+				q.Need.Text = strings.ToLower(ont.Label(term()))
+			case 1:
+				q.Need.Terms = []string{term(), term()}
+			}
+			switch r.IntN(4) {
+			case 0:
+				q.Filter.Kinds = kinds[1:3]
+			case 1:
+				// Few pass: the pool must reach past the head of the first pass.
+				q.Filter.NUTSPrefixes = []string{"SI"}
+				q.Filter.Kinds = kinds[:1]
+			}
+			fast, err := x.Suggest(q)
+			if domain.IsNotFound(err) {
+				continue // an erased seeker
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			slow, err := x.SuggestExhaustive(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(fast, slow) {
+				t.Fatalf("%s query %d (%+v): fast path %v, exhaustive %v", round, k, q, ids(fast), ids(slow))
+			}
+		}
+	}
+	check("initial")
+	// Changes drop flat posting lists and move candidates.
+	changes = changes[:0]
+	for i := range n / 4 {
+		id := fmt.Sprintf("R%05d", r.IntN(n))
+		changes = append(changes, comp(fmt.Sprintf("%s-X%d", id, i), domain.OrgRef(id), term(), 2))
+		changes = append(changes, domain.Change{Key: domain.CompKey(fmt.Sprintf("R%05d-C0", r.IntN(n))), Version: 5, Removed: true})
+	}
+	for i := range 40 {
+		changes = append(changes, domain.Change{Key: domain.OrgKey(fmt.Sprintf("R%05d", r.IntN(n))), Version: int64(10 + i), Removed: true})
+	}
+	x.Apply(changes...)
+	check("after changes")
+}

@@ -1,0 +1,103 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+)
+
+// SuggestExhaustive answers like Suggest but builds the candidate pool the
+// plain way: every candidate's first-pass score computed from its own
+// document, all of them sorted. Tests pin the fast path against it.
+func (x *Index) SuggestExhaustive(q Query) (*matchingv1.SuggestPartnersResponse, error) {
+	return x.suggest(q, exhaustivePool)
+}
+
+func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
+	type first struct {
+		i int32
+		s float64
+	}
+	var wsum float64
+	for _, t := range p.need {
+		wsum += x.needWeight(t)
+	}
+	words := make([]string, 0, len(p.words))
+	for w := range p.words {
+		words = append(words, w)
+	}
+	slices.Sort(words)
+	var idfSum float64
+	for _, w := range words {
+		idfSum += x.idf(x.tokPost[w].df())
+	}
+	var all []first
+	for i, c := range x.cands {
+		if c == nil {
+			continue
+		}
+		var s float64
+		reached := false
+		for _, t := range p.need {
+			best := 0.0
+			for _, e := range x.expand(t.id) {
+				if h := c.terms[e.TermID]; h != nil {
+					if v := e.Sim * x.candTermWeight(e.TermID) * float64(h.strength); v > best {
+						best = v
+					}
+				}
+			}
+			if best > 0 {
+				s += WeightOntology * (x.needWeight(t) / wsum) * best
+				reached = true
+			}
+		}
+		for _, w := range words {
+			if x.tokPost[w].df() > x.nCands/4+10 {
+				continue
+			}
+			if f, ok := c.tokens[w]; ok {
+				tf := float64(f)
+				s += WeightText * x.idf(x.tokPost[w].df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum)
+				reached = true
+			}
+		}
+		for t := range p.offers {
+			for _, e := range x.expand(t) {
+				if _, ok := c.reqTerms[e.TermID]; ok && e.Sim >= 0.7 {
+					s += WeightReciprocity * 0.5
+					reached = true
+				}
+			}
+		}
+		if reached {
+			all = append(all, first{int32(i), s})
+		}
+	}
+	slices.SortFunc(all, func(a, b first) int {
+		if a.s != b.s {
+			if a.s > b.s {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID)
+	})
+	var pool []scored
+	for _, f := range all {
+		if len(pool) >= poolSize {
+			break
+		}
+		d := x.cands[f.i]
+		if x.exclusion(q, p, d) != "" {
+			continue
+		}
+		det := x.score(q, p, d)
+		if det.relevance() < minRelevance {
+			continue
+		}
+		pool = append(pool, scored{f.i, det})
+	}
+	return pool
+}
