@@ -125,6 +125,9 @@ func TestPlan(t *testing.T) {
 	byID := map[string]biotools.OrgPlan{}
 	for i, p := range plans {
 		byID[p.ExternalID] = p
+		if p.Organization.GetVisibility() != profilesv1.Visibility_VISIBILITY_PUBLIC {
+			t.Errorf("%s: visibility %v; a public registry's organisations must be public", p.ExternalID, p.Organization.GetVisibility())
+		}
 		if p.Organization.GetCountryCode() == "" || len(p.Competencies) == 0 && p.ExternalID != "" {
 			t.Errorf("%s: country %q, %d competencies", p.ExternalID, p.Organization.GetCountryCode(), len(p.Competencies))
 		}

@@ -104,6 +104,9 @@ func Plan(tools []Tool, v *vocab.Vocabulary) ([]OrgPlan, PlanStats) {
 			Website: website, Sectors: []profilesv1.Sector{profilesv1.Sector_SECTOR_BIOINFORMATICS},
 			Description: fmt.Sprintf("Credited on %d tools in the bio.tools registry.", len(a.toolIDs)),
 			ExternalIds: map[string]string{ExternalSource: slug},
+			// The bio.tools registry is public; the profiles default
+			// (cluster members only) would hide them from every company.
+			Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
 		}
 		p := OrgPlan{ExternalID: slug, Organization: o}
 		termIDs := make([]string, 0, len(a.byTerm))
