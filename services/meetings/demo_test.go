@@ -2,6 +2,7 @@ package meetings_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -32,6 +33,9 @@ func TestDemoSeed(t *testing.T) {
 	if ev.GetStatus() != meetingsv1.EventStatus_EVENT_STATUS_PUBLISHED {
 		t.Fatalf("demo event is %s", ev.GetStatus())
 	}
+	if !slices.Contains(ev.GetOrganizerSubjects(), demo.DemoOrganizer) {
+		t.Fatalf("the demo organiser %s does not run the demo event: %v", demo.DemoOrganizer, ev.GetOrganizerSubjects())
+	}
 	sc := must[*meetingsv1.GetScheduleResponse](t)(e.as(admin).GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: res.EventID, PageSize: 5000}))
 	checkSchedule(t, ev, sc.GetMeetings(), nil)
 	if st := sc.GetSchedule().GetStats(); st.GetMeetingsPlaced() > st.GetUpperBound() || st.GetParticipantsWithoutMeetings() != 0 {
@@ -41,7 +45,7 @@ func TestDemoSeed(t *testing.T) {
 	var buf []byte
 	w := &appendWriter{&buf}
 	name, err := client.ExportAgenda(c, e.as(admin), res.EventID, pid, w)
-	if err != nil || name != "smart-health-brokerage-day-2025-agenda.ics" || len(buf) == 0 {
+	if err != nil || name != "smart-health-brokerage-day-2027-agenda.ics" || len(buf) == 0 {
 		t.Fatalf("export = %q, %d bytes, %v", name, len(buf), err)
 	}
 	again, err := demo.Seed(c, e.as(admin), orgs)

@@ -28,7 +28,7 @@ import (
 const MaxParticipants = 60
 
 // EventName names the demo event.
-const EventName = "Smart Health Brokerage Day 2025"
+const EventName = "Smart Health Brokerage Day 2027"
 
 // Result tells what the demo event holds.
 type Result struct {
@@ -41,15 +41,20 @@ type Result struct {
 // Event is the demo event's settings: one day in Trieste, morning and
 // afternoon sessions of 25-minute meetings with 5-minute breaks, 30 tables.
 func Event() *meetingsv1.Event {
-	day, _ := client.ParseDay("2025-06-05=09:00-12:30,14:00-17:00")
+	day, _ := client.ParseDay("2027-03-10=09:00-12:30,14:00-17:00")
 	return &meetingsv1.Event{
 		Name: EventName, Description: "One-to-one meetings between companies, universities and research hospitals of the Smart Health cluster.",
 		Venue: "Area Science Park, Padriciano 99, Trieste", TimeZone: "Europe/Rome", Days: []*meetingsv1.EventDay{day},
 		MeetingDuration: durationpb.New(25 * time.Minute), BreakDuration: durationpb.New(5 * time.Minute),
 		Tables: client.NumberedTables(30, "Conference centre"), BookingMode: meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES,
 		DefaultMaxMeetings: 8,
+		// The organiser of `tandem dev`'s demo users runs the demo event.
+		OrganizerSubjects: []string{DemoOrganizer},
 	}
 }
+
+// DemoOrganizer is the token subject of the demo organiser of `tandem dev`.
+const DemoOrganizer = "demo-organizer"
 
 // Seed loads the demo event through c, which must call as an organizer or
 // admin, with the given organisations (at most MaxParticipants are used). It
