@@ -1,10 +1,7 @@
 package competencies_test
 
 import (
-	"slices"
 	"testing"
-
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -17,17 +14,5 @@ func TestServerStarts(t *testing.T) {
 	cfg := competencies.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
 	conn := runtimetest.Start(t, competencies.Options(cfg))
-
-	name := competenciesv1.CompetenciesService_ServiceDesc.ServiceName
-	for _, svc := range []string{"", name} {
-		if got := runtimetest.HealthStatus(t, conn, svc); got != healthpb.HealthCheckResponse_SERVING {
-			t.Errorf("health of %q = %v, want SERVING", svc, got)
-		}
-	}
-	services := runtimetest.ReflectedServices(t, conn)
-	for _, want := range []string{name, "grpc.health.v1.Health"} {
-		if !slices.Contains(services, want) {
-			t.Errorf("reflection lists %v, want %s among them", services, want)
-		}
-	}
+	runtimetest.CheckServing(t, conn, competenciesv1.CompetenciesService_ServiceDesc.ServiceName)
 }

@@ -1,10 +1,7 @@
 package meetings_test
 
 import (
-	"slices"
 	"testing"
-
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -17,17 +14,5 @@ func TestServerStarts(t *testing.T) {
 	cfg := meetings.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
 	conn := runtimetest.Start(t, meetings.Options(cfg))
-
-	name := meetingsv1.MeetingsService_ServiceDesc.ServiceName
-	for _, svc := range []string{"", name} {
-		if got := runtimetest.HealthStatus(t, conn, svc); got != healthpb.HealthCheckResponse_SERVING {
-			t.Errorf("health of %q = %v, want SERVING", svc, got)
-		}
-	}
-	services := runtimetest.ReflectedServices(t, conn)
-	for _, want := range []string{name, "grpc.health.v1.Health"} {
-		if !slices.Contains(services, want) {
-			t.Errorf("reflection lists %v, want %s among them", services, want)
-		}
-	}
+	runtimetest.CheckServing(t, conn, meetingsv1.MeetingsService_ServiceDesc.ServiceName)
 }

@@ -5,6 +5,7 @@ package runtimetest
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -114,4 +115,22 @@ func ReflectedServices(t testing.TB, conn *grpc.ClientConn) []string {
 		names = append(names, s.GetName())
 	}
 	return names
+}
+
+// CheckServing fails the test unless the server reports SERVING, for itself
+// and for service, and reflection lists service and the health API, which is
+// what grpc_health_probe and grpcurl rely on.
+func CheckServing(t testing.TB, conn *grpc.ClientConn, service string) {
+	t.Helper()
+	for _, svc := range []string{"", service} {
+		if got := HealthStatus(t, conn, svc); got != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("health of %q = %v, want SERVING", svc, got)
+		}
+	}
+	services := ReflectedServices(t, conn)
+	for _, want := range []string{service, healthpb.Health_ServiceDesc.ServiceName} {
+		if !slices.Contains(services, want) {
+			t.Errorf("reflection lists %v, want %s among them", services, want)
+		}
+	}
 }
