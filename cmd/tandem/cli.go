@@ -121,6 +121,22 @@ func (e *cliEnv) dial(service string) (*grpc.ClientConn, error) {
 	return conn, nil
 }
 
+// withClient dials service, gives cmd's context the call's deadline for the
+// length of fn, and hands fn the service's client.
+func withClient[C any](cmd *cobra.Command, env *cliEnv, service string, newClient func(grpc.ClientConnInterface) C, fn func(C, *cobra.Command) error) error {
+	conn, err := env.dial(service)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	parent := cmd.Context()
+	ctx, cancel := env.call(parent)
+	defer cancel()
+	cmd.SetContext(ctx)
+	defer cmd.SetContext(parent) // the deadline is this call's alone
+	return fn(newClient(conn), cmd)
+}
+
 // call gives one API call its deadline.
 func (e *cliEnv) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, e.timeout)

@@ -18,17 +18,7 @@ import (
 
 // competenciesCall runs fn with a competencies client and the call's deadline.
 func competenciesCall(cmd *cobra.Command, env *cliEnv, fn func(c competenciesv1.CompetenciesServiceClient, cmd *cobra.Command) error) error {
-	conn, err := env.dial("competencies")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	parent := cmd.Context()
-	ctx, cancel := env.call(parent)
-	defer cancel()
-	cmd.SetContext(ctx)
-	defer cmd.SetContext(parent) // the deadline is this call's alone
-	return fn(competenciesv1.NewCompetenciesServiceClient(conn), cmd)
+	return withClient(cmd, env, "competencies", competenciesv1.NewCompetenciesServiceClient, fn)
 }
 
 // holderRef builds a ProfileRef from exactly one of an organisation and a person.

@@ -16,17 +16,7 @@ import (
 
 // meetingsCall runs fn with a meetings client and the call's deadline.
 func meetingsCall(cmd *cobra.Command, env *cliEnv, fn func(c meetingsv1.MeetingsServiceClient, cmd *cobra.Command) error) error {
-	conn, err := env.dial("meetings")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	parent := cmd.Context()
-	ctx, cancel := env.call(parent)
-	defer cancel()
-	cmd.SetContext(ctx)
-	defer cmd.SetContext(parent) // the deadline is this call's alone
-	return fn(meetingsv1.NewMeetingsServiceClient(conn), cmd)
+	return withClient(cmd, env, "meetings", meetingsv1.NewMeetingsServiceClient, fn)
 }
 
 var eventColumns = []column[*meetingsv1.Event]{

@@ -153,18 +153,13 @@ func newOrgsCreateCmd(env *cliEnv) *cobra.Command {
 			if req.ClientRequestId == "" {
 				req.ClientRequestId = requestID("organization", org)
 			}
-			conn, err := env.dial("profiles")
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			ctx, cancel := env.call(cmd.Context())
-			defer cancel()
-			res, err := profilesv1.NewProfilesServiceClient(conn).CreateOrganization(ctx, req)
-			if err != nil {
-				return fromStatus(err)
-			}
-			return printList(env, cmd.OutOrStdout(), res, []*profilesv1.Organization{res.GetOrganization()}, orgColumns)
+			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
+				res, err := c.CreateOrganization(cmd.Context(), req)
+				if err != nil {
+					return fromStatus(err)
+				}
+				return printList(env, cmd.OutOrStdout(), res, []*profilesv1.Organization{res.GetOrganization()}, orgColumns)
+			})
 		},
 	}
 	fields.bind(cmd.Flags())
@@ -179,18 +174,13 @@ func newOrgsGetCmd(env *cliEnv) *cobra.Command {
 		Short: "Show one organisation",
 		Args:  exactArgs(1, "the organisation id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			conn, err := env.dial("profiles")
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			ctx, cancel := env.call(cmd.Context())
-			defer cancel()
-			res, err := profilesv1.NewProfilesServiceClient(conn).GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: args[0]})
-			if err != nil {
-				return fromStatus(err)
-			}
-			return printList(env, cmd.OutOrStdout(), res, []*profilesv1.Organization{res.GetOrganization()}, orgColumns)
+			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
+				res, err := c.GetOrganization(cmd.Context(), &profilesv1.GetOrganizationRequest{Id: args[0]})
+				if err != nil {
+					return fromStatus(err)
+				}
+				return printList(env, cmd.OutOrStdout(), res, []*profilesv1.Organization{res.GetOrganization()}, orgColumns)
+			})
 		},
 	}
 }
@@ -283,27 +273,22 @@ func newOrgsUpdateCmd(env *cliEnv) *cobra.Command {
 			if len(paths) == 0 {
 				return usageError{fmt.Errorf("nothing to change: give at least one field flag (see --help)")}
 			}
-			conn, err := env.dial("profiles")
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			client := profilesv1.NewProfilesServiceClient(conn)
-			ctx, cancel := env.call(cmd.Context())
-			defer cancel()
-			if !cmd.Flags().Changed("version") {
-				cur, err := client.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: args[0]})
+			versionSet := cmd.Flags().Changed("version")
+			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
+				if !versionSet {
+					cur, err := c.GetOrganization(cmd.Context(), &profilesv1.GetOrganizationRequest{Id: args[0]})
+					if err != nil {
+						return fromStatus(err)
+					}
+					version = cur.GetOrganization().GetVersion()
+				}
+				res, err := c.UpdateOrganization(cmd.Context(), &profilesv1.UpdateOrganizationRequest{
+					Organization: org, ExpectedVersion: version, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 				if err != nil {
 					return fromStatus(err)
 				}
-				version = cur.GetOrganization().GetVersion()
-			}
-			res, err := client.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
-				Organization: org, ExpectedVersion: version, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
-			if err != nil {
-				return fromStatus(err)
-			}
-			return printList(env, cmd.OutOrStdout(), res, []*profilesv1.Organization{res.GetOrganization()}, orgColumns)
+				return printList(env, cmd.OutOrStdout(), res, []*profilesv1.Organization{res.GetOrganization()}, orgColumns)
+			})
 		},
 	}
 	fields.bind(cmd.Flags())
@@ -319,30 +304,25 @@ func newOrgsEraseCmd(env *cliEnv) *cobra.Command {
 		Short: "Erase an organisation and its people everywhere (GDPR)",
 		Args:  exactArgs(1, "the organisation id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			conn, err := env.dial("profiles")
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			client := profilesv1.NewProfilesServiceClient(conn)
-			ctx, cancel := env.call(cmd.Context())
-			defer cancel()
-			if !cmd.Flags().Changed("version") {
-				cur, err := client.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: args[0]})
+			versionSet := cmd.Flags().Changed("version")
+			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
+				if !versionSet {
+					cur, err := c.GetOrganization(cmd.Context(), &profilesv1.GetOrganizationRequest{Id: args[0]})
+					if err != nil {
+						return fromStatus(err)
+					}
+					version = cur.GetOrganization().GetVersion()
+				}
+				res, err := c.EraseOrganization(cmd.Context(), &profilesv1.EraseOrganizationRequest{Id: args[0], ExpectedVersion: version, Reason: reason})
 				if err != nil {
 					return fromStatus(err)
 				}
-				version = cur.GetOrganization().GetVersion()
-			}
-			res, err := client.EraseOrganization(ctx, &profilesv1.EraseOrganizationRequest{Id: args[0], ExpectedVersion: version, Reason: reason})
-			if err != nil {
-				return fromStatus(err)
-			}
-			if env.output == outputJSON {
-				return printJSON(cmd.OutOrStdout(), res)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "erased %s and %d people\n", args[0], len(res.GetErasedPersonIds()))
-			return err
+				if env.output == outputJSON {
+					return printJSON(cmd.OutOrStdout(), res)
+				}
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "erased %s and %d people\n", args[0], len(res.GetErasedPersonIds()))
+				return err
+			})
 		},
 	}
 	cmd.Flags().Int64Var(&version, "version", 0, "the version being erased (default: the current one)")

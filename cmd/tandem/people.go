@@ -83,17 +83,7 @@ func newPeopleCmd(env *cliEnv) *cobra.Command {
 
 // profilesCall runs fn with a profiles client and the call's deadline.
 func profilesCall(cmd *cobra.Command, env *cliEnv, fn func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error) error {
-	conn, err := env.dial("profiles")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	parent := cmd.Context()
-	ctx, cancel := env.call(parent)
-	defer cancel()
-	cmd.SetContext(ctx)
-	defer cmd.SetContext(parent) // the deadline is this call's alone
-	return fn(profilesv1.NewProfilesServiceClient(conn), cmd)
+	return withClient(cmd, env, "profiles", profilesv1.NewProfilesServiceClient, fn)
 }
 
 func newPeopleCreateCmd(env *cliEnv) *cobra.Command {

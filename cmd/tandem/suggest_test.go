@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/matching"
@@ -29,10 +28,10 @@ func TestSuggestFindsTheResearchPartner(t *testing.T) {
 	publish := []string{"--output", "json", "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
 		"--competencies-addr", addrs["competencies"], "competencies", "publish", "--organization", lab.Organization.ID,
 		"--term", "EDAM:topic_3170", "--level", "expert", "--evidence", "publication:doi:10.1000/demo:2024"}
-	waitFor(t, "the competency to be accepted", func() bool { code, _, _ := execute(t.Context(), publish...); return code == 0 })
+	eventually(t, "the competency to be accepted", func() bool { code, _, _ := execute(t.Context(), publish...); return code == 0 })
 
 	var out string
-	waitFor(t, "the lab to be suggested", func() bool {
+	eventually(t, "the lab to be suggested", func() bool {
 		// Until matching has the events, the seeker is unknown (exit 3).
 		code, stdout, stderr := execute(t.Context(), "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
 			"--matching-addr", addrs["matching"], "suggest", "--organization", "Carso Diagnostics", "--need", "RNA-seq", "--kind", "research")
@@ -44,17 +43,5 @@ func TestSuggestFindsTheResearchPartner(t *testing.T) {
 	})
 	if !strings.Contains(out, "RNA-Seq") {
 		t.Errorf("the suggestion does not explain itself by the RNA-Seq term:\n%s", out)
-	}
-}
-
-// waitFor polls cond until it holds, for what the events take to arrive.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
