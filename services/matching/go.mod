@@ -9,6 +9,8 @@ require (
 	github.com/tandem-cluster/tandem/pkg v0.0.0
 	github.com/tandem-cluster/tandem/proto v0.0.0
 	github.com/tandem-cluster/tandem/services/competencies v0.0.0
+	github.com/tandem-cluster/tandem/services/meetings v0.0.0
+	github.com/tandem-cluster/tandem/services/profiles v0.0.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -23,6 +25,7 @@ require (
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/btree v1.1.3 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.1 // indirect
@@ -65,3 +68,7 @@ replace github.com/tandem-cluster/tandem/pkg => ../../pkg
 replace github.com/tandem-cluster/tandem/proto => ../../proto
 
 replace github.com/tandem-cluster/tandem/services/competencies => ../competencies
+
+replace github.com/tandem-cluster/tandem/services/meetings => ../meetings
+
+replace github.com/tandem-cluster/tandem/services/profiles => ../profiles

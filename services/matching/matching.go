@@ -1,4 +1,4 @@
-// Package matching is the matching service: explained partner suggestions from a read model of profiles and competencies.
+// Package matching is the matching service: explained partner suggestions from a read model of profiles, competencies and brokerage-event registrations.
 //
 // The binary in cmd/matching and `tandem dev` both start it through Options.
 package matching

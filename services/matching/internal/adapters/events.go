@@ -6,12 +6,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
-// ChangeOf turns a domain event of the profiles or competencies service into
-// a read-model change. ok is false for events matching does not use.
+// ChangeOf turns a domain event of the profiles, competencies or meetings
+// service into a read-model change. ok is false for events matching does not use.
 // cascade lists the people an organization's erasure takes along.
 func ChangeOf(ev proto.Message) (c domain.Change, cascade []string, ok bool, err error) {
 	switch e := ev.(type) {
@@ -68,10 +69,51 @@ func ChangeOf(ev proto.Message) (c domain.Change, cascade []string, ok bool, err
 			TRL: cp.GetTrl(), Status: cp.GetStatus(), Visibility: cp.GetVisibility(), Version: e.GetAggregateVersion(),
 		}
 		return domain.Change{Key: domain.CoopKey(co.ID), Version: co.Version, Coop: co}, nil, true, nil
+	case *eventsv1.BrokerageEventCreated:
+		return brokerageEvent(e.GetAggregateId(), e.GetAggregateVersion(), e.GetEvent())
+	case *eventsv1.BrokerageEventUpdated:
+		return brokerageEvent(e.GetAggregateId(), e.GetAggregateVersion(), e.GetEvent())
+	case *eventsv1.BrokerageEventStatusChanged:
+		return brokerageEvent(e.GetAggregateId(), e.GetAggregateVersion(), e.GetEvent())
+	case *eventsv1.ParticipantRegistered:
+		return participant(e.GetAggregateId(), e.GetAggregateVersion(), e.GetBrokerageEventId(), e.GetParticipant())
+	case *eventsv1.ParticipantUpdated:
+		return participant(e.GetAggregateId(), e.GetAggregateVersion(), e.GetBrokerageEventId(), e.GetParticipant())
+	case *eventsv1.ParticipantAvailabilitySet:
+		return participant(e.GetAggregateId(), e.GetAggregateVersion(), e.GetBrokerageEventId(), e.GetParticipant())
+	case *eventsv1.ParticipantWithdrawn:
+		return domain.Change{Key: domain.ParticipantKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
 	case *eventsv1.CooperationProfileDeleted:
 		return domain.Change{Key: domain.CoopKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
 	}
 	return c, nil, false, nil
+}
+
+func brokerageEvent(id string, version int64, ev *meetingsv1.Event) (domain.Change, []string, bool, error) {
+	if id == "" || ev == nil {
+		return domain.Change{}, nil, false, fmt.Errorf("brokerage event without id or event")
+	}
+	be := &domain.BrokerageEvent{ID: id, Organizers: ev.GetOrganizerSubjects(), Version: version}
+	return domain.Change{Key: domain.EventKey(id), Version: version, Event: be}, nil, true, nil
+}
+
+// participant keeps a registration; one that is not (or no longer)
+// registered counts as withdrawn, so it never widens an event's candidates.
+func participant(id string, version int64, eventID string, pa *meetingsv1.Participant) (domain.Change, []string, bool, error) {
+	if eventID == "" {
+		eventID = pa.GetEventId()
+	}
+	ref, ok := refOf(pa.GetProfile())
+	if id == "" || eventID == "" || !ok {
+		return domain.Change{}, nil, false, fmt.Errorf("participant without id, brokerage event or profile")
+	}
+	c := domain.Change{Key: domain.ParticipantKey(id), Version: version}
+	if pa.GetStatus() != meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED {
+		c.Removed = true
+		return c, nil, true, nil
+	}
+	c.Participant = &domain.Participant{ID: id, EventID: eventID, Profile: ref, Version: version}
+	return c, nil, true, nil
 }
 
 func refOf(r *profilesv1.ProfileRef) (domain.Ref, bool) {

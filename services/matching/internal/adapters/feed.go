@@ -25,10 +25,16 @@ type Source struct {
 	Durable string
 }
 
-// Sources are the streams matching reads: profiles and competencies.
+// Sources are the streams matching reads: profiles, competencies, and the
+// meetings service's brokerage events and participants for in-event
+// suggestions. The meetings consumer takes the whole stream, as it needs
+// both participant.* (who is registered) and event.* (who organises) and a
+// consumer has one filter on NATS 2.9; request and meeting events are
+// acknowledged unused.
 var Sources = []Source{
 	{Stream: "TANDEM_PROFILES", Subject: "tandem.profiles.v1.>", Durable: "matching_profiles"},
 	{Stream: "TANDEM_COMPETENCIES", Subject: "tandem.competencies.v1.>", Durable: "matching_competencies"},
+	{Stream: "TANDEM_MEETINGS", Subject: "tandem.meetings.v1.>", Durable: "matching_meetings"},
 }
 
 // Applied is called after an event changed the read model (Redis and this
@@ -120,14 +126,18 @@ func (f *Feed) consume(ctx context.Context, s Source) {
 		MaxAckPending: 256,
 		BackOff:       []time.Duration{100 * time.Millisecond, time.Second, 5 * time.Second, 30 * time.Second},
 	}
+	wait := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		// The stream belongs to another service, which may start later.
+		// The stream belongs to another service, which may start later; it
+		// is never created here, so its owner's settings stand.
 		if _, err := f.JS.Stream(ctx, s.Stream); err != nil {
-			if !sleep(ctx, 200*time.Millisecond) {
+			if !sleep(ctx, wait) {
 				return
 			}
+			wait = min(2*wait, 2*time.Second)
 			continue
 		}
+		wait = 100 * time.Millisecond
 		err := natsx.Consume(ctx, f.Log, f.JS, s.Stream, cfg, func(mctx context.Context, m jetstream.Msg) error {
 			return f.handle(mctx, s.Stream, m)
 		})

@@ -97,6 +97,23 @@ func (s *Service) authorizeSeeker(p auth.Principal, sk domain.Seeker) error {
 	return fmt.Errorf("%w: %s may seek partners only for their own organization", grpcerr.ErrPermission, p.Subject)
 }
 
+// authorizeEvent authorizes seeking for sk, restricted to a brokerage event
+// when eventID is set. In-event suggestions ("who should I meet here") are
+// kept to the event's participants and organizers, as who attends is theirs
+// to see; an event's organizers may seek for anyone in it, to broker
+// meetings for participants.
+func (s *Service) authorizeEvent(p auth.Principal, eventID string, sk domain.Seeker) error {
+	if eventID == "" || !s.Index.Organizes(eventID, p.Subject) {
+		if err := s.authorizeSeeker(p, sk); err != nil {
+			return err
+		}
+	}
+	if eventID == "" {
+		return nil
+	}
+	return s.Index.EventAccess(eventID, sk, p.Subject, p.Has(auth.RoleAdmin))
+}
+
 // Suggest answers SuggestPartners.
 func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, error) {
 	p, err := auth.Require(ctx)
@@ -107,7 +124,7 @@ func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequ
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeSeeker(p, q.Seeker); err != nil {
+	if err := s.authorizeEvent(p, q.Filter.EventID, q.Seeker); err != nil {
 		return nil, err
 	}
 	q.Viewer = viewerOf(p)
@@ -179,7 +196,7 @@ func (s *Service) saveSearch(ctx context.Context, p auth.Principal, in *matching
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeSeeker(p, sk); err != nil {
+	if err := s.authorizeEvent(p, in.GetFilter().GetEventId(), sk); err != nil {
 		return nil, err
 	}
 	id := ulid.Make().String()

@@ -24,6 +24,9 @@ func FuzzParseSuggest(f *testing.F) {
 		{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_PersonId{PersonId: "p1"}}, Filter: &matchingv1.SuggestionFilter{NutsPrefixes: []string{"ITH4"}, CountryCodes: []string{"IT"}, MinTrl: 4}},
 		{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_CooperationProfileId{CooperationProfileId: "bad id!"}}, Limit: -1, LanguageCode: "it"},
 		{Need: &matchingv1.Need{TermIds: []string{"EDAM:topic_317"}}, Diversity: 9},
+		{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "ACME"}}, Filter: &matchingv1.SuggestionFilter{EventId: "01JD0000000000000000000000", CandidateType: matchingv1.CandidateType_CANDIDATE_TYPE_ANY}},
+		{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "ACME"}}, Filter: &matchingv1.SuggestionFilter{EventId: "tandem.meetings.v1.>"}},
+		{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_PersonId{PersonId: "p1"}}, Filter: &matchingv1.SuggestionFilter{EventId: "évènement 1"}},
 	}
 	for _, s := range seeds {
 		b, err := proto.Marshal(s)
@@ -44,6 +47,9 @@ func FuzzParseSuggest(f *testing.F) {
 				t.Fatalf("rejection is not a field violation: %v", err)
 			}
 			return
+		}
+		if q.Filter.EventID != r.GetFilter().GetEventId() || (q.Filter.EventID != "" && !validID.MatchString(q.Filter.EventID)) {
+			t.Fatalf("accepted event id %q as %q", r.GetFilter().GetEventId(), q.Filter.EventID)
 		}
 		if !validID.MatchString(q.Seeker.ID) || q.Limit < 0 || len(q.Need.Text) > domain.MaxNeedText || len(q.Need.Terms) > domain.MaxNeedTerms {
 			t.Fatalf("accepted out-of-bounds query %+v", q)
@@ -97,6 +103,8 @@ func FuzzParseWatch(f *testing.F) {
 		{SavedSearch: &matchingv1.SavedSearch{Name: "RNA-Seq partners", Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "ACME"}}, MinScore: 0.3}},
 		{SavedSearchIds: []string{"01A", "x y"}, ResumeAfterMatchId: "01B"},
 		{SavedSearch: &matchingv1.SavedSearch{MinScore: 2}},
+		{SavedSearch: &matchingv1.SavedSearch{Name: "Who to meet at the fair", Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "ACME"}}, Filter: &matchingv1.SuggestionFilter{EventId: "EV1"}}},
+		{SavedSearch: &matchingv1.SavedSearch{Name: "bad event", Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "ACME"}}, Filter: &matchingv1.SuggestionFilter{EventId: "EV 1"}}},
 	} {
 		b, _ := proto.Marshal(s)
 		f.Add(b)
@@ -114,7 +122,8 @@ func FuzzParseWatch(f *testing.F) {
 			}
 			return
 		}
-		if ss := r.GetSavedSearch(); ss != nil && (ss.GetName() == "" || ss.GetMinScore() < 0 || ss.GetMinScore() > 1) {
+		if ss := r.GetSavedSearch(); ss != nil && (ss.GetName() == "" || ss.GetMinScore() < 0 || ss.GetMinScore() > 1 ||
+			(ss.GetFilter().GetEventId() != "" && !validID.MatchString(ss.GetFilter().GetEventId()))) {
 			t.Fatalf("accepted invalid saved search %v", ss)
 		}
 	})

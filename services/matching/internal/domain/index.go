@@ -57,6 +57,13 @@ type Index struct {
 	held     map[Ref]map[string]struct{} // holder -> aggregate keys of its competencies and profiles
 	staff    map[string]map[string]struct{}
 
+	// Brokerage events: registrations change who may be suggested for an
+	// event, never a candidate's document.
+	participants map[string]*Participant
+	attendees    map[string]map[Ref]int // event -> registered profile -> registrations
+	events       map[string]*BrokerageEvent
+	eventsSeen   map[string]struct{}
+
 	cands    []*cand
 	lens     []int32 // document length per candidate, dense for the first pass
 	idKeys   []idKey // id prefix per candidate, for tie-breaks without chasing pointers
@@ -82,11 +89,16 @@ func NewIndex(ont Ontology) *Index {
 		coops:    map[string]*Coop{},
 		held:     map[Ref]map[string]struct{}{},
 		staff:    map[string]map[string]struct{}{},
-		byRef:    map[Ref]int32{},
-		post:     map[string]*postings[float32]{},
-		reqPost:  map[string]map[int32]struct{}{},
-		tokPost:  map[string]*postings[uint16]{},
-		dirty:    map[Ref]struct{}{},
+
+		participants: map[string]*Participant{},
+		attendees:    map[string]map[Ref]int{},
+		events:       map[string]*BrokerageEvent{},
+		eventsSeen:   map[string]struct{}{},
+		byRef:        map[Ref]int32{},
+		post:         map[string]*postings[float32]{},
+		reqPost:      map[string]map[int32]struct{}{},
+		tokPost:      map[string]*postings[uint16]{},
+		dirty:        map[Ref]struct{}{},
 	}
 }
 
@@ -99,7 +111,10 @@ type Change struct {
 	Person  *Person
 	Comp    *Competency
 	Coop    *Coop
-	Removed bool
+	// Participant and Event come from the meetings service.
+	Participant *Participant
+	Event       *BrokerageEvent
+	Removed     bool
 	// Purge removes regardless of version and keeps the version held: an
 	// erasure removes what the erased holder held, and the removal must
 	// stay even if an older event of it is replayed.
@@ -195,6 +210,10 @@ func (x *Index) applyOne(c Change) bool {
 			x.coops[id] = c.Coop
 			x.hold(c.Coop.Holder, c.Key)
 		}
+	case "participant":
+		x.applyParticipant(id, c)
+	case "event":
+		x.applyEvent(id, c)
 	default:
 		return false
 	}

@@ -48,6 +48,8 @@ type Filter struct {
 	CandidateIDs            []string
 	ExcludeIDs              []string
 	MinTRL                  int32
+	// EventID restricts candidates to the participants of a brokerage event.
+	EventID string
 }
 
 // Viewer is the caller, for visibility.

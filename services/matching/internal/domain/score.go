@@ -901,6 +901,9 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 	if slices.Contains(f.ExcludeIDs, id) {
 		return "filtered: excluded by the request"
 	}
+	if f.EventID != "" && !x.attends(f.EventID, d) {
+		return "filtered: not registered for the brokerage event"
+	}
 	if f.ExcludeExistingPartners && q.Partners[id] {
 		return "filtered: already a partner"
 	}

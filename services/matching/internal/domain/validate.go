@@ -192,11 +192,10 @@ func checkFilter(f *matchingv1.SuggestionFilter, v *violations) Filter {
 	if out.MinTRL < 0 || out.MinTRL > 9 {
 		v.add("filter.min_trl", "must be 0 to 9")
 	}
-	if f.GetEventId() != "" {
-		// The read model holds no event registrations yet; accepting the
-		// filter and ignoring it would suggest people not at the event.
-		v.add("filter.event_id", "filtering by brokerage event is not supported yet")
+	if id := f.GetEventId(); id != "" && !idPattern.MatchString(id) {
+		v.add("filter.event_id", "%q is not a valid id", clip(id))
 	}
+	out.EventID = f.GetEventId()
 	return out
 }
 
