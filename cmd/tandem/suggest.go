@@ -12,14 +12,14 @@ import (
 )
 
 func newSuggestCmd(env *cliEnv) *cobra.Command {
-	var org, need string
+	var org, need, event string
 	var kinds []string
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "suggest",
 		Short: "Suggest partners for an organisation, with the reasons",
 		Example: `  tandem suggest --organization "Carso Diagnostics" --need "RNA-seq of liver fibrosis biopsies" --kind research --limit 5
-  tandem suggest --organization 01J... --output json`,
+  tandem suggest --organization 01J... --event 01J... --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if org == "" {
@@ -33,6 +33,7 @@ func newSuggestCmd(env *cliEnv) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			req.Filter.EventId = event // "who should I meet here": only the event's participants
 			conn, err := env.dial("matching")
 			if err != nil {
 				return err
@@ -52,6 +53,7 @@ func newSuggestCmd(env *cliEnv) *cobra.Command {
 	f.StringVar(&need, "need", "", "what you look for, in your words")
 	f.StringSliceVar(&kinds, "kind", nil, "candidate kinds (repeatable): company, university, research-institute, ..., or research / industry")
 	f.IntVar(&limit, "limit", 10, "most suggestions")
+	f.StringVar(&event, "event", "", "only participants of this brokerage event (you must be registered for it)")
 	return cmd
 }
 

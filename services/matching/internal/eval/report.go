@@ -64,4 +64,12 @@ same organisation and otherwise the mean Jaccard overlap of significant name wor
 0.15 (balanced, the default) or 0.5 with at most one candidate per organisation (high). Hidden profiles never appear,
 anonymous ones appear as "Research institute in ITH4", and cluster-members-only profiles only to callers whose
 organisation shares a cluster. Dismissed candidates never come back to that seeker.
+
+## In-event suggestions
+
+` + "`" + `SuggestPartners` + "`" + ` with ` + "`" + `filter.event_id` + "`" + ` ranks exactly as without it but keeps only the event's registered
+participants (an organisation counts if it or one of its people is registered; a person only if registered).
+The seeker must be at the event, unless the caller organises it or is an admin; organisers may seek for
+anyone. Unknown event → ` + "`" + `NOT_FOUND` + "`" + `; seeker not registered → ` + "`" + `FAILED_PRECONDITION` + "`" + `. CLI:
+` + "`" + `tandem suggest --organization ID --event EVENT_ID` + "`" + `.
 `
