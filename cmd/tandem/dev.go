@@ -22,6 +22,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/redisx"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/services/competencies"
+	competenciesdemo "github.com/tandem-cluster/tandem/services/competencies/demo"
 	"github.com/tandem-cluster/tandem/services/gateway"
 	"github.com/tandem-cluster/tandem/services/matching"
 	"github.com/tandem-cluster/tandem/services/meetings"
@@ -156,7 +157,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		if pending--; pending == 0 {
 			printPorts(stdout, ns.ClientURL(), redisURL, rows)
 			if !o.noDemo {
-				seeding.Go(func() { seedDemo(gctx, log, pc, ec) })
+				seeding.Go(func() { seedDemo(gctx, log, pc, cc, ec) })
 			}
 		}
 	}
@@ -186,13 +187,19 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 // seedDemo loads the demo data through the services' APIs. Seeding is
 // idempotent, so it runs on every start: a first start loads everything, and
 // later starts change nothing (demo records a user erased stay erased).
-func seedDemo(ctx context.Context, log *slog.Logger, pc profiles.Config, ec meetings.Config) {
+func seedDemo(ctx context.Context, log *slog.Logger, pc profiles.Config, cc competencies.Config, ec meetings.Config) {
 	res, err := profilesdemo.SeedAt(ctx, pc.GRPCAddr, []byte(pc.AuthKey))
 	if err != nil {
 		log.Warn("demo organisations not loaded", "err", err)
 		return
 	}
 	log.Info("demo organisations loaded", "organizations", res.Organizations, "people", res.People, "skipped_erased", res.Skipped)
+	comp, err := competenciesdemo.SeedAt(ctx, cc.GRPCAddr, pc.GRPCAddr, []byte(cc.AuthKey))
+	if err != nil {
+		log.Warn("demo competencies not loaded", "err", err)
+		return
+	}
+	log.Info("demo competencies loaded", "competencies", comp.Competencies, "changed", comp.Changed, "offers_and_requests", comp.Offers)
 	ev, err := meetingsdemo.SeedAt(ctx, ec.GRPCAddr, pc.GRPCAddr, []byte(ec.AuthKey))
 	if err != nil {
 		log.Warn("demo brokerage event not loaded", "err", err)

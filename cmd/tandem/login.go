@@ -18,8 +18,10 @@ type loginResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	Principal struct {
-		Subject string   `json:"subject"`
-		Roles   []string `json:"roles"`
+		Subject      string   `json:"subject"`
+		Organization string   `json:"organization,omitempty"`
+		Roles        []string `json:"roles"`
+		Clusters     []string `json:"clusters,omitempty"`
 	} `json:"principal"`
 }
 
@@ -86,6 +88,9 @@ override it.`,
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "signed in as %s (%s) until %s; token saved to %s\n",
 				lr.Principal.Subject, strings.Join(lr.Principal.Roles, ", "), lr.ExpiresAt.Local().Format(time.RFC1123), env.tokenFile)
+			if err == nil && lr.Principal.Organization != "" {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "organisation: %s\n", lr.Principal.Organization)
+			}
 			return err
 		},
 	}
