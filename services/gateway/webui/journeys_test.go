@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -286,6 +287,8 @@ func TestJourneys(t *testing.T) {
 		c := company.in(t)
 		c.open("/events")
 		c.submit(`#event-list a`)
+		// Suggestions are for participants: before registering, the page says so.
+		c.expect("#suggest-status", "Register for this event")
 		c.submit("#register")
 		c.mustSucceed("registering the company")
 		c.click(`#availability-form input[name=slot]`) // not available in the first slot
@@ -297,7 +300,37 @@ func TestJourneys(t *testing.T) {
 		r.open(eventPath)
 		r.submit("#register")
 		r.mustSucceed("registering the institute")
-		r.do("choose the company", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#f-to"); s.value = [...s.options].find(o => o.textContent.includes("Tagliamentoomics")).value; })()`))
+		// Matching learns of the registrations from the meetings events:
+		// until it has, the section says suggestions are coming.
+		company := `[...document.querySelectorAll("#event-suggestions .suggestion")].find(li => li.querySelector("h3").textContent.includes("Tagliamentoomics"))`
+		deadline := time.Now().Add(20 * time.Second)
+		for !eval[bool](r, `!!`+company) {
+			if r.has("#suggest-status") {
+				if got := r.text("#suggest-status"); !strings.Contains(got, "a few seconds after registration") {
+					t.Fatalf("no in-event suggestion and no word why: %q", got)
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the company was never suggested at the event: %s", r.text("#suggestions"))
+			}
+			r.open(eventPath)
+		}
+		if !eval[bool](r, company+`.querySelectorAll(".reasons li").length > 0`) {
+			t.Error("the in-event suggestion comes without explanations")
+		}
+		if eval[bool](r, `[...document.querySelectorAll("#event-suggestions h3")].some(h => h.textContent.includes("Università degli Studi di Trieste"))`) {
+			t.Error("the institute is suggested to itself")
+		}
+		r.shot("event-suggestions")
+		want := eval[string](r, company+`.querySelector("a.request-from-suggestion").dataset.to`)
+		nth := eval[int](r, `[...document.querySelectorAll("#event-suggestions > li")].indexOf(`+company+`) + 1`)
+		r.submit(fmt.Sprintf("#event-suggestions > li:nth-child(%d) a.request-from-suggestion", nth))
+		if got := eval[string](r, `document.querySelector("#f-to").value`); got != want || want == "" {
+			t.Fatalf("the request form asks %q, want the suggested participant %q", got, want)
+		}
+		if got := eval[string](r, `document.querySelector("#f-to").selectedOptions[0].textContent`); !strings.Contains(got, "Tagliamentoomics") {
+			t.Fatalf("the request form asks %q, want the company", got)
+		}
 		r.set("#f-priority", "MEETING_PRIORITY_MUST")
 		r.typeInto("#f-message", "We would like to discuss validating your blood tests.")
 		r.submit("#send-request")

@@ -101,6 +101,10 @@ type eventView struct {
 	Problems     []*problem
 	Priorities   []meetingsv1.MeetingPriority
 	Partners     []*meetingsv1.Participant
+	Suggest      eventSuggestions
+	// RequestTo pre-selects whom the meeting request form asks, when the
+	// user came from a suggestion's "Request a meeting".
+	RequestTo string
 }
 
 type registerChoice struct {
@@ -237,6 +241,15 @@ func (u *UI) eventPage(c *call) error {
 		note(err)
 		c.nameAgendas(agenda)
 		v.Agenda = agenda
+		to := c.r.URL.Query().Get("to")
+		for _, p := range v.Partners {
+			if p.GetId() == to {
+				v.RequestTo = to
+			}
+		}
+	}
+	if err := u.eventSuggest(c, &v); err != nil {
+		return err
 	}
 	return c.render("event", "event.title", v, nil)
 }
