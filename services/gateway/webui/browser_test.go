@@ -89,7 +89,7 @@ func newUser(t *testing.T, root context.Context, base, name string) *user {
 	return &user{t: t, ctx: ctx, base: base, name: name}
 }
 
-const step = 20 * time.Second
+const step = 45 * time.Second
 
 func (u *user) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	u.t.Helper()

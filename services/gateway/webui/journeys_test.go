@@ -180,7 +180,7 @@ func TestJourneys(t *testing.T) {
 		skipIfUnimplemented(c, "matching")
 		// Matching learns of new profiles from their events: ask again until
 		// the researcher's institute is among the suggestions.
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(45 * time.Second)
 		for !eval[bool](c, `[...document.querySelectorAll(".suggestion h3")].some(h => h.textContent.includes("Università degli Studi di Trieste"))`) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the institute was never suggested: %s", c.bodyText())
@@ -220,7 +220,7 @@ func TestJourneys(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Competencies learns of the new organisation from its event.
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(45 * time.Second)
 		for {
 			_, err := s.Comp.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
 				Holder: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: org.GetOrganization().GetId()}},
@@ -303,7 +303,7 @@ func TestJourneys(t *testing.T) {
 		// Matching learns of the registrations from the meetings events:
 		// until it has, the section says suggestions are coming.
 		company := `[...document.querySelectorAll("#event-suggestions .suggestion")].find(li => li.querySelector("h3").textContent.includes("Tagliamentoomics"))`
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(45 * time.Second)
 		for !eval[bool](r, `!!`+company) {
 			if r.has("#suggest-status") {
 				if got := r.text("#suggest-status"); !strings.Contains(got, "a few seconds after registration") {
@@ -401,7 +401,7 @@ func TestJourneys(t *testing.T) {
 			t.Skip("no event")
 		}
 		c := company.in(t)
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(45 * time.Second)
 		for {
 			c.open("/notifications")
 			body := c.bodyText()
@@ -428,7 +428,7 @@ func TestJourneys(t *testing.T) {
 		}
 		// The network follows the event streams: look again until the pair
 		// that met (and that contacted each other) is drawn.
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(45 * time.Second)
 		for !m.has("#network svg line.edge title") {
 			if time.Now().After(deadline) {
 				t.Fatalf("the collaboration network shows no pair: %s", m.text("#network"))
