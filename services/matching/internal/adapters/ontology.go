@@ -20,7 +20,18 @@ import (
 type Ontology struct {
 	v     *vocab.Vocabulary
 	cache sync.Map // term id -> []domain.Related
+
+	// Reading a need costs more than the rest of a small query, and the
+	// same needs come back: saved searches are scored again on every
+	// change, and people repeat their searches. The vocabulary never
+	// changes in a process, so a reading stays right; the cache is bounded
+	// by dropping it whole when full.
+	resolvedMu sync.Mutex
+	resolved   map[string][]domain.Resolved
 }
+
+// maxResolved bounds the cache of need readings.
+const maxResolved = 4096
 
 // NewOntology wraps v.
 func NewOntology(v *vocab.Vocabulary) *Ontology { return &Ontology{v: v} }
@@ -50,6 +61,23 @@ func (o *Ontology) Closest(id string) []string {
 
 // Resolve reads a need as terms: the best matches within reach of the top one.
 func (o *Ontology) Resolve(text string) []domain.Resolved {
+	o.resolvedMu.Lock()
+	out, ok := o.resolved[text]
+	o.resolvedMu.Unlock()
+	if ok {
+		return slices.Clone(out)
+	}
+	out = o.resolve(text)
+	o.resolvedMu.Lock()
+	if o.resolved == nil || len(o.resolved) >= maxResolved {
+		o.resolved = make(map[string][]domain.Resolved)
+	}
+	o.resolved[text] = out
+	o.resolvedMu.Unlock()
+	return slices.Clone(out)
+}
+
+func (o *Ontology) resolve(text string) []domain.Resolved {
 	ms := o.v.Resolve(text, 8)
 	if len(ms) == 0 || ms[0].Score <= 0 {
 		return nil

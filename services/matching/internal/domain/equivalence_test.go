@@ -101,3 +101,55 @@ func TestFastPathMatchesExhaustive(t *testing.T) {
 	x.Apply(changes...)
 	check("after changes")
 }
+
+// TestTieGoesToFirstExpansion pins which candidate term explains a match
+// when two of the candidate's terms score the same for one sought term: the
+// first in the expansion's order, as the expansion lists the closest first.
+// Scoring walks the candidate's terms in map order, so this must not depend
+// on it.
+func TestTieGoesToFirstExpansion(t *testing.T) {
+	t.Parallel()
+	ont := ontology()
+	var need, first, second string
+	for _, root := range []string{rnaSeq, proteomics, "EDAM:topic_0622", "EDAM:operation_2945", "EDAM:topic_0080"} {
+		exp := ont.Expand(root)
+		for a := 1; a < len(exp) && first == ""; a++ {
+			for b := a + 1; b < len(exp); b++ {
+				if exp[a].Sim == exp[b].Sim && ont.InformationContent(exp[a].TermID) == ont.InformationContent(exp[b].TermID) {
+					need, first, second = root, exp[a].TermID, exp[b].TermID
+					break
+				}
+			}
+		}
+		if first != "" {
+			break
+		}
+	}
+	if first == "" {
+		t.Fatal("no two expanded terms tie in the vocabulary: the test checks nothing")
+	}
+	for round := range 20 {
+		x := domain.NewIndex(ont)
+		// Holding them in either order must not matter.
+		a, b := first, second
+		if round%2 == 1 {
+			a, b = b, a
+		}
+		x.Apply(org("SEEK", "Seeker", company, pub, "ITH41"), org("CAND", "Candidate", university, pub, "ITH41"),
+			comp("C1", domain.OrgRef("CAND"), a, 0), comp("C2", domain.OrgRef("CAND"), b, 0))
+		q := domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: "SEEK"}, Need: domain.Need{Terms: []string{need}}, Viewer: domain.Viewer{Admin: true}}
+		res, err := x.Explain(q, domain.OrgRef("CAND"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range res.GetSuggestion().GetExplanations() {
+			if it.GetKind() == matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH {
+				got = append(got, it.GetCandidateTermIds()...)
+			}
+		}
+		if len(got) != 1 || got[0] != first {
+			t.Fatalf("round %d: need %s matched candidate terms %v, want [%s] (before %s in the expansion)", round, need, got, first, second)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func round(f float64) float64 { return math.Round(f*1e4) / 1e4 }
 // summary is what a suggestion shows of a candidate; anonymous candidates
 // show a neutral description instead of their identity.
 func (x *Index) summary(c *cand) *matchingv1.CandidateSummary {
-	o := x.orgs[c.orgID]
+	o := c.org
 	s := &matchingv1.CandidateSummary{Kind: o.Kind, CountryCode: o.Country, NutsCode: o.NUTS, Sectors: slices.Clone(o.Sectors), ClusterIds: slices.Clone(o.Clusters)}
 	if c.ref.Kind == KindOrg {
 		s.Ref = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: c.ref.ID}}
@@ -71,7 +71,7 @@ func (x *Index) summary(c *cand) *matchingv1.CandidateSummary {
 		s.DisplayName = o.Name
 		return s
 	}
-	s.DisplayName = x.people[c.ref.ID].Name
+	s.DisplayName = c.person.Name
 	if o.Visibility != profilesv1.Visibility_VISIBILITY_ANONYMOUS {
 		s.OrganizationId, s.OrganizationName = o.ID, o.Name
 	} else {

@@ -28,8 +28,13 @@ type termHit struct {
 // cand is a candidate's document: everything scoring reads, derived from
 // the entities whenever one of them changes.
 type cand struct {
-	ref      Ref
-	orgID    string
+	ref   Ref
+	orgID string
+	// org and person are the entities behind the candidate, so filters
+	// and visibility need no map lookups; any change to either rebuilds
+	// the document, which keeps them current.
+	org      *Org
+	person   *Person
 	terms    map[string]*termHit
 	reqTerms map[string][]string // term -> request ids of the candidate
 	offers   []*Coop
@@ -70,7 +75,7 @@ type Index struct {
 	byRef    map[Ref]int32
 	free     []int32
 	post     map[string]*postings[float32] // term -> candidate -> strength
-	reqPost  map[string]map[int32]struct{} // request term -> candidate
+	reqPost  map[string]*postings[uint16]  // request term -> candidate -> 1
 	tokPost  map[string]*postings[uint16]  // word -> candidate -> frequency
 	totalLen int64
 	nCands   int
@@ -96,7 +101,7 @@ func NewIndex(ont Ontology) *Index {
 		eventsSeen:   map[string]struct{}{},
 		byRef:        map[Ref]int32{},
 		post:         map[string]*postings[float32]{},
-		reqPost:      map[string]map[int32]struct{}{},
+		reqPost:      map[string]*postings[uint16]{},
 		tokPost:      map[string]*postings[uint16]{},
 		dirty:        map[Ref]struct{}{},
 	}
@@ -339,8 +344,8 @@ func (x *Index) unpost(i int32) {
 	}
 	for t := range d.reqTerms {
 		if m := x.reqPost[t]; m != nil {
-			delete(m, i)
-			if len(m) == 0 {
+			m.remove(i)
+			if len(m.m) == 0 {
 				delete(x.reqPost, t)
 			}
 		}
@@ -368,10 +373,10 @@ func (x *Index) postDoc(i int32, d *cand) {
 	for t := range d.reqTerms {
 		m := x.reqPost[t]
 		if m == nil {
-			m = map[int32]struct{}{}
+			m = newPostings[uint16]()
 			x.reqPost[t] = m
 		}
-		m[i] = struct{}{}
+		m.set(i, 1)
 	}
 	for w, f := range d.tokens {
 		m := x.tokPost[w]
@@ -397,7 +402,7 @@ func (x *Index) document(r Ref) *cand {
 		if o == nil {
 			return nil
 		}
-		d.orgID = o.ID
+		d.orgID, d.org = o.ID, o
 		name = o.Name + " " + o.ShortName
 		texts = append(texts, o.Description)
 		holders = append(holders, r)
@@ -411,8 +416,8 @@ func (x *Index) document(r Ref) *cand {
 		if p == nil || x.orgs[p.OrgID] == nil {
 			return nil
 		}
-		d.orgID = p.OrgID
-		name = x.orgs[p.OrgID].Name
+		d.orgID, d.org, d.person = p.OrgID, x.orgs[p.OrgID], p
+		name = d.org.Name
 		texts = append(texts, p.Bio)
 		holders = append(holders, r)
 	}

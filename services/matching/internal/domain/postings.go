@@ -64,16 +64,21 @@ func (p *postings[V]) list() []posting[V] {
 // scratch is one query's working memory: score arrays indexed by candidate,
 // reused across queries so a query allocates next to nothing however many
 // candidates it touches. Entries are valid only where their stamp equals
-// the current generation, which spares clearing the arrays per query.
+// the current generation, which spares clearing the arrays per query; a
+// value sits next to its stamp so the walk over a posting list touches one
+// cache line per candidate, not two.
 type scratch struct {
-	acc      []float64 // first-pass score per candidate
-	accGen   []uint32
+	acc      []cell // first-pass score per candidate
 	gen      uint32
 	touched  []int32 // candidates with an acc entry, in first-touch order
-	best     []float64
-	bestGen  []uint32
+	best     []cell
 	bgen     uint32
 	btouched []int32
+}
+
+type cell struct {
+	v   float64
+	gen uint32
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
@@ -82,13 +87,12 @@ func getScratch(n int) *scratch {
 	s := scratchPool.Get().(*scratch)
 	if len(s.acc) < n {
 		n = n + n/8 + 64
-		s.acc, s.accGen = make([]float64, n), make([]uint32, n)
-		s.best, s.bestGen = make([]float64, n), make([]uint32, n)
+		s.acc, s.best = make([]cell, n), make([]cell, n)
 		s.gen, s.bgen = 0, 0
 	}
 	s.gen++
 	if s.gen == 0 {
-		clear(s.accGen)
+		clear(s.acc)
 		s.gen = 1
 	}
 	s.touched = s.touched[:0]
@@ -98,35 +102,37 @@ func getScratch(n int) *scratch {
 func putScratch(s *scratch) { scratchPool.Put(s) }
 
 func (s *scratch) add(i int32, v float64) {
-	if s.accGen[i] != s.gen {
-		s.accGen[i] = s.gen
-		s.acc[i] = 0
+	c := &s.acc[i]
+	if c.gen != s.gen {
+		c.gen = s.gen
+		c.v = 0
 		s.touched = append(s.touched, i)
 	}
-	s.acc[i] += v
+	c.v += v
 }
 
 // resetBest starts a new per-term maximum.
 func (s *scratch) resetBest() {
 	s.bgen++
 	if s.bgen == 0 {
-		clear(s.bestGen)
+		clear(s.best)
 		s.bgen = 1
 	}
 	s.btouched = s.btouched[:0]
 }
 
 func (s *scratch) raise(i int32, v float64) {
-	if s.bestGen[i] != s.bgen {
+	c := &s.best[i]
+	if c.gen != s.bgen {
 		if v > 0 {
-			s.bestGen[i] = s.bgen
-			s.best[i] = v
+			c.gen = s.bgen
+			c.v = v
 			s.btouched = append(s.btouched, i)
 		}
 		return
 	}
-	if v > s.best[i] {
-		s.best[i] = v
+	if v > c.v {
+		c.v = v
 	}
 }
 

@@ -80,14 +80,35 @@ type profile struct {
 	partnerKinds []profilesv1.OrganizationKind
 
 	// Worked out by prepare.
-	needW    []float64   // weight of each need term
-	wsum     float64     // sum of needW
-	exps     [][]Related // expansion of each need term
-	cws      [][]float64 // candTermWeight of each expanded term
-	wordList []string    // words, sorted
-	idfs     []float64   // IDF of each word
+	needW    []float64              // weight of each need term
+	wsum     float64                // sum of needW
+	exps     [][]Related            // expansion of each need term
+	cws      [][]float64            // candTermWeight of each expanded term
+	lists    [][]*postings[float32] // posting list of each expanded term
+	wordList []string               // words, sorted
+	idfs     []float64              // IDF of each word
 	idfSum   float64
+	// expOf finds, from a candidate term, every need term whose expansion
+	// holds it: score looks up the candidate's few terms instead of every
+	// expansion. Entries chain through expAt by next, -1 ending a chain.
+	expOf map[string]int32
+	expAt []expRef
+	// score's working memory, one entry per need term.
+	bestV []float64
+	bestJ []int32
+	bestH []*termHit
+	// contrib is score's buffer of word contributions.
+	contrib []wordScore
 }
+
+// wordScore is one query word's share of a candidate's text relevance.
+type wordScore struct {
+	w string
+	c float64
+}
+
+// expRef is the j-th expansion of the k-th need term.
+type expRef struct{ k, j, next int32 }
 
 // scored is a candidate scored in full.
 type scored struct {
@@ -425,9 +446,11 @@ func (x *Index) idf(df int) float64 {
 
 // rarity is in [0, 1]: high for terms few candidates hold and for specific
 // terms of the vocabulary.
-func (x *Index) rarity(term string) float64 {
+func (x *Index) rarity(term string) float64 { return x.rarityOf(term, x.post[term].df()) }
+
+func (x *Index) rarityOf(term string, termDF int) float64 {
 	n := float64(x.nCands)
-	df := float64(x.post[term].df())
+	df := float64(termDF)
 	idfNorm := 1.0
 	if n > 1 {
 		idfNorm = math.Log((n+1)/(df+1)) / math.Log(n+1)
@@ -437,7 +460,11 @@ func (x *Index) rarity(term string) float64 {
 
 func (x *Index) needWeight(t seekerTerm) float64 { return t.weight * (0.4 + 0.6*x.rarity(t.id)) }
 
-func (x *Index) candTermWeight(term string) float64 { return 0.6 + 0.4*x.rarity(term) }
+func (x *Index) candTermWeight(term string) float64 {
+	return x.candTermWeightOf(term, x.post[term].df())
+}
+
+func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4*x.rarityOf(term, df) }
 
 // prepare works out, once per query, what both passes read for every
 // candidate: each sought term's weight, its expansion with the rarity of
@@ -449,16 +476,40 @@ func (x *Index) prepare(p *profile) {
 	p.exps = make([][]Related, len(p.need))
 	p.cws = make([][]float64, len(p.need))
 	p.wsum = 0
+	n := 0
 	for k, t := range p.need {
 		p.needW[k] = x.needWeight(t)
 		p.wsum += p.needW[k]
 		p.exps[k] = x.expand(t.id)
-		cws := make([]float64, len(p.exps[k]))
+		n += len(p.exps[k])
+	}
+	// One backing array for every need term's weights and lists: a query
+	// allocates once instead of once per term.
+	all := make([]float64, n)
+	lists := make([]*postings[float32], n)
+	p.lists = make([][]*postings[float32], len(p.need))
+	p.expOf = make(map[string]int32, n)
+	p.expAt = make([]expRef, 0, n)
+	for k := range p.need {
+		m := len(p.exps[k])
+		cws, pls := all[:m:m], lists[:m:m]
+		all, lists = all[m:], lists[m:]
 		for j, e := range p.exps[k] {
-			cws[j] = x.candTermWeight(e.TermID)
+			pls[j] = x.post[e.TermID]
+			cws[j] = x.candTermWeightOf(e.TermID, pls[j].df())
+			next, ok := p.expOf[e.TermID]
+			if !ok {
+				next = -1
+			}
+			p.expOf[e.TermID] = int32(len(p.expAt))
+			p.expAt = append(p.expAt, expRef{int32(k), int32(j), next})
 		}
 		p.cws[k] = cws
+		p.lists[k] = pls
 	}
+	p.bestV = make([]float64, len(p.need))
+	p.bestJ = make([]int32, len(p.need))
+	p.bestH = make([]*termHit, len(p.need))
 	p.wordList = p.wordList[:0]
 	for w := range p.words {
 		p.wordList = append(p.wordList, w)
@@ -480,12 +531,12 @@ func (x *Index) preselect(p *profile, s *scratch) {
 		s.resetBest()
 		for j, e := range p.exps[k] {
 			cw := e.Sim * p.cws[k][j]
-			for _, e := range x.post[e.TermID].list() {
+			for _, e := range p.lists[k][j].list() {
 				s.raise(e.i, cw*float64(e.v))
 			}
 		}
 		for _, i := range s.btouched {
-			s.add(i, WeightOntology*w*s.best[i])
+			s.add(i, WeightOntology*w*s.best[i].v)
 		}
 	}
 	if len(p.wordList) > 0 {
@@ -509,8 +560,8 @@ func (x *Index) preselect(p *profile, s *scratch) {
 			if e.Sim < 0.7 {
 				continue
 			}
-			for i := range x.reqPost[e.TermID] {
-				s.add(i, WeightReciprocity*0.5)
+			for _, r := range x.reqPost[e.TermID].list() {
+				s.add(r.i, WeightReciprocity*0.5)
 			}
 		}
 	}
@@ -519,7 +570,8 @@ func (x *Index) preselect(p *profile, s *scratch) {
 // candidatePool takes candidates in first-pass order (score, then id) and
 // scores them in full until poolSize pass the filters. Only the head of that
 // order is needed, so it is selected with a bounded heap rather than by
-// sorting everything the first pass reached.
+// sorting everything the first pass reached; the head grows only when the
+// filters leave too few in it.
 func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 	s := getScratch(len(x.cands))
 	defer putScratch(s)
@@ -542,17 +594,30 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 		}
 		return len(pool) >= poolSize
 	}
-	head := min(len(s.touched), 8*poolSize)
-	order := x.topN(s, head)
-	if !take(order) && len(s.touched) > head {
+	// The first n of the order are the same whatever n is, so a larger head
+	// takes on where the smaller one stopped.
+	var order []int32
+	done := 0
+	for _, n := range [...]int{2 * poolSize, 8 * poolSize} {
+		n = min(n, len(s.touched))
+		if n <= done {
+			continue
+		}
+		order = x.topN(s, n)
+		if take(order[done:]) {
+			return pool
+		}
+		done = n
+	}
+	if len(s.touched) > done {
 		// Filters left too few in the head: order the rest too.
 		s.resetBest()
 		for _, i := range order {
-			s.bestGen[i] = s.bgen
+			s.best[i].gen = s.bgen
 		}
-		rest := make([]int32, 0, len(s.touched)-head)
+		rest := make([]int32, 0, len(s.touched)-done)
 		for _, i := range s.touched {
-			if s.bestGen[i] != s.bgen {
+			if s.best[i].gen != s.bgen {
 				rest = append(rest, i)
 			}
 		}
@@ -564,20 +629,31 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 
 // comparePre orders candidates best first by first-pass score, then by id.
 func (x *Index) comparePre(s *scratch, a, b int32) int {
-	if sa, sb := s.acc[a], s.acc[b]; sa != sb {
-		if sa > sb {
+	return x.compareEntries(preEntry{s.acc[a].v, x.idKeys[a], a}, preEntry{s.acc[b].v, x.idKeys[b], b})
+}
+
+// preEntry is a candidate in topN's heap, carrying what orders it so that
+// comparisons read the heap alone rather than the score and id arrays.
+type preEntry struct {
+	v float64
+	k idKey
+	i int32
+}
+
+func (x *Index) compareEntries(a, b preEntry) int {
+	if a.v != b.v {
+		if a.v > b.v {
 			return -1
 		}
 		return 1
 	}
-	ka, kb := x.idKeys[a], x.idKeys[b]
 	switch {
-	case ka.hi != kb.hi:
-		return cmp.Compare(ka.hi, kb.hi)
-	case ka.lo != kb.lo:
-		return cmp.Compare(ka.lo, kb.lo)
+	case a.k.hi != b.k.hi:
+		return cmp.Compare(a.k.hi, b.k.hi)
+	case a.k.lo != b.k.lo:
+		return cmp.Compare(a.k.lo, b.k.lo)
 	}
-	return strings.Compare(x.cands[a].ref.ID, x.cands[b].ref.ID)
+	return strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID)
 }
 
 // topN returns the n best of the candidates s touched, best first. A heap
@@ -587,8 +663,8 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 	if n <= 0 {
 		return nil
 	}
-	worse := func(a, b int32) bool { return x.comparePre(s, a, b) > 0 }
-	h := make([]int32, 0, n)
+	worse := func(a, b preEntry) bool { return x.compareEntries(a, b) > 0 }
+	h := make([]preEntry, 0, n)
 	down := func(k int) {
 		for {
 			c := 2*k + 1
@@ -607,8 +683,9 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 	}
 	floor := math.Inf(-1) // the root's score once the heap is full
 	for _, i := range s.touched {
+		v := s.acc[i].v
 		if len(h) < n {
-			h = append(h, i)
+			h = append(h, preEntry{v, x.idKeys[i], i})
 			for k := len(h) - 1; k > 0; {
 				up := (k - 1) / 2
 				if !worse(h[k], h[up]) {
@@ -618,21 +695,25 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 				k = up
 			}
 			if len(h) == n {
-				floor = s.acc[h[0]]
+				floor = h[0].v
 			}
 			continue
 		}
-		if s.acc[i] < floor {
+		if v < floor {
 			continue
 		}
-		if worse(h[0], i) {
-			h[0] = i
+		if e := (preEntry{v, x.idKeys[i], i}); worse(h[0], e) {
+			h[0] = e
 			down(0)
-			floor = s.acc[h[0]]
+			floor = h[0].v
 		}
 	}
-	slices.SortFunc(h, func(a, b int32) int { return x.comparePre(s, a, b) })
-	return h
+	slices.SortFunc(h, x.compareEntries)
+	out := make([]int32, len(h))
+	for k, e := range h {
+		out[k] = e.i
+	}
+	return out
 }
 
 func (x *Index) avgLen() float64 {
@@ -688,36 +769,52 @@ func (d *detail) relevance() float64 { return d.ont + d.text + d.recip }
 // both use it, so they always agree.
 func (x *Index) score(q Query, p *profile, c *cand) *detail {
 	det := &detail{}
-	// Ontology.
-	for k, t := range p.need {
-		share := p.needW[k] / p.wsum
-		var bm termMatch
-		for j, e := range p.exps[k] {
-			h := c.terms[e.TermID]
-			if h == nil {
-				continue
-			}
-			if v := e.Sim * p.cws[k][j] * float64(h.strength); v > bm.value {
-				bm = termMatch{need: t, rel: e, hit: h, value: v, share: share}
+	// Ontology: per need term, the expansion that scores best, the first
+	// in expansion order on a tie. The candidate's terms are walked rather
+	// than every expansion, as a candidate holds few terms and a query
+	// expands to hundreds.
+	clear(p.bestV)
+	clear(p.bestH)
+	for t, h := range c.terms {
+		at, ok := p.expOf[t]
+		if !ok {
+			continue
+		}
+		for ; at >= 0; at = p.expAt[at].next {
+			r := p.expAt[at]
+			v := p.exps[r.k][r.j].Sim * p.cws[r.k][r.j] * float64(h.strength)
+			if v > p.bestV[r.k] || (v > 0 && v == p.bestV[r.k] && r.j < p.bestJ[r.k]) {
+				p.bestV[r.k], p.bestJ[r.k], p.bestH[r.k] = v, r.j, h
 			}
 		}
-		if bm.hit != nil {
-			det.ont += share * bm.value
-			det.matches = append(det.matches, bm)
-			for k, n := range bm.hit.evidence {
-				det.evidence[k] += n
-			}
+	}
+	matched := 0
+	for _, h := range p.bestH {
+		if h != nil {
+			matched++
+		}
+	}
+	if matched > 0 {
+		det.matches = make([]termMatch, 0, matched)
+	}
+	for k, t := range p.need {
+		h := p.bestH[k]
+		if h == nil {
+			continue
+		}
+		share := p.needW[k] / p.wsum
+		bm := termMatch{need: t, rel: p.exps[k][p.bestJ[k]], hit: h, value: p.bestV[k], share: share}
+		det.ont += share * bm.value
+		det.matches = append(det.matches, bm)
+		for k, n := range h.evidence {
+			det.evidence[k] += n
 		}
 	}
 	// Text relevance (BM25, saturated into [0, 1]).
 	if len(p.wordList) > 0 {
 		var bm25 float64
 		idfSum := p.idfSum
-		type wc struct {
-			w string
-			c float64
-		}
-		var contrib []wc
+		contrib := p.contrib[:0]
 		avg := x.avgLen()
 		for k, w := range p.wordList {
 			idf := p.idfs[k]
@@ -728,11 +825,13 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 			tf := float64(f)
 			s := idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/avg))
 			bm25 += s
-			contrib = append(contrib, wc{w, s})
+			contrib = append(contrib, wordScore{w, s})
 		}
+		p.contrib = contrib
 		if bm25 > 0 {
 			det.text = bm25 / (bm25 + 0.5*idfSum)
-			slices.SortFunc(contrib, func(a, b wc) int { return cmp.Or(cmp.Compare(b.c, a.c), strings.Compare(a.w, b.w)) })
+			slices.SortFunc(contrib, func(a, b wordScore) int { return cmp.Or(cmp.Compare(b.c, a.c), strings.Compare(a.w, b.w)) })
+			det.words = make([]string, 0, min(4, len(contrib)))
 			for _, a := range contrib[:min(4, len(contrib))] {
 				det.words = append(det.words, a.w)
 			}
@@ -770,7 +869,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 	}
 	det.evid = 1 - math.Exp(-float64(n)/4)
 	// Complementarity.
-	cOrg := x.orgs[c.orgID]
+	cOrg := c.org
 	if p.org != nil && cOrg != nil {
 		ss, cs := SideOf(p.org.Kind), SideOf(cOrg.Kind)
 		switch {
@@ -873,7 +972,7 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 			return "filtered: candidate type"
 		}
 	}
-	o := x.orgs[d.orgID]
+	o := d.org
 	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, o.Kind) {
 		return "filtered: organization kind"
 	}
@@ -913,7 +1012,7 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 // effectiveVisibility is a candidate's visibility after its organization's:
 // a person is never more visible than the organization they belong to.
 func (x *Index) effectiveVisibility(d *cand) profilesv1.Visibility {
-	o := x.orgs[d.orgID]
+	o := d.org
 	if o == nil {
 		return profilesv1.Visibility_VISIBILITY_HIDDEN
 	}
@@ -924,7 +1023,7 @@ func (x *Index) effectiveVisibility(d *cand) profilesv1.Visibility {
 	if d.ref.Kind == KindOrg {
 		return ov
 	}
-	pv := x.people[d.ref.ID].Visibility
+	pv := d.person.Visibility
 	if pv == profilesv1.Visibility_VISIBILITY_UNSPECIFIED {
 		return ov
 	}
@@ -942,7 +1041,7 @@ func (x *Index) visible(v Viewer, d *cand) bool {
 		if v.Admin || v.Org == d.orgID {
 			return true
 		}
-		o := x.orgs[d.orgID]
+		o := d.org
 		clusters := v.Clusters
 		if vo := x.orgs[v.Org]; vo != nil {
 			clusters = append(slices.Clip(clusters), vo.Clusters...)
