@@ -2,9 +2,9 @@ package domain
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -103,7 +103,9 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*mat
 	if it(lang) {
 		li = 1
 	}
-	answered := map[string]bool{}
+	// Most candidates match no request with an offer: the map is made on
+	// first use.
+	var answered map[string]bool
 	for _, m := range d.matches {
 		seekerSide := x.seekerSideText(lang, m.need)
 		theirSide, coopID := x.candidateSideText(lang, c, m)
@@ -113,7 +115,7 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*mat
 		}
 		item := &matchingv1.ExplanationItem{
 			Kind:                          matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH,
-			Text:                          fmt.Sprintf("%s ↔ %s (%s)", seekerSide, theirSide, rel),
+			Text:                          seekerSide + " ↔ " + theirSide + " (" + rel + ")",
 			Contribution:                  WeightOntology * m.share * m.value,
 			SeekerTermIds:                 []string{m.need.id},
 			CandidateTermIds:              []string{m.rel.TermID},
@@ -126,13 +128,16 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*mat
 		// An offer of theirs that answers a request of the seeker is the
 		// strongest reason a company reads.
 		if m.need.origin == fromRequest && coopID != "" && !answered[m.need.coopID+coopID] {
+			if answered == nil {
+				answered = map[string]bool{}
+			}
 			answered[m.need.coopID+coopID] = true
 			offer := x.coops[coopID]
 			out = append(out, &matchingv1.ExplanationItem{
 				Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST,
 				Text: pick(lang,
-					fmt.Sprintf("their %s '%s' answers your request '%s'", offer.KindLabel(), offer.Title, m.need.title),
-					fmt.Sprintf("la loro offerta '%s' risponde alla vostra richiesta '%s'", offer.Title, m.need.title)),
+					"their "+offer.KindLabel()+" '"+offer.Title+"' answers your request '"+m.need.title+"'",
+					"la loro offerta '"+offer.Title+"' risponde alla vostra richiesta '"+m.need.title+"'"),
 				Contribution:                  WeightOntology * m.share * m.value * 0.5,
 				SeekerTermIds:                 []string{m.need.id},
 				CandidateTermIds:              []string{m.rel.TermID},
@@ -155,8 +160,8 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*mat
 		out = append(out, &matchingv1.ExplanationItem{
 			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER,
 			Text: pick(lang,
-				fmt.Sprintf("your '%s' answers their %s '%s'", mine, kind, title),
-				fmt.Sprintf("il vostro '%s' risponde alla loro richiesta '%s'", mine, title)),
+				"your '"+mine+"' answers their "+kind+" '"+title+"'",
+				"il vostro '"+mine+"' risponde alla loro richiesta '"+title+"'"),
 			Contribution:                  WeightReciprocity * r.share * r.value,
 			SeekerTermIds:                 []string{r.offerTerm},
 			CandidateTermIds:              []string{r.reqTerm},
@@ -201,8 +206,8 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*mat
 		}
 		out = append(out, &matchingv1.ExplanationItem{
 			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND,
-			Text: pick(lang, fmt.Sprintf("a %s and a %s complement each other", mine, d.sideText),
-				fmt.Sprintf("%s e %s sono complementari", mine, d.sideText)),
+			Text: pick(lang, "a "+mine+" and a "+d.sideText+" complement each other",
+				mine+" e "+d.sideText+" sono complementari"),
 			Contribution: WeightComplementarity * d.compl,
 		})
 	}
@@ -243,31 +248,33 @@ func (x *Index) seekerSideText(lang string, t seekerTerm) string {
 	label := x.ont.Label(t.id)
 	switch t.origin {
 	case fromRequest:
-		return pick(lang, fmt.Sprintf("your request '%s'", label), fmt.Sprintf("la vostra richiesta '%s'", label))
+		return pick(lang, "your request '"+label+"'", "la vostra richiesta '"+label+"'")
 	case fromOffer:
-		return pick(lang, fmt.Sprintf("your offer '%s'", label), fmt.Sprintf("la vostra offerta '%s'", label))
+		return pick(lang, "your offer '"+label+"'", "la vostra offerta '"+label+"'")
 	case fromCompetency:
-		return pick(lang, fmt.Sprintf("your competency '%s'", label), fmt.Sprintf("la vostra competenza '%s'", label))
+		return pick(lang, "your competency '"+label+"'", "la vostra competenza '"+label+"'")
 	}
-	return pick(lang, fmt.Sprintf("your need '%s'", label), fmt.Sprintf("il vostro bisogno '%s'", label))
+	return pick(lang, "your need '"+label+"'", "il vostro bisogno '"+label+"'")
 }
 
 func (x *Index) candidateSideText(lang string, c *cand, m termMatch) (string, string) {
 	label := x.ont.Label(m.rel.TermID)
 	if len(m.hit.comps) == 0 && len(m.hit.coops) > 0 {
 		offer := x.coops[m.hit.coops[0]]
-		return pick(lang, fmt.Sprintf("their %s '%s' ('%s')", offer.KindLabel(), offer.Title, label),
-			fmt.Sprintf("la loro offerta '%s' ('%s')", offer.Title, label)), offer.ID
+		return pick(lang, "their "+offer.KindLabel()+" '"+offer.Title+"' ('"+label+"')",
+			"la loro offerta '"+offer.Title+"' ('"+label+"')"), offer.ID
 	}
 	coopID := ""
 	if len(m.hit.coops) > 0 {
 		coopID = m.hit.coops[0]
 	}
-	return pick(lang, fmt.Sprintf("their competency '%s'", label), fmt.Sprintf("la loro competenza '%s'", label)), coopID
+	return pick(lang, "their competency '"+label+"'", "la loro competenza '"+label+"'"), coopID
 }
 
-func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
-	en := map[competenciesv1.EvidenceKind][2]string{
+// evidenceWords name each evidence kind, singular and plural, in English
+// and Italian.
+var (
+	evidenceWordsEN = map[competenciesv1.EvidenceKind][2]string{
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION: {"publication", "publications"},
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PROJECT:     {"project", "projects"},
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PATENT:      {"patent", "patents"},
@@ -275,7 +282,7 @@ func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_SERVICE:     {"service", "services"},
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PRODUCT:     {"product", "products"},
 	}
-	itw := map[competenciesv1.EvidenceKind][2]string{
+	evidenceWordsIT = map[competenciesv1.EvidenceKind][2]string{
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION: {"pubblicazione", "pubblicazioni"},
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PROJECT:     {"progetto", "progetti"},
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PATENT:      {"brevetto", "brevetti"},
@@ -283,15 +290,18 @@ func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_SERVICE:     {"servizio", "servizi"},
 		competenciesv1.EvidenceKind_EVIDENCE_KIND_PRODUCT:     {"prodotto", "prodotti"},
 	}
-	words, tail := en[k], "as evidence"
+)
+
+func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
+	words, tail := evidenceWordsEN[k], "as evidence"
 	if it(lang) {
-		words, tail = itw[k], "come evidenza"
+		words, tail = evidenceWordsIT[k], "come evidenza"
 	}
 	w := words[1]
 	if n == 1 {
 		w = words[0]
 	}
-	return fmt.Sprintf("%d %s %s", n, w, tail)
+	return strconv.Itoa(int(n)) + " " + w + " " + tail
 }
 
 func collabLabel(ct competenciesv1.CollaborationType) string {

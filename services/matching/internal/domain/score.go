@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -99,6 +100,48 @@ type profile struct {
 	bestH []*termHit
 	// contrib is score's buffer of word contributions.
 	contrib []wordScore
+
+	// Buffers kept between queries by profilePool.
+	seen    map[string]int
+	cwBuf   []float64
+	listBuf []*postings[float32]
+}
+
+// profilePool keeps profiles, their maps and buffers between queries: the
+// maps especially cost a query much to grow anew.
+var profilePool = sync.Pool{New: func() any {
+	return &profile{offers: map[string]offerTerm{}, words: map[string]int{}, wantCollab: map[competenciesv1.CollaborationType]bool{},
+		expOf: map[string]int32{}, seen: map[string]int{}}
+}}
+
+// release hands p back to the pool. Nothing of p may be referenced after
+// it: resolved goes into the response, so it is never reused.
+func (p *profile) release() {
+	*p = profile{
+		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
+		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
+		wordList: p.wordList[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0],
+		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0], listBuf: p.listBuf[:0],
+	}
+	clear(p.offers)
+	clear(p.words)
+	clear(p.wantCollab)
+	clear(p.expOf)
+	clear(p.seen)
+	clear(p.requests[:cap(p.requests)])
+	clear(p.exps[:cap(p.exps)])
+	clear(p.lists[:cap(p.lists)])
+	clear(p.bestH[:cap(p.bestH)])
+	clear(p.listBuf[:cap(p.listBuf)])
+	profilePool.Put(p)
+}
+
+// grown returns s with length n, reusing its array when it is large enough.
+func grown[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // wordScore is one query word's share of a candidate's text relevance.
@@ -133,6 +176,7 @@ func (x *Index) suggest(q Query, poolOf poolFunc) (*matchingv1.SuggestPartnersRe
 	if err != nil {
 		return nil, err
 	}
+	defer p.release()
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultLimit
@@ -272,7 +316,8 @@ func diversityOf(d matchingv1.Diversity) (lambda float64, onePerOrg bool) {
 
 // seekerProfile gathers what the seeker looks for and what it offers.
 func (x *Index) seekerProfile(q Query) (*profile, error) {
-	p := &profile{offers: map[string]offerTerm{}, words: map[string]int{}, wantCollab: map[competenciesv1.CollaborationType]bool{}, needText: q.Need.Text}
+	p := profilePool.Get().(*profile)
+	p.needText = q.Need.Text
 	var holders []Ref
 	var onlyCoop *Coop
 	switch q.Seeker.Kind {
@@ -311,7 +356,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "seeker", Description: "set one of organization_id, person_id, cooperation_profile_id"})
 	}
 
-	seen := map[string]int{}
+	seen := p.seen
 	addNeed := func(t seekerTerm) {
 		if !x.ont.Known(t.id) {
 			return
@@ -472,9 +517,9 @@ func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4
 // kept sorted so sums come out the same, bit for bit, on every run and
 // replica.
 func (x *Index) prepare(p *profile) {
-	p.needW = make([]float64, len(p.need))
-	p.exps = make([][]Related, len(p.need))
-	p.cws = make([][]float64, len(p.need))
+	p.needW = grown(p.needW, len(p.need))
+	p.exps = grown(p.exps, len(p.need))
+	p.cws = grown(p.cws, len(p.need))
 	p.wsum = 0
 	n := 0
 	for k, t := range p.need {
@@ -485,11 +530,11 @@ func (x *Index) prepare(p *profile) {
 	}
 	// One backing array for every need term's weights and lists: a query
 	// allocates once instead of once per term.
-	all := make([]float64, n)
-	lists := make([]*postings[float32], n)
-	p.lists = make([][]*postings[float32], len(p.need))
-	p.expOf = make(map[string]int32, n)
-	p.expAt = make([]expRef, 0, n)
+	p.cwBuf = grown(p.cwBuf, n)
+	p.listBuf = grown(p.listBuf, n)
+	all, lists := p.cwBuf, p.listBuf
+	p.lists = grown(p.lists, len(p.need))
+	p.expAt = slices.Grow(p.expAt[:0], n)
 	for k := range p.need {
 		m := len(p.exps[k])
 		cws, pls := all[:m:m], lists[:m:m]
@@ -507,15 +552,15 @@ func (x *Index) prepare(p *profile) {
 		p.cws[k] = cws
 		p.lists[k] = pls
 	}
-	p.bestV = make([]float64, len(p.need))
-	p.bestJ = make([]int32, len(p.need))
-	p.bestH = make([]*termHit, len(p.need))
+	p.bestV = grown(p.bestV, len(p.need))
+	p.bestJ = grown(p.bestJ, len(p.need))
+	p.bestH = grown(p.bestH, len(p.need))
 	p.wordList = p.wordList[:0]
 	for w := range p.words {
 		p.wordList = append(p.wordList, w)
 	}
 	slices.Sort(p.wordList)
-	p.idfs = make([]float64, len(p.wordList))
+	p.idfs = grown(p.idfs, len(p.wordList))
 	p.idfSum = 0
 	for k, w := range p.wordList {
 		p.idfs[k] = x.idf(x.tokPost[w].df())
@@ -1041,12 +1086,16 @@ func (x *Index) visible(v Viewer, d *cand) bool {
 		if v.Admin || v.Org == d.orgID {
 			return true
 		}
+		// The viewer's clusters and its organization's are checked in turn
+		// rather than joined: joining allocated once per candidate.
 		o := d.org
-		clusters := v.Clusters
-		if vo := x.orgs[v.Org]; vo != nil {
-			clusters = append(slices.Clip(clusters), vo.Clusters...)
+		if slices.ContainsFunc(o.Clusters, func(c string) bool { return slices.Contains(v.Clusters, c) }) {
+			return true
 		}
-		return slices.ContainsFunc(o.Clusters, func(c string) bool { return slices.Contains(clusters, c) })
+		if vo := x.orgs[v.Org]; vo != nil {
+			return slices.ContainsFunc(o.Clusters, func(c string) bool { return slices.Contains(vo.Clusters, c) })
+		}
+		return false
 	}
 	return true
 }
