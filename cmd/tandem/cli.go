@@ -137,6 +137,19 @@ func withClient[C any](cmd *cobra.Command, env *cliEnv, service string, newClien
 	return fn(newClient(conn), cmd)
 }
 
+// expectedVersion is the --version flag when it was given, else the
+// resource's current version, so an update or erase names what it changes.
+func expectedVersion[R interface{ GetVersion() int64 }](set bool, flag int64, current func() (R, error)) (int64, error) {
+	if set {
+		return flag, nil
+	}
+	r, err := current()
+	if err != nil {
+		return 0, fromStatus(err)
+	}
+	return r.GetVersion(), nil
+}
+
 // call gives one API call its deadline.
 func (e *cliEnv) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, e.timeout)

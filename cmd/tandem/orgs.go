@@ -275,12 +275,12 @@ func newOrgsUpdateCmd(env *cliEnv) *cobra.Command {
 			}
 			versionSet := cmd.Flags().Changed("version")
 			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
-				if !versionSet {
+				version, err := expectedVersion(versionSet, version, func() (*profilesv1.Organization, error) {
 					cur, err := c.GetOrganization(cmd.Context(), &profilesv1.GetOrganizationRequest{Id: args[0]})
-					if err != nil {
-						return fromStatus(err)
-					}
-					version = cur.GetOrganization().GetVersion()
+					return cur.GetOrganization(), err
+				})
+				if err != nil {
+					return err
 				}
 				res, err := c.UpdateOrganization(cmd.Context(), &profilesv1.UpdateOrganizationRequest{
 					Organization: org, ExpectedVersion: version, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
@@ -306,12 +306,12 @@ func newOrgsEraseCmd(env *cliEnv) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			versionSet := cmd.Flags().Changed("version")
 			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
-				if !versionSet {
+				version, err := expectedVersion(versionSet, version, func() (*profilesv1.Organization, error) {
 					cur, err := c.GetOrganization(cmd.Context(), &profilesv1.GetOrganizationRequest{Id: args[0]})
-					if err != nil {
-						return fromStatus(err)
-					}
-					version = cur.GetOrganization().GetVersion()
+					return cur.GetOrganization(), err
+				})
+				if err != nil {
+					return err
 				}
 				res, err := c.EraseOrganization(cmd.Context(), &profilesv1.EraseOrganizationRequest{Id: args[0], ExpectedVersion: version, Reason: reason})
 				if err != nil {

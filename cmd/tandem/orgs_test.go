@@ -97,3 +97,31 @@ func TestImportOrganizationsTwice(t *testing.T) {
 		t.Fatalf("after two imports there are %d organisations, want 2: %+v", len(list.Organizations), list.Organizations)
 	}
 }
+
+// TestPeopleLifecycle: a person is created, updated at the current version
+// when none is given, refused at a stale one, and erased.
+func TestPeopleLifecycle(t *testing.T) {
+	addrs := startProfiles(t)
+	tok := adminToken(t)
+	var org orgJSON
+	cli(t, addrs, tok, &org, "orgs", "create", "--name", "SISSA", "--kind", "university", "--country", "IT", "--nuts", "ITH44")
+	var person struct {
+		Person struct{ ID, Role, Version string }
+	}
+	cli(t, addrs, tok, &person, "people", "create", "--organization", org.Organization.ID, "--name", "Ada Rossi",
+		"--orcid", "0000-0002-1825-0097", "--role", "postdoc")
+	id := person.Person.ID
+	cli(t, addrs, tok, &person, "people", "update", id, "--role", "group leader")
+	if person.Person.Role != "group leader" || person.Person.Version != "2" {
+		t.Fatalf("update gave %+v", person.Person)
+	}
+	code, _, errOut := execute(context.Background(), "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
+		"people", "update", id, "--version", "1", "--role", "professor")
+	if code != exitConflict {
+		t.Fatalf("stale update: exit %d, %q; want %d", code, errOut, exitConflict)
+	}
+	cli(t, addrs, tok, nil, "people", "erase", id)
+	if code, _, _ := execute(context.Background(), "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"], "people", "get", id); code != exitNotFound {
+		t.Fatalf("get after erase: exit %d, want %d", code, exitNotFound)
+	}
+}

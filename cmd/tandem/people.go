@@ -188,12 +188,12 @@ func newPeopleUpdateCmd(env *cliEnv) *cobra.Command {
 			}
 			versionSet := cmd.Flags().Changed("version")
 			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
-				if !versionSet {
+				version, err := expectedVersion(versionSet, version, func() (*profilesv1.Person, error) {
 					cur, err := c.GetPerson(cmd.Context(), &profilesv1.GetPersonRequest{Id: args[0]})
-					if err != nil {
-						return fromStatus(err)
-					}
-					version = cur.GetPerson().GetVersion()
+					return cur.GetPerson(), err
+				})
+				if err != nil {
+					return err
 				}
 				res, err := c.UpdatePerson(cmd.Context(), &profilesv1.UpdatePersonRequest{
 					Person: person, ExpectedVersion: version, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
@@ -219,12 +219,12 @@ func newPeopleEraseCmd(env *cliEnv) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			versionSet := cmd.Flags().Changed("version")
 			return profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
-				if !versionSet {
+				version, err := expectedVersion(versionSet, version, func() (*profilesv1.Person, error) {
 					cur, err := c.GetPerson(cmd.Context(), &profilesv1.GetPersonRequest{Id: args[0]})
-					if err != nil {
-						return fromStatus(err)
-					}
-					version = cur.GetPerson().GetVersion()
+					return cur.GetPerson(), err
+				})
+				if err != nil {
+					return err
 				}
 				res, err := c.ErasePerson(cmd.Context(), &profilesv1.ErasePersonRequest{Id: args[0], ExpectedVersion: version, Reason: reason})
 				if err != nil {
