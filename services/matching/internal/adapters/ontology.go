@@ -171,5 +171,8 @@ func (o *Ontology) expand(id string) []domain.Related {
 	slices.SortFunc(out[1:], func(a, b domain.Related) int {
 		return cmp.Or(cmp.Compare(b.Sim, a.Sim), strings.Compare(a.TermID, b.TermID))
 	})
+	for i := range out {
+		out[i].IC = o.v.InformationContent(out[i].TermID)
+	}
 	return out
 }

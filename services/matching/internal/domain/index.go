@@ -70,13 +70,14 @@ type Index struct {
 	eventsSeen   map[string]struct{}
 
 	cands    []*cand
+	scratch  scratches
 	lens     []int32 // document length per candidate, dense for the first pass
 	idKeys   []idKey // id prefix per candidate, for tie-breaks without chasing pointers
 	byRef    map[Ref]int32
 	free     []int32
 	post     map[string]*postings[float32] // term -> candidate -> strength
 	reqPost  map[string]*postings[uint16]  // request term -> candidate -> 1
-	tokPost  map[string]*postings[uint16]  // word -> candidate -> frequency
+	tokPost  map[string]*postings[tokenHit] // word -> candidate -> frequency and document length
 	totalLen int64
 	nCands   int
 
@@ -102,7 +103,7 @@ func NewIndex(ont Ontology) *Index {
 		byRef:        map[Ref]int32{},
 		post:         map[string]*postings[float32]{},
 		reqPost:      map[string]*postings[uint16]{},
-		tokPost:      map[string]*postings[uint16]{},
+		tokPost:      map[string]*postings[tokenHit]{},
 		dirty:        map[Ref]struct{}{},
 	}
 }
@@ -381,10 +382,10 @@ func (x *Index) postDoc(i int32, d *cand) {
 	for w, f := range d.tokens {
 		m := x.tokPost[w]
 		if m == nil {
-			m = newPostings[uint16]()
+			m = newPostings[tokenHit]()
 			x.tokPost[w] = m
 		}
-		m.set(i, f)
+		m.set(i, tokenHit{f, uint16(min(d.length, maxTokLen))})
 	}
 	x.totalLen += int64(d.length)
 }

@@ -8,6 +8,9 @@ type Related struct {
 	Sim      float64 // 1 for the term itself
 	Relation matchingv1.TermRelation
 	Linked   bool // reached through an EDAM <-> MeSH link
+	// IC is TermID's information content, as Ontology.InformationContent
+	// gives it: carried along because scoring weighs every expanded term.
+	IC float64
 }
 
 // Resolved is a term a free text was read as, with a confidence in (0, 1].

@@ -12,17 +12,17 @@ import (
 // copy ordered by candidate index, which is many times faster to scan than
 // a map and touches the score arrays in order. Writers hold the index's
 // write lock and drop the copy; the first query after a change rebuilds it.
-type postings[V float32 | uint16] struct {
+type postings[V any] struct {
 	m    map[int32]V
 	flat atomic.Pointer[[]posting[V]]
 }
 
-type posting[V float32 | uint16] struct {
+type posting[V any] struct {
 	i int32
 	v V
 }
 
-func newPostings[V float32 | uint16]() *postings[V] { return &postings[V]{m: map[int32]V{}} }
+func newPostings[V any]() *postings[V] { return &postings[V]{m: map[int32]V{}} }
 
 func (p *postings[V]) set(i int32, v V) {
 	p.m[i] = v
@@ -33,6 +33,13 @@ func (p *postings[V]) remove(i int32) {
 	delete(p.m, i)
 	p.flat.Store(nil)
 }
+
+// tokenHit is a word's frequency in a candidate's document, with the
+// document's length (capped; maxTokLen means "look it up") so that the
+// first pass reads BM25's length norm from the list it walks.
+type tokenHit struct{ tf, length uint16 }
+
+const maxTokLen = 65535
 
 // df is how many candidates the list holds; a nil list holds none.
 func (p *postings[V]) df() int {
@@ -63,77 +70,88 @@ func (p *postings[V]) list() []posting[V] {
 
 // scratch is one query's working memory: score arrays indexed by candidate,
 // reused across queries so a query allocates next to nothing however many
-// candidates it touches. Entries are valid only where their stamp equals
-// the current generation, which spares clearing the arrays per query; a
-// value sits next to its stamp so the walk over a posting list touches one
-// cache line per candidate, not two.
+// candidates it touches. Every first-pass contribution is positive, so a
+// zero entry is an untouched one; a query zeroes what it touched when it is
+// done, which costs far less than clearing the arrays. The arrays hold
+// plain float64s (8 bytes a candidate) so that the walk over posting lists
+// stays in the processor's caches as long as it can.
 type scratch struct {
-	acc      []cell // first-pass score per candidate
-	gen      uint32
-	touched  []int32 // candidates with an acc entry, in first-touch order
-	best     []cell
-	bgen     uint32
+	acc      []float64 // first-pass score per candidate
+	touched  []int32   // candidates with an acc entry, in first-touch order
+	best     []float64 // the current need term's best expansion per candidate
 	btouched []int32
 }
 
-type cell struct {
-	v   float64
-	gen uint32
+// scratches keeps query working memory between queries. Unlike a
+// sync.Pool, it is not emptied by every garbage collection: on a large
+// index a scratch is megabytes, and allocating it again costs a query more
+// than its scoring.
+type scratches struct {
+	mu   sync.Mutex
+	free []*scratch
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
-
-func getScratch(n int) *scratch {
-	s := scratchPool.Get().(*scratch)
+func (f *scratches) get(n int) *scratch {
+	f.mu.Lock()
+	var s *scratch
+	if k := len(f.free); k > 0 {
+		s, f.free = f.free[k-1], f.free[:k-1]
+	}
+	f.mu.Unlock()
+	if s == nil {
+		s = &scratch{}
+	}
 	if len(s.acc) < n {
 		n = n + n/8 + 64
-		s.acc, s.best = make([]cell, n), make([]cell, n)
-		s.gen, s.bgen = 0, 0
+		s.acc, s.best = make([]float64, n), make([]float64, n)
 	}
-	s.gen++
-	if s.gen == 0 {
-		clear(s.acc)
-		s.gen = 1
-	}
-	s.touched = s.touched[:0]
+	s.touched, s.btouched = s.touched[:0], s.btouched[:0]
 	return s
 }
 
-func putScratch(s *scratch) { scratchPool.Put(s) }
+// put zeroes what the query touched and keeps the scratch for the next.
+func (f *scratches) put(s *scratch) {
+	for _, i := range s.touched {
+		s.acc[i] = 0
+	}
+	for _, i := range s.btouched {
+		s.best[i] = 0
+	}
+	f.mu.Lock()
+	f.free = append(f.free, s)
+	f.mu.Unlock()
+}
 
+// add adds v > 0 to a candidate's first-pass score.
 func (s *scratch) add(i int32, v float64) {
-	c := &s.acc[i]
-	if c.gen != s.gen {
-		c.gen = s.gen
-		c.v = 0
+	a := &s.acc[i]
+	if *a == 0 {
 		s.touched = append(s.touched, i)
 	}
-	c.v += v
+	*a += v
 }
 
-// resetBest starts a new per-term maximum.
-func (s *scratch) resetBest() {
-	s.bgen++
-	if s.bgen == 0 {
-		clear(s.best)
-		s.bgen = 1
-	}
-	s.btouched = s.btouched[:0]
-}
-
+// raise keeps the larger of v > 0 and the candidate's best so far.
 func (s *scratch) raise(i int32, v float64) {
-	c := &s.best[i]
-	if c.gen != s.bgen {
-		if v > 0 {
-			c.gen = s.bgen
-			c.v = v
-			s.btouched = append(s.btouched, i)
-		}
+	b := &s.best[i]
+	if *b == 0 {
+		s.btouched = append(s.btouched, i)
+		*b = v
 		return
 	}
-	if v > c.v {
-		c.v = v
+	if v > *b {
+		*b = v
 	}
+}
+
+// takeBest moves every per-term maximum into the first-pass score, times
+// w, and leaves best empty for the next term.
+func (s *scratch) takeBest(w float64) {
+	for _, i := range s.btouched {
+		s.add(i, w*s.best[i])
+		s.best[i] = 0
+	}
+	s.btouched = s.btouched[:0]
 }
 
 // idKey is the first 16 bytes of a candidate id, big-endian and zero

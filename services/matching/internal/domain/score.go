@@ -494,13 +494,19 @@ func (x *Index) idf(df int) float64 {
 func (x *Index) rarity(term string) float64 { return x.rarityOf(term, x.post[term].df()) }
 
 func (x *Index) rarityOf(term string, termDF int) float64 {
+	return x.rarityFrom(x.ont.InformationContent(term), termDF, math.Log(float64(x.nCands)+1))
+}
+
+// rarityFrom is rarityOf from the term's information content, with
+// logN = ln(candidates + 1) worked out by the caller.
+func (x *Index) rarityFrom(ic float64, termDF int, logN float64) float64 {
 	n := float64(x.nCands)
 	df := float64(termDF)
 	idfNorm := 1.0
 	if n > 1 {
-		idfNorm = math.Log((n+1)/(df+1)) / math.Log(n+1)
+		idfNorm = math.Log((n+1)/(df+1)) / logN
 	}
-	return 0.5*x.ont.InformationContent(term) + 0.5*idfNorm
+	return 0.5*ic + 0.5*idfNorm
 }
 
 func (x *Index) needWeight(t seekerTerm) float64 { return t.weight * (0.4 + 0.6*x.rarity(t.id)) }
@@ -533,6 +539,7 @@ func (x *Index) prepare(p *profile) {
 	p.cwBuf = grown(p.cwBuf, n)
 	p.listBuf = grown(p.listBuf, n)
 	all, lists := p.cwBuf, p.listBuf
+	logN := math.Log(float64(x.nCands) + 1)
 	p.lists = grown(p.lists, len(p.need))
 	p.expAt = slices.Grow(p.expAt[:0], n)
 	for k := range p.need {
@@ -541,7 +548,7 @@ func (x *Index) prepare(p *profile) {
 		all, lists = all[m:], lists[m:]
 		for j, e := range p.exps[k] {
 			pls[j] = x.post[e.TermID]
-			cws[j] = x.candTermWeightOf(e.TermID, pls[j].df())
+			cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, pls[j].df(), logN)
 			next, ok := p.expOf[e.TermID]
 			if !ok {
 				next = -1
@@ -572,17 +579,13 @@ func (x *Index) prepare(p *profile) {
 // a cheap first score in s.acc.
 func (x *Index) preselect(p *profile, s *scratch) {
 	for k := range p.need {
-		w := p.needW[k] / p.wsum
-		s.resetBest()
 		for j, e := range p.exps[k] {
 			cw := e.Sim * p.cws[k][j]
 			for _, e := range p.lists[k][j].list() {
 				s.raise(e.i, cw*float64(e.v))
 			}
 		}
-		for _, i := range s.btouched {
-			s.add(i, WeightOntology*w*s.best[i].v)
-		}
+		s.takeBest(WeightOntology * (p.needW[k] / p.wsum))
 	}
 	if len(p.wordList) > 0 {
 		idfSum := p.idfSum
@@ -595,8 +598,11 @@ func (x *Index) preselect(p *profile, s *scratch) {
 			}
 			wi := WeightText * p.idfs[k]
 			for _, e := range post.list() {
-				tf := float64(e.v)
-				s.add(e.i, wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*float64(x.lens[e.i])/avg))/(1.5*idfSum))
+				tf, n := float64(e.v.tf), float64(e.v.length)
+				if e.v.length == maxTokLen {
+					n = float64(x.lens[e.i])
+				}
+				s.add(e.i, wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*n/avg))/(1.5*idfSum))
 			}
 		}
 	}
@@ -618,8 +624,8 @@ func (x *Index) preselect(p *profile, s *scratch) {
 // sorting everything the first pass reached; the head grows only when the
 // filters leave too few in it.
 func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
-	s := getScratch(len(x.cands))
-	defer putScratch(s)
+	s := x.scratch.get(len(x.cands))
+	defer x.scratch.put(s)
 	x.preselect(p, s)
 	var pool []scored
 	take := func(order []int32) bool {
@@ -656,15 +662,18 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 	}
 	if len(s.touched) > done {
 		// Filters left too few in the head: order the rest too.
-		s.resetBest()
+		// best is all zeroes between need terms: it marks the head here.
 		for _, i := range order {
-			s.best[i].gen = s.bgen
+			s.best[i] = 1
 		}
 		rest := make([]int32, 0, len(s.touched)-done)
 		for _, i := range s.touched {
-			if s.best[i].gen != s.bgen {
+			if s.best[i] == 0 {
 				rest = append(rest, i)
 			}
+		}
+		for _, i := range order {
+			s.best[i] = 0
 		}
 		slices.SortFunc(rest, func(a, b int32) int { return x.comparePre(s, a, b) })
 		take(rest)
@@ -674,7 +683,7 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 
 // comparePre orders candidates best first by first-pass score, then by id.
 func (x *Index) comparePre(s *scratch, a, b int32) int {
-	return x.compareEntries(preEntry{s.acc[a].v, x.idKeys[a], a}, preEntry{s.acc[b].v, x.idKeys[b], b})
+	return x.compareEntries(preEntry{s.acc[a], x.idKeys[a], a}, preEntry{s.acc[b], x.idKeys[b], b})
 }
 
 // preEntry is a candidate in topN's heap, carrying what orders it so that
@@ -728,7 +737,7 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 	}
 	floor := math.Inf(-1) // the root's score once the heap is full
 	for _, i := range s.touched {
-		v := s.acc[i].v
+		v := s.acc[i]
 		if len(h) < n {
 			h = append(h, preEntry{v, x.idKeys[i], i})
 			for k := len(h) - 1; k > 0; {
