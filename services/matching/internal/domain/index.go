@@ -75,8 +75,8 @@ type Index struct {
 	idKeys   []idKey // id prefix per candidate, for tie-breaks without chasing pointers
 	byRef    map[Ref]int32
 	free     []int32
-	post     map[string]*postings[float32] // term -> candidate -> strength
-	reqPost  map[string]*postings[uint16]  // request term -> candidate -> 1
+	post     map[string]*postings[float32]  // term -> candidate -> strength
+	reqPost  map[string]*postings[uint16]   // request term -> candidate -> 1
 	tokPost  map[string]*postings[tokenHit] // word -> candidate -> frequency and document length
 	totalLen int64
 	nCands   int
