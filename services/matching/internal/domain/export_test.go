@@ -42,7 +42,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 		for _, t := range p.need {
 			best := 0.0
 			for _, e := range x.expand(t.id) {
-				if h := c.terms[e.TermID]; h != nil {
+				if h := x.heldTerm(c, e.TermID); h != nil {
 					if v := e.Sim * x.candTermWeight(e.TermID) * float64(h.strength); v > best {
 						best = v
 					}
@@ -100,4 +100,17 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 		pool = append(pool, scored{f.i, det})
 	}
 	return pool
+}
+
+func (x *Index) heldTerm(c *cand, term string) *candTerm {
+	n, ok := x.termNum[term]
+	if !ok {
+		return nil
+	}
+	for k := range c.terms {
+		if c.terms[k].t == n {
+			return &c.terms[k]
+		}
+	}
+	return nil
 }

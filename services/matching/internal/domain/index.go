@@ -25,6 +25,15 @@ type termHit struct {
 	evidence [7]int32
 }
 
+// candTerm is a term a candidate holds, by the index's number for it,
+// with its strength next to it: scoring reads both for every candidate it
+// scores, and neither needs the term's name.
+type candTerm struct {
+	t        int32
+	strength float32
+	hit      *termHit
+}
+
 // cand is a candidate's document: everything scoring reads, derived from
 // the entities whenever one of them changes.
 type cand struct {
@@ -35,7 +44,7 @@ type cand struct {
 	// the document, which keeps them current.
 	org      *Org
 	person   *Person
-	terms    map[string]*termHit
+	terms    []candTerm          // sorted by term number
 	reqTerms map[string][]string // term -> request ids of the candidate
 	offers   []*Coop
 	requests []*Coop
@@ -69,13 +78,17 @@ type Index struct {
 	events       map[string]*BrokerageEvent
 	eventsSeen   map[string]struct{}
 
-	cands    []*cand
-	scratch  scratches
-	lens     []int32 // document length per candidate, dense for the first pass
-	idKeys   []idKey // id prefix per candidate, for tie-breaks without chasing pointers
-	byRef    map[Ref]int32
-	free     []int32
-	post     map[string]*postings[float32]  // term -> candidate -> strength
+	cands   []*cand
+	scratch scratches
+	lens    []int32 // document length per candidate, dense for the first pass
+	idKeys  []idKey // id prefix per candidate, for tie-breaks without chasing pointers
+	byRef   map[Ref]int32
+	free    []int32
+	// Terms are numbered as candidates first hold them; the numbers are
+	// never reused, and the vocabulary bounds them.
+	termNum  map[string]int32
+	termName []string
+	post     []*postings[float32]           // term number -> candidate -> strength
 	reqPost  map[string]*postings[uint16]   // request term -> candidate -> 1
 	tokPost  map[string]*postings[tokenHit] // word -> candidate -> frequency and document length
 	totalLen int64
@@ -101,7 +114,7 @@ func NewIndex(ont Ontology) *Index {
 		events:       map[string]*BrokerageEvent{},
 		eventsSeen:   map[string]struct{}{},
 		byRef:        map[Ref]int32{},
-		post:         map[string]*postings[float32]{},
+		termNum:      map[string]int32{},
 		reqPost:      map[string]*postings[uint16]{},
 		tokPost:      map[string]*postings[tokenHit]{},
 		dirty:        map[Ref]struct{}{},
@@ -335,13 +348,8 @@ func (x *Index) unpost(i int32) {
 	if d == nil {
 		return
 	}
-	for t := range d.terms {
-		if m := x.post[t]; m != nil {
-			m.remove(i)
-			if len(m.m) == 0 {
-				delete(x.post, t)
-			}
-		}
+	for _, ct := range d.terms {
+		x.post[ct.t].remove(i)
 	}
 	for t := range d.reqTerms {
 		if m := x.reqPost[t]; m != nil {
@@ -363,13 +371,8 @@ func (x *Index) unpost(i int32) {
 }
 
 func (x *Index) postDoc(i int32, d *cand) {
-	for t, h := range d.terms {
-		m := x.post[t]
-		if m == nil {
-			m = newPostings[float32]()
-			x.post[t] = m
-		}
-		m.set(i, h.strength)
+	for _, ct := range d.terms {
+		x.post[ct.t].set(i, ct.strength)
 	}
 	for t := range d.reqTerms {
 		m := x.reqPost[t]
@@ -396,7 +399,16 @@ func (x *Index) document(r Ref) *cand {
 	var holders []Ref
 	var texts []string
 	var name string
-	d := &cand{ref: r, terms: map[string]*termHit{}, reqTerms: map[string][]string{}, collab: map[competenciesv1.CollaborationType]bool{}, tokens: map[string]uint16{}}
+	hits := map[string]*termHit{}
+	hit := func(t string) *termHit {
+		h := hits[t]
+		if h == nil {
+			h = &termHit{}
+			hits[t] = h
+		}
+		return h
+	}
+	d := &cand{ref: r, reqTerms: map[string][]string{}, collab: map[competenciesv1.CollaborationType]bool{}, tokens: map[string]uint16{}}
 	switch r.Kind {
 	case KindOrg:
 		o := x.orgs[r.ID]
@@ -431,7 +443,7 @@ func (x *Index) document(r Ref) *cand {
 				if c == nil {
 					continue
 				}
-				hit := d.hit(c.TermID)
+				hit := hit(c.TermID)
 				hit.strength = max(hit.strength, levelStrength(c.Level))
 				hit.comps = append(hit.comps, c.ID)
 				for k, n := range c.Evidence {
@@ -451,7 +463,7 @@ func (x *Index) document(r Ref) *cand {
 					d.offers = append(d.offers, c)
 					d.maxTRL = max(d.maxTRL, c.TRL)
 					for _, t := range c.TermIDs {
-						hit := d.hit(t)
+						hit := hit(t)
 						hit.strength = 1
 						hit.coops = append(hit.coops, c.ID)
 						texts = append(texts, x.ont.Label(t))
@@ -474,16 +486,34 @@ func (x *Index) document(r Ref) *cand {
 		}
 	}
 	d.nameTokens = significantNameTokens(name)
+	d.terms = make([]candTerm, 0, len(hits))
+	for t, h := range hits {
+		d.terms = append(d.terms, candTerm{x.number(t), h.strength, h})
+	}
+	slices.SortFunc(d.terms, func(a, b candTerm) int { return int(a.t - b.t) })
 	return d
 }
 
-func (d *cand) hit(t string) *termHit {
-	h := d.terms[t]
-	if h == nil {
-		h = &termHit{}
-		d.terms[t] = h
+// number returns the term's number, giving it one (and a posting list)
+// when it has none. Callers hold the write lock.
+func (x *Index) number(term string) int32 {
+	if n, ok := x.termNum[term]; ok {
+		return n
 	}
-	return h
+	n := int32(len(x.termName))
+	x.termNum[term] = n
+	x.termName = append(x.termName, term)
+	x.post = append(x.post, newPostings[float32]())
+	return n
+}
+
+// termPost returns the posting list of a term, nil when no candidate ever
+// held it.
+func (x *Index) termPost(term string) *postings[float32] {
+	if n, ok := x.termNum[term]; ok {
+		return x.post[n]
+	}
+	return nil
 }
 
 // genericNameWords say nothing about which institution a name is.

@@ -92,7 +92,7 @@ type profile struct {
 	// expOf finds, from a candidate term, every need term whose expansion
 	// holds it: score looks up the candidate's few terms instead of every
 	// expansion. Entries chain through expAt by next, -1 ending a chain.
-	expOf map[string]int32
+	expOf map[int32]int32
 	expAt []expRef
 	// score's working memory, one entry per need term.
 	bestV []float64
@@ -111,7 +111,7 @@ type profile struct {
 // maps especially cost a query much to grow anew.
 var profilePool = sync.Pool{New: func() any {
 	return &profile{offers: map[string]offerTerm{}, words: map[string]int{}, wantCollab: map[competenciesv1.CollaborationType]bool{},
-		expOf: map[string]int32{}, seen: map[string]int{}}
+		expOf: map[int32]int32{}, seen: map[string]int{}}
 }}
 
 // release hands p back to the pool. Nothing of p may be referenced after
@@ -491,7 +491,7 @@ func (x *Index) idf(df int) float64 {
 
 // rarity is in [0, 1]: high for terms few candidates hold and for specific
 // terms of the vocabulary.
-func (x *Index) rarity(term string) float64 { return x.rarityOf(term, x.post[term].df()) }
+func (x *Index) rarity(term string) float64 { return x.rarityOf(term, x.termPost(term).df()) }
 
 func (x *Index) rarityOf(term string, termDF int) float64 {
 	return x.rarityFrom(x.ont.InformationContent(term), termDF, math.Log(float64(x.nCands)+1))
@@ -512,7 +512,7 @@ func (x *Index) rarityFrom(ic float64, termDF int, logN float64) float64 {
 func (x *Index) needWeight(t seekerTerm) float64 { return t.weight * (0.4 + 0.6*x.rarity(t.id)) }
 
 func (x *Index) candTermWeight(term string) float64 {
-	return x.candTermWeightOf(term, x.post[term].df())
+	return x.candTermWeightOf(term, x.termPost(term).df())
 }
 
 func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4*x.rarityOf(term, df) }
@@ -547,13 +547,20 @@ func (x *Index) prepare(p *profile) {
 		cws, pls := all[:m:m], lists[:m:m]
 		all, lists = all[m:], lists[m:]
 		for j, e := range p.exps[k] {
-			pls[j] = x.post[e.TermID]
+			t, held := x.termNum[e.TermID]
+			pls[j] = nil
+			if held {
+				pls[j] = x.post[t]
+			}
 			cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, pls[j].df(), logN)
-			next, ok := p.expOf[e.TermID]
+			if !held {
+				continue // no candidate can match it
+			}
+			next, ok := p.expOf[t]
 			if !ok {
 				next = -1
 			}
-			p.expOf[e.TermID] = int32(len(p.expAt))
+			p.expOf[t] = int32(len(p.expAt))
 			p.expAt = append(p.expAt, expRef{int32(k), int32(j), next})
 		}
 		p.cws[k] = cws
@@ -829,16 +836,16 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 	// expands to hundreds.
 	clear(p.bestV)
 	clear(p.bestH)
-	for t, h := range c.terms {
-		at, ok := p.expOf[t]
+	for _, ct := range c.terms {
+		at, ok := p.expOf[ct.t]
 		if !ok {
 			continue
 		}
 		for ; at >= 0; at = p.expAt[at].next {
 			r := p.expAt[at]
-			v := p.exps[r.k][r.j].Sim * p.cws[r.k][r.j] * float64(h.strength)
+			v := p.exps[r.k][r.j].Sim * p.cws[r.k][r.j] * float64(ct.strength)
 			if v > p.bestV[r.k] || (v > 0 && v == p.bestV[r.k] && r.j < p.bestJ[r.k]) {
-				p.bestV[r.k], p.bestJ[r.k], p.bestH[r.k] = v, r.j, h
+				p.bestV[r.k], p.bestJ[r.k], p.bestH[r.k] = v, r.j, ct.hit
 			}
 		}
 	}
