@@ -89,10 +89,11 @@ func generate(n int) *corpus {
 			kind = profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
 		}
 		var desc []string
-		var own []string
+		var own, ownLabels []string
 		for j := range compsPerOrg {
 			t := pick()
 			own = append(own, t.ID)
+			ownLabels = append(ownLabels, t.Label)
 			if j < 3 {
 				desc = append(desc, t.Label, firstWords(t.Definition, 12))
 			}
@@ -110,7 +111,7 @@ func generate(n int) *corpus {
 			need := []string{pick().ID, pick().ID, own[0]}
 			c.coops = append(c.coops, &eventsv1.CooperationProfileUpserted{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: rid, AggregateVersion: 1,
 				CooperationProfile: &competenciesv1.CooperationProfile{Id: rid, Holder: orgRef(id), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST,
-					Title: "Partner for " + own[0], Summary: desc[0], TermIds: need, Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED}})
+					Title: "Partner for " + ownLabels[0], Summary: desc[0], TermIds: need, Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED}})
 			c.seekers = append(c.seekers, id)
 			c.needs = append(c.needs, firstWords(desc[1], 4))
 		}

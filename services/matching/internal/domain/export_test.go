@@ -17,7 +17,7 @@ func (x *Index) SuggestExhaustive(q Query) (*matchingv1.SuggestPartnersResponse,
 func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 	type first struct {
 		i int32
-		s float64
+		s float32
 	}
 	var wsum float64
 	for _, t := range p.need {
@@ -37,19 +37,19 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 		if c == nil {
 			continue
 		}
-		var s float64
+		var s float32
 		reached := false
 		for _, t := range p.need {
-			best := 0.0
+			var best float32
 			for _, e := range x.expand(t.id) {
 				if h := x.heldTerm(c, e.TermID); h != nil {
-					if v := e.Sim * x.candTermWeight(e.TermID) * float64(h.strength); v > best {
+					if v := float32(e.Sim * x.candTermWeight(e.TermID) * float64(h.strength)); v > best {
 						best = v
 					}
 				}
 			}
 			if best > 0 {
-				s += WeightOntology * (x.needWeight(t) / wsum) * best
+				s += float32(WeightOntology * (x.needWeight(t) / wsum) * float64(best))
 				reached = true
 			}
 		}
@@ -59,14 +59,14 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 			}
 			if f, ok := c.tokens[w]; ok {
 				tf := float64(f)
-				s += WeightText * x.idf(x.tokPost[w].df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum)
+				s += float32(WeightText * x.idf(x.tokPost[w].df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
 				reached = true
 			}
 		}
 		for t := range p.offers {
 			for _, e := range x.expand(t) {
 				if _, ok := c.reqTerms[e.TermID]; ok && e.Sim >= 0.7 {
-					s += WeightReciprocity * 0.5
+					s += float32(WeightReciprocity * 0.5)
 					reached = true
 				}
 			}

@@ -73,12 +73,13 @@ func (p *postings[V]) list() []posting[V] {
 // candidates it touches. Every first-pass contribution is positive, so a
 // zero entry is an untouched one; a query zeroes what it touched when it is
 // done, which costs far less than clearing the arrays. The arrays hold
-// plain float64s (8 bytes a candidate) so that the walk over posting lists
-// stays in the processor's caches as long as it can.
+// float32s, 4 bytes a candidate, so that the walk over posting lists stays
+// in the processor's caches as long as it can: the first pass only orders
+// candidates, and every candidate it keeps is scored again exactly.
 type scratch struct {
-	acc      []float64 // first-pass score per candidate
+	acc      []float32 // first-pass score per candidate
 	touched  []int32   // candidates with an acc entry, in first-touch order
-	best     []float64 // the current need term's best expansion per candidate
+	best     []float32 // the current need term's best expansion per candidate
 	btouched []int32
 }
 
@@ -103,7 +104,7 @@ func (f *scratches) get(n int) *scratch {
 	}
 	if len(s.acc) < n {
 		n = n + n/8 + 64
-		s.acc, s.best = make([]float64, n), make([]float64, n)
+		s.acc, s.best = make([]float32, n), make([]float32, n)
 	}
 	s.touched, s.btouched = s.touched[:0], s.btouched[:0]
 	return s
@@ -123,7 +124,7 @@ func (f *scratches) put(s *scratch) {
 }
 
 // add adds v > 0 to a candidate's first-pass score.
-func (s *scratch) add(i int32, v float64) {
+func (s *scratch) add(i int32, v float32) {
 	a := &s.acc[i]
 	if *a == 0 {
 		s.touched = append(s.touched, i)
@@ -132,7 +133,7 @@ func (s *scratch) add(i int32, v float64) {
 }
 
 // raise keeps the larger of v > 0 and the candidate's best so far.
-func (s *scratch) raise(i int32, v float64) {
+func (s *scratch) raise(i int32, v float32) {
 	b := &s.best[i]
 	if *b == 0 {
 		s.btouched = append(s.btouched, i)
@@ -148,7 +149,7 @@ func (s *scratch) raise(i int32, v float64) {
 // w, and leaves best empty for the next term.
 func (s *scratch) takeBest(w float64) {
 	for _, i := range s.btouched {
-		s.add(i, w*s.best[i])
+		s.add(i, float32(w*float64(s.best[i])))
 		s.best[i] = 0
 	}
 	s.btouched = s.btouched[:0]

@@ -100,6 +100,11 @@ type profile struct {
 	bestH []*termHit
 	// contrib is score's buffer of word contributions.
 	contrib []wordScore
+	// dets and matches hold the details score makes: a query scores tens
+	// of candidates, and allocating each detail on its own cost it more
+	// than scoring them. Nothing outlives the query that made them.
+	dets    []detail
+	matches []termMatch
 
 	// Buffers kept between queries by profilePool.
 	seen    map[string]int
@@ -122,7 +127,10 @@ func (p *profile) release() {
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
 		wordList: p.wordList[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0],
 		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0], listBuf: p.listBuf[:0],
+		dets: p.dets[:0], matches: p.matches[:0],
 	}
+	clear(p.dets[:cap(p.dets)])
+	clear(p.matches[:cap(p.matches)])
 	clear(p.offers)
 	clear(p.words)
 	clear(p.wantCollab)
@@ -134,6 +142,26 @@ func (p *profile) release() {
 	clear(p.bestH[:cap(p.bestH)])
 	clear(p.listBuf[:cap(p.listBuf)])
 	profilePool.Put(p)
+}
+
+// newDetail hands out a zero detail from the profile's buffer.
+func (p *profile) newDetail() *detail {
+	if len(p.dets) == cap(p.dets) {
+		// Earlier details keep the old array; only new ones use the new.
+		p.dets = make([]detail, 0, max(16, 2*cap(p.dets)))
+	}
+	p.dets = p.dets[:len(p.dets)+1]
+	return &p.dets[len(p.dets)-1]
+}
+
+// newMatches hands out an empty slice with room for n matches.
+func (p *profile) newMatches(n int) []termMatch {
+	if cap(p.matches)-len(p.matches) < n {
+		p.matches = make([]termMatch, 0, max(64, 2*cap(p.matches), n))
+	}
+	m := p.matches[len(p.matches) : len(p.matches) : len(p.matches)+n]
+	p.matches = p.matches[:len(p.matches)+n]
+	return m
 }
 
 // grown returns s with length n, reusing its array when it is large enough.
@@ -589,7 +617,7 @@ func (x *Index) preselect(p *profile, s *scratch) {
 		for j, e := range p.exps[k] {
 			cw := e.Sim * p.cws[k][j]
 			for _, e := range p.lists[k][j].list() {
-				s.raise(e.i, cw*float64(e.v))
+				s.raise(e.i, float32(cw*float64(e.v)))
 			}
 		}
 		s.takeBest(WeightOntology * (p.needW[k] / p.wsum))
@@ -609,7 +637,7 @@ func (x *Index) preselect(p *profile, s *scratch) {
 				if e.v.length == maxTokLen {
 					n = float64(x.lens[e.i])
 				}
-				s.add(e.i, wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*n/avg))/(1.5*idfSum))
+				s.add(e.i, float32(wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*n/avg))/(1.5*idfSum)))
 			}
 		}
 	}
@@ -619,7 +647,7 @@ func (x *Index) preselect(p *profile, s *scratch) {
 				continue
 			}
 			for _, r := range x.reqPost[e.TermID].list() {
-				s.add(r.i, WeightReciprocity*0.5)
+				s.add(r.i, float32(WeightReciprocity*0.5))
 			}
 		}
 	}
@@ -696,7 +724,7 @@ func (x *Index) comparePre(s *scratch, a, b int32) int {
 // preEntry is a candidate in topN's heap, carrying what orders it so that
 // comparisons read the heap alone rather than the score and id arrays.
 type preEntry struct {
-	v float64
+	v float32
 	k idKey
 	i int32
 }
@@ -742,7 +770,7 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 			k = c
 		}
 	}
-	floor := math.Inf(-1) // the root's score once the heap is full
+	floor := float32(math.Inf(-1)) // the root's score once the heap is full
 	for _, i := range s.touched {
 		v := s.acc[i]
 		if len(h) < n {
@@ -829,7 +857,7 @@ func (d *detail) relevance() float64 { return d.ont + d.text + d.recip }
 // score computes every component of one pair exactly. Suggest and Explain
 // both use it, so they always agree.
 func (x *Index) score(q Query, p *profile, c *cand) *detail {
-	det := &detail{}
+	det := p.newDetail()
 	// Ontology: per need term, the expansion that scores best, the first
 	// in expansion order on a tie. The candidate's terms are walked rather
 	// than every expansion, as a candidate holds few terms and a query
@@ -856,7 +884,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		}
 	}
 	if matched > 0 {
-		det.matches = make([]termMatch, 0, matched)
+		det.matches = p.newMatches(matched)
 	}
 	for k, t := range p.need {
 		h := p.bestH[k]
