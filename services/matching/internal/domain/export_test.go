@@ -54,7 +54,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 			}
 		}
 		for _, w := range words {
-			if x.tokPost[w].df() > x.nCands/4+10 {
+			if x.commonWord(x.tokPost[w].df()) {
 				continue
 			}
 			if f, ok := c.tokens[w]; ok {

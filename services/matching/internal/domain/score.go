@@ -627,8 +627,8 @@ func (x *Index) preselect(p *profile, s *scratch) {
 		avg := x.avgLen()
 		for k, w := range p.wordList {
 			post := x.tokPost[w]
-			// Very common words only re-rank; walking them costs much and finds little.
-			if post.df() > x.nCands/4+10 {
+			// Common words only re-rank; walking them costs much and finds little.
+			if x.commonWord(post.df()) {
 				continue
 			}
 			wi := WeightText * p.idfs[k]
@@ -651,6 +651,15 @@ func (x *Index) preselect(p *profile, s *scratch) {
 			}
 		}
 	}
+}
+
+// commonWord reports whether a word held by df candidates is too common
+// for the first pass to walk: more than a quarter of a small index, more
+// than 2% of a large one (and never under 1,000). Their share of a score
+// is small (their IDF is low) and the full scoring still counts them; on
+// 100,000 organisations a single such word would be a list of 10,000.
+func (x *Index) commonWord(df int) bool {
+	return df > min(x.nCands/4+10, max(x.nCands/50, 1000))
 }
 
 // candidatePool takes candidates in first-pass order (score, then id) and
