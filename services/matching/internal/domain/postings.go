@@ -14,6 +14,7 @@ import (
 // write lock and drop the copy; the first query after a change rebuilds it.
 type postings[V any] struct {
 	m    map[int32]V
+	n    int // len(m), read without touching the map
 	flat atomic.Pointer[[]posting[V]]
 }
 
@@ -26,11 +27,13 @@ func newPostings[V any]() *postings[V] { return &postings[V]{m: map[int32]V{}} }
 
 func (p *postings[V]) set(i int32, v V) {
 	p.m[i] = v
+	p.n = len(p.m)
 	p.flat.Store(nil)
 }
 
 func (p *postings[V]) remove(i int32) {
 	delete(p.m, i)
+	p.n = len(p.m)
 	p.flat.Store(nil)
 }
 
@@ -46,7 +49,7 @@ func (p *postings[V]) df() int {
 	if p == nil {
 		return 0
 	}
-	return len(p.m)
+	return p.n
 }
 
 // list returns the flat copy, building it when a change dropped it. Readers

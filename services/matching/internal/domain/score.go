@@ -97,6 +97,7 @@ type profile struct {
 	// score's working memory, one entry per need term.
 	bestV []float64
 	bestJ []int32
+	bestT []int32 // the candidate term's number
 	bestH []*termHit
 	// contrib is score's buffer of word contributions.
 	contrib []wordScore
@@ -125,7 +126,7 @@ func (p *profile) release() {
 	*p = profile{
 		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
-		wordList: p.wordList[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0],
+		wordList: p.wordList[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0],
 		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0], listBuf: p.listBuf[:0],
 		dets: p.dets[:0], matches: p.matches[:0],
 	}
@@ -596,6 +597,7 @@ func (x *Index) prepare(p *profile) {
 	}
 	p.bestV = grown(p.bestV, len(p.need))
 	p.bestJ = grown(p.bestJ, len(p.need))
+	p.bestT = grown(p.bestT, len(p.need))
 	p.bestH = grown(p.bestH, len(p.need))
 	p.wordList = p.wordList[:0]
 	for w := range p.words {
@@ -833,6 +835,7 @@ func (x *Index) expand(id string) []Related {
 type termMatch struct {
 	need  seekerTerm
 	rel   Related
+	t     int32 // the candidate term's number
 	hit   *termHit
 	value float64 // in [0, 1]
 	share float64 // weight of the seeker term in the ontology component
@@ -854,7 +857,7 @@ type detail struct {
 	matches                               []termMatch
 	recips                                []reciprocal
 	words                                 []string
-	termSet                               []string // matched candidate terms, sorted, for diversity
+	termSet                               []int32 // numbers of the matched candidate terms, sorted, for diversity
 	evidence                              [7]int32
 	sharedCluster, sharedRegion           string
 	collab                                []competenciesv1.CollaborationType
@@ -882,7 +885,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 			r := p.expAt[at]
 			v := p.exps[r.k][r.j].Sim * p.cws[r.k][r.j] * float64(ct.strength)
 			if v > p.bestV[r.k] || (v > 0 && v == p.bestV[r.k] && r.j < p.bestJ[r.k]) {
-				p.bestV[r.k], p.bestJ[r.k], p.bestH[r.k] = v, r.j, ct.hit
+				p.bestV[r.k], p.bestJ[r.k], p.bestT[r.k], p.bestH[r.k] = v, r.j, ct.t, ct.hit
 			}
 		}
 	}
@@ -901,7 +904,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 			continue
 		}
 		share := p.needW[k] / p.wsum
-		bm := termMatch{need: t, rel: p.exps[k][p.bestJ[k]], hit: h, value: p.bestV[k], share: share}
+		bm := termMatch{need: t, rel: p.exps[k][p.bestJ[k]], t: p.bestT[k], hit: h, value: p.bestV[k], share: share}
 		det.ont += share * bm.value
 		det.matches = append(det.matches, bm)
 		for k, n := range h.evidence {
@@ -1024,23 +1027,31 @@ func (x *Index) similarity(a, b *cand, da, db *detail) float64 {
 	return 0.5*jaccard(a.nameTokens, b.nameTokens) + 0.5*jaccard(da.termSet, db.termSet)
 }
 
-func matchedTerms(d *detail) []string {
-	out := make([]string, 0, len(d.matches))
+func matchedTerms(d *detail) []int32 {
+	out := make([]int32, 0, len(d.matches))
 	for _, m := range d.matches {
-		out = append(out, m.rel.TermID)
+		out = append(out, m.t)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-func jaccard(a, b []string) float64 {
+// jaccard compares two sorted sets.
+func jaccard[T cmp.Ordered](a, b []T) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
 	inter := 0
-	for _, s := range a {
-		if _, ok := slices.BinarySearch(b, s); ok {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			inter++
+			i++
+			j++
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
