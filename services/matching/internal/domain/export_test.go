@@ -30,7 +30,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 	slices.Sort(words)
 	var idfSum float64
 	for _, w := range words {
-		idfSum += x.idf(x.tokPost[w].df())
+		idfSum += x.idf(x.wordPost(w).df())
 	}
 	var all []first
 	for i, c := range x.cands {
@@ -54,12 +54,12 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 			}
 		}
 		for _, w := range words {
-			if x.commonWord(x.tokPost[w].df()) {
+			if x.commonWord(x.wordPost(w).df()) {
 				continue
 			}
-			if f, ok := c.tokens[w]; ok {
+			if f, ok := x.heldWord(c, w); ok {
 				tf := float64(f)
-				s += float32(WeightText * x.idf(x.tokPost[w].df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
+				s += float32(WeightText * x.idf(x.wordPost(w).df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
 				reached = true
 			}
 		}
@@ -113,4 +113,13 @@ func (x *Index) heldTerm(c *cand, term string) *candTerm {
 		}
 	}
 	return nil
+}
+
+func (x *Index) heldWord(c *cand, word string) (uint16, bool) {
+	for _, cw := range c.tokens {
+		if x.wordName[cw.w] == word {
+			return cw.tf, true
+		}
+	}
+	return 0, false
 }

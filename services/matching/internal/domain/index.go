@@ -34,6 +34,13 @@ type candTerm struct {
 	hit      *termHit
 }
 
+// candWord is a word of a candidate's text, by the index's number for it,
+// with its frequency there.
+type candWord struct {
+	w  int32
+	tf uint16
+}
+
 // cand is a candidate's document: everything scoring reads, derived from
 // the entities whenever one of them changes.
 type cand struct {
@@ -50,7 +57,7 @@ type cand struct {
 	requests []*Coop
 	collab   map[competenciesv1.CollaborationType]bool
 	maxTRL   int32
-	tokens   map[string]uint16
+	tokens   []candWord // sorted by word number
 	length   int
 	// nameTokens tell near-duplicates of one institution apart from others.
 	nameTokens []string
@@ -88,9 +95,12 @@ type Index struct {
 	// never reused, and the vocabulary bounds them.
 	termNum  map[string]int32
 	termName []string
-	post     []*postings[float32]           // term number -> candidate -> strength
-	reqPost  map[string]*postings[uint16]   // request term -> candidate -> 1
-	tokPost  map[string]*postings[tokenHit] // word -> candidate -> frequency and document length
+	post     []*postings[float32]         // term number -> candidate -> strength
+	reqPost  map[string]*postings[uint16] // request term -> candidate -> 1
+	// Words are numbered like terms.
+	wordNum  map[string]int32
+	wordName []string
+	tokPost  []*postings[tokenHit] // word number -> candidate -> frequency and document length
 	totalLen int64
 	nCands   int
 
@@ -116,7 +126,7 @@ func NewIndex(ont Ontology) *Index {
 		byRef:        map[Ref]int32{},
 		termNum:      map[string]int32{},
 		reqPost:      map[string]*postings[uint16]{},
-		tokPost:      map[string]*postings[tokenHit]{},
+		wordNum:      map[string]int32{},
 		dirty:        map[Ref]struct{}{},
 	}
 }
@@ -359,13 +369,8 @@ func (x *Index) unpost(i int32) {
 			}
 		}
 	}
-	for w := range d.tokens {
-		if m := x.tokPost[w]; m != nil {
-			m.remove(i)
-			if len(m.m) == 0 {
-				delete(x.tokPost, w)
-			}
-		}
+	for _, cw := range d.tokens {
+		x.tokPost[cw.w].remove(i)
 	}
 	x.totalLen -= int64(d.length)
 }
@@ -382,13 +387,8 @@ func (x *Index) postDoc(i int32, d *cand) {
 		}
 		m.set(i, 1)
 	}
-	for w, f := range d.tokens {
-		m := x.tokPost[w]
-		if m == nil {
-			m = newPostings[tokenHit]()
-			x.tokPost[w] = m
-		}
-		m.set(i, tokenHit{f, uint16(min(d.length, maxTokLen))})
+	for _, cw := range d.tokens {
+		x.tokPost[cw.w].set(i, tokenHit{cw.tf, uint16(min(d.length, maxTokLen))})
 	}
 	x.totalLen += int64(d.length)
 }
@@ -408,7 +408,7 @@ func (x *Index) document(r Ref) *cand {
 		}
 		return h
 	}
-	d := &cand{ref: r, reqTerms: map[string][]string{}, collab: map[competenciesv1.CollaborationType]bool{}, tokens: map[string]uint16{}}
+	d := &cand{ref: r, reqTerms: map[string][]string{}, collab: map[competenciesv1.CollaborationType]bool{}}
 	switch r.Kind {
 	case KindOrg:
 		o := x.orgs[r.ID]
@@ -477,14 +477,20 @@ func (x *Index) document(r Ref) *cand {
 			}
 		}
 	}
+	tfs := map[string]uint16{}
 	for _, t := range texts {
 		for _, w := range Tokens(t) {
-			if d.tokens[w] < 65535 {
-				d.tokens[w]++
+			if tfs[w] < 65535 {
+				tfs[w]++
 			}
 			d.length++
 		}
 	}
+	d.tokens = make([]candWord, 0, len(tfs))
+	for w, f := range tfs {
+		d.tokens = append(d.tokens, candWord{x.wordNumber(w), f})
+	}
+	slices.SortFunc(d.tokens, func(a, b candWord) int { return int(a.w - b.w) })
 	d.nameTokens = significantNameTokens(name)
 	d.terms = make([]candTerm, 0, len(hits))
 	for t, h := range hits {
@@ -505,6 +511,37 @@ func (x *Index) number(term string) int32 {
 	x.termName = append(x.termName, term)
 	x.post = append(x.post, newPostings[float32]())
 	return n
+}
+
+// wordNumber returns the word's number, giving it one (and a posting list)
+// when it has none. Callers hold the write lock.
+func (x *Index) wordNumber(word string) int32 {
+	if n, ok := x.wordNum[word]; ok {
+		return n
+	}
+	n := int32(len(x.wordName))
+	x.wordNum[word] = n
+	x.wordName = append(x.wordName, word)
+	x.tokPost = append(x.tokPost, newPostings[tokenHit]())
+	return n
+}
+
+// wordPost returns the posting list of a word, nil when no candidate ever
+// used it.
+func (x *Index) wordPost(word string) *postings[tokenHit] {
+	if n, ok := x.wordNum[word]; ok {
+		return x.tokPost[n]
+	}
+	return nil
+}
+
+// tf is how often the word numbered w occurs in the candidate's text.
+func (c *cand) tf(w int32) (uint16, bool) {
+	k, ok := slices.BinarySearchFunc(c.tokens, w, func(e candWord, w int32) int { return int(e.w - w) })
+	if !ok {
+		return 0, false
+	}
+	return c.tokens[k].tf, true
 }
 
 // termPost returns the posting list of a term, nil when no candidate ever

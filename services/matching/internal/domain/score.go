@@ -87,6 +87,7 @@ type profile struct {
 	cws      [][]float64            // candTermWeight of each expanded term
 	lists    [][]*postings[float32] // posting list of each expanded term
 	wordList []string               // words, sorted
+	wordNums []int32                // number of each word, -1 when no candidate uses it
 	idfs     []float64              // IDF of each word
 	idfSum   float64
 	// expOf finds, from a candidate term, every need term whose expansion
@@ -126,7 +127,7 @@ func (p *profile) release() {
 	*p = profile{
 		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
-		wordList: p.wordList[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0],
+		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0],
 		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0], listBuf: p.listBuf[:0],
 		dets: p.dets[:0], matches: p.matches[:0],
 	}
@@ -504,8 +505,8 @@ func (x *Index) topWords(p *profile, d *cand) {
 		s float64
 	}
 	var all []ws
-	for w, f := range d.tokens {
-		all = append(all, ws{w, float64(f) * x.idf(x.tokPost[w].df())})
+	for _, cw := range d.tokens {
+		all = append(all, ws{x.wordName[cw.w], float64(cw.tf) * x.idf(x.tokPost[cw.w].df())})
 	}
 	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
 	for _, a := range all[:min(len(all), 15)] {
@@ -605,9 +606,15 @@ func (x *Index) prepare(p *profile) {
 	}
 	slices.Sort(p.wordList)
 	p.idfs = grown(p.idfs, len(p.wordList))
+	p.wordNums = grown(p.wordNums, len(p.wordList))
 	p.idfSum = 0
 	for k, w := range p.wordList {
-		p.idfs[k] = x.idf(x.tokPost[w].df())
+		n, ok := x.wordNum[w]
+		if !ok {
+			n = -1
+		}
+		p.wordNums[k] = n
+		p.idfs[k] = x.idf(x.wordPost(w).df())
 		p.idfSum += p.idfs[k]
 	}
 }
@@ -627,8 +634,11 @@ func (x *Index) preselect(p *profile, s *scratch) {
 	if len(p.wordList) > 0 {
 		idfSum := p.idfSum
 		avg := x.avgLen()
-		for k, w := range p.wordList {
-			post := x.tokPost[w]
+		for k, n := range p.wordNums {
+			if n < 0 {
+				continue
+			}
+			post := x.tokPost[n]
 			// Common words only re-rank; walking them costs much and finds little.
 			if x.commonWord(post.df()) {
 				continue
@@ -919,7 +929,11 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		avg := x.avgLen()
 		for k, w := range p.wordList {
 			idf := p.idfs[k]
-			f, ok := c.tokens[w]
+			n := p.wordNums[k]
+			if n < 0 {
+				continue
+			}
+			f, ok := c.tf(n)
 			if !ok {
 				continue
 			}
