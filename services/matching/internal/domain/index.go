@@ -60,7 +60,8 @@ type cand struct {
 	tokens   []candWord // sorted by word number
 	length   int
 	// nameTokens tell near-duplicates of one institution apart from others.
-	nameTokens []string
+	// They are word numbers, sorted.
+	nameTokens []int32
 }
 
 // Index is one replica's in-memory read model. It applies changes
@@ -491,7 +492,10 @@ func (x *Index) document(r Ref) *cand {
 		d.tokens = append(d.tokens, candWord{x.wordNumber(w), f})
 	}
 	slices.SortFunc(d.tokens, func(a, b candWord) int { return int(a.w - b.w) })
-	d.nameTokens = significantNameTokens(name)
+	for _, w := range significantNameTokens(name) {
+		d.nameTokens = append(d.nameTokens, x.wordNumber(w))
+	}
+	slices.Sort(d.nameTokens)
 	d.terms = make([]candTerm, 0, len(hits))
 	for t, h := range hits {
 		d.terms = append(d.terms, candTerm{x.number(t), h.strength, h})
