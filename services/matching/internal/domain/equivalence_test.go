@@ -53,8 +53,8 @@ func TestFastPathMatchesExhaustive(t *testing.T) {
 		}
 	}
 	x.Apply(changes...)
-	check := func(round string) {
-		for k := range 150 {
+	check := func(round string, queries int) {
+		for k := range queries {
 			q := domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: fmt.Sprintf("R%05d", r.IntN(n))}, Viewer: domain.Viewer{Admin: true},
 				Limit: 1 + r.IntN(40), Diversity: matchingv1.Diversity(r.IntN(4))}
 			switch r.IntN(4) {
@@ -87,7 +87,11 @@ func TestFastPathMatchesExhaustive(t *testing.T) {
 			}
 		}
 	}
-	check("initial")
+	check("initial", 150)
+	// Leaving out common words and broad terms must not tell the paths apart.
+	x.SetPruneFloor(5)
+	check("pruned", 60)
+	x.SetPruneFloor(1000)
 	// Changes drop flat posting lists and move candidates.
 	changes = changes[:0]
 	for i := range n / 4 {
@@ -99,7 +103,7 @@ func TestFastPathMatchesExhaustive(t *testing.T) {
 		changes = append(changes, domain.Change{Key: domain.OrgKey(fmt.Sprintf("R%05d", r.IntN(n))), Version: int64(10 + i), Removed: true})
 	}
 	x.Apply(changes...)
-	check("after changes")
+	check("after changes", 150)
 }
 
 // TestTieGoesToFirstExpansion pins which candidate term explains a match

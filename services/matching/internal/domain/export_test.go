@@ -42,6 +42,9 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 		for _, t := range p.need {
 			var best float32
 			for _, e := range x.expand(t.id) {
+				if x.broadTerm(e.Sim*x.candTermWeight(e.TermID), x.termPost(e.TermID).df()) {
+					continue
+				}
 				if h := x.heldTerm(c, e.TermID); h != nil {
 					if v := float32(e.Sim * x.candTermWeight(e.TermID) * float64(h.strength)); v > best {
 						best = v
@@ -122,4 +125,12 @@ func (x *Index) heldWord(c *cand, word string) (uint16, bool) {
 		}
 	}
 	return 0, false
+}
+
+// SetPruneFloor lowers the size from which the first pass leaves out
+// common words and broad terms, so that a small test index exercises it.
+func (x *Index) SetPruneFloor(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.pruneFloor = n
 }

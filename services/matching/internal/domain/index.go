@@ -106,6 +106,10 @@ type Index struct {
 	nCands   int
 
 	dirty map[Ref]struct{}
+
+	// pruneFloor is the fewest candidates a word or term must reach before
+	// the first pass may leave it out (see commonWord and broadTerm).
+	pruneFloor int
 }
 
 // NewIndex returns an empty read model scored with ont.
@@ -129,6 +133,7 @@ func NewIndex(ont Ontology) *Index {
 		reqPost:      map[string]*postings[uint16]{},
 		wordNum:      map[string]int32{},
 		dirty:        map[Ref]struct{}{},
+		pruneFloor:   1000,
 	}
 }
 
