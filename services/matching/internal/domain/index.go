@@ -88,8 +88,9 @@ type Index struct {
 
 	cands   []*cand
 	scratch scratches
-	lens    []int32 // document length per candidate, dense for the first pass
-	idKeys  []idKey // id prefix per candidate, for tie-breaks without chasing pointers
+	lens    []int32                       // document length per candidate, dense for the first pass
+	idKeys  []idKey                       // id prefix per candidate, for tie-breaks without chasing pointers
+	kinds   []profilesv1.OrganizationKind // organisation kind per candidate, for the commonest filter
 	byRef   map[Ref]int32
 	free    []int32
 	// Terms are numbered as candidates first hold them; the numbers are
@@ -349,6 +350,7 @@ func (x *Index) rebuild(r Ref) {
 			x.cands = append(x.cands, nil)
 			x.lens = append(x.lens, 0)
 			x.idKeys = append(x.idKeys, idKey{})
+			x.kinds = append(x.kinds, 0)
 		}
 		x.byRef[r] = i
 		x.nCands++
@@ -356,6 +358,7 @@ func (x *Index) rebuild(r Ref) {
 	x.cands[i] = doc
 	x.lens[i] = int32(doc.length)
 	x.idKeys[i] = idKeyOf(r.ID)
+	x.kinds[i] = doc.org.Kind
 	x.postDoc(i, doc)
 }
 

@@ -76,14 +76,19 @@ func (p *postings[V]) list() []posting[V] {
 // candidates it touches. Every first-pass contribution is positive, so a
 // zero entry is an untouched one; a query zeroes what it touched when it is
 // done, which costs far less than clearing the arrays. The arrays hold
-// float32s, 4 bytes a candidate, so that the walk over posting lists stays
-// in the processor's caches as long as it can: the first pass only orders
-// candidates, and every candidate it keeps is scored again exactly.
+// float32s, and a candidate's two sit side by side, so that the walk over
+// posting lists stays in the processor's caches as long as it can: the
+// first pass only orders candidates, and every candidate it keeps is scored
+// again exactly.
 type scratch struct {
-	acc      []float32 // first-pass score per candidate
-	touched  []int32   // candidates with an acc entry, in first-touch order
-	best     []float32 // the current need term's best expansion per candidate
-	btouched []int32
+	cells    []cell
+	touched  []int32 // candidates with an acc entry, in first-touch order
+	btouched []int32 // candidates with a best entry
+}
+
+type cell struct {
+	acc  float32 // first-pass score
+	best float32 // the current need term's best expansion
 }
 
 // scratches keeps query working memory between queries. Unlike a
@@ -105,9 +110,9 @@ func (f *scratches) get(n int) *scratch {
 	if s == nil {
 		s = &scratch{}
 	}
-	if len(s.acc) < n {
+	if len(s.cells) < n {
 		n = n + n/8 + 64
-		s.acc, s.best = make([]float32, n), make([]float32, n)
+		s.cells = make([]cell, n)
 	}
 	s.touched, s.btouched = s.touched[:0], s.btouched[:0]
 	return s
@@ -116,10 +121,10 @@ func (f *scratches) get(n int) *scratch {
 // put zeroes what the query touched and keeps the scratch for the next.
 func (f *scratches) put(s *scratch) {
 	for _, i := range s.touched {
-		s.acc[i] = 0
+		s.cells[i].acc = 0
 	}
 	for _, i := range s.btouched {
-		s.best[i] = 0
+		s.cells[i].best = 0
 	}
 	f.mu.Lock()
 	f.free = append(f.free, s)
@@ -128,7 +133,7 @@ func (f *scratches) put(s *scratch) {
 
 // add adds v > 0 to a candidate's first-pass score.
 func (s *scratch) add(i int32, v float32) {
-	a := &s.acc[i]
+	a := &s.cells[i].acc
 	if *a == 0 {
 		s.touched = append(s.touched, i)
 	}
@@ -137,7 +142,7 @@ func (s *scratch) add(i int32, v float32) {
 
 // raise keeps the larger of v > 0 and the candidate's best so far.
 func (s *scratch) raise(i int32, v float32) {
-	b := &s.best[i]
+	b := &s.cells[i].best
 	if *b == 0 {
 		s.btouched = append(s.btouched, i)
 		*b = v
@@ -152,8 +157,12 @@ func (s *scratch) raise(i int32, v float32) {
 // w, and leaves best empty for the next term.
 func (s *scratch) takeBest(w float64) {
 	for _, i := range s.btouched {
-		s.add(i, float32(w*float64(s.best[i])))
-		s.best[i] = 0
+		c := &s.cells[i]
+		if c.acc == 0 {
+			s.touched = append(s.touched, i)
+		}
+		c.acc += float32(w * float64(c.best))
+		c.best = 0
 	}
 	s.btouched = s.btouched[:0]
 }

@@ -620,7 +620,7 @@ func (x *Index) prepare(p *profile) {
 }
 
 // preselect walks the inverted lists and gives every candidate they reach
-// a cheap first score in s.acc.
+// a cheap first score in s.cells.
 func (x *Index) preselect(p *profile, s *scratch) {
 	for k := range p.need {
 		for j, e := range p.exps[k] {
@@ -701,6 +701,11 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 			if len(pool) >= poolSize {
 				return true
 			}
+			// The kind filter first, from the dense array: a candidate it
+			// drops is never read at all.
+			if len(q.Filter.Kinds) > 0 && !slices.Contains(q.Filter.Kinds, x.kinds[i]) {
+				continue
+			}
 			d := x.cands[i]
 			if d == nil || x.exclusion(q, p, d) != "" {
 				continue
@@ -732,16 +737,16 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 		// Filters left too few in the head: order the rest too.
 		// best is all zeroes between need terms: it marks the head here.
 		for _, i := range order {
-			s.best[i] = 1
+			s.cells[i].best = 1
 		}
 		rest := make([]int32, 0, len(s.touched)-done)
 		for _, i := range s.touched {
-			if s.best[i] == 0 {
+			if s.cells[i].best == 0 {
 				rest = append(rest, i)
 			}
 		}
 		for _, i := range order {
-			s.best[i] = 0
+			s.cells[i].best = 0
 		}
 		slices.SortFunc(rest, func(a, b int32) int { return x.comparePre(s, a, b) })
 		take(rest)
@@ -751,7 +756,7 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 
 // comparePre orders candidates best first by first-pass score, then by id.
 func (x *Index) comparePre(s *scratch, a, b int32) int {
-	return x.compareEntries(preEntry{s.acc[a], x.idKeys[a], a}, preEntry{s.acc[b], x.idKeys[b], b})
+	return x.compareEntries(preEntry{s.cells[a].acc, x.idKeys[a], a}, preEntry{s.cells[b].acc, x.idKeys[b], b})
 }
 
 // preEntry is a candidate in topN's heap, carrying what orders it so that
@@ -805,7 +810,7 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 	}
 	floor := float32(math.Inf(-1)) // the root's score once the heap is full
 	for _, i := range s.touched {
-		v := s.acc[i]
+		v := s.cells[i].acc
 		if len(h) < n {
 			h = append(h, preEntry{v, x.idKeys[i], i})
 			for k := len(h) - 1; k > 0; {
