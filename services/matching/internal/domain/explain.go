@@ -24,7 +24,7 @@ func (x *Index) suggestion(q Query, p *profile, c *cand, d *detail, maxItems int
 			Complementarity: round(d.compl), ClusterRegion: round(d.region), DiversityPenalty: round(d.penalty),
 		},
 	}
-	items := x.explanations(q.Lang, p, c, d)
+	items, texts := x.explanations(q.Lang, p, c, d)
 	if d.total > 0 {
 		for _, it := range items {
 			it.Contribution = round(it.Contribution / d.total)
@@ -33,6 +33,11 @@ func (x *Index) suggestion(q Query, p *profile, c *cand, d *detail, maxItems int
 	slices.SortStableFunc(items, func(a, b *matchingv1.ExplanationItem) int { return cmp.Compare(b.Contribution, a.Contribution) })
 	if maxItems >= 0 && len(items) > maxItems {
 		items = items[:maxItems]
+	}
+	for _, t := range texts {
+		if slices.Contains(items, t.item) {
+			x.describeMatch(q.Lang, c, t)
+		}
 	}
 	s.Explanations = items
 	return s
@@ -97,34 +102,34 @@ func pick(lang, en, itText string) string {
 	return en
 }
 
-func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*matchingv1.ExplanationItem {
+// termText is a term-match item whose text and competency ids are yet to
+// be written: most candidates have more matches than a suggestion shows,
+// and writing the text of each cost a query more than scoring them.
+type termText struct {
+	item *matchingv1.ExplanationItem
+	m    *termMatch
+}
+
+// explanations lists every reason for the pair; the items of texts get
+// their text from describeMatch once the caller knows which it shows.
+func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) ([]*matchingv1.ExplanationItem, []termText) {
 	var out []*matchingv1.ExplanationItem
-	li := 0
-	if it(lang) {
-		li = 1
-	}
+	texts := make([]termText, 0, len(d.matches))
 	// Most candidates match no request with an offer: the map is made on
 	// first use.
 	var answered map[string]bool
-	for _, m := range d.matches {
-		seekerSide := x.seekerSideText(lang, m.need)
-		theirSide, coopID := x.candidateSideText(lang, c, m)
-		rel := relationText[m.rel.Relation][li]
-		if m.rel.Linked && m.rel.Relation != matchingv1.TermRelation_TERM_RELATION_LINKED {
-			rel += pick(lang, ", across vocabularies", ", tra vocabolari")
-		}
+	for k := range d.matches {
+		m := &d.matches[k]
+		coopID := matchedOffer(m)
 		item := &matchingv1.ExplanationItem{
 			Kind:                          matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH,
-			Text:                          seekerSide + " ↔ " + theirSide + " (" + rel + ")",
 			Contribution:                  WeightOntology * m.share * m.value,
-			SeekerTermIds:                 []string{m.need.id},
-			CandidateTermIds:              []string{m.rel.TermID},
 			Relation:                      m.rel.Relation,
 			SeekerCooperationProfileId:    m.need.coopID,
 			CandidateCooperationProfileId: coopID,
-			CandidateCompetencyIds:        slices.Clone(m.hit.comps),
 		}
 		out = append(out, item)
+		texts = append(texts, termText{item, m})
 		// An offer of theirs that answers a request of the seeker is the
 		// strongest reason a company reads.
 		if m.need.origin == fromRequest && coopID != "" && !answered[m.need.coopID+coopID] {
@@ -241,7 +246,32 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) []*mat
 			SharedValue:  d.sharedRegion,
 		})
 	}
-	return out
+	return out, texts
+}
+
+// describeMatch writes a term-match item's text and ids.
+func (x *Index) describeMatch(lang string, c *cand, t termText) {
+	m := t.m
+	li := 0
+	if it(lang) {
+		li = 1
+	}
+	rel := relationText[m.rel.Relation][li]
+	if m.rel.Linked && m.rel.Relation != matchingv1.TermRelation_TERM_RELATION_LINKED {
+		rel += pick(lang, ", across vocabularies", ", tra vocabolari")
+	}
+	t.item.Text = x.seekerSideText(lang, m.need) + " ↔ " + x.candidateSideText(lang, c, *m) + " (" + rel + ")"
+	t.item.SeekerTermIds = []string{m.need.id}
+	t.item.CandidateTermIds = []string{m.rel.TermID}
+	t.item.CandidateCompetencyIds = slices.Clone(m.hit.comps)
+}
+
+// matchedOffer is the offer of theirs behind a match, if any.
+func matchedOffer(m *termMatch) string {
+	if len(m.hit.coops) > 0 {
+		return m.hit.coops[0]
+	}
+	return ""
 }
 
 func (x *Index) seekerSideText(lang string, t seekerTerm) string {
@@ -257,18 +287,14 @@ func (x *Index) seekerSideText(lang string, t seekerTerm) string {
 	return pick(lang, "your need '"+label+"'", "il vostro bisogno '"+label+"'")
 }
 
-func (x *Index) candidateSideText(lang string, c *cand, m termMatch) (string, string) {
+func (x *Index) candidateSideText(lang string, c *cand, m termMatch) string {
 	label := x.ont.Label(m.rel.TermID)
 	if len(m.hit.comps) == 0 && len(m.hit.coops) > 0 {
 		offer := x.coops[m.hit.coops[0]]
 		return pick(lang, "their "+offer.KindLabel()+" '"+offer.Title+"' ('"+label+"')",
-			"la loro offerta '"+offer.Title+"' ('"+label+"')"), offer.ID
+			"la loro offerta '"+offer.Title+"' ('"+label+"')")
 	}
-	coopID := ""
-	if len(m.hit.coops) > 0 {
-		coopID = m.hit.coops[0]
-	}
-	return pick(lang, "their competency '"+label+"'", "la loro competenza '"+label+"'"), coopID
+	return pick(lang, "their competency '"+label+"'", "la loro competenza '"+label+"'")
 }
 
 // evidenceWords name each evidence kind, singular and plural, in English
