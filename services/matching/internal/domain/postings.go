@@ -5,18 +5,37 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
 
 // postings is one term's (or word's) inverted list. The map takes the
 // one-at-a-time changes the event feed makes in O(1); queries walk a flat
-// copy ordered by candidate index, which is many times faster to scan than
-// a map and touches the score arrays in order. Writers hold the index's
-// write lock and drop the copy; the first query after a change rebuilds it.
+// copy grouped by organisation kind and ordered by candidate index within a
+// kind, which is many times faster to scan than a map, touches the score
+// arrays in order, and lets a query filtered by kind (the research side
+// only, say) skip the other kinds outright. Writers hold the index's write
+// lock and drop the copy; the first query after a change rebuilds it.
 type postings[V any] struct {
 	m    map[int32]V
 	n    int // len(m), read without touching the map
-	flat atomic.Pointer[[]posting[V]]
+	flat atomic.Pointer[flatList[V]]
 }
+
+// kindBuckets group candidates by organisation kind: one bucket per kind
+// the API knows, and a last one for any kind added after.
+const kindBuckets = 12
+
+func bucketOf(k profilesv1.OrganizationKind) int { return min(int(k), kindBuckets-1) }
+
+// flatList is a posting list's flat copy: ps[at[b]:at[b+1]] are the
+// candidates of bucket b.
+type flatList[V any] struct {
+	ps []posting[V]
+	at [kindBuckets + 1]int32
+}
+
+func (f *flatList[V]) bucket(b int) []posting[V] { return f.ps[f.at[b]:f.at[b+1]] }
 
 type posting[V any] struct {
 	i int32
@@ -52,22 +71,32 @@ func (p *postings[V]) df() int {
 	return p.n
 }
 
-// list returns the flat copy, building it when a change dropped it. Readers
-// hold the index's read lock, so the map does not change meanwhile; two
-// readers may both build it, and either copy is right.
-func (p *postings[V]) list() []posting[V] {
+// list returns the flat copy, building it when a change dropped it; kinds
+// is the organisation kind of each candidate. Readers hold the index's read
+// lock, so neither the map nor kinds change meanwhile; two readers may both
+// build it, and either copy is right. A nil list returns nil.
+func (p *postings[V]) list(kinds []profilesv1.OrganizationKind) *flatList[V] {
 	if p == nil {
 		return nil
 	}
 	if f := p.flat.Load(); f != nil {
-		return *f
+		return f
 	}
-	f := make([]posting[V], 0, len(p.m))
+	f := &flatList[V]{ps: make([]posting[V], 0, len(p.m))}
 	for i, v := range p.m {
-		f = append(f, posting[V]{i, v})
+		f.ps = append(f.ps, posting[V]{i, v})
+		f.at[bucketOf(kinds[i])+1]++
 	}
-	slices.SortFunc(f, func(a, b posting[V]) int { return int(a.i - b.i) })
-	p.flat.Store(&f)
+	for b := range kindBuckets {
+		f.at[b+1] += f.at[b]
+	}
+	slices.SortFunc(f.ps, func(a, b posting[V]) int {
+		if ka, kb := bucketOf(kinds[a.i]), bucketOf(kinds[b.i]); ka != kb {
+			return ka - kb
+		}
+		return int(a.i - b.i)
+	})
+	p.flat.Store(f)
 	return f
 }
 

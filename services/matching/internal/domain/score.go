@@ -619,17 +619,35 @@ func (x *Index) prepare(p *profile) {
 	}
 }
 
-// preselect walks the inverted lists and gives every candidate they reach
-// a cheap first score in s.cells.
-func (x *Index) preselect(p *profile, s *scratch) {
+// bucketsOf lists the kind buckets a query's candidates can be in.
+func bucketsOf(kinds []profilesv1.OrganizationKind) []int {
+	var out []int
+	for b := range kindBuckets {
+		if len(kinds) == 0 || slices.ContainsFunc(kinds, func(k profilesv1.OrganizationKind) bool { return bucketOf(k) == b }) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// preselect walks the inverted lists, in the kind buckets the query
+// filters on, and gives every candidate they reach a cheap first score in
+// s.cells.
+func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 	for k := range p.need {
 		for j, e := range p.exps[k] {
 			cw := e.Sim * p.cws[k][j]
 			if x.broadTerm(cw, p.lists[k][j].df()) {
 				continue
 			}
-			for _, e := range p.lists[k][j].list() {
-				s.raise(e.i, float32(cw*float64(e.v)))
+			fl := p.lists[k][j].list(x.kinds)
+			if fl == nil {
+				continue
+			}
+			for _, b := range buckets {
+				for _, e := range fl.bucket(b) {
+					s.raise(e.i, float32(cw*float64(e.v)))
+				}
 			}
 		}
 		s.takeBest(WeightOntology * (p.needW[k] / p.wsum))
@@ -647,12 +665,15 @@ func (x *Index) preselect(p *profile, s *scratch) {
 				continue
 			}
 			wi := WeightText * p.idfs[k]
-			for _, e := range post.list() {
-				tf, n := float64(e.v.tf), float64(e.v.length)
-				if e.v.length == maxTokLen {
-					n = float64(x.lens[e.i])
+			fl := post.list(x.kinds)
+			for _, b := range buckets {
+				for _, e := range fl.bucket(b) {
+					tf, n := float64(e.v.tf), float64(e.v.length)
+					if e.v.length == maxTokLen {
+						n = float64(x.lens[e.i])
+					}
+					s.add(e.i, float32(wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*n/avg))/(1.5*idfSum)))
 				}
-				s.add(e.i, float32(wi*tf*(bm25K1+1)/(tf+bm25K1*(1-bm25B+bm25B*n/avg))/(1.5*idfSum)))
 			}
 		}
 	}
@@ -661,8 +682,14 @@ func (x *Index) preselect(p *profile, s *scratch) {
 			if e.Sim < 0.7 {
 				continue
 			}
-			for _, r := range x.reqPost[e.TermID].list() {
-				s.add(r.i, float32(WeightReciprocity*0.5))
+			fl := x.reqPost[e.TermID].list(x.kinds)
+			if fl == nil {
+				continue
+			}
+			for _, b := range buckets {
+				for _, r := range fl.bucket(b) {
+					s.add(r.i, float32(WeightReciprocity*0.5))
+				}
 			}
 		}
 	}
@@ -694,7 +721,7 @@ func (x *Index) broadTerm(w float64, df int) bool {
 func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 	s := x.scratch.get(len(x.cands))
 	defer x.scratch.put(s)
-	x.preselect(p, s)
+	x.preselect(p, s, bucketsOf(q.Filter.Kinds))
 	var pool []scored
 	take := func(order []int32) bool {
 		for _, i := range order {
