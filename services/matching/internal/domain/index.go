@@ -98,6 +98,7 @@ type Index struct {
 	termNum  map[string]int32
 	termName []string
 	post     []*postings[float32]         // term number -> candidate -> strength
+	numbered sync.Map                     // term -> *numbered, its expansion by number
 	reqPost  map[string]*postings[uint16] // request term -> candidate -> 1
 	// Words are numbered like terms.
 	wordNum  map[string]int32

@@ -109,9 +109,8 @@ type profile struct {
 	matches []termMatch
 
 	// Buffers kept between queries by profilePool.
-	seen    map[string]int
-	cwBuf   []float64
-	listBuf []*postings[float32]
+	seen  map[string]int
+	cwBuf []float64
 }
 
 // profilePool keeps profiles, their maps and buffers between queries: the
@@ -128,7 +127,7 @@ func (p *profile) release() {
 		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
 		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0],
-		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0], listBuf: p.listBuf[:0],
+		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0],
 		dets: p.dets[:0], matches: p.matches[:0],
 	}
 	clear(p.dets[:cap(p.dets)])
@@ -142,7 +141,6 @@ func (p *profile) release() {
 	clear(p.exps[:cap(p.exps)])
 	clear(p.lists[:cap(p.lists)])
 	clear(p.bestH[:cap(p.bestH)])
-	clear(p.listBuf[:cap(p.listBuf)])
 	profilePool.Put(p)
 }
 
@@ -547,6 +545,35 @@ func (x *Index) candTermWeight(term string) float64 {
 
 func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4*x.rarityOf(term, df) }
 
+// numbered is a term's expansion as the index numbers it: what prepare
+// would otherwise look up by name, term by term, on every query.
+type numbered struct {
+	terms int     // how many terms the index had numbered: a term numbered since may be in it
+	nums  []int32 // -1 where no candidate ever held the term
+	lists []*postings[float32]
+}
+
+// numberedExpansion returns exp, the expansion of term, as numbers and
+// posting lists. Callers hold the read lock.
+func (x *Index) numberedExpansion(term string, exp []Related) *numbered {
+	if v, ok := x.numbered.Load(term); ok {
+		if ne := v.(*numbered); ne.terms == len(x.termName) {
+			return ne
+		}
+	}
+	ne := &numbered{terms: len(x.termName), nums: make([]int32, len(exp)), lists: make([]*postings[float32], len(exp))}
+	for j, e := range exp {
+		t, ok := x.termNum[e.TermID]
+		if !ok {
+			ne.nums[j] = -1
+			continue
+		}
+		ne.nums[j], ne.lists[j] = t, x.post[t]
+	}
+	x.numbered.Store(term, ne)
+	return ne
+}
+
 // prepare works out, once per query, what both passes read for every
 // candidate: each sought term's weight, its expansion with the rarity of
 // every expanded term, and the text query's words with their IDF. Words are
@@ -564,26 +591,23 @@ func (x *Index) prepare(p *profile) {
 		p.exps[k] = x.expand(t.id)
 		n += len(p.exps[k])
 	}
-	// One backing array for every need term's weights and lists: a query
-	// allocates once instead of once per term.
+	// One backing array for every need term's weights: a query allocates
+	// once instead of once per term.
 	p.cwBuf = grown(p.cwBuf, n)
-	p.listBuf = grown(p.listBuf, n)
-	all, lists := p.cwBuf, p.listBuf
+	all := p.cwBuf
 	logN := math.Log(float64(x.nCands) + 1)
 	p.lists = grown(p.lists, len(p.need))
 	p.expAt = slices.Grow(p.expAt[:0], n)
-	for k := range p.need {
+	for k, nt := range p.need {
 		m := len(p.exps[k])
-		cws, pls := all[:m:m], lists[:m:m]
-		all, lists = all[m:], lists[m:]
+		cws := all[:m:m]
+		all = all[m:]
+		ne := x.numberedExpansion(nt.id, p.exps[k])
+		pls := ne.lists
 		for j, e := range p.exps[k] {
-			t, held := x.termNum[e.TermID]
-			pls[j] = nil
-			if held {
-				pls[j] = x.post[t]
-			}
 			cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, pls[j].df(), logN)
-			if !held {
+			t := ne.nums[j]
+			if t < 0 {
 				continue // no candidate can match it
 			}
 			next, ok := p.expOf[t]
