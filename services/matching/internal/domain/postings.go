@@ -111,8 +111,10 @@ func (p *postings[V]) list(kinds []profilesv1.OrganizationKind) *flatList[V] {
 // again exactly.
 type scratch struct {
 	cells    []cell
-	touched  []int32 // candidates with an acc entry, in first-touch order
-	btouched []int32 // candidates with a best entry
+	touched  []int32   // candidates with an acc entry, in first-touch order
+	btouched []int32   // candidates with a best entry
+	vals     []float32 // topN's copy of the touched candidates' scores
+	sel      []float32 // and the copy it reorders
 }
 
 type cell struct {

@@ -834,64 +834,87 @@ func (x *Index) compareEntries(a, b preEntry) int {
 	return strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID)
 }
 
-// topN returns the n best of the candidates s touched, best first. A heap
-// holds the n best so far with the worst at its root, so most candidates
-// cost one comparison of scores with the root.
+// topN returns the n best of the candidates s touched, best first. The
+// n-th best score is found by selection over a copy of the scores; only
+// candidates at or above it are then ordered, and only they need their ids
+// read, which a large index keeps far apart in memory.
 func (x *Index) topN(s *scratch, n int) []int32 {
 	if n <= 0 {
 		return nil
 	}
-	worse := func(a, b preEntry) bool { return x.compareEntries(a, b) > 0 }
-	h := make([]preEntry, 0, n)
-	down := func(k int) {
-		for {
-			c := 2*k + 1
-			if c >= len(h) {
-				return
-			}
-			if c+1 < len(h) && worse(h[c+1], h[c]) {
-				c++
-			}
-			if !worse(h[c], h[k]) {
-				return
-			}
-			h[k], h[c] = h[c], h[k]
-			k = c
-		}
-	}
-	floor := float32(math.Inf(-1)) // the root's score once the heap is full
+	s.vals = s.vals[:0]
 	for _, i := range s.touched {
-		v := s.cells[i].acc
-		if len(h) < n {
+		s.vals = append(s.vals, s.cells[i].acc)
+	}
+	var floor float32
+	if n < len(s.vals) {
+		s.sel = append(s.sel[:0], s.vals...)
+		floor = nthLargest(s.sel, n)
+	}
+	h := make([]preEntry, 0, n)
+	var ties []preEntry
+	for k, i := range s.touched {
+		switch v := s.vals[k]; {
+		case v > floor:
 			h = append(h, preEntry{v, x.idKeys[i], i})
-			for k := len(h) - 1; k > 0; {
-				up := (k - 1) / 2
-				if !worse(h[k], h[up]) {
-					break
-				}
-				h[k], h[up] = h[up], h[k]
-				k = up
-			}
-			if len(h) == n {
-				floor = h[0].v
-			}
-			continue
-		}
-		if v < floor {
-			continue
-		}
-		if e := (preEntry{v, x.idKeys[i], i}); worse(h[0], e) {
-			h[0] = e
-			down(0)
-			floor = h[0].v
+		case v == floor:
+			ties = append(ties, preEntry{v, x.idKeys[i], i})
 		}
 	}
+	// Candidates tied at the floor fill the places left, smallest id first.
+	slices.SortFunc(ties, x.compareEntries)
+	h = append(h, ties[:min(len(ties), n-len(h))]...)
 	slices.SortFunc(h, x.compareEntries)
 	out := make([]int32, len(h))
 	for k, e := range h {
 		out[k] = e.i
 	}
 	return out
+}
+
+// nthLargest returns the n-th largest of vs (1 <= n <= len(vs)),
+// reordering vs.
+func nthLargest(vs []float32, n int) float32 {
+	k := n - 1 // index of the answer once vs is in descending order
+	lo, hi := 0, len(vs)-1
+	for lo < hi {
+		// Median of three as the pivot keeps sorted runs linear.
+		mid := lo + (hi-lo)/2
+		if vs[mid] > vs[lo] {
+			vs[mid], vs[lo] = vs[lo], vs[mid]
+		}
+		if vs[hi] > vs[lo] {
+			vs[hi], vs[lo] = vs[lo], vs[hi]
+		}
+		if vs[mid] > vs[hi] {
+			vs[mid], vs[hi] = vs[hi], vs[mid]
+		}
+		pivot := vs[hi]
+		// Three-way partition, descending: > pivot, == pivot, < pivot.
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch {
+			case vs[i] > pivot:
+				vs[lt], vs[i] = vs[i], vs[lt]
+				lt++
+				i++
+			case vs[i] < pivot:
+				vs[i], vs[gt] = vs[gt], vs[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return pivot
+		}
+	}
+	return vs[k]
 }
 
 func (x *Index) avgLen() float64 {
