@@ -187,11 +187,15 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) ([]*ma
 			Contribution: WeightText * d.text,
 		})
 	}
-	var total int32
-	for _, n := range d.evidence {
-		total += n
+	// Evidence by kind, behind the matched terms.
+	var evidence [7]int32
+	for _, m := range d.matches {
+		for k, n := range m.hit.evidence {
+			evidence[k] += n
+		}
 	}
-	for k, n := range d.evidence {
+	total := int32(d.evidence)
+	for k, n := range evidence {
 		if n == 0 {
 			continue
 		}

@@ -31,6 +31,7 @@ type termHit struct {
 type candTerm struct {
 	t        int32
 	strength float32
+	ev       int32 // evidence items behind it, all kinds
 	hit      *termHit
 }
 
@@ -46,6 +47,11 @@ type candWord struct {
 type cand struct {
 	ref   Ref
 	orgID string
+	idx   int32 // the candidate's index
+	// orgN and clusters are the organization and its clusters by number,
+	// so that a query compares numbers rather than reads names.
+	orgN     int32
+	clusters []int32
 	// org and person are the entities behind the candidate, so filters
 	// and visibility need no map lookups; any change to either rebuilds
 	// the document, which keeps them current.
@@ -97,9 +103,12 @@ type Index struct {
 	// never reused, and the vocabulary bounds them.
 	termNum  map[string]int32
 	termName []string
-	post     []*postings[float32]         // term number -> candidate -> strength
-	numbered sync.Map                     // term -> *numbered, its expansion by number
-	reqPost  map[string]*postings[uint16] // request term -> candidate -> 1
+	// Organizations and clusters are numbered for the same reason.
+	orgNum     map[string]int32
+	clusterNum map[string]int32
+	post       []*postings[float32]         // term number -> candidate -> strength
+	numbered   sync.Map                     // term -> *numbered, its expansion by number
+	reqPost    map[string]*postings[uint16] // request term -> candidate -> 1
 	// Words are numbered like terms.
 	wordNum  map[string]int32
 	wordName []string
@@ -132,6 +141,8 @@ func NewIndex(ont Ontology) *Index {
 		eventsSeen:   map[string]struct{}{},
 		byRef:        map[Ref]int32{},
 		termNum:      map[string]int32{},
+		orgNum:       map[string]int32{},
+		clusterNum:   map[string]int32{},
 		reqPost:      map[string]*postings[uint16]{},
 		wordNum:      map[string]int32{},
 		dirty:        map[Ref]struct{}{},
@@ -356,6 +367,7 @@ func (x *Index) rebuild(r Ref) {
 		x.byRef[r] = i
 		x.nCands++
 	}
+	doc.idx = i
 	x.cands[i] = doc
 	x.lens[i] = int32(doc.length)
 	x.idKeys[i] = idKeyOf(r.ID)
@@ -418,7 +430,7 @@ func (x *Index) document(r Ref) *cand {
 		}
 		return h
 	}
-	d := &cand{ref: r, reqTerms: map[string][]string{}, collab: map[competenciesv1.CollaborationType]bool{}}
+	d := &cand{ref: r}
 	switch r.Kind {
 	case KindOrg:
 		o := x.orgs[r.ID]
@@ -467,6 +479,9 @@ func (x *Index) document(r Ref) *cand {
 				}
 				texts = append(texts, c.Title, c.Summary, c.Description, c.PartnerSought)
 				for _, ct := range c.CollaborationTypes {
+					if d.collab == nil {
+						d.collab = map[competenciesv1.CollaborationType]bool{}
+					}
 					d.collab[ct] = true
 				}
 				if c.IsOffer() {
@@ -481,6 +496,9 @@ func (x *Index) document(r Ref) *cand {
 				} else {
 					d.requests = append(d.requests, c)
 					for _, t := range c.TermIDs {
+						if d.reqTerms == nil {
+							d.reqTerms = map[string][]string{}
+						}
 						d.reqTerms[t] = append(d.reqTerms[t], c.ID)
 					}
 				}
@@ -507,10 +525,37 @@ func (x *Index) document(r Ref) *cand {
 	slices.Sort(d.nameTokens)
 	d.terms = make([]candTerm, 0, len(hits))
 	for t, h := range hits {
-		d.terms = append(d.terms, candTerm{x.number(t), h.strength, h})
+		var ev int32
+		for _, n := range h.evidence {
+			ev += n
+		}
+		d.terms = append(d.terms, candTerm{x.number(t), h.strength, ev, h})
 	}
 	slices.SortFunc(d.terms, func(a, b candTerm) int { return int(a.t - b.t) })
+	d.orgN = numberOf(x.orgNum, d.orgID)
+	for _, cl := range d.org.Clusters {
+		d.clusters = append(d.clusters, numberOf(x.clusterNum, cl))
+	}
 	return d
+}
+
+// numberOf returns name's number in m, giving it the next one when it has
+// none. Callers hold the write lock.
+func numberOf(m map[string]int32, name string) int32 {
+	n, ok := m[name]
+	if !ok {
+		n = int32(len(m))
+		m[name] = n
+	}
+	return n
+}
+
+// lookupNumber returns name's number in m, or -1.
+func lookupNumber(m map[string]int32, name string) int32 {
+	if n, ok := m[name]; ok {
+		return n
+	}
+	return -1
 }
 
 // number returns the term's number, giving it one (and a posting list)

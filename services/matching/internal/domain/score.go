@@ -69,7 +69,10 @@ type offerTerm struct {
 // profile is the seeker as scoring sees it.
 type profile struct {
 	self         Ref
+	selfIdx      int32 // the seeker's own candidate index, or -1
 	orgID        string
+	orgN         int32   // the seeker's organization by number, or -1
+	clusters     []int32 // its organization's clusters by number, -1 for any no candidate is in
 	org          *Org
 	need         []seekerTerm
 	offers       map[string]offerTerm
@@ -100,6 +103,7 @@ type profile struct {
 	bestJ []int32
 	bestT []int32 // the candidate term's number
 	bestH []*termHit
+	bestE []int32 // the candidate term's evidence items
 	// contrib is score's buffer of word contributions.
 	contrib []wordScore
 	// dets and matches hold the details score makes: a query scores tens
@@ -126,7 +130,7 @@ func (p *profile) release() {
 	*p = profile{
 		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
-		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0],
+		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0], bestE: p.bestE[:0], clusters: p.clusters[:0],
 		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0],
 		dets: p.dets[:0], matches: p.matches[:0],
 	}
@@ -384,6 +388,17 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "seeker", Description: "set one of organization_id, person_id, cooperation_profile_id"})
 	}
 
+	p.selfIdx = -1
+	if i, ok := x.byRef[p.self]; ok {
+		p.selfIdx = i
+	}
+	p.orgN = lookupNumber(x.orgNum, p.orgID)
+	if p.org != nil {
+		for _, cl := range p.org.Clusters {
+			p.clusters = append(p.clusters, lookupNumber(x.clusterNum, cl))
+		}
+	}
+
 	seen := p.seen
 	addNeed := func(t seekerTerm) {
 		if !x.ont.Known(t.id) {
@@ -624,6 +639,7 @@ func (x *Index) prepare(p *profile) {
 	p.bestJ = grown(p.bestJ, len(p.need))
 	p.bestT = grown(p.bestT, len(p.need))
 	p.bestH = grown(p.bestH, len(p.need))
+	p.bestE = grown(p.bestE, len(p.need))
 	p.wordList = p.wordList[:0]
 	for w := range p.words {
 		p.wordList = append(p.wordList, w)
@@ -959,7 +975,7 @@ type detail struct {
 	recips                                []reciprocal
 	words                                 []string
 	termSet                               []int32 // numbers of the matched candidate terms, sorted, for diversity
-	evidence                              [7]int32
+	evidence                              int     // evidence items behind the matched terms
 	sharedCluster, sharedRegion           string
 	collab                                []competenciesv1.CollaborationType
 	sideText                              string
@@ -986,7 +1002,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 			r := p.expAt[at]
 			v := p.exps[r.k][r.j].Sim * p.cws[r.k][r.j] * float64(ct.strength)
 			if v > p.bestV[r.k] || (v > 0 && v == p.bestV[r.k] && r.j < p.bestJ[r.k]) {
-				p.bestV[r.k], p.bestJ[r.k], p.bestT[r.k], p.bestH[r.k] = v, r.j, ct.t, ct.hit
+				p.bestV[r.k], p.bestJ[r.k], p.bestT[r.k], p.bestH[r.k], p.bestE[r.k] = v, r.j, ct.t, ct.hit, ct.ev
 			}
 		}
 	}
@@ -1008,9 +1024,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		bm := termMatch{need: t, rel: p.exps[k][p.bestJ[k]], t: p.bestT[k], hit: h, value: p.bestV[k], share: share}
 		det.ont += share * bm.value
 		det.matches = append(det.matches, bm)
-		for k, n := range h.evidence {
-			det.evidence[k] += n
-		}
+		det.evidence += int(p.bestE[k])
 	}
 	// Text relevance (BM25, saturated into [0, 1]).
 	if len(p.wordList) > 0 {
@@ -1069,11 +1083,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		}
 	}
 	// Evidence behind the matched terms.
-	n := 0
-	for _, e := range det.evidence {
-		n += int(e)
-	}
-	det.evid = 1 - math.Exp(-float64(n)/4)
+	det.evid = 1 - math.Exp(-float64(det.evidence)/4)
 	// Complementarity.
 	cOrg := c.org
 	if p.org != nil && cOrg != nil {
@@ -1103,9 +1113,9 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 			det.compl = min(1, 0.8*det.compl+0.3)
 		}
 		// Cluster and region.
-		for _, cl := range p.org.Clusters {
-			if slices.Contains(cOrg.Clusters, cl) {
-				det.sharedCluster = cl
+		for k, cl := range p.clusters {
+			if cl >= 0 && slices.Contains(c.clusters, cl) {
+				det.sharedCluster = p.org.Clusters[k]
 				break
 			}
 		}
@@ -1126,7 +1136,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 // similarity says how much two chosen candidates are near-duplicates: 1 for
 // the same organization, otherwise shared name words and matched terms.
 func (x *Index) similarity(a, b *cand, da, db *detail) float64 {
-	if a.orgID == b.orgID {
+	if a.orgN == b.orgN {
 		return 1
 	}
 	return 0.5*jaccard(a.nameTokens, b.nameTokens) + 0.5*jaccard(da.termSet, db.termSet)
@@ -1165,7 +1175,7 @@ func jaccard[T cmp.Ordered](a, b []T) float64 {
 // exclusion says why a candidate may not be suggested to this query, or "".
 func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 	id := d.ref.ID
-	if d.ref == p.self || d.orgID == p.orgID {
+	if d.idx == p.selfIdx || d.orgN == p.orgN {
 		return "the seeker itself"
 	}
 	if !x.visible(q.Viewer, d) {
