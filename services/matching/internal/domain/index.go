@@ -109,6 +109,8 @@ type Index struct {
 	post       []*postings[float32]         // term number -> candidate -> strength
 	numbered   sync.Map                     // term -> *numbered, its expansion by number
 	reqPost    map[string]*postings[uint16] // request term -> candidate -> 1
+	reqGen     uint64                       // counts changes to which terms reqPost holds
+	recip      sync.Map                     // offered term -> *recipLists
 	// Words are numbered like terms.
 	wordNum  map[string]int32
 	wordName []string
@@ -388,6 +390,7 @@ func (x *Index) unpost(i int32) {
 			m.remove(i)
 			if len(m.m) == 0 {
 				delete(x.reqPost, t)
+				x.reqGen++
 			}
 		}
 	}
@@ -406,6 +409,7 @@ func (x *Index) postDoc(i int32, d *cand) {
 		if m == nil {
 			m = newPostings[uint16]()
 			x.reqPost[t] = m
+			x.reqGen++
 		}
 		m.set(i, 1)
 	}

@@ -114,8 +114,13 @@ type scratch struct {
 	touched  []int32   // candidates with an acc entry, in first-touch order
 	btouched []int32   // candidates with a best entry
 	vals     []float32 // topN's copy of the touched candidates' scores
-	sel      []float32 // and the copy it reorders
+	sel      []float32 // the ones nthLargest selects among
+	hist     [1 << (32 - histShift)]int32
 }
+
+// histShift keeps the sign, exponent and 5 bits of mantissa of a float32:
+// 32 histogram buckets per power of two.
+const histShift = 18
 
 type cell struct {
 	acc  float32 // first-pass score

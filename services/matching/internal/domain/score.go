@@ -659,6 +659,31 @@ func (x *Index) prepare(p *profile) {
 	}
 }
 
+// recipLists are the request lists an offered term answers: those of the
+// terms close to it (similarity 0.7 or more) that some candidate requests.
+type recipLists struct {
+	gen   uint64 // x.reqGen when made
+	lists []*postings[uint16]
+}
+
+// recipLists returns, for an offered term, the request lists the first
+// pass walks for reciprocity. Callers hold the read lock.
+func (x *Index) recipLists(term string) []*postings[uint16] {
+	if v, ok := x.recip.Load(term); ok {
+		if r := v.(*recipLists); r.gen == x.reqGen {
+			return r.lists
+		}
+	}
+	r := &recipLists{gen: x.reqGen}
+	for _, e := range x.expand(term) {
+		if pl := x.reqPost[e.TermID]; e.Sim >= 0.7 && pl != nil {
+			r.lists = append(r.lists, pl)
+		}
+	}
+	x.recip.Store(term, r)
+	return r.lists
+}
+
 // bucketsOf lists the kind buckets a query's candidates can be in.
 func bucketsOf(kinds []profilesv1.OrganizationKind) []int {
 	var out []int
@@ -718,14 +743,8 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 		}
 	}
 	for t := range p.offers {
-		for _, e := range x.expand(t) {
-			if e.Sim < 0.7 {
-				continue
-			}
-			fl := x.reqPost[e.TermID].list(x.kinds)
-			if fl == nil {
-				continue
-			}
+		for _, pl := range x.recipLists(t) {
+			fl := pl.list(x.kinds)
 			for _, b := range buckets {
 				for _, r := range fl.bucket(b) {
 					s.add(r.i, float32(WeightReciprocity*0.5))
@@ -864,8 +883,7 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 	}
 	var floor float32
 	if n < len(s.vals) {
-		s.sel = append(s.sel[:0], s.vals...)
-		floor = nthLargest(s.sel, n)
+		floor = s.nthLargest(n)
 	}
 	h := make([]preEntry, 0, n)
 	var ties []preEntry
@@ -886,6 +904,32 @@ func (x *Index) topN(s *scratch, n int) []int32 {
 		out[k] = e.i
 	}
 	return out
+}
+
+// nthLargest returns the n-th largest of s.vals (1 <= n <= len(s.vals)),
+// all positive. Positive floats order as their bits do, so a histogram of
+// the bits' top (exponent and 5 bits of mantissa) finds the range the
+// answer is in, and only the scores in that range are selected among.
+func (s *scratch) nthLargest(n int) float32 {
+	lo, hi := len(s.hist), 0
+	for _, v := range s.vals {
+		b := int(math.Float32bits(v) >> histShift)
+		s.hist[b]++
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	above := 0
+	b := hi
+	for ; above+int(s.hist[b]) < n; b-- {
+		above += int(s.hist[b])
+	}
+	clear(s.hist[lo : hi+1])
+	s.sel = s.sel[:0]
+	for _, v := range s.vals {
+		if int(math.Float32bits(v)>>histShift) == b {
+			s.sel = append(s.sel, v)
+		}
+	}
+	return nthLargest(s.sel, n-above)
 }
 
 // nthLargest returns the n-th largest of vs (1 <= n <= len(vs)),
