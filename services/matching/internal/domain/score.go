@@ -218,7 +218,10 @@ func (x *Index) suggest(q Query, poolOf poolFunc) (*matchingv1.SuggestPartnersRe
 
 	pool := poolOf(x, q, p, max(4*limit, 40))
 	slices.SortStableFunc(pool, func(a, b scored) int {
-		return cmp.Or(cmp.Compare(b.d.total, a.d.total), strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID))
+		if c := cmp.Compare(b.d.total, a.d.total); c != 0 {
+			return c
+		}
+		return x.compareIDs(a.i, b.i)
 	})
 	lambda, onePerOrg := diversityOf(q.Diversity)
 	for _, s := range pool {
@@ -860,13 +863,22 @@ func (x *Index) compareEntries(a, b preEntry) int {
 		}
 		return 1
 	}
+	return x.compareKeys(a.k, b.k, a.i, b.i)
+}
+
+// compareIDs orders two candidates by id.
+func (x *Index) compareIDs(a, b int32) int { return x.compareKeys(x.idKeys[a], x.idKeys[b], a, b) }
+
+// compareKeys orders candidates a and b by id, given their id keys: the
+// ids themselves are read only when the keys tie.
+func (x *Index) compareKeys(ka, kb idKey, a, b int32) int {
 	switch {
-	case a.k.hi != b.k.hi:
-		return cmp.Compare(a.k.hi, b.k.hi)
-	case a.k.lo != b.k.lo:
-		return cmp.Compare(a.k.lo, b.k.lo)
+	case ka.hi != kb.hi:
+		return cmp.Compare(ka.hi, kb.hi)
+	case ka.lo != kb.lo:
+		return cmp.Compare(ka.lo, kb.lo)
 	}
-	return strings.Compare(x.cands[a.i].ref.ID, x.cands[b.i].ref.ID)
+	return strings.Compare(x.cands[a].ref.ID, x.cands[b].ref.ID)
 }
 
 // topN returns the n best of the candidates s touched, best first. The
@@ -1094,7 +1106,12 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		p.contrib = contrib
 		if bm25 > 0 {
 			det.text = bm25 / (bm25 + 0.5*idfSum)
-			slices.SortFunc(contrib, func(a, b wordScore) int { return cmp.Or(cmp.Compare(b.c, a.c), strings.Compare(a.w, b.w)) })
+			slices.SortFunc(contrib, func(a, b wordScore) int {
+				if c := cmp.Compare(b.c, a.c); c != 0 {
+					return c
+				}
+				return strings.Compare(a.w, b.w)
+			})
 			det.words = make([]string, 0, min(4, len(contrib)))
 			for _, a := range contrib[:min(4, len(contrib))] {
 				det.words = append(det.words, a.w)
