@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -106,11 +107,11 @@ type Index struct {
 	// Organizations and clusters are numbered for the same reason.
 	orgNum     map[string]int32
 	clusterNum map[string]int32
-	post       []*postings[float32]         // term number -> candidate -> strength
-	numbered   sync.Map                     // term -> *numbered, its expansion by number
-	reqPost    map[string]*postings[uint16] // request term -> candidate -> 1
-	reqGen     uint64                       // counts changes to which terms reqPost holds
-	recip      sync.Map                     // offered term -> *recipLists
+	post       []*postings[float32]          // term number -> candidate -> strength
+	numbered   sync.Map                      // term -> *numbered, its expansion by number
+	reqPost    map[string]*postings[uint16]  // request term -> candidate -> 1
+	reqGen     uint64                        // counts changes to which terms reqPost holds
+	recip      []*atomic.Pointer[recipLists] // term number -> the request lists it answers
 	// Words are numbered like terms.
 	wordNum  map[string]int32
 	wordName []string
@@ -572,6 +573,7 @@ func (x *Index) number(term string) int32 {
 	x.termNum[term] = n
 	x.termName = append(x.termName, term)
 	x.post = append(x.post, newPostings[float32]())
+	x.recip = append(x.recip, &atomic.Pointer[recipLists]{})
 	return n
 }
 
@@ -599,11 +601,22 @@ func (x *Index) wordPost(word string) *postings[tokenHit] {
 
 // tf is how often the word numbered w occurs in the candidate's text.
 func (c *cand) tf(w int32) (uint16, bool) {
-	k, ok := slices.BinarySearchFunc(c.tokens, w, func(e candWord, w int32) int { return int(e.w - w) })
-	if !ok {
-		return 0, false
+	// A plain binary search: scoring does this for every query word of
+	// every candidate it scores, and the generic one calls a function per
+	// step.
+	lo, hi := 0, len(c.tokens)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.tokens[m].w < w {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	return c.tokens[k].tf, true
+	if lo < len(c.tokens) && c.tokens[lo].w == w {
+		return c.tokens[lo].tf, true
+	}
+	return 0, false
 }
 
 // termPost returns the posting list of a term, nil when no candidate ever

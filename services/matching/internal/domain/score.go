@@ -670,10 +670,13 @@ type recipLists struct {
 }
 
 // recipLists returns, for an offered term, the request lists the first
-// pass walks for reciprocity. Callers hold the read lock.
+// pass walks for reciprocity; they are kept with the term's number, and
+// worked out each time for a term no candidate holds. Callers hold the
+// read lock.
 func (x *Index) recipLists(term string) []*postings[uint16] {
-	if v, ok := x.recip.Load(term); ok {
-		if r := v.(*recipLists); r.gen == x.reqGen {
+	n, numbered := x.termNum[term]
+	if numbered {
+		if r := x.recip[n].Load(); r != nil && r.gen == x.reqGen {
 			return r.lists
 		}
 	}
@@ -683,7 +686,9 @@ func (x *Index) recipLists(term string) []*postings[uint16] {
 			r.lists = append(r.lists, pl)
 		}
 	}
-	x.recip.Store(term, r)
+	if numbered {
+		x.recip[n].Store(r)
+	}
 	return r.lists
 }
 
