@@ -65,6 +65,17 @@ same organisation and otherwise the mean Jaccard overlap of significant name wor
 anonymous ones appear as "Research institute in ITH4", and cluster-members-only profiles only to callers whose
 organisation shares a cluster. Dismissed candidates never come back to that seeker.
 
+## Two passes
+
+Scoring every candidate in full would not answer in milliseconds at 100,000 organisations, so a query runs in two
+passes. The first walks inverted lists (per expanded term, per word, per requested term; grouped by organisation
+kind, so a kind filter skips the other kinds) and gives every candidate it reaches a cheap score: the ontology,
+text and reciprocity parts only. The candidates are taken in that order, filtered, and scored in full until the
+pool holds 4·k (at least 40); the top k is chosen from the pool. On a large index the first pass leaves out words
+held by more than 2% of the candidates (at least 1,000) and weak relations (weight under 0.1) to terms held that
+widely: they still count in full scoring, but their lists are long and their share of a score small. The first
+pass is pinned by a test against the same pipeline computed candidate by candidate, pruning included.
+
 ## In-event suggestions
 
 ` + "`" + `SuggestPartners` + "`" + ` with ` + "`" + `filter.event_id` + "`" + ` ranks exactly as without it but keeps only the event's registered
