@@ -109,6 +109,7 @@ type Index struct {
 	clusterNum map[string]int32
 	post       []*postings[float32]          // term number -> candidate -> strength
 	numbered   sync.Map                      // term -> *numbered, its expansion by number
+	gen        uint64                        // counts flushes that changed candidates: what numbered entries are valid for
 	reqPost    map[string]*postings[uint16]  // request term -> candidate -> 1
 	reqGen     uint64                        // counts changes to which terms reqPost holds
 	recip      []*atomic.Pointer[recipLists] // term number -> the request lists it answers
@@ -336,6 +337,9 @@ func (x *Index) markOrg(id string) {
 // flush rebuilds the documents of every candidate touched since the last
 // flush.
 func (x *Index) flush() {
+	if len(x.dirty) > 0 {
+		x.gen++
+	}
 	for r := range x.dirty {
 		x.rebuild(r)
 	}

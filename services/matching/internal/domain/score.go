@@ -113,8 +113,7 @@ type profile struct {
 	matches []termMatch
 
 	// Buffers kept between queries by profilePool.
-	seen  map[string]int
-	cwBuf []float64
+	seen map[string]int
 }
 
 // profilePool keeps profiles, their maps and buffers between queries: the
@@ -131,7 +130,7 @@ func (p *profile) release() {
 		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
 		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0], bestE: p.bestE[:0], clusters: p.clusters[:0],
-		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen, cwBuf: p.cwBuf[:0],
+		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen,
 		dets: p.dets[:0], matches: p.matches[:0],
 	}
 	clear(p.dets[:cap(p.dets)])
@@ -563,30 +562,35 @@ func (x *Index) candTermWeight(term string) float64 {
 
 func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4*x.rarityOf(term, df) }
 
-// numbered is a term's expansion as the index numbers it: what prepare
-// would otherwise look up by name, term by term, on every query.
+// numbered is a term's expansion as the index numbers it, with the weight
+// of each expanded term: what prepare would otherwise look up by name and
+// work out, term by term, on every query. It holds until the index
+// changes; entries are never changed once stored, so queries share them.
 type numbered struct {
-	terms int     // how many terms the index had numbered: a term numbered since may be in it
+	gen   uint64  // the index generation it was made in
 	nums  []int32 // -1 where no candidate ever held the term
 	lists []*postings[float32]
+	cws   []float64 // candTermWeight of each expanded term
 }
 
-// numberedExpansion returns exp, the expansion of term, as numbers and
-// posting lists. Callers hold the read lock.
+// numberedExpansion returns exp, the expansion of term, as numbers,
+// posting lists and weights. Callers hold the read lock.
 func (x *Index) numberedExpansion(term string, exp []Related) *numbered {
 	if v, ok := x.numbered.Load(term); ok {
-		if ne := v.(*numbered); ne.terms == len(x.termName) {
+		if ne := v.(*numbered); ne.gen == x.gen {
 			return ne
 		}
 	}
-	ne := &numbered{terms: len(x.termName), nums: make([]int32, len(exp)), lists: make([]*postings[float32], len(exp))}
+	ne := &numbered{gen: x.gen, nums: make([]int32, len(exp)), lists: make([]*postings[float32], len(exp)), cws: make([]float64, len(exp))}
+	logN := math.Log(float64(x.nCands) + 1)
 	for j, e := range exp {
 		t, ok := x.termNum[e.TermID]
-		if !ok {
+		if ok {
+			ne.nums[j], ne.lists[j] = t, x.post[t]
+		} else {
 			ne.nums[j] = -1
-			continue
 		}
-		ne.nums[j], ne.lists[j] = t, x.post[t]
+		ne.cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, ne.lists[j].df(), logN)
 	}
 	x.numbered.Store(term, ne)
 	return ne
@@ -609,21 +613,11 @@ func (x *Index) prepare(p *profile) {
 		p.exps[k] = x.expand(t.id)
 		n += len(p.exps[k])
 	}
-	// One backing array for every need term's weights: a query allocates
-	// once instead of once per term.
-	p.cwBuf = grown(p.cwBuf, n)
-	all := p.cwBuf
-	logN := math.Log(float64(x.nCands) + 1)
 	p.lists = grown(p.lists, len(p.need))
 	p.expAt = slices.Grow(p.expAt[:0], n)
 	for k, nt := range p.need {
-		m := len(p.exps[k])
-		cws := all[:m:m]
-		all = all[m:]
 		ne := x.numberedExpansion(nt.id, p.exps[k])
-		pls := ne.lists
-		for j, e := range p.exps[k] {
-			cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, pls[j].df(), logN)
+		for j := range p.exps[k] {
 			t := ne.nums[j]
 			if t < 0 {
 				continue // no candidate can match it
@@ -635,8 +629,8 @@ func (x *Index) prepare(p *profile) {
 			p.expOf[t] = int32(len(p.expAt))
 			p.expAt = append(p.expAt, expRef{int32(k), int32(j), next})
 		}
-		p.cws[k] = cws
-		p.lists[k] = pls
+		p.cws[k] = ne.cws
+		p.lists[k] = ne.lists
 	}
 	p.bestV = grown(p.bestV, len(p.need))
 	p.bestJ = grown(p.bestJ, len(p.need))
