@@ -24,22 +24,20 @@ func (x *Index) suggestion(q Query, p *profile, c *cand, d *detail, maxItems int
 			Complementarity: round(d.compl), ClusterRegion: round(d.region), DiversityPenalty: round(d.penalty),
 		},
 	}
-	items, texts := x.explanations(q.Lang, p, c, d)
+	rs := x.reasons(p, d)
 	if d.total > 0 {
-		for _, it := range items {
-			it.Contribution = round(it.Contribution / d.total)
+		for k := range rs {
+			rs[k].contrib = round(rs[k].contrib / d.total)
 		}
 	}
-	slices.SortStableFunc(items, func(a, b *matchingv1.ExplanationItem) int { return cmp.Compare(b.Contribution, a.Contribution) })
-	if maxItems >= 0 && len(items) > maxItems {
-		items = items[:maxItems]
+	slices.SortStableFunc(rs, func(a, b reason) int { return cmp.Compare(b.contrib, a.contrib) })
+	if maxItems >= 0 && len(rs) > maxItems {
+		rs = rs[:maxItems]
 	}
-	for _, t := range texts {
-		if slices.Contains(items, t.item) {
-			x.describeMatch(q.Lang, c, t)
-		}
+	s.Explanations = make([]*matchingv1.ExplanationItem, len(rs))
+	for k := range rs {
+		s.Explanations[k] = x.explain(q.Lang, p, c, d, &rs[k])
 	}
-	s.Explanations = items
 	return s
 }
 
@@ -93,43 +91,39 @@ var relationText = map[matchingv1.TermRelation][2]string{
 	matchingv1.TermRelation_TERM_RELATION_LINKED:   {"same concept in another vocabulary", "stesso concetto in un altro vocabolario"},
 }
 
-func it(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "it") }
+func isItalian(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "it") }
 
 func pick(lang, en, itText string) string {
-	if it(lang) {
+	if isItalian(lang) {
 		return itText
 	}
 	return en
 }
 
-// termText is a term-match item whose text and competency ids are yet to
-// be written: most candidates have more matches than a suggestion shows,
-// and writing the text of each cost a query more than scoring them.
-type termText struct {
-	item *matchingv1.ExplanationItem
-	m    *termMatch
+// reason is one explanation item before it is written: its kind, its
+// contribution, and what writing it needs. A suggestion shows its few
+// largest reasons, and writing only those saves most of the strings and
+// messages of a response.
+type reason struct {
+	kind    matchingv1.ExplanationKind
+	contrib float64
+	m       *termMatch  // term match, offer answering a request
+	coopID  string      // their offer behind m
+	r       *reciprocal // request answered by the seeker
+	ev      competenciesv1.EvidenceKind
+	n       int32 // evidence items of kind ev
 }
 
-// explanations lists every reason for the pair; the items of texts get
-// their text from describeMatch once the caller knows which it shows.
-func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) ([]*matchingv1.ExplanationItem, []termText) {
-	var out []*matchingv1.ExplanationItem
-	texts := make([]termText, 0, len(d.matches))
+// reasons lists every reason for the pair, contributions unscaled.
+func (x *Index) reasons(p *profile, d *detail) []reason {
+	out := make([]reason, 0, 2*len(d.matches)+len(d.recips)+6)
 	// Most candidates match no request with an offer: the map is made on
 	// first use.
 	var answered map[string]bool
 	for k := range d.matches {
 		m := &d.matches[k]
 		coopID := matchedOffer(m)
-		item := &matchingv1.ExplanationItem{
-			Kind:                          matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH,
-			Contribution:                  WeightOntology * m.share * m.value,
-			Relation:                      m.rel.Relation,
-			SeekerCooperationProfileId:    m.need.coopID,
-			CandidateCooperationProfileId: coopID,
-		}
-		out = append(out, item)
-		texts = append(texts, termText{item, m})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH, contrib: WeightOntology * m.share * m.value, m: m, coopID: coopID})
 		// An offer of theirs that answers a request of the seeker is the
 		// strongest reason a company reads.
 		if m.need.origin == fromRequest && coopID != "" && !answered[m.need.coopID+coopID] {
@@ -137,55 +131,15 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) ([]*ma
 				answered = map[string]bool{}
 			}
 			answered[m.need.coopID+coopID] = true
-			offer := x.coops[coopID]
-			out = append(out, &matchingv1.ExplanationItem{
-				Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST,
-				Text: pick(lang,
-					"their "+offer.KindLabel()+" '"+offer.Title+"' answers your request '"+m.need.title+"'",
-					"la loro offerta '"+offer.Title+"' risponde alla vostra richiesta '"+m.need.title+"'"),
-				Contribution:                  WeightOntology * m.share * m.value * 0.5,
-				SeekerTermIds:                 []string{m.need.id},
-				CandidateTermIds:              []string{m.rel.TermID},
-				SeekerCooperationProfileId:    m.need.coopID,
-				CandidateCooperationProfileId: coopID,
-			})
+			out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST, contrib: WeightOntology * m.share * m.value * 0.5, m: m, coopID: coopID})
 		}
 	}
-	for _, r := range d.recips {
-		mine := r.offer.title
-		if mine == "" {
-			mine = x.ont.Label(r.offerTerm)
-		}
-		theirs := x.coops[r.reqIDs[0]]
-		title := x.ont.Label(r.reqTerm)
-		kind := "request"
-		if theirs != nil {
-			title, kind = theirs.Title, theirs.KindLabel()
-		}
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER,
-			Text: pick(lang,
-				"your '"+mine+"' answers their "+kind+" '"+title+"'",
-				"il vostro '"+mine+"' risponde alla loro richiesta '"+title+"'"),
-			Contribution:                  WeightReciprocity * r.share * r.value,
-			SeekerTermIds:                 []string{r.offerTerm},
-			CandidateTermIds:              []string{r.reqTerm},
-			Relation:                      r.rel.Relation,
-			SeekerCooperationProfileId:    r.offer.coopID,
-			CandidateCooperationProfileId: r.reqIDs[0],
-		})
+	for k := range d.recips {
+		r := &d.recips[k]
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER, contrib: WeightReciprocity * r.share * r.value, r: r})
 	}
 	if len(d.words) > 0 {
-		quoted := make([]string, len(d.words))
-		for i, w := range d.words {
-			quoted[i] = "'" + w + "'"
-		}
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TEXT_MATCH,
-			Text: pick(lang, "their descriptions mention "+strings.Join(quoted, ", "),
-				"le loro descrizioni citano "+strings.Join(quoted, ", ")),
-			Contribution: WeightText * d.text,
-		})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TEXT_MATCH, contrib: WeightText * d.text})
 	}
 	// Evidence by kind, behind the matched terms.
 	var evidence [7]int32
@@ -199,75 +153,103 @@ func (x *Index) explanations(lang string, p *profile, c *cand, d *detail) ([]*ma
 		if n == 0 {
 			continue
 		}
-		kind := competenciesv1.EvidenceKind(k)
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind:          matchingv1.ExplanationKind_EXPLANATION_KIND_EVIDENCE,
-			Text:          evidenceText(lang, kind, n),
-			Contribution:  WeightEvidence * d.evid * float64(n) / float64(total),
-			EvidenceKind:  kind,
-			EvidenceCount: n,
-		})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_EVIDENCE, contrib: WeightEvidence * d.evid * float64(n) / float64(total),
+			ev: competenciesv1.EvidenceKind(k), n: n})
 	}
 	if d.sideText != "" {
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND, contrib: WeightComplementarity * d.compl})
+	}
+	if len(d.collab) > 0 {
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE, contrib: WeightComplementarity * 0.3})
+	}
+	if d.sharedCluster != "" {
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER, contrib: WeightClusterRegion * d.region})
+	} else if d.sharedRegion != "" {
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION, contrib: WeightClusterRegion * d.region})
+	}
+	return out
+}
+
+// explain writes a reason as an explanation item.
+func (x *Index) explain(lang string, p *profile, c *cand, d *detail, rs *reason) *matchingv1.ExplanationItem {
+	it := &matchingv1.ExplanationItem{Kind: rs.kind, Contribution: rs.contrib}
+	switch m, r := rs.m, rs.r; rs.kind {
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH:
+		li := 0
+		if isItalian(lang) {
+			li = 1
+		}
+		rel := relationText[m.rel.Relation][li]
+		if m.rel.Linked && m.rel.Relation != matchingv1.TermRelation_TERM_RELATION_LINKED {
+			rel += pick(lang, ", across vocabularies", ", tra vocabolari")
+		}
+		it.Text = x.seekerSideText(lang, m.need) + " ↔ " + x.candidateSideText(lang, c, *m) + " (" + rel + ")"
+		it.SeekerTermIds = []string{m.need.id}
+		it.CandidateTermIds = []string{m.rel.TermID}
+		it.Relation = m.rel.Relation
+		it.SeekerCooperationProfileId, it.CandidateCooperationProfileId = m.need.coopID, rs.coopID
+		it.CandidateCompetencyIds = slices.Clone(m.hit.comps)
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST:
+		offer := x.coops[rs.coopID]
+		it.Text = pick(lang,
+			"their "+offer.KindLabel()+" '"+offer.Title+"' answers your request '"+m.need.title+"'",
+			"la loro offerta '"+offer.Title+"' risponde alla vostra richiesta '"+m.need.title+"'")
+		it.SeekerTermIds = []string{m.need.id}
+		it.CandidateTermIds = []string{m.rel.TermID}
+		it.SeekerCooperationProfileId, it.CandidateCooperationProfileId = m.need.coopID, rs.coopID
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER:
+		mine := r.offer.title
+		if mine == "" {
+			mine = x.ont.Label(r.offerTerm)
+		}
+		theirs := x.coops[r.reqIDs[0]]
+		title := x.ont.Label(r.reqTerm)
+		kind := "request"
+		if theirs != nil {
+			title, kind = theirs.Title, theirs.KindLabel()
+		}
+		it.Text = pick(lang,
+			"your '"+mine+"' answers their "+kind+" '"+title+"'",
+			"il vostro '"+mine+"' risponde alla loro richiesta '"+title+"'")
+		it.SeekerTermIds = []string{r.offerTerm}
+		it.CandidateTermIds = []string{r.reqTerm}
+		it.Relation = r.rel.Relation
+		it.SeekerCooperationProfileId, it.CandidateCooperationProfileId = r.offer.coopID, r.reqIDs[0]
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_TEXT_MATCH:
+		quoted := make([]string, len(d.words))
+		for i, w := range d.words {
+			quoted[i] = "'" + w + "'"
+		}
+		it.Text = pick(lang, "their descriptions mention "+strings.Join(quoted, ", "),
+			"le loro descrizioni citano "+strings.Join(quoted, ", "))
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_EVIDENCE:
+		it.Text = evidenceText(lang, rs.ev, rs.n)
+		it.EvidenceKind, it.EvidenceCount = rs.ev, rs.n
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND:
 		mine := "organization"
 		if p.org != nil {
 			mine = KindLabel(p.org.Kind)
 		}
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND,
-			Text: pick(lang, "a "+mine+" and a "+d.sideText+" complement each other",
-				mine+" e "+d.sideText+" sono complementari"),
-			Contribution: WeightComplementarity * d.compl,
-		})
-	}
-	if len(d.collab) > 0 {
+		it.Text = pick(lang, "a "+mine+" and a "+d.sideText+" complement each other",
+			mine+" e "+d.sideText+" sono complementari")
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE:
 		names := make([]string, len(d.collab))
 		for i, ct := range d.collab {
 			names[i] = collabLabel(ct)
 		}
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind:         matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE,
-			Text:         pick(lang, "they offer "+strings.Join(names, ", ")+", which you seek", "offrono "+strings.Join(names, ", ")+", che cercate"),
-			Contribution: WeightComplementarity * 0.3,
-		})
-	}
-	if d.sharedCluster != "" {
+		it.Text = pick(lang, "they offer "+strings.Join(names, ", ")+", which you seek", "offrono "+strings.Join(names, ", ")+", che cercate")
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER:
 		name := d.sharedCluster
 		if o := x.orgs[d.sharedCluster]; o != nil {
 			name = o.Name
 		}
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind:         matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER,
-			Text:         pick(lang, "same cluster: "+name, "stesso cluster: "+name),
-			Contribution: WeightClusterRegion * d.region,
-			SharedValue:  d.sharedCluster,
-		})
-	} else if d.sharedRegion != "" {
-		out = append(out, &matchingv1.ExplanationItem{
-			Kind:         matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION,
-			Text:         pick(lang, "same region: "+d.sharedRegion, "stessa regione: "+d.sharedRegion),
-			Contribution: WeightClusterRegion * d.region,
-			SharedValue:  d.sharedRegion,
-		})
+		it.Text = pick(lang, "same cluster: "+name, "stesso cluster: "+name)
+		it.SharedValue = d.sharedCluster
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION:
+		it.Text = pick(lang, "same region: "+d.sharedRegion, "stessa regione: "+d.sharedRegion)
+		it.SharedValue = d.sharedRegion
 	}
-	return out, texts
-}
-
-// describeMatch writes a term-match item's text and ids.
-func (x *Index) describeMatch(lang string, c *cand, t termText) {
-	m := t.m
-	li := 0
-	if it(lang) {
-		li = 1
-	}
-	rel := relationText[m.rel.Relation][li]
-	if m.rel.Linked && m.rel.Relation != matchingv1.TermRelation_TERM_RELATION_LINKED {
-		rel += pick(lang, ", across vocabularies", ", tra vocabolari")
-	}
-	t.item.Text = x.seekerSideText(lang, m.need) + " ↔ " + x.candidateSideText(lang, c, *m) + " (" + rel + ")"
-	t.item.SeekerTermIds = []string{m.need.id}
-	t.item.CandidateTermIds = []string{m.rel.TermID}
-	t.item.CandidateCompetencyIds = slices.Clone(m.hit.comps)
+	return it
 }
 
 // matchedOffer is the offer of theirs behind a match, if any.
@@ -324,7 +306,7 @@ var (
 
 func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
 	words, tail := evidenceWordsEN[k], "as evidence"
-	if it(lang) {
+	if isItalian(lang) {
 		words, tail = evidenceWordsIT[k], "come evidenza"
 	}
 	w := words[1]
