@@ -106,17 +106,17 @@ func pick(lang, en, itText string) string {
 // messages of a response.
 type reason struct {
 	kind    matchingv1.ExplanationKind
-	contrib float64
-	m       *termMatch  // term match, offer answering a request
-	coopID  string      // their offer behind m
-	r       *reciprocal // request answered by the seeker
 	ev      competenciesv1.EvidenceKind
 	n       int32 // evidence items of kind ev
+	contrib float64
+	m       *termMatch  // term match, offer answering a request
+	r       *reciprocal // request answered by the seeker
+	coopID  string      // their offer behind m
 }
 
 // reasons lists every reason for the pair, contributions unscaled.
 func (x *Index) reasons(p *profile, d *detail) []reason {
-	out := make([]reason, 0, 2*len(d.matches)+len(d.recips)+6)
+	out := make([]reason, 0, len(d.matches)+len(d.recips)+5)
 	// Most candidates match no request with an offer: the map is made on
 	// first use.
 	var answered map[string]bool
