@@ -53,6 +53,14 @@ type cand struct {
 	// so that a query compares numbers rather than reads names.
 	orgN     int32
 	clusters []int32
+	// What filters and scoring read of the organization (and the person),
+	// copied here so that a candidate is decided without reading its
+	// organization: visibility after the organization's, kind, the NUTS-2
+	// prefix as nutsPrefix makes it, the country by number (-1 for none).
+	vis      profilesv1.Visibility
+	kind     profilesv1.OrganizationKind
+	nuts2    uint64
+	countryN int32
 	// org and person are the entities behind the candidate, so filters
 	// and visibility need no map lookups; any change to either rebuilds
 	// the document, which keeps them current.
@@ -107,6 +115,7 @@ type Index struct {
 	// Organizations and clusters are numbered for the same reason.
 	orgNum     map[string]int32
 	clusterNum map[string]int32
+	countryNum map[string]int32
 	post       []*postings[float32]          // term number -> candidate -> strength
 	numbered   sync.Map                      // term -> *numbered, its expansion by number
 	gen        uint64                        // counts flushes that changed candidates: what numbered entries are valid for
@@ -147,6 +156,7 @@ func NewIndex(ont Ontology) *Index {
 		termNum:      map[string]int32{},
 		orgNum:       map[string]int32{},
 		clusterNum:   map[string]int32{},
+		countryNum:   map[string]int32{},
 		reqPost:      map[string]*postings[uint16]{},
 		wordNum:      map[string]int32{},
 		dirty:        map[Ref]struct{}{},
@@ -542,10 +552,26 @@ func (x *Index) document(r Ref) *cand {
 	}
 	slices.SortFunc(d.terms, func(a, b candTerm) int { return int(a.t - b.t) })
 	d.orgN = numberOf(x.orgNum, d.orgID)
+	d.vis = visibilityOf(d)
+	d.kind = d.org.Kind
+	d.nuts2 = nutsPrefix(d.org.NUTS)
+	d.countryN = -1
+	if d.org.Country != "" {
+		d.countryN = numberOf(x.countryNum, d.org.Country)
+	}
 	for _, cl := range d.org.Clusters {
 		d.clusters = append(d.clusters, numberOf(x.clusterNum, cl))
 	}
 	return d
+}
+
+// nutsPrefix packs the first four bytes of a NUTS code (its NUTS-2
+// region) into a number, 0 for a code shorter than that.
+func nutsPrefix(nuts string) uint64 {
+	if len(nuts) < 4 {
+		return 0
+	}
+	return 1<<32 | uint64(nuts[0])<<24 | uint64(nuts[1])<<16 | uint64(nuts[2])<<8 | uint64(nuts[3])
 }
 
 // numberOf returns name's number in m, giving it the next one when it has

@@ -73,6 +73,8 @@ type profile struct {
 	orgID        string
 	orgN         int32   // the seeker's organization by number, or -1
 	clusters     []int32 // its organization's clusters by number, -1 for any no candidate is in
+	nuts2        uint64  // its organization's NUTS-2 prefix (nutsPrefix)
+	countryN     int32   // its organization's country by number, or -1
 	org          *Org
 	need         []seekerTerm
 	offers       map[string]offerTerm
@@ -395,9 +397,14 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		p.selfIdx = i
 	}
 	p.orgN = lookupNumber(x.orgNum, p.orgID)
+	p.nuts2, p.countryN = 0, -1
 	if p.org != nil {
 		for _, cl := range p.org.Clusters {
 			p.clusters = append(p.clusters, lookupNumber(x.clusterNum, cl))
+		}
+		p.nuts2 = nutsPrefix(p.org.NUTS)
+		if p.org.Country != "" {
+			p.countryN = lookupNumber(x.countryNum, p.org.Country)
 		}
 	}
 
@@ -1145,13 +1152,12 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 	// Evidence behind the matched terms.
 	det.evid = 1 - math.Exp(-float64(det.evidence)/4)
 	// Complementarity.
-	cOrg := c.org
-	if p.org != nil && cOrg != nil {
-		ss, cs := SideOf(p.org.Kind), SideOf(cOrg.Kind)
+	if p.org != nil {
+		ss, cs := SideOf(p.org.Kind), SideOf(c.kind)
 		switch {
 		case ss != cs && ss != SideOther && cs != SideOther:
 			det.compl = 1
-			det.sideText = KindLabel(cOrg.Kind)
+			det.sideText = KindLabel(c.kind)
 		case ss == SideResearch && cs == SideResearch:
 			det.compl = 0.4
 		case ss == SideOther || cs == SideOther:
@@ -1159,9 +1165,9 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		default:
 			det.compl = 0.3
 		}
-		if slices.Contains(p.partnerKinds, cOrg.Kind) {
+		if slices.Contains(p.partnerKinds, c.kind) {
 			det.compl = 1
-			det.sideText = KindLabel(cOrg.Kind)
+			det.sideText = KindLabel(c.kind)
 		}
 		for ct := range p.wantCollab {
 			if c.collab[ct] {
@@ -1182,10 +1188,10 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		switch {
 		case det.sharedCluster != "":
 			det.region = 1
-		case len(p.org.NUTS) >= 4 && len(cOrg.NUTS) >= 4 && p.org.NUTS[:4] == cOrg.NUTS[:4]:
-			det.region, det.sharedRegion = 0.7, cOrg.NUTS[:4]
-		case p.org.Country != "" && p.org.Country == cOrg.Country:
-			det.region, det.sharedRegion = 0.4, cOrg.Country
+		case p.nuts2 != 0 && p.nuts2 == c.nuts2:
+			det.region, det.sharedRegion = 0.7, c.org.NUTS[:4]
+		case p.countryN >= 0 && p.countryN == c.countryN:
+			det.region, det.sharedRegion = 0.4, c.org.Country
 		}
 	}
 	det.total = WeightOntology*det.ont + WeightText*det.text + WeightReciprocity*det.recip +
@@ -1257,7 +1263,7 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 		}
 	}
 	o := d.org
-	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, o.Kind) {
+	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, d.kind) {
 		return "filtered: organization kind"
 	}
 	if len(f.Sectors) > 0 && !slices.ContainsFunc(o.Sectors, func(s profilesv1.Sector) bool { return slices.Contains(f.Sectors, s) }) {
@@ -1295,7 +1301,11 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 
 // effectiveVisibility is a candidate's visibility after its organization's:
 // a person is never more visible than the organization they belong to.
-func (x *Index) effectiveVisibility(d *cand) profilesv1.Visibility {
+func (x *Index) effectiveVisibility(d *cand) profilesv1.Visibility { return d.vis }
+
+// visibilityOf works out a candidate's effective visibility from its
+// entities, when its document is made.
+func visibilityOf(d *cand) profilesv1.Visibility {
 	o := d.org
 	if o == nil {
 		return profilesv1.Visibility_VISIBILITY_HIDDEN
