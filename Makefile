@@ -18,6 +18,8 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSIO
 
 TEST_FLAGS  ?= -race -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count 5
+# The matching benchmarks' corpus: 100,000 organisations, 1,000,000 competencies.
+MATCHING_BENCH_ORGS ?= 100000
 
 SERVICES := profiles competencies matching meetings gateway
 
@@ -76,7 +78,7 @@ eval:
 ## bench: run every benchmark (medians via -count); prints a note while there are none.
 bench:
 	@if grep -rqs --include='*_test.go' '^func Benchmark' $(MODULES); then \
-		$(GO) test $(BENCH_FLAGS) $(PKGS); \
+		MATCHING_BENCH_ORGS=$(MATCHING_BENCH_ORGS) $(GO) test $(BENCH_FLAGS) $(PKGS); \
 	else echo "no benchmarks yet"; fi
 
 tidy:

@@ -38,9 +38,9 @@ import (
 	"github.com/tandem-cluster/tandem/services/matching/internal/ports"
 )
 
-// benchSize is the generated corpus: MATCHING_BENCH_ORGS organisations (default
-// 20,000) with 10 competencies each, so the default is 200,000 competencies;
-// MATCHING_BENCH_ORGS=100000 gives the full 100k/1M corpus.
+// benchSize is the generated corpus: MATCHING_BENCH_ORGS organisations (20,000
+// when unset, for a quick run) with 10 competencies each; `make bench` sets
+// 100,000, the full 100k/1M corpus.
 func benchSize() int {
 	if n, err := strconv.Atoi(os.Getenv("MATCHING_BENCH_ORGS")); err == nil && n > 0 {
 		return n
