@@ -596,27 +596,23 @@ func lookupNumber(m map[string]int32, name string) int32 {
 // number returns the term's number, giving it one (and a posting list)
 // when it has none. Callers hold the write lock.
 func (x *Index) number(term string) int32 {
-	if n, ok := x.termNum[term]; ok {
-		return n
+	n := numberOf(x.termNum, term)
+	if int(n) == len(x.termName) {
+		x.termName = append(x.termName, term)
+		x.post = append(x.post, newPostings[float32]())
+		x.recip = append(x.recip, &atomic.Pointer[recipLists]{})
 	}
-	n := int32(len(x.termName))
-	x.termNum[term] = n
-	x.termName = append(x.termName, term)
-	x.post = append(x.post, newPostings[float32]())
-	x.recip = append(x.recip, &atomic.Pointer[recipLists]{})
 	return n
 }
 
 // wordNumber returns the word's number, giving it one (and a posting list)
 // when it has none. Callers hold the write lock.
 func (x *Index) wordNumber(word string) int32 {
-	if n, ok := x.wordNum[word]; ok {
-		return n
+	n := numberOf(x.wordNum, word)
+	if int(n) == len(x.wordName) {
+		x.wordName = append(x.wordName, word)
+		x.tokPost = append(x.tokPost, newPostings[tokenHit]())
 	}
-	n := int32(len(x.wordName))
-	x.wordNum[word] = n
-	x.wordName = append(x.wordName, word)
-	x.tokPost = append(x.tokPost, newPostings[tokenHit]())
 	return n
 }
 
