@@ -407,10 +407,27 @@ func (v *Vocabulary) Descendants(id string) map[string]int {
 	return v.walk(i, v.children)
 }
 
+// DescendantsWithin returns the descendants at most depth steps below the
+// term, with their distance: Descendants cut short, for a broad term whose
+// whole subtree would be thousands of terms.
+func (v *Vocabulary) DescendantsWithin(id string, depth int) map[string]int {
+	i, ok := v.lookup(id)
+	if !ok {
+		return nil
+	}
+	return v.walkWithin(i, v.children, depth)
+}
+
 func (v *Vocabulary) walk(start int32, next [][]int32) map[string]int {
+	return v.walkWithin(start, next, -1)
+}
+
+// walkWithin walks next breadth first from start, at most depth steps (no
+// limit when depth < 0), so every distance is that of a shortest path.
+func (v *Vocabulary) walkWithin(start int32, next [][]int32, depth int) map[string]int {
 	dist := map[int32]int{start: 0}
 	frontier := []int32{start}
-	for d := 1; len(frontier) > 0; d++ {
+	for d := 1; len(frontier) > 0 && (depth < 0 || d <= depth); d++ {
 		var nf []int32
 		for _, i := range frontier {
 			for _, j := range next[i] {

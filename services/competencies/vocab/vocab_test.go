@@ -97,6 +97,26 @@ func TestHierarchy(t *testing.T) {
 	if d := v.Descendants("EDAM:topic_3168"); d["EDAM:topic_3170"] != 1 {
 		t.Errorf("descendants of Sequencing: RNA-Seq at %d", d["EDAM:topic_3170"])
 	}
+	// Cut short, the walk keeps exactly the descendants within reach, at the
+	// same distances.
+	for _, root := range []string{"EDAM:topic_0003", "EDAM:topic_3168", "MESH:D008103"} {
+		all := v.Descendants(root)
+		for depth := range 4 {
+			within := v.DescendantsWithin(root, depth)
+			want := 0
+			for id, d := range all {
+				if d <= depth {
+					want++
+					if within[id] != d {
+						t.Errorf("%s within %d: %s at %d, want %d", root, depth, id, within[id], d)
+					}
+				}
+			}
+			if len(within) != want {
+				t.Errorf("%s within %d: %d descendants, want %d", root, depth, len(within), want)
+			}
+		}
+	}
 	if ic := v.InformationContent("EDAM:topic_3170"); ic <= v.InformationContent("EDAM:topic_3168") || ic > 1 {
 		t.Errorf("information content of RNA-Seq %.3f not above Sequencing %.3f", ic, v.InformationContent("EDAM:topic_3168"))
 	}

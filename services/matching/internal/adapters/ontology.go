@@ -132,7 +132,7 @@ func (o *Ontology) expand(id string) []domain.Related {
 				add(domain.Related{TermID: a, Sim: factor * sim, Relation: matchingv1.TermRelation_TERM_RELATION_BROADER, Linked: linked})
 			}
 		}
-		desc := o.v.Descendants(id)
+		desc := o.v.DescendantsWithin(id, 2)
 		ids := make([]string, 0, len(desc))
 		for d, dist := range desc {
 			if dist <= 2 {
