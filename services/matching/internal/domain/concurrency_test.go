@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
@@ -20,12 +18,7 @@ import (
 func TestQueriesDuringChanges(t *testing.T) {
 	t.Parallel()
 	ont := ontology()
-	var terms []string
-	for _, root := range []string{rnaSeq, proteomics, "EDAM:topic_0622"} {
-		for _, r := range ont.Expand(root) {
-			terms = append(terms, r.TermID)
-		}
-	}
+	terms := nearTerms(rnaSeq, proteomics, "EDAM:topic_0622")
 	r := rand.New(rand.NewPCG(9, 4))
 	term := func() string { return terms[r.IntN(len(terms))] }
 	kinds := []profilesv1.OrganizationKind{company, university, institute}
@@ -89,20 +82,6 @@ func TestQueriesDuringChanges(t *testing.T) {
 	wg.Wait()
 
 	for k := range 60 {
-		q := query(r)
-		fast, err := x.Suggest(q)
-		if domain.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		slow, err := x.SuggestExhaustive(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !proto.Equal(fast, slow) {
-			t.Fatalf("query %d (%+v) after changes: fast path %v, exhaustive %v", k, q, ids(fast), ids(slow))
-		}
+		samePaths(t, x, query(r), fmt.Sprintf("query %d after changes", k))
 	}
 }

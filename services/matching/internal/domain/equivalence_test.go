@@ -21,12 +21,7 @@ import (
 func TestFastPathMatchesExhaustive(t *testing.T) {
 	t.Parallel()
 	ont := ontology()
-	var terms []string
-	for _, root := range []string{rnaSeq, proteomics, "EDAM:topic_0622", "EDAM:operation_2945", "MESH:D008099"} {
-		for _, r := range ont.Expand(root) {
-			terms = append(terms, r.TermID)
-		}
-	}
+	terms := nearTerms(rnaSeq, proteomics, "EDAM:topic_0622", "EDAM:operation_2945", "MESH:D008099")
 	r := rand.New(rand.NewPCG(3, 5))
 	kinds := []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY, profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY,
 		profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_PUBLIC_BODY}
@@ -71,20 +66,7 @@ func TestFastPathMatchesExhaustive(t *testing.T) {
 				q.Filter.NUTSPrefixes = []string{"SI"}
 				q.Filter.Kinds = kinds[:1]
 			}
-			fast, err := x.Suggest(q)
-			if domain.IsNotFound(err) {
-				continue // an erased seeker
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			slow, err := x.SuggestExhaustive(q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !proto.Equal(fast, slow) {
-				t.Fatalf("%s query %d (%+v): fast path %v, exhaustive %v", round, k, q, ids(fast), ids(slow))
-			}
+			samePaths(t, x, q, fmt.Sprintf("%s query %d", round, k))
 		}
 	}
 	check("initial", 150)
@@ -155,5 +137,37 @@ func TestTieGoesToFirstExpansion(t *testing.T) {
 		if len(got) != 1 || got[0] != first {
 			t.Fatalf("round %d: need %s matched candidate terms %v, want [%s] (before %s in the expansion)", round, need, got, first, second)
 		}
+	}
+}
+
+// nearTerms lists the terms the roots expand to: a corpus drawn from them is
+// dense in near terms, as the scoring's hard cases are.
+func nearTerms(roots ...string) []string {
+	var terms []string
+	for _, root := range roots {
+		for _, r := range ontology().Expand(root) {
+			terms = append(terms, r.TermID)
+		}
+	}
+	return terms
+}
+
+// samePaths fails t unless the fast path and the exhaustive one answer q
+// alike. An erased seeker passes.
+func samePaths(t *testing.T, x *domain.Index, q domain.Query, what string) {
+	t.Helper()
+	fast, err := x.Suggest(q)
+	if domain.IsNotFound(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := x.SuggestExhaustive(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(fast, slow) {
+		t.Fatalf("%s (%+v): fast path %v, exhaustive %v", what, q, ids(fast), ids(slow))
 	}
 }
