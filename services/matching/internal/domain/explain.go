@@ -53,7 +53,7 @@ func (x *Index) summary(c *cand) *matchingv1.CandidateSummary {
 	} else {
 		s.Ref = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: c.ref.ID}}
 	}
-	if x.effectiveVisibility(c) == profilesv1.Visibility_VISIBILITY_ANONYMOUS {
+	if c.vis == profilesv1.Visibility_VISIBILITY_ANONYMOUS {
 		s.Anonymous = true
 		where := o.NUTS
 		if where == "" {

@@ -110,9 +110,8 @@ type Index struct {
 	free    []int32
 	// Terms are numbered as candidates first hold them; the numbers are
 	// never reused, and the vocabulary bounds them.
-	termNum  map[string]int32
-	termName []string
-	// Organizations and clusters are numbered for the same reason.
+	termNum map[string]int32
+	// Organizations, clusters and countries are numbered too.
 	orgNum     map[string]int32
 	clusterNum map[string]int32
 	countryNum map[string]int32
@@ -597,8 +596,7 @@ func lookupNumber(m map[string]int32, name string) int32 {
 // when it has none. Callers hold the write lock.
 func (x *Index) number(term string) int32 {
 	n := numberOf(x.termNum, term)
-	if int(n) == len(x.termName) {
-		x.termName = append(x.termName, term)
+	if int(n) == len(x.post) {
 		x.post = append(x.post, newPostings[float32]())
 		x.recip = append(x.recip, &atomic.Pointer[recipLists]{})
 	}

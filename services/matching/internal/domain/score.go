@@ -1299,12 +1299,10 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 	return ""
 }
 
-// effectiveVisibility is a candidate's visibility after its organization's:
-// a person is never more visible than the organization they belong to.
-func (x *Index) effectiveVisibility(d *cand) profilesv1.Visibility { return d.vis }
-
 // visibilityOf works out a candidate's effective visibility from its
-// entities, when its document is made.
+// entities, when its document is made: its visibility after its
+// organization's, as a person is never more visible than the organization
+// they belong to.
 func visibilityOf(d *cand) profilesv1.Visibility {
 	o := d.org
 	if o == nil {
@@ -1328,7 +1326,7 @@ func visibilityOf(d *cand) profilesv1.Visibility {
 // visible applies visibility: hidden never, cluster-members-only only to
 // callers whose organization shares a cluster, anonymous to everyone.
 func (x *Index) visible(v Viewer, d *cand) bool {
-	switch x.effectiveVisibility(d) {
+	switch d.vis {
 	case profilesv1.Visibility_VISIBILITY_HIDDEN:
 		return false
 	case profilesv1.Visibility_VISIBILITY_CLUSTER_MEMBERS:
