@@ -101,6 +101,11 @@ type Index struct {
 	events       map[string]*BrokerageEvent
 	eventsSeen   map[string]struct{}
 
+	// Collaboration history: who worked with whom, on what (history.go).
+	collabs    map[string]*Collaboration
+	orgCollabs map[string]map[string]struct{} // organisation -> its collaborations
+	histGen    uint64                         // counts changes to the history
+
 	cands   []*cand
 	scratch scratches
 	lens    []int32                       // document length per candidate, dense for the first pass
@@ -151,6 +156,8 @@ func NewIndex(ont Ontology) *Index {
 		attendees:    map[string]map[Ref]int{},
 		events:       map[string]*BrokerageEvent{},
 		eventsSeen:   map[string]struct{}{},
+		collabs:      map[string]*Collaboration{},
+		orgCollabs:   map[string]map[string]struct{}{},
 		byRef:        map[Ref]int32{},
 		termNum:      map[string]int32{},
 		orgNum:       map[string]int32{},
@@ -175,7 +182,9 @@ type Change struct {
 	// Participant and Event come from the meetings service.
 	Participant *Participant
 	Event       *BrokerageEvent
-	Removed     bool
+	// Collab is a collaboration of the history (CollabKey).
+	Collab  *Collaboration
+	Removed bool
 	// Purge removes regardless of version and keeps the version held: an
 	// erasure removes what the erased holder held, and the removal must
 	// stay even if an older event of it is replayed.
@@ -275,6 +284,8 @@ func (x *Index) applyOne(c Change) bool {
 		x.applyParticipant(id, c)
 	case "event":
 		x.applyEvent(id, c)
+	case "collab":
+		x.applyCollab(id, c)
 	default:
 		return false
 	}
