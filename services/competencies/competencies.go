@@ -14,11 +14,11 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/app"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/ports"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 )
 
 // Name names the service in logs, metrics and health checks.
@@ -38,7 +38,7 @@ const (
 type Config struct {
 	runtime.Common
 	Replicas       int           `conf:"default:1,env:JS_REPLICAS,flag:js-replicas,help:replicas of the service's JetStream buckets and stream"`
-	LocalTerms     string        `conf:"env:LOCAL_TERMS,flag:local-terms,help:TSV file of extra local terms (the layout of vocab/data/local_terms.tsv); empty uses the shipped ones only"`
+	LocalTerms     string        `conf:"env:LOCAL_TERMS,flag:local-terms,help:TSV file of extra local terms (the layout of pkg/vocab/data/local_terms.tsv); empty uses the shipped ones only"`
 	ExpiryInterval time.Duration `conf:"default:1m,env:EXPIRY_INTERVAL,flag:expiry-interval,help:how often published cooperation profiles past their deadline are expired"`
 }
 

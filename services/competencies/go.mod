@@ -7,13 +7,15 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/tandem-cluster/tandem/pkg v0.0.0
 	github.com/tandem-cluster/tandem/proto v0.0.0
-	golang.org/x/text v0.43.0
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
 
-require github.com/google/btree v1.1.3 // indirect
+require (
+	github.com/google/btree v1.1.3 // indirect
+	golang.org/x/text v0.43.0 // indirect
+)
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0 // indirect

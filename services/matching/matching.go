@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/matching/internal/app"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"

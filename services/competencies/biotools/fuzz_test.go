@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	"github.com/tandem-cluster/tandem/services/competencies/biotools"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 )
 
 // FuzzDecode feeds arbitrary bytes to the JSON-lines decoder and the

@@ -13,11 +13,11 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies"
 	"github.com/tandem-cluster/tandem/services/competencies/biotools"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 	"github.com/tandem-cluster/tandem/services/profiles"
 )
 

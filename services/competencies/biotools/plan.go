@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 )
 
 // ExternalSource is the key of the organisations' external id.

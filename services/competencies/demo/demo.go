@@ -26,9 +26,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 )
 
 // MarkerSource is the external-id source of the profiles demo data.

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 )
 
 // SourceProto maps a vocabulary source to the API enum.

@@ -11,10 +11,10 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/app"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/domain"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 )
 
 // Limits of the API.

@@ -14,7 +14,7 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 	"github.com/tandem-cluster/tandem/services/matching/internal/eval"

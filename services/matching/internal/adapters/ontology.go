@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 )
 
 // TestResolveCache checks that a cached reading of a need is the reading

@@ -6,10 +6,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
 	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 )
 
 // The loaders must reject, never panic on, whatever a file holds; what they

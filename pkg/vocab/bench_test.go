@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 )
 
 // BenchmarkLoad measures building the shipped vocabulary from the embedded

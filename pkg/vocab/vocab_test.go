@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tandem-cluster/tandem/services/competencies/vocab"
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 )
 
 func load(t testing.TB) *vocab.Vocabulary {
