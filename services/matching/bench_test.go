@@ -213,7 +213,7 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, _, _ := a.Issue(auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleClusterManager}})
+	tok, _, _ := a.Issue(auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleAdmin}})
 	creds := grpc.PerRPCCredentials(auth.BearerToken(tok))
 	svc := app.New(x, benchOnt, nil, nil, slog.New(slog.DiscardHandler), nil)
 	reqs := make([]*matchingv1.SuggestPartnersRequest, len(c.seekers))

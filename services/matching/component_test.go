@@ -2,11 +2,13 @@ package matching_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/oklog/ulid/v2"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -53,14 +55,102 @@ func TestAuthorization(t *testing.T) {
 	if _, err := c.SuggestPartners(e.ctx, suggestReq("ACME"), e.as("ICGEB")); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("seeking for another organization: %v, want PermissionDenied", err)
 	}
-	if _, err := c.SuggestPartners(e.ctx, suggestReq("ACME"), e.as("X", auth.RoleClusterManager)); err != nil {
-		t.Errorf("cluster manager: %v", err)
-	}
 	bad := suggestReq("ACME")
 	bad.Need = &matchingv1.Need{TermIds: []string{"EDAM:topic_317"}}
 	_, err := c.SuggestPartners(e.ctx, bad, e.as("ACME"))
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "did you mean") {
 		t.Errorf("unknown term: %v, want InvalidArgument suggesting terms", err)
+	}
+}
+
+// TestTenancy: a caller seeks, explains, watches and records feedback for
+// their own organization, a cluster manager for the members of the clusters
+// they manage, an admin for anyone; and feedback names a candidate the
+// seeker could be shown.
+func TestTenancy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.start()
+	e.seedCluster()
+	e.org("HIDDEN", "Hidden Lab", institute, profilesv1.Visibility_VISIBILITY_HIDDEN, 1)
+	e.suggestUntil(c, suggestReq("ACME"), e.as("ACME"), "seeded", contains("ICGEB"))
+	e.eventually("hidden organization known", func() (bool, string) {
+		// Seeking for it as an admin succeeds once the read model has it.
+		_, err := c.SuggestPartners(e.ctx, suggestReq("HIDDEN"), e.asPrincipal(auth.Principal{Subject: "admin", Roles: []auth.Role{auth.RoleAdmin}}))
+		return err == nil, fmt.Sprint(err)
+	})
+	manager := func(clusters ...string) grpc.CallOption {
+		return e.asPrincipal(auth.Principal{Subject: "cm", Organization: "CLMGR", Roles: []auth.Role{auth.RoleClusterManager}, Clusters: clusters})
+	}
+	admin := e.asPrincipal(auth.Principal{Subject: "admin", Roles: []auth.Role{auth.RoleAdmin}})
+	acme := suggestReq("ACME").GetSeeker()
+	icgeb := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "ICGEB"}}
+	feedback := func(cand string) *matchingv1.RecordFeedbackRequest {
+		return &matchingv1.RecordFeedbackRequest{Feedback: &matchingv1.Feedback{Seeker: acme,
+			Candidate: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: cand}}, Kind: matchingv1.FeedbackKind_FEEDBACK_KIND_MET}}
+	}
+	watch := func(as grpc.CallOption) error {
+		ctx, cancel := context.WithCancel(e.ctx)
+		defer cancel()
+		s, err := c.WatchMatches(ctx, &matchingv1.WatchMatchesRequest{SavedSearch: &matchingv1.SavedSearch{Name: "w", Seeker: acme, Need: &matchingv1.Need{TermIds: []string{rnaSeq}}}}, as)
+		if err != nil {
+			return err
+		}
+		_, err = s.Recv()
+		return err
+	}
+	for _, tc := range []struct {
+		name string
+		as   grpc.CallOption
+		want codes.Code
+	}{
+		{"member of the organization", e.as("ACME"), codes.OK},
+		{"member of another organization", e.as("ICGEB"), codes.PermissionDenied},
+		{"manager of the organization's cluster", manager(cluster), codes.OK},
+		{"manager of another cluster", manager("OTHER"), codes.PermissionDenied},
+		{"manager of no cluster", manager(), codes.PermissionDenied},
+		{"admin", admin, codes.OK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := c.SuggestPartners(e.ctx, suggestReq("ACME"), tc.as); status.Code(err) != tc.want {
+				t.Errorf("SuggestPartners: %v, want %v", err, tc.want)
+			}
+			if _, err := c.ExplainMatch(e.ctx, &matchingv1.ExplainMatchRequest{Seeker: acme, Candidate: icgeb}, tc.as); status.Code(err) != tc.want {
+				t.Errorf("ExplainMatch: %v, want %v", err, tc.want)
+			}
+			if err := watch(tc.as); status.Code(err) != tc.want {
+				t.Errorf("WatchMatches with a new search: %v, want %v", err, tc.want)
+			}
+			if _, err := c.RecordFeedback(e.ctx, feedback("ICGEB"), tc.as); status.Code(err) != tc.want {
+				t.Errorf("RecordFeedback: %v, want %v", err, tc.want)
+			}
+		})
+	}
+	// A manager of another cluster cannot seek for an unknown organization
+	// either, and is told the same as for a known one.
+	_, errUnknown := c.SuggestPartners(e.ctx, suggestReq("NOSUCH"), manager("OTHER"))
+	_, errHidden := c.SuggestPartners(e.ctx, suggestReq("HIDDEN"), manager("OTHER"))
+	if status.Code(errUnknown) != codes.PermissionDenied || status.Code(errHidden) != codes.PermissionDenied {
+		t.Errorf("manager of another cluster seeking for unknown: %v; for hidden: %v; want PermissionDenied both", errUnknown, errHidden)
+	}
+
+	// Feedback on a candidate that does not exist, or that the seeker may
+	// not see, is refused alike and changes nothing.
+	_, errMissing := c.RecordFeedback(e.ctx, feedback("NOSUCH"), e.as("ACME"))
+	_, errHiddenCand := c.RecordFeedback(e.ctx, feedback("HIDDEN"), e.as("ACME"))
+	if status.Code(errMissing) != codes.NotFound || status.Code(errHiddenCand) != codes.NotFound {
+		t.Fatalf("feedback on a missing candidate: %v; on a hidden one: %v; want NotFound both", errMissing, errHiddenCand)
+	}
+	if status.Convert(errMissing).Message() != strings.Replace(status.Convert(errHiddenCand).Message(), "HIDDEN", "NOSUCH", 1) {
+		t.Errorf("missing and hidden told apart: %q vs %q", status.Convert(errMissing).Message(), status.Convert(errHiddenCand).Message())
+	}
+	keys, err := e.feedbackKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the three accepted MET feedbacks (member, manager, admin) are stored.
+	if len(keys) != 3 {
+		t.Errorf("stored feedback: %d entries, want 3", len(keys))
 	}
 }
 

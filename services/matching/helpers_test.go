@@ -2,6 +2,7 @@ package matching_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -194,4 +195,17 @@ func (e *env) suggestUntil(c matchingv1.MatchingServiceClient, req *matchingv1.S
 
 func contains(id string) func([]string) bool {
 	return func(got []string) bool { return slices.Contains(got, id) }
+}
+
+// feedbackKeys lists the stored feedback's keys.
+func (e *env) feedbackKeys() ([]string, error) {
+	kv, err := e.js.KeyValue(e.ctx, "matching_feedback")
+	if err != nil {
+		return nil, err
+	}
+	keys, err := kv.Keys(e.ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, nil
+	}
+	return keys, err
 }

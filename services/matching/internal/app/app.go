@@ -67,34 +67,21 @@ func viewerOf(p auth.Principal) domain.Viewer {
 	return domain.Viewer{Subject: p.Subject, Org: p.Organization, Clusters: p.Clusters, Admin: p.Has(auth.RoleAdmin)}
 }
 
-// authorizeSeeker lets members seek for their own organization (its people
-// and its cooperation profiles), and admins and cluster managers for anyone.
+// authorizeSeeker applies the rule profiles applies to changes: a caller
+// acts for their own organization (its people and cooperation profiles), a
+// cluster manager for the members of the clusters they manage, an admin for
+// anyone. An unknown seeker outside the caller's own organization is refused
+// the same way as one of another cluster, so refusals tell nothing apart.
 func (s *Service) authorizeSeeker(p auth.Principal, sk domain.Seeker) error {
-	if p.Has(auth.RoleAdmin) || p.Has(auth.RoleClusterManager) {
-		return nil
-	}
-	org := ""
-	switch sk.Kind {
-	case domain.SeekOrg:
+	org := seekerOrg(s.Index, sk)
+	if sk.Kind == domain.SeekOrg {
 		org = sk.ID
-	case domain.SeekPerson:
-		if pe, ok := s.Index.Person(sk.ID); ok {
-			org = pe.OrgID
-		}
-	case domain.SeekCoop:
-		if c, ok := s.Index.Coop(sk.ID); ok {
-			org = c.Holder.ID
-			if c.Holder.Kind == domain.KindPerson {
-				if pe, ok := s.Index.Person(c.Holder.ID); ok {
-					org = pe.OrgID
-				}
-			}
-		}
 	}
-	if org != "" && org == p.Organization {
+	clusters, _ := s.Index.OrgClusters(org)
+	if p.ActsFor(org, clusters) {
 		return nil
 	}
-	return fmt.Errorf("%w: %s may seek partners only for their own organization", grpcerr.ErrPermission, p.Subject)
+	return fmt.Errorf("%w: %s may seek partners only for their own organization or the members of clusters they manage", grpcerr.ErrPermission, p.Subject)
 }
 
 // authorizeEvent authorizes seeking for sk, restricted to a brokerage event
@@ -158,12 +145,17 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 	if err != nil {
 		return nil, err
 	}
-	sk, _, err := domain.ParseFeedback(r)
+	sk, cand, err := domain.ParseFeedback(r)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.authorizeSeeker(p, sk); err != nil {
 		return nil, err
+	}
+	// Feedback is about a profile the seeker could be shown: an unknown or
+	// hidden candidate would plant partner edges no suggestion ever had.
+	if !s.Index.Sees(viewerOf(p), cand) {
+		return nil, fmt.Errorf("candidate %s: %w", cand.ID, grpcerr.ErrNotFound)
 	}
 	id := ulid.Make().String()
 	if crid := r.GetClientRequestId(); crid != "" {

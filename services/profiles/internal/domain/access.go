@@ -20,13 +20,15 @@ type Viewer struct {
 	Manages []string
 	// Clusters are the clusters the viewer belongs to, for "cluster members only".
 	Clusters []string
+
+	principal auth.Principal
 }
 
 // ViewerOf derives a Viewer from an authenticated principal. orgClusters are
 // the clusters the principal's organisation is a member of, so a membership
 // added after the token was issued counts at once.
 func ViewerOf(p auth.Principal, orgClusters []string) Viewer {
-	v := Viewer{Subject: p.Subject, Organization: p.Organization, Admin: p.Has(auth.RoleAdmin)}
+	v := Viewer{Subject: p.Subject, Organization: p.Organization, Admin: p.Has(auth.RoleAdmin), principal: p}
 	clusters := slices.Concat(p.Clusters, orgClusters)
 	if p.Organization != "" {
 		// A cluster body's own staff belong to the cluster they run.
@@ -68,7 +70,7 @@ func (v Viewer) ownsOrg(orgID string) bool {
 }
 
 func (v Viewer) managesOrg(o *profilesv1.Organization) bool {
-	return len(v.Manages) > 0 && shares(v.Manages, OrgClusters(o))
+	return v.principal.ManagesAny(OrgClusters(o))
 }
 
 // EffectiveOrgVisibility is what an organisation's visibility means when unset.
@@ -250,10 +252,7 @@ func (v Viewer) CanEditOrg(cur, next *profilesv1.Organization) error {
 // organisation org: its organisation's members, the person themself, managers
 // of the organisation's clusters and admins may.
 func (v Viewer) CanEditPerson(p *profilesv1.Person, org *profilesv1.Organization) error {
-	if v.Admin || v.isPerson(p) || (v.Organization != "" && v.Organization == p.GetOrganizationId()) {
-		return nil
-	}
-	if org != nil && v.managesOrg(org) {
+	if v.isPerson(p) || v.principal.ActsFor(p.GetOrganizationId(), OrgClusters(org)) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s may not change person %s", grpcerr.ErrPermission, v.Subject, p.GetId())
@@ -261,7 +260,7 @@ func (v Viewer) CanEditPerson(p *profilesv1.Person, org *profilesv1.Organization
 
 // CanCreatePerson decides whether v may add a person to org.
 func (v Viewer) CanCreatePerson(org *profilesv1.Organization) error {
-	if v.Admin || (v.Organization != "" && v.Organization == org.GetId()) || v.managesOrg(org) {
+	if v.principal.ActsFor(org.GetId(), OrgClusters(org)) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s may not add people to organization %s", grpcerr.ErrPermission, v.Subject, org.GetId())
