@@ -28,13 +28,15 @@ func Options(url string) (*redis.Options, error) {
 }
 
 // Connect returns a client for url once Redis answers PING, retrying with
-// backoff until ctx is done, so services can start before Redis.
+// backoff until ctx is done, so services can start before Redis. A URL with
+// master_name names Sentinels instead of a server
+// (redis://sentinel-1:26379/0?master_name=tandem&addr=sentinel-2:26379), and
+// the client follows the primary they name across failovers.
 func Connect(ctx context.Context, url string) (*redis.Client, error) {
-	o, err := Options(url)
+	c, addr, err := newClient(url)
 	if err != nil {
 		return nil, err
 	}
-	c := redis.NewClient(o)
 	wait := 100 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -46,11 +48,27 @@ func Connect(ctx context.Context, url string) (*redis.Client, error) {
 		select {
 		case <-ctx.Done():
 			_ = c.Close()
-			return nil, fmt.Errorf("connect redis %s: %w (last error: %v)", o.Addr, ctx.Err(), err)
+			return nil, fmt.Errorf("connect redis %s: %w (last error: %v)", addr, ctx.Err(), err)
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 5*time.Second)
 	}
+}
+
+// newClient returns a client for url and the address it names, for errors.
+func newClient(url string) (*redis.Client, string, error) {
+	if strings.Contains(url, "master_name=") {
+		o, err := redis.ParseFailoverURL(url)
+		if err != nil {
+			return nil, "", fmt.Errorf("parse redis sentinel url: %w", err)
+		}
+		return redis.NewFailoverClient(o), fmt.Sprintf("%s via sentinels %s", o.MasterName, strings.Join(o.SentinelAddrs, ",")), nil
+	}
+	o, err := Options(url)
+	if err != nil {
+		return nil, "", err
+	}
+	return redis.NewClient(o), o.Addr, nil
 }
 
 // Key joins prefix and parts with ":", e.g. Key("tandem", "matching", "org", id).

@@ -316,6 +316,12 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	return nil
 }
 
+// roundRobin spreads calls over every address a service name resolves to.
+// With a headless Kubernetes Service (dns:///profiles-headless:7101) that is
+// every ready replica; the default, pick_first, would send all of one
+// gateway's calls to a single replica.
+const roundRobin = `{"loadBalancingConfig":[{"round_robin":{}}]}`
+
 // dial connects to a service. Unary calls get the request timeout as their
 // deadline (a shorter one from the client's grpc-timeout header wins);
 // streams get no deadline but end with streamsCtx.
@@ -326,6 +332,7 @@ func dial(rt *runtime.Runtime, addr string, timeout time.Duration, streamsCtx co
 	}
 	return grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultServiceConfig(roundRobin),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelOpts...)),
 		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 			ctx, cancel := context.WithTimeout(ctx, timeout)

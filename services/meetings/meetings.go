@@ -35,12 +35,14 @@ const (
 // Config is the service's configuration: the runtime settings every service shares.
 type Config struct {
 	runtime.Common
+	// Replicas of the service's buckets and stream: 1 on a single server, 3 on a cluster.
+	Replicas int `conf:"default:1,env:JS_REPLICAS,flag:js-replicas,help:replicas of the service's JetStream buckets and stream"`
 }
 
 // DefaultConfig returns the configuration the service starts from before the
 // environment and flags apply.
 func DefaultConfig() Config {
-	return Config{Common: runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr)}
+	return Config{Common: runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr), Replicas: 1}
 }
 
 // Options wires the service into the shared process runtime.
@@ -50,7 +52,7 @@ func Options(cfg Config) runtime.Options {
 		Common: cfg.Common,
 		Config: &cfg,
 		Register: func(ctx context.Context, rt *runtime.Runtime) error {
-			store, err := adapters.Open(ctx, rt.JS)
+			store, err := adapters.Open(ctx, rt.JS, max(cfg.Replicas, 1))
 			if err != nil {
 				return err
 			}
@@ -62,7 +64,7 @@ func Options(cfg Config) runtime.Options {
 				return store.Aggregates.Watch(ctx, index.Apply, eventkv.OnSynced(func() { close(synced) }))
 			})
 			rt.Go("relay", func(ctx context.Context) error { return store.Aggregates.Relay(ctx, rt.Log) })
-			profiles, err := adapters.OpenProfiles(ctx, rt.JS)
+			profiles, err := adapters.OpenProfiles(ctx, rt.JS, max(cfg.Replicas, 1))
 			if err != nil {
 				return err
 			}

@@ -43,8 +43,8 @@ type Profiles struct {
 }
 
 // OpenProfiles creates or opens the projection's bucket.
-func OpenProfiles(ctx context.Context, js jetstream.JetStream) (*Profiles, error) {
-	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: ProfilesBucket, History: 1, Storage: jetstream.FileStorage})
+func OpenProfiles(ctx context.Context, js jetstream.JetStream, replicas int) (*Profiles, error) {
+	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: ProfilesBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}

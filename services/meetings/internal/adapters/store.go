@@ -52,20 +52,20 @@ type Store struct {
 }
 
 // Open creates or opens the buckets and the event stream.
-func Open(ctx context.Context, js jetstream.JetStream) (*Store, error) {
-	agg, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: AggregatesBucket, Stream: Stream, StreamSubjects: StreamSubjects})
+func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, error) {
+	agg, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: AggregatesBucket, Stream: Stream, StreamSubjects: StreamSubjects, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}
-	claims, err := eventkv.OpenClaims(ctx, js, ClaimsBucket, 1)
+	claims, err := eventkv.OpenClaims(ctx, js, ClaimsBucket, replicas)
 	if err != nil {
 		return nil, err
 	}
-	occ, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: OccupancyBucket, History: 1, Storage: jetstream.FileStorage})
+	occ, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: OccupancyBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}
-	prov, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: ProvisionalBucket, History: 1, Storage: jetstream.FileStorage})
+	prov, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: ProvisionalBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}
