@@ -100,7 +100,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 func (s *Store) Create(ctx context.Context, key string, ev proto.Message) (uint64, error) {
 	rev, err := s.write(ctx, key, ev, 0, false)
 	if errors.Is(err, grpcerr.ErrConflict) {
-		return 0, fmt.Errorf("%s %s: %w", s.cfg.Bucket, key, grpcerr.ErrAlreadyExists)
+		return 0, fmt.Errorf("%s: %w", key, grpcerr.ErrAlreadyExists)
 	}
 	return rev, err
 }
@@ -153,7 +153,7 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-			return 0, fmt.Errorf("%s %s: revision %d is stale: %w", s.cfg.Bucket, key, lastRev, grpcerr.ErrConflict)
+			return 0, fmt.Errorf("%s: revision %d is stale: %w", key, lastRev, grpcerr.ErrConflict)
 		}
 		return 0, fmt.Errorf("eventkv: write %s %s: %w", s.cfg.Bucket, key, err)
 	}
@@ -164,11 +164,11 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 // grpcerr.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (proto.Message, uint64, error) {
 	if !ValidKey(key) {
-		return nil, 0, fmt.Errorf("%s %q: %w", s.cfg.Bucket, key, grpcerr.ErrNotFound)
+		return nil, 0, fmt.Errorf("%q: %w", key, grpcerr.ErrNotFound)
 	}
 	e, err := s.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, 0, fmt.Errorf("%s %s: %w", s.cfg.Bucket, key, grpcerr.ErrNotFound)
+		return nil, 0, fmt.Errorf("%s: %w", key, grpcerr.ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("eventkv: get %s %s: %w", s.cfg.Bucket, key, err)

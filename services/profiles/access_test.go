@@ -3,9 +3,13 @@ package profiles_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
@@ -364,6 +368,129 @@ func TestUnauthenticatedCallsAreRefused(t *testing.T) {
 	for name, call := range calls {
 		if got := code(call()); got != codes.Unauthenticated {
 			t.Errorf("%s without a token: %v, want Unauthenticated", name, got)
+		}
+	}
+}
+
+// TestAnonymousProfilesDoNotSortByName: anonymous organisations and people
+// come after all named ones, in id order, whatever their names, and paging
+// goes through them; a caller renaming their own organisation learns
+// nothing from where an anonymous one sorts.
+func TestAnonymousProfilesDoNotSortByName(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	anonymous := func(name string) *profilesv1.Organization {
+		o := org(name)
+		o.Visibility = profilesv1.Visibility_VISIBILITY_ANONYMOUS
+		return o
+	}
+	var anonIDs []string
+	for _, name := range []string{"Mmm Secret", "Aaa Secret"} {
+		anonIDs = append(anonIDs, mustCreateOrg(t, e.admin, anonymous(name)).GetId())
+	}
+	slices.Sort(anonIDs)
+	mustCreateOrg(t, e.admin, org("Zzz Public"))
+	mine := mustCreateOrg(t, e.admin, org("Bbb Mine"))
+	caller := e.as(auth.Principal{Subject: "member-1", Organization: mine.GetId(), Roles: []auth.Role{auth.RoleMember}})
+	list := func() []string {
+		t.Helper()
+		var ids []string
+		token := ""
+		for {
+			res, err := caller.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{PageSize: 1, PageToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range res.GetOrganizations() {
+				ids = append(ids, o.GetId())
+			}
+			if token = res.GetNextPageToken(); token == "" {
+				return ids
+			}
+		}
+	}
+	for _, name := range []string{"Bbb Mine", "Nnn Mine", "Aaa Mine", "Zzzz Mine"} {
+		cur, err := e.admin.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: mine.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := cur.GetOrganization()
+		o.Name = name
+		if _, err := caller.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{Organization: o, ExpectedVersion: o.GetVersion(), UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}}); err != nil {
+			t.Fatal(err)
+		}
+		ids := list()
+		if len(ids) != 4 || !slices.Equal(ids[2:], anonIDs) {
+			t.Fatalf("with own organisation named %q the list is %v; want two named ones, then the anonymous ones by id %v", name, ids, anonIDs)
+		}
+	}
+
+	// People follow their organisation's anonymity, and change place when it changes.
+	pub := mustCreateOrg(t, e.admin, org("Open Lab"))
+	var people []string
+	for _, n := range []string{"Zed Person", "Abe Person"} {
+		res, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: pub.GetId(), Name: n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		people = append(people, res.GetPerson().GetId())
+	}
+	listPeople := func() []string {
+		res, err := caller.ListPeople(ctx, &profilesv1.ListPeopleRequest{OrganizationId: pub.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, p := range res.GetPeople() {
+			ids = append(ids, p.GetId())
+		}
+		return ids
+	}
+	if got := listPeople(); !slices.Equal(got, []string{people[1], people[0]}) {
+		t.Fatalf("people of a public organisation = %v, want by name %v", got, []string{people[1], people[0]})
+	}
+	o := proto.CloneOf(pub)
+	o.Visibility = profilesv1.Visibility_VISIBILITY_ANONYMOUS
+	if _, err := e.admin.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{Organization: o, ExpectedVersion: o.GetVersion(), UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"visibility"}}}); err != nil {
+		t.Fatal(err)
+	}
+	byID := slices.Sorted(slices.Values(people))
+	if got := listPeople(); !slices.Equal(got, byID) {
+		t.Fatalf("people of an anonymous organisation = %v, want by id %v", got, byID)
+	}
+}
+
+// TestHiddenReadsLikeMissing: a hidden organisation or person, to those who
+// may not see it, is refused in the same words as one that does not exist.
+func TestHiddenReadsLikeMissing(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	hidden := org("Hidden Biotech")
+	hidden.Visibility = profilesv1.Visibility_VISIBILITY_HIDDEN
+	h := mustCreateOrg(t, e.admin, hidden)
+	p, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: h.GetId(), Name: "Secret Person"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mustCreateOrg(t, e.admin, org("Other"))
+	caller := e.as(auth.Principal{Subject: "member-1", Organization: other.GetId(), Roles: []auth.Role{auth.RoleMember}})
+	const missing = "01J00000000000000000000000"
+	_, errHidden := caller.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: h.GetId()})
+	_, errMissing := caller.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: missing})
+	_, errHiddenPerson := caller.GetPerson(ctx, &profilesv1.GetPersonRequest{Id: p.GetPerson().GetId()})
+	_, errMissingPerson := caller.GetPerson(ctx, &profilesv1.GetPersonRequest{Id: missing})
+	for _, pair := range [][2]error{{errHidden, errMissing}, {errHiddenPerson, errMissingPerson}} {
+		hid, mis := status.Convert(pair[0]), status.Convert(pair[1])
+		if hid.Code() != codes.NotFound || mis.Code() != codes.NotFound {
+			t.Fatalf("hidden: %v; missing: %v; want NotFound both", pair[0], pair[1])
+		}
+		if strings.NewReplacer(h.GetId(), "ID", p.GetPerson().GetId(), "ID").Replace(hid.Message()) != strings.ReplaceAll(mis.Message(), missing, "ID") {
+			t.Errorf("hidden and missing told apart: %q vs %q", hid.Message(), mis.Message())
+		}
+		if strings.Contains(mis.Message(), "profiles_") {
+			t.Errorf("message names a bucket: %q", mis.Message())
 		}
 	}
 }

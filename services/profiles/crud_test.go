@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/tandem-cluster/tandem/pkg/auth"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
 
@@ -395,4 +396,53 @@ func TestMemberOfErasedClusterStaysEditable(t *testing.T) {
 	other := org("Other", c)
 	_, err = e.admin.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: other})
 	wantFields(t, err, "organization.cluster_memberships[0].cluster_id")
+}
+
+// TestClientRequestIDsAreScopedPerCaller: one caller's request id neither
+// answers with another caller's resource (here a hidden organization's
+// person) nor stops another caller's create, as a pre-claimed import key
+// would.
+func TestClientRequestIDsAreScopedPerCaller(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	hidden := org("Hidden Biotech")
+	hidden.Visibility = profilesv1.Visibility_VISIBILITY_HIDDEN
+	h, err := e.admin.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: hidden, ClientRequestId: "import:name:IT:acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: h.GetOrganization().GetId(), Name: "Secret Person"}, ClientRequestId: "p-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := mustCreateOrg(t, e.admin, org("Member Org"))
+	member := e.as(auth.Principal{Subject: "member-1", Organization: own.GetId(), Roles: []auth.Role{auth.RoleMember}})
+	mine, err := member.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: own.GetId(), Name: "Mine"}, ClientRequestId: "p-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine.GetPerson().GetId() == secret.GetPerson().GetId() || mine.GetPerson().GetName() != "Mine" || mine.GetPerson().GetOrganizationId() != own.GetId() {
+		t.Fatalf("member's create with another caller's request id answered %v, want a new person of their own organization", mine.GetPerson())
+	}
+
+	// Another importer's rows with the same key are created, not answered
+	// with the first importer's organization.
+	importer := e.as(auth.Principal{Subject: "admin-2", Roles: []auth.Role{auth.RoleAdmin}})
+	acme, err := importer.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: org("Acme"), ClientRequestId: "import:name:IT:acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acme.GetOrganization().GetId() == h.GetOrganization().GetId() || acme.GetOrganization().GetName() != "Acme" {
+		t.Fatalf("import with a pre-claimed key answered %v, want a new organization Acme", acme.GetOrganization())
+	}
+	got, err := e.admin.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: acme.GetOrganization().GetId()})
+	if err != nil || got.GetOrganization().GetName() != "Acme" {
+		t.Fatalf("imported organization not stored: %v, %v", got, err)
+	}
+	// The same caller's retry still answers its first result.
+	again, err := importer.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: org("Acme"), ClientRequestId: "import:name:IT:acme"})
+	if err != nil || again.GetOrganization().GetId() != acme.GetOrganization().GetId() {
+		t.Fatalf("retry = %v, %v; want %s", again, err, acme.GetOrganization().GetId())
+	}
 }

@@ -42,10 +42,22 @@ type personEntry struct {
 	foldRole string
 }
 
-// sortKey orders list results: folded name, then id.
-type sortKey struct{ name, id string }
+// sortKey orders list results: folded name, then id. Anonymous profiles
+// come after all named ones, ordered by id alone: were they placed by
+// name, a caller renaming their own organisation could bisect an anonymous
+// name from where it sorts.
+type sortKey struct {
+	anon     bool
+	name, id string
+}
 
 func (a sortKey) compare(b sortKey) int {
+	if a.anon != b.anon {
+		if a.anon {
+			return 1
+		}
+		return -1
+	}
 	if c := strings.Compare(a.name, b.name); c != 0 {
 		return c
 	}
@@ -95,9 +107,25 @@ func (x *Index) PutOrg(o *profilesv1.Organization) {
 		x.orgOrder.Delete(cur.key)
 	}
 	e := &orgEntry{org: o, foldName: domain.Fold(o.GetName()), foldShort: domain.Fold(o.GetShortName())}
-	e.key = sortKey{name: e.foldName, id: id}
+	e.key = keyOf(e.foldName, id, domain.EffectiveOrgVisibility(o.GetVisibility()))
 	x.orgs[id] = e
 	x.orgOrder.ReplaceOrInsert(e.key)
+	// Its people without a visibility of their own follow the organisation's.
+	for pid := range x.byOrg[id] {
+		pe := x.people[pid]
+		if k := keyOf(pe.foldName, pid, domain.EffectivePersonVisibility(pe.p, o)); k != pe.key {
+			x.ppOrder.Delete(pe.key)
+			pe.key = k
+			x.ppOrder.ReplaceOrInsert(k)
+		}
+	}
+}
+
+func keyOf(foldName, id string, vis profilesv1.Visibility) sortKey {
+	if vis == profilesv1.Visibility_VISIBILITY_ANONYMOUS {
+		return sortKey{anon: true, id: id}
+	}
+	return sortKey{name: foldName, id: id}
 }
 
 // EraseOrg removes an organisation for good.
@@ -127,7 +155,11 @@ func (x *Index) PutPerson(p *profilesv1.Person) {
 		delete(x.byOrg[cur.p.GetOrganizationId()], id)
 	}
 	e := &personEntry{p: p, foldName: domain.Fold(p.GetName()), foldRole: domain.Fold(p.GetRole())}
-	e.key = sortKey{name: e.foldName, id: id}
+	var org *profilesv1.Organization
+	if oe, ok := x.orgs[p.GetOrganizationId()]; ok {
+		org = oe.org
+	}
+	e.key = keyOf(e.foldName, id, domain.EffectivePersonVisibility(p, org))
 	x.people[id] = e
 	x.ppOrder.ReplaceOrInsert(e.key)
 	set := x.byOrg[p.GetOrganizationId()]

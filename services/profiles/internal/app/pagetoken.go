@@ -28,6 +28,7 @@ type PageTokens struct {
 
 // pagePosition is what a token carries.
 type pagePosition struct {
+	Anon   bool   `json:"a,omitempty"`
 	Name   string `json:"n"`
 	ID     string `json:"i"`
 	Filter uint64 `json:"f"`

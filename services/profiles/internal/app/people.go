@@ -51,7 +51,7 @@ func (s *Service) CreatePerson(ctx context.Context, in *profilesv1.Person, reque
 	}
 	id := newID()
 	if requestID != "" {
-		winner, created, err := s.claims.Claim(ctx, "person:"+requestID, id)
+		winner, created, err := s.claims.Claim(ctx, claimKey("person", v, requestID), id)
 		if err != nil {
 			return nil, fmt.Errorf("create person: %w", err)
 		}
@@ -219,7 +219,7 @@ func (s *Service) ListPeople(ctx context.Context, f ListPeopleFilter, size int32
 		if err != nil {
 			return nil, "", err
 		}
-		after = sortKey{name: p.Name, id: p.ID}
+		after = sortKey{anon: p.Anon, name: p.Name, id: p.ID}
 	}
 	query := domain.Fold(strings.TrimSpace(f.Query))
 	var (
@@ -252,7 +252,7 @@ func (s *Service) ListPeople(ctx context.Context, f ListPeopleFilter, size int32
 	})
 	next := ""
 	if more {
-		next = s.tokens.Encode(pagePosition{Name: last.name, ID: last.id, Filter: fh})
+		next = s.tokens.Encode(pagePosition{Anon: last.anon, Name: last.name, ID: last.id, Filter: fh})
 	}
 	return out, next, nil
 }

@@ -94,11 +94,12 @@ func idViolation(field, id string) []grpcerr.Violation {
 // loadOrg reads an organisation from the store; erased ones are NotFound.
 func (s *Service) loadOrg(ctx context.Context, id string) (*profilesv1.Organization, uint64, error) {
 	ev, rev, err := s.orgs.Get(ctx, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
 		return nil, 0, fmt.Errorf("organization %s: %w", id, err)
 	}
+	// Missing, erased and (in the callers) hidden read the same.
 	up, ok := ev.(*eventsv1.OrganizationUpserted)
-	if !ok {
+	if err != nil || !ok {
 		return nil, 0, fmt.Errorf("organization %s: %w", id, grpcerr.ErrNotFound)
 	}
 	return up.GetOrganization(), rev, nil
@@ -106,11 +107,11 @@ func (s *Service) loadOrg(ctx context.Context, id string) (*profilesv1.Organizat
 
 func (s *Service) loadPerson(ctx context.Context, id string) (*profilesv1.Person, uint64, error) {
 	ev, rev, err := s.people.Get(ctx, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
 		return nil, 0, fmt.Errorf("person %s: %w", id, err)
 	}
 	up, ok := ev.(*eventsv1.PersonUpserted)
-	if !ok {
+	if err != nil || !ok {
 		return nil, 0, fmt.Errorf("person %s: %w", id, grpcerr.ErrNotFound)
 	}
 	return up.GetPerson(), rev, nil
@@ -224,7 +225,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in *profilesv1.Organiz
 	}
 	id := newID()
 	if requestID != "" {
-		winner, created, err := s.claims.Claim(ctx, "organization:"+requestID, id)
+		winner, created, err := s.claims.Claim(ctx, claimKey("organization", v, requestID), id)
 		if err != nil {
 			return nil, fmt.Errorf("create organization: %w", err)
 		}
@@ -503,7 +504,7 @@ func (s *Service) ListOrganizations(ctx context.Context, f ListOrgsFilter, size 
 		if err != nil {
 			return nil, "", err
 		}
-		after = sortKey{name: p.Name, id: p.ID}
+		after = sortKey{anon: p.Anon, name: p.Name, id: p.ID}
 	}
 	query := domain.Fold(strings.TrimSpace(f.Query))
 	extSource, extID, _ := strings.Cut(f.ExternalID, ":")
@@ -540,7 +541,7 @@ func (s *Service) ListOrganizations(ctx context.Context, f ListOrgsFilter, size 
 	})
 	next := ""
 	if more {
-		next = s.tokens.Encode(pagePosition{Name: last.name, ID: last.id, Filter: fh})
+		next = s.tokens.Encode(pagePosition{Anon: last.anon, Name: last.name, ID: last.id, Filter: fh})
 	}
 	return out, next, nil
 }
@@ -562,4 +563,10 @@ func matchOrg(o *profilesv1.Organization, f ListOrgsFilter) bool {
 		return false
 	}
 	return true
+}
+
+// claimKey scopes a client request id to its caller, so one caller's id
+// never answers with, nor blocks, another caller's resource.
+func claimKey(kind string, v domain.Viewer, requestID string) string {
+	return kind + ":" + v.Subject + ":" + requestID
 }
