@@ -1,4 +1,4 @@
-// Package competencies is the competencies service: the EDAM and MeSH vocabulary, competencies with evidence, cooperation offers and requests.
+// Package competencies is the competencies service: the EDAM and MeSH vocabulary, competencies with evidence, cooperation offers and requests, and collaboration history.
 //
 // The binary in cmd/competencies and `tandem dev` both start it through Options.
 package competencies
@@ -67,10 +67,10 @@ func Options(cfg Config) runtime.Options {
 			index := app.NewIndex()
 			synced := make(chan struct{})
 			var wg sync.WaitGroup
-			wg.Add(2)
+			wg.Add(3)
 			go func() { wg.Wait(); close(synced) }()
 			svc := &app.Service{
-				Vocab: voc, Competencies: stores.Competencies, Cooperations: stores.Cooperations, Claims: stores.Claims,
+				Vocab: voc, Competencies: stores.Competencies, Cooperations: stores.Cooperations, Collaborations: stores.Collaborations, Claims: stores.Claims,
 				Holders: stores.Holders, Index: index, Log: rt.Log, Synced: synced,
 			}
 			competenciesv1.RegisterCompetenciesServiceServer(rt.GRPC, ports.NewGRPC(svc))
@@ -86,6 +86,13 @@ func Options(cfg Config) runtime.Options {
 			rt.Go("watch cooperation profiles", func(ctx context.Context) error {
 				return stores.Cooperations.Watch(ctx, func(key string, ev proto.Message, rev uint64) error {
 					index.ApplyCooperation(key, ev, rev)
+					return nil
+				}, onceSynced(&wg))
+			})
+			rt.Go("relay collaborations", func(ctx context.Context) error { return stores.Collaborations.Relay(ctx, rt.Log) })
+			rt.Go("watch collaborations", func(ctx context.Context) error {
+				return stores.Collaborations.Watch(ctx, func(key string, ev proto.Message, rev uint64) error {
+					index.ApplyCollaboration(key, ev, rev)
 					return nil
 				}, onceSynced(&wg))
 			})

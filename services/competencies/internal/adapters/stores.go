@@ -18,6 +18,7 @@ const (
 	StreamSubjects     = "tandem.competencies.v1.>"
 	CompetenciesBucket = "competencies_competencies"
 	CooperationBucket  = "competencies_cooperation_profiles"
+	CollabBucket       = "competencies_collaborations"
 	ClaimsBucket       = "competencies_requests"
 	HoldersBucket      = "competencies_holders"
 	ProfilesDurable    = "competencies_profiles"
@@ -25,9 +26,9 @@ const (
 
 // Stores are the service's buckets.
 type Stores struct {
-	Competencies, Cooperations *eventkv.Store
-	Claims                     *eventkv.Claims
-	Holders                    *Holders
+	Competencies, Cooperations, Collaborations *eventkv.Store
+	Claims                                     *eventkv.Claims
+	Holders                                    *Holders
 }
 
 // Open creates or opens the buckets and the event stream.
@@ -40,6 +41,10 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Stores, e
 	if err != nil {
 		return nil, err
 	}
+	collabs, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: CollabBucket, Stream: Stream, StreamSubjects: StreamSubjects, Replicas: replicas})
+	if err != nil {
+		return nil, err
+	}
 	claims, err := eventkv.OpenClaims(ctx, js, ClaimsBucket, replicas)
 	if err != nil {
 		return nil, err
@@ -48,5 +53,5 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Stores, e
 	if err != nil {
 		return nil, err
 	}
-	return &Stores{Competencies: comps, Cooperations: coops, Claims: claims, Holders: holders}, nil
+	return &Stores{Competencies: comps, Cooperations: coops, Collaborations: collabs, Claims: claims, Holders: holders}, nil
 }

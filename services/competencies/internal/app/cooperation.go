@@ -30,20 +30,27 @@ const (
 
 // fillTerms checks the profile's terms and sets their labels.
 func (s *Service) fillTerms(p *competenciesv1.CooperationProfile) error {
-	p.Terms = nil
-	ids := make([]string, 0, len(p.GetTermIds()))
-	for i, id := range p.GetTermIds() {
-		t, err := checkTerm(s.Vocab, fmt.Sprintf("cooperation_profile.term_ids[%d]", i), id)
+	ids, refs, err := s.checkTerms("cooperation_profile.term_ids", p.GetTermIds())
+	p.TermIds, p.Terms = ids, refs
+	return err
+}
+
+// checkTerms resolves term ids (replacing obsolete ones), drops repeats,
+// and returns the ids with their labelled references.
+func (s *Service) checkTerms(field string, in []string) ([]string, []*competenciesv1.TermRef, error) {
+	ids := make([]string, 0, len(in))
+	var refs []*competenciesv1.TermRef
+	for i, id := range in {
+		t, err := checkTerm(s.Vocab, fmt.Sprintf("%s[%d]", field, i), id)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if !slices.Contains(ids, t.ID) {
 			ids = append(ids, t.ID)
-			p.Terms = append(p.Terms, TermRefProto(t))
+			refs = append(refs, TermRefProto(t))
 		}
 	}
-	p.TermIds = ids
-	return nil
+	return ids, refs, nil
 }
 
 // CreateCooperationProfile creates an offer or request, as a draft unless

@@ -19,6 +19,15 @@ type Index struct {
 	comps  map[string]*compEntry // by storage key
 	compID map[string]string     // competency id -> storage key
 	coops  map[string]*coopEntry // by id (= storage key)
+	// collabs by id (= storage key), and the ids of each organisation's
+	// collaborations.
+	collabs    map[string]*collabEntry
+	orgCollabs map[string]map[string]struct{}
+}
+
+type collabEntry struct {
+	rev uint64
+	c   *competenciesv1.Collaboration // nil once erased
 }
 
 type compEntry struct {
@@ -37,7 +46,8 @@ type coopEntry struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{comps: map[string]*compEntry{}, compID: map[string]string{}, coops: map[string]*coopEntry{}}
+	return &Index{comps: map[string]*compEntry{}, compID: map[string]string{}, coops: map[string]*coopEntry{},
+		collabs: map[string]*collabEntry{}, orgCollabs: map[string]map[string]struct{}{}}
 }
 
 // ApplyCompetency records the event stored under key at rev.
@@ -131,4 +141,71 @@ func (x *Index) HeldBy(h domain.HolderRef) (comps, coops []string) {
 		}
 	}
 	return comps, coops
+}
+
+// ApplyCollaboration records the event stored under key (the collaboration
+// id) at rev.
+func (x *Index) ApplyCollaboration(key string, ev proto.Message, rev uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	cur, ok := x.collabs[key]
+	if ok && cur.rev >= rev {
+		return
+	}
+	if ok && cur.c != nil {
+		for _, p := range cur.c.GetParticipants() {
+			if s := x.orgCollabs[p.GetOrganizationId()]; s != nil {
+				delete(s, key)
+				if len(s) == 0 {
+					delete(x.orgCollabs, p.GetOrganizationId())
+				}
+			}
+		}
+	}
+	e := &collabEntry{rev: rev}
+	if u, ok := ev.(*eventsv1.CollaborationUpserted); ok {
+		e.c = u.GetCollaboration()
+		for _, p := range e.c.GetParticipants() {
+			s := x.orgCollabs[p.GetOrganizationId()]
+			if s == nil {
+				s = map[string]struct{}{}
+				x.orgCollabs[p.GetOrganizationId()] = s
+			}
+			s[key] = struct{}{}
+		}
+	}
+	x.collabs[key] = e
+}
+
+// Collaboration returns a stored collaboration.
+func (x *Index) Collaboration(id string) (*competenciesv1.Collaboration, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.collabs[id]
+	if !ok || e.c == nil {
+		return nil, false
+	}
+	return e.c, true
+}
+
+// CollaborationsOf returns the collaborations an organisation takes part in.
+func (x *Index) CollaborationsOf(orgID string) []*competenciesv1.Collaboration {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]*competenciesv1.Collaboration, 0, len(x.orgCollabs[orgID]))
+	for k := range x.orgCollabs[orgID] {
+		out = append(out, x.collabs[k].c)
+	}
+	return out
+}
+
+// CollaborationKeysOf returns the ids of an organisation's collaborations.
+func (x *Index) CollaborationKeysOf(orgID string) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]string, 0, len(x.orgCollabs[orgID]))
+	for k := range x.orgCollabs[orgID] {
+		out = append(out, k)
+	}
+	return out
 }

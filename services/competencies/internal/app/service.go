@@ -39,11 +39,13 @@ type Service struct {
 	Vocab        *vocab.Vocabulary
 	Competencies *eventkv.Store
 	Cooperations *eventkv.Store
-	Claims       *eventkv.Claims
-	Holders      HolderStore
-	Index        *Index
-	Log          *slog.Logger
-	Now          func() time.Time
+	// Collaborations is the collaboration history.
+	Collaborations *eventkv.Store
+	Claims         *eventkv.Claims
+	Holders        HolderStore
+	Index          *Index
+	Log            *slog.Logger
+	Now            func() time.Time
 	// Synced is closed once Index holds everything stored; erasures wait
 	// for it so they miss nothing.
 	Synced <-chan struct{}
@@ -290,7 +292,16 @@ func (s *Service) HolderErased(ctx context.Context, h domain.Holder) error {
 			return err
 		}
 	}
-	s.Log.InfoContext(ctx, "holder erased", "holder", h.Ref.Key(), "competencies", len(comps), "cooperation_profiles", len(coops))
+	var collabs []string
+	if h.Ref.Kind == domain.HolderOrganization {
+		collabs = s.Index.CollaborationKeysOf(h.Ref.ID)
+		for _, key := range collabs {
+			if err := s.eraseFromCollaboration(ctx, key, h.Ref.ID); err != nil {
+				return err
+			}
+		}
+	}
+	s.Log.InfoContext(ctx, "holder erased", "holder", h.Ref.Key(), "competencies", len(comps), "cooperation_profiles", len(coops), "collaborations", len(collabs))
 	return nil
 }
 

@@ -257,3 +257,42 @@ func (g *GRPC) ListCooperationProfiles(ctx context.Context, req *competenciesv1.
 	}
 	return &competenciesv1.ListCooperationProfilesResponse{CooperationProfiles: list, NextPageToken: next}, nil
 }
+
+// PutCollaboration records a collaboration.
+func (g *GRPC) PutCollaboration(ctx context.Context, req *competenciesv1.PutCollaborationRequest) (*competenciesv1.PutCollaborationResponse, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.svc.PutCollaboration(ctx, v, req.GetCollaboration(), req.GetExpectedVersion(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return &competenciesv1.PutCollaborationResponse{Collaboration: res.Collaboration, Created: res.Created, Changed: res.Changed}, nil
+}
+
+// GetCollaboration returns one collaboration.
+func (g *GRPC) GetCollaboration(ctx context.Context, req *competenciesv1.GetCollaborationRequest) (*competenciesv1.GetCollaborationResponse, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := g.svc.GetCollaboration(v, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &competenciesv1.GetCollaborationResponse{Collaboration: c}, nil
+}
+
+// ListCollaborations lists an organisation's collaborations.
+func (g *GRPC) ListCollaborations(ctx context.Context, req *competenciesv1.ListCollaborationsRequest) (*competenciesv1.ListCollaborationsResponse, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := g.svc.ListCollaborations(v, req.GetOrganizationId(), req.GetKinds(), pageSize(req.GetPageSize(), 50, 500), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &competenciesv1.ListCollaborationsResponse{Collaborations: list, NextPageToken: next}, nil
+}

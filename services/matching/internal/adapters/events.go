@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -69,6 +70,10 @@ func ChangeOf(ev proto.Message) (c domain.Change, cascade []string, ok bool, err
 			TRL: cp.GetTrl(), Status: cp.GetStatus(), Visibility: cp.GetVisibility(), Version: e.GetAggregateVersion(),
 		}
 		return domain.Change{Key: domain.CoopKey(co.ID), Version: co.Version, Coop: co}, nil, true, nil
+	case *eventsv1.CollaborationUpserted:
+		return collaboration(e.GetAggregateId(), e.GetAggregateVersion(), e.GetCollaboration())
+	case *eventsv1.CollaborationErased:
+		return domain.Change{Key: domain.CollabKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
 	case *eventsv1.BrokerageEventCreated:
 		return brokerageEvent(e.GetAggregateId(), e.GetAggregateVersion(), e.GetEvent())
 	case *eventsv1.BrokerageEventUpdated:
@@ -87,6 +92,39 @@ func ChangeOf(ev proto.Message) (c domain.Change, cascade []string, ok bool, err
 		return domain.Change{Key: domain.CoopKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
 	}
 	return c, nil, false, nil
+}
+
+var collabKinds = map[competenciesv1.CollaborationKind]domain.CollabKind{
+	competenciesv1.CollaborationKind_COLLABORATION_KIND_PROJECT:    domain.CollabProject,
+	competenciesv1.CollaborationKind_COLLABORATION_KIND_CONSORTIUM: domain.CollabConsortium,
+	competenciesv1.CollaborationKind_COLLABORATION_KIND_TOOL:       domain.CollabTool,
+}
+
+var collabRoles = map[competenciesv1.ParticipantRole]domain.CollabRole{
+	competenciesv1.ParticipantRole_PARTICIPANT_ROLE_COORDINATOR: domain.RoleCoordinator,
+	competenciesv1.ParticipantRole_PARTICIPANT_ROLE_PARTICIPANT: domain.RoleParticipant,
+	competenciesv1.ParticipantRole_PARTICIPANT_ROLE_PARTNER:     domain.RolePartner,
+	competenciesv1.ParticipantRole_PARTICIPANT_ROLE_CREDITED:    domain.RoleCredited,
+}
+
+// collaboration keeps a collaboration of the history with all its
+// participants: the read model is internal, and what a suggestion may show
+// of an organisation is decided when it is shown.
+func collaboration(id string, version int64, col *competenciesv1.Collaboration) (domain.Change, []string, bool, error) {
+	if id == "" || col == nil {
+		return domain.Change{}, nil, false, fmt.Errorf("collaboration upserted without id or collaboration")
+	}
+	c := &domain.Collaboration{
+		ID: id, Kind: collabKinds[col.GetKind()], Year: col.GetYear(), Programme: col.GetProgramme(), Call: col.GetCall(),
+		Title: col.GetTitle(), Summary: col.GetSummary(), TermIDs: col.GetTermIds(), Version: version,
+	}
+	for _, p := range col.GetParticipants() {
+		c.Members = append(c.Members, domain.CollabMember{OrgID: p.GetOrganizationId(), Role: collabRoles[p.GetRole()]})
+	}
+	if c.Title == "" {
+		c.Title = col.GetAcronym()
+	}
+	return domain.Change{Key: domain.CollabKey(id), Version: version, Collab: c}, nil, true, nil
 }
 
 func brokerageEvent(id string, version int64, ev *meetingsv1.Event) (domain.Change, []string, bool, error) {

@@ -1302,11 +1302,359 @@ func (x *ListCooperationProfilesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request for PutCollaboration.
+type PutCollaborationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collaboration; id, source and source_id decide which one (see the RPC).
+	Collaboration *Collaboration `protobuf:"bytes,1,opt,name=collaboration,proto3" json:"collaboration,omitempty"`
+	// When non-zero, the update fails with ABORTED unless the collaboration is at this version.
+	ExpectedVersion int64 `protobuf:"varint,2,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// Makes a retried create without id or source return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutCollaborationRequest) Reset() {
+	*x = PutCollaborationRequest{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutCollaborationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutCollaborationRequest) ProtoMessage() {}
+
+func (x *PutCollaborationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutCollaborationRequest.ProtoReflect.Descriptor instead.
+func (*PutCollaborationRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *PutCollaborationRequest) GetCollaboration() *Collaboration {
+	if x != nil {
+		return x.Collaboration
+	}
+	return nil
+}
+
+func (x *PutCollaborationRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *PutCollaborationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response for PutCollaboration.
+type PutCollaborationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collaboration as stored.
+	Collaboration *Collaboration `protobuf:"bytes,1,opt,name=collaboration,proto3" json:"collaboration,omitempty"`
+	// Whether this call created it.
+	Created bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
+	// Whether this call created or changed it (false when it was already so).
+	Changed       bool `protobuf:"varint,3,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutCollaborationResponse) Reset() {
+	*x = PutCollaborationResponse{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutCollaborationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutCollaborationResponse) ProtoMessage() {}
+
+func (x *PutCollaborationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutCollaborationResponse.ProtoReflect.Descriptor instead.
+func (*PutCollaborationResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *PutCollaborationResponse) GetCollaboration() *Collaboration {
+	if x != nil {
+		return x.Collaboration
+	}
+	return nil
+}
+
+func (x *PutCollaborationResponse) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
+func (x *PutCollaborationResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+// Request for GetCollaboration.
+type GetCollaborationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Collaboration id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCollaborationRequest) Reset() {
+	*x = GetCollaborationRequest{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCollaborationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCollaborationRequest) ProtoMessage() {}
+
+func (x *GetCollaborationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCollaborationRequest.ProtoReflect.Descriptor instead.
+func (*GetCollaborationRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetCollaborationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Response for GetCollaboration.
+type GetCollaborationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collaboration.
+	Collaboration *Collaboration `protobuf:"bytes,1,opt,name=collaboration,proto3" json:"collaboration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCollaborationResponse) Reset() {
+	*x = GetCollaborationResponse{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCollaborationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCollaborationResponse) ProtoMessage() {}
+
+func (x *GetCollaborationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCollaborationResponse.ProtoReflect.Descriptor instead.
+func (*GetCollaborationResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetCollaborationResponse) GetCollaboration() *Collaboration {
+	if x != nil {
+		return x.Collaboration
+	}
+	return nil
+}
+
+// Request for ListCollaborations.
+type ListCollaborationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organisation whose collaborations to list; required.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Maximum results per page; 0 means 50, values above 500 are capped.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response's next_page_token.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only these kinds.
+	Kinds         []CollaborationKind `protobuf:"varint,4,rep,packed,name=kinds,proto3,enum=tandem.competencies.v1.CollaborationKind" json:"kinds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCollaborationsRequest) Reset() {
+	*x = ListCollaborationsRequest{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCollaborationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCollaborationsRequest) ProtoMessage() {}
+
+func (x *ListCollaborationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCollaborationsRequest.ProtoReflect.Descriptor instead.
+func (*ListCollaborationsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListCollaborationsRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListCollaborationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCollaborationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListCollaborationsRequest) GetKinds() []CollaborationKind {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
+// Response for ListCollaborations.
+type ListCollaborationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Collaborations, newest year first, then by id.
+	Collaborations []*Collaboration `protobuf:"bytes,1,rep,name=collaborations,proto3" json:"collaborations,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCollaborationsResponse) Reset() {
+	*x = ListCollaborationsResponse{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCollaborationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCollaborationsResponse) ProtoMessage() {}
+
+func (x *ListCollaborationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCollaborationsResponse.ProtoReflect.Descriptor instead.
+func (*ListCollaborationsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListCollaborationsResponse) GetCollaborations() []*Collaboration {
+	if x != nil {
+		return x.Collaborations
+	}
+	return nil
+}
+
+func (x *ListCollaborationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_tandem_competencies_v1_competencies_service_proto protoreflect.FileDescriptor
 
 const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\n" +
-	"1tandem/competencies/v1/competencies_service.proto\x12\x16tandem.competencies.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'tandem/competencies/v1/competency.proto\x1a0tandem/competencies/v1/cooperation_profile.proto\x1a!tandem/competencies/v1/term.proto\x1a tandem/profiles/v1/profile.proto\"\xc0\x01\n" +
+	"1tandem/competencies/v1/competencies_service.proto\x12\x16tandem.competencies.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*tandem/competencies/v1/collaboration.proto\x1a'tandem/competencies/v1/competency.proto\x1a0tandem/competencies/v1/cooperation_profile.proto\x1a!tandem/competencies/v1/term.proto\x1a tandem/profiles/v1/profile.proto\"\xc0\x01\n" +
 	"\x12SearchTermsRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -1394,7 +1742,29 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	" \x01(\x05R\x06minTrl\"\xa8\x01\n" +
 	"\x1fListCooperationProfilesResponse\x12]\n" +
 	"\x14cooperation_profiles\x18\x01 \x03(\v2*.tandem.competencies.v1.CooperationProfileR\x13cooperationProfiles\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe3\t\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb0\x01\n" +
+	"\x17PutCollaborationRequest\x12K\n" +
+	"\rcollaboration\x18\x01 \x01(\v2%.tandem.competencies.v1.CollaborationR\rcollaboration\x12)\n" +
+	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x9b\x01\n" +
+	"\x18PutCollaborationResponse\x12K\n" +
+	"\rcollaboration\x18\x01 \x01(\v2%.tandem.competencies.v1.CollaborationR\rcollaboration\x12\x18\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\x12\x18\n" +
+	"\achanged\x18\x03 \x01(\bR\achanged\")\n" +
+	"\x17GetCollaborationRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"g\n" +
+	"\x18GetCollaborationResponse\x12K\n" +
+	"\rcollaboration\x18\x01 \x01(\v2%.tandem.competencies.v1.CollaborationR\rcollaboration\"\xc1\x01\n" +
+	"\x19ListCollaborationsRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12?\n" +
+	"\x05kinds\x18\x04 \x03(\x0e2).tandem.competencies.v1.CollaborationKindR\x05kinds\"\x93\x01\n" +
+	"\x1aListCollaborationsResponse\x12M\n" +
+	"\x0ecollaborations\x18\x01 \x03(\v2%.tandem.competencies.v1.CollaborationR\x0ecollaborations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xce\f\n" +
 	"\x13CompetenciesService\x12f\n" +
 	"\vSearchTerms\x12*.tandem.competencies.v1.SearchTermsRequest\x1a+.tandem.competencies.v1.SearchTermsResponse\x12Z\n" +
 	"\aGetTerm\x12&.tandem.competencies.v1.GetTermRequest\x1a'.tandem.competencies.v1.GetTermResponse\x12i\n" +
@@ -1405,7 +1775,10 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\x18CreateCooperationProfile\x127.tandem.competencies.v1.CreateCooperationProfileRequest\x1a8.tandem.competencies.v1.CreateCooperationProfileResponse\x12\x8d\x01\n" +
 	"\x18UpdateCooperationProfile\x127.tandem.competencies.v1.UpdateCooperationProfileRequest\x1a8.tandem.competencies.v1.UpdateCooperationProfileResponse\x12\x84\x01\n" +
 	"\x15GetCooperationProfile\x124.tandem.competencies.v1.GetCooperationProfileRequest\x1a5.tandem.competencies.v1.GetCooperationProfileResponse\x12\x8a\x01\n" +
-	"\x17ListCooperationProfiles\x126.tandem.competencies.v1.ListCooperationProfilesRequest\x1a7.tandem.competencies.v1.ListCooperationProfilesResponseBUZSgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1;competenciesv1b\x06proto3"
+	"\x17ListCooperationProfiles\x126.tandem.competencies.v1.ListCooperationProfilesRequest\x1a7.tandem.competencies.v1.ListCooperationProfilesResponse\x12u\n" +
+	"\x10PutCollaboration\x12/.tandem.competencies.v1.PutCollaborationRequest\x1a0.tandem.competencies.v1.PutCollaborationResponse\x12u\n" +
+	"\x10GetCollaboration\x12/.tandem.competencies.v1.GetCollaborationRequest\x1a0.tandem.competencies.v1.GetCollaborationResponse\x12{\n" +
+	"\x12ListCollaborations\x121.tandem.competencies.v1.ListCollaborationsRequest\x1a2.tandem.competencies.v1.ListCollaborationsResponseBUZSgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1;competenciesv1b\x06proto3"
 
 var (
 	file_tandem_competencies_v1_competencies_service_proto_rawDescOnce sync.Once
@@ -1419,7 +1792,7 @@ func file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP() []byte
 	return file_tandem_competencies_v1_competencies_service_proto_rawDescData
 }
 
-var file_tandem_competencies_v1_competencies_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_tandem_competencies_v1_competencies_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_tandem_competencies_v1_competencies_service_proto_goTypes = []any{
 	(*SearchTermsRequest)(nil),               // 0: tandem.competencies.v1.SearchTermsRequest
 	(*SearchTermsResponse)(nil),              // 1: tandem.competencies.v1.SearchTermsResponse
@@ -1442,71 +1815,90 @@ var file_tandem_competencies_v1_competencies_service_proto_goTypes = []any{
 	(*GetCooperationProfileResponse)(nil),    // 18: tandem.competencies.v1.GetCooperationProfileResponse
 	(*ListCooperationProfilesRequest)(nil),   // 19: tandem.competencies.v1.ListCooperationProfilesRequest
 	(*ListCooperationProfilesResponse)(nil),  // 20: tandem.competencies.v1.ListCooperationProfilesResponse
-	(TermSource)(0),                          // 21: tandem.competencies.v1.TermSource
-	(*TermMatch)(nil),                        // 22: tandem.competencies.v1.TermMatch
-	(*Term)(nil),                             // 23: tandem.competencies.v1.Term
-	(*AncestorTerm)(nil),                     // 24: tandem.competencies.v1.AncestorTerm
-	(*TermRef)(nil),                          // 25: tandem.competencies.v1.TermRef
-	(*Competency)(nil),                       // 26: tandem.competencies.v1.Competency
-	(*timestamppb.Timestamp)(nil),            // 27: google.protobuf.Timestamp
-	(*v1.ProfileRef)(nil),                    // 28: tandem.profiles.v1.ProfileRef
-	(*CooperationProfile)(nil),               // 29: tandem.competencies.v1.CooperationProfile
-	(*fieldmaskpb.FieldMask)(nil),            // 30: google.protobuf.FieldMask
-	(CooperationProfileKind)(0),              // 31: tandem.competencies.v1.CooperationProfileKind
-	(CooperationProfileStatus)(0),            // 32: tandem.competencies.v1.CooperationProfileStatus
-	(CollaborationType)(0),                   // 33: tandem.competencies.v1.CollaborationType
+	(*PutCollaborationRequest)(nil),          // 21: tandem.competencies.v1.PutCollaborationRequest
+	(*PutCollaborationResponse)(nil),         // 22: tandem.competencies.v1.PutCollaborationResponse
+	(*GetCollaborationRequest)(nil),          // 23: tandem.competencies.v1.GetCollaborationRequest
+	(*GetCollaborationResponse)(nil),         // 24: tandem.competencies.v1.GetCollaborationResponse
+	(*ListCollaborationsRequest)(nil),        // 25: tandem.competencies.v1.ListCollaborationsRequest
+	(*ListCollaborationsResponse)(nil),       // 26: tandem.competencies.v1.ListCollaborationsResponse
+	(TermSource)(0),                          // 27: tandem.competencies.v1.TermSource
+	(*TermMatch)(nil),                        // 28: tandem.competencies.v1.TermMatch
+	(*Term)(nil),                             // 29: tandem.competencies.v1.Term
+	(*AncestorTerm)(nil),                     // 30: tandem.competencies.v1.AncestorTerm
+	(*TermRef)(nil),                          // 31: tandem.competencies.v1.TermRef
+	(*Competency)(nil),                       // 32: tandem.competencies.v1.Competency
+	(*timestamppb.Timestamp)(nil),            // 33: google.protobuf.Timestamp
+	(*v1.ProfileRef)(nil),                    // 34: tandem.profiles.v1.ProfileRef
+	(*CooperationProfile)(nil),               // 35: tandem.competencies.v1.CooperationProfile
+	(*fieldmaskpb.FieldMask)(nil),            // 36: google.protobuf.FieldMask
+	(CooperationProfileKind)(0),              // 37: tandem.competencies.v1.CooperationProfileKind
+	(CooperationProfileStatus)(0),            // 38: tandem.competencies.v1.CooperationProfileStatus
+	(CollaborationType)(0),                   // 39: tandem.competencies.v1.CollaborationType
+	(*Collaboration)(nil),                    // 40: tandem.competencies.v1.Collaboration
+	(CollaborationKind)(0),                   // 41: tandem.competencies.v1.CollaborationKind
 }
 var file_tandem_competencies_v1_competencies_service_proto_depIdxs = []int32{
-	21, // 0: tandem.competencies.v1.SearchTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
-	22, // 1: tandem.competencies.v1.SearchTermsResponse.matches:type_name -> tandem.competencies.v1.TermMatch
-	23, // 2: tandem.competencies.v1.GetTermResponse.term:type_name -> tandem.competencies.v1.Term
-	24, // 3: tandem.competencies.v1.GetTermResponse.ancestors:type_name -> tandem.competencies.v1.AncestorTerm
-	25, // 4: tandem.competencies.v1.GetTermResponse.children:type_name -> tandem.competencies.v1.TermRef
-	25, // 5: tandem.competencies.v1.GetTermResponse.linked_terms:type_name -> tandem.competencies.v1.TermRef
-	21, // 6: tandem.competencies.v1.ResolveTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
-	22, // 7: tandem.competencies.v1.Resolution.candidates:type_name -> tandem.competencies.v1.TermMatch
+	27, // 0: tandem.competencies.v1.SearchTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
+	28, // 1: tandem.competencies.v1.SearchTermsResponse.matches:type_name -> tandem.competencies.v1.TermMatch
+	29, // 2: tandem.competencies.v1.GetTermResponse.term:type_name -> tandem.competencies.v1.Term
+	30, // 3: tandem.competencies.v1.GetTermResponse.ancestors:type_name -> tandem.competencies.v1.AncestorTerm
+	31, // 4: tandem.competencies.v1.GetTermResponse.children:type_name -> tandem.competencies.v1.TermRef
+	31, // 5: tandem.competencies.v1.GetTermResponse.linked_terms:type_name -> tandem.competencies.v1.TermRef
+	27, // 6: tandem.competencies.v1.ResolveTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
+	28, // 7: tandem.competencies.v1.Resolution.candidates:type_name -> tandem.competencies.v1.TermMatch
 	5,  // 8: tandem.competencies.v1.ResolveTermsResponse.resolutions:type_name -> tandem.competencies.v1.Resolution
-	26, // 9: tandem.competencies.v1.PublishCompetencyRequest.competency:type_name -> tandem.competencies.v1.Competency
-	26, // 10: tandem.competencies.v1.PublishCompetencyResponse.competency:type_name -> tandem.competencies.v1.Competency
-	27, // 11: tandem.competencies.v1.RetractCompetencyResponse.retracted_at:type_name -> google.protobuf.Timestamp
-	28, // 12: tandem.competencies.v1.ListCompetenciesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
-	26, // 13: tandem.competencies.v1.ListCompetenciesResponse.competencies:type_name -> tandem.competencies.v1.Competency
-	29, // 14: tandem.competencies.v1.CreateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	29, // 15: tandem.competencies.v1.CreateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	29, // 16: tandem.competencies.v1.UpdateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	30, // 17: tandem.competencies.v1.UpdateCooperationProfileRequest.update_mask:type_name -> google.protobuf.FieldMask
-	29, // 18: tandem.competencies.v1.UpdateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	29, // 19: tandem.competencies.v1.GetCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	28, // 20: tandem.competencies.v1.ListCooperationProfilesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
-	31, // 21: tandem.competencies.v1.ListCooperationProfilesRequest.kinds:type_name -> tandem.competencies.v1.CooperationProfileKind
-	32, // 22: tandem.competencies.v1.ListCooperationProfilesRequest.statuses:type_name -> tandem.competencies.v1.CooperationProfileStatus
-	33, // 23: tandem.competencies.v1.ListCooperationProfilesRequest.collaboration_types:type_name -> tandem.competencies.v1.CollaborationType
-	29, // 24: tandem.competencies.v1.ListCooperationProfilesResponse.cooperation_profiles:type_name -> tandem.competencies.v1.CooperationProfile
-	0,  // 25: tandem.competencies.v1.CompetenciesService.SearchTerms:input_type -> tandem.competencies.v1.SearchTermsRequest
-	2,  // 26: tandem.competencies.v1.CompetenciesService.GetTerm:input_type -> tandem.competencies.v1.GetTermRequest
-	4,  // 27: tandem.competencies.v1.CompetenciesService.ResolveTerms:input_type -> tandem.competencies.v1.ResolveTermsRequest
-	7,  // 28: tandem.competencies.v1.CompetenciesService.PublishCompetency:input_type -> tandem.competencies.v1.PublishCompetencyRequest
-	9,  // 29: tandem.competencies.v1.CompetenciesService.RetractCompetency:input_type -> tandem.competencies.v1.RetractCompetencyRequest
-	11, // 30: tandem.competencies.v1.CompetenciesService.ListCompetencies:input_type -> tandem.competencies.v1.ListCompetenciesRequest
-	13, // 31: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:input_type -> tandem.competencies.v1.CreateCooperationProfileRequest
-	15, // 32: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:input_type -> tandem.competencies.v1.UpdateCooperationProfileRequest
-	17, // 33: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:input_type -> tandem.competencies.v1.GetCooperationProfileRequest
-	19, // 34: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:input_type -> tandem.competencies.v1.ListCooperationProfilesRequest
-	1,  // 35: tandem.competencies.v1.CompetenciesService.SearchTerms:output_type -> tandem.competencies.v1.SearchTermsResponse
-	3,  // 36: tandem.competencies.v1.CompetenciesService.GetTerm:output_type -> tandem.competencies.v1.GetTermResponse
-	6,  // 37: tandem.competencies.v1.CompetenciesService.ResolveTerms:output_type -> tandem.competencies.v1.ResolveTermsResponse
-	8,  // 38: tandem.competencies.v1.CompetenciesService.PublishCompetency:output_type -> tandem.competencies.v1.PublishCompetencyResponse
-	10, // 39: tandem.competencies.v1.CompetenciesService.RetractCompetency:output_type -> tandem.competencies.v1.RetractCompetencyResponse
-	12, // 40: tandem.competencies.v1.CompetenciesService.ListCompetencies:output_type -> tandem.competencies.v1.ListCompetenciesResponse
-	14, // 41: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:output_type -> tandem.competencies.v1.CreateCooperationProfileResponse
-	16, // 42: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:output_type -> tandem.competencies.v1.UpdateCooperationProfileResponse
-	18, // 43: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:output_type -> tandem.competencies.v1.GetCooperationProfileResponse
-	20, // 44: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:output_type -> tandem.competencies.v1.ListCooperationProfilesResponse
-	35, // [35:45] is the sub-list for method output_type
-	25, // [25:35] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	32, // 9: tandem.competencies.v1.PublishCompetencyRequest.competency:type_name -> tandem.competencies.v1.Competency
+	32, // 10: tandem.competencies.v1.PublishCompetencyResponse.competency:type_name -> tandem.competencies.v1.Competency
+	33, // 11: tandem.competencies.v1.RetractCompetencyResponse.retracted_at:type_name -> google.protobuf.Timestamp
+	34, // 12: tandem.competencies.v1.ListCompetenciesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
+	32, // 13: tandem.competencies.v1.ListCompetenciesResponse.competencies:type_name -> tandem.competencies.v1.Competency
+	35, // 14: tandem.competencies.v1.CreateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	35, // 15: tandem.competencies.v1.CreateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	35, // 16: tandem.competencies.v1.UpdateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	36, // 17: tandem.competencies.v1.UpdateCooperationProfileRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 18: tandem.competencies.v1.UpdateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	35, // 19: tandem.competencies.v1.GetCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	34, // 20: tandem.competencies.v1.ListCooperationProfilesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
+	37, // 21: tandem.competencies.v1.ListCooperationProfilesRequest.kinds:type_name -> tandem.competencies.v1.CooperationProfileKind
+	38, // 22: tandem.competencies.v1.ListCooperationProfilesRequest.statuses:type_name -> tandem.competencies.v1.CooperationProfileStatus
+	39, // 23: tandem.competencies.v1.ListCooperationProfilesRequest.collaboration_types:type_name -> tandem.competencies.v1.CollaborationType
+	35, // 24: tandem.competencies.v1.ListCooperationProfilesResponse.cooperation_profiles:type_name -> tandem.competencies.v1.CooperationProfile
+	40, // 25: tandem.competencies.v1.PutCollaborationRequest.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	40, // 26: tandem.competencies.v1.PutCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	40, // 27: tandem.competencies.v1.GetCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	41, // 28: tandem.competencies.v1.ListCollaborationsRequest.kinds:type_name -> tandem.competencies.v1.CollaborationKind
+	40, // 29: tandem.competencies.v1.ListCollaborationsResponse.collaborations:type_name -> tandem.competencies.v1.Collaboration
+	0,  // 30: tandem.competencies.v1.CompetenciesService.SearchTerms:input_type -> tandem.competencies.v1.SearchTermsRequest
+	2,  // 31: tandem.competencies.v1.CompetenciesService.GetTerm:input_type -> tandem.competencies.v1.GetTermRequest
+	4,  // 32: tandem.competencies.v1.CompetenciesService.ResolveTerms:input_type -> tandem.competencies.v1.ResolveTermsRequest
+	7,  // 33: tandem.competencies.v1.CompetenciesService.PublishCompetency:input_type -> tandem.competencies.v1.PublishCompetencyRequest
+	9,  // 34: tandem.competencies.v1.CompetenciesService.RetractCompetency:input_type -> tandem.competencies.v1.RetractCompetencyRequest
+	11, // 35: tandem.competencies.v1.CompetenciesService.ListCompetencies:input_type -> tandem.competencies.v1.ListCompetenciesRequest
+	13, // 36: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:input_type -> tandem.competencies.v1.CreateCooperationProfileRequest
+	15, // 37: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:input_type -> tandem.competencies.v1.UpdateCooperationProfileRequest
+	17, // 38: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:input_type -> tandem.competencies.v1.GetCooperationProfileRequest
+	19, // 39: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:input_type -> tandem.competencies.v1.ListCooperationProfilesRequest
+	21, // 40: tandem.competencies.v1.CompetenciesService.PutCollaboration:input_type -> tandem.competencies.v1.PutCollaborationRequest
+	23, // 41: tandem.competencies.v1.CompetenciesService.GetCollaboration:input_type -> tandem.competencies.v1.GetCollaborationRequest
+	25, // 42: tandem.competencies.v1.CompetenciesService.ListCollaborations:input_type -> tandem.competencies.v1.ListCollaborationsRequest
+	1,  // 43: tandem.competencies.v1.CompetenciesService.SearchTerms:output_type -> tandem.competencies.v1.SearchTermsResponse
+	3,  // 44: tandem.competencies.v1.CompetenciesService.GetTerm:output_type -> tandem.competencies.v1.GetTermResponse
+	6,  // 45: tandem.competencies.v1.CompetenciesService.ResolveTerms:output_type -> tandem.competencies.v1.ResolveTermsResponse
+	8,  // 46: tandem.competencies.v1.CompetenciesService.PublishCompetency:output_type -> tandem.competencies.v1.PublishCompetencyResponse
+	10, // 47: tandem.competencies.v1.CompetenciesService.RetractCompetency:output_type -> tandem.competencies.v1.RetractCompetencyResponse
+	12, // 48: tandem.competencies.v1.CompetenciesService.ListCompetencies:output_type -> tandem.competencies.v1.ListCompetenciesResponse
+	14, // 49: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:output_type -> tandem.competencies.v1.CreateCooperationProfileResponse
+	16, // 50: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:output_type -> tandem.competencies.v1.UpdateCooperationProfileResponse
+	18, // 51: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:output_type -> tandem.competencies.v1.GetCooperationProfileResponse
+	20, // 52: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:output_type -> tandem.competencies.v1.ListCooperationProfilesResponse
+	22, // 53: tandem.competencies.v1.CompetenciesService.PutCollaboration:output_type -> tandem.competencies.v1.PutCollaborationResponse
+	24, // 54: tandem.competencies.v1.CompetenciesService.GetCollaboration:output_type -> tandem.competencies.v1.GetCollaborationResponse
+	26, // 55: tandem.competencies.v1.CompetenciesService.ListCollaborations:output_type -> tandem.competencies.v1.ListCollaborationsResponse
+	43, // [43:56] is the sub-list for method output_type
+	30, // [30:43] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_tandem_competencies_v1_competencies_service_proto_init() }
@@ -1514,6 +1906,7 @@ func file_tandem_competencies_v1_competencies_service_proto_init() {
 	if File_tandem_competencies_v1_competencies_service_proto != nil {
 		return
 	}
+	file_tandem_competencies_v1_collaboration_proto_init()
 	file_tandem_competencies_v1_competency_proto_init()
 	file_tandem_competencies_v1_cooperation_profile_proto_init()
 	file_tandem_competencies_v1_term_proto_init()
@@ -1523,7 +1916,7 @@ func file_tandem_competencies_v1_competencies_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_competencies_v1_competencies_service_proto_rawDesc), len(file_tandem_competencies_v1_competencies_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

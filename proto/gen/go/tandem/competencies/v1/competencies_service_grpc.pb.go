@@ -29,6 +29,9 @@ const (
 	CompetenciesService_UpdateCooperationProfile_FullMethodName = "/tandem.competencies.v1.CompetenciesService/UpdateCooperationProfile"
 	CompetenciesService_GetCooperationProfile_FullMethodName    = "/tandem.competencies.v1.CompetenciesService/GetCooperationProfile"
 	CompetenciesService_ListCooperationProfiles_FullMethodName  = "/tandem.competencies.v1.CompetenciesService/ListCooperationProfiles"
+	CompetenciesService_PutCollaboration_FullMethodName         = "/tandem.competencies.v1.CompetenciesService/PutCollaboration"
+	CompetenciesService_GetCollaboration_FullMethodName         = "/tandem.competencies.v1.CompetenciesService/GetCollaboration"
+	CompetenciesService_ListCollaborations_FullMethodName       = "/tandem.competencies.v1.CompetenciesService/ListCollaborations"
 )
 
 // CompetenciesServiceClient is the client API for CompetenciesService service.
@@ -59,6 +62,15 @@ type CompetenciesServiceClient interface {
 	GetCooperationProfile(ctx context.Context, in *GetCooperationProfileRequest, opts ...grpc.CallOption) (*GetCooperationProfileResponse, error)
 	// ListCooperationProfiles lists cooperation profiles visible to the caller.
 	ListCooperationProfiles(ctx context.Context, in *ListCooperationProfilesRequest, opts ...grpc.CallOption) (*ListCooperationProfilesResponse, error)
+	// PutCollaboration records a collaboration (admins and cluster managers):
+	// with an id it updates that one, with source and source_id it creates or
+	// updates the one from that source, otherwise it creates one. An unchanged
+	// collaboration changes nothing, so imports can be re-run.
+	PutCollaboration(ctx context.Context, in *PutCollaborationRequest, opts ...grpc.CallOption) (*PutCollaborationResponse, error)
+	// GetCollaboration returns a collaboration the caller may see.
+	GetCollaboration(ctx context.Context, in *GetCollaborationRequest, opts ...grpc.CallOption) (*GetCollaborationResponse, error)
+	// ListCollaborations lists an organisation's collaborations, newest year first.
+	ListCollaborations(ctx context.Context, in *ListCollaborationsRequest, opts ...grpc.CallOption) (*ListCollaborationsResponse, error)
 }
 
 type competenciesServiceClient struct {
@@ -169,6 +181,36 @@ func (c *competenciesServiceClient) ListCooperationProfiles(ctx context.Context,
 	return out, nil
 }
 
+func (c *competenciesServiceClient) PutCollaboration(ctx context.Context, in *PutCollaborationRequest, opts ...grpc.CallOption) (*PutCollaborationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutCollaborationResponse)
+	err := c.cc.Invoke(ctx, CompetenciesService_PutCollaboration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *competenciesServiceClient) GetCollaboration(ctx context.Context, in *GetCollaborationRequest, opts ...grpc.CallOption) (*GetCollaborationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCollaborationResponse)
+	err := c.cc.Invoke(ctx, CompetenciesService_GetCollaboration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *competenciesServiceClient) ListCollaborations(ctx context.Context, in *ListCollaborationsRequest, opts ...grpc.CallOption) (*ListCollaborationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCollaborationsResponse)
+	err := c.cc.Invoke(ctx, CompetenciesService_ListCollaborations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CompetenciesServiceServer is the server API for CompetenciesService service.
 // All implementations must embed UnimplementedCompetenciesServiceServer
 // for forward compatibility.
@@ -197,6 +239,15 @@ type CompetenciesServiceServer interface {
 	GetCooperationProfile(context.Context, *GetCooperationProfileRequest) (*GetCooperationProfileResponse, error)
 	// ListCooperationProfiles lists cooperation profiles visible to the caller.
 	ListCooperationProfiles(context.Context, *ListCooperationProfilesRequest) (*ListCooperationProfilesResponse, error)
+	// PutCollaboration records a collaboration (admins and cluster managers):
+	// with an id it updates that one, with source and source_id it creates or
+	// updates the one from that source, otherwise it creates one. An unchanged
+	// collaboration changes nothing, so imports can be re-run.
+	PutCollaboration(context.Context, *PutCollaborationRequest) (*PutCollaborationResponse, error)
+	// GetCollaboration returns a collaboration the caller may see.
+	GetCollaboration(context.Context, *GetCollaborationRequest) (*GetCollaborationResponse, error)
+	// ListCollaborations lists an organisation's collaborations, newest year first.
+	ListCollaborations(context.Context, *ListCollaborationsRequest) (*ListCollaborationsResponse, error)
 	mustEmbedUnimplementedCompetenciesServiceServer()
 }
 
@@ -236,6 +287,15 @@ func (UnimplementedCompetenciesServiceServer) GetCooperationProfile(context.Cont
 }
 func (UnimplementedCompetenciesServiceServer) ListCooperationProfiles(context.Context, *ListCooperationProfilesRequest) (*ListCooperationProfilesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCooperationProfiles not implemented")
+}
+func (UnimplementedCompetenciesServiceServer) PutCollaboration(context.Context, *PutCollaborationRequest) (*PutCollaborationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PutCollaboration not implemented")
+}
+func (UnimplementedCompetenciesServiceServer) GetCollaboration(context.Context, *GetCollaborationRequest) (*GetCollaborationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCollaboration not implemented")
+}
+func (UnimplementedCompetenciesServiceServer) ListCollaborations(context.Context, *ListCollaborationsRequest) (*ListCollaborationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCollaborations not implemented")
 }
 func (UnimplementedCompetenciesServiceServer) mustEmbedUnimplementedCompetenciesServiceServer() {}
 func (UnimplementedCompetenciesServiceServer) testEmbeddedByValue()                             {}
@@ -438,6 +498,60 @@ func _CompetenciesService_ListCooperationProfiles_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CompetenciesService_PutCollaboration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PutCollaborationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompetenciesServiceServer).PutCollaboration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CompetenciesService_PutCollaboration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompetenciesServiceServer).PutCollaboration(ctx, req.(*PutCollaborationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CompetenciesService_GetCollaboration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCollaborationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompetenciesServiceServer).GetCollaboration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CompetenciesService_GetCollaboration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompetenciesServiceServer).GetCollaboration(ctx, req.(*GetCollaborationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CompetenciesService_ListCollaborations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCollaborationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompetenciesServiceServer).ListCollaborations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CompetenciesService_ListCollaborations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompetenciesServiceServer).ListCollaborations(ctx, req.(*ListCollaborationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CompetenciesService_ServiceDesc is the grpc.ServiceDesc for CompetenciesService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -484,6 +598,18 @@ var CompetenciesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListCooperationProfiles",
 			Handler:    _CompetenciesService_ListCooperationProfiles_Handler,
+		},
+		{
+			MethodName: "PutCollaboration",
+			Handler:    _CompetenciesService_PutCollaboration_Handler,
+		},
+		{
+			MethodName: "GetCollaboration",
+			Handler:    _CompetenciesService_GetCollaboration_Handler,
+		},
+		{
+			MethodName: "ListCollaborations",
+			Handler:    _CompetenciesService_ListCollaborations_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -598,11 +598,215 @@ func (x *CooperationProfileDeleted) GetReason() RemovalReason {
 	return RemovalReason_REMOVAL_REASON_UNSPECIFIED
 }
 
+// CollaborationUpserted: a collaboration was recorded or changed, including
+// when an erased organisation was removed from its participants (reason
+// HOLDER_ERASED; the earlier events of the collaboration are then purged).
+//
+// NATS subject: tandem.competencies.v1.collaboration.upserted
+type CollaborationUpserted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique id of this event (ULID); published as the Nats-Msg-Id header so
+	// JetStream drops duplicate publishes. Consumers dedupe on it too.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// When the change happened.
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Id of the collaboration the event is about.
+	AggregateId string `protobuf:"bytes,3,opt,name=aggregate_id,json=aggregateId,proto3" json:"aggregate_id,omitempty"`
+	// Version of the collaboration after the change; consumers apply an event
+	// only if it is newer than what they hold, so replays change nothing.
+	AggregateVersion int64 `protobuf:"varint,4,opt,name=aggregate_version,json=aggregateVersion,proto3" json:"aggregate_version,omitempty"`
+	// Authentication subject of the user who caused the change; "system" for
+	// the service itself (expiry, erase propagation, imports without a user).
+	ActorSubject string `protobuf:"bytes,5,opt,name=actor_subject,json=actorSubject,proto3" json:"actor_subject,omitempty"`
+	// The collaboration after the change, with every participant.
+	Collaboration *v1.Collaboration `protobuf:"bytes,10,opt,name=collaboration,proto3" json:"collaboration,omitempty"`
+	// Set when the change removed an erased participant.
+	Reason        RemovalReason `protobuf:"varint,11,opt,name=reason,proto3,enum=tandem.events.v1.RemovalReason" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CollaborationUpserted) Reset() {
+	*x = CollaborationUpserted{}
+	mi := &file_tandem_events_v1_competencies_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollaborationUpserted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollaborationUpserted) ProtoMessage() {}
+
+func (x *CollaborationUpserted) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_events_v1_competencies_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollaborationUpserted.ProtoReflect.Descriptor instead.
+func (*CollaborationUpserted) Descriptor() ([]byte, []int) {
+	return file_tandem_events_v1_competencies_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CollaborationUpserted) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *CollaborationUpserted) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *CollaborationUpserted) GetAggregateId() string {
+	if x != nil {
+		return x.AggregateId
+	}
+	return ""
+}
+
+func (x *CollaborationUpserted) GetAggregateVersion() int64 {
+	if x != nil {
+		return x.AggregateVersion
+	}
+	return 0
+}
+
+func (x *CollaborationUpserted) GetActorSubject() string {
+	if x != nil {
+		return x.ActorSubject
+	}
+	return ""
+}
+
+func (x *CollaborationUpserted) GetCollaboration() *v1.Collaboration {
+	if x != nil {
+		return x.Collaboration
+	}
+	return nil
+}
+
+func (x *CollaborationUpserted) GetReason() RemovalReason {
+	if x != nil {
+		return x.Reason
+	}
+	return RemovalReason_REMOVAL_REASON_UNSPECIFIED
+}
+
+// CollaborationErased: a collaboration was removed, because its last
+// participant was erased.
+//
+// NATS subject: tandem.competencies.v1.collaboration.erased
+type CollaborationErased struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique id of this event (ULID); published as the Nats-Msg-Id header so
+	// JetStream drops duplicate publishes. Consumers dedupe on it too.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// When the change happened.
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Id of the collaboration the event is about.
+	AggregateId string `protobuf:"bytes,3,opt,name=aggregate_id,json=aggregateId,proto3" json:"aggregate_id,omitempty"`
+	// Version of the collaboration after the change; consumers apply an event
+	// only if it is newer than what they hold, so replays change nothing.
+	AggregateVersion int64 `protobuf:"varint,4,opt,name=aggregate_version,json=aggregateVersion,proto3" json:"aggregate_version,omitempty"`
+	// Authentication subject of the user who caused the change; "system" for
+	// the service itself (expiry, erase propagation, imports without a user).
+	ActorSubject string `protobuf:"bytes,5,opt,name=actor_subject,json=actorSubject,proto3" json:"actor_subject,omitempty"`
+	// Why.
+	Reason        RemovalReason `protobuf:"varint,10,opt,name=reason,proto3,enum=tandem.events.v1.RemovalReason" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CollaborationErased) Reset() {
+	*x = CollaborationErased{}
+	mi := &file_tandem_events_v1_competencies_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollaborationErased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollaborationErased) ProtoMessage() {}
+
+func (x *CollaborationErased) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_events_v1_competencies_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollaborationErased.ProtoReflect.Descriptor instead.
+func (*CollaborationErased) Descriptor() ([]byte, []int) {
+	return file_tandem_events_v1_competencies_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CollaborationErased) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *CollaborationErased) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *CollaborationErased) GetAggregateId() string {
+	if x != nil {
+		return x.AggregateId
+	}
+	return ""
+}
+
+func (x *CollaborationErased) GetAggregateVersion() int64 {
+	if x != nil {
+		return x.AggregateVersion
+	}
+	return 0
+}
+
+func (x *CollaborationErased) GetActorSubject() string {
+	if x != nil {
+		return x.ActorSubject
+	}
+	return ""
+}
+
+func (x *CollaborationErased) GetReason() RemovalReason {
+	if x != nil {
+		return x.Reason
+	}
+	return RemovalReason_REMOVAL_REASON_UNSPECIFIED
+}
+
 var File_tandem_events_v1_competencies_events_proto protoreflect.FileDescriptor
 
 const file_tandem_events_v1_competencies_events_proto_rawDesc = "" +
 	"\n" +
-	"*tandem/events/v1/competencies_events.proto\x12\x10tandem.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'tandem/competencies/v1/competency.proto\x1a0tandem/competencies/v1/cooperation_profile.proto\x1a!tandem/competencies/v1/term.proto\x1a\x1etandem/events/v1/subject.proto\x1a tandem/profiles/v1/profile.proto\"\xb1\x02\n" +
+	"*tandem/events/v1/competencies_events.proto\x12\x10tandem.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*tandem/competencies/v1/collaboration.proto\x1a'tandem/competencies/v1/competency.proto\x1a0tandem/competencies/v1/cooperation_profile.proto\x1a!tandem/competencies/v1/term.proto\x1a\x1etandem/events/v1/subject.proto\x1a tandem/profiles/v1/profile.proto\"\xb1\x02\n" +
 	"\tTermAdded\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -653,7 +857,26 @@ const file_tandem_events_v1_competencies_events_proto_rawDesc = "" +
 	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x126\n" +
 	"\x06holder\x18\n" +
 	" \x01(\v2\x1e.tandem.profiles.v1.ProfileRefR\x06holder\x127\n" +
-	"\x06reason\x18\v \x01(\x0e2\x1f.tandem.events.v1.RemovalReasonR\x06reason:6\xca\xf3\x182tandem.competencies.v1.cooperation_profile.deleted*m\n" +
+	"\x06reason\x18\v \x01(\x0e2\x1f.tandem.events.v1.RemovalReasonR\x06reason:6\xca\xf3\x182tandem.competencies.v1.cooperation_profile.deleted\"\x9d\x03\n" +
+	"\x15CollaborationUpserted\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12!\n" +
+	"\faggregate_id\x18\x03 \x01(\tR\vaggregateId\x12+\n" +
+	"\x11aggregate_version\x18\x04 \x01(\x03R\x10aggregateVersion\x12#\n" +
+	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x12K\n" +
+	"\rcollaboration\x18\n" +
+	" \x01(\v2%.tandem.competencies.v1.CollaborationR\rcollaboration\x127\n" +
+	"\x06reason\x18\v \x01(\x0e2\x1f.tandem.events.v1.RemovalReasonR\x06reason:1\xca\xf3\x18-tandem.competencies.v1.collaboration.upserted\"\xcc\x02\n" +
+	"\x13CollaborationErased\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12!\n" +
+	"\faggregate_id\x18\x03 \x01(\tR\vaggregateId\x12+\n" +
+	"\x11aggregate_version\x18\x04 \x01(\x03R\x10aggregateVersion\x12#\n" +
+	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x127\n" +
+	"\x06reason\x18\n" +
+	" \x01(\x0e2\x1f.tandem.events.v1.RemovalReasonR\x06reason:/\xca\xf3\x18+tandem.competencies.v1.collaboration.erased*m\n" +
 	"\rRemovalReason\x12\x1e\n" +
 	"\x1aREMOVAL_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REMOVAL_REASON_BY_USER\x10\x01\x12 \n" +
@@ -672,7 +895,7 @@ func file_tandem_events_v1_competencies_events_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_events_v1_competencies_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tandem_events_v1_competencies_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_tandem_events_v1_competencies_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_tandem_events_v1_competencies_events_proto_goTypes = []any{
 	(RemovalReason)(0),                 // 0: tandem.events.v1.RemovalReason
 	(*TermAdded)(nil),                  // 1: tandem.events.v1.TermAdded
@@ -680,32 +903,40 @@ var file_tandem_events_v1_competencies_events_proto_goTypes = []any{
 	(*CompetencyRetracted)(nil),        // 3: tandem.events.v1.CompetencyRetracted
 	(*CooperationProfileUpserted)(nil), // 4: tandem.events.v1.CooperationProfileUpserted
 	(*CooperationProfileDeleted)(nil),  // 5: tandem.events.v1.CooperationProfileDeleted
-	(*timestamppb.Timestamp)(nil),      // 6: google.protobuf.Timestamp
-	(*v1.Term)(nil),                    // 7: tandem.competencies.v1.Term
-	(*v1.Competency)(nil),              // 8: tandem.competencies.v1.Competency
-	(*v11.ProfileRef)(nil),             // 9: tandem.profiles.v1.ProfileRef
-	(*v1.CooperationProfile)(nil),      // 10: tandem.competencies.v1.CooperationProfile
-	(v1.CooperationProfileStatus)(0),   // 11: tandem.competencies.v1.CooperationProfileStatus
+	(*CollaborationUpserted)(nil),      // 6: tandem.events.v1.CollaborationUpserted
+	(*CollaborationErased)(nil),        // 7: tandem.events.v1.CollaborationErased
+	(*timestamppb.Timestamp)(nil),      // 8: google.protobuf.Timestamp
+	(*v1.Term)(nil),                    // 9: tandem.competencies.v1.Term
+	(*v1.Competency)(nil),              // 10: tandem.competencies.v1.Competency
+	(*v11.ProfileRef)(nil),             // 11: tandem.profiles.v1.ProfileRef
+	(*v1.CooperationProfile)(nil),      // 12: tandem.competencies.v1.CooperationProfile
+	(v1.CooperationProfileStatus)(0),   // 13: tandem.competencies.v1.CooperationProfileStatus
+	(*v1.Collaboration)(nil),           // 14: tandem.competencies.v1.Collaboration
 }
 var file_tandem_events_v1_competencies_events_proto_depIdxs = []int32{
-	6,  // 0: tandem.events.v1.TermAdded.occurred_at:type_name -> google.protobuf.Timestamp
-	7,  // 1: tandem.events.v1.TermAdded.term:type_name -> tandem.competencies.v1.Term
-	6,  // 2: tandem.events.v1.CompetencyPublished.occurred_at:type_name -> google.protobuf.Timestamp
-	8,  // 3: tandem.events.v1.CompetencyPublished.competency:type_name -> tandem.competencies.v1.Competency
-	6,  // 4: tandem.events.v1.CompetencyRetracted.occurred_at:type_name -> google.protobuf.Timestamp
-	9,  // 5: tandem.events.v1.CompetencyRetracted.holder:type_name -> tandem.profiles.v1.ProfileRef
+	8,  // 0: tandem.events.v1.TermAdded.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 1: tandem.events.v1.TermAdded.term:type_name -> tandem.competencies.v1.Term
+	8,  // 2: tandem.events.v1.CompetencyPublished.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 3: tandem.events.v1.CompetencyPublished.competency:type_name -> tandem.competencies.v1.Competency
+	8,  // 4: tandem.events.v1.CompetencyRetracted.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 5: tandem.events.v1.CompetencyRetracted.holder:type_name -> tandem.profiles.v1.ProfileRef
 	0,  // 6: tandem.events.v1.CompetencyRetracted.reason:type_name -> tandem.events.v1.RemovalReason
-	6,  // 7: tandem.events.v1.CooperationProfileUpserted.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 8: tandem.events.v1.CooperationProfileUpserted.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	11, // 9: tandem.events.v1.CooperationProfileUpserted.previous_status:type_name -> tandem.competencies.v1.CooperationProfileStatus
-	6,  // 10: tandem.events.v1.CooperationProfileDeleted.occurred_at:type_name -> google.protobuf.Timestamp
-	9,  // 11: tandem.events.v1.CooperationProfileDeleted.holder:type_name -> tandem.profiles.v1.ProfileRef
+	8,  // 7: tandem.events.v1.CooperationProfileUpserted.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 8: tandem.events.v1.CooperationProfileUpserted.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	13, // 9: tandem.events.v1.CooperationProfileUpserted.previous_status:type_name -> tandem.competencies.v1.CooperationProfileStatus
+	8,  // 10: tandem.events.v1.CooperationProfileDeleted.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 11: tandem.events.v1.CooperationProfileDeleted.holder:type_name -> tandem.profiles.v1.ProfileRef
 	0,  // 12: tandem.events.v1.CooperationProfileDeleted.reason:type_name -> tandem.events.v1.RemovalReason
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	8,  // 13: tandem.events.v1.CollaborationUpserted.occurred_at:type_name -> google.protobuf.Timestamp
+	14, // 14: tandem.events.v1.CollaborationUpserted.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	0,  // 15: tandem.events.v1.CollaborationUpserted.reason:type_name -> tandem.events.v1.RemovalReason
+	8,  // 16: tandem.events.v1.CollaborationErased.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 17: tandem.events.v1.CollaborationErased.reason:type_name -> tandem.events.v1.RemovalReason
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_tandem_events_v1_competencies_events_proto_init() }
@@ -720,7 +951,7 @@ func file_tandem_events_v1_competencies_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_events_v1_competencies_events_proto_rawDesc), len(file_tandem_events_v1_competencies_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
