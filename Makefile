@@ -23,7 +23,7 @@ MATCHING_BENCH_ORGS ?= 100000
 
 SERVICES := profiles competencies matching meetings gateway
 
-.PHONY: all run build images images-test test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
+.PHONY: all run build test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
 
 all: lint test
 
@@ -36,15 +36,6 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/tandem ./cmd/tandem
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s; done
-
-## images: one image per service with buildah (static binary on scratch, non-root, CA certificates,
-## tzdata, OCI labels, CycloneDX SBOM) into bin/images and buildah's storage as localhost/tandem/<service>.
-images:
-	bash deploy/images/build.sh
-
-## images-test: build the images, then run each from its root filesystem and check that it serves.
-images-test: images
-	IMAGES_DIR=$(CURDIR)/bin/images $(GO) test -count=1 -run TestImages -v ./deploy/
 
 ## test: all modules, race detector on, integration tests against real NATS and Redis.
 test:
@@ -80,9 +71,9 @@ proto-check:
 	if ! diff -r $$tmp/proto/gen proto/gen >/dev/null; then echo "generated code is stale: run make proto"; diff -r $$tmp/proto/gen proto/gen | head -20; exit 1; fi; \
 	if ! diff -r $$tmp/services/gateway/internal/openapi/gen services/gateway/internal/openapi/gen >/dev/null; then echo "generated OpenAPI is stale: run make proto"; exit 1; fi
 
-## eval: offline suggestion quality on bio.tools (fails unless the scorer beats both baselines).
+## eval: offline suggestion quality on held-out bio.tools and CORDIS collaborations, 3 seeds, with baselines (fails when a target is missed).
 eval:
-	$(GO) run ./services/matching/cmd/eval -data ../shared/data/biotools -out docs/matching.md
+	nice $(GO) run ./services/matching/cmd/eval -biotools ../shared/data/biotools -cordis ../shared/data/cordis -out docs/matching.md
 
 ## bench: run every benchmark (medians via -count); prints a note while there are none.
 bench:

@@ -58,6 +58,7 @@ var nutsCodes = []string{"ITH41", "ITH42", "ITH43", "ITH44", "ITC11", "ITI43", "
 // and definitions.
 type corpus struct {
 	orgs, comps, coops []proto.Message
+	collabs            []*domain.Collaboration
 	seekers            []string
 	needs              []string
 }
@@ -80,6 +81,7 @@ func generate(n int) *corpus {
 		return terms[int(f*f*float64(len(terms)))]
 	}
 	c := &corpus{}
+	var ownTerms [][]string
 	now := timestamppb.Now()
 	kinds := []profilesv1.OrganizationKind{profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL}
 	for i := range n {
@@ -115,6 +117,34 @@ func generate(n int) *corpus {
 			c.seekers = append(c.seekers, id)
 			c.needs = append(c.needs, firstWords(desc[1], 4))
 		}
+		ownTerms = append(ownTerms, own)
+	}
+	// History: projects of 5 members on average, drawn mostly from near one
+	// another (a community), so every organisation is in about 3.
+	for j := range n * 3 / 5 {
+		anchor := r.IntN(n)
+		size := 3 + r.IntN(5)
+		col := &domain.Collaboration{ID: fmt.Sprintf("P%07d", j), Kind: domain.CollabProject, Year: int32(2008 + r.IntN(16)), Programme: "H2020", Version: 1}
+		var labels []string
+		for k := range size {
+			m := anchor
+			if k > 0 {
+				m = (anchor + r.IntN(200) - 100 + n) % n
+				if r.IntN(10) == 0 {
+					m = r.IntN(n)
+				}
+			}
+			col.Members = append(col.Members, domain.CollabMember{OrgID: fmt.Sprintf("O%07d", m), Role: domain.RoleParticipant})
+			if k < 2 {
+				t := ownTerms[m][r.IntN(len(ownTerms[m]))]
+				col.TermIDs = append(col.TermIDs, t)
+				if tt, ok := v.Term(t); ok {
+					labels = append(labels, tt.Label)
+				}
+			}
+		}
+		col.Title = "Project on " + strings.Join(labels, " and ")
+		c.collabs = append(c.collabs, col)
 	}
 	return c
 }
@@ -138,6 +168,9 @@ func (c *corpus) changes() []domain.Change {
 			}
 			out = append(out, ch)
 		}
+	}
+	for _, col := range c.collabs {
+		out = append(out, domain.Change{Key: domain.CollabKey(col.ID), Version: col.Version, Collab: col})
 	}
 	return out
 }

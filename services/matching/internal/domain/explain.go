@@ -22,6 +22,7 @@ func (x *Index) suggestion(q Query, p *profile, c *cand, d *detail, maxItems int
 		Components: &matchingv1.ScoreComponents{
 			Ontology: round(d.ont), Text: round(d.text), Reciprocity: round(d.recip), Evidence: round(d.evid),
 			Complementarity: round(d.compl), ClusterRegion: round(d.region), DiversityPenalty: round(d.penalty),
+			Graph: round(d.graph), Experience: round(d.exper), Activity: round(d.activity),
 		},
 	}
 	rs := x.reasons(p, d)
@@ -123,7 +124,7 @@ func (x *Index) reasons(p *profile, d *detail) []reason {
 	for k := range d.matches {
 		m := &d.matches[k]
 		coopID := matchedOffer(m)
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH, contrib: WeightOntology * m.share * m.value, m: m, coopID: coopID})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TERM_MATCH, contrib: p.w[FeatOntology] * m.share * m.value, m: m, coopID: coopID})
 		// An offer of theirs that answers a request of the seeker is the
 		// strongest reason a company reads.
 		if m.need.origin == fromRequest && coopID != "" && !answered[m.need.coopID+coopID] {
@@ -131,15 +132,15 @@ func (x *Index) reasons(p *profile, d *detail) []reason {
 				answered = map[string]bool{}
 			}
 			answered[m.need.coopID+coopID] = true
-			out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST, contrib: WeightOntology * m.share * m.value * 0.5, m: m, coopID: coopID})
+			out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_OFFER_ANSWERS_REQUEST, contrib: p.w[FeatOntology] * m.share * m.value * 0.5, m: m, coopID: coopID})
 		}
 	}
 	for k := range d.recips {
 		r := &d.recips[k]
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER, contrib: WeightReciprocity * r.share * r.value, r: r})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER, contrib: p.w[FeatReciprocity] * r.share * r.value, r: r})
 	}
 	if len(d.words) > 0 {
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TEXT_MATCH, contrib: WeightText * d.text})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_TEXT_MATCH, contrib: p.w[FeatText] * d.text})
 	}
 	// Evidence by kind, behind the matched terms.
 	var evidence [7]int32
@@ -153,19 +154,32 @@ func (x *Index) reasons(p *profile, d *detail) []reason {
 		if n == 0 {
 			continue
 		}
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_EVIDENCE, contrib: WeightEvidence * d.evid * float64(n) / float64(total),
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_EVIDENCE, contrib: p.w[FeatEvidence] * d.evid * float64(n) / float64(total),
 			ev: competenciesv1.EvidenceKind(k), n: n})
 	}
 	if d.sideText != "" {
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND, contrib: WeightComplementarity * d.compl})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COMPLEMENTARY_KIND, contrib: p.w[FeatComplementarity] * d.compl})
 	}
 	if len(d.collab) > 0 {
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE, contrib: WeightComplementarity * 0.3})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE, contrib: p.w[FeatComplementarity] * 0.3})
 	}
 	if d.sharedCluster != "" {
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER, contrib: WeightClusterRegion * d.region})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER, contrib: p.w[FeatClusterRegion] * d.region})
 	} else if d.sharedRegion != "" {
-		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION, contrib: WeightClusterRegion * d.region})
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION, contrib: p.w[FeatClusterRegion] * d.region})
+	} else if d.sharedCountry != "" {
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_COUNTRY, contrib: p.w[FeatClusterRegion] * d.region})
+	}
+	// History: the graph's share goes to working together before, or else
+	// to the partners in common.
+	switch {
+	case d.shared > 0:
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_PAST_COLLABORATION, contrib: p.w[FeatGraph] * d.graph})
+	case d.network > 0:
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_PARTNER_NETWORK, contrib: p.w[FeatGraph] * d.graph})
+	}
+	if d.onTopic > 0 {
+		out = append(out, reason{kind: matchingv1.ExplanationKind_EXPLANATION_KIND_EXPERIENCE, contrib: p.w[FeatExperience]*d.exper + p.w[FeatActivity]*d.activity})
 	}
 	return out
 }
@@ -248,6 +262,28 @@ func (x *Index) explain(lang string, p *profile, c *cand, d *detail, rs *reason)
 	case matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION:
 		it.Text = pick(lang, "same region: "+d.sharedRegion, "stessa regione: "+d.sharedRegion)
 		it.SharedValue = d.sharedRegion
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_COUNTRY:
+		it.Text = pick(lang, "same country: "+d.sharedCountry, "stesso paese: "+d.sharedCountry)
+		it.SharedValue = d.sharedCountry
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_PAST_COLLABORATION:
+		n, kind, where := x.sharedWork(p, c.orgN)
+		name := x.summary(c).GetDisplayName()
+		it.Text = pick(lang, "worked with "+name+" on "+collabNoun(lang, kind, n), "ha lavorato con "+name+" su "+collabNoun(lang, kind, n))
+		if where != "" {
+			it.Text += " (" + where + ")"
+		}
+		it.EvidenceCount = int32(n)
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_PARTNER_NETWORK:
+		n := strconv.Itoa(d.network)
+		if d.network == 1 {
+			it.Text = pick(lang, "a partner of one of your partners", "partner di uno dei vostri partner")
+		} else {
+			it.Text = pick(lang, "a partner of "+n+" of your partners", "partner di "+n+" dei vostri partner")
+		}
+		it.EvidenceCount = int32(d.network)
+	case matchingv1.ExplanationKind_EXPLANATION_KIND_EXPERIENCE:
+		it.Text = pick(lang, collabNoun(lang, x.mainKind(c.orgN), d.onTopic)+" on this topic", collabNoun(lang, x.mainKind(c.orgN), d.onTopic)+" su questo tema")
+		it.EvidenceCount = int32(d.onTopic)
 	}
 	return it
 }

@@ -52,7 +52,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 				}
 			}
 			if best > 0 {
-				s += float32(WeightOntology * (x.needWeight(t) / wsum) * float64(best))
+				s += float32(p.w[FeatOntology] * (x.needWeight(t) / wsum) * float64(best))
 				reached = true
 			}
 		}
@@ -62,16 +62,26 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 			}
 			if f, ok := x.heldWord(c, w); ok {
 				tf := float64(f)
-				s += float32(WeightText * x.idf(x.wordPost(w).df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
+				s += float32(p.w[FeatText] * x.idf(x.wordPost(w).df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
 				reached = true
 			}
 		}
 		for t := range p.offers {
 			for _, e := range x.expand(t) {
 				if _, ok := c.reqTerms[e.TermID]; ok && e.Sim >= 0.7 {
-					s += float32(WeightReciprocity * 0.5)
+					s += float32(p.w[FeatReciprocity] * 0.5)
 					reached = true
 				}
+			}
+		}
+		if g := p.graph[c.orgN]; c.ref.Kind == KindOrg && g > 0 {
+			s += float32(p.w[FeatGraph] * g)
+			reached = true
+		}
+		if a := x.actives(); p.w[FeatActivity] > 0 {
+			if k := slices.Index(a.cands, int32(i)); k >= 0 {
+				s += float32(p.w[FeatActivity] * activity(a.n[k]))
+				reached = true
 			}
 		}
 		if reached {

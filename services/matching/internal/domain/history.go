@@ -122,6 +122,7 @@ func (x *Index) applyCollab(id string, c Change) {
 		}
 		delete(x.collabs, id)
 	}
+	x.unindexCollab(id)
 	x.histGen++
 	if c.Removed || c.Collab == nil {
 		return
@@ -148,4 +149,14 @@ func (x *Index) applyCollab(id string, c Change) {
 		}
 		s[id] = struct{}{}
 	}
+	if len(col.TermIDs) == 0 && x.ont != nil {
+		// A collaboration recorded without topics is read for them.
+		cp := *col
+		for _, r := range x.readText(col.Title + " | " + col.Summary) {
+			cp.TermIDs = append(cp.TermIDs, r.TermID)
+		}
+		col = &cp
+		x.collabs[id] = col
+	}
+	x.indexCollab(col)
 }

@@ -20,9 +20,11 @@ func CoopKey(id string) string   { return "coop:" + id }
 // termHit is one term a candidate holds, merged over its competencies and
 // offers.
 type termHit struct {
+	term     string
 	strength float32
 	comps    []string // competency ids behind it
 	coops    []string // offer ids behind it
+	collabs  int32    // collaborations about it
 	evidence [7]int32
 }
 
@@ -105,6 +107,12 @@ type Index struct {
 	collabs    map[string]*Collaboration
 	orgCollabs map[string]map[string]struct{} // organisation -> its collaborations
 	histGen    uint64                         // counts changes to the history
+	colDocs    map[string]*collabDoc          // collaboration -> what scoring reads of it
+	orgCols    [][]*collabDoc                 // organisation number -> its collaborations, by id
+	orgCand    []int32                        // organisation number -> its candidate index, -1 for none
+	weights    atomic.Pointer[Weights]
+	active     atomic.Pointer[activeList]
+	activeMu   sync.Mutex
 
 	cands   []*cand
 	scratch scratches
@@ -129,6 +137,7 @@ type Index struct {
 	// Words are numbered like terms.
 	wordNum  map[string]int32
 	wordName []string
+	surface  map[string]string     // stem -> the first word seen for it, for explanations
 	tokPost  []*postings[tokenHit] // word number -> candidate -> frequency and document length
 	totalLen int64
 	nCands   int
@@ -142,7 +151,7 @@ type Index struct {
 
 // NewIndex returns an empty read model scored with ont.
 func NewIndex(ont Ontology) *Index {
-	return &Index{
+	x := &Index{
 		ont:      ont,
 		versions: map[string]int64{},
 		orgs:     map[string]*Org{},
@@ -158,6 +167,7 @@ func NewIndex(ont Ontology) *Index {
 		eventsSeen:   map[string]struct{}{},
 		collabs:      map[string]*Collaboration{},
 		orgCollabs:   map[string]map[string]struct{}{},
+		colDocs:      map[string]*collabDoc{},
 		byRef:        map[Ref]int32{},
 		termNum:      map[string]int32{},
 		orgNum:       map[string]int32{},
@@ -165,9 +175,12 @@ func NewIndex(ont Ontology) *Index {
 		countryNum:   map[string]int32{},
 		reqPost:      map[string]*postings[uint16]{},
 		wordNum:      map[string]int32{},
+		surface:      map[string]string{},
 		dirty:        map[Ref]struct{}{},
 		pruneFloor:   1000,
 	}
+	x.SetWeights(DefaultWeights)
+	return x
 }
 
 // Change is one aggregate's new state: exactly one of the pointers is set,
@@ -371,6 +384,9 @@ func (x *Index) rebuild(r Ref) {
 		x.unpost(i)
 	}
 	doc := x.document(r)
+	if r.Kind == KindOrg {
+		x.setOrgCand(r.ID, doc)
+	}
 	if doc == nil {
 		if i, ok := x.byRef[r]; ok {
 			x.cands[i] = nil
@@ -395,6 +411,9 @@ func (x *Index) rebuild(r Ref) {
 		x.nCands++
 	}
 	doc.idx = i
+	if r.Kind == KindOrg {
+		x.orgCand[doc.orgN] = i
+	}
 	x.cands[i] = doc
 	x.lens[i] = int32(doc.length)
 	x.idKeys[i] = idKeyOf(r.ID)
@@ -454,7 +473,7 @@ func (x *Index) document(r Ref) *cand {
 	hit := func(t string) *termHit {
 		h := hits[t]
 		if h == nil {
-			h = &termHit{}
+			h = &termHit{term: t}
 			hits[t] = h
 		}
 		return h
@@ -484,6 +503,9 @@ func (x *Index) document(r Ref) *cand {
 		name = d.org.Name
 		texts = append(texts, p.Bio)
 		holders = append(holders, r)
+	}
+	if r.Kind == KindOrg {
+		texts = x.historyOf(r.ID, hit, texts)
 	}
 	for _, h := range holders {
 		for _, key := range sortedKeys(x.held[h]) {
@@ -536,12 +558,15 @@ func (x *Index) document(r Ref) *cand {
 	}
 	tfs := map[string]uint16{}
 	for _, t := range texts {
-		for _, w := range Tokens(t) {
+		words(t, func(w, surface string) {
 			if tfs[w] < 65535 {
 				tfs[w]++
 			}
 			d.length++
-		}
+			if _, ok := x.surface[w]; !ok {
+				x.surface[w] = surface
+			}
+		})
 	}
 	d.tokens = make([]candWord, 0, len(tfs))
 	for w, f := range tfs {
@@ -566,7 +591,7 @@ func (x *Index) document(r Ref) *cand {
 	d.kind = d.org.Kind
 	d.nuts2 = nutsPrefix(d.org.NUTS)
 	d.countryN = -1
-	if d.org.Country != "" {
+	if knownCountry(d.org.Country) {
 		d.countryN = numberOf(x.countryNum, d.org.Country)
 	}
 	for _, cl := range d.org.Clusters {
@@ -578,10 +603,16 @@ func (x *Index) document(r Ref) *cand {
 // nutsPrefix packs the first four bytes of a NUTS code (its NUTS-2
 // region) into a number, 0 for a code shorter than that.
 func nutsPrefix(nuts string) uint64 {
-	if len(nuts) < 4 {
+	if len(nuts) < 4 || !knownCountry(nuts[:2]) {
 		return 0
 	}
 	return 1<<32 | uint64(nuts[0])<<24 | uint64(nuts[1])<<16 | uint64(nuts[2])<<8 | uint64(nuts[3])
+}
+
+// knownCountry reports whether a country code names a country: empty and
+// the user-assigned "ZZ" (unknown) never make two organisations neighbours.
+func knownCountry(cc string) bool {
+	return len(cc) == 2 && !strings.EqualFold(cc, "ZZ")
 }
 
 // numberOf returns name's number in m, giving it the next one when it has

@@ -64,6 +64,8 @@ type Viewer struct {
 type Need struct {
 	Text  string
 	Terms []string
+	// ExcludedTerms are terms the text must not be read as.
+	ExcludedTerms []string
 }
 
 // Query is one SuggestPartners or ExplainMatch question.

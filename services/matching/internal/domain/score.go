@@ -8,22 +8,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-)
-
-// Weights of the score components; they sum to 1 so the score stays in
-// [0, 1]. docs/matching.md describes them.
-const (
-	WeightOntology        = 0.40
-	WeightText            = 0.20
-	WeightReciprocity     = 0.12
-	WeightEvidence        = 0.08
-	WeightComplementarity = 0.12
-	WeightClusterRegion   = 0.08
 )
 
 // Scoring limits that keep a query fast on a large index.
@@ -49,7 +39,11 @@ const (
 	fromRequest
 	fromOffer
 	fromCompetency
+	fromHistory
 )
+
+// profileShare weighs the seeker's own terms against a stated need's.
+const profileShare = 0.35
 
 // seekerTerm is one term the seeker looks for.
 type seekerTerm struct {
@@ -114,6 +108,20 @@ type profile struct {
 	dets    []detail
 	matches []termMatch
 
+	// History: the organisations the walk from the seeker reached (by
+	// number, closest 1), its direct partners with the collaborations shared,
+	// and the query words by number for experience.
+	graph    map[int32]float64
+	partners map[int32]int32
+	expWords []expWord
+	expBest  []float64
+	// w are the weights the query scores with.
+	w Weights
+	// hasNeed is set when the query states a need; calls are the call
+	// codes its text names, by callFamily.
+	hasNeed bool
+	calls   [][]string
+
 	// Buffers kept between queries by profilePool.
 	seen map[string]int
 }
@@ -122,7 +130,7 @@ type profile struct {
 // maps especially cost a query much to grow anew.
 var profilePool = sync.Pool{New: func() any {
 	return &profile{offers: map[string]offerTerm{}, words: map[string]int{}, wantCollab: map[competenciesv1.CollaborationType]bool{},
-		expOf: map[int32]int32{}, seen: map[string]int{}}
+		expOf: map[int32]int32{}, seen: map[string]int{}, graph: map[int32]float64{}, partners: map[int32]int32{}}
 }}
 
 // release hands p back to the pool. Nothing of p may be referenced after
@@ -134,7 +142,10 @@ func (p *profile) release() {
 		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0], bestE: p.bestE[:0], clusters: p.clusters[:0],
 		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen,
 		dets: p.dets[:0], matches: p.matches[:0],
+		graph: p.graph, partners: p.partners, expWords: p.expWords[:0], expBest: p.expBest[:0], calls: p.calls[:0],
 	}
+	clear(p.graph)
+	clear(p.partners)
 	clear(p.dets[:cap(p.dets)])
 	clear(p.matches[:cap(p.matches)])
 	clear(p.offers)
@@ -403,7 +414,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 			p.clusters = append(p.clusters, lookupNumber(x.clusterNum, cl))
 		}
 		p.nuts2 = nutsPrefix(p.org.NUTS)
-		if p.org.Country != "" {
+		if knownCountry(p.org.Country) {
 			p.countryN = lookupNumber(x.countryNum, p.org.Country)
 		}
 	}
@@ -426,11 +437,19 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		addNeed(seekerTerm{id: t, weight: 1, origin: fromNeed})
 	}
 	if strings.TrimSpace(q.Need.Text) != "" {
-		for _, r := range x.ont.Resolve(q.Need.Text) {
+		for _, r := range x.readText(q.Need.Text) {
+			if slices.Contains(q.Need.ExcludedTerms, r.TermID) {
+				continue
+			}
 			p.resolved = append(p.resolved, r.TermID)
 			addNeed(seekerTerm{id: r.TermID, weight: r.Confidence, origin: fromNeed})
 		}
 		p.addWords(q.Need.Text, 2)
+		for _, f := range strings.Fields(q.Need.Text) {
+			if c := strings.Trim(f, ",;:|()"); isCode(c) && strings.IndexFunc(c, unicode.IsLetter) >= 0 {
+				p.calls = append(p.calls, callFamily(c))
+			}
+		}
 	}
 
 	var coops []*Coop
@@ -471,24 +490,41 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 			p.offers[c.TermID] = offerTerm{title: c.Label}
 		}
 	}
-	if len(p.need) == 0 {
-		// Without a stated need the seeker looks for partners in what it
-		// does itself: its offers first, then its competencies.
-		for _, c := range coops {
-			if c.IsOffer() {
-				for _, t := range c.TermIDs {
-					addNeed(seekerTerm{id: t, weight: 0.8, origin: fromOffer, coopID: c.ID, title: c.Title})
-				}
+	// The seeker's own profile and history always count: alone when it
+	// states no need, narrowed by the need when it does (a need refines
+	// the profile, it never replaces it).
+	p.hasNeed = len(p.need) > 0 || len(p.words) > 0
+	own := 1.0
+	if p.hasNeed {
+		own = profileShare
+	}
+	for _, c := range coops {
+		if c.IsOffer() {
+			for _, t := range c.TermIDs {
+				addNeed(seekerTerm{id: t, weight: own * 0.8, origin: fromOffer, coopID: c.ID, title: c.Title})
+			}
+			if !p.hasNeed {
 				p.addWords(c.Title+" "+c.Summary, 1)
 			}
 		}
-		for _, c := range comps {
-			addNeed(seekerTerm{id: c.TermID, weight: 0.7 * float64(levelStrength(c.Level)) * (1 + evidenceBoost(c.Evidence)), origin: fromCompetency, title: c.Label})
-		}
-		if len(p.words) == 0 {
-			if i, ok := x.byRef[p.self]; ok && x.cands[i] != nil {
-				x.topWords(p, x.cands[i])
+	}
+	for _, c := range comps {
+		addNeed(seekerTerm{id: c.TermID, weight: own * 0.7 * float64(levelStrength(c.Level)) * (1 + evidenceBoost(c.Evidence)), origin: fromCompetency, title: c.Label})
+	}
+	if p.selfIdx >= 0 && x.cands[p.selfIdx] != nil {
+		self := x.cands[p.selfIdx]
+		if p.self.Kind == KindOrg && onlyCoop == nil {
+			// What its collaborations were about.
+			for _, ct := range self.terms {
+				if h := ct.hit; h.collabs > 0 && len(h.comps) == 0 && len(h.coops) == 0 {
+					addNeed(seekerTerm{id: h.term, weight: own * 0.7 * float64(ct.strength) * (1 + math.Log1p(float64(h.collabs))/4), origin: fromHistory})
+				}
 			}
+		}
+		// Its own words go beside a need's words; a need of chosen terms
+		// alone is read as exactly those.
+		if len(p.words) == 0 && len(q.Need.Terms) == 0 || len(p.words) > 0 && p.hasNeed && onlyCoop == nil && strings.TrimSpace(q.Need.Text) != "" {
+			x.topWords(p, self, p.hasNeed)
 		}
 	}
 	if len(p.need) > maxNeedTerms {
@@ -496,6 +532,8 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		p.need = p.need[:maxNeedTerms]
 	}
 	x.prepare(p)
+	p.w = *x.weights.Load()
+	x.walk(p)
 	return p, nil
 }
 
@@ -520,8 +558,9 @@ func (p *profile) addWords(text string, weight int) {
 	}
 }
 
-// topWords picks the seeker's most distinctive words as its text query.
-func (x *Index) topWords(p *profile, d *cand) {
+// topWords adds the seeker's most distinctive words to its text query:
+// 15 of them alone, 8 beside a need's words.
+func (x *Index) topWords(p *profile, d *cand, beside bool) {
 	type ws struct {
 		w string
 		s float64
@@ -531,8 +570,14 @@ func (x *Index) topWords(p *profile, d *cand) {
 		all = append(all, ws{x.wordName[cw.w], float64(cw.tf) * x.idf(x.tokPost[cw.w].df())})
 	}
 	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
-	for _, a := range all[:min(len(all), 15)] {
-		p.words[a.w] = 1
+	n := 15
+	if beside {
+		n = 8
+	}
+	for _, a := range all[:min(len(all), n)] {
+		if _, ok := p.words[a.w]; !ok {
+			p.words[a.w] = 1
+		}
 	}
 }
 
@@ -660,7 +705,12 @@ func (x *Index) prepare(p *profile) {
 		p.wordNums[k] = n
 		p.idfs[k] = x.idf(x.wordPost(w).df())
 		p.idfSum += p.idfs[k]
+		if n >= 0 {
+			p.expWords = append(p.expWords, expWord{n, p.idfs[k]})
+		}
 	}
+	sortExpWords(p.expWords)
+	p.expBest = grown(p.expBest, len(p.need))
 }
 
 // recipLists are the request lists an offered term answers: those of the
@@ -724,7 +774,7 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 				}
 			}
 		}
-		s.takeBest(WeightOntology * (p.needW[k] / p.wsum))
+		s.takeBest(p.w[FeatOntology] * (p.needW[k] / p.wsum))
 	}
 	if len(p.wordList) > 0 {
 		idfSum := p.idfSum
@@ -738,7 +788,7 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 			if x.commonWord(post.df()) {
 				continue
 			}
-			wi := WeightText * p.idfs[k]
+			wi := p.w[FeatText] * p.idfs[k]
 			fl := post.list(x.kinds)
 			for _, b := range buckets {
 				for _, e := range fl.bucket(b) {
@@ -756,9 +806,26 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 			fl := pl.list(x.kinds)
 			for _, b := range buckets {
 				for _, r := range fl.bucket(b) {
-					s.add(r.i, float32(WeightReciprocity*0.5))
+					s.add(r.i, float32(p.w[FeatReciprocity]*0.5))
 				}
 			}
+		}
+	}
+	x.preselectGraph(p, s)
+	if w := p.w[FeatActivity]; w > 0 {
+		a := x.actives()
+		for k, i := range a.cands {
+			s.add(i, float32(w*activity(a.n[k])))
+		}
+	}
+}
+
+// preselectGraph reaches the organisations the walk from the seeker
+// reached, by their closeness.
+func (x *Index) preselectGraph(p *profile, s *scratch) {
+	for o, g := range p.graph {
+		if i := x.orgCand[o]; i >= 0 && g > 0 {
+			s.add(i, float32(p.w[FeatGraph]*g))
 		}
 	}
 }
@@ -1032,18 +1099,35 @@ type reciprocal struct {
 // detail is a pair's score with what it is made of.
 type detail struct {
 	ont, text, recip, evid, compl, region float64
+	graph, exper, activity                float64
 	total, penalty                        float64
-	matches                               []termMatch
-	recips                                []reciprocal
-	words                                 []string
-	termSet                               []int32 // numbers of the matched candidate terms, sorted, for diversity
-	evidence                              int     // evidence items behind the matched terms
-	sharedCluster, sharedRegion           string
-	collab                                []competenciesv1.CollaborationType
-	sideText                              string
+	// History behind the pair: collaborations shared with the seeker,
+	// seeker partners the candidate worked with, its collaborations on
+	// the topic.
+	shared, network, onTopic    int
+	matches                     []termMatch
+	recips                      []reciprocal
+	words                       []string
+	termSet                     []int32 // numbers of the matched candidate terms, sorted, for diversity
+	evidence                    int     // evidence items behind the matched terms
+	sharedCluster, sharedRegion string
+	sharedCountry               string
+	collab                      []competenciesv1.CollaborationType
+	sideText                    string
 }
 
-func (d *detail) relevance() float64 { return d.ont + d.text + d.recip }
+// relevance says whether a candidate is worth suggesting at all: something
+// of the need matches it, it is close in the history, or it is among the
+// most active (a prior that stands in when the need's words are not the
+// ones its collaborations used).
+func (d *detail) relevance() float64 {
+	return d.ont + d.text + d.recip + d.graph + d.exper + 0.5*d.activity
+}
+
+// features lists the components in Feature order.
+func (d *detail) features() [NumFeatures]float64 {
+	return [NumFeatures]float64{d.ont, d.text, d.recip, d.evid, d.compl, d.region, d.graph, d.exper, d.activity}
+}
 
 // score computes every component of one pair exactly. Suggest and Explain
 // both use it, so they always agree.
@@ -1120,7 +1204,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 			})
 			det.words = make([]string, 0, min(4, len(contrib)))
 			for _, a := range contrib[:min(4, len(contrib))] {
-				det.words = append(det.words, a.w)
+				det.words = append(det.words, x.shown(a.w))
 			}
 		}
 	}
@@ -1191,11 +1275,22 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 		case p.nuts2 != 0 && p.nuts2 == c.nuts2:
 			det.region, det.sharedRegion = 0.7, c.org.NUTS[:4]
 		case p.countryN >= 0 && p.countryN == c.countryN:
-			det.region, det.sharedRegion = 0.4, c.org.Country
+			det.region, det.sharedCountry = 0.4, c.org.Country
 		}
 	}
-	det.total = WeightOntology*det.ont + WeightText*det.text + WeightReciprocity*det.recip +
-		WeightEvidence*det.evid + WeightComplementarity*det.compl + WeightClusterRegion*det.region
+	// History: closeness in the collaboration graph, experience on the
+	// topic, activity.
+	if c.ref.Kind == KindOrg {
+		det.graph = p.graph[c.orgN]
+		if det.graph > 0 {
+			det.shared = int(p.partners[c.orgN])
+			det.network = x.network(p, c.orgN)
+		}
+		det.exper, det.onTopic = x.experience(p, c.orgN)
+		det.activity = activity(len(x.collabsOf(c.orgN)))
+	}
+	f := det.features()
+	det.total = p.w.dot(&f)
 	return det
 }
 
@@ -1293,7 +1388,7 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 	if f.EventID != "" && !x.attends(f.EventID, d) {
 		return "filtered: not registered for the brokerage event"
 	}
-	if f.ExcludeExistingPartners && q.Partners[id] {
+	if f.ExcludeExistingPartners && (q.Partners[id] || d.ref.Kind == KindOrg && p.partners[d.orgN] > 0) {
 		return "filtered: already a partner"
 	}
 	return ""

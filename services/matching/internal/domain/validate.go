@@ -114,6 +114,19 @@ func checkNeed(n *matchingv1.Need, field string, ont Ontology, v *violations) Ne
 			out.Terms = append(out.Terms, t)
 		}
 	}
+	if len(n.GetExcludedTermIds()) > MaxNeedTerms {
+		v.add(field+".excluded_term_ids", "at most %d terms", MaxNeedTerms)
+		return out
+	}
+	for i, t := range n.GetExcludedTermIds() {
+		// An excluded term only has to look like one: excluding a term the
+		// vocabulary has since dropped is harmless.
+		if !termPattern.MatchString(t) {
+			v.add(fmt.Sprintf("%s.excluded_term_ids[%d]", field, i), "%q is not a term id such as EDAM:topic_3170", clip(t))
+			continue
+		}
+		out.ExcludedTerms = append(out.ExcludedTerms, t)
+	}
 	return out
 }
 

@@ -1,124 +1,295 @@
-// Package eval measures suggestion quality offline on bio.tools: organisations
-// credited together on the same tool are real collaborations. A random 20%
-// of those tools (fixed seed) is held out, profiles are built from the rest,
-// and each held-out organisation asks for partners; the ones it was credited
-// with on held-out tools are the right answers.
+// Package eval measures suggestion quality offline on real collaborations
+// the index never saw: tools of bio.tools credited to several organisations,
+// and EU projects of CORDIS that join companies with research. A share of
+// the collaborations is held out; the index is built from the rest, through
+// the same domain code the service uses (organisations, then the training
+// collaborations as history, then the fit of the weights); each held-out
+// collaboration's members ask for partners and its other members are the
+// right answers.
 package eval
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
-	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	"golang.org/x/text/unicode/norm"
+
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
-	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
-// Tool is what the evaluation reads of a bio.tools entry.
-type Tool struct {
-	ID          string `json:"biotoolsID"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Topic       []struct {
-		ID string `json:"id"`
-	} `json:"topic"`
-	Operation []struct {
-		ID string `json:"id"`
-	} `json:"operation"`
-	Credits []struct {
-		Name       string  `json:"name"`
-		TypeEntity string  `json:"typeEntity"`
-		URL        *string `json:"url"`
-	} `json:"organisationCredits"`
-	Publication []json.RawMessage `json:"publication"`
-	ElixirNode  []string          `json:"elixirNode"`
+// Question is one seeker asking for partners.
+type Question struct {
+	Seeker string
+	// Need is the typed need, "" for none; NeedVec is the same need as the
+	// baselines read it (terms or words with counts).
+	Need    string
+	NeedVec map[string]float64
+	// Relevant are the right answers.
+	Relevant map[string]bool
 }
 
-// orgs lists the distinct research organisations credited on the tool.
-func (t *Tool) orgs() []string {
-	var out []string
-	for _, c := range t.Credits {
-		switch c.TypeEntity {
-		case "Institute", "Consortium", "Division":
-			if n := strings.TrimSpace(c.Name); n != "" && !slices.Contains(out, n) {
-				out = append(out, n)
+// Task is one evaluation: what the index is built from and what is asked.
+type Task struct {
+	Orgs    []domain.Change               // organisations (and any competencies)
+	Collabs []*domain.Collaboration       // the training history
+	Vec     map[string]map[string]float64 // organisation -> what the baselines compare (terms or words)
+	Count   map[string]int                // organisation -> training collaborations
+}
+
+// Index builds the read model as the service does: organisations first,
+// then the history, then the fit of the weights to it.
+func (t *Task) Index(ont domain.Ontology) (*domain.Index, domain.FitReport) {
+	x := domain.NewIndex(ont)
+	x.Apply(t.Orgs...)
+	changes := make([]domain.Change, 0, len(t.Collabs))
+	for _, c := range t.Collabs {
+		changes = append(changes, domain.Change{Key: domain.CollabKey(c.ID), Version: c.Version, Collab: c})
+	}
+	x.Apply(changes...)
+	return x, x.Fit()
+}
+
+// Ranker ranks candidate organisations for a question, best first.
+type Ranker func(q Question, k int) []string
+
+// Ours ranks with SuggestPartners.
+func Ours(x *domain.Index) Ranker {
+	return func(q Question, k int) []string {
+		res, err := x.Suggest(domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: q.Seeker}, Need: domain.Need{Text: q.Need},
+			Limit: k, Viewer: domain.Viewer{Admin: true}, Diversity: matchingv1.Diversity_DIVERSITY_BALANCED})
+		if err != nil {
+			return nil
+		}
+		out := make([]string, 0, len(res.GetSuggestions()))
+		for _, s := range res.GetSuggestions() {
+			out = append(out, s.GetCandidate().GetRef().GetOrganizationId())
+		}
+		return out
+	}
+}
+
+// Metrics of one method on one run, averaged over questions.
+type Metrics struct {
+	R5, R10, R20, MRR float64
+	Questions         int
+}
+
+// Cutoff is the depth MRR looks at.
+const Cutoff = 20
+
+// Evaluate asks every question: recall@k is the share of the relevant
+// organisations in the top k; MRR the reciprocal rank of the first one in
+// the top 20 (0 when none is).
+func Evaluate(r Ranker, qs []Question) Metrics {
+	var m Metrics
+	for _, q := range qs {
+		got := r(q, Cutoff)
+		hits := func(k int) float64 {
+			n := 0
+			for _, id := range got[:min(k, len(got))] {
+				if q.Relevant[id] {
+					n++
+				}
+			}
+			return float64(n) / float64(len(q.Relevant))
+		}
+		m.R5 += hits(5)
+		m.R10 += hits(10)
+		m.R20 += hits(20)
+		for i, id := range got[:min(Cutoff, len(got))] {
+			if q.Relevant[id] {
+				m.MRR += 1 / float64(i+1)
+				break
 			}
 		}
 	}
-	return out
+	m.Questions = len(qs)
+	if n := float64(len(qs)); n > 0 {
+		m.R5, m.R10, m.R20, m.MRR = m.R5/n, m.R10/n, m.R20/n, m.MRR/n
+	}
+	return m
 }
 
-// ReadTools reads tools.jsonl.
-func ReadTools(r io.Reader) ([]*Tool, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
-	var out []*Tool
-	for sc.Scan() {
-		var t Tool
-		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
-			return nil, fmt.Errorf("tools.jsonl line %d: %w", len(out)+1, err)
+// Summary is a method's metrics over several runs (seeds).
+type Summary struct {
+	Name string
+	Runs []Metrics
+}
+
+// Mean and Std of one metric over the runs.
+func (s Summary) Mean(f func(Metrics) float64) float64 {
+	var t float64
+	for _, m := range s.Runs {
+		t += f(m)
+	}
+	return t / float64(max(1, len(s.Runs)))
+}
+
+// Std is the sample standard deviation of a metric over the runs.
+func (s Summary) Std(f func(Metrics) float64) float64 {
+	if len(s.Runs) < 2 {
+		return 0
+	}
+	mu := s.Mean(f)
+	var v float64
+	for _, m := range s.Runs {
+		v += (f(m) - mu) * (f(m) - mu)
+	}
+	return math.Sqrt(v / float64(len(s.Runs)-1))
+}
+
+// Metric selectors.
+var (
+	R5  = func(m Metrics) float64 { return m.R5 }
+	R10 = func(m Metrics) float64 { return m.R10 }
+	R20 = func(m Metrics) float64 { return m.R20 }
+	MRR = func(m Metrics) float64 { return m.MRR }
+)
+
+// Table renders summaries as Markdown, mean ± spread.
+func Table(ss []Summary) string {
+	var b strings.Builder
+	b.WriteString("| method | recall@5 | recall@10 | recall@20 | MRR@20 |\n| --- | ---: | ---: | ---: | ---: |\n")
+	for _, s := range ss {
+		fmt.Fprintf(&b, "| %s |", s.Name)
+		for _, f := range []func(Metrics) float64{R5, R10, R20, MRR} {
+			fmt.Fprintf(&b, " %.3f ± %.3f |", s.Mean(f), s.Std(f))
 		}
-		out = append(out, &t)
+		b.WriteByte('\n')
 	}
-	return out, sc.Err()
+	return b.String()
 }
 
-// LoadTools reads dir/tools.jsonl.
-func LoadTools(dir string) ([]*Tool, error) {
-	f, err := os.Open(filepath.Join(dir, "tools.jsonl"))
-	if err != nil {
-		return nil, err
+// Popularity ranks organisations by their training collaborations.
+func Popularity(t *Task) Ranker {
+	ids := candidates(t)
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(t.Count[b], t.Count[a]), strings.Compare(a, b)) })
+	return func(q Question, k int) []string {
+		out := make([]string, 0, k)
+		for _, id := range ids {
+			if id != q.Seeker && len(out) < k {
+				out = append(out, id)
+			}
+		}
+		return out
 	}
-	defer f.Close()
-	return ReadTools(f)
 }
 
-// Split holds out share of the tools that credit two or more
-// organisations, chosen with seed.
-func Split(tools []*Tool, share float64, seed uint64) (train, held []*Tool) {
-	var collab []*Tool
-	for _, t := range tools {
-		if len(t.orgs()) >= 2 {
-			collab = append(collab, t)
+func candidates(t *Task) []string {
+	ids := make([]string, 0, len(t.Count))
+	for id, n := range t.Count {
+		if n > 0 {
+			ids = append(ids, id)
 		}
 	}
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	r.Shuffle(len(collab), func(i, j int) { collab[i], collab[j] = collab[j], collab[i] })
-	n := int(math.Round(share * float64(len(collab))))
-	out := map[string]bool{}
-	for _, t := range collab[:n] {
-		out[t.ID] = true
-		held = append(held, t)
-	}
-	for _, t := range tools {
-		if !out[t.ID] {
-			train = append(train, t)
-		}
-	}
-	return train, held
+	slices.Sort(ids)
+	return ids
 }
 
-var nodeCountry = map[string]string{
-	"France": "FR", "Czech Republic": "CZ", "Germany": "DE", "Switzerland": "CH", "Netherlands": "NL", "Spain": "ES",
-	"Italy": "IT", "UK": "GB", "Portugal": "PT", "Belgium": "BE", "Slovenia": "SI", "Luxembourg": "LU", "Norway": "NO",
-	"Estonia": "EE", "Greece": "GR", "Sweden": "SE", "Denmark": "DK", "Finland": "FI",
+// Cosine ranks by the TF-IDF cosine of the seeker's vector (plus the
+// need's, when there is one) with each candidate's. With graph, the
+// co-credit graph is added: having worked with the seeker, and with its
+// partners.
+func Cosine(t *Task, graph bool) Ranker {
+	df := map[string]int{}
+	for _, v := range t.Vec {
+		for k := range v {
+			df[k]++
+		}
+	}
+	n := float64(len(t.Vec))
+	idf := func(k string) float64 { return math.Log((n + 1) / (float64(df[k]) + 0.5)) }
+	weigh := func(v map[string]float64) map[string]float64 {
+		out := map[string]float64{}
+		var s float64
+		for k, f := range v {
+			w := (1 + math.Log(f)) * idf(k)
+			out[k] = w
+			s += w * w
+		}
+		for k := range out {
+			out[k] /= math.Sqrt(s)
+		}
+		return out
+	}
+	vec := map[string]map[string]float64{}
+	for id, v := range t.Vec {
+		vec[id] = weigh(v)
+	}
+	partners := map[string]map[string]int{}
+	if graph {
+		for _, c := range t.Collabs {
+			for _, a := range c.Members {
+				for _, b := range c.Members {
+					if a.OrgID != b.OrgID {
+						if partners[a.OrgID] == nil {
+							partners[a.OrgID] = map[string]int{}
+						}
+						partners[a.OrgID][b.OrgID]++
+					}
+				}
+			}
+		}
+	}
+	ids := candidates(t)
+	return func(q Question, k int) []string {
+		query := map[string]float64{}
+		for t, w := range vec[q.Seeker] {
+			query[t] += w
+		}
+		if len(q.NeedVec) > 0 {
+			for t, w := range weigh(q.NeedVec) {
+				query[t] += w
+			}
+		}
+		type sc struct {
+			id string
+			s  float64
+		}
+		var all []sc
+		for _, id := range ids {
+			if id == q.Seeker {
+				continue
+			}
+			var s float64
+			for t, w := range query {
+				s += w * vec[id][t]
+			}
+			if graph {
+				direct := partners[q.Seeker][id]
+				two := 0
+				for p := range partners[q.Seeker] {
+					if partners[p][id] > 0 {
+						two++
+					}
+				}
+				s += 0.5*(1-math.Exp(-float64(direct))) + 0.2*(1-math.Exp(-float64(two)/2))
+			}
+			if s > 0 {
+				all = append(all, sc{id, s})
+			}
+		}
+		slices.SortFunc(all, func(a, b sc) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.id, b.id)) })
+		out := make([]string, 0, k)
+		for _, a := range all[:min(k, len(all))] {
+			out = append(out, a.id)
+		}
+		return out
+	}
 }
 
 // OrgID turns an organisation name into a read-model id.
 func OrgID(name string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
+	for _, r := range norm.NFD.String(strings.ToLower(strings.ReplaceAll(name, ".", ""))) {
+		if unicode.Is(unicode.Mn, r) {
+			continue // accents: "Università" is "Universita"
+		}
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			b.WriteRune(r)
 		} else if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
@@ -133,297 +304,4 @@ func OrgID(name string) string {
 		s = "org"
 	}
 	return s
-}
-
-// Corpus is the training side: profiles of organisations and what the
-// baselines need.
-type Corpus struct {
-	Changes []domain.Change
-	Names   map[string]string         // id -> name
-	Tools   map[string]int            // id -> training tools credited
-	Topics  map[string]map[string]int // id -> EDAM topic -> tools
-}
-
-// Build derives organisation profiles from the training tools: each topic
-// and operation of a tool becomes a competency of every organisation
-// credited on it, with the tool and its publications as evidence.
-func Build(train []*Tool) *Corpus {
-	type acc struct {
-		name     string
-		terms    map[string]*[2]int32 // term -> tools, publications
-		text     []string
-		country  map[string]int
-		isUni    bool
-		toolsCnt int
-	}
-	byID := map[string]*acc{}
-	c := &Corpus{Names: map[string]string{}, Tools: map[string]int{}, Topics: map[string]map[string]int{}}
-	for _, t := range train {
-		for _, name := range t.orgs() {
-			id := OrgID(name)
-			a := byID[id]
-			if a == nil {
-				a = &acc{name: name, terms: map[string]*[2]int32{}, country: map[string]int{}}
-				byID[id] = a
-				c.Topics[id] = map[string]int{}
-			}
-			a.toolsCnt++
-			lower := strings.ToLower(name)
-			a.isUni = a.isUni || strings.Contains(lower, "univ")
-			if len(strings.Join(a.text, " ")) < 4000 {
-				a.text = append(a.text, t.Name+". "+t.Description)
-			}
-			for _, n := range t.ElixirNode {
-				if cc := nodeCountry[n]; cc != "" {
-					a.country[cc]++
-				}
-			}
-			for _, cr := range t.Credits {
-				if cr.Name == name && cr.URL != nil {
-					if u, err := url.Parse(*cr.URL); err == nil {
-						h := u.Hostname()
-						if i := strings.LastIndexByte(h, '.'); i >= 0 && len(h)-i == 3 {
-							cc := strings.ToUpper(h[i+1:])
-							if cc == "UK" {
-								cc = "GB"
-							}
-							a.country[cc] += 2
-						}
-					}
-				}
-			}
-			seen := map[string]bool{}
-			for _, tp := range t.Topic {
-				c.Topics[id][tp.ID]++
-				seen["EDAM:"+tp.ID] = true
-			}
-			for _, op := range t.Operation {
-				seen["EDAM:"+op.ID] = true
-			}
-			for term := range seen {
-				e := a.terms[term]
-				if e == nil {
-					e = &[2]int32{}
-					a.terms[term] = e
-				}
-				e[0]++
-				e[1] += int32(len(t.Publication))
-			}
-		}
-	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		a := byID[id]
-		c.Names[id] = a.name
-		c.Tools[id] = a.toolsCnt
-		kind := profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE
-		if a.isUni {
-			kind = profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY
-		}
-		country, best := "", 0
-		for cc, n := range a.country {
-			if n > best || n == best && cc < country {
-				country, best = cc, n
-			}
-		}
-		c.Changes = append(c.Changes, domain.Change{Key: domain.OrgKey(id), Version: 1, Org: &domain.Org{
-			ID: id, Name: a.name, Kind: kind, Country: country, Description: strings.Join(a.text, " "),
-			Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC, Version: 1}})
-		terms := make([]string, 0, len(a.terms))
-		for t := range a.terms {
-			terms = append(terms, t)
-		}
-		slices.Sort(terms)
-		for i, t := range terms {
-			e := a.terms[t]
-			level := competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_INTERMEDIATE
-			switch {
-			case e[0] >= 3:
-				level = competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT
-			case e[0] == 2:
-				level = competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_ADVANCED
-			}
-			comp := &domain.Competency{ID: fmt.Sprintf("%s-%d", id, i), Holder: domain.OrgRef(id), TermID: t, Level: level, Version: 1}
-			comp.Evidence[competenciesv1.EvidenceKind_EVIDENCE_KIND_SERVICE] = e[0]
-			comp.Evidence[competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION] = e[1]
-			c.Changes = append(c.Changes, domain.Change{Key: domain.CompKey(comp.ID), Version: 1, Comp: comp})
-		}
-	}
-	return c
-}
-
-// Truth maps each held-out organisation with a training profile to the
-// organisations it was credited with on held-out tools (those with a
-// profile too: nobody can suggest an organisation it has never seen).
-func Truth(held []*Tool, c *Corpus) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	for _, t := range held {
-		orgs := t.orgs()
-		for _, a := range orgs {
-			ia := OrgID(a)
-			if _, ok := c.Names[ia]; !ok {
-				continue
-			}
-			for _, b := range orgs {
-				ib := OrgID(b)
-				if _, ok := c.Names[ib]; !ok || ia == ib {
-					continue
-				}
-				if out[ia] == nil {
-					out[ia] = map[string]bool{}
-				}
-				out[ia][ib] = true
-			}
-		}
-	}
-	return out
-}
-
-// Ranker ranks candidates for a seeker, best first.
-type Ranker func(seeker string, k int) []string
-
-// Ours ranks with the matching service's scorer.
-func Ours(x *domain.Index) Ranker {
-	return func(seeker string, k int) []string {
-		res, err := x.Suggest(domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: seeker}, Limit: k, Viewer: domain.Viewer{Admin: true},
-			Diversity: matchingv1.Diversity_DIVERSITY_BALANCED})
-		if err != nil {
-			return nil
-		}
-		out := make([]string, 0, len(res.GetSuggestions()))
-		for _, s := range res.GetSuggestions() {
-			out = append(out, s.GetCandidate().GetRef().GetOrganizationId())
-		}
-		return out
-	}
-}
-
-// Popularity ranks organisations by how many training tools credit them.
-func Popularity(c *Corpus) Ranker {
-	ids := make([]string, 0, len(c.Tools))
-	for id := range c.Tools {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(c.Tools[b], c.Tools[a]), strings.Compare(a, b)) })
-	return func(seeker string, k int) []string {
-		out := make([]string, 0, k)
-		for _, id := range ids {
-			if id != seeker && len(out) < k {
-				out = append(out, id)
-			}
-		}
-		return out
-	}
-}
-
-// TFIDF ranks by cosine similarity of TF-IDF vectors over EDAM topics.
-func TFIDF(c *Corpus) Ranker {
-	df := map[string]int{}
-	for _, ts := range c.Topics {
-		for t := range ts {
-			df[t]++
-		}
-	}
-	n := float64(len(c.Topics))
-	vec := map[string]map[string]float64{}
-	norm := map[string]float64{}
-	for id, ts := range c.Topics {
-		v := map[string]float64{}
-		var s float64
-		for t, f := range ts {
-			w := (1 + math.Log(float64(f))) * math.Log(n/float64(df[t]))
-			v[t] = w
-			s += w * w
-		}
-		vec[id], norm[id] = v, math.Sqrt(s)
-	}
-	ids := make([]string, 0, len(vec))
-	for id := range vec {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return func(seeker string, k int) []string {
-		q := vec[seeker]
-		type sc struct {
-			id string
-			s  float64
-		}
-		var all []sc
-		for _, id := range ids {
-			if id == seeker || norm[id] == 0 || norm[seeker] == 0 {
-				continue
-			}
-			var dot float64
-			for t, w := range q {
-				dot += w * vec[id][t]
-			}
-			if dot > 0 {
-				all = append(all, sc{id, dot / (norm[id] * norm[seeker])})
-			}
-		}
-		slices.SortFunc(all, func(a, b sc) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.id, b.id)) })
-		out := make([]string, 0, k)
-		for _, a := range all[:min(k, len(all))] {
-			out = append(out, a.id)
-		}
-		return out
-	}
-}
-
-// Metrics are averaged over seekers.
-type Metrics struct {
-	Name              string
-	R5, R10, R20, MRR float64
-	Seekers           int
-}
-
-// Evaluate scores r against truth; rankings are cut at 100 for MRR.
-func Evaluate(name string, r Ranker, truth map[string]map[string]bool) Metrics {
-	m := Metrics{Name: name}
-	seekers := make([]string, 0, len(truth))
-	for s := range truth {
-		seekers = append(seekers, s)
-	}
-	slices.Sort(seekers)
-	for _, s := range seekers {
-		rel := truth[s]
-		got := r(s, 100)
-		hits := func(k int) float64 {
-			n := 0
-			for _, id := range got[:min(k, len(got))] {
-				if rel[id] {
-					n++
-				}
-			}
-			return float64(n) / float64(len(rel))
-		}
-		m.R5 += hits(5)
-		m.R10 += hits(10)
-		m.R20 += hits(20)
-		for i, id := range got {
-			if rel[id] {
-				m.MRR += 1 / float64(i+1)
-				break
-			}
-		}
-	}
-	m.Seekers = len(seekers)
-	if n := float64(len(seekers)); n > 0 {
-		m.R5, m.R10, m.R20, m.MRR = m.R5/n, m.R10/n, m.R20/n, m.MRR/n
-	}
-	return m
-}
-
-// Table renders metrics as Markdown.
-func Table(ms []Metrics) string {
-	var b strings.Builder
-	b.WriteString("| method | recall@5 | recall@10 | recall@20 | MRR |\n| --- | ---: | ---: | ---: | ---: |\n")
-	for _, m := range ms {
-		fmt.Fprintf(&b, "| %s | %.3f | %.3f | %.3f | %.3f |\n", m.Name, m.R5, m.R10, m.R20, m.MRR)
-	}
-	return b.String()
 }

@@ -1,50 +1,110 @@
-package eval_test
+package eval
 
 import (
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/tandem-cluster/tandem/services/matching/internal/eval"
 )
 
-const tools = `{"biotoolsID":"t1","name":"A","description":"rna seq aligner","topic":[{"id":"topic_3170"}],"operation":[],"organisationCredits":[{"name":"Lab A","typeEntity":"Institute","url":"https://laba.it"},{"name":"Lab B","typeEntity":"Institute","url":null}],"publication":[{}],"elixirNode":["Italy"]}
-{"biotoolsID":"t2","name":"B","description":"proteomics","topic":[{"id":"topic_0121"}],"operation":[],"organisationCredits":[{"name":"Lab B","typeEntity":"Institute","url":null},{"name":"Lab C","typeEntity":"Division","url":null},{"name":"Funder","typeEntity":"Funding agency","url":null}],"publication":[],"elixirNode":[]}
-{"biotoolsID":"t3","name":"C","description":"rna seq","topic":[{"id":"topic_3170"}],"operation":[],"organisationCredits":[{"name":"Lab A","typeEntity":"Institute","url":null}],"publication":[],"elixirNode":[]}
+const tools = `{"biotoolsID":"t1","name":"A","description":"rna seq aligner","topic":[{"id":"topic_3170","term":"RNA-Seq"}],"operation":[],"organisationCredits":[{"name":"Lab A","typeEntity":"Institute","url":"https://laba.it"},{"name":"Lab B","typeEntity":"Institute","url":null}],"elixirNode":["Italy"]}
+{"biotoolsID":"t2","name":"B","description":"proteomics","topic":[{"id":"topic_0121","term":"Proteomics"}],"operation":[],"organisationCredits":[{"name":"Lab B","typeEntity":"Institute","url":null},{"name":"Lab C","typeEntity":"Division","url":null},{"name":"Funder","typeEntity":"Funding agency","url":null}],"elixirNode":[]}
+{"biotoolsID":"t3","name":"C","description":"rna seq","topic":[{"id":"topic_3170","term":"RNA-Seq"}],"operation":[],"organisationCredits":[{"name":"Lab A","typeEntity":"Institute","url":null},{"name":"Lab C","typeEntity":"Institute","url":null}],"elixirNode":[]}
 `
 
-func TestSplitBuildTruth(t *testing.T) {
-	ts, err := eval.ReadTools(strings.NewReader(tools))
+func TestBioToolsQuestions(t *testing.T) {
+	ts, err := ReadTools(strings.NewReader(tools))
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, held := eval.Split(ts, 0.5, 1)
-	train2, held2 := eval.Split(ts, 0.5, 1)
-	if len(held) != 1 || len(train) != 2 || held[0].ID != held2[0].ID || len(train2) != 2 {
-		t.Fatalf("split %d/%d not reproducible or not half of the 2 collaborations", len(train), len(held))
+	// t2 held out: Lab B and Lab C, both credited on training tools, ask.
+	task, qs := BioTools([]*Tool{ts[0], ts[2]}, []*Tool{ts[1]}, true)
+	if len(task.Collabs) != 2 || len(task.Orgs) != 3 || task.Orgs[0].Org.Country != "IT" {
+		t.Fatalf("task: %d collaborations, %d organisations, %+v", len(task.Collabs), len(task.Orgs), task.Orgs[0].Org)
 	}
-	c := eval.Build(train)
-	if _, ok := c.Names["funder"]; ok {
-		t.Error("funding agency treated as a partner")
+	if len(qs) != 2 || !qs[0].Relevant["lab-c"] || qs[0].Seeker != "lab-b" || qs[0].Need != "Proteomics" || qs[1].Relevant["funder"] {
+		t.Fatalf("questions: %+v", qs)
 	}
-	truth := eval.Truth(held, c)
-	for s, rel := range truth {
-		if rel[s] || len(rel) == 0 {
-			t.Errorf("truth of %s = %v", s, rel)
-		}
-	}
-	perfect := func(seeker string, k int) []string {
+	perfect := func(q Question, k int) []string {
 		var out []string
-		for id := range truth[seeker] {
+		for id := range q.Relevant {
 			out = append(out, id)
 		}
 		return out
 	}
-	m := eval.Evaluate("perfect", perfect, truth)
-	if m.R5 != 1 || m.MRR != 1 {
-		t.Errorf("perfect ranker scored %+v", m)
+	if m := Evaluate(perfect, qs); m.R5 != 1 || m.MRR != 1 {
+		t.Errorf("a perfect ranker scored %+v", m)
 	}
-	none := eval.Evaluate("none", func(string, int) []string { return nil }, truth)
-	if none.R20 != 0 || eval.Beats(none, m) || !eval.Beats(m, none) {
-		t.Errorf("empty ranker scored %+v", none)
+	if m := Evaluate(func(Question, int) []string { return []string{"x", "lab-c", "lab-b"} }, qs); math.Abs(m.MRR-(1.0/2+1.0/3)/2) > 1e-9 || m.R10 != 1 {
+		t.Errorf("the right answer second scored %+v", m)
 	}
+	s := Summary{Runs: []Metrics{{R10: 0.5}, {R10: 0.7}}}
+	if s.Mean(R10) != 0.6 || s.Std(R10) < 0.14 || s.Std(R10) > 0.15 {
+		t.Errorf("mean %v, spread %v", s.Mean(R10), s.Std(R10))
+	}
+}
+
+const projects = `"id";"acronym";"title";"topics";"frameworkProgramme"
+"1";"ONE";"Liver fibrosis biomarkers";"HEALTH.2012.2.1-1";"FP7"
+"2";"TWO";"Gut microbiome";"IMI2-2015-03-01";"H2020"
+`
+
+const orgs = `"projectID";"name";"activityType";"country";"order"
+"1";"ACME SPA";"PRC";"IT";"1"
+"1";"Università di Trieste";"HES";"IT";"2"
+"2";"Acme S.p.A.";"";"IT";"1"
+"2";"UNIVERSITA DI TRIESTE";"HES";"IT";"2"
+"2";"Oxford";"HES";"UK";"3"
+`
+
+func TestLoadCordis(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"project.csv": projects, "organization.csv": orgs,
+		"topics.csv": "\"projectID\";\"topic\";\"title\"\n\"1\";\"HEALTH.2012.2.1-1\";\"Biomarkers of liver disease\"\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := LoadCordis(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[0].Year != 2012 || ps[0].TopicTitle != "Biomarkers of liver disease" || len(ps[1].Orgs) != 3 {
+		t.Fatalf("projects %+v", ps)
+	}
+	if ps[0].Orgs[1].ID != ps[1].Orgs[1].ID || ps[1].Orgs[2].Country != "GB" {
+		t.Errorf("organisations are not one by normalised name and ISO country: %+v / %+v", ps[0].Orgs, ps[1].Orgs)
+	}
+	// Project 1 held out: ACME asks, the university is the answer.
+	task, qs := Cordis(ps, ps[1:], ps[:1], false)
+	if len(qs) != 1 || qs[0].Seeker != ps[0].Orgs[0].ID || !qs[0].Relevant[ps[0].Orgs[1].ID] || !strings.Contains(qs[0].Need, "HEALTH.2012.2.1-1") {
+		t.Fatalf("questions %+v", qs)
+	}
+	if task.Count[ps[0].Orgs[0].ID] != 1 {
+		t.Error("the company's other project is not its history")
+	}
+	task, _ = Cordis(ps, ps[1:], ps[:1], true)
+	if task.Count[ps[0].Orgs[0].ID] != 0 || task.Count[ps[1].Orgs[2].ID] != 1 {
+		t.Error("a newcomer company keeps its history")
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	f.Add(projects)
+	f.Add(orgs)
+	f.Add("\"a\";\"b\"\n\"1\"")
+	f.Fuzz(func(t *testing.T, s string) {
+		rows, err := readCSV(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			for k := range r {
+				if strings.HasPrefix(k, "\ufeff") {
+					t.Fatalf("column %q keeps its byte-order mark", k)
+				}
+			}
+		}
+	})
 }

@@ -81,12 +81,7 @@ func (s *Service) GetAgenda(ctx context.Context, req *meetingsv1.GetAgendaReques
 			}
 			item.PartnerParticipantId = id
 			if partner, err := s.readParticipant(ctx, id); err == nil {
-				// An anonymous or hidden partner's profile id would lead to more of it.
-				var identified bool
-				item.PartnerDisplayName, identified = domain.Disclose(p, partner.GetProfile(), s.lookup)
-				if identified || domain.IsOrganizer(p, ev) {
-					item.PartnerProfile = partner.GetProfile()
-				}
+				item.PartnerProfile, item.PartnerDisplayName = partner.GetProfile(), s.nameFor(p, partner)
 			}
 		}
 		resp.Items = append(resp.Items, item)

@@ -162,21 +162,36 @@ const (
 	ExplanationKind_EXPLANATION_KIND_SAME_REGION ExplanationKind = 8
 	// The candidate offers a collaboration type the seeker wants.
 	ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE ExplanationKind = 9
+	// The seeker and the candidate worked together before, e.g. "worked with
+	// Universite X on 2 projects (FP7, 2012)".
+	ExplanationKind_EXPLANATION_KIND_PAST_COLLABORATION ExplanationKind = 10
+	// The candidate worked with the seeker's partners, e.g. "a partner of 3 of
+	// your partners".
+	ExplanationKind_EXPLANATION_KIND_PARTNER_NETWORK ExplanationKind = 11
+	// The candidate's collaborations on the topic, e.g. "12 projects on this
+	// topic".
+	ExplanationKind_EXPLANATION_KIND_EXPERIENCE ExplanationKind = 12
+	// Both are in the same country (but not known to share a region).
+	ExplanationKind_EXPLANATION_KIND_SAME_COUNTRY ExplanationKind = 13
 )
 
 // Enum value maps for ExplanationKind.
 var (
 	ExplanationKind_name = map[int32]string{
-		0: "EXPLANATION_KIND_UNSPECIFIED",
-		1: "EXPLANATION_KIND_TERM_MATCH",
-		2: "EXPLANATION_KIND_TEXT_MATCH",
-		3: "EXPLANATION_KIND_OFFER_ANSWERS_REQUEST",
-		4: "EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER",
-		5: "EXPLANATION_KIND_EVIDENCE",
-		6: "EXPLANATION_KIND_COMPLEMENTARY_KIND",
-		7: "EXPLANATION_KIND_SAME_CLUSTER",
-		8: "EXPLANATION_KIND_SAME_REGION",
-		9: "EXPLANATION_KIND_COLLABORATION_TYPE",
+		0:  "EXPLANATION_KIND_UNSPECIFIED",
+		1:  "EXPLANATION_KIND_TERM_MATCH",
+		2:  "EXPLANATION_KIND_TEXT_MATCH",
+		3:  "EXPLANATION_KIND_OFFER_ANSWERS_REQUEST",
+		4:  "EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER",
+		5:  "EXPLANATION_KIND_EVIDENCE",
+		6:  "EXPLANATION_KIND_COMPLEMENTARY_KIND",
+		7:  "EXPLANATION_KIND_SAME_CLUSTER",
+		8:  "EXPLANATION_KIND_SAME_REGION",
+		9:  "EXPLANATION_KIND_COLLABORATION_TYPE",
+		10: "EXPLANATION_KIND_PAST_COLLABORATION",
+		11: "EXPLANATION_KIND_PARTNER_NETWORK",
+		12: "EXPLANATION_KIND_EXPERIENCE",
+		13: "EXPLANATION_KIND_SAME_COUNTRY",
 	}
 	ExplanationKind_value = map[string]int32{
 		"EXPLANATION_KIND_UNSPECIFIED":                0,
@@ -189,6 +204,10 @@ var (
 		"EXPLANATION_KIND_SAME_CLUSTER":               7,
 		"EXPLANATION_KIND_SAME_REGION":                8,
 		"EXPLANATION_KIND_COLLABORATION_TYPE":         9,
+		"EXPLANATION_KIND_PAST_COLLABORATION":         10,
+		"EXPLANATION_KIND_PARTNER_NETWORK":            11,
+		"EXPLANATION_KIND_EXPERIENCE":                 12,
+		"EXPLANATION_KIND_SAME_COUNTRY":               13,
 	}
 )
 
@@ -397,9 +416,12 @@ type Need struct {
 	// scored by text relevance.
 	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	// Terms chosen explicitly.
-	TermIds       []string `protobuf:"bytes,2,rep,name=term_ids,json=termIds,proto3" json:"term_ids,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TermIds []string `protobuf:"bytes,2,rep,name=term_ids,json=termIds,proto3" json:"term_ids,omitempty"`
+	// Terms the text must not be read as: a term of resolved_need_term_ids
+	// the user removed ("we read your need as ...").
+	ExcludedTermIds []string `protobuf:"bytes,3,rep,name=excluded_term_ids,json=excludedTermIds,proto3" json:"excluded_term_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Need) Reset() {
@@ -442,6 +464,13 @@ func (x *Need) GetText() string {
 func (x *Need) GetTermIds() []string {
 	if x != nil {
 		return x.TermIds
+	}
+	return nil
+}
+
+func (x *Need) GetExcludedTermIds() []string {
+	if x != nil {
+		return x.ExcludedTermIds
 	}
 	return nil
 }
@@ -754,8 +783,15 @@ type ScoreComponents struct {
 	ClusterRegion float64 `protobuf:"fixed64,6,opt,name=cluster_region,json=clusterRegion,proto3" json:"cluster_region,omitempty"`
 	// Amount subtracted because the candidate resembles ones ranked above.
 	DiversityPenalty float64 `protobuf:"fixed64,7,opt,name=diversity_penalty,json=diversityPenalty,proto3" json:"diversity_penalty,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Closeness in the graph of past collaborations: partners, partners of
+	// partners (a random walk with restart from the seeker).
+	Graph float64 `protobuf:"fixed64,8,opt,name=graph,proto3" json:"graph,omitempty"`
+	// The candidate's past collaborations on the topic of the need.
+	Experience float64 `protobuf:"fixed64,9,opt,name=experience,proto3" json:"experience,omitempty"`
+	// How active the candidate is in collaborations at all.
+	Activity      float64 `protobuf:"fixed64,10,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ScoreComponents) Reset() {
@@ -833,6 +869,27 @@ func (x *ScoreComponents) GetClusterRegion() float64 {
 func (x *ScoreComponents) GetDiversityPenalty() float64 {
 	if x != nil {
 		return x.DiversityPenalty
+	}
+	return 0
+}
+
+func (x *ScoreComponents) GetGraph() float64 {
+	if x != nil {
+		return x.Graph
+	}
+	return 0
+}
+
+func (x *ScoreComponents) GetExperience() float64 {
+	if x != nil {
+		return x.Experience
+	}
+	return 0
+}
+
+func (x *ScoreComponents) GetActivity() float64 {
+	if x != nil {
+		return x.Activity
 	}
 	return 0
 }
@@ -1076,10 +1133,11 @@ const file_tandem_matching_v1_suggestion_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tH\x00R\x0eorganizationId\x12\x1d\n" +
 	"\tperson_id\x18\x02 \x01(\tH\x00R\bpersonId\x126\n" +
 	"\x16cooperation_profile_id\x18\x03 \x01(\tH\x00R\x14cooperationProfileIdB\b\n" +
-	"\x06seeker\"5\n" +
+	"\x06seeker\"a\n" +
 	"\x04Need\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x19\n" +
-	"\bterm_ids\x18\x02 \x03(\tR\atermIds\"\xde\x04\n" +
+	"\bterm_ids\x18\x02 \x03(\tR\atermIds\x12*\n" +
+	"\x11excluded_term_ids\x18\x03 \x03(\tR\x0fexcludedTermIds\"\xde\x04\n" +
 	"\x10SuggestionFilter\x12H\n" +
 	"\x0ecandidate_type\x18\x01 \x01(\x0e2!.tandem.matching.v1.CandidateTypeR\rcandidateType\x12:\n" +
 	"\x05kinds\x18\x02 \x03(\x0e2$.tandem.profiles.v1.OrganizationKindR\x05kinds\x124\n" +
@@ -1108,7 +1166,7 @@ const file_tandem_matching_v1_suggestion_proto_rawDesc = "" +
 	"\asectors\x18\n" +
 	" \x03(\x0e2\x1a.tandem.profiles.v1.SectorR\asectors\x12\x1f\n" +
 	"\vcluster_ids\x18\v \x03(\tR\n" +
-	"clusterIds\"\xfd\x01\n" +
+	"clusterIds\"\xcf\x02\n" +
 	"\x0fScoreComponents\x12\x1a\n" +
 	"\bontology\x18\x01 \x01(\x01R\bontology\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\x01R\x04text\x12 \n" +
@@ -1116,7 +1174,13 @@ const file_tandem_matching_v1_suggestion_proto_rawDesc = "" +
 	"\bevidence\x18\x04 \x01(\x01R\bevidence\x12(\n" +
 	"\x0fcomplementarity\x18\x05 \x01(\x01R\x0fcomplementarity\x12%\n" +
 	"\x0ecluster_region\x18\x06 \x01(\x01R\rclusterRegion\x12+\n" +
-	"\x11diversity_penalty\x18\a \x01(\x01R\x10diversityPenalty\"\xf1\x04\n" +
+	"\x11diversity_penalty\x18\a \x01(\x01R\x10diversityPenalty\x12\x14\n" +
+	"\x05graph\x18\b \x01(\x01R\x05graph\x12\x1e\n" +
+	"\n" +
+	"experience\x18\t \x01(\x01R\n" +
+	"experience\x12\x1a\n" +
+	"\bactivity\x18\n" +
+	" \x01(\x01R\bactivity\"\xf1\x04\n" +
 	"\x0fExplanationItem\x127\n" +
 	"\x04kind\x18\x01 \x01(\x0e2#.tandem.matching.v1.ExplanationKindR\x04kind\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\"\n" +
@@ -1149,7 +1213,7 @@ const file_tandem_matching_v1_suggestion_proto_rawDesc = "" +
 	"\x1aCANDIDATE_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bCANDIDATE_TYPE_ORGANIZATION\x10\x01\x12\x19\n" +
 	"\x15CANDIDATE_TYPE_PERSON\x10\x02\x12\x16\n" +
-	"\x12CANDIDATE_TYPE_ANY\x10\x03*\x88\x03\n" +
+	"\x12CANDIDATE_TYPE_ANY\x10\x03*\x9b\x04\n" +
 	"\x0fExplanationKind\x12 \n" +
 	"\x1cEXPLANATION_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEXPLANATION_KIND_TERM_MATCH\x10\x01\x12\x1f\n" +
@@ -1160,7 +1224,12 @@ const file_tandem_matching_v1_suggestion_proto_rawDesc = "" +
 	"#EXPLANATION_KIND_COMPLEMENTARY_KIND\x10\x06\x12!\n" +
 	"\x1dEXPLANATION_KIND_SAME_CLUSTER\x10\a\x12 \n" +
 	"\x1cEXPLANATION_KIND_SAME_REGION\x10\b\x12'\n" +
-	"#EXPLANATION_KIND_COLLABORATION_TYPE\x10\t*\xb2\x01\n" +
+	"#EXPLANATION_KIND_COLLABORATION_TYPE\x10\t\x12'\n" +
+	"#EXPLANATION_KIND_PAST_COLLABORATION\x10\n" +
+	"\x12$\n" +
+	" EXPLANATION_KIND_PARTNER_NETWORK\x10\v\x12\x1f\n" +
+	"\x1bEXPLANATION_KIND_EXPERIENCE\x10\f\x12!\n" +
+	"\x1dEXPLANATION_KIND_SAME_COUNTRY\x10\r*\xb2\x01\n" +
 	"\fTermRelation\x12\x1d\n" +
 	"\x19TERM_RELATION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13TERM_RELATION_EXACT\x10\x01\x12\x19\n" +

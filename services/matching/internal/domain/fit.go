@@ -1,0 +1,244 @@
+package domain
+
+import (
+	"hash/fnv"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Fitting the weights to the deployment's own history: a share of its
+// collaborations (chosen by a hash of their ids) becomes questions. For
+// each, an index of everything but those collaborations is asked, by each
+// member, for partners, with and without the collaboration's title as the
+// need; the other members should rank above the rest. Pairwise logistic
+// regression over the components of (member, other candidate) pairs gives
+// the weights. No pair is both trained on and scored: the questions'
+// collaborations are absent from the index that scores them.
+const (
+	fitShare        = 0.3 // of the collaborations, as questions
+	maxFitQuestions = 300
+	fitSeekers      = 3  // members of a question that ask
+	fitNegatives    = 12 // other candidates per positive
+	minFitPairs     = 150
+	minFitQuestions = 40 // collaborations asked about: fewer are too few to learn from
+	fitSteps        = 500
+	fitRate         = 4
+	fitStart        = 10   // the defaults, scaled to a logistic slope
+	fitRidge        = 0.01 // on the weights
+	fitShrink       = 0.15 // toward the defaults
+)
+
+// FitReport says what a fit learned from and what it chose.
+type FitReport struct {
+	Collaborations int // with two or more members
+	Questions      int
+	Pairs          int
+	// Fallback is set when there was too little history to learn from:
+	// the index scores with DefaultWeights.
+	Fallback bool
+	Weights  Weights
+}
+
+// Fit fits the weights of the score's components to the collaboration
+// history the index holds, and scores with them from then on; with too
+// little history it scores with DefaultWeights. It reads a snapshot, so
+// queries go on while it runs.
+func (x *Index) Fit() FitReport {
+	questions, changes, total := x.fitSnapshot()
+	rep := FitReport{Collaborations: total, Questions: len(questions)}
+	var diffs [][NumFeatures]float64
+	if len(questions) > 0 {
+		t := NewIndex(x.ont)
+		t.pruneFloor = x.pruneFloor
+		t.Apply(changes...)
+		for _, q := range questions {
+			diffs = append(diffs, t.fitPairs(q)...)
+		}
+	}
+	rep.Pairs = len(diffs)
+	if len(diffs) < minFitPairs || len(questions) < minFitQuestions {
+		rep.Fallback, rep.Weights = true, DefaultWeights
+	} else {
+		rep.Weights = learnWeights(diffs)
+	}
+	rep.Weights = rep.Weights.normalized()
+	w := rep.Weights
+	x.weights.Store(&w)
+	return rep
+}
+
+// fitSnapshot picks the question collaborations and lists everything else
+// the index holds as changes for the training index.
+func (x *Index) fitSnapshot() (questions []*Collaboration, changes []Change, total int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	type keyed struct {
+		h uint64
+		c *Collaboration
+	}
+	var qs []keyed
+	held := map[string]bool{}
+	for _, id := range sortedKeys(x.collabs) {
+		c := x.collabs[id]
+		n := 0
+		for _, m := range c.Members {
+			if x.orgs[m.OrgID] != nil {
+				n++
+			}
+		}
+		if n < 2 {
+			continue
+		}
+		total++
+		h := fnv.New64a()
+		h.Write([]byte(id))
+		if s := h.Sum64(); float64(s%1000) < fitShare*1000 {
+			qs = append(qs, keyed{s, c})
+		}
+	}
+	slices.SortFunc(qs, func(a, b keyed) int {
+		if a.h != b.h {
+			if a.h < b.h {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.c.ID, b.c.ID)
+	})
+	for _, q := range qs[:min(len(qs), maxFitQuestions)] {
+		questions = append(questions, q.c)
+		held[q.c.ID] = true
+	}
+	for _, id := range sortedKeys(x.orgs) {
+		changes = append(changes, Change{Key: OrgKey(id), Version: 1, Org: x.orgs[id]})
+	}
+	for _, id := range sortedKeys(x.people) {
+		changes = append(changes, Change{Key: PersonKey(id), Version: 1, Person: x.people[id]})
+	}
+	for _, id := range sortedKeys(x.comps) {
+		changes = append(changes, Change{Key: CompKey(id), Version: 1, Comp: x.comps[id]})
+	}
+	for _, id := range sortedKeys(x.coops) {
+		changes = append(changes, Change{Key: CoopKey(id), Version: 1, Coop: x.coops[id]})
+	}
+	for _, id := range sortedKeys(x.collabs) {
+		if !held[id] {
+			changes = append(changes, Change{Key: CollabKey(id), Version: 1, Collab: x.collabs[id]})
+		}
+	}
+	return questions, changes, total
+}
+
+// fitPairs asks the training index q's questions and returns the
+// differences of components between each other member and the candidates
+// ranked around it that are not members.
+func (x *Index) fitPairs(q *Collaboration) [][NumFeatures]float64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	need := q.Title
+	if len(q.Summary) > 0 {
+		need += ". " + q.Summary[:min(len(q.Summary), 240)]
+	}
+	var out [][NumFeatures]float64
+	asked := 0
+	for _, s := range q.Members {
+		if asked == fitSeekers {
+			break
+		}
+		if _, ok := x.byRef[OrgRef(s.OrgID)]; !ok {
+			continue
+		}
+		asked++
+		for _, text := range [...]string{"", need} {
+			query := Query{Seeker: Seeker{Kind: SeekOrg, ID: s.OrgID}, Need: Need{Text: text}, Viewer: Viewer{Admin: true}}
+			p, err := x.seekerProfile(query)
+			if err != nil {
+				continue
+			}
+			var pos, neg [][NumFeatures]float64
+			for _, m := range q.Members {
+				if i, ok := x.byRef[OrgRef(m.OrgID)]; ok && m.OrgID != s.OrgID {
+					pos = append(pos, x.score(query, p, x.cands[i]).features())
+				}
+			}
+			// Negatives are spread over the pool, not its head: the head is
+			// what the current weights like, and learning from it alone
+			// would turn their preferences against them.
+			pool := x.candidatePool(query, p, 60)
+			step := max(1, len(pool)/fitNegatives)
+			for k := 0; k < len(pool) && len(neg) < fitNegatives; k += step {
+				if sc := pool[k]; !q.Has(x.cands[sc.i].orgID) {
+					neg = append(neg, sc.d.features())
+				}
+			}
+			for _, a := range pos {
+				for _, b := range neg {
+					var d [NumFeatures]float64
+					for k := range d {
+						d[k] = a[k] - b[k]
+					}
+					out = append(out, d)
+				}
+			}
+			p.release()
+		}
+	}
+	return out
+}
+
+// learnWeights fits the weights to the differences (each should score
+// above 0) by pairwise logistic regression: non-negative weights, a small
+// ridge, gradient descent. Components the history never varies (no
+// requests, no clusters in it) cannot be learned: they keep their default
+// weight, and the learned ones share the rest. The result is shrunk toward
+// the defaults by fitShrink, so no component is silenced by one history.
+func learnWeights(diffs [][NumFeatures]float64) Weights {
+	var observed [NumFeatures]bool
+	for _, d := range diffs {
+		for k, v := range d {
+			observed[k] = observed[k] || v != 0
+		}
+	}
+	var v Weights
+	for k := range v {
+		if observed[k] {
+			v[k] = fitStart * DefaultWeights[k]
+		}
+	}
+	n := float64(len(diffs))
+	for step := 0; step < fitSteps; step++ {
+		var g Weights
+		for _, d := range diffs {
+			// d/dv log(1 + e^-m) = -d / (1 + e^m)
+			s := 1 / (1 + math.Exp(v.dot(&d)))
+			for k := range g {
+				g[k] -= s * d[k]
+			}
+		}
+		for k := range v {
+			if observed[k] {
+				v[k] = max(0, v[k]-fitRate*(g[k]/n+2*fitRidge*v[k]))
+			}
+		}
+	}
+	var learned, mass float64
+	for k := range v {
+		if observed[k] {
+			learned += v[k]
+			mass += DefaultWeights[k]
+		}
+	}
+	w := DefaultWeights
+	if learned > 0 {
+		for k := range w {
+			if observed[k] {
+				w[k] = mass * v[k] / learned
+			}
+		}
+	}
+	for k := range w {
+		w[k] = (1-fitShrink)*w[k] + fitShrink*DefaultWeights[k]
+	}
+	return w.normalized()
+}

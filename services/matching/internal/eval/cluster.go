@@ -1,0 +1,158 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	competenciesdemo "github.com/tandem-cluster/tandem/services/competencies/demo"
+	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
+	profilesdemo "github.com/tandem-cluster/tandem/services/profiles/demo"
+)
+
+// demoProfiles records what the profiles demo seeds, in place of the
+// profiles service.
+type demoProfiles struct {
+	profilesv1.ProfilesServiceClient
+	orgs []*profilesv1.Organization
+}
+
+func (d *demoProfiles) CreateOrganization(_ context.Context, in *profilesv1.CreateOrganizationRequest, _ ...grpc.CallOption) (*profilesv1.CreateOrganizationResponse, error) {
+	o := in.GetOrganization()
+	o.Id = fmt.Sprintf("org-%03d", len(d.orgs)+1)
+	d.orgs = append(d.orgs, o)
+	return &profilesv1.CreateOrganizationResponse{Organization: o}, nil
+}
+
+func (d *demoProfiles) CreatePerson(_ context.Context, in *profilesv1.CreatePersonRequest, _ ...grpc.CallOption) (*profilesv1.CreatePersonResponse, error) {
+	return &profilesv1.CreatePersonResponse{Person: in.GetPerson()}, nil
+}
+
+func (d *demoProfiles) ListOrganizations(_ context.Context, in *profilesv1.ListOrganizationsRequest, _ ...grpc.CallOption) (*profilesv1.ListOrganizationsResponse, error) {
+	res := &profilesv1.ListOrganizationsResponse{}
+	for _, o := range d.orgs {
+		if profilesdemo.MarkerSource+":"+o.GetExternalIds()[profilesdemo.MarkerSource] == in.GetExternalId() {
+			res.Organizations = append(res.Organizations, o)
+		}
+	}
+	return res, nil
+}
+
+// demoCompetencies records what the competencies demo seeds.
+type demoCompetencies struct {
+	competenciesv1.CompetenciesServiceClient
+	events []*eventsv1.CompetencyPublished
+	coops  []*eventsv1.CooperationProfileUpserted
+}
+
+func (d *demoCompetencies) PublishCompetency(_ context.Context, in *competenciesv1.PublishCompetencyRequest, _ ...grpc.CallOption) (*competenciesv1.PublishCompetencyResponse, error) {
+	id := fmt.Sprintf("comp-%04d", len(d.events)+1)
+	d.events = append(d.events, &eventsv1.CompetencyPublished{AggregateId: id, AggregateVersion: 1, Competency: in.GetCompetency()})
+	return &competenciesv1.PublishCompetencyResponse{Competency: in.GetCompetency(), Changed: true}, nil
+}
+
+func (d *demoCompetencies) CreateCooperationProfile(_ context.Context, in *competenciesv1.CreateCooperationProfileRequest, _ ...grpc.CallOption) (*competenciesv1.CreateCooperationProfileResponse, error) {
+	id := fmt.Sprintf("coop-%04d", len(d.coops)+1)
+	d.coops = append(d.coops, &eventsv1.CooperationProfileUpserted{AggregateId: id, AggregateVersion: 1, CooperationProfile: in.GetCooperationProfile()})
+	return &competenciesv1.CreateCooperationProfileResponse{CooperationProfile: in.GetCooperationProfile()}, nil
+}
+
+// ClusterCheck is the demo cluster's companies asking for partners.
+type ClusterCheck struct {
+	Companies int
+	// WithResearch counts companies with a university, research institute
+	// or research hospital in their top 5; Explained those whose every
+	// top-5 suggestion has a reason.
+	WithResearch, Explained int
+	// UnknownRegion counts "same region" reasons between organisations
+	// whose country is unknown (must be 0).
+	UnknownRegion int
+	// Example is one company's suggestions, as the UI shows them.
+	Example string
+}
+
+// Cluster loads the demo cluster (through the demo seeders and the events
+// the service reads) and asks each company for 5 partners.
+func Cluster(ont domain.Ontology) (ClusterCheck, error) {
+	ctx := context.Background()
+	p := &demoProfiles{}
+	if _, err := profilesdemo.Seed(ctx, p); err != nil {
+		return ClusterCheck{}, err
+	}
+	c := &demoCompetencies{}
+	if _, err := competenciesdemo.Seed(ctx, p, c); err != nil {
+		return ClusterCheck{}, err
+	}
+	x := domain.NewIndex(ont)
+	var evs []proto.Message
+	for _, o := range p.orgs {
+		evs = append(evs, &eventsv1.OrganizationUpserted{AggregateId: o.GetId(), AggregateVersion: 1, Organization: o})
+	}
+	for _, e := range c.events {
+		evs = append(evs, e)
+	}
+	for _, e := range c.coops {
+		evs = append(evs, e)
+	}
+	for _, e := range evs {
+		ch, _, ok, err := adapters.ChangeOf(e)
+		if err != nil {
+			return ClusterCheck{}, err
+		}
+		if ok {
+			x.Apply(ch)
+		}
+	}
+	var out ClusterCheck
+	for _, o := range p.orgs {
+		if o.GetKind() != profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY {
+			continue
+		}
+		out.Companies++
+		res, err := x.Suggest(domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: o.GetId()}, Limit: 5, Viewer: domain.Viewer{Admin: true}})
+		if err != nil {
+			return out, err
+		}
+		research, explained := false, true
+		for _, s := range res.GetSuggestions() {
+			if domain.SideOf(s.GetCandidate().GetKind()) == domain.SideResearch {
+				research = true
+			}
+			if len(s.GetExplanations()) == 0 {
+				explained = false
+			}
+			for _, e := range s.GetExplanations() {
+				if e.GetKind() == matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION && (o.GetCountryCode() == "" || strings.EqualFold(o.GetCountryCode(), "ZZ")) {
+					out.UnknownRegion++
+				}
+			}
+		}
+		if research {
+			out.WithResearch++
+		}
+		if explained && len(res.GetSuggestions()) > 0 {
+			out.Explained++
+		}
+		if out.Example == "" && research {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s asks, without a need:\n\n", o.GetName())
+			for _, s := range res.GetSuggestions()[:min(3, len(res.GetSuggestions()))] {
+				var why []string
+				for _, e := range s.GetExplanations()[:min(3, len(s.GetExplanations()))] {
+					why = append(why, e.GetText())
+				}
+				fmt.Fprintf(&b, "%d. %s (%s): %s\n", s.GetRank(), s.GetCandidate().GetDisplayName(), domain.KindLabel(s.GetCandidate().GetKind()), strings.Join(why, "; "))
+			}
+			out.Example = b.String()
+		}
+	}
+	return out, nil
+}
