@@ -43,11 +43,14 @@ type Service struct {
 
 	mu       sync.RWMutex
 	searches map[string]*matchingv1.SavedSearch
+	// commented are the stored feedback with a comment, by id, with the
+	// profiles they concern, so an erasure finds the comments to remove.
+	commented map[string][]string
 }
 
 // New returns the service.
 func New(index *domain.Index, ont domain.Ontology, stores *adapters.Stores, js jetstream.JetStream, log *slog.Logger, stopping <-chan struct{}) *Service {
-	return &Service{Index: index, Ont: ont, Book: domain.NewFeedbackBook(), Stores: stores, JS: js, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}}
+	return &Service{Index: index, Ont: ont, Book: domain.NewFeedbackBook(), Stores: stores, JS: js, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}, commented: map[string][]string{}}
 }
 
 // ApplyStored feeds the feedback book and the saved searches from the
@@ -56,6 +59,13 @@ func (s *Service) ApplyStored(ev proto.Message) {
 	switch e := ev.(type) {
 	case *eventsv1.FeedbackRecorded:
 		s.Book.Apply(e.GetFeedback())
+		s.mu.Lock()
+		if e.GetFeedback().GetComment() == "" {
+			delete(s.commented, e.GetAggregateId())
+		} else {
+			s.commented[e.GetAggregateId()] = s.concerned(e.GetFeedback())
+		}
+		s.mu.Unlock()
 	case *eventsv1.SavedSearchSaved:
 		s.mu.Lock()
 		s.searches[e.GetAggregateId()] = e.GetSavedSearch()
@@ -320,7 +330,11 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 			if mf.GetOwnerSubject() != p.Subject || !ids[mf.GetMatch().GetSavedSearchId()] {
 				continue
 			}
-			if err := send(&matchingv1.WatchMatchesResponse{Payload: &matchingv1.WatchMatchesResponse_Match{Match: mf.GetMatch()}}); err != nil {
+			match, ok := s.resolveMatch(mf.GetMatch(), r.GetLanguageCode())
+			if !ok {
+				continue
+			}
+			if err := send(&matchingv1.WatchMatchesResponse{Payload: &matchingv1.WatchMatchesResponse_Match{Match: match}}); err != nil {
 				return err
 			}
 		}
@@ -333,7 +347,7 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 // event, so a redelivered event publishes nothing twice.
 func (s *Service) OnApplied(ctx context.Context, c domain.Change, eventID string) error {
 	if c.Removed || c.Purge {
-		return nil
+		return s.eraseComments(ctx, c)
 	}
 	var holder domain.Ref
 	switch {
@@ -360,12 +374,7 @@ func (s *Service) OnApplied(ctx context.Context, c domain.Change, eventID string
 	slices.SortFunc(searches, func(a, b *matchingv1.SavedSearch) int { return strings.Compare(a.GetId(), b.GetId()) })
 	cands := s.Index.CandidatesOf(holder)
 	for _, ss := range searches {
-		q := domain.QueryOfSavedSearch(ss, s.Ont)
-		q.Limit = 1
-		if o, ok := s.Index.Org(seekerOrg(s.Index, q.Seeker)); ok {
-			q.Viewer = domain.Viewer{Subject: ss.GetOwnerSubject(), Org: o.ID, Clusters: o.Clusters}
-		}
-		s.Book.For(&q)
+		q := s.savedSearchQuery(ss)
 		min := ss.GetMinScore()
 		if min == 0 {
 			min = DefaultMinScore
@@ -384,6 +393,137 @@ func (s *Service) OnApplied(ctx context.Context, c domain.Change, eventID string
 		}
 	}
 	return nil
+}
+
+// savedSearchQuery is the question a saved search asks, seen as its owner's
+// organization sees candidates.
+func (s *Service) savedSearchQuery(ss *matchingv1.SavedSearch) domain.Query {
+	q := domain.QueryOfSavedSearch(ss, s.Ont)
+	q.Limit = 1
+	if o, ok := s.Index.Org(seekerOrg(s.Index, q.Seeker)); ok {
+		q.Viewer = domain.Viewer{Subject: ss.GetOwnerSubject(), Org: o.ID, Clusters: o.Clusters}
+	}
+	s.Book.For(&q)
+	return q
+}
+
+// resolveMatch fills a stored match's suggestion from the read model as it
+// is now; ok is false when the candidate is gone, hidden from the owner, or
+// no longer a match, and the match is then not shown.
+func (s *Service) resolveMatch(m *matchingv1.NewMatch, lang string) (*matchingv1.NewMatch, bool) {
+	s.mu.RLock()
+	ss := s.searches[m.GetSavedSearchId()]
+	s.mu.RUnlock()
+	ref := m.GetSuggestion().GetCandidate().GetRef()
+	if ss == nil || ref == nil {
+		return nil, false
+	}
+	cand := domain.OrgRef(ref.GetOrganizationId())
+	if id := ref.GetPersonId(); id != "" {
+		cand = domain.PersonRef(id)
+	}
+	q := s.savedSearchQuery(ss)
+	q.Lang = lang
+	if !s.Index.Sees(q.Viewer, cand) {
+		return nil, false
+	}
+	sg, ok, err := s.Index.Score(q, cand)
+	if err != nil || !ok {
+		return nil, false
+	}
+	out := proto.CloneOf(m)
+	out.Suggestion = sg
+	return out, true
+}
+
+// concerned lists the profiles a feedback is about, as index keys: its
+// seeker's and candidate's, and the organizations of people among them,
+// whose erasure takes the people along.
+func (s *Service) concerned(f *matchingv1.Feedback) []string {
+	var keys []string
+	add := func(r domain.Ref) {
+		switch r.Kind {
+		case domain.KindOrg:
+			keys = append(keys, domain.OrgKey(r.ID))
+		case domain.KindPerson:
+			keys = append(keys, domain.PersonKey(r.ID))
+			if pe, ok := s.Index.Person(r.ID); ok {
+				keys = append(keys, domain.OrgKey(pe.OrgID))
+			}
+		}
+	}
+	if sk, err := domain.ParseSeeker(f.GetSeeker(), ""); err == nil {
+		switch sk.Kind {
+		case domain.SeekOrg:
+			add(domain.OrgRef(sk.ID))
+		case domain.SeekPerson:
+			add(domain.PersonRef(sk.ID))
+		}
+		if org := seekerOrg(s.Index, sk); org != "" {
+			keys = append(keys, domain.OrgKey(org))
+		}
+	}
+	if r := f.GetCandidate(); r.GetPersonId() != "" {
+		add(domain.PersonRef(r.GetPersonId()))
+	} else if r.GetOrganizationId() != "" {
+		add(domain.OrgRef(r.GetOrganizationId()))
+	}
+	return keys
+}
+
+// eraseComments removes the comments of the feedback about an erased
+// organization or person. The erase rewrites the feedback without its
+// comment, drops its earlier revisions from the bucket and, through the
+// relay, its earlier events from TANDEM_MATCHING; the feedback itself
+// (a dismissal, a contact) stays, as ids only.
+func (s *Service) eraseComments(ctx context.Context, c domain.Change) error {
+	if !strings.HasPrefix(c.Key, "org:") && !strings.HasPrefix(c.Key, "person:") {
+		return nil
+	}
+	s.mu.RLock()
+	var ids []string
+	for id, keys := range s.commented {
+		if slices.Contains(keys, c.Key) {
+			ids = append(ids, id)
+		}
+	}
+	s.mu.RUnlock()
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := s.eraseComment(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) eraseComment(ctx context.Context, id string) error {
+	for {
+		ev, rev, err := s.Stores.Feedback.Get(ctx, id)
+		if errors.Is(err, grpcerr.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("erase comment of feedback %s: %w", id, err)
+		}
+		cur, ok := ev.(*eventsv1.FeedbackRecorded)
+		if !ok || cur.GetFeedback().GetComment() == "" {
+			return nil
+		}
+		f := proto.CloneOf(cur.GetFeedback())
+		f.Comment = ""
+		next := &eventsv1.FeedbackRecorded{EventId: ulid.Make().String(), OccurredAt: timestamppb.Now(), AggregateId: id,
+			AggregateVersion: cur.GetAggregateVersion() + 1, ActorSubject: "system", Feedback: f}
+		_, err = s.Stores.Feedback.Erase(ctx, id, next, rev)
+		if errors.Is(err, grpcerr.ErrConflict) {
+			continue // another replica got there first, or the feedback changed: look again
+		}
+		if err != nil {
+			return fmt.Errorf("erase comment of feedback %s: %w", id, err)
+		}
+		s.ApplyStored(next)
+		return nil
+	}
 }
 
 func seekerOrg(x *domain.Index, sk domain.Seeker) string {
@@ -436,7 +576,11 @@ func (s *Service) publishMatch(ctx context.Context, ss *matchingv1.SavedSearch, 
 		return fmt.Errorf("match id: %w", err)
 	}
 	now := timestamppb.Now()
-	m := &matchingv1.NewMatch{Id: id.String(), SavedSearchId: ss.GetId(), Suggestion: sg, TriggerEventId: trigger, MatchedAt: now}
+	// The event carries references only: who matched and how well. Names,
+	// places and explanations are resolved when the match is read, so an
+	// erased or hidden candidate shows nothing from a stored event.
+	ref := &matchingv1.Suggestion{Candidate: &matchingv1.CandidateSummary{Ref: sg.GetCandidate().GetRef()}, Score: sg.GetScore()}
+	m := &matchingv1.NewMatch{Id: id.String(), SavedSearchId: ss.GetId(), Suggestion: ref, TriggerEventId: trigger, MatchedAt: now}
 	ev := &eventsv1.MatchFound{EventId: id.String(), OccurredAt: now, AggregateId: id.String(), AggregateVersion: 1, ActorSubject: "system", OwnerSubject: ss.GetOwnerSubject(), Match: m}
 	if _, err := natsx.Publish(ctx, s.JS, adapters.MatchSubject+"."+id.String(), id.String(), ev); err != nil {
 		return err
