@@ -19,7 +19,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/config"
 	"github.com/tandem-cluster/tandem/pkg/logging"
 	"github.com/tandem-cluster/tandem/pkg/natsx/embedded"
-	"github.com/tandem-cluster/tandem/pkg/redisx"
+	embeddedredis "github.com/tandem-cluster/tandem/pkg/redisx/embedded"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/services/competencies"
 	competenciesdemo "github.com/tandem-cluster/tandem/services/competencies/demo"
@@ -101,7 +101,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 	// Redis: the configured one, else embedded.
 	redisURL := o.redisURL
 	if redisURL == "" {
-		emb, err := redisx.StartEmbedded()
+		emb, err := embeddedredis.Start()
 		if err != nil {
 			return fmt.Errorf("start embedded redis: %w", err)
 		}

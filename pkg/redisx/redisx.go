@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -75,28 +74,3 @@ func newClient(url string) (*redis.Client, string, error) {
 func Key(prefix string, parts ...string) string {
 	return strings.Join(append([]string{prefix}, parts...), ":")
 }
-
-// Embedded is an in-process Redis-compatible server (miniredis) for
-// `tandem dev` when no Redis is configured. It keeps data in memory only,
-// which is fine because Redis holds nothing that cannot be rebuilt.
-type Embedded struct {
-	m *miniredis.Miniredis
-}
-
-// StartEmbedded starts it on 127.0.0.1 on a free port.
-func StartEmbedded() (*Embedded, error) {
-	m := miniredis.NewMiniRedis()
-	if err := m.StartAddr("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("embedded redis: %w", err)
-	}
-	return &Embedded{m: m}, nil
-}
-
-// Addr is host:port.
-func (e *Embedded) Addr() string { return e.m.Addr() }
-
-// URL is redis://host:port/0, ready for Connect.
-func (e *Embedded) URL() string { return "redis://" + e.m.Addr() + "/0" }
-
-// Close stops the server.
-func (e *Embedded) Close() { e.m.Close() }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/redisx"
+	"github.com/tandem-cluster/tandem/pkg/redisx/embedded"
 )
 
 func TestKey(t *testing.T) {
@@ -48,7 +49,7 @@ func TestOptions(t *testing.T) {
 }
 
 func TestEmbeddedConnect(t *testing.T) {
-	e, err := redisx.StartEmbedded()
+	e, err := embedded.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestEmbeddedConnect(t *testing.T) {
 }
 
 func TestConnectGivesUpWithContext(t *testing.T) {
-	e, err := redisx.StartEmbedded()
+	e, err := embedded.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
