@@ -418,3 +418,38 @@ nothing. It needs an administrator's token (tandem login --user admin).`,
 		},
 	}
 }
+
+func newImportCordisCmd(env *cliEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cordis DIR",
+		Short: "Record EU projects from the CORDIS CSV exports as collaboration history",
+		Long: `import cordis reads project.csv, organization.csv and topics.csv (the CORDIS open-data
+CSV exports of FP7 and Horizon 2020: semicolon-separated, quoted) from DIR. Each participating
+organisation is found by its normalised name and country (CORDIS UK and EL read as GB and GR),
+or created with a kind from its activity type (HES university, REC research institute, PRC
+company, PUB public body, OTH association or healthcare provider). Each project becomes a
+collaboration among its participants, with its programme, call, year and topics. A re-run
+creates nothing. It needs an administrator's token (tandem login --user admin).`,
+		Example: `  tandem login --user admin
+  tandem import cordis ../shared/data/cordis`,
+		Args: exactArgs(1, "the folder with the CSV files"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pconn, err := env.dial("profiles")
+			if err != nil {
+				return err
+			}
+			defer pconn.Close()
+			cconn, err := env.dial("competencies")
+			if err != nil {
+				return err
+			}
+			defer cconn.Close()
+			err = competenciescli.ImportCordis(cmd.Context(), profilesv1.NewProfilesServiceClient(pconn), competenciesv1.NewCompetenciesServiceClient(cconn),
+				args[0], cmd.OutOrStdout(), os.Stderr)
+			if err != nil {
+				return fromStatus(err)
+			}
+			return nil
+		},
+	}
+}

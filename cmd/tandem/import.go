@@ -12,7 +12,7 @@ import (
 
 func newImportCmd(env *cliEnv) *cobra.Command {
 	cmd := &cobra.Command{Use: "import", Short: "Load data into Tandem in bulk; re-runs create nothing twice"}
-	cmd.AddCommand(newImportOrganizationsCmd(env), newImportBiotoolsCmd(env))
+	cmd.AddCommand(newImportOrganizationsCmd(env), newImportBiotoolsCmd(env), newImportCordisCmd(env))
 	return cmd
 }
 

@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/progress"
 )
 
 // Options configure an import. The clients must carry a token that may
@@ -114,7 +114,7 @@ func Import(ctx context.Context, r io.Reader, o Options) (Report, error) {
 	for _, p := range plans {
 		rep.Competencies += len(p.Competencies)
 	}
-	bar := newBar(o.Progress, len(plans)+rep.Competencies)
+	bar := progress.Bar(o.Progress, len(plans)+rep.Competencies, "importing bio.tools")
 
 	jobs := make(chan OrgPlan)
 	var mu sync.Mutex
@@ -160,23 +160,6 @@ feed:
 	}
 	rep.CompetenciesUnchanged = rep.Competencies - rep.CompetenciesChanged
 	return rep, nil
-}
-
-// newBar shows progress only on a terminal, so logs and pipes stay clean.
-func newBar(w io.Writer, total int) *progressbar.ProgressBar {
-	f, ok := w.(*os.File)
-	visible := ok && term.IsTerminal(int(f.Fd()))
-	if !visible {
-		return progressbar.NewOptions(total, progressbar.OptionSetVisibility(false), progressbar.OptionSetWriter(io.Discard))
-	}
-	return progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription("importing bio.tools"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
 }
 
 func importOrg(ctx context.Context, o Options, p OrgPlan, bar *progressbar.ProgressBar) (created bool, changed int, err error) {

@@ -1,6 +1,7 @@
 // Package cli holds what the tandem command-line tool does with the
 // competencies service, so cmd/tandem stays a thin layer of flags:
-// `tandem terms search TEXT` and `tandem import biotools FILE`.
+// `tandem terms search TEXT`, `tandem import biotools FILE` and
+// `tandem import cordis DIR`.
 package cli
 
 import (
@@ -13,6 +14,7 @@ import (
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies/biotools"
+	"github.com/tandem-cluster/tandem/services/competencies/cordis"
 )
 
 // SearchTerms asks the service for the terms matching query and prints
@@ -58,4 +60,19 @@ func ImportBiotools(ctx context.Context, p profilesv1.ProfilesServiceClient, c c
 	}
 	_, err = fmt.Fprintln(w, rep)
 	return err
+}
+
+// ImportCordis imports the CORDIS CSV exports in dir through the two
+// services (the clients must carry an admin token), drawing a progress bar
+// on progress when it is a terminal, and prints the summary to w.
+func ImportCordis(ctx context.Context, p profilesv1.ProfilesServiceClient, c competenciesv1.CompetenciesServiceClient, dir string, w, progress io.Writer) error {
+	rep, err := cordis.ImportDir(ctx, dir, cordis.Options{Profiles: p, Competencies: c, Progress: progress})
+	if err != nil {
+		return err
+	}
+	if !rep.Changed() {
+		_, _ = fmt.Fprintln(w, "nothing new:")
+	}
+	rep.Print(w)
+	return nil
 }
