@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/internal/progress"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/importkit"
 )
 
 // Options configure an import. The clients must carry a token that may
@@ -50,11 +48,16 @@ type Report struct {
 	CompetenciesChanged   int
 	CompetenciesUnchanged int
 	SkippedTerms          int
+	// Collaborations: tools credited to several organisations, recorded
+	// as collaborations among them.
+	Collaborations        int
+	CollaborationsChanged int // created or changed by this run
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%d tools; organisations: %d (%d new); competencies: %d (%d new or changed, %d unchanged); %d annotations without a usable term",
-		r.Tools, r.Organizations, r.OrganizationsCreated, r.Competencies, r.CompetenciesChanged, r.CompetenciesUnchanged, r.SkippedTerms)
+	return fmt.Sprintf("%d tools; organisations: %d (%d new); competencies: %d (%d new or changed, %d unchanged); collaborations: %d (%d new or changed, %d unchanged); %d annotations without a usable term",
+		r.Tools, r.Organizations, r.OrganizationsCreated, r.Competencies, r.CompetenciesChanged, r.CompetenciesUnchanged,
+		r.Collaborations, r.CollaborationsChanged, r.Collaborations-r.CollaborationsChanged, r.SkippedTerms)
 }
 
 // ImportFile imports the JSON-lines file at path.
@@ -110,11 +113,13 @@ func Import(ctx context.Context, r io.Reader, o Options) (Report, error) {
 		return Report{}, fmt.Errorf("biotools import: %w", err)
 	}
 	plans, stats := Plan(tools, v)
-	rep := Report{Tools: total, Organizations: len(plans), SkippedTerms: stats.SkippedTerms}
+	collabs := Collaborations(tools, v)
+	rep := Report{Tools: total, Organizations: len(plans), SkippedTerms: stats.SkippedTerms, Collaborations: len(collabs)}
 	for _, p := range plans {
 		rep.Competencies += len(p.Competencies)
 	}
-	bar := progress.Bar(o.Progress, len(plans)+rep.Competencies, "importing bio.tools")
+	bar := importkit.Bar(o.Progress, len(plans)+rep.Competencies+len(collabs), "importing bio.tools")
+	ids := make(map[string]string, len(plans))
 
 	jobs := make(chan OrgPlan)
 	var mu sync.Mutex
@@ -127,8 +132,9 @@ func Import(ctx context.Context, r io.Reader, o Options) (Report, error) {
 		go func() {
 			defer wg.Done()
 			for p := range jobs {
-				created, changed, err := importOrg(ctx, o, p, bar)
+				id, created, changed, err := importOrg(ctx, o, p, bar)
 				mu.Lock()
+				ids[p.ExternalID] = id
 				if err != nil && firstErr == nil {
 					firstErr = err
 					cancel()
@@ -159,13 +165,26 @@ feed:
 		return rep, fmt.Errorf("biotools import: %w", err)
 	}
 	rep.CompetenciesUnchanged = rep.Competencies - rep.CompetenciesChanged
+	for _, tc := range collabs {
+		for i, slug := range tc.Members {
+			tc.Collaboration.Participants[i].OrganizationId = ids[slug]
+		}
+		changed, err := putCollaboration(ctx, o, tc.Collaboration)
+		if err != nil {
+			return rep, fmt.Errorf("biotools import: tool %s: %w", tc.Collaboration.GetSourceId(), err)
+		}
+		if changed {
+			rep.CollaborationsChanged++
+		}
+		_ = bar.Add(1)
+	}
 	return rep, nil
 }
 
-func importOrg(ctx context.Context, o Options, p OrgPlan, bar *progressbar.ProgressBar) (created bool, changed int, err error) {
-	orgID, created, err := ensureOrganization(ctx, o, p)
+func importOrg(ctx context.Context, o Options, p OrgPlan, bar *progressbar.ProgressBar) (orgID string, created bool, changed int, err error) {
+	orgID, created, err = ensureOrganization(ctx, o, p)
 	if err != nil {
-		return false, 0, err
+		return "", false, 0, err
 	}
 	_ = bar.Add(1)
 	holder := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: orgID}}
@@ -173,14 +192,14 @@ func importOrg(ctx context.Context, o Options, p OrgPlan, bar *progressbar.Progr
 		c.Holder = holder
 		ch, err := publish(ctx, o, c)
 		if err != nil {
-			return created, changed, fmt.Errorf("organisation %s, term %s: %w", p.ExternalID, c.GetTermId(), err)
+			return orgID, created, changed, fmt.Errorf("organisation %s, term %s: %w", p.ExternalID, c.GetTermId(), err)
 		}
 		if ch {
 			changed++
 		}
 		_ = bar.Add(1)
 	}
-	return created, changed, nil
+	return orgID, created, changed, nil
 }
 
 // ensureOrganization finds the organisation by external id or creates it.
@@ -203,27 +222,30 @@ func ensureOrganization(ctx context.Context, o Options, p OrgPlan) (id string, c
 	return res.GetOrganization().GetId(), true, nil
 }
 
-// publish publishes one competency. The competencies service learns of a
-// new organisation from the profiles service's events, so right after a
-// create it may not know the holder yet (FailedPrecondition): retry then.
+// publish publishes one competency, waiting for the service to learn of
+// a just-created organisation.
 func publish(ctx context.Context, o Options, c *competenciesv1.Competency) (bool, error) {
-	deadline := time.Now().Add(o.HolderWait)
-	wait := 50 * time.Millisecond
-	for {
+	changed := false
+	err := importkit.RetryUnknownHolder(ctx, o.HolderWait, func() error {
 		cctx, cancel := context.WithTimeout(ctx, o.RPCTimeout)
+		defer cancel()
 		res, err := o.Competencies.PublishCompetency(cctx, &competenciesv1.PublishCompetencyRequest{Competency: c})
-		cancel()
-		if err == nil {
-			return res.GetChanged(), nil
-		}
-		if status.Code(err) != codes.FailedPrecondition || time.Now().After(deadline) {
-			return false, err
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
-	}
+		changed = res.GetChanged()
+		return err
+	})
+	return changed, err
+}
+
+// putCollaboration records a tool's collaboration; the source id makes a
+// re-run find it and change nothing.
+func putCollaboration(ctx context.Context, o Options, c *competenciesv1.Collaboration) (bool, error) {
+	changed := false
+	err := importkit.RetryUnknownHolder(ctx, o.HolderWait, func() error {
+		cctx, cancel := context.WithTimeout(ctx, o.RPCTimeout)
+		defer cancel()
+		res, err := o.Competencies.PutCollaboration(cctx, &competenciesv1.PutCollaborationRequest{Collaboration: c})
+		changed = res.GetChanged()
+		return err
+	})
+	return changed, err
 }

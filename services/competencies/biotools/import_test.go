@@ -7,53 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
-	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
-	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies"
 	"github.com/tandem-cluster/tandem/services/competencies/biotools"
-	"github.com/tandem-cluster/tandem/services/profiles"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/servicestest"
 )
 
 // TestImportTwice imports a sample of the registry into real profiles and
 // competencies services sharing one JetStream, then imports it again and
 // expects nothing new.
 func TestImportTwice(t *testing.T) {
-	common := runtimetest.Common(t)
-	pcfg := profiles.DefaultConfig()
-	pcfg.Common = common
-	pcfg.GRPCAddr, pcfg.DebugAddr = "127.0.0.1:0", ""
-	ccfg := competencies.DefaultConfig()
-	ccfg.Common = common
-	ccfg.GRPCAddr, ccfg.DebugAddr = "127.0.0.1:0", ""
-	pconn := runtimetest.Start(t, profiles.Options(pcfg))
-	cconn := runtimetest.Start(t, competencies.Options(ccfg))
-
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "importer", Roles: []auth.Role{auth.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dial := func(target string) *grpc.ClientConn {
-		c, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithPerRPCCredentials(auth.BearerToken(tok)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	c := servicestest.Start(t)
 	opts := biotools.Options{
-		Profiles:     profilesv1.NewProfilesServiceClient(dial(pconn.Target())),
-		Competencies: competenciesv1.NewCompetenciesServiceClient(dial(cconn.Target())),
+		Profiles:     c.Profiles,
+		Competencies: c.Competencies,
 		HolderWait:   20 * time.Second,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
@@ -65,7 +33,8 @@ func TestImportTwice(t *testing.T) {
 	}
 	t.Logf("first run: %v", first)
 	if first.Tools != 28 || first.Organizations == 0 || first.OrganizationsCreated != first.Organizations ||
-		first.Competencies == 0 || first.CompetenciesChanged != first.Competencies {
+		first.Competencies == 0 || first.CompetenciesChanged != first.Competencies ||
+		first.Collaborations == 0 || first.CollaborationsChanged != first.Collaborations {
 		t.Fatalf("first run: %v", first)
 	}
 
@@ -73,7 +42,8 @@ func TestImportTwice(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second import: %v", err)
 	}
-	if second.OrganizationsCreated != 0 || second.CompetenciesChanged != 0 || second.Organizations != first.Organizations {
+	if second.OrganizationsCreated != 0 || second.CompetenciesChanged != 0 || second.Organizations != first.Organizations ||
+		second.CollaborationsChanged != 0 || second.Collaborations != first.Collaborations {
 		t.Fatalf("second run changed something: %v", second)
 	}
 
@@ -100,6 +70,34 @@ func TestImportTwice(t *testing.T) {
 	}
 	if !service || !paper {
 		t.Errorf("evidence lacks tools (%v) or publications (%v)", service, paper)
+	}
+	// Tools credited to several organisations are collaborations among them.
+	f, err := os.Open("testdata/tools_sample.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	var tools []biotools.Tool
+	if err := biotools.Decode(f, func(tl biotools.Tool) error { tools = append(tools, tl); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	shared := biotools.Collaborations(tools, nil)
+	if len(shared) != first.Collaborations || len(shared) == 0 {
+		t.Fatalf("%d tools credited to several organisations, %d collaborations imported", len(shared), first.Collaborations)
+	}
+	member, err := opts.Profiles.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{ExternalId: "biotools:" + shared[0].Members[1]})
+	if err != nil || len(member.GetOrganizations()) != 1 {
+		t.Fatalf("%s: %v %v", shared[0].Members[1], member, err)
+	}
+	collabs, err := opts.Competencies.ListCollaborations(ctx, &competenciesv1.ListCollaborationsRequest{OrganizationId: member.GetOrganizations()[0].GetId()})
+	if err != nil || len(collabs.GetCollaborations()) == 0 {
+		t.Fatalf("collaborations of %s: %v %v", shared[0].Members[1], collabs, err)
+	}
+	for _, c := range collabs.GetCollaborations() {
+		if c.GetKind() != competenciesv1.CollaborationKind_COLLABORATION_KIND_TOOL || c.GetSource() != "biotools" || len(c.GetParticipants()) < 2 ||
+			c.GetParticipants()[0].GetRole() != competenciesv1.ParticipantRole_PARTICIPANT_ROLE_CREDITED {
+			t.Errorf("tool collaboration: %v", c)
+		}
 	}
 }
 

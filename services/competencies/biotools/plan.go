@@ -122,6 +122,55 @@ func Plan(tools []Tool, v *vocab.Vocabulary) ([]OrgPlan, PlanStats) {
 	return out, stats
 }
 
+// ToolCollab is a tool credited to several organisations: a collaboration
+// among them.
+type ToolCollab struct {
+	Collaboration *competenciesv1.Collaboration
+	Members       []string // external ids (slugs) of the credited organisations, in participant order
+}
+
+// Collaborations returns a collaboration for every tool credited to two or
+// more organisations, with the tool's EDAM topics and operations as terms
+// (none when v is nil).
+func Collaborations(tools []Tool, v *vocab.Vocabulary) []ToolCollab {
+	var out []ToolCollab
+	for i := range tools {
+		t := &tools[i]
+		var members []string
+		for _, c := range t.OrganisationCredits {
+			slug := Slug(strings.Join(strings.Fields(c.Name), " "))
+			if _, ok := creditedKinds[c.TypeEntity]; ok && slug != "" && !slices.Contains(members, slug) && len(members) < 500 {
+				members = append(members, slug)
+			}
+		}
+		if len(members) < 2 {
+			continue
+		}
+		var terms []string
+		if v != nil {
+			terms = toolTerms(t, v, &PlanStats{})
+		}
+		if len(terms) > 30 {
+			terms = terms[:30]
+		}
+		title := truncate(t.Name, 500)
+		if strings.TrimSpace(title) == "" {
+			title = t.ID
+		}
+		y := year(t.AdditionDate)
+		if y < 1900 {
+			y = 0
+		}
+		c := &competenciesv1.Collaboration{Kind: competenciesv1.CollaborationKind_COLLABORATION_KIND_TOOL, Title: title,
+			Source: ExternalSource, SourceId: truncate(t.ID, 100), Year: y, TermIds: terms, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}
+		for range members {
+			c.Participants = append(c.Participants, &competenciesv1.CollaborationParticipant{Role: competenciesv1.ParticipantRole_PARTICIPANT_ROLE_CREDITED})
+		}
+		out = append(out, ToolCollab{Collaboration: c, Members: members})
+	}
+	return out
+}
+
 // toolTerms returns the usable term ids of a tool's EDAM annotations:
 // obsolete terms become their replacement, unknown ones are skipped.
 func toolTerms(t *Tool, v *vocab.Vocabulary, stats *PlanStats) []string {

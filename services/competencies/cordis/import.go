@@ -12,13 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies/internal/progress"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/importkit"
 )
 
 // Options configure an import. The clients must carry a token that may
@@ -136,7 +133,7 @@ func Import(ctx context.Context, projects []Project, rows []Participation, topic
 	}
 	pl := MakePlan(projects, rows, topics, o.Vocabulary)
 	rep := Report{Stats: pl.Stats, Organizations: len(pl.Orgs), Collaborations: len(pl.Projects)}
-	bar := progress.Bar(o.Progress, len(pl.Orgs)+len(pl.Projects), "importing CORDIS")
+	bar := importkit.Bar(o.Progress, len(pl.Orgs)+len(pl.Projects), "importing CORDIS")
 	defer func() { _ = bar.Finish() }()
 
 	ids := make(map[string]string, len(pl.Orgs))
@@ -301,27 +298,15 @@ func validNUTS(code, country string) string {
 	return code
 }
 
-// putCollaboration records a project. The competencies service learns of
-// a new organisation from the profiles service's events, so right after a
-// create it may not know a participant yet (FailedPrecondition): retry then.
+// putCollaboration records a project, waiting for the service to learn of
+// just-created participants.
 func putCollaboration(ctx context.Context, o Options, c *competenciesv1.Collaboration) (*competenciesv1.PutCollaborationResponse, error) {
-	deadline := time.Now().Add(o.HolderWait)
-	wait := 50 * time.Millisecond
-	for {
+	var res *competenciesv1.PutCollaborationResponse
+	err := importkit.RetryUnknownHolder(ctx, o.HolderWait, func() (err error) {
 		cctx, cancel := context.WithTimeout(ctx, o.RPCTimeout)
-		res, err := o.Competencies.PutCollaboration(cctx, &competenciesv1.PutCollaborationRequest{Collaboration: c})
-		cancel()
-		if err == nil {
-			return res, nil
-		}
-		if status.Code(err) != codes.FailedPrecondition || time.Now().After(deadline) {
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
-	}
+		defer cancel()
+		res, err = o.Competencies.PutCollaboration(cctx, &competenciesv1.PutCollaborationRequest{Collaboration: c})
+		return err
+	})
+	return res, err
 }

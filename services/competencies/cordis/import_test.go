@@ -6,53 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
-	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
-	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/competencies"
 	"github.com/tandem-cluster/tandem/services/competencies/cordis"
-	"github.com/tandem-cluster/tandem/services/profiles"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/servicestest"
 )
 
-// services starts real profiles and competencies services on one
-// JetStream and returns admin clients.
+// services starts real profiles and competencies services.
 func services(t *testing.T) cordis.Options {
 	t.Helper()
-	common := runtimetest.Common(t)
-	pcfg := profiles.DefaultConfig()
-	pcfg.Common = common
-	pcfg.GRPCAddr, pcfg.DebugAddr = "127.0.0.1:0", ""
-	ccfg := competencies.DefaultConfig()
-	ccfg.Common = common
-	ccfg.GRPCAddr, ccfg.DebugAddr = "127.0.0.1:0", ""
-	pconn := runtimetest.Start(t, profiles.Options(pcfg))
-	cconn := runtimetest.Start(t, competencies.Options(ccfg))
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "importer", Roles: []auth.Role{auth.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dial := func(target string) *grpc.ClientConn {
-		c, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithPerRPCCredentials(auth.BearerToken(tok)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
-	return cordis.Options{
-		Profiles:     profilesv1.NewProfilesServiceClient(dial(pconn.Target())),
-		Competencies: competenciesv1.NewCompetenciesServiceClient(dial(cconn.Target())),
-		HolderWait:   30 * time.Second,
-	}
+	c := servicestest.Start(t)
+	return cordis.Options{Profiles: c.Profiles, Competencies: c.Competencies, HolderWait: 30 * time.Second}
 }
 
 // TestImportTwice imports the excerpt into real services where the

@@ -21,14 +21,13 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/internal/importkit"
 )
 
 // MarkerSource is the external-id source of the profiles demo data.
@@ -218,20 +217,7 @@ func find(ctx context.Context, p profilesv1.ProfilesServiceClient, slug string) 
 // retryUnknownHolder retries fn while the competencies service has not yet
 // heard of a just-created organisation from the profiles events.
 func retryUnknownHolder(ctx context.Context, fn func() error) error {
-	wait := 50 * time.Millisecond
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := fn()
-		if status.Code(err) != codes.FailedPrecondition || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, time.Second)
-	}
+	return importkit.RetryUnknownHolder(ctx, 30*time.Second, fn)
 }
 
 func publish(ctx context.Context, c competenciesv1.CompetenciesServiceClient, orgID, slug string, k competence, res *Result) error {
