@@ -399,22 +399,9 @@ operations of their tools, with the tools and publications as evidence. A re-run
 nothing. It needs an administrator's token (tandem login --user admin).`,
 		Args: exactArgs(1, "the JSONL file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pconn, err := env.dial("profiles")
-			if err != nil {
-				return err
-			}
-			defer pconn.Close()
-			cconn, err := env.dial("competencies")
-			if err != nil {
-				return err
-			}
-			defer cconn.Close()
-			err = competenciescli.ImportBiotools(cmd.Context(), profilesv1.NewProfilesServiceClient(pconn), competenciesv1.NewCompetenciesServiceClient(cconn),
-				args[0], cmd.OutOrStdout(), os.Stderr)
-			if err != nil {
-				return fromStatus(err)
-			}
-			return nil
+			return withImportClients(env, func(p profilesv1.ProfilesServiceClient, c competenciesv1.CompetenciesServiceClient) error {
+				return competenciescli.ImportBiotools(cmd.Context(), p, c, args[0], cmd.OutOrStdout(), os.Stderr)
+			})
 		},
 	}
 }
@@ -434,22 +421,28 @@ creates nothing. It needs an administrator's token (tandem login --user admin).`
   tandem import cordis ../shared/data/cordis`,
 		Args: exactArgs(1, "the folder with the CSV files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pconn, err := env.dial("profiles")
-			if err != nil {
-				return err
-			}
-			defer pconn.Close()
-			cconn, err := env.dial("competencies")
-			if err != nil {
-				return err
-			}
-			defer cconn.Close()
-			err = competenciescli.ImportCordis(cmd.Context(), profilesv1.NewProfilesServiceClient(pconn), competenciesv1.NewCompetenciesServiceClient(cconn),
-				args[0], cmd.OutOrStdout(), os.Stderr)
-			if err != nil {
-				return fromStatus(err)
-			}
-			return nil
+			return withImportClients(env, func(p profilesv1.ProfilesServiceClient, c competenciesv1.CompetenciesServiceClient) error {
+				return competenciescli.ImportCordis(cmd.Context(), p, c, args[0], cmd.OutOrStdout(), os.Stderr)
+			})
 		},
 	}
+}
+
+// withImportClients dials the profiles and competencies services for an
+// import and maps its error to the CLI's exit codes.
+func withImportClients(env *cliEnv, run func(profilesv1.ProfilesServiceClient, competenciesv1.CompetenciesServiceClient) error) error {
+	pconn, err := env.dial("profiles")
+	if err != nil {
+		return err
+	}
+	defer pconn.Close()
+	cconn, err := env.dial("competencies")
+	if err != nil {
+		return err
+	}
+	defer cconn.Close()
+	if err := run(profilesv1.NewProfilesServiceClient(pconn), competenciesv1.NewCompetenciesServiceClient(cconn)); err != nil {
+		return fromStatus(err)
+	}
+	return nil
 }

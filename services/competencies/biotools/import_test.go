@@ -72,15 +72,7 @@ func TestImportTwice(t *testing.T) {
 		t.Errorf("evidence lacks tools (%v) or publications (%v)", service, paper)
 	}
 	// Tools credited to several organisations are collaborations among them.
-	f, err := os.Open("testdata/tools_sample.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	var tools []biotools.Tool
-	if err := biotools.Decode(f, func(tl biotools.Tool) error { tools = append(tools, tl); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	tools := readSample(t)
 	shared := biotools.Collaborations(tools, nil)
 	if len(shared) != first.Collaborations || len(shared) == 0 {
 		t.Fatalf("%d tools credited to several organisations, %d collaborations imported", len(shared), first.Collaborations)
@@ -106,15 +98,7 @@ func TestPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("testdata/tools_sample.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	var tools []biotools.Tool
-	if err := biotools.Decode(f, func(tl biotools.Tool) error { tools = append(tools, tl); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	tools := readSample(t)
 	plans, _ := biotools.Plan(tools, v)
 	again, _ := biotools.Plan(tools, v)
 	if len(plans) != len(again) {
@@ -165,4 +149,18 @@ func TestSlug(t *testing.T) {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func readSample(t *testing.T) []biotools.Tool {
+	t.Helper()
+	f, err := os.Open("testdata/tools_sample.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	var tools []biotools.Tool
+	if err := biotools.Decode(f, func(tl biotools.Tool) error { tools = append(tools, tl); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return tools
 }
