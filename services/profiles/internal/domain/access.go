@@ -2,7 +2,10 @@ package domain
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -141,6 +144,7 @@ func (v Viewer) OrgViewAt(o *profilesv1.Organization, a Access) (*profilesv1.Org
 	out := proto.CloneOf(o)
 	if a == AccessAnonymous {
 		out.Name, out.ShortName, out.Website, out.Contact, out.ExternalIds = "", "", "", nil, nil
+		out.Description = Withhold(out.GetDescription(), o.GetName(), o.GetShortName())
 		out.Redacted = true
 	}
 	if c := out.GetContact(); c != nil && !c.GetConsentToShare() {
@@ -182,6 +186,7 @@ func (v Viewer) PersonViewAt(p *profilesv1.Person, a Access) (*profilesv1.Person
 	out.Subject = ""
 	if a == AccessAnonymous {
 		out.Name, out.Orcid, out.Contact = "", "", nil
+		out.Bio = Withhold(out.GetBio(), p.GetName())
 		out.Redacted = true
 	}
 	if c := out.GetContact(); c != nil && !c.GetConsentToShare() {
@@ -287,4 +292,21 @@ func symmetricDiff(a, b map[string]bool) map[string]bool {
 		}
 	}
 	return d
+}
+
+// WithheldName stands in an anonymous profile's texts for its own name.
+const WithheldName = "[name withheld]"
+
+// Withhold replaces the names in text, in any letter case, so an anonymous
+// profile's description does not name it. Names shorter than three
+// characters are left, as they would blank out ordinary words.
+func Withhold(text string, names ...string) string {
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if utf8.RuneCountInString(n) < 3 {
+			continue
+		}
+		text = regexp.MustCompile(`(?i)`+regexp.QuoteMeta(n)).ReplaceAllLiteralString(text, WithheldName)
+	}
+	return text
 }

@@ -262,3 +262,21 @@ func FuzzORCID(f *testing.F) {
 		}
 	})
 }
+
+func TestWithhold(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		text  string
+		names []string
+		want  string
+	}{
+		{"Albatross Bio sequences RNA; ALBATROSS BIO is in Trieste.", []string{"Albatross Bio", "AB"}, "[name withheld] sequences RNA; [name withheld] is in Trieste."},
+		{"Short names such as ab stay.", []string{"AB"}, "Short names such as ab stay."},
+		{"Regexp characters (a+b) are literal.", []string{"(a+b)"}, "Regexp characters [name withheld] are literal."},
+		{"Nothing to hide.", []string{""}, "Nothing to hide."},
+	} {
+		if got := domain.Withhold(tc.text, tc.names...); got != tc.want {
+			t.Errorf("Withhold(%q, %q) = %q, want %q", tc.text, tc.names, got, tc.want)
+		}
+	}
+}
