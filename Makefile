@@ -23,7 +23,7 @@ MATCHING_BENCH_ORGS ?= 100000
 
 SERVICES := profiles competencies matching meetings gateway
 
-.PHONY: all run build test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
+.PHONY: all run build images images-test test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
 
 all: lint test
 
@@ -36,6 +36,16 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/tandem ./cmd/tandem
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s; done
+
+## images: one image per service with buildah (static binary on scratch, non-root, CA certificates,
+## tzdata, OCI labels, CycloneDX SBOM) into bin/images and buildah's storage as localhost/tandem/<service>.
+images:
+	bash deploy/images/build.sh
+
+## images-test: build the images, then run each from its root filesystem and check that it serves
+## (one NATS server; then a cluster of three with two replicas of each service behind the gateway).
+images-test: images
+	IMAGES_DIR=$(CURDIR)/bin/images $(GO) test -count=1 -run 'TestImages' -v ./deploy/
 
 ## test: all modules, race detector on, integration tests against real NATS and Redis.
 test:

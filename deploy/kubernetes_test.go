@@ -504,7 +504,7 @@ func checkNetworkPolicies(t *testing.T, s *stack) {
 				for _, peer := range r.From {
 					switch {
 					case isMonitoring(peer):
-						if !onlyPorts(r, "debug", "monitor") {
+						if !onlyPorts(r, "debug", "metrics") {
 							t.Errorf("%s: policy %s lets monitoring reach more than debug ports", id, p.Name)
 						}
 					case !peerOK(peer):

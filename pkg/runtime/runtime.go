@@ -158,7 +158,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if shown == nil {
 		shown = &c
 	}
-	log.Info("starting", "config", config.String(shown))
+	log.Info("starting", "version", Version, "config", config.String(shown))
 	rt := &Runtime{Name: o.Name, Config: c, Log: log, failed: make(chan error, 1), stopping: make(chan struct{})}
 
 	// Resources are released in this order whatever step failed: NATS drains
