@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -57,8 +61,25 @@ func newSuggestCmd(env *cliEnv) *cobra.Command {
 	return cmd
 }
 
+// maxNamePages bounds the pages of names read to resolve one name.
+const maxNamePages = 40
+
+// sameName compares names as the profiles service's search does: case and
+// accents aside.
+func sameName(a, b string) bool { return a != "" && fold(a) == fold(b) }
+
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.TrimSpace(s))
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
 // resolveOrganization accepts an organisation id, or a name that matches
-// exactly one organisation the caller can see.
+// exactly one organisation the caller can see (its name or short name,
+// case and accents aside), or a text only one name contains.
 func resolveOrganization(cmd *cobra.Command, env *cliEnv, ref string) (string, error) {
 	var id string
 	err := profilesCall(cmd, env, func(c profilesv1.ProfilesServiceClient, cmd *cobra.Command) error {
@@ -66,26 +87,42 @@ func resolveOrganization(cmd *cobra.Command, env *cliEnv, ref string) (string, e
 			id = res.GetOrganization().GetId()
 			return nil
 		}
-		res, err := c.ListOrganizations(cmd.Context(), &profilesv1.ListOrganizationsRequest{Query: ref, PageSize: 10})
-		if err != nil {
-			return fromStatus(err)
-		}
-		var exact []*profilesv1.Organization
-		for _, o := range res.GetOrganizations() {
-			if strings.EqualFold(o.GetName(), ref) || strings.EqualFold(o.GetShortName(), ref) {
-				exact = append(exact, o)
+		// Every organisation whose name contains ref is read, so an exact
+		// name is found however many names contain it ("R" among "Roche", ...).
+		var exact, some []*profilesv1.Organization
+		total, token := 0, ""
+		for page := 0; page < maxNamePages; page++ {
+			res, err := c.ListOrganizations(cmd.Context(), &profilesv1.ListOrganizationsRequest{Query: ref, PageSize: 500, PageToken: token})
+			if err != nil {
+				return fromStatus(err)
+			}
+			for _, o := range res.GetOrganizations() {
+				total++
+				if len(some) < 10 {
+					some = append(some, o)
+				}
+				if sameName(o.GetName(), ref) || sameName(o.GetShortName(), ref) {
+					exact = append(exact, o)
+				}
+			}
+			if token = res.GetNextPageToken(); token == "" {
+				break
 			}
 		}
 		switch {
 		case len(exact) == 1:
 			id = exact[0].GetId()
-		case len(res.GetOrganizations()) == 1:
-			id = res.GetOrganizations()[0].GetId()
-		case len(res.GetOrganizations()) == 0:
+		case len(exact) == 0 && total == 1:
+			id = some[0].GetId()
+		case total == 0:
 			return apiError{exitNotFound, fmt.Sprintf("no organisation named %q (see tandem orgs list --query)", ref)}
 		default:
+			list := exact
+			if len(list) == 0 {
+				list = some
+			}
 			var names []string
-			for _, o := range res.GetOrganizations() {
+			for _, o := range list {
 				names = append(names, fmt.Sprintf("%s (%s)", o.GetName(), o.GetId()))
 			}
 			return usageError{fmt.Errorf("%q matches several organisations; give the id of one of: %s", ref, strings.Join(names, "; "))}

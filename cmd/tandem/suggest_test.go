@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -43,5 +44,37 @@ func TestSuggestFindsTheResearchPartner(t *testing.T) {
 	})
 	if !strings.Contains(out, "RNA-Seq") {
 		t.Errorf("the suggestion does not explain itself by the RNA-Seq term:\n%s", out)
+	}
+}
+
+// TestSuggestFindsAnExactName: "R" is an organisation's whole name, and a
+// dozen other names contain an r; suggest --organization R takes the exact
+// one, while a text that only some names contain is refused as ambiguous.
+func TestSuggestFindsAnExactName(t *testing.T) {
+	addrs := startProfilesAndCompetencies(t)
+	mc := matching.DefaultConfig()
+	mc.Common = runtimetest.Common(t)
+	mc.NATSURL = natsURLOf(t, addrs)
+	addrs["matching"] = runtimetest.Start(t, matching.Options(mc)).Target()
+	tok := adminToken(t)
+	for i := range 12 {
+		cli(t, addrs, tok, nil, "orgs", "create", "--name", fmt.Sprintf("Aardvark Research %02d", i), "--kind", "company", "--country", "IT")
+	}
+	var r orgJSON
+	cli(t, addrs, tok, &r, "orgs", "create", "--name", "R", "--kind", "company", "--country", "IT")
+	suggest := func(name string) (int, string) {
+		code, _, stderr := execute(t.Context(), "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
+			"--matching-addr", addrs["matching"], "suggest", "--organization", name, "--need", "RNA-seq")
+		return code, stderr.String()
+	}
+	eventually(t, "suggest for R", func() bool {
+		code, stderr := suggest("r")
+		if code == exitUsage {
+			t.Fatalf("suggest --organization r: %s", stderr)
+		}
+		return code == 0 // until matching has the events, the seeker is unknown
+	})
+	if code, stderr := suggest("Aardvark"); code != exitUsage || !strings.Contains(stderr, "matches several") {
+		t.Errorf("an ambiguous name: exit %d, %s", code, stderr)
 	}
 }

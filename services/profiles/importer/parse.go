@@ -320,6 +320,10 @@ func jsonRow(text []byte) (Row, error) {
 		return Row{}, fmt.Errorf("not a JSON object: %w", err)
 	}
 	var req profilesv1.CreateOrganizationRequest
+	text, err := shortNames(probe)
+	if err != nil {
+		return Row{}, err
+	}
 	if _, wrapped := probe["organization"]; wrapped {
 		if err := protojson.Unmarshal(text, &req); err != nil {
 			return Row{}, fmt.Errorf("not a CreateOrganizationRequest: %w", err)
@@ -334,4 +338,86 @@ func jsonRow(text []byte) (Row, error) {
 		return Row{}, errors.New("no organization")
 	}
 	return Row{Org: req.GetOrganization(), RequestID: requestID(req.GetClientRequestId(), req.GetOrganization())}, nil
+}
+
+// orgEnums are the enum fields of an organisation (both JSON spellings)
+// with their values and the prefix their short names drop.
+var orgEnums = map[string]struct {
+	values map[string]int32
+	prefix string
+}{
+	"kind":       {profilesv1.OrganizationKind_value, "ORGANIZATION_KIND_"},
+	"sizeBand":   {profilesv1.SizeBand_value, "SIZE_BAND_"},
+	"size_band":  {profilesv1.SizeBand_value, "SIZE_BAND_"},
+	"visibility": {profilesv1.Visibility_value, "VISIBILITY_"},
+	"sectors":    {profilesv1.Sector_value, "SECTOR_"},
+}
+
+// shortNames lets a JSON line say what a CSV row says: enums by their short
+// names in any case ("university" for ORGANIZATION_KIND_UNIVERSITY) and
+// "country" for countryCode. It returns the line in protobuf JSON.
+func shortNames(obj map[string]json.RawMessage) ([]byte, error) {
+	org := obj
+	if raw, wrapped := obj["organization"]; wrapped {
+		org = nil
+		if err := json.Unmarshal(raw, &org); err != nil || org == nil {
+			return nil, errors.New("organization: not a JSON object")
+		}
+	}
+	if c, ok := org["country"]; ok {
+		if _, both := org["countryCode"]; both {
+			return nil, errors.New(`give "country" or "countryCode", not both`)
+		}
+		if _, both := org["country_code"]; both {
+			return nil, errors.New(`give "country" or "country_code", not both`)
+		}
+		var code string
+		if err := json.Unmarshal(c, &code); err != nil {
+			return nil, errors.New("country: not a string")
+		}
+		org["countryCode"], _ = json.Marshal(strings.ToUpper(strings.TrimSpace(code)))
+		delete(org, "country")
+	}
+	for field, e := range orgEnums {
+		raw, ok := org[field]
+		if !ok {
+			continue
+		}
+		full := func(s string) (string, error) {
+			v, err := enumValue(e.values, e.prefix, s)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", field, err)
+			}
+			for name, n := range e.values {
+				if n == v {
+					return name, nil
+				}
+			}
+			return s, nil
+		}
+		var one string
+		var many []string
+		switch {
+		case json.Unmarshal(raw, &one) == nil:
+			name, err := full(one)
+			if err != nil {
+				return nil, err
+			}
+			org[field], _ = json.Marshal(name)
+		case json.Unmarshal(raw, &many) == nil:
+			for i, s := range many {
+				name, err := full(s)
+				if err != nil {
+					return nil, err
+				}
+				many[i] = name
+			}
+			org[field], _ = json.Marshal(many)
+		}
+		// Numbers and other shapes are left to protojson to judge.
+	}
+	if _, wrapped := obj["organization"]; wrapped {
+		obj["organization"], _ = json.Marshal(org)
+	}
+	return json.Marshal(obj)
 }

@@ -117,6 +117,34 @@ not json
 	}
 }
 
+// TestParseJSONLShortNames: a JSON line takes what a CSV row takes: short
+// enum names in any case and "country".
+func TestParseJSONLShortNames(t *testing.T) {
+	in := `{"name":"SISSA","kind":"university","country":"it","sizeBand":"large","sectors":["bioinformatics","BIOMEDICINE"],"visibility":"public"}
+{"organization":{"name":"Acme","kind":"Company","country":"IT"},"clientRequestId":"k"}
+{"name":"Bad kind","kind":"spaceship","country":"IT"}
+{"name":"Both","kind":"company","country":"IT","countryCode":"FR"}
+`
+	rows, rej, err := importer.Parse(strings.NewReader(in), importer.JSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || len(rej) != 2 {
+		t.Fatalf("rows %v, rejected %v", rows, rej)
+	}
+	o := rows[0].Org
+	if o.GetKind() != profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY || o.GetCountryCode() != "IT" ||
+		o.GetSizeBand() != profilesv1.SizeBand_SIZE_BAND_LARGE || len(o.GetSectors()) != 2 || o.GetVisibility() != profilesv1.Visibility_VISIBILITY_PUBLIC {
+		t.Errorf("short names read as %v", o)
+	}
+	if w := rows[1].Org; w.GetKind() != profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY || w.GetCountryCode() != "IT" || rows[1].RequestID != "k" {
+		t.Errorf("wrapped request read as %v (%s)", w, rows[1].RequestID)
+	}
+	if !strings.Contains(rej[0].Reason, "kind") || !strings.Contains(rej[1].Reason, "country") {
+		t.Errorf("rejections %v: want the field named", rej)
+	}
+}
+
 func TestDetectFormat(t *testing.T) {
 	head, _ := os.ReadFile(bioToolsFile)
 	for _, tc := range []struct {
