@@ -37,7 +37,9 @@ type FitReport struct {
 	// Fallback is set when there was too little history to learn from:
 	// the index scores with DefaultWeights.
 	Fallback bool
-	Weights  Weights
+	// Weights score queries without a need, NeedWeights queries with one:
+	// what a stated need is worth is learned apart.
+	Weights, NeedWeights Weights
 }
 
 // Fit fits the weights of the score's components to the collaboration
@@ -47,24 +49,26 @@ type FitReport struct {
 func (x *Index) Fit() FitReport {
 	questions, changes, total := x.fitSnapshot()
 	rep := FitReport{Collaborations: total, Questions: len(questions)}
-	var diffs [][NumFeatures]float64
+	var plain, need [][NumFeatures]float64
 	if len(questions) > 0 {
 		t := NewIndex(x.ont)
 		t.pruneFloor = x.pruneFloor
 		t.Apply(changes...)
 		for _, q := range questions {
-			diffs = append(diffs, t.fitPairs(q)...)
+			a, b := t.fitPairs(q)
+			plain, need = append(plain, a...), append(need, b...)
 		}
 	}
-	rep.Pairs = len(diffs)
-	if len(diffs) < minFitPairs || len(questions) < minFitQuestions {
-		rep.Fallback, rep.Weights = true, DefaultWeights
+	rep.Pairs = len(plain) + len(need)
+	rep.Weights, rep.NeedWeights = DefaultWeights, DefaultWeights
+	if min(len(plain), len(need)) < minFitPairs || len(questions) < minFitQuestions {
+		rep.Fallback = true
 	} else {
-		rep.Weights = learnWeights(diffs)
+		rep.Weights, rep.NeedWeights = learnWeights(plain).normalized(), learnWeights(need).normalized()
 	}
-	rep.Weights = rep.Weights.normalized()
-	w := rep.Weights
+	w, nw := rep.Weights, rep.NeedWeights
 	x.weights.Store(&w)
+	x.needWeights.Store(&nw)
 	return rep
 }
 
@@ -133,14 +137,13 @@ func (x *Index) fitSnapshot() (questions []*Collaboration, changes []Change, tot
 // fitPairs asks the training index q's questions and returns the
 // differences of components between each other member and the candidates
 // ranked around it that are not members.
-func (x *Index) fitPairs(q *Collaboration) [][NumFeatures]float64 {
+func (x *Index) fitPairs(q *Collaboration) (plain, withNeed [][NumFeatures]float64) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	need := q.Title
 	if len(q.Summary) > 0 {
 		need += ". " + q.Summary[:min(len(q.Summary), 240)]
 	}
-	var out [][NumFeatures]float64
 	asked := 0
 	for _, s := range q.Members {
 		if asked == fitSeekers {
@@ -178,13 +181,17 @@ func (x *Index) fitPairs(q *Collaboration) [][NumFeatures]float64 {
 					for k := range d {
 						d[k] = a[k] - b[k]
 					}
-					out = append(out, d)
+					if text == "" {
+						plain = append(plain, d)
+					} else {
+						withNeed = append(withNeed, d)
+					}
 				}
 			}
 			p.release()
 		}
 	}
-	return out
+	return plain, withNeed
 }
 
 // learnWeights fits the weights to the differences (each should score

@@ -26,6 +26,8 @@ const (
 	maxWalkCollabs = 400 // of one organisation, most recent first
 	maxExpCollabs  = 300 // an organisation's collaborations read for experience
 	onTopic        = 0.25
+	// needFloor keeps a seeker's collaborations off its need in the walk.
+	needFloor = 0.2
 )
 
 // walkDecay weighs the organisations reached after each step: partners,
@@ -167,10 +169,24 @@ func (x *Index) walk(p *profile) {
 			if len(oc) == 0 {
 				continue
 			}
+			// From the seeker, a stated need narrows the walk to the
+			// collaborations on it; elsewhere every one counts alike.
+			var focus []float64
+			var ftotal float64
+			if step == 1 && p.hasNeed {
+				for _, cd := range oc {
+					f := needFloor + x.collabMatch(p, cd)
+					focus = append(focus, f)
+					ftotal += f
+				}
+			}
 			share := cur[o] / float64(len(oc))
-			for _, cd := range oc {
+			for c, cd := range oc {
 				if len(cd.members) < 2 {
 					continue
+				}
+				if focus != nil {
+					share = cur[o] * focus[c] / ftotal
 				}
 				per := share / float64(len(cd.members)-1)
 				for _, m := range cd.members {
@@ -233,59 +249,66 @@ func (x *Index) experience(p *profile, orgN int32) (float64, int) {
 	var sum float64
 	n := 0
 	for _, cd := range cols {
-		var wm float64
-		if p.idfSum > 0 {
-			i, j := 0, 0
-			for i < len(cd.words) && j < len(p.expWords) {
-				switch a, b := cd.words[i], p.expWords[j].w; {
-				case a < b:
-					i++
-				case a > b:
-					j++
-				default:
-					wm += p.expWords[j].idf
-					i++
-					j++
-				}
-			}
-			wm /= p.idfSum
-		}
-		var tm float64
-		if p.wsum > 0 && len(cd.terms) > 0 {
-			clear(p.expBest)
-			for _, t := range cd.terms {
-				at, ok := p.expOf[t]
-				if !ok {
-					continue
-				}
-				for ; at >= 0; at = p.expAt[at].next {
-					r := p.expAt[at]
-					p.expBest[r.k] = max(p.expBest[r.k], p.exps[r.k][r.j].Sim)
-				}
-			}
-			for k, v := range p.expBest {
-				tm += v * p.needW[k]
-			}
-			tm /= p.wsum
-		}
-		m := wm
-		if len(p.expWords) == 0 {
-			m = tm
-		} else if p.wsum > 0 {
-			m = 0.5*wm + 0.5*tm
-		}
-		// A collaboration of the call the need names counts too.
-		var cs float64
-		for _, call := range p.calls {
-			cs = max(cs, callSim(call, cd.call))
-		}
-		m = min(1, m+0.5*cs)
+		m := x.collabMatch(p, cd)
 		sum += m
 		if m >= onTopic {
 			n++
 		}
 	}
 	return 1 - math.Exp(-sum/2), n
+}
+
+// collabMatch is how much of the query a collaboration covers, in [0, 1]:
+// the share of its words (by IDF) and of its sought terms (by weight), and
+// the call named in the need.
+func (x *Index) collabMatch(p *profile, cd *collabDoc) float64 {
+	var wm float64
+	if p.idfSum > 0 {
+		i, j := 0, 0
+		for i < len(cd.words) && j < len(p.expWords) {
+			switch a, b := cd.words[i], p.expWords[j].w; {
+			case a < b:
+				i++
+			case a > b:
+				j++
+			default:
+				wm += p.expWords[j].idf
+				i++
+				j++
+			}
+		}
+		wm /= p.idfSum
+	}
+	var tm float64
+	if p.wsum > 0 && len(cd.terms) > 0 {
+		clear(p.expBest)
+		for _, t := range cd.terms {
+			at, ok := p.expOf[t]
+			if !ok {
+				continue
+			}
+			for ; at >= 0; at = p.expAt[at].next {
+				r := p.expAt[at]
+				p.expBest[r.k] = max(p.expBest[r.k], p.exps[r.k][r.j].Sim)
+			}
+		}
+		for k, v := range p.expBest {
+			tm += v * p.needW[k]
+		}
+		tm /= p.wsum
+	}
+	m := wm
+	if len(p.expWords) == 0 {
+		m = tm
+	} else if p.wsum > 0 {
+		m = 0.5*wm + 0.5*tm
+	}
+	// A collaboration of the call the need names counts too.
+	var cs float64
+	for _, call := range p.calls {
+		cs = max(cs, callSim(call, cd.call))
+	}
+	return min(1, m+0.5*cs)
 }
 
 // expWord is a query word by number, with its IDF, for experience.

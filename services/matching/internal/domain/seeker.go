@@ -27,6 +27,9 @@ const (
 // profileShare weighs the seeker's own terms against a stated need's.
 const profileShare = 0.35
 
+// besideWords is how many of its own words a seeker adds to a need's.
+const besideWords = 8
+
 // seekerTerm is one term the seeker looks for.
 type seekerTerm struct {
 	id     string
@@ -341,7 +344,8 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		}
 		// Its own words go beside a need's words; a need of chosen terms
 		// alone is read as exactly those.
-		if len(p.words) == 0 && len(q.Need.Terms) == 0 || len(p.words) > 0 && p.hasNeed && onlyCoop == nil && strings.TrimSpace(q.Need.Text) != "" {
+		chosenOnly := len(q.Need.Terms) > 0 && strings.TrimSpace(q.Need.Text) == ""
+		if !chosenOnly && (len(p.words) == 0 || p.hasNeed && onlyCoop == nil) {
 			x.topWords(p, self, p.hasNeed)
 		}
 	}
@@ -350,7 +354,11 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		p.need = p.need[:maxNeedTerms]
 	}
 	x.prepare(p)
-	p.w = *x.weights.Load()
+	if strings.TrimSpace(q.Need.Text) != "" || len(q.Need.Terms) > 0 {
+		p.w = *x.needWeights.Load()
+	} else {
+		p.w = *x.weights.Load()
+	}
 	x.walk(p)
 	return p, nil
 }
@@ -390,7 +398,7 @@ func (x *Index) topWords(p *profile, d *cand, beside bool) {
 	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
 	n := 15
 	if beside {
-		n = 8
+		n = besideWords
 	}
 	for _, a := range all[:min(len(all), n)] {
 		if _, ok := p.words[a.w]; !ok {

@@ -20,6 +20,7 @@ type variant struct {
 	methods   []Summary // Tandem first, then the baselines
 	questions []int
 	fits      []domain.FitReport
+	need      bool // its questions state a need
 }
 
 // Methods evaluated beside Tandem, in the order of the tables.
@@ -47,6 +48,9 @@ func (r *Report) Add(name string, seed uint64, t *Task, x *domain.Index, fit dom
 	}
 	v.questions = append(v.questions, len(qs))
 	v.fits = append(v.fits, fit)
+	for _, q := range qs {
+		v.need = v.need || q.Need != ""
+	}
 }
 
 // Missed lists the targets not met.
@@ -108,8 +112,12 @@ func (r *Report) Markdown() string {
 		var w domain.Weights
 		fallback := 0
 		for _, f := range v.fits {
+			fw := f.Weights
+			if v.need {
+				fw = f.NeedWeights
+			}
 			for k := range w {
-				w[k] += f.Weights[k] / float64(len(v.fits))
+				w[k] += fw[k] / float64(len(v.fits))
 			}
 			if f.Fallback {
 				fallback++
@@ -119,7 +127,7 @@ func (r *Report) Markdown() string {
 		for k, x := range w {
 			parts = append(parts, fmt.Sprintf("%s %.2f", domain.Feature(k), x))
 		}
-		fmt.Fprintf(&b, "\nFitted weights (mean over seeds; %d of %d fits fell back to the defaults): %s.\n\n", fallback, len(v.fits), strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "\nFitted weights for queries %s a need (mean over seeds; %d of %d fits fell back to the defaults): %s.\n\n", map[bool]string{false: "without", true: "with"}[v.need], fallback, len(v.fits), strings.Join(parts, ", "))
 	}
 	if c := r.Cluster; c != nil {
 		fmt.Fprintf(&b, "### Demo cluster\n\n%d of %d companies get a university, research institute or research hospital in their top 5; "+
