@@ -199,7 +199,7 @@ func seedDemo(ctx context.Context, log *slog.Logger, pc profiles.Config, cc comp
 		log.Warn("demo competencies not loaded", "err", err)
 		return
 	}
-	log.Info("demo competencies loaded", "competencies", comp.Competencies, "changed", comp.Changed, "offers_and_requests", comp.Offers)
+	log.Info("demo competencies loaded", "competencies", comp.Competencies, "changed", comp.Changed, "offers_and_requests", comp.Offers, "collaborations", comp.Collaborations)
 	ev, err := meetingsdemo.SeedAt(ctx, ec.GRPCAddr, pc.GRPCAddr, []byte(ec.AuthKey))
 	if err != nil {
 		log.Warn("demo brokerage event not loaded", "err", err)

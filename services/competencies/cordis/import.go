@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +79,11 @@ func (r Report) Changed() bool {
 // ImportDir imports project.csv, organization.csv and topics.csv of dir
 // (topics.csv may be missing).
 func ImportDir(ctx context.Context, dir string, o Options) (Report, error) {
+	return ImportFS(ctx, os.DirFS(dir), o)
+}
+
+// ImportFS imports the three files at the root of fsys.
+func ImportFS(ctx context.Context, fsys fs.FS, o Options) (Report, error) {
 	var projects []Project
 	var rows []Participation
 	var topics []Topic
@@ -91,8 +96,8 @@ func ImportDir(ctx context.Context, dir string, o Options) (Report, error) {
 		{"organization.csv", false, func(r io.Reader) (err error) { rows, err = ReadParticipations(r); return err }},
 		{"topics.csv", true, func(r io.Reader) (err error) { topics, err = ReadTopics(r); return err }},
 	} {
-		fh, err := os.Open(filepath.Join(dir, f.name))
-		if errors.Is(err, os.ErrNotExist) && f.optional {
+		fh, err := fsys.Open(f.name)
+		if errors.Is(err, fs.ErrNotExist) && f.optional {
 			continue
 		}
 		if err != nil {
@@ -273,6 +278,9 @@ func ensureOrganization(ctx context.Context, o Options, org *Org) (string, found
 	res, err := o.Profiles.CreateOrganization(cctx, &profilesv1.CreateOrganizationRequest{ClientRequestId: clip("cordis:"+org.Key, 200), Organization: &profilesv1.Organization{
 		Name: clip(org.Name, 200), ShortName: clip(org.ShortName, 50), Kind: org.Kind, CountryCode: org.Country, NutsCode: validNUTS(org.NUTS, org.Country),
 		City: clip(org.City, 100), ExternalIds: ext,
+		// CORDIS is public record; the profiles default (cluster members
+		// only) would hide these organisations from everyone outside them.
+		Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
 	}})
 	if err != nil {
 		return "", 0, fmt.Errorf("create: %w", err)

@@ -1,6 +1,7 @@
-// Package demo publishes the competencies and cooperation profiles of the
-// demo organisations that the profiles service's demo data creates, so that
-// `tandem dev` has real partner suggestions to show.
+// Package demo publishes the competencies, cooperation profiles and
+// collaboration history of the demo organisations that the profiles
+// service's demo data creates, so that `tandem dev` has real partner
+// suggestions to show.
 //
 // Organisations are found by their demo external id (tandem-demo:<slug>).
 // The real research and healthcare bodies get competencies in their actual
@@ -41,6 +42,11 @@ type Result struct {
 	Competencies int // published now or before
 	Changed      int // of those, published or changed by this run
 	Offers       int // cooperation profiles present
+	// Collaborations present: demo projects and the CORDIS excerpt's.
+	Collaborations int
+	// HistoryChanged counts collaborations (and the CORDIS excerpt's
+	// organisations) created or changed by this run.
+	HistoryChanged int
 }
 
 type competence struct {
@@ -171,6 +177,9 @@ func Seed(ctx context.Context, p profilesv1.ProfilesServiceClient, c competencie
 				return res, err
 			}
 		}
+	}
+	if err := seedHistory(ctx, p, c, &res); err != nil {
+		return res, fmt.Errorf("demo collaboration history: %w", err)
 	}
 	return res, nil
 }

@@ -49,7 +49,11 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Changed != 0 || again.Competencies != first.Competencies || again.Offers != first.Offers {
+	if first.Collaborations != len(demo.DemoProjects)+3 || first.HistoryChanged < first.Collaborations {
+		t.Fatalf("first seed = %+v; want the demo projects and the 3 CORDIS projects, all new", first)
+	}
+	if again.Changed != 0 || again.Competencies != first.Competencies || again.Offers != first.Offers ||
+		again.HistoryChanged != 0 || again.Collaborations != first.Collaborations {
 		t.Fatalf("second seed = %+v after %+v; want nothing changed", again, first)
 	}
 
@@ -84,5 +88,35 @@ func TestSeed(t *testing.T) {
 	}
 	if !slices.Contains(terms, "MESH:D005234") { // Fatty Liver
 		t.Fatalf("the liver foundation holds %v, want Fatty Liver among them", terms)
+	}
+
+	// History: the liver foundation's demo projects, and SISSA's real EU
+	// projects attached to its demo profile, not to a second SISSA.
+	comps := competenciesv1.NewCompetenciesServiceClient(dial(caddr))
+	history := func(slug string) []string {
+		t.Helper()
+		orgs, err := profilesv1.NewProfilesServiceClient(dial(paddr)).ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{ExternalId: "tandem-demo:" + slug})
+		if err != nil || len(orgs.GetOrganizations()) != 1 {
+			t.Fatalf("%s: %v %v", slug, orgs, err)
+		}
+		l, err := comps.ListCollaborations(ctx, &competenciesv1.ListCollaborationsRequest{OrganizationId: orgs.GetOrganizations()[0].GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var acronyms []string
+		for _, c := range l.GetCollaborations() {
+			acronyms = append(acronyms, c.GetAcronym())
+		}
+		slices.Sort(acronyms)
+		return acronyms
+	}
+	if got := history("fif"); !slices.Equal(got, []string{"HEPA-MARK", "TRANSLIVER"}) {
+		t.Errorf("the liver foundation's projects: %v", got)
+	}
+	if got := history("sissa"); !slices.Contains(got, "EUROHEADPAIN") || !slices.Contains(got, "LEARN2SEE") || !slices.Contains(got, "STRUCT-FVG") {
+		t.Errorf("SISSA's projects: %v", got)
+	}
+	if got := history("units"); !slices.Contains(got, "RegHealth-RI") {
+		t.Errorf("the University of Trieste's projects: %v", got)
 	}
 }
