@@ -41,6 +41,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 		{"tandem.competencies.v1.CompetenciesService", []string{
 			"SearchTerms", "GetTerm", "ResolveTerms", "PublishCompetency", "RetractCompetency", "ListCompetencies",
 			"CreateCooperationProfile", "UpdateCooperationProfile", "GetCooperationProfile", "ListCooperationProfiles",
+			"PutCollaboration", "GetCollaboration", "ListCollaborations",
 		}},
 		{"tandem.matching.v1.MatchingService", []string{
 			"SuggestPartners", "ExplainMatch", "RecordFeedback", "WatchMatches",

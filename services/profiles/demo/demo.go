@@ -106,6 +106,16 @@ func Seed(ctx context.Context, client profilesv1.ProfilesServiceClient) (Result,
 			o.ExternalIds = map[string]string{}
 		}
 		o.ExternalIds[MarkerSource] = key
+		// Client request ids are scoped per caller, so another caller's run
+		// (the gateway's demo login) is found by the external id instead.
+		found, err := client.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{ExternalId: MarkerSource + ":" + key, PageSize: 1})
+		if err != nil {
+			return "", fmt.Errorf("find demo organization %s: %w", key, err)
+		}
+		if orgs := found.GetOrganizations(); len(orgs) > 0 && orgs[0].GetId() != "" {
+			res.Organizations++
+			return orgs[0].GetId(), nil
+		}
 		r, err := client.CreateOrganization(ctx, &profilesv1.CreateOrganizationRequest{Organization: o, ClientRequestId: "demo:organization:" + key})
 		if status.Code(err) == codes.NotFound {
 			res.Skipped++
