@@ -161,14 +161,15 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 }
 
 // Get returns the latest event stored under key and its revision, or
-// grpcerr.ErrNotFound.
+// grpcerr.ErrNotFound itself, unwrapped: callers name what is missing, in
+// the same words they use for what the caller may not see.
 func (s *Store) Get(ctx context.Context, key string) (proto.Message, uint64, error) {
 	if !ValidKey(key) {
-		return nil, 0, fmt.Errorf("%q: %w", key, grpcerr.ErrNotFound)
+		return nil, 0, grpcerr.ErrNotFound
 	}
 	e, err := s.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, 0, fmt.Errorf("%s: %w", key, grpcerr.ErrNotFound)
+		return nil, 0, grpcerr.ErrNotFound
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("eventkv: get %s %s: %w", s.cfg.Bucket, key, err)

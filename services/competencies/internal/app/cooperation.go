@@ -139,7 +139,7 @@ func (s *Service) UpdateCooperationProfile(ctx context.Context, v domain.Viewer,
 	}
 	cur, rev, err := s.Cooperations.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cooperation profile %s: %w", id, err)
 	}
 	u, ok := cur.(*eventsv1.CooperationProfileUpserted)
 	if !ok {
@@ -203,11 +203,12 @@ func (s *Service) GetCooperationProfile(ctx context.Context, v domain.Viewer, id
 		return nil, fmt.Errorf("cooperation profile %q: %w", id, grpcerr.ErrNotFound)
 	}
 	cur, _, err := s.Cooperations.Get(ctx, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
 		return nil, err
 	}
+	// Missing, deleted and hidden read alike.
 	u, ok := cur.(*eventsv1.CooperationProfileUpserted)
-	if !ok {
+	if err != nil || !ok {
 		return nil, fmt.Errorf("cooperation profile %s: %w", id, grpcerr.ErrNotFound)
 	}
 	p, ok := s.visibleCooperation(v, u.GetCooperationProfile())

@@ -210,7 +210,7 @@ func (s *Service) replayPublish(ctx context.Context, claim string) (PublishResul
 	}
 	cur, _, err := s.Competencies.Get(ctx, key)
 	if err != nil {
-		return PublishResult{}, err
+		return PublishResult{}, fmt.Errorf("competency of an earlier request: %w", err)
 	}
 	p, ok := cur.(*eventsv1.CompetencyPublished)
 	if !ok {
@@ -227,7 +227,7 @@ func (s *Service) RetractCompetency(ctx context.Context, v domain.Viewer, id str
 	}
 	cur, rev, err := s.Competencies.Get(ctx, key)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, fmt.Errorf("competency %s: %w", id, err)
 	}
 	p, ok := cur.(*eventsv1.CompetencyPublished)
 	if !ok || p.GetCompetency().GetId() != id {
