@@ -74,7 +74,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 				}
 			}
 		}
-		if g := p.graph[c.orgN]; c.ref.Kind == KindOrg && g > 0 {
+		if g := p.graphOf(c.orgN); c.ref.Kind == KindOrg && g > 0 {
 			s += float32(p.w[FeatGraph] * g)
 			reached = true
 		}

@@ -119,8 +119,8 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 // preselectGraph reaches the organisations the walk from the seeker
 // reached, by their closeness.
 func (x *Index) preselectGraph(p *profile, s *scratch) {
-	for o, g := range p.graph {
-		if i := x.orgCand[o]; i >= 0 && g > 0 {
+	for _, o := range p.gt {
+		if i, g := x.orgCand[o], p.gv[o]; i >= 0 && g > 0 {
 			s.add(i, float32(p.w[FeatGraph]*g))
 		}
 	}

@@ -136,7 +136,7 @@ func (x *Index) collabsOf(orgN int32) []*collabDoc {
 // walk runs a random walk with restart from the seeker's organisation over
 // the graph of organisations and collaborations, a few steps deep: from an
 // organisation to each of its collaborations alike, from a collaboration to
-// each of its other members alike. It fills p.graph with the organisations
+// each of its other members alike. It fills p.gv with the organisations
 // reached, scaled so the closest is 1, and p.partners with the seeker's
 // direct partners and how many collaborations it shares with each. Sums run
 // in a fixed order, so scores are the same bit for bit on every run.
@@ -152,16 +152,17 @@ func (x *Index) walk(p *profile) {
 			}
 		}
 	}
-	cur := map[int32]float64{p.orgN: 1}
-	var keys []int32
+	// Dense arrays by organisation number, with the entries touched listed:
+	// a walk reaches thousands of organisations on a large index, and maps
+	// cost it more than the walk itself.
+	n := len(x.orgCols)
+	p.gv, p.wa, p.wb = grown(p.gv, n), grown(p.wa, n), grown(p.wb, n)
+	cur, next := p.wa, p.wb
+	curT, nextT := append(p.wta[:0], p.orgN), p.wtb[:0]
+	cur[p.orgN] = 1
 	for step := 1; step <= walkSteps; step++ {
-		next := map[int32]float64{}
-		keys = keys[:0]
-		for o := range cur {
-			keys = append(keys, o)
-		}
-		slices.Sort(keys)
-		for _, o := range keys {
+		slices.Sort(curT)
+		for _, o := range curT {
 			oc := x.collabsOf(o)
 			if len(oc) > maxWalkCollabs {
 				oc = oc[:maxWalkCollabs]
@@ -191,26 +192,47 @@ func (x *Index) walk(p *profile) {
 				per := share / float64(len(cd.members)-1)
 				for _, m := range cd.members {
 					if m != o {
+						if next[m] == 0 {
+							nextT = append(nextT, m)
+						}
 						next[m] += per
 					}
 				}
 			}
 		}
-		for o, v := range next {
-			p.graph[o] += walkDecay[step] * v
+		for _, o := range nextT {
+			if p.gv[o] == 0 {
+				p.gt = append(p.gt, o)
+			}
+			p.gv[o] += walkDecay[step] * next[o]
 		}
-		cur = next
+		for _, o := range curT {
+			cur[o] = 0
+		}
+		cur, next, curT, nextT = next, cur, nextT, curT[:0]
 	}
-	delete(p.graph, p.orgN)
+	for _, o := range curT {
+		cur[o] = 0
+	}
+	p.wta, p.wtb = curT[:0], nextT[:0]
+	p.gv[p.orgN] = 0
 	var top float64
-	for _, v := range p.graph {
-		top = max(top, v)
+	for _, o := range p.gt {
+		top = max(top, p.gv[o])
 	}
 	if top > 0 {
-		for o, v := range p.graph {
-			p.graph[o] = math.Sqrt(v / top)
+		for _, o := range p.gt {
+			p.gv[o] = math.Sqrt(p.gv[o] / top)
 		}
 	}
+}
+
+// graphOf is an organisation's graph component for the query.
+func (p *profile) graphOf(orgN int32) float64 {
+	if orgN < 0 || int(orgN) >= len(p.gv) {
+		return 0
+	}
+	return p.gv[orgN]
 }
 
 // network counts, for a candidate organisation, the seeker's partners it

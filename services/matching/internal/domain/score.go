@@ -231,7 +231,7 @@ func (x *Index) score(q Query, p *profile, c *cand) *detail {
 	// History: closeness in the collaboration graph, experience on the
 	// topic, activity.
 	if c.ref.Kind == KindOrg {
-		det.graph = p.graph[c.orgN]
+		det.graph = p.graphOf(c.orgN)
 		if det.graph > 0 {
 			det.shared = int(p.partners[c.orgN])
 			det.network = x.network(p, c.orgN)

@@ -96,7 +96,10 @@ type profile struct {
 	// History: the organisations the walk from the seeker reached (by
 	// number, closest 1), its direct partners with the collaborations shared,
 	// and the query words by number for experience.
-	graph    map[int32]float64
+	gv       []float64 // by organisation number; zero outside the walk
+	gt       []int32   // the entries of gv set
+	wa, wb   []float64 // the walk's steps, all zero between queries
+	wta, wtb []int32
 	partners map[int32]int32
 	expWords []expWord
 	expBest  []float64
@@ -115,21 +118,23 @@ type profile struct {
 // maps especially cost a query much to grow anew.
 var profilePool = sync.Pool{New: func() any {
 	return &profile{offers: map[string]offerTerm{}, words: map[string]int{}, wantCollab: map[competenciesv1.CollaborationType]bool{},
-		expOf: map[int32]int32{}, seen: map[string]int{}, graph: map[int32]float64{}, partners: map[int32]int32{}}
+		expOf: map[int32]int32{}, seen: map[string]int{}, partners: map[int32]int32{}}
 }}
 
 // release hands p back to the pool. Nothing of p may be referenced after
 // it: resolved goes into the response, so it is never reused.
 func (p *profile) release() {
+	for _, o := range p.gt {
+		p.gv[o] = 0
+	}
 	*p = profile{
 		need: p.need[:0], offers: p.offers, words: p.words, requests: p.requests[:0], wantCollab: p.wantCollab,
 		partnerKinds: p.partnerKinds[:0], needW: p.needW[:0], exps: p.exps[:0], cws: p.cws[:0], lists: p.lists[:0],
 		wordList: p.wordList[:0], wordNums: p.wordNums[:0], idfs: p.idfs[:0], expOf: p.expOf, expAt: p.expAt[:0], bestV: p.bestV[:0], bestJ: p.bestJ[:0], bestT: p.bestT[:0], bestE: p.bestE[:0], clusters: p.clusters[:0],
 		bestH: p.bestH[:0], contrib: p.contrib[:0], seen: p.seen,
 		dets: p.dets[:0], matches: p.matches[:0],
-		graph: p.graph, partners: p.partners, expWords: p.expWords[:0], expBest: p.expBest[:0], calls: p.calls[:0],
+		gv: p.gv, gt: p.gt[:0], wa: p.wa, wb: p.wb, wta: p.wta[:0], wtb: p.wtb[:0], partners: p.partners, expWords: p.expWords[:0], expBest: p.expBest[:0], calls: p.calls[:0],
 	}
-	clear(p.graph)
 	clear(p.partners)
 	clear(p.dets[:cap(p.dets)])
 	clear(p.matches[:cap(p.matches)])
