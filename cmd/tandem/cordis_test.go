@@ -13,7 +13,7 @@ func TestImportCordisTwice(t *testing.T) {
 	tok := adminToken(t)
 	dir := "../../services/competencies/demo/data/cordis"
 	first := cli(t, addrs, tok, nil, "import", "cordis", dir)
-	for _, want := range []string{"3 created", "18 rows naming 17 organisations (1 rows merged", "17 created"} {
+	for _, want := range []string{"3 created", "18 rows naming 17 organisations (merged into the organisation of an earlier row: 1 rows", "17 created"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first run lacks %q:\n%s", want, first)
 		}

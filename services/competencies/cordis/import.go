@@ -62,7 +62,7 @@ func (r Report) Print(w io.Writer) {
 	if r.ProjectsWithoutParticipants > 0 {
 		_, _ = fmt.Fprintf(w, "; %d without participants left out", r.ProjectsWithoutParticipants)
 	}
-	_, _ = fmt.Fprintf(w, "\nparticipations: %d rows naming %d organisations (%d rows merged into an organisation of an earlier row, %d of them repeats within one project",
+	_, _ = fmt.Fprintf(w, "\nparticipations: %d rows naming %d organisations (merged into the organisation of an earlier row: %d rows, %d of them repeats within one project",
 		r.Participations, r.Organizations, r.MergedRows, r.DuplicateRows)
 	if r.SkippedRows > 0 {
 		_, _ = fmt.Fprintf(w, "; %d rows skipped: no such project or no name", r.SkippedRows)
