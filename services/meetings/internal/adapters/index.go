@@ -30,6 +30,9 @@ type Index struct {
 	meetings     map[string]Entry[*meetingsv1.Meeting]
 	// Per brokerage event, the ids of its aggregates.
 	byEvent map[string]*eventIDs
+	// Request ids by (from, to) participant pair, so finding the requests
+	// between two people does not walk the event's requests.
+	byPair map[[2]string]map[string]struct{}
 }
 
 type eventIDs struct {
@@ -45,6 +48,7 @@ func NewIndex() *Index {
 		schedules:    map[string]Entry[*meetingsv1.Schedule]{},
 		meetings:     map[string]Entry[*meetingsv1.Meeting]{},
 		byEvent:      map[string]*eventIDs{},
+		byPair:       map[[2]string]map[string]struct{}{},
 	}
 }
 
@@ -119,6 +123,14 @@ func (x *Index) putParticipant(p *meetingsv1.Participant, rev uint64) {
 func (x *Index) putRequest(r *meetingsv1.MeetingRequest, rev uint64) {
 	if put(x.requests, r.GetId(), r, rev) {
 		x.ids(r.GetEventId()).requests[r.GetId()] = struct{}{}
+		// A request's parties never change, so its pair key is stable.
+		k := [2]string{r.GetFromParticipantId(), r.GetToParticipantId()}
+		set := x.byPair[k]
+		if set == nil {
+			set = map[string]struct{}{}
+			x.byPair[k] = set
+		}
+		set[r.GetId()] = struct{}{}
 	}
 }
 
@@ -191,6 +203,20 @@ func (x *Index) Requests(eventID string) []*meetingsv1.MeetingRequest {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return collect(x.requests, x.byEvent[eventID], func(i *eventIDs) map[string]struct{} { return i.requests })
+}
+
+// PairRequests returns the meeting requests sent by participant from to
+// participant to, in id order.
+func (x *Index) PairRequests(from, to string) []*meetingsv1.MeetingRequest {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	set := x.byPair[[2]string{from, to}]
+	out := make([]*meetingsv1.MeetingRequest, 0, len(set))
+	for id := range set {
+		out = append(out, x.requests[id].Value)
+	}
+	slices.SortFunc(out, func(a, b *meetingsv1.MeetingRequest) int { return cmp.Compare(a.GetId(), b.GetId()) })
+	return out
 }
 
 // Schedule returns one schedule.

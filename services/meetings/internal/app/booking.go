@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -83,9 +84,10 @@ func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRe
 		}
 		partnerID, rq = other, r
 	} else {
-		for _, r := range s.index.Requests(ev.GetId()) {
-			pair := []string{r.GetFromParticipantId(), r.GetToParticipantId()}
-			if r.GetStatus() == accepted && slices.Contains(pair, booker.GetId()) && slices.Contains(pair, partnerID) {
+		both := append(s.pairRequests(ev.GetId(), booker.GetId(), partnerID), s.pairRequests(ev.GetId(), partnerID, booker.GetId())...)
+		slices.SortFunc(both, func(a, b *meetingsv1.MeetingRequest) int { return cmp.Compare(a.GetId(), b.GetId()) })
+		for _, r := range both {
+			if r.GetStatus() == accepted {
 				rq = r
 				break
 			}

@@ -38,10 +38,10 @@ func (s *Service) registered(ctx context.Context, eventID, id, field string) (*m
 	return pa, nil
 }
 
-// pairRequests are the requests from one participant to another.
+// pairRequests are the requests of an event from one participant to another.
 func (s *Service) pairRequests(eventID, from, to string) []*meetingsv1.MeetingRequest {
-	return slices.DeleteFunc(s.index.Requests(eventID), func(r *meetingsv1.MeetingRequest) bool {
-		return r.GetFromParticipantId() != from || r.GetToParticipantId() != to
+	return slices.DeleteFunc(s.index.PairRequests(from, to), func(r *meetingsv1.MeetingRequest) bool {
+		return r.GetEventId() != eventID
 	})
 }
 
