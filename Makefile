@@ -23,7 +23,7 @@ MATCHING_BENCH_ORGS ?= 100000
 
 SERVICES := profiles competencies matching meetings gateway
 
-.PHONY: all run build images images-test test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench tidy clean
+.PHONY: all run build images images-test test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench bench-schedule tidy clean
 
 all: lint test
 
@@ -90,6 +90,13 @@ bench:
 	@if grep -rqs --include='*_test.go' '^func Benchmark' $(MODULES); then \
 		MATCHING_BENCH_ORGS=$(MATCHING_BENCH_ORGS) $(GO) test $(BENCH_FLAGS) $(PKGS); \
 	else echo "no benchmarks yet"; fi
+	@$(MAKE) --no-print-directory bench-schedule
+
+## bench-schedule: the scheduler per policy against CBC's optima and the greedy baseline.
+bench-schedule:
+	@if command -v cbc >/dev/null; then $(GO) run ./services/meetings/cmd/schedbench; \
+	else echo "bench-schedule: cbc not installed (apt-get install coinor-cbc); skipping the optima"; \
+	$(GO) run ./services/meetings/cmd/schedbench -mip-max 0; fi
 
 tidy:
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done

@@ -174,12 +174,29 @@ func TestScheduleFlow(t *testing.T) {
 	ev = e.setStatus(t, ev, meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING)
 	_, err = e.as(member("ORGA")).GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId()})
 	wantCode(t, err, codes.PermissionDenied)
+	// Policies: weights only with the balanced one, each from 1 to 1000.
+	_, err = org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), Policy: meetingsv1.SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS,
+		BalancedWeights: &meetingsv1.BalancedWeights{Must: 4, Mutual: 2, Want: 1}})
+	wantCode(t, err, codes.InvalidArgument)
+	_, err = org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), Policy: meetingsv1.SchedulePolicy_SCHEDULE_POLICY_BALANCED,
+		BalancedWeights: &meetingsv1.BalancedWeights{Must: 0, Mutual: 2, Want: 1}})
+	wantCode(t, err, codes.InvalidArgument)
+	bal := must[*meetingsv1.GenerateScheduleResponse](t)(org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(),
+		Policy: meetingsv1.SchedulePolicy_SCHEDULE_POLICY_BALANCED, BalancedWeights: &meetingsv1.BalancedWeights{Must: 10, Mutual: 3, Want: 1}})).GetSchedule()
+	// The must (and mutual) meeting with X is worth 10+2, three others 1 each.
+	if bal.GetPolicy() != meetingsv1.SchedulePolicy_SCHEDULE_POLICY_BALANCED || bal.GetBalancedWeights().GetMust() != 10 ||
+		bal.GetStats().GetObjective() <= int64(bal.GetStats().GetMeetingsPlaced()) || bal.GetStats().GetObjective() > bal.GetStats().GetObjectiveBound() {
+		t.Fatalf("balanced schedule = %v", bal)
+	}
 	sc := must[*meetingsv1.GenerateScheduleResponse](t)(org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), ExpectedEventVersion: ev.GetVersion()})).GetSchedule()
 	st := sc.GetStats()
 	// D has two slots for three requests: the must (mutual) one with X and
 	// one of the others fit, so 4 of 5 can be placed at most.
 	if st.GetRequestsConsidered() != 5 || st.GetMeetingsPlaced() != 4 || st.GetUpperBound() != 4 || st.GetMustConsidered() != 2 || st.GetMustPlaced() != 2 || st.GetMutualPlaced() != 1 {
 		t.Fatalf("stats = %v", st)
+	}
+	if sc.GetPolicy() != meetingsv1.SchedulePolicy_SCHEDULE_POLICY_PRIORITIES_FIRST || st.GetObjective() != 4 || st.GetObjectiveBound() != 4 {
+		t.Fatalf("default policy schedule = %v", sc)
 	}
 	got := must[*meetingsv1.GetScheduleResponse](t)(org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: ev.GetId()}))
 	if len(got.GetMeetings()) != 4 || got.GetSchedule().GetStatus() != meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PROVISIONAL {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tandem-cluster/tandem/services/meetings/scheduler"
+	"github.com/tandem-cluster/tandem/services/meetings/scheduler/schedgen"
 )
 
 // The scheduler's figures: time per run (ns/op) and placed ÷ upper bound,
@@ -14,9 +15,9 @@ import (
 func BenchmarkSchedule(b *testing.B) {
 	for _, ev := range []struct {
 		name string
-		cfg  genConfig
-	}{{"large_6000p_30000r", largeEvent}, {"small_150p", smallEvent}} {
-		p := generate(42, ev.cfg)
+		cfg  schedgen.Config
+	}{{"large_6000p_30000r", schedgen.Large()}, {"small_150p", schedgen.Small()}} {
+		p := schedgen.Generate(42, ev.cfg)
 		for _, alg := range []struct {
 			name  string
 			solve func(scheduler.Problem) scheduler.Result

@@ -8,10 +8,14 @@
 // nobody exceeds their meeting limit (fixed meetings aside: they are kept as
 // they are even when a later change makes them exceed a limit).
 //
-// Goals, in order: place must-meet and mutual requests before the others (a
-// lower class never displaces a higher one), place as many meetings as
-// possible, raise the fewest meetings any participant gets, then leave as few
-// idle gaps between a participant's meetings of a day as possible.
+// Goals, in order: the organiser's policy (see Policy: priorities first,
+// most meetings, or a weighted balance), then raise the fewest meetings any
+// participant gets, then leave as few idle gaps between a participant's
+// meetings of a day as possible.
+//
+// Solve builds a schedule greedily group by group (fairness first within a
+// group), repairs it, and then improves it with ejection chains (see
+// improve.go) until no chain raises the policy's objective.
 package scheduler
 
 import (
@@ -69,6 +73,10 @@ type Problem struct {
 	Participants []Participant
 	Requests     []Request
 	Fixed        []Fixed
+	// Policy is what to optimise; the zero value is PrioritiesFirst.
+	Policy Policy
+	// Weights are the Balanced policy's; zero means DefaultWeights.
+	Weights Weights
 }
 
 // Assignment places one request.
@@ -82,8 +90,14 @@ type Stats struct {
 	RequestsConsidered int
 	// Placed counts every meeting of the schedule, fixed ones included.
 	Placed int
-	// UpperBound is a bound no schedule can beat (see upperBound).
-	UpperBound     int
+	// UpperBound is a bound on Placed no schedule can beat (see upperBound).
+	UpperBound int
+	// Objective is what the policy maximises: meetings for MostMeetings and
+	// PrioritiesFirst (whose strict order of classes the schedule keeps),
+	// the sum of weights for Balanced; fixed meetings included.
+	Objective int64
+	// ObjectiveBound is an upper bound on Objective.
+	ObjectiveBound int64
 	MustPlaced     int
 	MustConsidered int
 	MutualPlaced   int
@@ -134,6 +148,8 @@ type state struct {
 	// upper bound, which must not count what the solver placed.
 	fixedBusy  []uint64
 	fixedCount []int
+	weight     []int64   // request -> what the policy values it at
+	tableReq   [][]int32 // [slot][table] -> request, -2 fixed, -1 free
 }
 
 func newState(p *Problem) *state {
@@ -155,12 +171,22 @@ func newState(p *Problem) *state {
 		slotReq:    make([]int32, np*n),
 		fixedBusy:  make([]uint64, np*w),
 		fixedCount: make([]int, np),
+		tableReq:   make([][]int32, n),
+	}
+	w8 := Weight(p)
+	s.weight = make([]int64, len(p.Requests))
+	for r := range s.weight {
+		s.weight[r] = w8(r)
 	}
 	for i := range s.slotReq {
 		s.slotReq[i] = -1
 	}
 	for i := range n {
 		s.tableUse[i] = make([]bool, p.Tables)
+		s.tableReq[i] = make([]int32, p.Tables)
+		for t := range s.tableReq[i] {
+			s.tableReq[i][t] = -1
+		}
 		s.slotFree[i] = p.Tables
 	}
 	for i, pa := range p.Participants {
@@ -196,6 +222,7 @@ func newState(p *Problem) *state {
 		}
 		if f.Table >= 0 && f.Table < p.Tables && !s.tableUse[f.Slot][f.Table] {
 			s.tableUse[f.Slot][f.Table] = true
+			s.tableReq[f.Slot][f.Table] = -2
 			s.slotFree[f.Slot]--
 		}
 		rq := int32(-2)
@@ -281,6 +308,7 @@ func (s *state) place(r, sl int) {
 		t++
 	}
 	s.tableUse[sl][t] = true
+	s.tableReq[sl][t] = int32(r)
 	s.slotFree[sl]--
 	s.assigned[r], s.table[r] = sl, t
 	for _, v := range []int{rq.A, rq.B} {
@@ -294,6 +322,7 @@ func (s *state) unplace(r int) {
 	rq := s.p.Requests[r]
 	sl := s.assigned[r]
 	s.tableUse[sl][s.table[r]] = false
+	s.tableReq[sl][s.table[r]] = -1
 	s.slotFree[sl]++
 	s.assigned[r] = -1
 	for _, v := range []int{rq.A, rq.B} {
@@ -345,20 +374,30 @@ func class(r Request) int {
 func Solve(p Problem) Result {
 	start := time.Now()
 	s := newState(&p)
-	byClass := s.pending()
+	groups := s.groups()
 	cand := make([]uint64, s.words)
-	for _, reqs := range byClass {
+	se := s.newSearch(groups)
+	var all []int
+	for k, reqs := range groups {
 		s.greedy(reqs, cand)
 		s.repair(reqs)
 		s.balance(reqs)
 		// Balancing frees capacity of well-served participants, which may
 		// make requests placeable that the greedy pass had to skip.
 		s.greedy(s.unplaced(reqs), cand)
+		se.stage = k
+		se.improve(reqs)
+		all = append(all, reqs...)
 	}
+	if p.Policy != PrioritiesFirst && len(groups) > 1 {
+		// A lighter group's meetings may now make way for heavier ones.
+		se.improve(all)
+	}
+	se.perturb(all)
 	s.compact(cand)
 	// Moving meetings may free a common slot for a request left out; higher
-	// classes take it first.
-	for _, reqs := range byClass {
+	// groups take it first.
+	for _, reqs := range groups {
 		s.greedy(s.unplaced(reqs), cand)
 	}
 	return s.result(start)
@@ -733,6 +772,7 @@ func (s *state) result(start time.Time) Result {
 		st.Fewest = ids[:min(len(ids), FewestLimit)]
 	}
 	st.UpperBound = s.upperBound()
+	st.Objective, st.ObjectiveBound = s.objective(st.Placed, st.UpperBound)
 	st.SolveTime = time.Since(start)
 	return res
 }
@@ -771,13 +811,19 @@ func (s *state) gaps(v int) int {
 // requests with those capacities, which is tighter than (b) around popular
 // participants, and (d) the free tables over all slots.
 func (s *state) upperBound() int {
-	p := s.p
 	fixedN := 0
-	for _, f := range p.Fixed {
+	for _, f := range s.p.Fixed {
 		if f.Slot >= 0 && f.Slot < s.nSlots {
 			fixedN++
 		}
 	}
+	return fixedN + s.openBound(func(int) bool { return true })
+}
+
+// openBound bounds how many of the open requests that include accepts any
+// schedule can add to the fixed meetings.
+func (s *state) openBound(include func(r int) bool) int {
+	p := s.p
 	np := len(p.Participants)
 	freeAvail := make([]int, np)
 	room := make([]int, np)
@@ -794,7 +840,7 @@ func (s *state) upperBound() int {
 	feasible := 0
 	var edges [][2]int
 	for r, rq := range p.Requests {
-		if s.fixed[r] || !s.valid(rq) {
+		if s.fixed[r] || !s.valid(rq) || !include(r) {
 			continue
 		}
 		aa, ab := s.row(s.avail, rq.A), s.row(s.avail, rq.B)
@@ -822,7 +868,53 @@ func (s *state) upperBound() int {
 	for _, f := range s.fixedTablesFree() {
 		tables += f
 	}
-	return fixedN + min(feasible, sum/2, tables, matchingBound(np, edges, b))
+	return min(feasible, sum/2, tables, matchingBound(np, edges, b))
+}
+
+// objective is the policy's value of the schedule and a bound on it. The
+// Balanced bound splits the weights into layers: with distinct weights
+// v1 > v2 > … > vk, a schedule's weight is the sum over j of (vj − vj+1)
+// times its meetings of weight at least vj, and each of those counts is
+// bounded like the number of meetings.
+func (s *state) objective(placed, bound int) (int64, int64) {
+	if s.p.Policy != Balanced {
+		return int64(placed), int64(bound)
+	}
+	w := s.p.Weights.orDefault()
+	var val, fixedW int64
+	for _, f := range s.p.Fixed {
+		if f.Slot < 0 || f.Slot >= s.nSlots {
+			continue
+		}
+		if f.Request >= 0 && f.Request < len(s.p.Requests) {
+			fixedW += s.weight[f.Request]
+		} else {
+			fixedW += w.Want
+		}
+	}
+	var levels []int64
+	for r, sl := range s.assigned {
+		if s.fixed[r] || !s.valid(s.p.Requests[r]) {
+			continue
+		}
+		if sl >= 0 {
+			val += s.weight[r]
+		}
+		if !slices.Contains(levels, s.weight[r]) {
+			levels = append(levels, s.weight[r])
+		}
+	}
+	slices.Sort(levels)
+	slices.Reverse(levels)
+	ub := fixedW
+	for j, v := range levels {
+		next := int64(0)
+		if j+1 < len(levels) {
+			next = levels[j+1]
+		}
+		ub += (v - next) * int64(s.openBound(func(r int) bool { return s.weight[r] >= v }))
+	}
+	return fixedW + val, ub
 }
 
 func (s *state) fixedTablesFree() []int {

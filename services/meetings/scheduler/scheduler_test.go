@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tandem-cluster/tandem/services/meetings/scheduler"
+	"github.com/tandem-cluster/tandem/services/meetings/scheduler/schedgen"
 )
 
 // check fails t unless res is a valid schedule for p: every hard constraint
@@ -76,22 +77,50 @@ func check(t *testing.T, p scheduler.Problem, res scheduler.Result) {
 	if st.Placed > st.UpperBound {
 		t.Fatalf("placed %d exceeds the upper bound %d", st.Placed, st.UpperBound)
 	}
+	if got := objective(p, res); st.Objective != got {
+		t.Fatalf("stats say objective %d, the schedule is worth %d", st.Objective, got)
+	}
+	if st.Objective > st.ObjectiveBound {
+		t.Fatalf("objective %d exceeds its bound %d", st.Objective, st.ObjectiveBound)
+	}
+}
+
+var policies = []scheduler.Policy{scheduler.PrioritiesFirst, scheduler.MostMeetings, scheduler.Balanced}
+
+// objective values a schedule as its policy does, fixed meetings included:
+// meetings, or for Balanced the sum of weights.
+func objective(p scheduler.Problem, res scheduler.Result) int64 {
+	if p.Policy != scheduler.Balanced {
+		return int64(len(p.Fixed) + len(res.Placed))
+	}
+	var v int64
+	for _, f := range p.Fixed {
+		if f.Request >= 0 {
+			v += scheduler.DefaultWeights.Of(p.Requests[f.Request])
+		} else {
+			v += scheduler.DefaultWeights.Want
+		}
+	}
+	for _, a := range res.Placed {
+		v += scheduler.DefaultWeights.Of(p.Requests[a.Request])
+	}
+	return v
 }
 
 func randomProblem(rng *rand.Rand) scheduler.Problem {
-	cfg := genConfig{
-		participants: 2 + rng.IntN(40),
-		days:         1 + rng.IntN(3),
-		slotsPerDay:  2 + rng.IntN(10),
-		mustShare:    rng.Float64(),
-		limitShare:   rng.Float64(),
-		partialShare: rng.Float64(),
+	cfg := schedgen.Config{
+		Participants: 2 + rng.IntN(40),
+		Days:         1 + rng.IntN(3),
+		SlotsPerDay:  2 + rng.IntN(10),
+		MustShare:    rng.Float64(),
+		LimitShare:   rng.Float64(),
+		PartialShare: rng.Float64(),
 	}
-	cfg.tables = 1 + rng.IntN(cfg.participants)
-	maxReq := cfg.participants * (cfg.participants - 1) / 2
-	cfg.requests = min(maxReq, rng.IntN(4*cfg.participants))
-	cfg.fixed = rng.IntN(1 + cfg.requests/4)
-	return generate(rng.Uint64(), cfg)
+	cfg.Tables = 1 + rng.IntN(cfg.Participants)
+	maxReq := cfg.Participants * (cfg.Participants - 1) / 2
+	cfg.Requests = min(maxReq, rng.IntN(4*cfg.Participants))
+	cfg.Fixed = rng.IntN(1 + cfg.Requests/4)
+	return schedgen.Generate(rng.Uint64(), cfg)
 }
 
 // TestSolveProperties runs the solver on random events and checks the hard
@@ -102,7 +131,8 @@ func TestSolveProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 300 {
 		p := randomProblem(rng)
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
+		p.Policy = policies[i%len(policies)]
+		t.Run(fmt.Sprintf("%d/%s", i, p.Policy), func(t *testing.T) {
 			res := scheduler.Solve(p)
 			check(t, p, res)
 
@@ -117,6 +147,9 @@ func TestSolveProperties(t *testing.T) {
 			}
 
 			assertMaximal(t, p, res)
+			if p.Policy != scheduler.PrioritiesFirst {
+				return
+			}
 
 			// Wants never displace musts: with every other request present
 			// at least as many musts are placed as without them (they are
@@ -154,31 +187,50 @@ func TestGreedyRespectsConstraints(t *testing.T) {
 	}
 }
 
-// TestUpperBoundAgainstOptimum compares the bound with the true optimum,
-// found by exhaustive search on tiny events.
+// TestUpperBoundAgainstOptimum compares the bounds with the true optimum,
+// found by exhaustive search on tiny events, for every policy.
 func TestUpperBoundAgainstOptimum(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range 150 {
-		cfg := genConfig{participants: 2 + rng.IntN(5), days: 1, slotsPerDay: 1 + rng.IntN(3),
-			limitShare: 0.5, partialShare: 0.5}
-		cfg.tables = 1 + rng.IntN(2)
-		cfg.requests = min(cfg.participants*(cfg.participants-1)/2, rng.IntN(8))
-		p := generate(rng.Uint64(), cfg)
+	worse := 0
+	for i := range 300 {
+		cfg := schedgen.Config{Participants: 2 + rng.IntN(5), Days: 1, SlotsPerDay: 1 + rng.IntN(3),
+			LimitShare: 0.5, PartialShare: 0.5}
+		cfg.Tables = 1 + rng.IntN(2)
+		cfg.Requests = min(cfg.Participants*(cfg.Participants-1)/2, rng.IntN(8))
+		p := schedgen.Generate(rng.Uint64(), cfg)
+		p.Policy = policies[i%len(policies)]
 		res := scheduler.Solve(p)
-		opt := optimum(p)
+		check(t, p, res)
+		opt, optW := optimum(p)
 		if res.Stats.UpperBound < opt {
 			t.Fatalf("instance %d: upper bound %d below the optimum %d", i, res.Stats.UpperBound, opt)
 		}
 		if res.Stats.Placed > opt {
 			t.Fatalf("instance %d: placed %d above the optimum %d: the checker is wrong", i, res.Stats.Placed, opt)
 		}
+		if p.Policy == scheduler.Balanced {
+			if res.Stats.ObjectiveBound < optW {
+				t.Fatalf("instance %d: weighted bound %d below the optimum %d", i, res.Stats.ObjectiveBound, optW)
+			}
+			if res.Stats.Objective < optW {
+				worse++
+			}
+		}
+		if p.Policy == scheduler.MostMeetings && res.Stats.Placed < opt {
+			worse++
+		}
+	}
+	// Tiny events are where exhaustive search is possible; the solver
+	// should find their optimum nearly always.
+	if worse > 3 {
+		t.Fatalf("below the optimum on %d of 200 tiny events", worse)
 	}
 }
 
-// optimum is the most meetings any schedule can hold, by trying every slot
-// (or none) for every request.
-func optimum(p scheduler.Problem) int {
+// optimum is the most meetings any schedule can hold, and the most weight
+// (Balanced), by trying every slot (or none) for every request.
+func optimum(p scheduler.Problem) (int, int64) {
 	n := len(p.Slots)
 	busy := map[[2]int]bool{}
 	used := make([]int, n)
@@ -187,14 +239,11 @@ func optimum(p scheduler.Problem) int {
 		av := p.Participants[v].Available
 		return av == nil || slices.Contains(av, sl)
 	}
-	best := 0
-	var rec func(r, placed int)
-	rec = func(r, placed int) {
-		if placed+len(p.Requests)-r <= best {
-			return
-		}
+	best, bestW := 0, int64(0)
+	var rec func(r, placed int, w int64)
+	rec = func(r, placed int, w int64) {
 		if r == len(p.Requests) {
-			best = placed
+			best, bestW = max(best, placed), max(bestW, w)
 			return
 		}
 		rq := p.Requests[r]
@@ -212,16 +261,16 @@ func optimum(p scheduler.Problem) int {
 			used[sl]++
 			count[rq.A]++
 			count[rq.B]++
-			rec(r+1, placed+1)
+			rec(r+1, placed+1, w+scheduler.DefaultWeights.Of(rq))
 			busy[[2]int{rq.A, sl}], busy[[2]int{rq.B, sl}] = false, false
 			used[sl]--
 			count[rq.A]--
 			count[rq.B]--
 		}
-		rec(r+1, placed)
+		rec(r+1, placed, w)
 	}
-	rec(0, 0)
-	return best
+	rec(0, 0, 0)
+	return best, bestW
 }
 
 // TestFairness: a participant who can take one meeting meets the partner who

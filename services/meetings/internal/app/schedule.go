@@ -121,6 +121,10 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 	if err != nil {
 		return nil, err
 	}
+	policy, weights, err := domain.ValidateGenerate(req)
+	if err != nil {
+		return nil, err
+	}
 	ev, _, err := s.loadEvent(ctx, req.GetEventId())
 	if err != nil {
 		return nil, err
@@ -159,6 +163,7 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 	}
 
 	pr := s.buildProblem(ev)
+	pr.Policy, pr.Weights = policy, weights
 	res := scheduler.Solve(pr.Problem)
 	st := res.Stats
 	stats := &meetingsv1.ScheduleStats{
@@ -166,7 +171,7 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 		MustPlaced: int32(st.MustPlaced), MustConsidered: int32(st.MustConsidered), MutualPlaced: int32(st.MutualPlaced),
 		MinMeetingsPerParticipant: int32(st.MinMeetings), MeanMeetingsPerParticipant: st.MeanMeetings,
 		ParticipantsWithoutMeetings: int32(st.WithoutAny), IdleGaps: int32(st.IdleGaps), KeptMeetings: int32(st.Kept),
-		SolveDuration: durationpb.New(st.SolveTime),
+		SolveDuration: durationpb.New(st.SolveTime), Objective: st.Objective, ObjectiveBound: st.ObjectiveBound,
 	}
 	for _, v := range st.Fewest {
 		stats.FewestMeetingsParticipantIds = append(stats.FewestMeetingsParticipantIds, pr.participants[v].GetId())
@@ -191,7 +196,10 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 	s.cacheProvisional(id, meetings)
 	sc := &meetingsv1.Schedule{
 		Id: id, EventId: ev.GetId(), Mode: mode, Status: provisionalSchedule, Stats: stats,
-		EventVersion: ev.GetVersion(), Version: 1, GeneratedAt: now,
+		EventVersion: ev.GetVersion(), Version: 1, GeneratedAt: now, Policy: domain.PolicyProto(policy),
+	}
+	if policy == scheduler.Balanced {
+		sc.BalancedWeights = &meetingsv1.BalancedWeights{Must: int32(weights.Must), Mutual: int32(weights.Mutual), Want: int32(weights.Want)}
 	}
 	h := s.header(p)
 	if _, err := s.write(ctx, id, &eventsv1.ScheduleGenerated{

@@ -10,6 +10,7 @@ import (
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	"github.com/tandem-cluster/tandem/services/meetings/scheduler"
 )
 
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
@@ -206,4 +207,58 @@ func Respond(rq *meetingsv1.MeetingRequest, action meetingsv1.MeetingRequestActi
 func Must(rq *meetingsv1.MeetingRequest) bool {
 	return rq.GetPriority() == meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST ||
 		rq.GetResponsePriority() == meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST
+}
+
+// MaxPolicyWeight caps a balanced-policy weight.
+const MaxPolicyWeight = 1000
+
+// ValidateGenerate checks a GenerateSchedule request's input and returns
+// the scheduler's policy and weights.
+func ValidateGenerate(r *meetingsv1.GenerateScheduleRequest) (scheduler.Policy, scheduler.Weights, error) {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "required")
+	}
+	checkText(&v, "client_request_id", r.GetClientRequestId(), MaxNameLen, false)
+	var pol scheduler.Policy
+	switch r.GetPolicy() {
+	case meetingsv1.SchedulePolicy_SCHEDULE_POLICY_UNSPECIFIED, meetingsv1.SchedulePolicy_SCHEDULE_POLICY_PRIORITIES_FIRST:
+		pol = scheduler.PrioritiesFirst
+	case meetingsv1.SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS:
+		pol = scheduler.MostMeetings
+	case meetingsv1.SchedulePolicy_SCHEDULE_POLICY_BALANCED:
+		pol = scheduler.Balanced
+	default:
+		v.add("policy", "unknown policy")
+	}
+	w := scheduler.DefaultWeights
+	if bw := r.GetBalancedWeights(); bw != nil {
+		if pol != scheduler.Balanced {
+			v.add("balanced_weights", "only with policy SCHEDULE_POLICY_BALANCED")
+		}
+		if bw.GetMust() != 0 || bw.GetMutual() != 0 || bw.GetWant() != 0 {
+			for _, f := range []struct {
+				name string
+				val  int32
+			}{{"balanced_weights.must", bw.GetMust()}, {"balanced_weights.mutual", bw.GetMutual()}, {"balanced_weights.want", bw.GetWant()}} {
+				if f.val < 1 || f.val > MaxPolicyWeight {
+					v.add(f.name, "from 1 to %d", MaxPolicyWeight)
+				}
+			}
+			w = scheduler.Weights{Must: int64(bw.GetMust()), Mutual: int64(bw.GetMutual()), Want: int64(bw.GetWant())}
+		}
+	}
+	return pol, w, v.err()
+}
+
+// PolicyProto is the API's name of a scheduler policy.
+func PolicyProto(p scheduler.Policy) meetingsv1.SchedulePolicy {
+	switch p {
+	case scheduler.MostMeetings:
+		return meetingsv1.SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS
+	case scheduler.Balanced:
+		return meetingsv1.SchedulePolicy_SCHEDULE_POLICY_BALANCED
+	default:
+		return meetingsv1.SchedulePolicy_SCHEDULE_POLICY_PRIORITIES_FIRST
+	}
 }

@@ -193,6 +193,66 @@ func (ScheduleMode) EnumDescriptor() ([]byte, []int) {
 	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{2}
 }
 
+// SchedulePolicy is what a generated schedule optimises. Every policy keeps
+// availability, meeting limits and tables.
+type SchedulePolicy int32
+
+const (
+	// Not set; means SCHEDULE_POLICY_PRIORITIES_FIRST.
+	SchedulePolicy_SCHEDULE_POLICY_UNSPECIFIED SchedulePolicy = 0
+	// Must-meet and mutual requests first: a lower class (must and mutual,
+	// must, mutual, want) never displaces a higher one; then as many
+	// meetings as possible.
+	SchedulePolicy_SCHEDULE_POLICY_PRIORITIES_FIRST SchedulePolicy = 1
+	// As many meetings as possible; priorities only break ties.
+	SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS SchedulePolicy = 2
+	// The most total weight, with weights per class (BalancedWeights).
+	SchedulePolicy_SCHEDULE_POLICY_BALANCED SchedulePolicy = 3
+)
+
+// Enum value maps for SchedulePolicy.
+var (
+	SchedulePolicy_name = map[int32]string{
+		0: "SCHEDULE_POLICY_UNSPECIFIED",
+		1: "SCHEDULE_POLICY_PRIORITIES_FIRST",
+		2: "SCHEDULE_POLICY_MOST_MEETINGS",
+		3: "SCHEDULE_POLICY_BALANCED",
+	}
+	SchedulePolicy_value = map[string]int32{
+		"SCHEDULE_POLICY_UNSPECIFIED":      0,
+		"SCHEDULE_POLICY_PRIORITIES_FIRST": 1,
+		"SCHEDULE_POLICY_MOST_MEETINGS":    2,
+		"SCHEDULE_POLICY_BALANCED":         3,
+	}
+)
+
+func (x SchedulePolicy) Enum() *SchedulePolicy {
+	p := new(SchedulePolicy)
+	*p = x
+	return p
+}
+
+func (x SchedulePolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SchedulePolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_tandem_meetings_v1_schedule_proto_enumTypes[3].Descriptor()
+}
+
+func (SchedulePolicy) Type() protoreflect.EnumType {
+	return &file_tandem_meetings_v1_schedule_proto_enumTypes[3]
+}
+
+func (x SchedulePolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SchedulePolicy.Descriptor instead.
+func (SchedulePolicy) EnumDescriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{3}
+}
+
 // ScheduleStatus is whether a schedule is under review or published.
 type ScheduleStatus int32
 
@@ -234,11 +294,11 @@ func (x ScheduleStatus) String() string {
 }
 
 func (ScheduleStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_tandem_meetings_v1_schedule_proto_enumTypes[3].Descriptor()
+	return file_tandem_meetings_v1_schedule_proto_enumTypes[4].Descriptor()
 }
 
 func (ScheduleStatus) Type() protoreflect.EnumType {
-	return &file_tandem_meetings_v1_schedule_proto_enumTypes[3]
+	return &file_tandem_meetings_v1_schedule_proto_enumTypes[4]
 }
 
 func (x ScheduleStatus) Number() protoreflect.EnumNumber {
@@ -247,7 +307,7 @@ func (x ScheduleStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ScheduleStatus.Descriptor instead.
 func (ScheduleStatus) EnumDescriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{3}
+	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{4}
 }
 
 // Meeting is a one-to-one meeting in a slot at a table. Its id is stable
@@ -433,6 +493,72 @@ func (x *Meeting) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// BalancedWeights value a meeting under SCHEDULE_POLICY_BALANCED. A request
+// that is both must and mutual is worth must plus mutual's excess over
+// want. All three zero means the defaults: must 4, mutual 2, want 1.
+type BalancedWeights struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Weight of a must-meet request (1 to 1000).
+	Must int32 `protobuf:"varint,1,opt,name=must,proto3" json:"must,omitempty"`
+	// Weight of a mutual request (1 to 1000).
+	Mutual int32 `protobuf:"varint,2,opt,name=mutual,proto3" json:"mutual,omitempty"`
+	// Weight of any other accepted request (1 to 1000).
+	Want          int32 `protobuf:"varint,3,opt,name=want,proto3" json:"want,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BalancedWeights) Reset() {
+	*x = BalancedWeights{}
+	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BalancedWeights) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BalancedWeights) ProtoMessage() {}
+
+func (x *BalancedWeights) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BalancedWeights.ProtoReflect.Descriptor instead.
+func (*BalancedWeights) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *BalancedWeights) GetMust() int32 {
+	if x != nil {
+		return x.Must
+	}
+	return 0
+}
+
+func (x *BalancedWeights) GetMutual() int32 {
+	if x != nil {
+		return x.Mutual
+	}
+	return 0
+}
+
+func (x *BalancedWeights) GetWant() int32 {
+	if x != nil {
+		return x.Want
+	}
+	return 0
+}
+
 // ScheduleStats reports how good a schedule is.
 type ScheduleStats struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -463,13 +589,19 @@ type ScheduleStats struct {
 	KeptMeetings int32 `protobuf:"varint,12,opt,name=kept_meetings,json=keptMeetings,proto3" json:"kept_meetings,omitempty"`
 	// Time the solver took.
 	SolveDuration *durationpb.Duration `protobuf:"bytes,13,opt,name=solve_duration,json=solveDuration,proto3" json:"solve_duration,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// What the policy maximises: meetings, or for SCHEDULE_POLICY_BALANCED
+	// the sum of weights (kept meetings included).
+	Objective int64 `protobuf:"varint,14,opt,name=objective,proto3" json:"objective,omitempty"`
+	// An upper bound on objective that no schedule can beat; objective /
+	// objective_bound is the quality under the chosen policy.
+	ObjectiveBound int64 `protobuf:"varint,15,opt,name=objective_bound,json=objectiveBound,proto3" json:"objective_bound,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ScheduleStats) Reset() {
 	*x = ScheduleStats{}
-	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -481,7 +613,7 @@ func (x *ScheduleStats) String() string {
 func (*ScheduleStats) ProtoMessage() {}
 
 func (x *ScheduleStats) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -494,7 +626,7 @@ func (x *ScheduleStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleStats.ProtoReflect.Descriptor instead.
 func (*ScheduleStats) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{1}
+	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ScheduleStats) GetRequestsConsidered() int32 {
@@ -588,6 +720,20 @@ func (x *ScheduleStats) GetSolveDuration() *durationpb.Duration {
 	return nil
 }
 
+func (x *ScheduleStats) GetObjective() int64 {
+	if x != nil {
+		return x.Objective
+	}
+	return 0
+}
+
+func (x *ScheduleStats) GetObjectiveBound() int64 {
+	if x != nil {
+		return x.ObjectiveBound
+	}
+	return 0
+}
+
 // Schedule is a set of meetings for an event produced by GenerateSchedule.
 // Its meetings are fetched with GetSchedule, page by page.
 type Schedule struct {
@@ -610,14 +756,18 @@ type Schedule struct {
 	// Output only.
 	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
 	// Output only.
-	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PublishedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	// Policy it was generated with.
+	Policy SchedulePolicy `protobuf:"varint,10,opt,name=policy,proto3,enum=tandem.meetings.v1.SchedulePolicy" json:"policy,omitempty"`
+	// Weights it was generated with, for SCHEDULE_POLICY_BALANCED.
+	BalancedWeights *BalancedWeights `protobuf:"bytes,11,opt,name=balanced_weights,json=balancedWeights,proto3" json:"balanced_weights,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Schedule) Reset() {
 	*x = Schedule{}
-	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +779,7 @@ func (x *Schedule) String() string {
 func (*Schedule) ProtoMessage() {}
 
 func (x *Schedule) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_schedule_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +792,7 @@ func (x *Schedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
 func (*Schedule) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{2}
+	return file_tandem_meetings_v1_schedule_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Schedule) GetId() string {
@@ -708,6 +858,20 @@ func (x *Schedule) GetPublishedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Schedule) GetPolicy() SchedulePolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return SchedulePolicy_SCHEDULE_POLICY_UNSPECIFIED
+}
+
+func (x *Schedule) GetBalancedWeights() *BalancedWeights {
+	if x != nil {
+		return x.BalancedWeights
+	}
+	return nil
+}
+
 var File_tandem_meetings_v1_schedule_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
@@ -734,7 +898,11 @@ const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x8c\x05\n" +
+	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"Q\n" +
+	"\x0fBalancedWeights\x12\x12\n" +
+	"\x04must\x18\x01 \x01(\x05R\x04must\x12\x16\n" +
+	"\x06mutual\x18\x02 \x01(\x05R\x06mutual\x12\x12\n" +
+	"\x04want\x18\x03 \x01(\x05R\x04want\"\xd3\x05\n" +
 	"\rScheduleStats\x12/\n" +
 	"\x13requests_considered\x18\x01 \x01(\x05R\x12requestsConsidered\x12'\n" +
 	"\x0fmeetings_placed\x18\x02 \x01(\x05R\x0emeetingsPlaced\x12\x1f\n" +
@@ -751,7 +919,9 @@ const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	" \x01(\x05R\x1bparticipantsWithoutMeetings\x12\x1b\n" +
 	"\tidle_gaps\x18\v \x01(\x05R\bidleGaps\x12#\n" +
 	"\rkept_meetings\x18\f \x01(\x05R\fkeptMeetings\x12@\n" +
-	"\x0esolve_duration\x18\r \x01(\v2\x19.google.protobuf.DurationR\rsolveDuration\"\x9d\x03\n" +
+	"\x0esolve_duration\x18\r \x01(\v2\x19.google.protobuf.DurationR\rsolveDuration\x12\x1c\n" +
+	"\tobjective\x18\x0e \x01(\x03R\tobjective\x12'\n" +
+	"\x0fobjective_bound\x18\x0f \x01(\x03R\x0eobjectiveBound\"\xa9\x04\n" +
 	"\bSchedule\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x124\n" +
@@ -761,7 +931,10 @@ const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"\revent_version\x18\x06 \x01(\x03R\feventVersion\x12\x18\n" +
 	"\aversion\x18\a \x01(\x03R\aversion\x12=\n" +
 	"\fgenerated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x12=\n" +
-	"\fpublished_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt*\x8b\x01\n" +
+	"\fpublished_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12:\n" +
+	"\x06policy\x18\n" +
+	" \x01(\x0e2\".tandem.meetings.v1.SchedulePolicyR\x06policy\x12N\n" +
+	"\x10balanced_weights\x18\v \x01(\v2#.tandem.meetings.v1.BalancedWeightsR\x0fbalancedWeights*\x8b\x01\n" +
 	"\rMeetingStatus\x12\x1e\n" +
 	"\x1aMEETING_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aMEETING_STATUS_PROVISIONAL\x10\x01\x12\x1c\n" +
@@ -775,7 +948,12 @@ const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"\fScheduleMode\x12\x1d\n" +
 	"\x19SCHEDULE_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SCHEDULE_MODE_FULL\x10\x01\x12!\n" +
-	"\x1dSCHEDULE_MODE_FILL_FREE_SLOTS\x10\x02*\x91\x01\n" +
+	"\x1dSCHEDULE_MODE_FILL_FREE_SLOTS\x10\x02*\x98\x01\n" +
+	"\x0eSchedulePolicy\x12\x1f\n" +
+	"\x1bSCHEDULE_POLICY_UNSPECIFIED\x10\x00\x12$\n" +
+	" SCHEDULE_POLICY_PRIORITIES_FIRST\x10\x01\x12!\n" +
+	"\x1dSCHEDULE_POLICY_MOST_MEETINGS\x10\x02\x12\x1c\n" +
+	"\x18SCHEDULE_POLICY_BALANCED\x10\x03*\x91\x01\n" +
 	"\x0eScheduleStatus\x12\x1f\n" +
 	"\x1bSCHEDULE_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bSCHEDULE_STATUS_PROVISIONAL\x10\x01\x12\x1d\n" +
@@ -794,37 +972,41 @@ func file_tandem_meetings_v1_schedule_proto_rawDescGZIP() []byte {
 	return file_tandem_meetings_v1_schedule_proto_rawDescData
 }
 
-var file_tandem_meetings_v1_schedule_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_tandem_meetings_v1_schedule_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_tandem_meetings_v1_schedule_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_tandem_meetings_v1_schedule_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_tandem_meetings_v1_schedule_proto_goTypes = []any{
 	(MeetingStatus)(0),            // 0: tandem.meetings.v1.MeetingStatus
 	(MeetingOrigin)(0),            // 1: tandem.meetings.v1.MeetingOrigin
 	(ScheduleMode)(0),             // 2: tandem.meetings.v1.ScheduleMode
-	(ScheduleStatus)(0),           // 3: tandem.meetings.v1.ScheduleStatus
-	(*Meeting)(nil),               // 4: tandem.meetings.v1.Meeting
-	(*ScheduleStats)(nil),         // 5: tandem.meetings.v1.ScheduleStats
-	(*Schedule)(nil),              // 6: tandem.meetings.v1.Schedule
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 8: google.protobuf.Duration
+	(SchedulePolicy)(0),           // 3: tandem.meetings.v1.SchedulePolicy
+	(ScheduleStatus)(0),           // 4: tandem.meetings.v1.ScheduleStatus
+	(*Meeting)(nil),               // 5: tandem.meetings.v1.Meeting
+	(*BalancedWeights)(nil),       // 6: tandem.meetings.v1.BalancedWeights
+	(*ScheduleStats)(nil),         // 7: tandem.meetings.v1.ScheduleStats
+	(*Schedule)(nil),              // 8: tandem.meetings.v1.Schedule
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 10: google.protobuf.Duration
 }
 var file_tandem_meetings_v1_schedule_proto_depIdxs = []int32{
-	7,  // 0: tandem.meetings.v1.Meeting.start_time:type_name -> google.protobuf.Timestamp
-	7,  // 1: tandem.meetings.v1.Meeting.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 0: tandem.meetings.v1.Meeting.start_time:type_name -> google.protobuf.Timestamp
+	9,  // 1: tandem.meetings.v1.Meeting.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: tandem.meetings.v1.Meeting.status:type_name -> tandem.meetings.v1.MeetingStatus
 	1,  // 3: tandem.meetings.v1.Meeting.origin:type_name -> tandem.meetings.v1.MeetingOrigin
-	7,  // 4: tandem.meetings.v1.Meeting.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 5: tandem.meetings.v1.Meeting.updated_at:type_name -> google.protobuf.Timestamp
-	8,  // 6: tandem.meetings.v1.ScheduleStats.solve_duration:type_name -> google.protobuf.Duration
+	9,  // 4: tandem.meetings.v1.Meeting.created_at:type_name -> google.protobuf.Timestamp
+	9,  // 5: tandem.meetings.v1.Meeting.updated_at:type_name -> google.protobuf.Timestamp
+	10, // 6: tandem.meetings.v1.ScheduleStats.solve_duration:type_name -> google.protobuf.Duration
 	2,  // 7: tandem.meetings.v1.Schedule.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	3,  // 8: tandem.meetings.v1.Schedule.status:type_name -> tandem.meetings.v1.ScheduleStatus
-	5,  // 9: tandem.meetings.v1.Schedule.stats:type_name -> tandem.meetings.v1.ScheduleStats
-	7,  // 10: tandem.meetings.v1.Schedule.generated_at:type_name -> google.protobuf.Timestamp
-	7,  // 11: tandem.meetings.v1.Schedule.published_at:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 8: tandem.meetings.v1.Schedule.status:type_name -> tandem.meetings.v1.ScheduleStatus
+	7,  // 9: tandem.meetings.v1.Schedule.stats:type_name -> tandem.meetings.v1.ScheduleStats
+	9,  // 10: tandem.meetings.v1.Schedule.generated_at:type_name -> google.protobuf.Timestamp
+	9,  // 11: tandem.meetings.v1.Schedule.published_at:type_name -> google.protobuf.Timestamp
+	3,  // 12: tandem.meetings.v1.Schedule.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	6,  // 13: tandem.meetings.v1.Schedule.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_schedule_proto_init() }
@@ -837,8 +1019,8 @@ func file_tandem_meetings_v1_schedule_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_schedule_proto_rawDesc), len(file_tandem_meetings_v1_schedule_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   3,
+			NumEnums:      5,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
