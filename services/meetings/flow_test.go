@@ -2,6 +2,7 @@ package meetings_test
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -492,6 +493,92 @@ func TestConcurrentBookings(t *testing.T) {
 	}
 	if len(booked) > 8 {
 		t.Fatalf("%d meetings in four slots with two tables", len(booked))
+	}
+}
+
+// TestConcurrentBookingsAcrossReplicas: bookings for one pair, and for one
+// participant at its meeting limit, arrive at once through two replicas of
+// the service on one JetStream. Each replica's own index lags behind the
+// other's writes, yet the pair meets once and the limit holds.
+func TestConcurrentBookingsAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	r := e.replica(t)
+	c := ctx(t)
+	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING))
+	slots := []string{"20250506T0900", "20250506T0930", "20250506T1000", "20250506T1030"}
+	replicas := []*env{e, r}
+
+	a := e.register(t, ev.GetId(), "ORGPA")
+	b := e.register(t, ev.GetId(), "ORGPB")
+	rq := e.accepted(t, ev.GetId(), a, b, false)
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		booked []*meetingsv1.Meeting
+	)
+	book := func(via *env, who string, req *meetingsv1.BookMeetingRequest) {
+		res, err := via.as(member(who)).BookMeeting(c, req)
+		if err != nil {
+			if code := codeOf(err); code != codes.Aborted && code != codes.FailedPrecondition {
+				t.Errorf("booking failed with %v", err)
+			}
+			return
+		}
+		mu.Lock()
+		booked = append(booked, res.GetMeeting())
+		mu.Unlock()
+	}
+	// Both parties try every slot through both replicas: 16 attempts.
+	for i := range 16 {
+		p, who := a, "ORGPA"
+		if i%2 == 1 {
+			p, who = b, "ORGPB"
+		}
+		wg.Go(func() {
+			book(replicas[i/2%2], who, &meetingsv1.BookMeetingRequest{EventId: ev.GetId(), ParticipantId: p.GetId(), RequestId: rq.GetId(), SlotId: slots[i/4]})
+		})
+	}
+	wg.Wait()
+	if len(booked) != 1 {
+		t.Fatalf("one pair got %d meetings: %v", len(booked), booked)
+	}
+
+	// L takes at most 2 meetings; four partners book with L at once, each in
+	// its own slot, through alternating replicas.
+	res, err := e.as(member("ORGPL")).RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{
+		EventId: ev.GetId(), Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "ORGPL"}}, MaxMeetings: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.GetParticipant()
+	booked = nil
+	for i, slot := range slots {
+		org := fmt.Sprintf("ORGPQ%d", i)
+		q := e.register(t, ev.GetId(), org)
+		qr := e.accepted(t, ev.GetId(), q, l, false)
+		wg.Go(func() {
+			book(replicas[i%2], org, &meetingsv1.BookMeetingRequest{EventId: ev.GetId(), ParticipantId: q.GetId(), RequestId: qr.GetId(), SlotId: slot})
+		})
+	}
+	wg.Wait()
+	if len(booked) != 2 {
+		t.Fatalf("participant with a limit of 2 got %d meetings", len(booked))
+	}
+	// The replicas agree once their indexes caught up: L's agenda holds two.
+	deadline := time.Now().Add(20 * time.Second)
+	for _, via := range replicas {
+		for {
+			items := must[*meetingsv1.GetAgendaResponse](t)(via.as(organizer).GetAgenda(c, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: l.GetId()})).GetItems()
+			if len(items) == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("agenda of L holds %d meetings, want 2", len(items))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
 

@@ -38,6 +38,21 @@ func start(t *testing.T) *env {
 	t.Helper()
 	cfg := meetings.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
+	return startWith(t, cfg)
+}
+
+// replica starts a second instance of the service on e's JetStream, as a
+// second replica would run.
+func (e *env) replica(t *testing.T) *env {
+	t.Helper()
+	cfg := meetings.DefaultConfig()
+	cfg.Common = runtimetest.Common(t)
+	cfg.NATSURL = e.natsURL
+	return startWith(t, cfg)
+}
+
+func startWith(t *testing.T, cfg meetings.Config) *env {
+	t.Helper()
 	conn := runtimetest.Start(t, meetings.Options(cfg))
 	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
 	if err != nil {

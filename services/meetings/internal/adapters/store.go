@@ -82,14 +82,98 @@ func TableSlotKey(eventID, slotID, tableID string) string {
 	return eventID + "." + slotID + ".t." + tableID
 }
 
+// PairKey is the occupancy key of a pair of participants: one active
+// meeting per pair in an event, whichever slot.
+func PairKey(eventID, a, b string) string {
+	return eventID + ".pair." + min(a, b) + "." + max(a, b)
+}
+
+// CountKey holds the meetings a participant booked, for its meeting limit.
+func CountKey(eventID, participantID string) string {
+	return eventID + ".count." + participantID
+}
+
 // OccupancyKeys are the keys a meeting holds: both participants and the
-// table in its slot.
+// table in its slot, and the pair.
 func OccupancyKeys(m *meetingsv1.Meeting) []string {
-	keys := make([]string, 0, 3)
-	for _, p := range m.GetParticipantIds() {
+	keys := make([]string, 0, 4)
+	ids := m.GetParticipantIds()
+	for _, p := range ids {
 		keys = append(keys, ParticipantSlotKey(m.GetEventId(), m.GetSlotId(), p))
 	}
-	return append(keys, TableSlotKey(m.GetEventId(), m.GetSlotId(), m.GetTableId()))
+	keys = append(keys, TableSlotKey(m.GetEventId(), m.GetSlotId(), m.GetTableId()))
+	if len(ids) == 2 {
+		keys = append(keys, PairKey(m.GetEventId(), ids[0], ids[1]))
+	}
+	return keys
+}
+
+// Hold is one meeting counted against a participant's limit, with when it
+// was counted (a meeting still being written is not in the index yet).
+type Hold struct {
+	MeetingID string
+	At        time.Time
+}
+
+func encodeHolds(hs []Hold) []byte {
+	var b bytes.Buffer
+	for _, h := range hs {
+		fmt.Fprintf(&b, "%s %d\n", h.MeetingID, h.At.UnixNano())
+	}
+	return b.Bytes()
+}
+
+func decodeHolds(b []byte) []Hold {
+	var out []Hold
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		id, at, ok := bytes.Cut(line, []byte(" "))
+		if !ok {
+			continue
+		}
+		ns, err := strconv.ParseInt(string(at), 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, Hold{MeetingID: string(id), At: time.Unix(0, ns)})
+	}
+	return out
+}
+
+// UpdateHolds changes the holds under key with compare-and-set, retrying
+// when another writer (on any replica) changed them in between, so
+// concurrent bookings of one participant are counted one after another.
+// update returns the new holds, or an error that is returned as is.
+func (s *Store) UpdateHolds(ctx context.Context, key string, update func([]Hold) ([]Hold, error)) error {
+	for {
+		var cur []Hold
+		var rev uint64
+		e, err := s.occ.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+		case err != nil:
+			return fmt.Errorf("holds %s: %w", key, err)
+		default:
+			cur, rev = decodeHolds(e.Value()), e.Revision()
+		}
+		next, err := update(cur)
+		if err != nil {
+			return err
+		}
+		if rev == 0 {
+			_, err = s.occ.Create(ctx, key, encodeHolds(next))
+		} else {
+			_, err = s.occ.Update(ctx, key, encodeHolds(next), rev)
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongLast(err) {
+			return fmt.Errorf("holds %s: %w", key, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
 }
 
 // ErrTaken is wrapped (with grpcerr.ErrConflict) when an occupancy key

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -178,22 +179,87 @@ func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRe
 	if free := slices.DeleteFunc(slices.Clone(tables), func(t *meetingsv1.Table) bool { return taken[t.GetId()] }); len(free) > 0 {
 		tables = free
 	}
+	var counted []string
+	uncount := func() {
+		for _, k := range counted {
+			s.uncount(context.WithoutCancel(ctx), k, id)
+		}
+	}
+	if !organizer {
+		for _, pa := range []*meetingsv1.Participant{booker, partner} {
+			if l := limit(ev, pa); l > 0 {
+				key := adapters.CountKey(ev.GetId(), pa.GetId())
+				if err := s.count(ctx, key, ev.GetId(), pa.GetId(), id, l); err != nil {
+					uncount()
+					return nil, err
+				}
+				counted = append(counted, key)
+			}
+		}
+	}
 	if err := s.occupy(ctx, m, tables); err != nil {
+		uncount()
 		return nil, err
 	}
 	if err := s.confirm(ctx, p, m); err != nil {
 		s.store.Release(context.WithoutCancel(ctx), adapters.OccupancyKeys(m), id)
+		uncount()
 		return nil, err
 	}
 	return &meetingsv1.BookMeetingResponse{Meeting: m}, nil
 }
 
-// occupy takes the slot for both participants, then the first of tables that
+// count adds meetingID to the meetings counted against participant pid's
+// limit, or refuses when the limit is reached. The holds are changed by
+// compare-and-set, so bookings of one participant on different replicas
+// are counted one after another: each sees the others' meetings, even
+// before its own index has them.
+func (s *Service) count(ctx context.Context, key, eventID, pid, meetingID string, limit int) error {
+	return s.store.UpdateHolds(ctx, key, func(cur []adapters.Hold) ([]adapters.Hold, error) {
+		ids := map[string]bool{}
+		for _, m := range s.activeMeetings(eventID) {
+			if slices.Contains(m.GetParticipantIds(), pid) {
+				ids[m.GetId()] = true
+			}
+		}
+		var live []adapters.Hold
+		for _, h := range cur {
+			if h.MeetingID == meetingID {
+				return cur, nil // a retry: counted already
+			}
+			m, known := s.index.Meeting(h.MeetingID)
+			// A meeting not in the index yet is being written (here or on
+			// another replica) unless its hold is older than any write.
+			if (known && active(m.Value)) || (!known && time.Since(h.At) < adapters.StaleClaimAge) {
+				live = append(live, h)
+				ids[h.MeetingID] = true
+			}
+		}
+		if len(ids) >= limit {
+			return nil, fmt.Errorf("participant %s has reached its limit of %d meetings: %w", pid, limit, grpcerr.ErrPrecondition)
+		}
+		return append(live, adapters.Hold{MeetingID: meetingID, At: time.Now()}), nil
+	})
+}
+
+// uncount drops meetingID's hold after a booking failed; best effort, as a
+// hold whose meeting never appears stops counting after StaleClaimAge.
+func (s *Service) uncount(ctx context.Context, key, meetingID string) {
+	_ = s.store.UpdateHolds(ctx, key, func(cur []adapters.Hold) ([]adapters.Hold, error) {
+		return slices.DeleteFunc(cur, func(h adapters.Hold) bool { return h.MeetingID == meetingID }), nil
+	})
+}
+
+// occupy takes the slot for both participants and the pair, then the first of tables that
 // is free, and sets m.TableId. On failure it holds nothing.
 func (s *Service) occupy(ctx context.Context, m *meetingsv1.Meeting, tables []*meetingsv1.Table) error {
+	// Both participants in the slot, and the pair: one meeting per pair.
 	var people []string
 	for _, pid := range m.GetParticipantIds() {
 		people = append(people, adapters.ParticipantSlotKey(m.GetEventId(), m.GetSlotId(), pid))
+	}
+	if ids := m.GetParticipantIds(); len(ids) == 2 {
+		people = append(people, adapters.PairKey(m.GetEventId(), ids[0], ids[1]))
 	}
 	if err := s.store.Occupy(ctx, people, m.GetId(), s.alive); err != nil {
 		return fmt.Errorf("slot %s: %w", m.GetSlotId(), err)
