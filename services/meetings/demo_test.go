@@ -1,9 +1,11 @@
 package meetings_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
@@ -17,7 +19,10 @@ import (
 func TestDemoSeed(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	c := ctx(t)
+	// The seed is a whole event's set-up: generous, as a loaded machine runs
+	// it several times slower.
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	var orgs []string
 	for i := range 70 {
 		orgs = append(orgs, fmt.Sprintf("DEMOORG%02d", i))

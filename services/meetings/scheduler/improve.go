@@ -18,17 +18,19 @@ import (
 // or chance, so the same input gives the same schedule.
 
 const (
-	chainDepth = 3
+	chainDepth = 5
 	// chainEffort caps the insert attempts of one chain; searchEffort the
 	// attempts of the whole phase per request of the problem.
 	chainEffort  = 300
-	searchEffort = 600
+	searchEffort = 60
 	// optionsPerNode is how many options one insert tries with ejections;
 	// variants how many candidates for a table or a limit make options.
-	optionsPerNode = 6
+	optionsPerNode = 8
 	variants       = 3
 	// substitutes is how many unplaced requests of a freed party are tried.
-	substitutes = 4
+	substitutes = 8
+	// perturbSweeps bounds the ruin-and-recreate sweeps over the requests left out.
+	perturbSweeps = 10
 )
 
 type move struct {
@@ -137,7 +139,7 @@ func (se *search) perturb(reqs []int) {
 		return cmp.Or(cmp.Compare(s.weight[b], s.weight[a]), cmp.Compare(s.rank[a], s.rank[b]))
 	})
 	var removed []int
-	for sweep := 0; sweep < 3 && se.total > 0; sweep++ {
+	for sweep := 0; sweep < perturbSweeps && se.total > 0; sweep++ {
 		gained := false
 		for _, r := range open {
 			if s.assigned[r] >= 0 || se.total <= 0 {
@@ -196,7 +198,7 @@ func (se *search) perturb(reqs []int) {
 				continue
 			}
 			se.log = se.log[:0]
-			gained = gained || se.value > before
+			gained = true // a plateau move changes what the next sweep can do
 		}
 		if !gained {
 			break
