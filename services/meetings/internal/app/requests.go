@@ -87,8 +87,22 @@ func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMee
 		priority = meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT
 	}
 	h := s.header(p)
+	// A retry (same client_request_id) returns what the first call made,
+	// even while that call is still writing it.
+	id, err := s.claimID(ctx, "request", p.Subject, req.GetClientRequestId())
+	if err != nil {
+		return nil, err
+	}
+	if req.GetClientRequestId() != "" {
+		if cur, _, err := s.loadRequest(ctx, id); err == nil {
+			return &meetingsv1.RequestMeetingResponse{MeetingRequest: cur}, nil
+		}
+	}
 
 	for _, r := range s.pairRequests(ev.GetId(), from.GetId(), to.GetId()) {
+		if r.GetId() == id {
+			return &meetingsv1.RequestMeetingResponse{MeetingRequest: r}, nil
+		}
 		switch r.GetStatus() {
 		case noThanks:
 			return nil, fmt.Errorf("participant %s said no thanks to an earlier request (%s) and is not to be asked again: %w", to.GetId(), r.GetId(), grpcerr.ErrPrecondition)
@@ -145,10 +159,6 @@ func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMee
 		return &meetingsv1.RequestMeetingResponse{MeetingRequest: next}, nil
 	}
 
-	id, err := s.claimID(ctx, "request", p.Subject, req.GetClientRequestId())
-	if err != nil {
-		return nil, err
-	}
 	now := s.ts()
 	r := &meetingsv1.MeetingRequest{
 		Id: id, EventId: ev.GetId(), FromParticipantId: from.GetId(), ToParticipantId: to.GetId(),
@@ -233,6 +243,7 @@ func (s *Service) RespondToMeetingRequest(ctx context.Context, req *meetingsv1.R
 	next.ResponseMessage = req.GetMessage()
 	if status == accepted {
 		next.ResponsePriority = cmp.Or(req.GetResponsePriority(), meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT)
+		next.Mutual = next.GetMutual() || req.GetAcceptAsMutual()
 	}
 	if _, err := s.write(ctx, cur.GetId(), &eventsv1.MeetingRequestResponded{
 		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: cur.GetId(), AggregateVersion: next.Version, ActorSubject: h.Actor,

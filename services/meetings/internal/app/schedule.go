@@ -83,9 +83,14 @@ func (s *Service) buildProblem(ev *meetingsv1.Event) problem {
 		if r.GetStatus() != accepted || !okA || !okB {
 			continue
 		}
-		if byRequest[r.GetId()] == nil && met[pair(r.GetFromParticipantId(), r.GetToParticipantId())] {
+		pk := pair(r.GetFromParticipantId(), r.GetToParticipantId())
+		if byRequest[r.GetId()] == nil && met[pk] {
 			continue // the pair already meets, booked without this request
 		}
+		// Requests come in id order: of two accepted requests between the
+		// same two people (sent at the same instant from both sides), the
+		// first stands for the pair, so the pair meets once.
+		met[pk] = true
 		reqIdx[r.GetId()] = len(pr.Requests)
 		pr.Requests = append(pr.Requests, scheduler.Request{ID: r.GetId(), A: a, B: b, Must: domain.Must(r), Mutual: r.GetMutual()})
 		pr.requests = append(pr.requests, r)

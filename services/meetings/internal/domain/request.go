@@ -138,7 +138,21 @@ func ValidateRespond(r *meetingsv1.RespondToMeetingRequestRequest) error {
 	if r.GetExpectedVersion() < 0 {
 		v.add("expected_version", "must not be negative")
 	}
+	if r.GetAcceptAsMutual() && r.GetAction() != meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT {
+		v.add("accept_as_mutual", "only with action accept")
+	}
 	return v.err()
+}
+
+// MaxBatch caps the items of a batch call.
+const MaxBatch = 1000
+
+// CheckBatch refuses an empty or oversized batch.
+func CheckBatch(n int) error {
+	if n == 0 || n > MaxBatch {
+		return grpcerr.Invalid(grpcerr.Violation{Field: "items", Description: fmt.Sprintf("from 1 to %d items", MaxBatch)})
+	}
+	return nil
 }
 
 // ValidateBooking checks a BookMeeting request's input.

@@ -82,3 +82,15 @@ func (g *GRPC) GetAgenda(ctx context.Context, r *meetingsv1.GetAgendaRequest) (*
 func (g *GRPC) ExportCalendar(ctx context.Context, r *meetingsv1.ExportCalendarRequest) (*meetingsv1.ExportCalendarResponse, error) {
 	return g.app.ExportCalendar(ctx, r)
 }
+
+func (g *GRPC) BatchRegisterParticipants(ctx context.Context, r *meetingsv1.BatchRegisterParticipantsRequest) (*meetingsv1.BatchRegisterParticipantsResponse, error) {
+	return g.app.BatchRegisterParticipants(ctx, r)
+}
+
+func (g *GRPC) BatchRequestMeetings(ctx context.Context, r *meetingsv1.BatchRequestMeetingsRequest) (*meetingsv1.BatchRequestMeetingsResponse, error) {
+	return g.app.BatchRequestMeetings(ctx, r)
+}
+
+func (g *GRPC) BatchRespondToMeetingRequests(ctx context.Context, r *meetingsv1.BatchRespondToMeetingRequestsRequest) (*meetingsv1.BatchRespondToMeetingRequestsResponse, error) {
+	return g.app.BatchRespondToMeetingRequests(ctx, r)
+}

@@ -198,6 +198,540 @@ func (RequestDirection) EnumDescriptor() ([]byte, []int) {
 	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
 }
 
+// ItemError is why one item of a batch failed; the others are unaffected.
+type ItemError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The gRPC status code name the single call would have returned, e.g.
+	// "FAILED_PRECONDITION".
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// What went wrong.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Fields of the item that were refused, for INVALID_ARGUMENT.
+	FieldViolations []*ItemFieldViolation `protobuf:"bytes,3,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ItemError) Reset() {
+	*x = ItemError{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemError) ProtoMessage() {}
+
+func (x *ItemError) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemError.ProtoReflect.Descriptor instead.
+func (*ItemError) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ItemError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ItemError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ItemError) GetFieldViolations() []*ItemFieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// ItemFieldViolation is one refused field of a batch item.
+type ItemFieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field, relative to the item.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// Why.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ItemFieldViolation) Reset() {
+	*x = ItemFieldViolation{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemFieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemFieldViolation) ProtoMessage() {}
+
+func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemFieldViolation.ProtoReflect.Descriptor instead.
+func (*ItemFieldViolation) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ItemFieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ItemFieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// Request for BatchRegisterParticipants.
+type BatchRegisterParticipantsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event; each item's event_id must be empty or this one.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The registrations, at most 1,000.
+	Items         []*RegisterParticipantRequest `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRegisterParticipantsRequest) Reset() {
+	*x = BatchRegisterParticipantsRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRegisterParticipantsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRegisterParticipantsRequest) ProtoMessage() {}
+
+func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRegisterParticipantsRequest.ProtoReflect.Descriptor instead.
+func (*BatchRegisterParticipantsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BatchRegisterParticipantsRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *BatchRegisterParticipantsRequest) GetItems() []*RegisterParticipantRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// Response for BatchRegisterParticipants.
+type BatchRegisterParticipantsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in the items' order.
+	Results       []*BatchRegisterParticipantsResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRegisterParticipantsResponse) Reset() {
+	*x = BatchRegisterParticipantsResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRegisterParticipantsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRegisterParticipantsResponse) ProtoMessage() {}
+
+func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRegisterParticipantsResponse.ProtoReflect.Descriptor instead.
+func (*BatchRegisterParticipantsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *BatchRegisterParticipantsResponse) GetResults() []*BatchRegisterParticipantsResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// BatchRegisterParticipantsResult is one item's outcome: a participant or an error.
+type BatchRegisterParticipantsResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registered participant.
+	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	// Set when the item failed.
+	Error         *ItemError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRegisterParticipantsResult) Reset() {
+	*x = BatchRegisterParticipantsResult{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRegisterParticipantsResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRegisterParticipantsResult) ProtoMessage() {}
+
+func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRegisterParticipantsResult.ProtoReflect.Descriptor instead.
+func (*BatchRegisterParticipantsResult) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *BatchRegisterParticipantsResult) GetParticipant() *Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+func (x *BatchRegisterParticipantsResult) GetError() *ItemError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// Request for BatchRequestMeetings.
+type BatchRequestMeetingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event; each item's event_id must be empty or this one.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The requests, at most 1,000.
+	Items []*RequestMeetingRequest `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	// Caller-chosen key of the batch: an item without its own
+	// client_request_id gets "<this>:<index>", so a retry changes nothing.
+	ClientRequestId string `protobuf:"bytes,3,opt,name=client_request_id,json=clientRequestId,proto3" json:"client_request_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *BatchRequestMeetingsRequest) Reset() {
+	*x = BatchRequestMeetingsRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRequestMeetingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRequestMeetingsRequest) ProtoMessage() {}
+
+func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRequestMeetingsRequest.ProtoReflect.Descriptor instead.
+func (*BatchRequestMeetingsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BatchRequestMeetingsRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *BatchRequestMeetingsRequest) GetItems() []*RequestMeetingRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *BatchRequestMeetingsRequest) GetClientRequestId() string {
+	if x != nil {
+		return x.ClientRequestId
+	}
+	return ""
+}
+
+// Response for BatchRequestMeetings.
+type BatchRequestMeetingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in the items' order.
+	Results       []*MeetingRequestResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRequestMeetingsResponse) Reset() {
+	*x = BatchRequestMeetingsResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRequestMeetingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRequestMeetingsResponse) ProtoMessage() {}
+
+func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRequestMeetingsResponse.ProtoReflect.Descriptor instead.
+func (*BatchRequestMeetingsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BatchRequestMeetingsResponse) GetResults() []*MeetingRequestResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// MeetingRequestResult is one item's outcome: a meeting request or an error.
+type MeetingRequestResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The meeting request after the item.
+	MeetingRequest *MeetingRequest `protobuf:"bytes,1,opt,name=meeting_request,json=meetingRequest,proto3" json:"meeting_request,omitempty"`
+	// Set when the item failed.
+	Error         *ItemError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeetingRequestResult) Reset() {
+	*x = MeetingRequestResult{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingRequestResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingRequestResult) ProtoMessage() {}
+
+func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingRequestResult.ProtoReflect.Descriptor instead.
+func (*MeetingRequestResult) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MeetingRequestResult) GetMeetingRequest() *MeetingRequest {
+	if x != nil {
+		return x.MeetingRequest
+	}
+	return nil
+}
+
+func (x *MeetingRequestResult) GetError() *ItemError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// Request for BatchRespondToMeetingRequests.
+type BatchRespondToMeetingRequestsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The answers, at most 1,000.
+	Items         []*RespondToMeetingRequestRequest `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRespondToMeetingRequestsRequest) Reset() {
+	*x = BatchRespondToMeetingRequestsRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRespondToMeetingRequestsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRespondToMeetingRequestsRequest) ProtoMessage() {}
+
+func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRespondToMeetingRequestsRequest.ProtoReflect.Descriptor instead.
+func (*BatchRespondToMeetingRequestsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BatchRespondToMeetingRequestsRequest) GetItems() []*RespondToMeetingRequestRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// Response for BatchRespondToMeetingRequests.
+type BatchRespondToMeetingRequestsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in the items' order.
+	Results       []*MeetingRequestResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRespondToMeetingRequestsResponse) Reset() {
+	*x = BatchRespondToMeetingRequestsResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRespondToMeetingRequestsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRespondToMeetingRequestsResponse) ProtoMessage() {}
+
+func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRespondToMeetingRequestsResponse.ProtoReflect.Descriptor instead.
+func (*BatchRespondToMeetingRequestsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BatchRespondToMeetingRequestsResponse) GetResults() []*MeetingRequestResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 // Request for CreateEvent.
 type CreateEventRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -212,7 +746,7 @@ type CreateEventRequest struct {
 
 func (x *CreateEventRequest) Reset() {
 	*x = CreateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -224,7 +758,7 @@ func (x *CreateEventRequest) String() string {
 func (*CreateEventRequest) ProtoMessage() {}
 
 func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -237,7 +771,7 @@ func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateEventRequest) GetEvent() *Event {
@@ -265,7 +799,7 @@ type CreateEventResponse struct {
 
 func (x *CreateEventResponse) Reset() {
 	*x = CreateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -277,7 +811,7 @@ func (x *CreateEventResponse) String() string {
 func (*CreateEventResponse) ProtoMessage() {}
 
 func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -290,7 +824,7 @@ func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateEventResponse) GetEvent() *Event {
@@ -311,7 +845,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -323,7 +857,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -336,7 +870,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetEventRequest) GetId() string {
@@ -357,7 +891,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -369,7 +903,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -382,7 +916,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -409,7 +943,7 @@ type UpdateEventRequest struct {
 
 func (x *UpdateEventRequest) Reset() {
 	*x = UpdateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +955,7 @@ func (x *UpdateEventRequest) String() string {
 func (*UpdateEventRequest) ProtoMessage() {}
 
 func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +968,7 @@ func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateEventRequest) GetEvent() *Event {
@@ -480,7 +1014,7 @@ type UpdateEventResponse struct {
 
 func (x *UpdateEventResponse) Reset() {
 	*x = UpdateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -492,7 +1026,7 @@ func (x *UpdateEventResponse) String() string {
 func (*UpdateEventResponse) ProtoMessage() {}
 
 func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -505,7 +1039,7 @@ func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateEventResponse) GetEvent() *Event {
@@ -548,7 +1082,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -560,7 +1094,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -573,7 +1107,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListEventsRequest) GetPageSize() int32 {
@@ -624,7 +1158,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -636,7 +1170,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -649,7 +1183,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -690,7 +1224,7 @@ type RegisterParticipantRequest struct {
 
 func (x *RegisterParticipantRequest) Reset() {
 	*x = RegisterParticipantRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -702,7 +1236,7 @@ func (x *RegisterParticipantRequest) String() string {
 func (*RegisterParticipantRequest) ProtoMessage() {}
 
 func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,7 +1249,7 @@ func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantRequest.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RegisterParticipantRequest) GetEventId() string {
@@ -778,7 +1312,7 @@ type RegisterParticipantResponse struct {
 
 func (x *RegisterParticipantResponse) Reset() {
 	*x = RegisterParticipantResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +1324,7 @@ func (x *RegisterParticipantResponse) String() string {
 func (*RegisterParticipantResponse) ProtoMessage() {}
 
 func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +1337,7 @@ func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantResponse.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RegisterParticipantResponse) GetParticipant() *Participant {
@@ -832,7 +1366,7 @@ type SetAvailabilityRequest struct {
 
 func (x *SetAvailabilityRequest) Reset() {
 	*x = SetAvailabilityRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +1378,7 @@ func (x *SetAvailabilityRequest) String() string {
 func (*SetAvailabilityRequest) ProtoMessage() {}
 
 func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +1391,7 @@ func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SetAvailabilityRequest) GetEventId() string {
@@ -906,7 +1440,7 @@ type SetAvailabilityResponse struct {
 
 func (x *SetAvailabilityResponse) Reset() {
 	*x = SetAvailabilityResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1452,7 @@ func (x *SetAvailabilityResponse) String() string {
 func (*SetAvailabilityResponse) ProtoMessage() {}
 
 func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1465,7 @@ func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetAvailabilityResponse) GetParticipant() *Participant {
@@ -960,7 +1494,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1506,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1519,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -1036,7 +1570,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1582,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1595,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -1104,7 +1638,7 @@ type RequestMeetingRequest struct {
 
 func (x *RequestMeetingRequest) Reset() {
 	*x = RequestMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1650,7 @@ func (x *RequestMeetingRequest) String() string {
 func (*RequestMeetingRequest) ProtoMessage() {}
 
 func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1663,7 @@ func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingRequest.ProtoReflect.Descriptor instead.
 func (*RequestMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RequestMeetingRequest) GetEventId() string {
@@ -1199,7 +1733,7 @@ type RequestMeetingResponse struct {
 
 func (x *RequestMeetingResponse) Reset() {
 	*x = RequestMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1745,7 @@ func (x *RequestMeetingResponse) String() string {
 func (*RequestMeetingResponse) ProtoMessage() {}
 
 func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1758,7 @@ func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingResponse.ProtoReflect.Descriptor instead.
 func (*RequestMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RequestMeetingResponse) GetMeetingRequest() *MeetingRequest {
@@ -1247,13 +1781,16 @@ type RespondToMeetingRequestRequest struct {
 	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
 	// The version the caller last read; a different current version gets Aborted.
 	ExpectedVersion int64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// With ACCEPT: the recipient wants the meeting as much as the sender, so
+	// it counts as mutual (as if it had asked back).
+	AcceptAsMutual bool `protobuf:"varint,6,opt,name=accept_as_mutual,json=acceptAsMutual,proto3" json:"accept_as_mutual,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RespondToMeetingRequestRequest) Reset() {
 	*x = RespondToMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1265,7 +1802,7 @@ func (x *RespondToMeetingRequestRequest) String() string {
 func (*RespondToMeetingRequestRequest) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1278,7 +1815,7 @@ func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RespondToMeetingRequestRequest) GetRequestId() string {
@@ -1316,6 +1853,13 @@ func (x *RespondToMeetingRequestRequest) GetExpectedVersion() int64 {
 	return 0
 }
 
+func (x *RespondToMeetingRequestRequest) GetAcceptAsMutual() bool {
+	if x != nil {
+		return x.AcceptAsMutual
+	}
+	return false
+}
+
 // Response for RespondToMeetingRequest.
 type RespondToMeetingRequestResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1327,7 +1871,7 @@ type RespondToMeetingRequestResponse struct {
 
 func (x *RespondToMeetingRequestResponse) Reset() {
 	*x = RespondToMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1339,7 +1883,7 @@ func (x *RespondToMeetingRequestResponse) String() string {
 func (*RespondToMeetingRequestResponse) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1352,7 +1896,7 @@ func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RespondToMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -1383,7 +1927,7 @@ type ListMeetingRequestsRequest struct {
 
 func (x *ListMeetingRequestsRequest) Reset() {
 	*x = ListMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1939,7 @@ func (x *ListMeetingRequestsRequest) String() string {
 func (*ListMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1952,7 @@ func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListMeetingRequestsRequest) GetEventId() string {
@@ -1466,7 +2010,7 @@ type ListMeetingRequestsResponse struct {
 
 func (x *ListMeetingRequestsResponse) Reset() {
 	*x = ListMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +2022,7 @@ func (x *ListMeetingRequestsResponse) String() string {
 func (*ListMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +2035,7 @@ func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListMeetingRequestsResponse) GetMeetingRequests() []*MeetingRequest {
@@ -1531,7 +2075,7 @@ type BookMeetingRequest struct {
 
 func (x *BookMeetingRequest) Reset() {
 	*x = BookMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +2087,7 @@ func (x *BookMeetingRequest) String() string {
 func (*BookMeetingRequest) ProtoMessage() {}
 
 func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +2100,7 @@ func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingRequest.ProtoReflect.Descriptor instead.
 func (*BookMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *BookMeetingRequest) GetEventId() string {
@@ -1619,7 +2163,7 @@ type BookMeetingResponse struct {
 
 func (x *BookMeetingResponse) Reset() {
 	*x = BookMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1631,7 +2175,7 @@ func (x *BookMeetingResponse) String() string {
 func (*BookMeetingResponse) ProtoMessage() {}
 
 func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1644,7 +2188,7 @@ func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingResponse.ProtoReflect.Descriptor instead.
 func (*BookMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *BookMeetingResponse) GetMeeting() *Meeting {
@@ -1676,7 +2220,7 @@ type GenerateScheduleRequest struct {
 
 func (x *GenerateScheduleRequest) Reset() {
 	*x = GenerateScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +2232,7 @@ func (x *GenerateScheduleRequest) String() string {
 func (*GenerateScheduleRequest) ProtoMessage() {}
 
 func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +2245,7 @@ func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GenerateScheduleRequest) GetEventId() string {
@@ -1757,7 +2301,7 @@ type GenerateScheduleResponse struct {
 
 func (x *GenerateScheduleResponse) Reset() {
 	*x = GenerateScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +2313,7 @@ func (x *GenerateScheduleResponse) String() string {
 func (*GenerateScheduleResponse) ProtoMessage() {}
 
 func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +2326,7 @@ func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GenerateScheduleResponse) GetSchedule() *Schedule {
@@ -1807,7 +2351,7 @@ type PublishScheduleRequest struct {
 
 func (x *PublishScheduleRequest) Reset() {
 	*x = PublishScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1819,7 +2363,7 @@ func (x *PublishScheduleRequest) String() string {
 func (*PublishScheduleRequest) ProtoMessage() {}
 
 func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1832,7 +2376,7 @@ func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PublishScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PublishScheduleRequest) GetEventId() string {
@@ -1867,7 +2411,7 @@ type PublishScheduleResponse struct {
 
 func (x *PublishScheduleResponse) Reset() {
 	*x = PublishScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1879,7 +2423,7 @@ func (x *PublishScheduleResponse) String() string {
 func (*PublishScheduleResponse) ProtoMessage() {}
 
 func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1892,7 +2436,7 @@ func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PublishScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PublishScheduleResponse) GetSchedule() *Schedule {
@@ -1919,7 +2463,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2475,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2488,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetScheduleRequest) GetEventId() string {
@@ -1990,7 +2534,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2002,7 +2546,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2015,7 +2559,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -2054,7 +2598,7 @@ type GetAgendaRequest struct {
 
 func (x *GetAgendaRequest) Reset() {
 	*x = GetAgendaRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2066,7 +2610,7 @@ func (x *GetAgendaRequest) String() string {
 func (*GetAgendaRequest) ProtoMessage() {}
 
 func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2079,7 +2623,7 @@ func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaRequest.ProtoReflect.Descriptor instead.
 func (*GetAgendaRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetAgendaRequest) GetEventId() string {
@@ -2124,7 +2668,7 @@ type AgendaItem struct {
 
 func (x *AgendaItem) Reset() {
 	*x = AgendaItem{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2136,7 +2680,7 @@ func (x *AgendaItem) String() string {
 func (*AgendaItem) ProtoMessage() {}
 
 func (x *AgendaItem) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2149,7 +2693,7 @@ func (x *AgendaItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgendaItem.ProtoReflect.Descriptor instead.
 func (*AgendaItem) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AgendaItem) GetMeeting() *Meeting {
@@ -2209,7 +2753,7 @@ type GetAgendaResponse struct {
 
 func (x *GetAgendaResponse) Reset() {
 	*x = GetAgendaResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2221,7 +2765,7 @@ func (x *GetAgendaResponse) String() string {
 func (*GetAgendaResponse) ProtoMessage() {}
 
 func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2234,7 +2778,7 @@ func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaResponse.ProtoReflect.Descriptor instead.
 func (*GetAgendaResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetAgendaResponse) GetParticipant() *Participant {
@@ -2271,7 +2815,7 @@ type ExportCalendarRequest struct {
 
 func (x *ExportCalendarRequest) Reset() {
 	*x = ExportCalendarRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2827,7 @@ func (x *ExportCalendarRequest) String() string {
 func (*ExportCalendarRequest) ProtoMessage() {}
 
 func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2840,7 @@ func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarRequest.ProtoReflect.Descriptor instead.
 func (*ExportCalendarRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ExportCalendarRequest) GetEventId() string {
@@ -2332,7 +2876,7 @@ type ExportCalendarResponse struct {
 
 func (x *ExportCalendarResponse) Reset() {
 	*x = ExportCalendarResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2344,7 +2888,7 @@ func (x *ExportCalendarResponse) String() string {
 func (*ExportCalendarResponse) ProtoMessage() {}
 
 func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2357,7 +2901,7 @@ func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarResponse.ProtoReflect.Descriptor instead.
 func (*ExportCalendarResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ExportCalendarResponse) GetContent() []byte {
@@ -2392,7 +2936,35 @@ var File_tandem_meetings_v1_meetings_service_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\n" +
-	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"q\n" +
+	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"\x8c\x01\n" +
+	"\tItemError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12Q\n" +
+	"\x10field_violations\x18\x03 \x03(\v2&.tandem.meetings.v1.ItemFieldViolationR\x0ffieldViolations\"L\n" +
+	"\x12ItemFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"\x83\x01\n" +
+	" BatchRegisterParticipantsRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12D\n" +
+	"\x05items\x18\x02 \x03(\v2..tandem.meetings.v1.RegisterParticipantRequestR\x05items\"r\n" +
+	"!BatchRegisterParticipantsResponse\x12M\n" +
+	"\aresults\x18\x01 \x03(\v23.tandem.meetings.v1.BatchRegisterParticipantsResultR\aresults\"\x99\x01\n" +
+	"\x1fBatchRegisterParticipantsResult\x12A\n" +
+	"\vparticipant\x18\x01 \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant\x123\n" +
+	"\x05error\x18\x02 \x01(\v2\x1d.tandem.meetings.v1.ItemErrorR\x05error\"\xa5\x01\n" +
+	"\x1bBatchRequestMeetingsRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12?\n" +
+	"\x05items\x18\x02 \x03(\v2).tandem.meetings.v1.RequestMeetingRequestR\x05items\x12*\n" +
+	"\x11client_request_id\x18\x03 \x01(\tR\x0fclientRequestId\"b\n" +
+	"\x1cBatchRequestMeetingsResponse\x12B\n" +
+	"\aresults\x18\x01 \x03(\v2(.tandem.meetings.v1.MeetingRequestResultR\aresults\"\x98\x01\n" +
+	"\x14MeetingRequestResult\x12K\n" +
+	"\x0fmeeting_request\x18\x01 \x01(\v2\".tandem.meetings.v1.MeetingRequestR\x0emeetingRequest\x123\n" +
+	"\x05error\x18\x02 \x01(\v2\x1d.tandem.meetings.v1.ItemErrorR\x05error\"p\n" +
+	"$BatchRespondToMeetingRequestsRequest\x12H\n" +
+	"\x05items\x18\x01 \x03(\v22.tandem.meetings.v1.RespondToMeetingRequestRequestR\x05items\"k\n" +
+	"%BatchRespondToMeetingRequestsResponse\x12B\n" +
+	"\aresults\x18\x01 \x03(\v2(.tandem.meetings.v1.MeetingRequestResultR\aresults\"q\n" +
 	"\x12CreateEventRequest\x12/\n" +
 	"\x05event\x18\x01 \x01(\v2\x19.tandem.meetings.v1.EventR\x05event\x12*\n" +
 	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\"F\n" +
@@ -2461,14 +3033,15 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x10expected_version\x18\a \x01(\x03R\x0fexpectedVersion\x12*\n" +
 	"\x11client_request_id\x18\b \x01(\tR\x0fclientRequestId\"e\n" +
 	"\x16RequestMeetingResponse\x12K\n" +
-	"\x0fmeeting_request\x18\x01 \x01(\v2\".tandem.meetings.v1.MeetingRequestR\x0emeetingRequest\"\x98\x02\n" +
+	"\x0fmeeting_request\x18\x01 \x01(\v2\".tandem.meetings.v1.MeetingRequestR\x0emeetingRequest\"\xc2\x02\n" +
 	"\x1eRespondToMeetingRequestRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12@\n" +
 	"\x06action\x18\x02 \x01(\x0e2(.tandem.meetings.v1.MeetingRequestActionR\x06action\x12P\n" +
 	"\x11response_priority\x18\x03 \x01(\x0e2#.tandem.meetings.v1.MeetingPriorityR\x10responsePriority\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"n\n" +
+	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\x12(\n" +
+	"\x10accept_as_mutual\x18\x06 \x01(\bR\x0eacceptAsMutual\"n\n" +
 	"\x1fRespondToMeetingRequestResponse\x12K\n" +
 	"\x0fmeeting_request\x18\x01 \x01(\v2\".tandem.meetings.v1.MeetingRequestR\x0emeetingRequest\"\xa4\x02\n" +
 	"\x1aListMeetingRequestsRequest\x12\x19\n" +
@@ -2559,7 +3132,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\x9c\r\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xb9\x10\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -2577,7 +3150,10 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x0fPublishSchedule\x12*.tandem.meetings.v1.PublishScheduleRequest\x1a+.tandem.meetings.v1.PublishScheduleResponse\x12^\n" +
 	"\vGetSchedule\x12&.tandem.meetings.v1.GetScheduleRequest\x1a'.tandem.meetings.v1.GetScheduleResponse\x12X\n" +
 	"\tGetAgenda\x12$.tandem.meetings.v1.GetAgendaRequest\x1a%.tandem.meetings.v1.GetAgendaResponse\x12g\n" +
-	"\x0eExportCalendar\x12).tandem.meetings.v1.ExportCalendarRequest\x1a*.tandem.meetings.v1.ExportCalendarResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
+	"\x0eExportCalendar\x12).tandem.meetings.v1.ExportCalendarRequest\x1a*.tandem.meetings.v1.ExportCalendarResponse\x12\x88\x01\n" +
+	"\x19BatchRegisterParticipants\x124.tandem.meetings.v1.BatchRegisterParticipantsRequest\x1a5.tandem.meetings.v1.BatchRegisterParticipantsResponse\x12y\n" +
+	"\x14BatchRequestMeetings\x12/.tandem.meetings.v1.BatchRequestMeetingsRequest\x1a0.tandem.meetings.v1.BatchRequestMeetingsResponse\x12\x94\x01\n" +
+	"\x1dBatchRespondToMeetingRequests\x128.tandem.meetings.v1.BatchRespondToMeetingRequestsRequest\x1a9.tandem.meetings.v1.BatchRespondToMeetingRequestsResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
 
 var (
 	file_tandem_meetings_v1_meetings_service_proto_rawDescOnce sync.Once
@@ -2592,134 +3168,161 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
-	(ConflictPolicy)(0),                     // 0: tandem.meetings.v1.ConflictPolicy
-	(MeetingRequestAction)(0),               // 1: tandem.meetings.v1.MeetingRequestAction
-	(RequestDirection)(0),                   // 2: tandem.meetings.v1.RequestDirection
-	(*CreateEventRequest)(nil),              // 3: tandem.meetings.v1.CreateEventRequest
-	(*CreateEventResponse)(nil),             // 4: tandem.meetings.v1.CreateEventResponse
-	(*GetEventRequest)(nil),                 // 5: tandem.meetings.v1.GetEventRequest
-	(*GetEventResponse)(nil),                // 6: tandem.meetings.v1.GetEventResponse
-	(*UpdateEventRequest)(nil),              // 7: tandem.meetings.v1.UpdateEventRequest
-	(*UpdateEventResponse)(nil),             // 8: tandem.meetings.v1.UpdateEventResponse
-	(*ListEventsRequest)(nil),               // 9: tandem.meetings.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),              // 10: tandem.meetings.v1.ListEventsResponse
-	(*RegisterParticipantRequest)(nil),      // 11: tandem.meetings.v1.RegisterParticipantRequest
-	(*RegisterParticipantResponse)(nil),     // 12: tandem.meetings.v1.RegisterParticipantResponse
-	(*SetAvailabilityRequest)(nil),          // 13: tandem.meetings.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),         // 14: tandem.meetings.v1.SetAvailabilityResponse
-	(*ListParticipantsRequest)(nil),         // 15: tandem.meetings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),        // 16: tandem.meetings.v1.ListParticipantsResponse
-	(*RequestMeetingRequest)(nil),           // 17: tandem.meetings.v1.RequestMeetingRequest
-	(*RequestMeetingResponse)(nil),          // 18: tandem.meetings.v1.RequestMeetingResponse
-	(*RespondToMeetingRequestRequest)(nil),  // 19: tandem.meetings.v1.RespondToMeetingRequestRequest
-	(*RespondToMeetingRequestResponse)(nil), // 20: tandem.meetings.v1.RespondToMeetingRequestResponse
-	(*ListMeetingRequestsRequest)(nil),      // 21: tandem.meetings.v1.ListMeetingRequestsRequest
-	(*ListMeetingRequestsResponse)(nil),     // 22: tandem.meetings.v1.ListMeetingRequestsResponse
-	(*BookMeetingRequest)(nil),              // 23: tandem.meetings.v1.BookMeetingRequest
-	(*BookMeetingResponse)(nil),             // 24: tandem.meetings.v1.BookMeetingResponse
-	(*GenerateScheduleRequest)(nil),         // 25: tandem.meetings.v1.GenerateScheduleRequest
-	(*GenerateScheduleResponse)(nil),        // 26: tandem.meetings.v1.GenerateScheduleResponse
-	(*PublishScheduleRequest)(nil),          // 27: tandem.meetings.v1.PublishScheduleRequest
-	(*PublishScheduleResponse)(nil),         // 28: tandem.meetings.v1.PublishScheduleResponse
-	(*GetScheduleRequest)(nil),              // 29: tandem.meetings.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),             // 30: tandem.meetings.v1.GetScheduleResponse
-	(*GetAgendaRequest)(nil),                // 31: tandem.meetings.v1.GetAgendaRequest
-	(*AgendaItem)(nil),                      // 32: tandem.meetings.v1.AgendaItem
-	(*GetAgendaResponse)(nil),               // 33: tandem.meetings.v1.GetAgendaResponse
-	(*ExportCalendarRequest)(nil),           // 34: tandem.meetings.v1.ExportCalendarRequest
-	(*ExportCalendarResponse)(nil),          // 35: tandem.meetings.v1.ExportCalendarResponse
-	(*Event)(nil),                           // 36: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),           // 37: google.protobuf.FieldMask
-	(EventStatus)(0),                        // 38: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                   // 39: tandem.profiles.v1.ProfileRef
-	(*Participant)(nil),                     // 40: tandem.meetings.v1.Participant
-	(ParticipantStatus)(0),                  // 41: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                    // 42: tandem.meetings.v1.MeetingPriority
-	(*MeetingRequest)(nil),                  // 43: tandem.meetings.v1.MeetingRequest
-	(MeetingRequestStatus)(0),               // 44: tandem.meetings.v1.MeetingRequestStatus
-	(*Meeting)(nil),                         // 45: tandem.meetings.v1.Meeting
-	(ScheduleMode)(0),                       // 46: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                     // 47: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                 // 48: tandem.meetings.v1.BalancedWeights
-	(*Schedule)(nil),                        // 49: tandem.meetings.v1.Schedule
-	(*timestamppb.Timestamp)(nil),           // 50: google.protobuf.Timestamp
+	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
+	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
+	(RequestDirection)(0),                         // 2: tandem.meetings.v1.RequestDirection
+	(*ItemError)(nil),                             // 3: tandem.meetings.v1.ItemError
+	(*ItemFieldViolation)(nil),                    // 4: tandem.meetings.v1.ItemFieldViolation
+	(*BatchRegisterParticipantsRequest)(nil),      // 5: tandem.meetings.v1.BatchRegisterParticipantsRequest
+	(*BatchRegisterParticipantsResponse)(nil),     // 6: tandem.meetings.v1.BatchRegisterParticipantsResponse
+	(*BatchRegisterParticipantsResult)(nil),       // 7: tandem.meetings.v1.BatchRegisterParticipantsResult
+	(*BatchRequestMeetingsRequest)(nil),           // 8: tandem.meetings.v1.BatchRequestMeetingsRequest
+	(*BatchRequestMeetingsResponse)(nil),          // 9: tandem.meetings.v1.BatchRequestMeetingsResponse
+	(*MeetingRequestResult)(nil),                  // 10: tandem.meetings.v1.MeetingRequestResult
+	(*BatchRespondToMeetingRequestsRequest)(nil),  // 11: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	(*BatchRespondToMeetingRequestsResponse)(nil), // 12: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	(*CreateEventRequest)(nil),                    // 13: tandem.meetings.v1.CreateEventRequest
+	(*CreateEventResponse)(nil),                   // 14: tandem.meetings.v1.CreateEventResponse
+	(*GetEventRequest)(nil),                       // 15: tandem.meetings.v1.GetEventRequest
+	(*GetEventResponse)(nil),                      // 16: tandem.meetings.v1.GetEventResponse
+	(*UpdateEventRequest)(nil),                    // 17: tandem.meetings.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),                   // 18: tandem.meetings.v1.UpdateEventResponse
+	(*ListEventsRequest)(nil),                     // 19: tandem.meetings.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),                    // 20: tandem.meetings.v1.ListEventsResponse
+	(*RegisterParticipantRequest)(nil),            // 21: tandem.meetings.v1.RegisterParticipantRequest
+	(*RegisterParticipantResponse)(nil),           // 22: tandem.meetings.v1.RegisterParticipantResponse
+	(*SetAvailabilityRequest)(nil),                // 23: tandem.meetings.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),               // 24: tandem.meetings.v1.SetAvailabilityResponse
+	(*ListParticipantsRequest)(nil),               // 25: tandem.meetings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),              // 26: tandem.meetings.v1.ListParticipantsResponse
+	(*RequestMeetingRequest)(nil),                 // 27: tandem.meetings.v1.RequestMeetingRequest
+	(*RequestMeetingResponse)(nil),                // 28: tandem.meetings.v1.RequestMeetingResponse
+	(*RespondToMeetingRequestRequest)(nil),        // 29: tandem.meetings.v1.RespondToMeetingRequestRequest
+	(*RespondToMeetingRequestResponse)(nil),       // 30: tandem.meetings.v1.RespondToMeetingRequestResponse
+	(*ListMeetingRequestsRequest)(nil),            // 31: tandem.meetings.v1.ListMeetingRequestsRequest
+	(*ListMeetingRequestsResponse)(nil),           // 32: tandem.meetings.v1.ListMeetingRequestsResponse
+	(*BookMeetingRequest)(nil),                    // 33: tandem.meetings.v1.BookMeetingRequest
+	(*BookMeetingResponse)(nil),                   // 34: tandem.meetings.v1.BookMeetingResponse
+	(*GenerateScheduleRequest)(nil),               // 35: tandem.meetings.v1.GenerateScheduleRequest
+	(*GenerateScheduleResponse)(nil),              // 36: tandem.meetings.v1.GenerateScheduleResponse
+	(*PublishScheduleRequest)(nil),                // 37: tandem.meetings.v1.PublishScheduleRequest
+	(*PublishScheduleResponse)(nil),               // 38: tandem.meetings.v1.PublishScheduleResponse
+	(*GetScheduleRequest)(nil),                    // 39: tandem.meetings.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),                   // 40: tandem.meetings.v1.GetScheduleResponse
+	(*GetAgendaRequest)(nil),                      // 41: tandem.meetings.v1.GetAgendaRequest
+	(*AgendaItem)(nil),                            // 42: tandem.meetings.v1.AgendaItem
+	(*GetAgendaResponse)(nil),                     // 43: tandem.meetings.v1.GetAgendaResponse
+	(*ExportCalendarRequest)(nil),                 // 44: tandem.meetings.v1.ExportCalendarRequest
+	(*ExportCalendarResponse)(nil),                // 45: tandem.meetings.v1.ExportCalendarResponse
+	(*Participant)(nil),                           // 46: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 47: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 48: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 49: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 50: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 51: tandem.profiles.v1.ProfileRef
+	(ParticipantStatus)(0),                        // 52: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 53: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 54: tandem.meetings.v1.MeetingRequestStatus
+	(*Meeting)(nil),                               // 55: tandem.meetings.v1.Meeting
+	(ScheduleMode)(0),                             // 56: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 57: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 58: tandem.meetings.v1.BalancedWeights
+	(*Schedule)(nil),                              // 59: tandem.meetings.v1.Schedule
+	(*timestamppb.Timestamp)(nil),                 // 60: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	36, // 0: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	36, // 1: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	36, // 2: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	36, // 3: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	37, // 4: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 5: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	36, // 6: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	38, // 7: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	39, // 8: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	36, // 9: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	39, // 10: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	40, // 11: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	40, // 12: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	41, // 13: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	40, // 14: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	42, // 15: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	43, // 16: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	1,  // 17: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	42, // 18: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	43, // 19: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	2,  // 20: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	44, // 21: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	43, // 22: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	45, // 23: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	46, // 24: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	47, // 25: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	48, // 26: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	49, // 27: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	49, // 28: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	49, // 29: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	45, // 30: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	45, // 31: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	39, // 32: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	40, // 33: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
-	32, // 34: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	50, // 35: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	3,  // 36: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	5,  // 37: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	7,  // 38: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	9,  // 39: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	11, // 40: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	13, // 41: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	15, // 42: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	17, // 43: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	19, // 44: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	21, // 45: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	23, // 46: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	25, // 47: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	27, // 48: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	29, // 49: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	31, // 50: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	34, // 51: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	4,  // 52: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	6,  // 53: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	8,  // 54: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	10, // 55: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	12, // 56: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	14, // 57: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	16, // 58: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	18, // 59: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	20, // 60: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	22, // 61: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	24, // 62: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	26, // 63: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	28, // 64: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	30, // 65: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	33, // 66: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	35, // 67: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	52, // [52:68] is the sub-list for method output_type
-	36, // [36:52] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	4,  // 0: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
+	21, // 1: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
+	7,  // 2: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
+	46, // 3: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	3,  // 4: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
+	27, // 5: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
+	10, // 6: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	47, // 7: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	3,  // 8: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
+	29, // 9: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	10, // 10: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	48, // 11: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	48, // 12: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	48, // 13: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	48, // 14: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	49, // 15: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 16: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
+	48, // 17: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	50, // 18: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	51, // 19: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	48, // 20: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	51, // 21: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	46, // 22: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	46, // 23: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	52, // 24: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	46, // 25: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	53, // 26: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	47, // 27: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	1,  // 28: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
+	53, // 29: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	47, // 30: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	2,  // 31: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
+	54, // 32: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	47, // 33: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	55, // 34: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	56, // 35: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	57, // 36: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	58, // 37: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	59, // 38: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	59, // 39: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	59, // 40: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	55, // 41: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	55, // 42: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	51, // 43: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	46, // 44: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	42, // 45: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
+	60, // 46: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	13, // 47: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	15, // 48: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	17, // 49: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	19, // 50: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	21, // 51: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	23, // 52: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	25, // 53: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	27, // 54: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	29, // 55: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	31, // 56: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	33, // 57: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	35, // 58: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	37, // 59: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	39, // 60: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	41, // 61: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	44, // 62: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	5,  // 63: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	8,  // 64: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	11, // 65: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	14, // 66: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	16, // 67: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	18, // 68: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	20, // 69: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	22, // 70: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	24, // 71: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	26, // 72: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	28, // 73: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	30, // 74: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	32, // 75: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	34, // 76: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	36, // 77: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	38, // 78: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	40, // 79: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	43, // 80: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	45, // 81: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	6,  // 82: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	9,  // 83: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	12, // 84: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	66, // [66:85] is the sub-list for method output_type
+	47, // [47:66] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -2737,7 +3340,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   33,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -880,6 +880,123 @@ func local_request_MeetingsService_ExportCalendar_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
+func request_MeetingsService_BatchRegisterParticipants_0(ctx context.Context, marshaler runtime.Marshaler, client MeetingsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchRegisterParticipantsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["event_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "event_id")
+	}
+	protoReq.EventId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "event_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchRegisterParticipants(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MeetingsService_BatchRegisterParticipants_0(ctx context.Context, marshaler runtime.Marshaler, server MeetingsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchRegisterParticipantsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["event_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "event_id")
+	}
+	protoReq.EventId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "event_id", err)
+	}
+	msg, err := server.BatchRegisterParticipants(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_MeetingsService_BatchRequestMeetings_0(ctx context.Context, marshaler runtime.Marshaler, client MeetingsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchRequestMeetingsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["event_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "event_id")
+	}
+	protoReq.EventId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "event_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchRequestMeetings(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MeetingsService_BatchRequestMeetings_0(ctx context.Context, marshaler runtime.Marshaler, server MeetingsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchRequestMeetingsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["event_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "event_id")
+	}
+	protoReq.EventId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "event_id", err)
+	}
+	msg, err := server.BatchRequestMeetings(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_MeetingsService_BatchRespondToMeetingRequests_0(ctx context.Context, marshaler runtime.Marshaler, client MeetingsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchRespondToMeetingRequestsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchRespondToMeetingRequests(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MeetingsService_BatchRespondToMeetingRequests_0(ctx context.Context, marshaler runtime.Marshaler, server MeetingsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchRespondToMeetingRequestsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.BatchRespondToMeetingRequests(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterMeetingsServiceHandlerServer registers the http handlers for service MeetingsService to "mux".
 // UnaryRPC     :call MeetingsServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1226,6 +1343,66 @@ func RegisterMeetingsServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		}
 		forward_MeetingsService_ExportCalendar_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_MeetingsService_BatchRegisterParticipants_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.meetings.v1.MeetingsService/BatchRegisterParticipants", runtime.WithHTTPPathPattern("/v1/events/{event_id}/participants:batchRegister"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MeetingsService_BatchRegisterParticipants_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MeetingsService_BatchRegisterParticipants_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MeetingsService_BatchRequestMeetings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.meetings.v1.MeetingsService/BatchRequestMeetings", runtime.WithHTTPPathPattern("/v1/events/{event_id}/meeting-requests:batchCreate"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MeetingsService_BatchRequestMeetings_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MeetingsService_BatchRequestMeetings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MeetingsService_BatchRespondToMeetingRequests_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.meetings.v1.MeetingsService/BatchRespondToMeetingRequests", runtime.WithHTTPPathPattern("/v1/meeting-requests:batchRespond"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MeetingsService_BatchRespondToMeetingRequests_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MeetingsService_BatchRespondToMeetingRequests_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1555,45 +1732,102 @@ func RegisterMeetingsServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_MeetingsService_ExportCalendar_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_MeetingsService_BatchRegisterParticipants_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.meetings.v1.MeetingsService/BatchRegisterParticipants", runtime.WithHTTPPathPattern("/v1/events/{event_id}/participants:batchRegister"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MeetingsService_BatchRegisterParticipants_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MeetingsService_BatchRegisterParticipants_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MeetingsService_BatchRequestMeetings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.meetings.v1.MeetingsService/BatchRequestMeetings", runtime.WithHTTPPathPattern("/v1/events/{event_id}/meeting-requests:batchCreate"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MeetingsService_BatchRequestMeetings_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MeetingsService_BatchRequestMeetings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MeetingsService_BatchRespondToMeetingRequests_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.meetings.v1.MeetingsService/BatchRespondToMeetingRequests", runtime.WithHTTPPathPattern("/v1/meeting-requests:batchRespond"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MeetingsService_BatchRespondToMeetingRequests_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MeetingsService_BatchRespondToMeetingRequests_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_MeetingsService_CreateEvent_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "events"}, ""))
-	pattern_MeetingsService_GetEvent_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "events", "id"}, ""))
-	pattern_MeetingsService_UpdateEvent_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "events", "event.id"}, ""))
-	pattern_MeetingsService_ListEvents_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "events"}, ""))
-	pattern_MeetingsService_RegisterParticipant_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "participants"}, ""))
-	pattern_MeetingsService_SetAvailability_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "events", "event_id", "participants", "participant_id", "availability"}, ""))
-	pattern_MeetingsService_ListParticipants_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "participants"}, ""))
-	pattern_MeetingsService_RequestMeeting_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meeting-requests"}, ""))
-	pattern_MeetingsService_RespondToMeetingRequest_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "meeting-requests", "request_id"}, "respond"))
-	pattern_MeetingsService_ListMeetingRequests_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meeting-requests"}, ""))
-	pattern_MeetingsService_BookMeeting_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meetings"}, ""))
-	pattern_MeetingsService_GenerateSchedule_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "schedules"}, ""))
-	pattern_MeetingsService_PublishSchedule_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "events", "event_id", "schedules", "schedule_id"}, "publish"))
-	pattern_MeetingsService_GetSchedule_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "schedule"}, ""))
-	pattern_MeetingsService_GetSchedule_1             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "events", "event_id", "schedules", "schedule_id"}, ""))
-	pattern_MeetingsService_GetAgenda_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "events", "event_id", "participants", "participant_id", "agenda"}, ""))
-	pattern_MeetingsService_ExportCalendar_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "events", "event_id", "participants", "participant_id", "calendar"}, ""))
+	pattern_MeetingsService_CreateEvent_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "events"}, ""))
+	pattern_MeetingsService_GetEvent_0                      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "events", "id"}, ""))
+	pattern_MeetingsService_UpdateEvent_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "events", "event.id"}, ""))
+	pattern_MeetingsService_ListEvents_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "events"}, ""))
+	pattern_MeetingsService_RegisterParticipant_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "participants"}, ""))
+	pattern_MeetingsService_SetAvailability_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "events", "event_id", "participants", "participant_id", "availability"}, ""))
+	pattern_MeetingsService_ListParticipants_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "participants"}, ""))
+	pattern_MeetingsService_RequestMeeting_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meeting-requests"}, ""))
+	pattern_MeetingsService_RespondToMeetingRequest_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "meeting-requests", "request_id"}, "respond"))
+	pattern_MeetingsService_ListMeetingRequests_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meeting-requests"}, ""))
+	pattern_MeetingsService_BookMeeting_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meetings"}, ""))
+	pattern_MeetingsService_GenerateSchedule_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "schedules"}, ""))
+	pattern_MeetingsService_PublishSchedule_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "events", "event_id", "schedules", "schedule_id"}, "publish"))
+	pattern_MeetingsService_GetSchedule_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "schedule"}, ""))
+	pattern_MeetingsService_GetSchedule_1                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "events", "event_id", "schedules", "schedule_id"}, ""))
+	pattern_MeetingsService_GetAgenda_0                     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "events", "event_id", "participants", "participant_id", "agenda"}, ""))
+	pattern_MeetingsService_ExportCalendar_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "events", "event_id", "participants", "participant_id", "calendar"}, ""))
+	pattern_MeetingsService_BatchRegisterParticipants_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "participants"}, "batchRegister"))
+	pattern_MeetingsService_BatchRequestMeetings_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "events", "event_id", "meeting-requests"}, "batchCreate"))
+	pattern_MeetingsService_BatchRespondToMeetingRequests_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "meeting-requests"}, "batchRespond"))
 )
 
 var (
-	forward_MeetingsService_CreateEvent_0             = runtime.ForwardResponseMessage
-	forward_MeetingsService_GetEvent_0                = runtime.ForwardResponseMessage
-	forward_MeetingsService_UpdateEvent_0             = runtime.ForwardResponseMessage
-	forward_MeetingsService_ListEvents_0              = runtime.ForwardResponseMessage
-	forward_MeetingsService_RegisterParticipant_0     = runtime.ForwardResponseMessage
-	forward_MeetingsService_SetAvailability_0         = runtime.ForwardResponseMessage
-	forward_MeetingsService_ListParticipants_0        = runtime.ForwardResponseMessage
-	forward_MeetingsService_RequestMeeting_0          = runtime.ForwardResponseMessage
-	forward_MeetingsService_RespondToMeetingRequest_0 = runtime.ForwardResponseMessage
-	forward_MeetingsService_ListMeetingRequests_0     = runtime.ForwardResponseMessage
-	forward_MeetingsService_BookMeeting_0             = runtime.ForwardResponseMessage
-	forward_MeetingsService_GenerateSchedule_0        = runtime.ForwardResponseMessage
-	forward_MeetingsService_PublishSchedule_0         = runtime.ForwardResponseMessage
-	forward_MeetingsService_GetSchedule_0             = runtime.ForwardResponseMessage
-	forward_MeetingsService_GetSchedule_1             = runtime.ForwardResponseMessage
-	forward_MeetingsService_GetAgenda_0               = runtime.ForwardResponseMessage
-	forward_MeetingsService_ExportCalendar_0          = runtime.ForwardResponseMessage
+	forward_MeetingsService_CreateEvent_0                   = runtime.ForwardResponseMessage
+	forward_MeetingsService_GetEvent_0                      = runtime.ForwardResponseMessage
+	forward_MeetingsService_UpdateEvent_0                   = runtime.ForwardResponseMessage
+	forward_MeetingsService_ListEvents_0                    = runtime.ForwardResponseMessage
+	forward_MeetingsService_RegisterParticipant_0           = runtime.ForwardResponseMessage
+	forward_MeetingsService_SetAvailability_0               = runtime.ForwardResponseMessage
+	forward_MeetingsService_ListParticipants_0              = runtime.ForwardResponseMessage
+	forward_MeetingsService_RequestMeeting_0                = runtime.ForwardResponseMessage
+	forward_MeetingsService_RespondToMeetingRequest_0       = runtime.ForwardResponseMessage
+	forward_MeetingsService_ListMeetingRequests_0           = runtime.ForwardResponseMessage
+	forward_MeetingsService_BookMeeting_0                   = runtime.ForwardResponseMessage
+	forward_MeetingsService_GenerateSchedule_0              = runtime.ForwardResponseMessage
+	forward_MeetingsService_PublishSchedule_0               = runtime.ForwardResponseMessage
+	forward_MeetingsService_GetSchedule_0                   = runtime.ForwardResponseMessage
+	forward_MeetingsService_GetSchedule_1                   = runtime.ForwardResponseMessage
+	forward_MeetingsService_GetAgenda_0                     = runtime.ForwardResponseMessage
+	forward_MeetingsService_ExportCalendar_0                = runtime.ForwardResponseMessage
+	forward_MeetingsService_BatchRegisterParticipants_0     = runtime.ForwardResponseMessage
+	forward_MeetingsService_BatchRequestMeetings_0          = runtime.ForwardResponseMessage
+	forward_MeetingsService_BatchRespondToMeetingRequests_0 = runtime.ForwardResponseMessage
 )

@@ -19,22 +19,25 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MeetingsService_CreateEvent_FullMethodName             = "/tandem.meetings.v1.MeetingsService/CreateEvent"
-	MeetingsService_GetEvent_FullMethodName                = "/tandem.meetings.v1.MeetingsService/GetEvent"
-	MeetingsService_UpdateEvent_FullMethodName             = "/tandem.meetings.v1.MeetingsService/UpdateEvent"
-	MeetingsService_ListEvents_FullMethodName              = "/tandem.meetings.v1.MeetingsService/ListEvents"
-	MeetingsService_RegisterParticipant_FullMethodName     = "/tandem.meetings.v1.MeetingsService/RegisterParticipant"
-	MeetingsService_SetAvailability_FullMethodName         = "/tandem.meetings.v1.MeetingsService/SetAvailability"
-	MeetingsService_ListParticipants_FullMethodName        = "/tandem.meetings.v1.MeetingsService/ListParticipants"
-	MeetingsService_RequestMeeting_FullMethodName          = "/tandem.meetings.v1.MeetingsService/RequestMeeting"
-	MeetingsService_RespondToMeetingRequest_FullMethodName = "/tandem.meetings.v1.MeetingsService/RespondToMeetingRequest"
-	MeetingsService_ListMeetingRequests_FullMethodName     = "/tandem.meetings.v1.MeetingsService/ListMeetingRequests"
-	MeetingsService_BookMeeting_FullMethodName             = "/tandem.meetings.v1.MeetingsService/BookMeeting"
-	MeetingsService_GenerateSchedule_FullMethodName        = "/tandem.meetings.v1.MeetingsService/GenerateSchedule"
-	MeetingsService_PublishSchedule_FullMethodName         = "/tandem.meetings.v1.MeetingsService/PublishSchedule"
-	MeetingsService_GetSchedule_FullMethodName             = "/tandem.meetings.v1.MeetingsService/GetSchedule"
-	MeetingsService_GetAgenda_FullMethodName               = "/tandem.meetings.v1.MeetingsService/GetAgenda"
-	MeetingsService_ExportCalendar_FullMethodName          = "/tandem.meetings.v1.MeetingsService/ExportCalendar"
+	MeetingsService_CreateEvent_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/CreateEvent"
+	MeetingsService_GetEvent_FullMethodName                      = "/tandem.meetings.v1.MeetingsService/GetEvent"
+	MeetingsService_UpdateEvent_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/UpdateEvent"
+	MeetingsService_ListEvents_FullMethodName                    = "/tandem.meetings.v1.MeetingsService/ListEvents"
+	MeetingsService_RegisterParticipant_FullMethodName           = "/tandem.meetings.v1.MeetingsService/RegisterParticipant"
+	MeetingsService_SetAvailability_FullMethodName               = "/tandem.meetings.v1.MeetingsService/SetAvailability"
+	MeetingsService_ListParticipants_FullMethodName              = "/tandem.meetings.v1.MeetingsService/ListParticipants"
+	MeetingsService_RequestMeeting_FullMethodName                = "/tandem.meetings.v1.MeetingsService/RequestMeeting"
+	MeetingsService_RespondToMeetingRequest_FullMethodName       = "/tandem.meetings.v1.MeetingsService/RespondToMeetingRequest"
+	MeetingsService_ListMeetingRequests_FullMethodName           = "/tandem.meetings.v1.MeetingsService/ListMeetingRequests"
+	MeetingsService_BookMeeting_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/BookMeeting"
+	MeetingsService_GenerateSchedule_FullMethodName              = "/tandem.meetings.v1.MeetingsService/GenerateSchedule"
+	MeetingsService_PublishSchedule_FullMethodName               = "/tandem.meetings.v1.MeetingsService/PublishSchedule"
+	MeetingsService_GetSchedule_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/GetSchedule"
+	MeetingsService_GetAgenda_FullMethodName                     = "/tandem.meetings.v1.MeetingsService/GetAgenda"
+	MeetingsService_ExportCalendar_FullMethodName                = "/tandem.meetings.v1.MeetingsService/ExportCalendar"
+	MeetingsService_BatchRegisterParticipants_FullMethodName     = "/tandem.meetings.v1.MeetingsService/BatchRegisterParticipants"
+	MeetingsService_BatchRequestMeetings_FullMethodName          = "/tandem.meetings.v1.MeetingsService/BatchRequestMeetings"
+	MeetingsService_BatchRespondToMeetingRequests_FullMethodName = "/tandem.meetings.v1.MeetingsService/BatchRespondToMeetingRequests"
 )
 
 // MeetingsServiceClient is the client API for MeetingsService service.
@@ -80,6 +83,18 @@ type MeetingsServiceClient interface {
 	GetAgenda(ctx context.Context, in *GetAgendaRequest, opts ...grpc.CallOption) (*GetAgendaResponse, error)
 	// ExportCalendar returns an iCalendar (RFC 5545) file of a participant's agenda.
 	ExportCalendar(ctx context.Context, in *ExportCalendarRequest, opts ...grpc.CallOption) (*ExportCalendarResponse, error)
+	// BatchRegisterParticipants registers up to 1,000 profiles for one event,
+	// each as RegisterParticipant would, with a result per item.
+	BatchRegisterParticipants(ctx context.Context, in *BatchRegisterParticipantsRequest, opts ...grpc.CallOption) (*BatchRegisterParticipantsResponse, error)
+	// BatchRequestMeetings sends up to 1,000 meeting requests in one event,
+	// each as RequestMeeting would, with a result per item. Retrying a batch
+	// with the same client_request_id changes nothing.
+	BatchRequestMeetings(ctx context.Context, in *BatchRequestMeetingsRequest, opts ...grpc.CallOption) (*BatchRequestMeetingsResponse, error)
+	// BatchRespondToMeetingRequests answers up to 1,000 requests, each as
+	// RespondToMeetingRequest would, with a result per item. An item whose
+	// request already has the status it asks for succeeds unchanged, so a
+	// retried batch changes nothing.
+	BatchRespondToMeetingRequests(ctx context.Context, in *BatchRespondToMeetingRequestsRequest, opts ...grpc.CallOption) (*BatchRespondToMeetingRequestsResponse, error)
 }
 
 type meetingsServiceClient struct {
@@ -250,6 +265,36 @@ func (c *meetingsServiceClient) ExportCalendar(ctx context.Context, in *ExportCa
 	return out, nil
 }
 
+func (c *meetingsServiceClient) BatchRegisterParticipants(ctx context.Context, in *BatchRegisterParticipantsRequest, opts ...grpc.CallOption) (*BatchRegisterParticipantsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchRegisterParticipantsResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_BatchRegisterParticipants_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) BatchRequestMeetings(ctx context.Context, in *BatchRequestMeetingsRequest, opts ...grpc.CallOption) (*BatchRequestMeetingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchRequestMeetingsResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_BatchRequestMeetings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) BatchRespondToMeetingRequests(ctx context.Context, in *BatchRespondToMeetingRequestsRequest, opts ...grpc.CallOption) (*BatchRespondToMeetingRequestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchRespondToMeetingRequestsResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_BatchRespondToMeetingRequests_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MeetingsServiceServer is the server API for MeetingsService service.
 // All implementations must embed UnimplementedMeetingsServiceServer
 // for forward compatibility.
@@ -293,6 +338,18 @@ type MeetingsServiceServer interface {
 	GetAgenda(context.Context, *GetAgendaRequest) (*GetAgendaResponse, error)
 	// ExportCalendar returns an iCalendar (RFC 5545) file of a participant's agenda.
 	ExportCalendar(context.Context, *ExportCalendarRequest) (*ExportCalendarResponse, error)
+	// BatchRegisterParticipants registers up to 1,000 profiles for one event,
+	// each as RegisterParticipant would, with a result per item.
+	BatchRegisterParticipants(context.Context, *BatchRegisterParticipantsRequest) (*BatchRegisterParticipantsResponse, error)
+	// BatchRequestMeetings sends up to 1,000 meeting requests in one event,
+	// each as RequestMeeting would, with a result per item. Retrying a batch
+	// with the same client_request_id changes nothing.
+	BatchRequestMeetings(context.Context, *BatchRequestMeetingsRequest) (*BatchRequestMeetingsResponse, error)
+	// BatchRespondToMeetingRequests answers up to 1,000 requests, each as
+	// RespondToMeetingRequest would, with a result per item. An item whose
+	// request already has the status it asks for succeeds unchanged, so a
+	// retried batch changes nothing.
+	BatchRespondToMeetingRequests(context.Context, *BatchRespondToMeetingRequestsRequest) (*BatchRespondToMeetingRequestsResponse, error)
 	mustEmbedUnimplementedMeetingsServiceServer()
 }
 
@@ -350,6 +407,15 @@ func (UnimplementedMeetingsServiceServer) GetAgenda(context.Context, *GetAgendaR
 }
 func (UnimplementedMeetingsServiceServer) ExportCalendar(context.Context, *ExportCalendarRequest) (*ExportCalendarResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExportCalendar not implemented")
+}
+func (UnimplementedMeetingsServiceServer) BatchRegisterParticipants(context.Context, *BatchRegisterParticipantsRequest) (*BatchRegisterParticipantsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchRegisterParticipants not implemented")
+}
+func (UnimplementedMeetingsServiceServer) BatchRequestMeetings(context.Context, *BatchRequestMeetingsRequest) (*BatchRequestMeetingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchRequestMeetings not implemented")
+}
+func (UnimplementedMeetingsServiceServer) BatchRespondToMeetingRequests(context.Context, *BatchRespondToMeetingRequestsRequest) (*BatchRespondToMeetingRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchRespondToMeetingRequests not implemented")
 }
 func (UnimplementedMeetingsServiceServer) mustEmbedUnimplementedMeetingsServiceServer() {}
 func (UnimplementedMeetingsServiceServer) testEmbeddedByValue()                         {}
@@ -660,6 +726,60 @@ func _MeetingsService_ExportCalendar_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_BatchRegisterParticipants_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchRegisterParticipantsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).BatchRegisterParticipants(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_BatchRegisterParticipants_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).BatchRegisterParticipants(ctx, req.(*BatchRegisterParticipantsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_BatchRequestMeetings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchRequestMeetingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).BatchRequestMeetings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_BatchRequestMeetings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).BatchRequestMeetings(ctx, req.(*BatchRequestMeetingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_BatchRespondToMeetingRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchRespondToMeetingRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).BatchRespondToMeetingRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_BatchRespondToMeetingRequests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).BatchRespondToMeetingRequests(ctx, req.(*BatchRespondToMeetingRequestsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MeetingsService_ServiceDesc is the grpc.ServiceDesc for MeetingsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -730,6 +850,18 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExportCalendar",
 			Handler:    _MeetingsService_ExportCalendar_Handler,
+		},
+		{
+			MethodName: "BatchRegisterParticipants",
+			Handler:    _MeetingsService_BatchRegisterParticipants_Handler,
+		},
+		{
+			MethodName: "BatchRequestMeetings",
+			Handler:    _MeetingsService_BatchRequestMeetings_Handler,
+		},
+		{
+			MethodName: "BatchRespondToMeetingRequests",
+			Handler:    _MeetingsService_BatchRespondToMeetingRequests_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,139 @@
+package meetings_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// TestBatches: an organiser sets up an event with batch calls, each sent
+// twice at once and then retried. Every item is done once: one participant
+// per profile, one request per pair, every answer given once, and the
+// schedule meets each pair once. A bad item fails alone.
+func TestBatches(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	c := ctx(t)
+	org := e.as(organizer)
+	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES))
+
+	const n = 12
+	reg := &meetingsv1.BatchRegisterParticipantsRequest{EventId: ev.GetId()}
+	for i := range n {
+		reg.Items = append(reg.Items, &meetingsv1.RegisterParticipantRequest{
+			Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: fmt.Sprintf("ORGBATCH%02d", i)}},
+		})
+	}
+	regs := twiceAtOnce(t, func() (*meetingsv1.BatchRegisterParticipantsResponse, error) { return org.BatchRegisterParticipants(c, reg) })
+	ids := make([]string, n)
+	for i, r := range regs[0].GetResults() {
+		if r.GetError() != nil || r.GetParticipant().GetId() == "" || r.GetParticipant().GetId() != regs[1].GetResults()[i].GetParticipant().GetId() {
+			t.Fatalf("registration %d: %v and %v", i, r, regs[1].GetResults()[i])
+		}
+		ids[i] = r.GetParticipant().GetId()
+	}
+	parts := must[*meetingsv1.ListParticipantsResponse](t)(org.ListParticipants(c, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId(), PageSize: 100}))
+	if len(parts.GetParticipants()) != n {
+		t.Fatalf("%d participants for %d profiles", len(parts.GetParticipants()), n)
+	}
+
+	// Every pair (i, j) with i < j asks once; one item names nobody.
+	rq := &meetingsv1.BatchRequestMeetingsRequest{EventId: ev.GetId(), ClientRequestId: "setup-1"}
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			rq.Items = append(rq.Items, &meetingsv1.RequestMeetingRequest{FromParticipantId: ids[i], ToParticipantId: ids[j]})
+		}
+	}
+	pairs := len(rq.Items)
+	rq.Items = append(rq.Items, &meetingsv1.RequestMeetingRequest{FromParticipantId: ids[0], ToParticipantId: "01ZZZZZZZZZZZZZZZZZZZZZZZZ"})
+	reqs := twiceAtOnce(t, func() (*meetingsv1.BatchRequestMeetingsResponse, error) { return org.BatchRequestMeetings(c, rq) })
+	retry := must[*meetingsv1.BatchRequestMeetingsResponse](t)(org.BatchRequestMeetings(c, rq))
+	for _, res := range append(reqs, retry) {
+		bad := res.GetResults()[pairs].GetError()
+		if bad.GetCode() != "INVALID_ARGUMENT" || len(bad.GetFieldViolations()) != 1 || bad.GetFieldViolations()[0].GetField() != "to_participant_id" {
+			t.Fatalf("the bad item's error = %v", bad)
+		}
+		for i, r := range res.GetResults()[:pairs] {
+			if r.GetError() != nil || r.GetMeetingRequest().GetId() != reqs[0].GetResults()[i].GetMeetingRequest().GetId() {
+				t.Fatalf("request %d: %v, first answer %v", i, r, reqs[0].GetResults()[i])
+			}
+		}
+	}
+	list := must[*meetingsv1.ListMeetingRequestsResponse](t)(org.ListMeetingRequests(c, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId(), PageSize: 1000}))
+	if len(list.GetMeetingRequests()) != pairs {
+		t.Fatalf("%d requests stored for %d pairs", len(list.GetMeetingRequests()), pairs)
+	}
+
+	// Accept them all, every other one as mutual; twice at once, then again.
+	ans := &meetingsv1.BatchRespondToMeetingRequestsRequest{}
+	for i, r := range reqs[0].GetResults()[:pairs] {
+		ans.Items = append(ans.Items, &meetingsv1.RespondToMeetingRequestRequest{
+			RequestId: r.GetMeetingRequest().GetId(), Action: meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT, AcceptAsMutual: i%2 == 0,
+		})
+	}
+	answers := twiceAtOnce(t, func() (*meetingsv1.BatchRespondToMeetingRequestsResponse, error) { return org.BatchRespondToMeetingRequests(c, ans) })
+	answers = append(answers, must[*meetingsv1.BatchRespondToMeetingRequestsResponse](t)(org.BatchRespondToMeetingRequests(c, ans)))
+	for _, res := range answers {
+		for i, r := range res.GetResults() {
+			mr := r.GetMeetingRequest()
+			if r.GetError() != nil || mr.GetStatus() != meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED || mr.GetMutual() != (i%2 == 0) || mr.GetVersion() != 2 {
+				t.Fatalf("answer %d: %v", i, r)
+			}
+		}
+	}
+	// A second answer of another kind is still refused, item by item.
+	decline := &meetingsv1.BatchRespondToMeetingRequestsRequest{Items: []*meetingsv1.RespondToMeetingRequestRequest{{
+		RequestId: ans.GetItems()[0].GetRequestId(), Action: meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_DECLINE,
+	}}}
+	if r := must[*meetingsv1.BatchRespondToMeetingRequestsResponse](t)(org.BatchRespondToMeetingRequests(c, decline)); r.GetResults()[0].GetError().GetCode() != "FAILED_PRECONDITION" {
+		t.Fatalf("declining an accepted request: %v", r)
+	}
+
+	ev = e.setStatus(t, ev, meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING)
+	sc := must[*meetingsv1.GenerateScheduleResponse](t)(org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), Policy: meetingsv1.SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS}))
+	got := must[*meetingsv1.GetScheduleResponse](t)(org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: ev.GetId(), ScheduleId: sc.GetSchedule().GetId(), PageSize: 1000}))
+	checkSchedule(t, ev, got.GetMeetings(), nil)
+	met := map[[2]string]bool{}
+	for _, m := range got.GetMeetings() {
+		p := m.GetParticipantIds()
+		k := [2]string{min(p[0], p[1]), max(p[0], p[1])}
+		if met[k] {
+			t.Fatalf("pair %v meets twice", k)
+		}
+		met[k] = true
+	}
+	// 12 people, 4 slots, 2 tables: 8 meetings at most, and the bound says so.
+	if st := sc.GetSchedule().GetStats(); st.GetMeetingsPlaced() != 8 || st.GetRequestsConsidered() != int32(pairs) {
+		t.Fatalf("schedule stats = %v", st)
+	}
+
+	_, err := org.BatchRequestMeetings(c, &meetingsv1.BatchRequestMeetingsRequest{EventId: ev.GetId()})
+	wantCode(t, err, codes.InvalidArgument)
+	big := &meetingsv1.BatchRespondToMeetingRequestsRequest{Items: make([]*meetingsv1.RespondToMeetingRequestRequest, 1001)}
+	_, err = org.BatchRespondToMeetingRequests(c, big)
+	wantCode(t, err, codes.InvalidArgument)
+}
+
+// twiceAtOnce makes the same call twice concurrently and returns both
+// answers; both must succeed.
+func twiceAtOnce[R any](t *testing.T, call func() (R, error)) []R {
+	t.Helper()
+	out := make([]R, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { out[i], errs[i] = call() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
