@@ -78,6 +78,7 @@ type Config struct {
 	MaxBodyBytes   int64         `conf:"default:1048576,env:MAX_BODY_BYTES,flag:max-body-bytes,help:largest request body accepted (413 above)"`
 	RatePerIP      int           `conf:"default:1200,env:RATE_PER_IP,flag:rate-per-ip,help:requests a minute per client address; 0 disables"`
 	RatePerUser    int           `conf:"default:600,env:RATE_PER_USER,flag:rate-per-user,help:requests a minute per authenticated user; 0 disables"`
+	RateItemsUser  int           `conf:"default:120000,env:RATE_ITEMS_PER_USER,flag:rate-items-per-user,help:items of batch calls a minute per authenticated user (a batch also counts once as a request); 0 disables"`
 	TrustProxy     bool          `conf:"default:false,env:TRUST_PROXY,flag:trust-proxy,help:take the client address from the last X-Forwarded-For entry (set it behind one proxy only)"`
 	CORSOrigins    []string      `conf:"env:CORS_ORIGINS,flag:cors-origins,help:origins allowed to call the API from browsers separated by semicolons; empty disables CORS"`
 	DevLogin       bool          `conf:"default:false,env:DEV_LOGIN,flag:dev-login,help:enable POST /v1/auth/login and the web UI's sign-in for the demo users (tandem dev only: it needs no password)"`
@@ -152,6 +153,7 @@ func DefaultConfig() Config {
 		MaxBodyBytes:   1 << 20,
 		RatePerIP:      1200,
 		RatePerUser:    600,
+		RateItemsUser:  120000,
 	}
 }
 
@@ -261,7 +263,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		Authority:         rt.Auth,
 		DemoLogin:         login,
 		Limiter:           adapters.NewRateLimiter(rt.Redis, rt.Key("gateway", "ratelimit")),
-		Limits:            ports.RateLimits{PerIP: cfg.RatePerIP, PerPrincipal: cfg.RatePerUser},
+		Limits:            ports.RateLimits{PerIP: cfg.RatePerIP, PerPrincipal: cfg.RatePerUser, ItemsPerPrincipal: cfg.RateItemsUser},
 		TrustForwardedFor: cfg.TrustProxy,
 		CORSOrigins:       cfg.CORSOrigins,
 		MaxBodyBytes:      cfg.MaxBodyBytes,

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -564,6 +565,33 @@ func TestRateLimitPerPrincipal(t *testing.T) {
 	for range 3 {
 		if r := do(t, "GET", base+"/v1/organizations/o1", nil, nil); r.status != http.StatusOK {
 			t.Fatalf("anonymous = %d", r.status)
+		}
+	}
+}
+
+// TestRateLimitBatchItems: batch calls count their items against the item
+// budget, so an organiser's bulk set-up is limited by items, not by calls.
+func TestRateLimitBatchItems(t *testing.T) {
+	t.Parallel()
+	_, addr := startBackend(t)
+	base := gatewayWith(t, addr, func(c *gateway.Config) { c.RatePerIP, c.RatePerUser, c.RateItemsUser = 0, 100, 5 })
+	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _ := a.Issue(auth.Principal{Subject: "organiser", Roles: []auth.Role{auth.RoleOrganizer}})
+	three := []byte(`{"items":[{"requestId":"r1","action":"MEETING_REQUEST_ACTION_ACCEPT"},{"requestId":"r2","action":"MEETING_REQUEST_ACTION_ACCEPT"},{"requestId":"r3","action":"MEETING_REQUEST_ACTION_ACCEPT"}]}`)
+	if r := do(t, "POST", base+"/v1/meeting-requests:batchRespond", jsonHeader(tok), bytes.NewReader(three)); r.status == http.StatusTooManyRequests {
+		t.Fatalf("first batch of 3 items with a budget of 5 = %d", r.status)
+	}
+	r := do(t, "POST", base+"/v1/meeting-requests:batchRespond", jsonHeader(tok), bytes.NewReader(three))
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("second batch of 3 items = %d, want 429", r.status)
+	}
+	// Single calls draw on the request budget only.
+	for range 3 {
+		if r := do(t, "GET", base+"/v1/organizations/o1", jsonHeader(tok), nil); r.status != http.StatusOK {
+			t.Fatalf("single call after the item budget ran out = %d", r.status)
 		}
 	}
 }

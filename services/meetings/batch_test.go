@@ -29,7 +29,9 @@ func TestBatches(t *testing.T) {
 			Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: fmt.Sprintf("ORGBATCH%02d", i)}},
 		})
 	}
-	regs := twiceAtOnce(t, func() (*meetingsv1.BatchRegisterParticipantsResponse, error) { return org.BatchRegisterParticipants(c, reg) })
+	regs := twiceAtOnce(t, func() (*meetingsv1.BatchRegisterParticipantsResponse, error) {
+		return org.BatchRegisterParticipants(c, reg)
+	})
 	ids := make([]string, n)
 	for i, r := range regs[0].GetResults() {
 		if r.GetError() != nil || r.GetParticipant().GetId() == "" || r.GetParticipant().GetId() != regs[1].GetResults()[i].GetParticipant().GetId() {
@@ -76,7 +78,9 @@ func TestBatches(t *testing.T) {
 			RequestId: r.GetMeetingRequest().GetId(), Action: meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT, AcceptAsMutual: i%2 == 0,
 		})
 	}
-	answers := twiceAtOnce(t, func() (*meetingsv1.BatchRespondToMeetingRequestsResponse, error) { return org.BatchRespondToMeetingRequests(c, ans) })
+	answers := twiceAtOnce(t, func() (*meetingsv1.BatchRespondToMeetingRequestsResponse, error) {
+		return org.BatchRespondToMeetingRequests(c, ans)
+	})
 	answers = append(answers, must[*meetingsv1.BatchRespondToMeetingRequestsResponse](t)(org.BatchRespondToMeetingRequests(c, ans)))
 	for _, res := range answers {
 		for i, r := range res.GetResults() {

@@ -35,7 +35,13 @@ func NewRateLimiter(rdb *redis.Client, prefix string) *RateLimiter {
 // Allow takes one request from key's budget of perMinute requests a minute,
 // which may all come at once.
 func (l *RateLimiter) Allow(ctx context.Context, key string, perMinute int) (Decision, error) {
-	res, err := l.limiter.Allow(ctx, l.prefix+":"+key, redis_rate.PerMinute(perMinute))
+	return l.AllowN(ctx, key, perMinute, 1)
+}
+
+// AllowN takes n units (the items of a batch call) from key's budget of
+// perMinute a minute, all or none.
+func (l *RateLimiter) AllowN(ctx context.Context, key string, perMinute, n int) (Decision, error) {
+	res, err := l.limiter.AllowN(ctx, l.prefix+":"+key, redis_rate.PerMinute(perMinute), n)
 	if err != nil {
 		return Decision{}, fmt.Errorf("rate limit %s: %w", key, err)
 	}

@@ -142,6 +142,7 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 
 	clientIP := clientIPFunc(o.TrustForwardedFor)
 	var api http.Handler = mux
+	api = limitItems(o.Log, o.Limiter, o.Limits.ItemsPerPrincipal, api)
 	api = limitByPrincipal(o.Log, o.Limiter, o.Limits.PerPrincipal, api)
 	api = authenticate(o.Authority, api)
 	api = limitBody(o.MaxBodyBytes, api)
