@@ -123,11 +123,12 @@ func newEventsCreateCmd(env *cliEnv) *cobra.Command {
 }
 
 func newEventsGetCmd(env *cliEnv) *cobra.Command {
-	return &cobra.Command{
-		Use: "get ID", Short: "Show one event", Args: exactArgs(1, "the event id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	var event string
+	cmd := &cobra.Command{
+		Use: "get EVENT", Short: "Show one event", Args: eventArgs(&event, 0, ""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			return meetingsCall(cmd, env, func(c meetingsv1.MeetingsServiceClient, cmd *cobra.Command) error {
-				res, err := c.GetEvent(cmd.Context(), &meetingsv1.GetEventRequest{Id: args[0]})
+				res, err := c.GetEvent(cmd.Context(), &meetingsv1.GetEventRequest{Id: event})
 				if err != nil {
 					return fromStatus(err)
 				}
@@ -135,6 +136,8 @@ func newEventsGetCmd(env *cliEnv) *cobra.Command {
 			})
 		},
 	}
+	eventFlag(cmd, &event)
+	return cmd
 }
 
 func newEventsListCmd(env *cliEnv) *cobra.Command {
@@ -174,27 +177,63 @@ func setEventStatus(cmd *cobra.Command, env *cliEnv, id string, st meetingsv1.Ev
 }
 
 func newEventsOpenCmd(env *cliEnv) *cobra.Command {
-	return &cobra.Command{
-		Use: "open ID", Short: "Open registration", Args: exactArgs(1, "the event id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return setEventStatus(cmd, env, args[0], meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN)
+	var event string
+	cmd := &cobra.Command{
+		Use: "open EVENT", Short: "Open registration", Args: eventArgs(&event, 0, ""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return setEventStatus(cmd, env, event, meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN)
 		},
 	}
+	eventFlag(cmd, &event)
+	return cmd
 }
 
 func newEventsStatusCmd(env *cliEnv) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status ID draft|registration-open|scheduling|closed",
+	var event string
+	cmd := &cobra.Command{
+		Use:   "status EVENT draft|registration-open|scheduling|closed",
 		Short: "Move the event through its lifecycle (scheduling closes registration)",
-		Args:  exactArgs(2, "the event id and a status"),
+		Args:  eventArgs(&event, 1, "a status"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := client.ParseStatus(args[1])
+			st, err := client.ParseStatus(args[len(args)-1])
 			if err != nil {
 				return usageError{err}
 			}
-			return setEventStatus(cmd, env, args[0], st)
+			return setEventStatus(cmd, env, event, st)
 		},
 	}
+	eventFlag(cmd, &event)
+	return cmd
+}
+
+// eventArgs lets every events subcommand take its event the same two ways:
+// as the first argument or as --event (not both, unless they agree),
+// followed by n other arguments (what).
+func eventArgs(event *string, n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		byFlag := cmd.Flags().Changed("event")
+		switch {
+		case len(args) == n+1 && byFlag && args[0] != *event:
+			return usageError{fmt.Errorf("two events given: %s and --event %s", args[0], *event)}
+		case len(args) == n+1:
+			*event = args[0]
+		case len(args) == n && byFlag:
+		case len(args) == n:
+			return usageError{fmt.Errorf("give the event id, as the first argument or with --event")}
+		case n > 0:
+			return usageError{fmt.Errorf("expected the event id (or --event) and %s", what)}
+		default:
+			return usageError{fmt.Errorf("expected only the event id (or --event)")}
+		}
+		if *event == "" {
+			return usageError{fmt.Errorf("the event id is empty")}
+		}
+		return nil
+	}
+}
+
+func eventFlag(cmd *cobra.Command, event *string) {
+	cmd.Flags().StringVar(event, "event", "", "event id (or give it as the first argument)")
 }
 
 func newEventsRegisterCmd(env *cliEnv) *cobra.Command {
@@ -202,7 +241,7 @@ func newEventsRegisterCmd(env *cliEnv) *cobra.Command {
 	var maxMeetings int32
 	var offers []string
 	cmd := &cobra.Command{
-		Use: "register", Short: "Register an organisation or a person for an event", Args: cobra.NoArgs,
+		Use: "register [EVENT]", Short: "Register an organisation or a person for an event", Args: eventArgs(&event, 0, ""),
 		Example: `  tandem events register --event 01J... --organization 01J...`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ref := &profilesv1.ProfileRef{}
@@ -226,7 +265,7 @@ func newEventsRegisterCmd(env *cliEnv) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&event, "event", "", "event id")
+	eventFlag(cmd, &event)
 	f.StringVar(&org, "organization", "", "organisation id")
 	f.StringVar(&person, "person", "", "person id")
 	f.Int32Var(&maxMeetings, "max-meetings", 0, "most meetings wanted (0: the event's default)")
@@ -237,7 +276,7 @@ func newEventsRegisterCmd(env *cliEnv) *cobra.Command {
 func newEventsParticipantsCmd(env *cliEnv) *cobra.Command {
 	req := &meetingsv1.ListParticipantsRequest{}
 	cmd := &cobra.Command{
-		Use: "participants", Short: "List an event's participants", Args: cobra.NoArgs,
+		Use: "participants [EVENT]", Short: "List an event's participants", Args: eventArgs(&req.EventId, 0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return meetingsCall(cmd, env, func(c meetingsv1.MeetingsServiceClient, cmd *cobra.Command) error {
 				res, err := c.ListParticipants(cmd.Context(), req)
@@ -248,7 +287,7 @@ func newEventsParticipantsCmd(env *cliEnv) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&req.EventId, "event", "", "event id")
+	eventFlag(cmd, &req.EventId)
 	cmd.Flags().StringVar(&req.Query, "query", "", "text in the name")
 	cmd.Flags().Int32Var(&req.PageSize, "page-size", 100, "participants per page")
 	cmd.Flags().StringVar(&req.PageToken, "page-token", "", "continue a previous listing")
@@ -258,7 +297,7 @@ func newEventsParticipantsCmd(env *cliEnv) *cobra.Command {
 func newEventsAvailabilityCmd(env *cliEnv) *cobra.Command {
 	req := &meetingsv1.SetAvailabilityRequest{}
 	cmd := &cobra.Command{
-		Use: "availability", Short: "Set a participant's available slots and meeting limit", Args: cobra.NoArgs,
+		Use: "availability [EVENT]", Short: "Set a participant's available slots and meeting limit", Args: eventArgs(&req.EventId, 0, ""),
 		Example: `  tandem events availability --event 01J... --participant 01J... --slot 20270310T0900 --slot 20270310T0930 --max-meetings 8`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return meetingsCall(cmd, env, func(c meetingsv1.MeetingsServiceClient, cmd *cobra.Command) error {
@@ -271,7 +310,7 @@ func newEventsAvailabilityCmd(env *cliEnv) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&req.EventId, "event", "", "event id")
+	eventFlag(cmd, &req.EventId)
 	f.StringVar(&req.ParticipantId, "participant", "", "participant id")
 	f.StringSliceVar(&req.AvailableSlotIds, "slot", nil, "an available slot id (repeatable; none: every slot)")
 	f.Int32Var(&req.MaxMeetings, "max-meetings", 0, "most meetings (0: the event's default)")
@@ -282,7 +321,7 @@ func newEventsRequestCmd(env *cliEnv) *cobra.Command {
 	req := &meetingsv1.RequestMeetingRequest{}
 	var must bool
 	cmd := &cobra.Command{
-		Use: "request", Short: "Ask another participant for a meeting", Args: cobra.NoArgs,
+		Use: "request [EVENT]", Short: "Ask another participant for a meeting", Args: eventArgs(&req.EventId, 0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req.Priority = meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT
 			if must {
@@ -299,7 +338,7 @@ func newEventsRequestCmd(env *cliEnv) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&req.EventId, "event", "", "event id")
+	eventFlag(cmd, &req.EventId)
 	f.StringVar(&req.FromParticipantId, "from", "", "your participant id")
 	f.StringVar(&req.ToParticipantId, "to", "", "the participant you want to meet")
 	f.BoolVar(&must, "must", false, "a must-meet request (default: would like to meet)")
@@ -311,7 +350,7 @@ func newEventsRequestCmd(env *cliEnv) *cobra.Command {
 func newEventsRequestsCmd(env *cliEnv) *cobra.Command {
 	req := &meetingsv1.ListMeetingRequestsRequest{}
 	cmd := &cobra.Command{
-		Use: "requests", Short: "List meeting requests of an event or a participant", Args: cobra.NoArgs,
+		Use: "requests [EVENT]", Short: "List meeting requests of an event or a participant", Args: eventArgs(&req.EventId, 0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.ParticipantId != "" {
 				req.Direction = meetingsv1.RequestDirection_REQUEST_DIRECTION_BOTH
@@ -326,7 +365,7 @@ func newEventsRequestsCmd(env *cliEnv) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&req.EventId, "event", "", "event id")
+	eventFlag(cmd, &req.EventId)
 	f.StringVar(&req.ParticipantId, "participant", "", "only requests from or to this participant")
 	f.Int32Var(&req.PageSize, "page-size", 100, "requests per page")
 	f.StringVar(&req.PageToken, "page-token", "", "continue a previous listing")
@@ -376,14 +415,26 @@ var scheduleColumns = []column[*meetingsv1.Schedule]{
 }
 
 func newEventsScheduleCmd(env *cliEnv) *cobra.Command {
-	var event string
+	var event, policy, weights string
 	var fill bool
 	cmd := &cobra.Command{
-		Use: "schedule", Short: "Generate a provisional schedule (--fill: only fill free slots)", Args: cobra.NoArgs,
+		Use: "schedule [EVENT]", Short: "Generate a provisional schedule (--fill: only fill free slots)", Args: eventArgs(&event, 0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req := &meetingsv1.GenerateScheduleRequest{EventId: event, Mode: meetingsv1.ScheduleMode_SCHEDULE_MODE_FULL}
 			if fill {
 				req.Mode = meetingsv1.ScheduleMode_SCHEDULE_MODE_FILL_FREE_SLOTS
+			}
+			pol, err := parseEnum(meetingsv1.SchedulePolicy(0).Descriptor(), "SCHEDULE_POLICY_", policy)
+			if err != nil {
+				return err
+			}
+			req.Policy = meetingsv1.SchedulePolicy(pol)
+			if weights != "" {
+				var w [3]int32
+				if _, err := fmt.Sscanf(weights, "%d,%d,%d", &w[0], &w[1], &w[2]); err != nil {
+					return usageError{fmt.Errorf("--weights: want three numbers like 4,2,1: %w", err)}
+				}
+				req.BalancedWeights = &meetingsv1.BalancedWeights{Must: w[0], Mutual: w[1], Want: w[2]}
 			}
 			return meetingsCall(cmd, env, func(c meetingsv1.MeetingsServiceClient, cmd *cobra.Command) error {
 				res, err := c.GenerateSchedule(cmd.Context(), req)
@@ -394,15 +445,17 @@ func newEventsScheduleCmd(env *cliEnv) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&event, "event", "", "event id")
+	eventFlag(cmd, &event)
 	cmd.Flags().BoolVar(&fill, "fill", false, "keep published meetings and only fill free slots")
+	cmd.Flags().StringVar(&policy, "policy", "priorities-first", "what to optimise: priorities-first, most-meetings or balanced")
+	cmd.Flags().StringVar(&weights, "weights", "", "balanced policy's weights of must, mutual and want meetings, e.g. 4,2,1 (default)")
 	return cmd
 }
 
 func newEventsPublishCmd(env *cliEnv) *cobra.Command {
 	req := &meetingsv1.PublishScheduleRequest{}
 	cmd := &cobra.Command{
-		Use: "publish", Short: "Publish a provisional schedule: meetings become confirmed", Args: cobra.NoArgs,
+		Use: "publish [EVENT]", Short: "Publish a provisional schedule: meetings become confirmed", Args: eventArgs(&req.EventId, 0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return meetingsCall(cmd, env, func(c meetingsv1.MeetingsServiceClient, cmd *cobra.Command) error {
 				res, err := c.PublishSchedule(cmd.Context(), req)
@@ -413,7 +466,7 @@ func newEventsPublishCmd(env *cliEnv) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&req.EventId, "event", "", "event id")
+	eventFlag(cmd, &req.EventId)
 	cmd.Flags().StringVar(&req.ScheduleId, "schedule", "", "the schedule to publish (from events schedule)")
 	return cmd
 }

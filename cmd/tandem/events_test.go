@@ -71,7 +71,12 @@ func TestEventsJourney(t *testing.T) {
 	var parts [2]string
 	for i, org := range []string{"01JAREASCIENCEPARK0000000A", "01JBIOTECHCOMPANY00000000B"} {
 		var reg struct{ Participant struct{ ID string } }
-		cli(t, addrs, tok, &reg, "events", "register", "--event", ev, "--organization", org)
+		// The event as the first argument or as --event: both work everywhere.
+		if i == 0 {
+			cli(t, addrs, tok, &reg, "events", "register", ev, "--organization", org)
+		} else {
+			cli(t, addrs, tok, &reg, "events", "register", "--event", ev, "--organization", org)
+		}
 		parts[i] = reg.Participant.ID
 	}
 	var req struct{ MeetingRequest struct{ ID string } }
@@ -82,14 +87,14 @@ func TestEventsJourney(t *testing.T) {
 		t.Fatalf("request status after accept = %q", answered.MeetingRequest.Status)
 	}
 
-	cli(t, addrs, tok, nil, "events", "status", ev, "scheduling")
+	cli(t, addrs, tok, nil, "events", "status", "--event", ev, "scheduling")
 	var sched struct {
 		Schedule struct {
 			ID    string
 			Stats struct{ MeetingsPlaced int }
 		}
 	}
-	cli(t, addrs, tok, &sched, "events", "schedule", "--event", ev)
+	cli(t, addrs, tok, &sched, "events", "schedule", ev, "--policy", "most-meetings")
 	if sched.Schedule.Stats.MeetingsPlaced != 1 {
 		t.Fatalf("schedule placed %d meetings, want 1", sched.Schedule.Stats.MeetingsPlaced)
 	}
@@ -99,6 +104,26 @@ func TestEventsJourney(t *testing.T) {
 	for _, want := range []string{"BEGIN:VCALENDAR", "BEGIN:VEVENT", "SEQUENCE:", "END:VCALENDAR"} {
 		if !strings.Contains(ics, want) {
 			t.Errorf("agenda lacks %s:\n%s", want, ics)
+		}
+	}
+}
+
+// TestEventArgument: every events subcommand takes the event one way or the
+// other, and refuses none or two different ones.
+func TestEventArgument(t *testing.T) {
+	for _, args := range [][]string{
+		{"events", "get"},
+		{"events", "open", "E1", "--event", "E2"},
+		{"events", "status", "scheduling"},
+		{"events", "participants"},
+		{"events", "schedule", "E1", "E2"},
+		{"events", "publish", "E1", "--event", "E2", "--schedule", "S1"},
+		{"events", "schedule", "E1", "--policy", "fastest"},
+		{"events", "schedule", "E1", "--policy", "balanced", "--weights", "4,2"},
+	} {
+		code, _, stderr := execute(context.Background(), args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, stderr)
 		}
 	}
 }
