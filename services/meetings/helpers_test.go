@@ -26,7 +26,7 @@ import (
 
 // env is one running meetings service with its JetStream.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	addr    string
 	natsURL string
 	auth    *auth.Authority
@@ -34,7 +34,7 @@ type env struct {
 	clients map[string]meetingsv1.MeetingsServiceClient
 }
 
-func start(t *testing.T) *env {
+func start(t testing.TB) *env {
 	t.Helper()
 	cfg := meetings.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
@@ -51,7 +51,7 @@ func (e *env) replica(t *testing.T) *env {
 	return startWith(t, cfg)
 }
 
-func startWith(t *testing.T, cfg meetings.Config) *env {
+func startWith(t testing.TB, cfg meetings.Config) *env {
 	t.Helper()
 	conn := runtimetest.Start(t, meetings.Options(cfg))
 	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
@@ -98,13 +98,13 @@ func member(org string) auth.Principal {
 	return auth.Principal{Subject: "user-" + org, Organization: org, Roles: []auth.Role{auth.RoleMember}}
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return c
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -138,7 +138,7 @@ func brokerageDay(mode meetingsv1.BookingMode) *meetingsv1.Event {
 }
 
 // openEvent creates an event as the organizer and opens registration.
-func (e *env) openEvent(t *testing.T, ev *meetingsv1.Event) *meetingsv1.Event {
+func (e *env) openEvent(t testing.TB, ev *meetingsv1.Event) *meetingsv1.Event {
 	t.Helper()
 	c := ctx(t)
 	org := e.as(organizer)
@@ -146,7 +146,7 @@ func (e *env) openEvent(t *testing.T, ev *meetingsv1.Event) *meetingsv1.Event {
 	return e.setStatus(t, created, meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN)
 }
 
-func (e *env) setStatus(t *testing.T, ev *meetingsv1.Event, st meetingsv1.EventStatus) *meetingsv1.Event {
+func (e *env) setStatus(t testing.TB, ev *meetingsv1.Event, st meetingsv1.EventStatus) *meetingsv1.Event {
 	t.Helper()
 	res, err := e.as(organizer).UpdateEvent(ctx(t), &meetingsv1.UpdateEventRequest{
 		Event: &meetingsv1.Event{Id: ev.GetId(), Status: st}, ExpectedVersion: ev.GetVersion(),
