@@ -64,7 +64,7 @@ func newEventsCmd(env *cliEnv) *cobra.Command {
 	cmd.AddCommand(newEventsCreateCmd(env), newEventsGetCmd(env), newEventsListCmd(env), newEventsOpenCmd(env), newEventsStatusCmd(env),
 		newEventsRegisterCmd(env), newEventsParticipantsCmd(env), newEventsAvailabilityCmd(env),
 		newEventsRequestCmd(env), newEventsRequestsCmd(env), newEventsRespondCmd(env),
-		newEventsScheduleCmd(env), newEventsPublishCmd(env))
+		newEventsScheduleCmd(env), newEventsPublishCmd(env), newEventsImportRequestsCmd(env))
 	return cmd
 }
 

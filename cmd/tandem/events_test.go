@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,36 @@ func TestEventsJourney(t *testing.T) {
 		t.Fatalf("schedule placed %d meetings, want 1", sched.Schedule.Stats.MeetingsPlaced)
 	}
 	cli(t, addrs, tok, nil, "events", "publish", "--event", ev, "--schedule", sched.Schedule.ID)
+
+	// Bulk: a CSV of requests, imported twice; the second run changes nothing.
+	var third struct{ Participant struct{ ID string } }
+	cli(t, addrs, tok, &third, "events", "register", ev, "--organization", "01JHOSPITAL0000000000000000C")
+	file := filepath.Join(t.TempDir(), "requests.csv")
+	csvText := "from,to,priority,accept,mutual\n" + parts[0] + "," + third.Participant.ID + ",must,true,true\n" +
+		third.Participant.ID + "," + parts[1] + ",want,false,false\n"
+	if err := os.WriteFile(file, []byte(csvText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		var imported struct {
+			Requests, Accepted int
+			Failed             []string
+		}
+		cli(t, addrs, tok, &imported, "events", "import-requests", ev, file)
+		if imported.Requests != 2 || imported.Accepted != 1 || len(imported.Failed) != 0 {
+			t.Fatalf("import = %+v", imported)
+		}
+	}
+	var listed struct {
+		MeetingRequests []struct {
+			Status string
+			Mutual bool
+		}
+	}
+	cli(t, addrs, tok, &listed, "events", "requests", ev)
+	if len(listed.MeetingRequests) != 3 {
+		t.Fatalf("after two imports the event has %d requests, want 3", len(listed.MeetingRequests))
+	}
 
 	ics := cli(t, addrs, tok, nil, "agenda", "export", "--event", ev, "--participant", parts[1])
 	for _, want := range []string{"BEGIN:VCALENDAR", "BEGIN:VEVENT", "SEQUENCE:", "END:VCALENDAR"} {
