@@ -47,6 +47,9 @@ func run(out, ca, zoneinfo string) error {
 		"etc/passwd":        fmt.Sprintf("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:%d:%d:nonroot:/home/nonroot:/sbin/nologin\n", uid, uid),
 		"etc/group":         fmt.Sprintf("root:x:0:\nnonroot:x:%d:\n", uid),
 		"etc/nsswitch.conf": "hosts: files dns\n",
+		// Kubernetes and compose mount their own; this one serves a plain
+		// container runtime, where "localhost" must not go to DNS.
+		"etc/hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost\n",
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
