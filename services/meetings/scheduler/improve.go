@@ -122,7 +122,7 @@ func (se *search) mayDrop(m int) bool {
 	if se.s.weight[m] >= se.topWeight {
 		return false
 	}
-	return se.s.p.Policy != PrioritiesFirst || class(se.s.p.Requests[m]) == 3
+	return se.s.p.Policy != PrioritiesFirst || Class(se.s.p.Requests[m]) == 3
 }
 
 // perturb is ruin and recreate around each request still left out: both
@@ -135,19 +135,14 @@ func (se *search) mayDrop(m int) bool {
 func (se *search) perturb(reqs []int) {
 	s := se.s
 	open := s.unplaced(reqs)
-	slices.SortFunc(open, func(a, b int) int {
-		return cmp.Or(cmp.Compare(s.weight[b], s.weight[a]), cmp.Compare(s.rank[a], s.rank[b]))
-	})
+	s.heaviestFirst(open)
 	var removed []int
 	for sweep := 0; sweep < perturbSweeps && se.total > 0; sweep++ {
 		gained := false
 		for _, r := range open {
-			if s.assigned[r] >= 0 || se.total <= 0 {
+			if s.assigned[r] >= 0 || !se.startChain(r) {
 				continue
 			}
-			se.stamp++
-			se.effort = chainEffort
-			se.topWeight = s.weight[r]
 			mark, before := len(se.log), se.value
 			rq := s.p.Requests[r]
 			removed = removed[:0]
@@ -206,23 +201,37 @@ func (se *search) perturb(reqs []int) {
 	}
 }
 
+// heaviestFirst orders requests by weight, heaviest first, then by rank.
+func (s *state) heaviestFirst(rs []int) {
+	slices.SortFunc(rs, func(a, b int) int {
+		return cmp.Or(cmp.Compare(s.weight[b], s.weight[a]), cmp.Compare(s.rank[a], s.rank[b]))
+	})
+}
+
+// startChain begins a chain from request r, or reports that the phase's
+// effort is spent.
+func (se *search) startChain(r int) bool {
+	if se.total <= 0 {
+		return false
+	}
+	se.stamp++
+	se.effort = chainEffort
+	se.topWeight = se.s.weight[r]
+	return true
+}
+
 // improve runs ejection chains for the unplaced requests of reqs, heaviest
 // first, until a pass adds nothing or the effort is spent.
 func (se *search) improve(reqs []int) {
 	s := se.s
 	open := s.unplaced(reqs)
-	slices.SortFunc(open, func(a, b int) int {
-		return cmp.Or(cmp.Compare(s.weight[b], s.weight[a]), cmp.Compare(s.rank[a], s.rank[b]))
-	})
+	s.heaviestFirst(open)
 	for pass := 0; pass < 4 && se.total > 0; pass++ {
 		improved := false
 		for _, r := range open {
-			if s.assigned[r] >= 0 || se.total <= 0 {
+			if s.assigned[r] >= 0 || !se.startChain(r) {
 				continue
 			}
-			se.stamp++
-			se.effort = chainEffort
-			se.topWeight = s.weight[r]
 			mark := len(se.log)
 			if loss, ok := se.insert(r, chainDepth, s.weight[r]-1); ok && loss < s.weight[r] {
 				se.log = se.log[:0]

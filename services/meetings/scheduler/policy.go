@@ -73,14 +73,14 @@ func Weight(p *Problem) func(r int) int64 {
 	}
 	var n [4]int64
 	for _, rq := range p.Requests {
-		n[class(rq)]++
+		n[Class(rq)]++
 	}
 	var lex [4]int64
 	lex[3] = 1
 	for c := 2; c >= 0; c-- {
 		lex[c] = lex[c+1] * (n[c+1] + 1)
 	}
-	return func(r int) int64 { return lex[class(p.Requests[r])] }
+	return func(r int) int64 { return lex[Class(p.Requests[r])] }
 }
 
 // groups splits the requests to place into the groups the construction

@@ -357,7 +357,9 @@ func (s *state) bestSlot(cand []uint64, a, b int) int {
 	return best
 }
 
-func class(r Request) int {
+// Class is a request's rank under PrioritiesFirst: 0 must and mutual, 1
+// must, 2 mutual, 3 want.
+func Class(r Request) int {
 	switch {
 	case r.Must && r.Mutual:
 		return 0
@@ -453,7 +455,7 @@ func (s *state) pending() [4][]int {
 		if s.fixed[r] || !s.valid(rq) {
 			continue
 		}
-		c := class(rq)
+		c := Class(rq)
 		out[c] = append(out[c], r)
 	}
 	for c := range out {

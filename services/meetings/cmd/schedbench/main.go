@@ -137,21 +137,6 @@ func pct(a, b float64) string {
 	return fmt.Sprintf("%.2f %%", 100*a/b)
 }
 
-// class is the scheduler's order of priority: must and mutual, must,
-// mutual, want.
-func class(r scheduler.Request) int {
-	switch {
-	case r.Must && r.Mutual:
-		return 0
-	case r.Must:
-		return 1
-	case r.Mutual:
-		return 2
-	default:
-		return 3
-	}
-}
-
 type optimumResult struct {
 	mipResult
 	must int
@@ -195,7 +180,7 @@ func optimum(ctx context.Context, cbc, dir string, m model, p scheduler.Problem,
 	out.optimal = true
 	for c := range 4 {
 		in := func(r int) float64 {
-			if class(p.Requests[r]) == c {
+			if scheduler.Class(p.Requests[r]) == c {
 				return 1
 			}
 			return 0
