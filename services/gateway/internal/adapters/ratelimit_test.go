@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/redisx"
+	"github.com/tandem-cluster/tandem/pkg/redisx/embedded"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/adapters"
 )
@@ -62,7 +63,7 @@ func BenchmarkRateLimiterAllow(b *testing.B) {
 // tandem dev runs on the embedded Redis-compatible server when no Redis is
 // configured: the limiter's script must run there too.
 func TestRateLimiterOnEmbeddedRedis(t *testing.T) {
-	emb, err := redisx.StartEmbedded()
+	emb, err := embedded.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
