@@ -251,9 +251,14 @@ func checkImage(t *testing.T, name string, cfg ociConfig, root string) {
 // otherwise directly (the files then come from the host).
 func startFromImage(t *testing.T, root, name string, env []string) (logFile string) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(root, name))
+	// A replica's log name is "<binary>-<n>".
+	bin := name
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		bin = name[:i]
+	}
+	cmd := exec.Command(filepath.Join(root, bin))
 	if os.Geteuid() == 0 {
-		cmd = exec.Command("/" + name)
+		cmd = exec.Command("/" + bin)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
 		cmd.Dir = "/"
 	}
