@@ -120,7 +120,8 @@ var httpStatus = map[codes.Code]int{
 
 // TestAuthorizationAndPrivacyTable runs every role against organisations of
 // every visibility, over gRPC and over HTTP through the gateway: who may
-// read a profile, and see its name; who may seek partners for it; and that
+// read a profile, and see its name; who may seek partners for it, explain a
+// pair and record feedback as it; and that
 // hidden, erased and missing read alike. It then checks that nothing of the
 // erased organisation is left in any stream, bucket or Redis key.
 func TestAuthorizationAndPrivacyTable(t *testing.T) {
@@ -288,6 +289,26 @@ func TestAuthorizationAndPrivacyTable(t *testing.T) {
 				}
 				if name != "" && vis != "public" && vis != "cluster" && strings.Contains(string(r.body), name) && i != 0 {
 					t.Errorf("suggestions for it show its name: %s", r.body)
+				}
+
+				// Explaining a pair and recording feedback as it follow the same rule.
+				cand := `{"organizationId":"` + research + `"}`
+				_, err = mcAs.ExplainMatch(s.ctx, &matchingv1.ExplainMatchRequest{Seeker: seeker(id), Candidate: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: research}}})
+				if status.Code(err) != wantSeek {
+					t.Errorf("gRPC ExplainMatch for it: %v, want %v", err, wantSeek)
+				}
+				r = do(t, "POST", s.base+"/v1/matching/explanations", jsonHeader(tok), strings.NewReader(`{"seeker":{"organizationId":"`+id+`"},"candidate":`+cand+`}`))
+				if r.status != httpStatus[wantSeek] {
+					t.Errorf("POST /v1/matching/explanations for it: %d %s, want %d", r.status, r.body, httpStatus[wantSeek])
+				}
+				_, err = mcAs.RecordFeedback(s.ctx, &matchingv1.RecordFeedbackRequest{Feedback: &matchingv1.Feedback{Seeker: seeker(id),
+					Candidate: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: research}}, Kind: matchingv1.FeedbackKind_FEEDBACK_KIND_SAVED}})
+				if status.Code(err) != wantSeek {
+					t.Errorf("gRPC RecordFeedback as it: %v, want %v", err, wantSeek)
+				}
+				r = do(t, "POST", s.base+"/v1/matching/feedback", jsonHeader(tok), strings.NewReader(`{"feedback":{"seeker":{"organizationId":"`+id+`"},"candidate":`+cand+`,"kind":"FEEDBACK_KIND_SAVED"}}`))
+				if r.status != httpStatus[wantSeek] {
+					t.Errorf("POST /v1/matching/feedback as it: %d %s, want %d", r.status, r.body, httpStatus[wantSeek])
 				}
 			})
 		}

@@ -162,8 +162,12 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 	if err := s.authorizeSeeker(p, sk); err != nil {
 		return nil, err
 	}
-	// Feedback is about a profile the seeker could be shown: an unknown or
-	// hidden candidate would plant partner edges no suggestion ever had.
+	// Feedback is from a seeker the read model knows, about a profile the
+	// seeker could be shown: an unknown or hidden candidate would plant
+	// partner edges no suggestion ever had.
+	if _, ok := s.Index.OrgClusters(seekerOrg(s.Index, sk)); !ok {
+		return nil, fmt.Errorf("seeker %s: %w", sk.ID, grpcerr.ErrNotFound)
+	}
 	if !s.Index.Sees(viewerOf(p), cand) {
 		return nil, fmt.Errorf("candidate %s: %w", cand.ID, grpcerr.ErrNotFound)
 	}
