@@ -6,6 +6,7 @@ package matching
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -85,6 +86,7 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	orgs, people, comps, coops := index.Counts()
 	rt.Log.Info("read model loaded from redis", "organizations", orgs, "people", people, "competencies", comps, "cooperation_profiles", coops)
 	rt.Go("tail projection", func(ctx context.Context) error { return proj.Tail(ctx, from, index) })
+	rt.Go("fit ranking weights", func(ctx context.Context) error { return fitWeights(ctx, index, rt.Log) })
 
 	svc := app.New(index, ont, stores, rt.JS, rt.Log, rt.Stopping())
 	var synced sync.WaitGroup
@@ -112,3 +114,27 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	matchingv1.RegisterMatchingServiceServer(rt.GRPC, ports.NewGRPC(svc))
 	return nil
 }
+
+// fitWeights fits the ranking weights to the collaboration history once
+// the read model is loaded, and again whenever the history has grown or
+// shrunk by a twentieth, checked every few minutes. Fitting reads a
+// snapshot: queries go on meanwhile.
+func fitWeights(ctx context.Context, index *domain.Index, log *slog.Logger) error {
+	fitted := -1
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		if n := index.CollabCount(); n > 0 && (fitted < 0 || 20*abs(n-fitted) >= fitted) {
+			rep := index.Fit()
+			fitted = n
+			log.Info("ranking weights fitted", "collaborations", rep.Collaborations, "questions", rep.Questions, "pairs", rep.Pairs, "fallback", rep.Fallback)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func abs(n int) int { return max(n, -n) }
