@@ -81,7 +81,12 @@ func (s *Service) GetAgenda(ctx context.Context, req *meetingsv1.GetAgendaReques
 			}
 			item.PartnerParticipantId = id
 			if partner, err := s.readParticipant(ctx, id); err == nil {
-				item.PartnerProfile, item.PartnerDisplayName = partner.GetProfile(), s.nameFor(p, partner)
+				// An anonymous or hidden partner's profile id would lead to more of it.
+				var identified bool
+				item.PartnerDisplayName, identified = domain.Disclose(p, partner.GetProfile(), s.lookup)
+				if identified || domain.IsOrganizer(p, ev) {
+					item.PartnerProfile = partner.GetProfile()
+				}
 			}
 		}
 		resp.Items = append(resp.Items, item)

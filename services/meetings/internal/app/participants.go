@@ -223,14 +223,23 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 		statuses = []meetingsv1.ParticipantStatus{meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED}
 	}
 	q := strings.ToLower(strings.TrimSpace(req.GetQuery()))
+	organizer := domain.IsOrganizer(p, ev)
 	var out []*meetingsv1.Participant
 	for _, pa := range s.index.Participants(ev.GetId()) {
 		if !slices.Contains(statuses, pa.GetStatus()) {
 			continue
 		}
+		// Hidden and anonymous participants are listed to the event's
+		// organizers only: to others even an unnamed entry carries the
+		// profile id that leads to more.
+		name, identified := domain.Disclose(p, pa.GetProfile(), s.lookup)
+		if !identified && !organizer {
+			continue
+		}
 		// Search only the name the caller may see, so a hidden name cannot be found by guessing.
-		v := s.view(p, pa)
-		if q != "" && !strings.Contains(strings.ToLower(v.GetDisplayName()), q) {
+		v := adapters.Clone(pa)
+		v.DisplayName = name
+		if q != "" && !strings.Contains(strings.ToLower(name), q) {
 			continue
 		}
 		out = append(out, v)

@@ -2,9 +2,11 @@ package domain_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -92,6 +94,12 @@ func TestValidateEvent(t *testing.T) {
 		{"duplicate table", func(e *meetingsv1.Event) { e.Tables = append(e.Tables, &meetingsv1.Table{Id: "T1"}) }, "event.tables[2].id"},
 		{"table id with a dot", func(e *meetingsv1.Event) { e.Tables[0].Id = "T.1" }, "event.tables[0].id"},
 		{"negative limit", func(e *meetingsv1.Event) { e.DefaultMaxMeetings = -1 }, "event.default_max_meetings"},
+		{"control character in the name", func(e *meetingsv1.Event) { e.Name = "Bio\x1b[2JDay" }, "event.name"},
+		{"line break in the name", func(e *meetingsv1.Event) { e.Name = "Bio\r\nDay" }, "event.name"},
+		{"line breaks in the description", func(e *meetingsv1.Event) { e.Description = "Day one.\r\n\tDay two." }, ""},
+		{"NUL in the description", func(e *meetingsv1.Event) { e.Description = "Day\x00one" }, "event.description"},
+		{"control character in the venue", func(e *meetingsv1.Event) { e.Venue = "Hall\u0085B" }, "event.venue"},
+		{"control character in a table name", func(e *meetingsv1.Event) { e.Tables[0].Name = "T\x07" }, "event.tables[0].name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,6 +264,9 @@ func FuzzValidateRequestMeeting(f *testing.F) {
 		if from == to {
 			t.Fatal("accepted a request to oneself")
 		}
+		if strings.ContainsFunc(msg, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) {
+			t.Fatalf("accepted a message with control characters: %q", msg)
+		}
 	})
 }
 
@@ -281,4 +292,34 @@ func FuzzValidateBooking(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMessagesRefuseControlCharacters(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		msg  string
+		want bool // valid
+	}{
+		{"Shall we meet?\nBest,\tAnna", true},
+		{"Hello\x1b]8;;https://evil.example\x07there", false},
+		{"Hi\x00", false},
+		{"Hi\u2028there", true}, // a line separator is a format character, not a control character
+	} {
+		req := &meetingsv1.RequestMeetingRequest{EventId: "01JEVENT00000000000000000A", FromParticipantId: "01JFROM000000000000000000A", ToParticipantId: "01JTO00000000000000000000A", Message: tc.msg}
+		err := domain.ValidateRequestMeeting(req)
+		if tc.want && err != nil {
+			t.Errorf("%q refused: %v", tc.msg, err)
+		}
+		var ve *grpcerr.ValidationError
+		if !tc.want && (!errors.As(err, &ve) || ve.Violations[0].Field != "message") {
+			t.Errorf("%q: %v, want a violation of message", tc.msg, err)
+		}
+		resp := &meetingsv1.RespondToMeetingRequestRequest{Message: tc.msg}
+		err = domain.ValidateRespond(resp)
+		var ve2 *grpcerr.ValidationError
+		hasMsg := errors.As(err, &ve2) && slices.ContainsFunc(ve2.Violations, func(v grpcerr.Violation) bool { return v.Field == "message" })
+		if hasMsg == tc.want {
+			t.Errorf("respond with %q: %v", tc.msg, err)
+		}
+	}
 }

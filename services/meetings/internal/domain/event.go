@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -56,7 +57,17 @@ func (v violations) err() error {
 	return grpcerr.Invalid(v...)
 }
 
+// checkText checks a one-line text: names, venues, ids.
 func checkText(v *violations, field, s string, maxLen int, required bool) {
+	checkString(v, field, s, maxLen, required, false)
+}
+
+// checkProse checks a text that may span lines: descriptions, messages.
+func checkProse(v *violations, field, s string, maxLen int, required bool) {
+	checkString(v, field, s, maxLen, required, true)
+}
+
+func checkString(v *violations, field, s string, maxLen int, required, multiline bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		v.add(field, "required")
@@ -64,6 +75,12 @@ func checkText(v *violations, field, s string, maxLen int, required bool) {
 		v.add(field, "not valid UTF-8")
 	case utf8.RuneCountInString(s) > maxLen:
 		v.add(field, "longer than %d characters", maxLen)
+	case strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}):
+		// Control characters break the lines of iCalendar files, e-mails
+		// and logs, and mislead whoever reads them.
+		v.add(field, "must not contain control characters")
 	}
 }
 
@@ -72,7 +89,7 @@ func checkText(v *violations, field, s string, maxLen int, required bool) {
 func ValidateEvent(ev *meetingsv1.Event) ([]*meetingsv1.Slot, error) {
 	var v violations
 	checkText(&v, "event.name", ev.GetName(), MaxNameLen, true)
-	checkText(&v, "event.description", ev.GetDescription(), MaxTextLen, false)
+	checkProse(&v, "event.description", ev.GetDescription(), MaxTextLen, false)
 	checkText(&v, "event.venue", ev.GetVenue(), MaxNameLen, false)
 	var loc *time.Location
 	if ev.GetTimeZone() == "" {

@@ -83,23 +83,31 @@ func Placeholder(ref *profilesv1.ProfileRef) string {
 // erased, or of a cluster they are not in. A person without a visibility of
 // their own has their organisation's.
 func NameFor(viewer Principal, ref *profilesv1.ProfileRef, lookup Profiles) string {
+	name, _ := Disclose(viewer, ref, lookup)
+	return name
+}
+
+// Disclose is NameFor that also says whether viewer may know who ref is:
+// false for hidden, anonymous, erased and unknown profiles and for those of
+// clusters viewer is not in, so lists leave them out and views drop their ids.
+func Disclose(viewer Principal, ref *profilesv1.ProfileRef, lookup Profiles) (name string, identified bool) {
 	prof, ok := lookup(ProfileKey(ref))
 	if !ok {
-		return Placeholder(ref)
+		return Placeholder(ref), false
 	}
 	if prof.Erased {
-		return ""
+		return "", false
 	}
 	isPerson := ref.GetPersonId() != ""
 	if viewer.Admin || (viewer.Organization != "" && viewer.Organization == prof.Organization) ||
 		(isPerson && viewer.Subject != "" && (viewer.Subject == prof.Subject || viewer.Subject == ref.GetPersonId())) {
-		return prof.Name
+		return prof.Name, true
 	}
 	vis, clusters := prof.Visibility, prof.Clusters
 	if isPerson {
 		org, ok := lookup("org:" + prof.Organization)
 		if !ok || org.Erased {
-			return "" // the profiles service hides a person of an unknown organisation too
+			return "", false // the profiles service hides a person of an unknown organisation too
 		}
 		clusters = org.Clusters
 		if vis == profilesv1.Visibility_VISIBILITY_UNSPECIFIED {
@@ -108,11 +116,11 @@ func NameFor(viewer Principal, ref *profilesv1.ProfileRef, lookup Profiles) stri
 	}
 	switch vis {
 	case profilesv1.Visibility_VISIBILITY_PUBLIC:
-		return prof.Name
+		return prof.Name, true
 	case profilesv1.Visibility_VISIBILITY_ANONYMOUS:
-		return AnonymousLabel
+		return AnonymousLabel, false
 	case profilesv1.Visibility_VISIBILITY_HIDDEN:
-		return ""
+		return "", false
 	}
 	// Cluster members only, also when unset (the profiles service's default).
 	mine := slices.Clone(viewer.Clusters)
@@ -124,8 +132,8 @@ func NameFor(viewer Principal, ref *profilesv1.ProfileRef, lookup Profiles) stri
 	}
 	for _, c := range clusters {
 		if slices.Contains(mine, c) {
-			return prof.Name
+			return prof.Name, true
 		}
 	}
-	return ""
+	return "", false
 }

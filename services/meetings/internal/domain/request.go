@@ -106,7 +106,7 @@ func ValidateRequestMeeting(r *meetingsv1.RequestMeetingRequest) error {
 	default:
 		v.add("priority", "unknown priority")
 	}
-	checkText(&v, "message", r.GetMessage(), MaxMessageLen, false)
+	checkProse(&v, "message", r.GetMessage(), MaxMessageLen, false)
 	if id := r.GetCooperationProfileId(); id != "" && !ValidID(id) {
 		v.add("cooperation_profile_id", "not an id")
 	}
@@ -134,7 +134,7 @@ func ValidateRespond(r *meetingsv1.RespondToMeetingRequestRequest) error {
 	default:
 		v.add("response_priority", "unknown priority")
 	}
-	checkText(&v, "message", r.GetMessage(), MaxMessageLen, false)
+	checkProse(&v, "message", r.GetMessage(), MaxMessageLen, false)
 	if r.GetExpectedVersion() < 0 {
 		v.add("expected_version", "must not be negative")
 	}
