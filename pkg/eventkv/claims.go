@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -16,21 +17,29 @@ import (
 // retried create returns the first result instead of creating twice, even
 // after Redis was flushed or the service restarted.
 type Claims struct {
-	kv jetstream.KeyValue
+	js     jetstream.JetStream
+	kv     jetstream.KeyValue
+	bucket string
 }
 
-// OpenClaims creates (or opens) the claims bucket.
+// ClaimTTL is how long a claim is kept: far longer than any client retries
+// a request, short enough that the bucket does not grow without bound.
+const ClaimTTL = 7 * 24 * time.Hour
+
+// OpenClaims creates (or opens) the claims bucket; claims expire after
+// ClaimTTL.
 func OpenClaims(ctx context.Context, js jetstream.JetStream, bucket string, replicas int) (*Claims, error) {
 	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   bucket,
 		History:  1,
 		Storage:  jetstream.FileStorage,
 		Replicas: replicas,
+		TTL:      ClaimTTL,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claims %s: %w", bucket, err)
 	}
-	return &Claims{kv: kv}, nil
+	return &Claims{js: js, kv: kv, bucket: bucket}, nil
 }
 
 // Claim records value for the request key unless one is recorded already. It
@@ -43,23 +52,33 @@ func (c *Claims) Claim(ctx context.Context, key, value string) (winner string, c
 	} else if !errors.Is(err, jetstream.ErrKeyExists) {
 		return "", false, fmt.Errorf("claim: %w", err)
 	}
-	e, err := c.kv.Get(ctx, k)
-	if err != nil {
-		return "", false, fmt.Errorf("claim: read the earlier claim: %w", err)
+	v, ok, err := c.get(ctx, k)
+	if err != nil || !ok {
+		return "", false, fmt.Errorf("claim: read the earlier claim: %w", errors.Join(err, jetstream.ErrKeyNotFound))
 	}
-	return string(e.Value()), false, nil
+	return v, false, nil
+}
+
+// get reads a claim from the bucket's leader: a follower may not have the
+// claim whose create just failed as a duplicate.
+func (c *Claims) get(ctx context.Context, k string) (string, bool, error) {
+	m, err := natsx.LastMsg(ctx, c.js, "KV_"+c.bucket, "$KV."+c.bucket+"."+k)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && m.Header.Get("KV-Operation") != "") {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return string(m.Data), true, nil
 }
 
 // Lookup returns the value recorded for key, if any.
 func (c *Claims) Lookup(ctx context.Context, key string) (string, bool, error) {
-	e, err := c.kv.Get(ctx, claimKey(key))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", false, nil
-	}
+	v, ok, err := c.get(ctx, claimKey(key))
 	if err != nil {
 		return "", false, fmt.Errorf("claim lookup: %w", err)
 	}
-	return string(e.Value()), true, nil
+	return v, ok, nil
 }
 
 func claimKey(key string) string {

@@ -33,13 +33,33 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/tracing"
 )
 
-// headerErase marks a write that erases an aggregate: the relay then purges
-// the aggregate's earlier events from the event stream.
-const headerErase = "Tandem-Erase"
+// Headers of a stored event, so the relay forwards its bytes without
+// decoding them: a replica that does not know an event type (a newer one
+// wrote it during a rolling upgrade) still relays it.
+const (
+	// HeaderSubject is the subject the event is published on.
+	HeaderSubject = "Tandem-Event-Subject"
+	// HeaderEventID is the event id, published as Nats-Msg-Id.
+	HeaderEventID = "Tandem-Event-Id"
+	// headerPrevRev is the revision the write replaced (0 for a create), so
+	// the relay can tell when a revision was dropped before it got to it.
+	headerPrevRev = "Tandem-Prev-Revision"
+	// headerErase marks a write that erases an aggregate: the relay then
+	// purges the aggregate's earlier events from the event stream.
+	headerErase = "Tandem-Erase"
+)
 
-// DefaultHistory is how many revisions of a key the bucket keeps, so the relay
-// still finds a revision that was overwritten before it got to it.
+// DefaultHistory is how many revisions of a key the bucket keeps (the most
+// JetStream allows), so the relay still finds a revision that was
+// overwritten before it got to it. A relay further behind than that on one
+// key would miss revisions: it detects that (tandem_relay_gaps_total, the
+// TandemRelayGap alert) instead of passing over it silently.
 const DefaultHistory = 64
+
+// RelayAckWait bounds how long a killed replica holds the relay's one
+// in-flight event before another replica takes it over; a live relay keeps
+// its event with in-progress acks however long the publish takes.
+const RelayAckWait = 3 * time.Second
 
 // Config names the bucket and the event stream the store relays to.
 type Config struct {
@@ -48,15 +68,18 @@ type Config struct {
 	StreamSubjects string // the stream's subjects, e.g. "tandem.profiles.v1.>"
 	History        uint8  // revisions kept per key; 0 means DefaultHistory
 	Replicas       int    // stream replicas (1 in development, 3 in a cluster)
+	// Log hears about stored events a watch skips; nil discards.
+	Log *slog.Logger
 }
 
 // Store is a bucket of aggregates, each stored as its latest event.
 type Store struct {
-	cfg    Config
-	js     jetstream.JetStream
-	kv     jetstream.KeyValue
-	events jetstream.Stream
-	prefix string // subject prefix of the bucket's keys: $KV.<bucket>.
+	cfg      Config
+	js       jetstream.JetStream
+	kv       jetstream.KeyValue
+	events   jetstream.Stream
+	kvStream string // the bucket's own stream: KV_<bucket>
+	prefix   string // subject prefix of the bucket's keys: $KV.<bucket>.
 }
 
 var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_=:-]+$`)
@@ -72,6 +95,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	if cfg.History == 0 {
 		cfg.History = DefaultHistory
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   cfg.Bucket,
@@ -92,7 +118,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("eventkv %s: %w", cfg.Bucket, err)
 	}
-	return &Store{cfg: cfg, js: js, kv: kv, events: events, prefix: "$KV." + cfg.Bucket + "."}, nil
+	return &Store{cfg: cfg, js: js, kv: kv, events: events, kvStream: "KV_" + cfg.Bucket, prefix: "$KV." + cfg.Bucket + "."}, nil
 }
 
 // Create stores ev under key if the key has never been written; otherwise it
@@ -129,7 +155,8 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 	if !ValidKey(key) {
 		return 0, fmt.Errorf("eventkv: invalid key %q", key)
 	}
-	if _, _, err := describe(ev); err != nil {
+	subject, eventID, err := describe(ev)
+	if err != nil {
 		return 0, err
 	}
 	a, err := anypb.New(ev)
@@ -144,6 +171,10 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 	m.Data = data
 	// Expected last subject sequence 0 means "never written": a create.
 	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(lastRev, 10))
+	m.Header.Set(HeaderSubject, subject+"."+key)
+	m.Header.Set(HeaderEventID, eventID)
+	m.Header.Set(natsx.HeaderEventType, string(ev.ProtoReflect().Descriptor().FullName()))
+	m.Header.Set(headerPrevRev, strconv.FormatUint(lastRev, 10))
 	if erase {
 		m.Header.Set("Nats-Rollup", "sub")
 		m.Header.Set(headerErase, "1")
@@ -167,18 +198,20 @@ func (s *Store) Get(ctx context.Context, key string) (proto.Message, uint64, err
 	if !ValidKey(key) {
 		return nil, 0, grpcerr.ErrNotFound
 	}
-	e, err := s.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	// From the leader: callers read to decide a write (update with the
+	// revision read), and a lagging follower would only make it conflict.
+	m, err := natsx.LastMsg(ctx, s.js, s.kvStream, s.prefix+key)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && m.Header.Get("KV-Operation") != "") {
 		return nil, 0, grpcerr.ErrNotFound
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("eventkv: get %s %s: %w", s.cfg.Bucket, key, err)
 	}
-	ev, err := decode(e.Value())
+	ev, err := decode(m.Data)
 	if err != nil {
 		return nil, 0, fmt.Errorf("eventkv: get %s %s: %w", s.cfg.Bucket, key, err)
 	}
-	return ev, e.Revision(), nil
+	return ev, m.Sequence, nil
 }
 
 // WatchOption tunes Watch.
@@ -225,7 +258,12 @@ func (s *Store) Watch(ctx context.Context, apply func(key string, ev proto.Messa
 			}
 			ev, err := decode(e.Value())
 			if err != nil {
-				return fmt.Errorf("eventkv: watch %s %s: %w", s.cfg.Bucket, e.Key(), err)
+				// An event this build cannot read (a newer replica wrote it)
+				// is skipped, counted and logged: the read index misses it
+				// until this replica is upgraded, but keeps serving.
+				watchSkipped.WithLabelValues(s.cfg.Bucket).Inc()
+				s.cfg.Log.Warn("stored event skipped", "bucket", s.cfg.Bucket, "key", e.Key(), "revision", e.Revision(), "err", err)
+				continue
 			}
 			if err := apply(e.Key(), ev, e.Revision()); err != nil {
 				return err
@@ -239,44 +277,126 @@ func (s *Store) Watch(ctx context.Context, apply func(key string, ev proto.Messa
 // hands out one message at a time, so events leave in the order they were
 // stored.
 func (s *Store) Relay(ctx context.Context, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       "relay_" + s.cfg.Bucket,
 		FilterSubject: s.prefix + ">",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		MaxAckPending: 1,
-		AckWait:       30 * time.Second,
-		MaxDeliver:    -1, // an event must never be dropped; a broken one is terminated explicitly
+		AckWait:       RelayAckWait,
+		MaxDeliver:    -1, // an event must never be dropped
 	}
-	return natsx.Consume(ctx, log, s.js, "KV_"+s.cfg.Bucket, cfg, s.relay)
+	return natsx.Consume(ctx, log, s.js, s.kvStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
+		return s.relay(ctx, log, m)
+	})
 }
 
-func (s *Store) relay(ctx context.Context, m jetstream.Msg) error {
-	if op := m.Headers().Get("KV-Operation"); op != "" {
+func (s *Store) relay(ctx context.Context, log *slog.Logger, m jetstream.Msg) error {
+	h := m.Headers()
+	if h.Get("KV-Operation") != "" {
 		return nil // deletes and purges carry no event
 	}
 	key := strings.TrimPrefix(m.Subject(), s.prefix)
-	ev, err := decode(m.Data())
+	out, err := outgoing(m.Data(), h, key)
 	if err != nil {
-		return fmt.Errorf("relay %s %s: %w: %w", s.cfg.Bucket, key, err, natsx.ErrPermanent)
+		// Not ErrPermanent: a replica that cannot read an old-format event
+		// leaves it to one that can, or to itself once upgraded.
+		return fmt.Errorf("relay %s %s: %w", s.cfg.Bucket, key, err)
 	}
-	subject, eventID, err := describe(ev)
-	if err != nil {
-		return fmt.Errorf("relay %s %s: %w: %w", s.cfg.Bucket, key, err, natsx.ErrPermanent)
-	}
-	ack, err := natsx.Publish(ctx, s.js, subject+"."+key, eventID, ev)
+	md, err := m.Metadata()
 	if err != nil {
 		return fmt.Errorf("relay %s %s: %w", s.cfg.Bucket, key, err)
 	}
-	if m.Headers().Get(headerErase) != "" {
+	s.checkGap(ctx, log, key, h, md)
+	seq, err := s.publishOnce(ctx, out, md.NumDelivered > 1)
+	if err != nil {
+		return fmt.Errorf("relay %s %s: %w", s.cfg.Bucket, key, err)
+	}
+	if h.Get(headerErase) != "" {
 		// Every earlier event of this aggregate: tandem.<svc>.v1.<entity>.*.<key>.
+		subject := strings.TrimSuffix(out.Subject, "."+key)
 		entity := subject[:strings.LastIndexByte(subject, '.')]
-		err := s.events.Purge(ctx, jetstream.WithPurgeSubject(entity+".*."+key), jetstream.WithPurgeSequence(ack.Sequence))
+		err := s.events.Purge(ctx, jetstream.WithPurgeSubject(entity+".*."+key), jetstream.WithPurgeSequence(seq))
 		if err != nil {
 			return fmt.Errorf("relay %s %s: purge erased aggregate: %w", s.cfg.Bucket, key, err)
 		}
 	}
 	return nil
+}
+
+// publishOnce publishes out unless a redelivered event is already the last
+// one on its subject: the stream's duplicate window is short, a relay's
+// redelivery may come later, and consumers should see each event once.
+func (s *Store) publishOnce(ctx context.Context, out *nats.Msg, redelivered bool) (uint64, error) {
+	if redelivered {
+		last, err := natsx.LastMsg(ctx, s.js, s.cfg.Stream, out.Subject)
+		if err == nil && last.Header.Get(jetstream.MsgIDHeader) == out.Header.Get(jetstream.MsgIDHeader) {
+			return last.Sequence, nil
+		}
+	}
+	ack, err := s.js.PublishMsg(ctx, out)
+	if err != nil {
+		return 0, err
+	}
+	return ack.Sequence, nil
+}
+
+// checkGap reports a revision of key that was dropped (the bucket keeps
+// History revisions per key) before the relay published it. Every stored
+// event names the revision it replaced; if that one is gone while the relay
+// is at least History events behind, the relay may have missed it. Only
+// then is the bucket asked, so a relay that keeps up pays nothing.
+func (s *Store) checkGap(ctx context.Context, log *slog.Logger, key string, h nats.Header, md *jetstream.MsgMetadata) {
+	prev, _ := strconv.ParseUint(h.Get(headerPrevRev), 10, 64)
+	if prev == 0 || h.Get(headerErase) != "" || md.NumPending+1 < uint64(s.cfg.History) {
+		return
+	}
+	if _, err := natsx.MsgAt(ctx, s.js, s.kvStream, prev); errors.Is(err, jetstream.ErrMsgNotFound) {
+		relayGaps.WithLabelValues(s.cfg.Bucket).Inc()
+		log.Error("relay fell behind the bucket's history: an earlier revision of this key may never have been published",
+			"bucket", s.cfg.Bucket, "key", key, "revision", md.Sequence.Stream, "replaced_revision", prev, "pending", md.NumPending, "history", s.cfg.History)
+	}
+}
+
+// outgoing builds the event message from a stored entry: the stored bytes
+// of the event, on the subject and with the event id its headers name.
+// Entries written before those headers existed are decoded once to learn
+// them.
+func outgoing(data []byte, h nats.Header, key string) (*nats.Msg, error) {
+	var a anypb.Any // the envelope only; the event inside stays bytes
+	if err := proto.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("read stored envelope: %w", err)
+	}
+	subject, eventID, typ := h.Get(HeaderSubject), h.Get(HeaderEventID), h.Get(natsx.HeaderEventType)
+	if subject == "" || eventID == "" {
+		ev, err := a.UnmarshalNew()
+		if err != nil {
+			return nil, fmt.Errorf("event without relay headers: %w", err)
+		}
+		sub, id, err := describe(ev)
+		if err != nil {
+			return nil, err
+		}
+		subject, eventID = sub+"."+key, id
+	}
+	if typ == "" {
+		typ = string(a.MessageName())
+	}
+	out := nats.NewMsg(subject)
+	out.Data = a.GetValue()
+	for k, v := range h {
+		switch {
+		case strings.HasPrefix(k, "Nats-"), strings.HasPrefix(k, "KV-"), strings.HasPrefix(k, "Tandem-"):
+		default: // trace context
+			out.Header[k] = v
+		}
+	}
+	out.Header.Set(jetstream.MsgIDHeader, eventID)
+	out.Header.Set(natsx.HeaderEventType, typ)
+	return out, nil
 }
 
 // Subject returns the subject an event is published on: its declared

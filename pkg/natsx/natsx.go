@@ -1,6 +1,6 @@
 // Package natsx holds the NATS conventions every service shares: how to
 // connect, declare streams and buckets, publish protobuf events and consume
-// them with explicit acks and bounded redelivery.
+// them with explicit acks and redelivery that never gives up.
 package natsx
 
 import (
@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tandem-cluster/tandem/pkg/retry"
 )
 
 // Connect connects to url, retrying with backoff until ctx is done. Once
@@ -40,25 +42,19 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger) (*nats.Con
 			log.Error("nats async error", "subject", subj, "err", err)
 		}),
 	}
-	wait := 100 * time.Millisecond
-	for {
-		nc, err := nats.Connect(url, opts...)
-		if err == nil {
-			js, err := jetstream.New(nc)
-			if err != nil {
-				nc.Close()
-				return nil, nil, fmt.Errorf("jetstream: %w", err)
-			}
-			return nc, js, nil
-		}
-		log.Warn("nats not reachable, retrying", "url", url, "in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, nil, fmt.Errorf("connect nats %s: %w (last error: %v)", url, ctx.Err(), err)
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
+	nc, err := retry.Until(ctx, retry.Default, func() (*nats.Conn, error) { return nats.Connect(url, opts...) },
+		func(err error, next time.Duration) {
+			log.Warn("nats not reachable, retrying", "url", url, "in", next, "err", err)
+		})
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect nats %s: %w", url, err)
 	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return nc, js, nil
 }
 
 // Drain drains nc (in-flight messages are processed, pending publishes

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tandem-cluster/tandem/pkg/retry"
 )
 
 // Options parses url: a redis:// or rediss:// URL, or a bare host:port.
@@ -36,22 +38,18 @@ func Connect(ctx context.Context, url string) (*redis.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	wait := 100 * time.Millisecond
-	for {
+	var last error
+	_, err = retry.Until(ctx, retry.Default, func() (struct{}, error) {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := c.Ping(pctx).Err()
-		cancel()
-		if err == nil {
-			return c, nil
-		}
-		select {
-		case <-ctx.Done():
-			_ = c.Close()
-			return nil, fmt.Errorf("connect redis %s: %w (last error: %v)", addr, ctx.Err(), err)
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
+		defer cancel()
+		last = c.Ping(pctx).Err()
+		return struct{}{}, last
+	}, nil)
+	if err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("connect redis %s: %w (last error: %v)", addr, err, last)
 	}
+	return c, nil
 }
 
 // newClient returns a client for url and the address it names, for errors.

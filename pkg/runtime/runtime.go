@@ -28,6 +28,7 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/config"
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcserver"
 	"github.com/tandem-cluster/tandem/pkg/logging"
 	"github.com/tandem-cluster/tandem/pkg/metrics"
@@ -208,6 +209,11 @@ func Run(ctx context.Context, o Options) (err error) {
 		log.Warn("using the public development auth key; set AUTH_KEY in production")
 	}
 	rt.Registry = metrics.NewRegistry()
+	for _, c := range append(natsx.Collectors(), eventkv.Collectors()...) {
+		if err := rt.Registry.Register(c); err != nil {
+			return fmt.Errorf("%s: metrics: %w", o.Name, err)
+		}
+	}
 	sm, err := metrics.NewServerMetrics(rt.Registry)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -209,29 +208,12 @@ const (
 
 // ConsumeProfiles runs the durable consumer of the profiles service's
 // events until ctx ends. The profiles service creates its stream; until it
-// exists (the services may start in any order) this waits.
+// exists (the services may start in any order) natsx.Consume waits.
 func ConsumeProfiles(ctx context.Context, log *slog.Logger, js jetstream.JetStream, durable string, handler ProfileEvents) error {
-	wait := 100 * time.Millisecond
-	for {
-		_, err := js.Stream(ctx, ProfilesStream)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			log.Warn("profiles stream not reachable yet", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       durable,
 		FilterSubject: ProfilesSubjects,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckWait:       30 * time.Second,
 	}
 	return natsx.Consume(ctx, log, js, ProfilesStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
 		return HandleProfileEvent(ctx, m.Subject(), m.Data(), handler)

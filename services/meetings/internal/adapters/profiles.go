@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -181,38 +180,14 @@ type ProfileEvents interface {
 
 // ConsumeProfiles runs the durable consumer of the profiles service's
 // events until ctx ends. The profiles service creates the stream and the
-// services start in any order, so until the stream exists this waits, with
-// backoff, and never creates it.
+// services start in any order, so until the stream exists natsx.Consume
+// waits, and it never creates it. Redelivery has no limit, so an erase is
+// never given up on; a long erase keeps its message with in-progress acks.
 func ConsumeProfiles(ctx context.Context, log *slog.Logger, js jetstream.JetStream, handler ProfileEvents) error {
-	wait := 100 * time.Millisecond
-	for {
-		_, err := js.Stream(ctx, ProfilesStream)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			log.Warn("profiles stream not reachable yet", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       ProfilesDurable,
 		FilterSubject: ProfilesSubjects,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		// An erase withdraws participants of every event, which takes a while
-		// for a profile registered at many.
-		AckWait: time.Minute,
-		// An erase must not be given up on; a message that can never be
-		// handled is terminated explicitly (natsx.ErrPermanent).
-		MaxDeliver: -1,
 	}
 	return natsx.Consume(ctx, log, js, ProfilesStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
 		return HandleProfileEvent(ctx, m.Subject(), m.Data(), handler)

@@ -1,0 +1,4 @@
+package eventkv
+
+// RelayGaps counts gaps per bucket, for tests.
+var RelayGaps = relayGaps

@@ -1,0 +1,17 @@
+package eventkv
+
+import "github.com/prometheus/client_golang/prometheus"
+
+var (
+	relayGaps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_relay_gaps_total",
+		Help: "Revisions the relay found dropped from a bucket's history before it published them.",
+	}, []string{"bucket"})
+	watchSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_stored_events_skipped_total",
+		Help: "Stored events a read index skipped because this build cannot decode them.",
+	}, []string{"bucket"})
+)
+
+// Collectors are the package's metrics, for a service's registry.
+func Collectors() []prometheus.Collector { return []prometheus.Collector{relayGaps, watchSkipped} }

@@ -1,0 +1,176 @@
+package eventkv_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
+	"github.com/tandem-cluster/tandem/pkg/natsx"
+	"github.com/tandem-cluster/tandem/pkg/testenv"
+)
+
+// futureEntry stores an event of a type this build does not know, as a
+// newer replica would during a rolling upgrade.
+func futureEntry(t *testing.T, js jetstream.JetStream, bucket, key, eventID string, payload []byte) {
+	t.Helper()
+	data, err := proto.Marshal(&anypb.Any{TypeUrl: "type.googleapis.com/tandem.events.v9.OrganizationRenamed", Value: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg("$KV." + bucket + "." + key)
+	m.Data = data
+	m.Header.Set(eventkv.HeaderSubject, "tandem.profiles.v1.organization.renamed."+key)
+	m.Header.Set(eventkv.HeaderEventID, eventID)
+	m.Header.Set(natsx.HeaderEventType, "tandem.events.v9.OrganizationRenamed")
+	if _, err := js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRelayForwardsEventsOfUnknownTypes(t *testing.T) {
+	s, js := open(t)
+	payload := []byte{0x0a, 0x03, 'n', 'e', 'w'}
+	futureEntry(t, js, "orgs", "o9", "evt-future", payload)
+	if _, err := s.Create(context.Background(), "o1", upserted("o1", "evt-1", "Known", 1)); err != nil {
+		t.Fatal(err)
+	}
+	startRelay(t, s)
+	subjects, ids := streamed(t, js, 2)
+	if subjects[0] != "tandem.profiles.v1.organization.renamed.o9" || ids[0] != "evt-future" {
+		t.Fatalf("first relayed event = %s %s, want the unknown type's subject and id", subjects[0], ids[0])
+	}
+	st, _ := js.Stream(context.Background(), "TANDEM_PROFILES")
+	raw, err := st.GetMsg(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(raw.Data) != string(payload) || raw.Header.Get(natsx.HeaderEventType) != "tandem.events.v9.OrganizationRenamed" {
+		t.Fatalf("relayed %q type %q, want the stored bytes and type", raw.Data, raw.Header.Get(natsx.HeaderEventType))
+	}
+}
+
+func TestWatchSkipsEventsOfUnknownTypes(t *testing.T) {
+	s, js := open(t)
+	futureEntry(t, js, "orgs", "o9", "evt-future", []byte{0x0a, 0x01, 'x'})
+	if _, err := s.Create(context.Background(), "o1", upserted("o1", "evt-1", "Known", 1)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got := make(chan string, 4)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Watch(ctx, func(key string, _ proto.Message, _ uint64) error { got <- key; return nil })
+	}()
+	select {
+	case k := <-got:
+		if k != "o1" {
+			t.Fatalf("watch applied %s, want o1", k)
+		}
+	case err := <-done:
+		t.Fatalf("watch ended on an unknown event type: %v", err)
+	case <-ctx.Done():
+		t.Fatal("watch applied nothing")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+}
+
+// A replica killed while relaying holds the one in-flight event; the next
+// replica takes over after RelayAckWait, not after the old 30 s.
+func TestRelayTakesOverFromAKilledReplicaAtOnce(t *testing.T) {
+	s, js := open(t)
+	ctx := context.Background()
+	if _, err := s.Create(ctx, "o1", upserted("o1", "evt-1", "A", 1)); err != nil {
+		t.Fatal(err)
+	}
+	// Start a relay to create the consumer, stop it, then take the event
+	// as a replica that dies without acking.
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Relay(rctx, nil) }()
+	var cons jetstream.Consumer
+	for cons == nil {
+		cons, _ = js.Consumer(ctx, "KV_orgs", "relay_orgs")
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	info, err := cons.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.AckWait > eventkv.RelayAckWait || info.Config.MaxDeliver != -1 {
+		t.Fatalf("relay consumer: ack wait %s, max deliver %d; want at most %s and unlimited", info.Config.AckWait, info.Config.MaxDeliver, eventkv.RelayAckWait)
+	}
+	if _, err := s.Update(ctx, "o1", upserted("o1", "evt-2", "B", 2), 1); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	startRelay(t, s)
+	streamed(t, js, 2)
+	// Generous against load, still far below the old 30 s ack wait.
+	if took := time.Since(started); took > 20*time.Second {
+		t.Fatalf("relay resumed after %s", took)
+	}
+}
+
+func TestRelayReportsRevisionsDroppedBeforeItPublishedThem(t *testing.T) {
+	_, _, js := testenv.JetStream(t)
+	ctx := context.Background()
+	s, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: "gappy", Stream: "TANDEM_GAPPY", StreamSubjects: "tandem.profiles.v1.>", History: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := testutil.ToFloat64(gaps("gappy"))
+	rev, err := s.Create(ctx, "o1", upserted("o1", "e1", "v1", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four revisions while no relay runs: the bucket keeps two.
+	for v := int64(2); v <= 4; v++ {
+		if rev, err = s.Update(ctx, "o1", upserted("o1", "e"+strconv.FormatInt(v, 10), "v", v), rev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startRelay(t, s)
+	deadline := time.Now().Add(15 * time.Second)
+	for testutil.ToFloat64(gaps("gappy")) == before {
+		if time.Now().After(deadline) {
+			t.Fatal("no gap reported although two revisions were dropped unpublished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func gaps(bucket string) prometheus.Collector { return eventkv.RelayGaps.WithLabelValues(bucket) }
+
+func TestClaimsExpire(t *testing.T) {
+	_, _, js := testenv.JetStream(t)
+	ctx := context.Background()
+	if _, err := eventkv.OpenClaims(ctx, js, "claims", 1); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, "claims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != eventkv.ClaimTTL {
+		t.Fatalf("claims TTL %s, want %s", st.TTL(), eventkv.ClaimTTL)
+	}
+}
