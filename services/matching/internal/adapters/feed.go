@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/tandem-cluster/tandem/pkg/natsx"
+	"github.com/tandem-cluster/tandem/pkg/retry"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
@@ -42,9 +44,12 @@ var Sources = []Source{
 type Applied func(ctx context.Context, c domain.Change, eventID string) error
 
 // Feed runs the durable consumers that keep the projection and this
-// replica's index current. When Redis loses the projection (no epoch), one
-// replica deletes the consumers and recreates them from the start of the
-// streams, so the projection is rebuilt from JetStream.
+// replica's index current. Their names carry the projection's epoch: when
+// Redis loses the projection (no epoch), one replica starts a new epoch and
+// every replica on that Redis consumes the streams from the start under the
+// new names, so the projection is rebuilt from JetStream without deleting
+// consumers that replicas on another Redis still use. Consumers of an
+// abandoned epoch are removed by the server after ConsumerIdle.
 type Feed struct {
 	JS         jetstream.JetStream
 	Log        *slog.Logger
@@ -54,15 +59,26 @@ type Feed struct {
 	// GuardEvery is how often the epoch is checked.
 	GuardEvery time.Duration
 	OnApplied  Applied
+
+	ready atomic.Bool
 }
+
+// ConsumerIdle is how long a consumer of an abandoned epoch outlives its
+// last reader.
+const ConsumerIdle = 24 * time.Hour
+
+// Ready reports whether the read model is complete: the projection has an
+// epoch and every consumer of it has caught up with its stream once.
+func (f *Feed) Ready() bool { return f.ready.Load() }
 
 // Run consumes until ctx ends.
 func (f *Feed) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
+		f.ready.Store(false)
 		epoch, err := f.ensureEpoch(ctx)
 		if err != nil {
 			f.Log.Warn("projection epoch", "err", err)
-			if !sleep(ctx, time.Second) {
+			if !retry.Sleep(ctx, time.Second) {
 				return nil
 			}
 			continue
@@ -71,16 +87,24 @@ func (f *Feed) Run(ctx context.Context) error {
 		var wg sync.WaitGroup
 		for _, s := range f.Sources {
 			wg.Add(1)
-			go func() { defer wg.Done(); f.consume(cctx, s) }()
+			go func() { defer wg.Done(); f.consume(cctx, s, epoch) }()
 		}
 		for ctx.Err() == nil {
-			if !sleep(ctx, f.GuardEvery) {
+			wait := f.GuardEvery
+			if !f.ready.Load() {
+				wait = min(wait, 200*time.Millisecond)
+			}
+			if !retry.Sleep(ctx, wait) {
 				break
 			}
 			now, err := f.Projection.Epoch(ctx)
 			if err == nil && now != epoch {
 				f.Log.Warn("projection epoch changed; restarting consumers", "was", epoch, "now", now)
 				break
+			}
+			if !f.ready.Load() && f.caughtUp(ctx, epoch) {
+				f.Log.Info("read model complete", "epoch", epoch)
+				f.ready.Store(true)
 			}
 		}
 		cancel()
@@ -89,7 +113,29 @@ func (f *Feed) Run(ctx context.Context) error {
 	return nil
 }
 
-// ensureEpoch returns the current epoch, rebuilding when there is none.
+// caughtUp reports whether every consumer of epoch has nothing pending; a
+// stream that does not exist yet has nothing to read.
+func (f *Feed) caughtUp(ctx context.Context, epoch string) bool {
+	for _, s := range f.Sources {
+		c, err := f.JS.Consumer(ctx, s.Stream, durable(s, epoch))
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func durable(s Source, epoch string) string { return s.Durable + "_" + epoch }
+
+// ensureEpoch returns the current epoch, starting a new one when there is
+// none.
 func (f *Feed) ensureEpoch(ctx context.Context) (string, error) {
 	for {
 		e, err := f.Projection.Epoch(ctx)
@@ -102,61 +148,37 @@ func (f *Feed) ensureEpoch(ctx context.Context) (string, error) {
 			return "", err
 		}
 		if won {
-			f.Log.Info("projection empty; rebuilding from the start of the streams")
-			for _, s := range f.Sources {
-				err := f.JS.DeleteConsumer(ctx, s.Stream, s.Durable)
-				if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) {
-					return "", fmt.Errorf("reset consumer %s: %w", s.Durable, err)
-				}
-			}
+			f.Log.Info("projection empty; rebuilding from the start of the streams", "epoch", owner)
 			return owner, f.Projection.SetEpoch(ctx, owner)
 		}
-		if !sleep(ctx, 50*time.Millisecond) {
+		if !retry.Sleep(ctx, 50*time.Millisecond) {
 			return "", ctx.Err()
 		}
 	}
 }
 
-func (f *Feed) consume(ctx context.Context, s Source) {
+func (f *Feed) consume(ctx context.Context, s Source, epoch string) {
 	cfg := jetstream.ConsumerConfig{
-		Durable:       s.Durable,
-		FilterSubject: s.Subject,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckWait:       30 * time.Second,
-		MaxAckPending: 256,
-		BackOff:       []time.Duration{100 * time.Millisecond, time.Second, 5 * time.Second, 30 * time.Second},
+		Durable:           durable(s, epoch),
+		InactiveThreshold: ConsumerIdle,
+		FilterSubject:     s.Subject,
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		MaxAckPending:     256,
 	}
-	wait := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		// The stream belongs to another service, which may start later; it
-		// is never created here, so its owner's settings stand.
-		if _, err := f.JS.Stream(ctx, s.Stream); err != nil {
-			if !sleep(ctx, wait) {
-				return
-			}
-			wait = min(2*wait, 2*time.Second)
-			continue
-		}
-		wait = 100 * time.Millisecond
-		err := natsx.Consume(ctx, f.Log, f.JS, s.Stream, cfg, func(mctx context.Context, m jetstream.Msg) error {
-			return f.handle(mctx, s.Stream, m)
-		})
-		if err != nil {
-			f.Log.Warn("consumer stopped; restarting", "consumer", s.Durable, "err", err)
-			if !sleep(ctx, time.Second) {
-				return
-			}
-		}
+	// The stream belongs to another service, which may start later; it is
+	// never created here, so its owner's settings stand: Consume waits.
+	err := natsx.Consume(ctx, f.Log, f.JS, s.Stream, cfg, func(mctx context.Context, m jetstream.Msg) error {
+		return f.handle(mctx, s.Stream, m)
+	})
+	if err != nil {
+		f.Log.Error("consumer stopped", "consumer", cfg.Durable, "err", err)
 	}
 }
 
 func (f *Feed) handle(ctx context.Context, stream string, m jetstream.Msg) error {
 	ev, err := DecodeEvent(m)
 	if err != nil {
-		return fmt.Errorf("%w: %w", err, natsx.ErrPermanent)
-	}
-	if ev == nil {
-		return nil
+		return err
 	}
 	md, err := m.Metadata()
 	if err != nil {
@@ -195,8 +217,7 @@ func (f *Feed) ApplyEvent(ctx context.Context, stream string, seq uint64, c doma
 			}
 		}
 	}
-	applied, err := f.Projection.Apply(ctx, stream, seq, c, ev)
-	if err != nil {
+	if _, err := f.Projection.Apply(ctx, stream, seq, c, ev); err != nil {
 		return err
 	}
 	for _, r := range removals {
@@ -205,26 +226,29 @@ func (f *Feed) ApplyEvent(ctx context.Context, stream string, seq uint64, c doma
 		}
 	}
 	f.Index.Apply(append([]domain.Change{c}, removals...)...)
-	if applied && f.OnApplied != nil {
+	// Also when the projection had the event already: a delivery whose
+	// notifications failed comes back, and publishing is idempotent.
+	if f.OnApplied != nil {
 		return f.OnApplied(ctx, c, eventIDOf(ev))
 	}
 	return nil
 }
 
-// DecodeEvent decodes a published domain event by its type header; nil for
-// a message of no known type.
+// DecodeEvent decodes a published domain event by its type header. A type
+// this build does not know fails with natsx.ErrUnknownType (the consumer
+// skips it), an undecodable one with natsx.ErrPermanent (parked).
 func DecodeEvent(m jetstream.Msg) (proto.Message, error) {
 	name := m.Headers().Get(natsx.HeaderEventType)
 	if name == "" {
-		return nil, fmt.Errorf("%s: no %s header", m.Subject(), natsx.HeaderEventType)
+		return nil, fmt.Errorf("%s: no %s header: %w", m.Subject(), natsx.HeaderEventType, natsx.ErrPermanent)
 	}
 	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
 	if err != nil {
-		return nil, nil
+		return nil, fmt.Errorf("%s: %s: %w", m.Subject(), name, natsx.ErrUnknownType)
 	}
 	ev := mt.New().Interface()
 	if err := proto.Unmarshal(m.Data(), ev); err != nil {
-		return nil, fmt.Errorf("%s: decode %s: %w", m.Subject(), name, err)
+		return nil, fmt.Errorf("%s: decode %s: %w: %w", m.Subject(), name, err, natsx.ErrPermanent)
 	}
 	return ev, nil
 }
@@ -244,15 +268,4 @@ func splitKey(k string) (string, string) {
 		}
 	}
 	return "", k
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

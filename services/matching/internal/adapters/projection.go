@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/tandem-cluster/tandem/pkg/retry"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
@@ -26,6 +28,7 @@ type Projection struct {
 	epoch      string
 	lock       string
 	checkpoint func(stream string) string
+	gaps       atomic.Int64
 }
 
 // NewProjection keeps the projection under the key prefix that key builds
@@ -228,9 +231,20 @@ func decodeStored(key string, data []byte) (domain.Change, error) {
 
 // Tail applies every logged change after from to index until ctx ends.
 // Each replica runs one, so all replicas converge on the same read model
-// whichever replica's consumer handled an event.
+// whichever replica's consumer handled an event. When the log was trimmed
+// past from (a replica far behind) or lost (Redis flushed), the changes in
+// between are gone: Tail then reloads the whole projection into index, which
+// applies whatever is newer than what index holds.
 func (p *Projection) Tail(ctx context.Context, from string, index *domain.Index) error {
 	for {
+		if gap, err := p.gap(ctx, from); err == nil && gap {
+			p.gaps.Add(1)
+			changes, last, err := p.Load(ctx)
+			if err == nil {
+				index.Apply(changes...)
+				from = last
+			}
+		}
 		res, err := p.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{p.changes, from}, Count: 500, Block: 2 * time.Second}).Result()
 		if ctx.Err() != nil {
 			return nil
@@ -239,10 +253,8 @@ func (p *Projection) Tail(ctx context.Context, from string, index *domain.Index)
 			continue
 		}
 		if err != nil {
-			select {
-			case <-ctx.Done():
+			if !retry.Sleep(ctx, time.Second) {
 				return nil
-			case <-time.After(time.Second):
 			}
 			continue
 		}
@@ -265,4 +277,22 @@ func (p *Projection) Tail(ctx context.Context, from string, index *domain.Index)
 			index.Apply(changes...)
 		}
 	}
+}
+
+// Gaps counts the times Tail found changes gone before it read them.
+func (p *Projection) Gaps() int64 { return p.gaps.Load() }
+
+// gap reports whether entries after from may have left the change log
+// unread. The log is trimmed from its oldest end, so while the entry at
+// from is still there nothing after it is gone; once it is gone (trimmed,
+// or the log lost with Redis) what followed it may be too.
+func (p *Projection) gap(ctx context.Context, from string) (bool, error) {
+	if from == "0-0" {
+		return false, nil
+	}
+	xs, err := p.rdb.XRangeN(ctx, p.changes, from, "+", 1).Result()
+	if err != nil {
+		return false, err
+	}
+	return len(xs) == 0 || xs[0].ID != from, nil
 }

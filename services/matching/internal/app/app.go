@@ -317,6 +317,7 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 			}
 		}
 	}()
+	sent := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -331,13 +332,16 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 			if err := proto.Unmarshal(m.Data(), &mf); err != nil {
 				continue
 			}
-			if mf.GetOwnerSubject() != p.Subject || !ids[mf.GetMatch().GetSavedSearchId()] {
+			if mf.GetOwnerSubject() != p.Subject || !ids[mf.GetMatch().GetSavedSearchId()] || sent[mf.GetMatch().GetId()] {
 				continue
 			}
 			match, ok := s.resolveMatch(mf.GetMatch(), r.GetLanguageCode())
 			if !ok {
 				continue
 			}
+			// The receiving side's check: a match id reaches a watcher once,
+			// whatever reached the stream.
+			sent[mf.GetMatch().GetId()] = true
 			if err := send(&matchingv1.WatchMatchesResponse{Payload: &matchingv1.WatchMatchesResponse_Match{Match: match}}); err != nil {
 				return err
 			}
@@ -377,7 +381,13 @@ func (s *Service) OnApplied(ctx context.Context, c domain.Change, eventID string
 	s.mu.RUnlock()
 	slices.SortFunc(searches, func(a, b *matchingv1.SavedSearch) int { return strings.Compare(a.GetId(), b.GetId()) })
 	cands := s.Index.CandidatesOf(holder)
+	occurred, timed := triggerTime(eventID)
 	for _, ss := range searches {
+		// A search learns of changes made after it was saved; a rebuild
+		// replaying older events tells it nothing new.
+		if timed && ss.GetCreatedAt() != nil && occurred.Before(ss.GetCreatedAt().AsTime()) {
+			continue
+		}
 		q := s.savedSearchQuery(ss)
 		min := ss.GetMinScore()
 		if min == 0 {
@@ -586,10 +596,24 @@ func (s *Service) publishMatch(ctx context.Context, ss *matchingv1.SavedSearch, 
 	ref := &matchingv1.Suggestion{Candidate: &matchingv1.CandidateSummary{Ref: sg.GetCandidate().GetRef()}, Score: sg.GetScore()}
 	m := &matchingv1.NewMatch{Id: id.String(), SavedSearchId: ss.GetId(), Suggestion: ref, TriggerEventId: trigger, MatchedAt: now}
 	ev := &eventsv1.MatchFound{EventId: id.String(), OccurredAt: now, AggregateId: id.String(), AggregateVersion: 1, ActorSubject: "system", OwnerSubject: ss.GetOwnerSubject(), Match: m}
-	if _, err := natsx.Publish(ctx, s.JS, adapters.MatchSubject+"."+id.String(), id.String(), ev); err != nil {
-		return err
+	// Each match has its own subject, so "no message on it yet" makes the
+	// publish once-only for good, beyond the stream's duplicate window: a
+	// redelivered or replayed event finds its matches published.
+	_, err = natsx.Publish(ctx, s.JS, adapters.MatchSubject+"."+id.String(), id.String(), ev, jetstream.WithExpectLastSequencePerSubject(0))
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		return nil
 	}
-	return nil
+	return err
+}
+
+// triggerTime is when the event with id eventID (a ULID) occurred.
+func triggerTime(eventID string) (time.Time, bool) {
+	id, err := ulid.Parse(eventID)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return ulid.Time(id.Time()), true
 }
 
 // fixedReader hands out a hash as ULID entropy, so match ids are
