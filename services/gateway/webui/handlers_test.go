@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"encoding/xml"
 	"html"
 	"io"
@@ -16,7 +17,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -36,6 +39,12 @@ import (
 // issue has not landed yet.
 func unimplementedBackend(t *testing.T) *grpc.ClientConn {
 	t.Helper()
+	return backend(t, meetingsv1.UnimplementedMeetingsServiceServer{})
+}
+
+// backend is unimplementedBackend with the given meetings service.
+func backend(t *testing.T, meetings meetingsv1.MeetingsServiceServer) *grpc.ClientConn {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +53,7 @@ func unimplementedBackend(t *testing.T) *grpc.ClientConn {
 	profilesv1.RegisterProfilesServiceServer(srv, profilesv1.UnimplementedProfilesServiceServer{})
 	competenciesv1.RegisterCompetenciesServiceServer(srv, competenciesv1.UnimplementedCompetenciesServiceServer{})
 	matchingv1.RegisterMatchingServiceServer(srv, matchingv1.UnimplementedMatchingServiceServer{})
-	meetingsv1.RegisterMeetingsServiceServer(srv, meetingsv1.UnimplementedMeetingsServiceServer{})
+	meetingsv1.RegisterMeetingsServiceServer(srv, meetings)
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(srv.Stop)
 	return dial(t, ln.Addr().String())
@@ -429,4 +438,76 @@ func grpcerrInvalid(pairs ...string) error {
 		v = append(v, grpcerr.Violation{Field: pairs[i], Description: pairs[i+1]})
 	}
 	return grpcerr.ToStatus(nil, grpcerr.Invalid(v...))
+}
+
+// eventMeetings answers the meetings calls the event pages make with one
+// fixed event; the other services are unimplemented.
+type eventMeetings struct {
+	meetingsv1.UnimplementedMeetingsServiceServer
+	event    *meetingsv1.Event
+	parts    []*meetingsv1.Participant
+	meetings []*meetingsv1.Meeting
+}
+
+func (m *eventMeetings) GetEvent(context.Context, *meetingsv1.GetEventRequest) (*meetingsv1.GetEventResponse, error) {
+	return &meetingsv1.GetEventResponse{Event: m.event}, nil
+}
+
+func (m *eventMeetings) ListParticipants(context.Context, *meetingsv1.ListParticipantsRequest) (*meetingsv1.ListParticipantsResponse, error) {
+	return &meetingsv1.ListParticipantsResponse{Participants: m.parts}, nil
+}
+
+func (m *eventMeetings) ListMeetingRequests(context.Context, *meetingsv1.ListMeetingRequestsRequest) (*meetingsv1.ListMeetingRequestsResponse, error) {
+	return &meetingsv1.ListMeetingRequestsResponse{}, nil
+}
+
+func (m *eventMeetings) GetSchedule(context.Context, *meetingsv1.GetScheduleRequest) (*meetingsv1.GetScheduleResponse, error) {
+	if m.meetings == nil {
+		return nil, status.Error(codes.NotFound, "no schedule")
+	}
+	return &meetingsv1.GetScheduleResponse{Schedule: &meetingsv1.Schedule{Id: "sch1", EventId: m.event.GetId()}, Meetings: m.meetings}, nil
+}
+
+func (m *eventMeetings) GetAgenda(_ context.Context, r *meetingsv1.GetAgendaRequest) (*meetingsv1.GetAgendaResponse, error) {
+	for _, p := range m.parts {
+		if p.GetId() == r.GetParticipantId() {
+			return &meetingsv1.GetAgendaResponse{Participant: p}, nil
+		}
+	}
+	return nil, status.Error(codes.NotFound, "no participant")
+}
+
+// eventUI is the web UI signed in as the organiser of m's event.
+func eventUI(t *testing.T, m *eventMeetings) *testUI {
+	t.Helper()
+	ui := newTestUI(t, backend(t, m), false)
+	ui.signIn(t, auth.Principal{Subject: "org1", Roles: []auth.Role{auth.RoleMember, auth.RoleOrganizer}})
+	return ui
+}
+
+func TestEventPagesNameTheEvent(t *testing.T) {
+	m := &eventMeetings{
+		event: &meetingsv1.Event{Id: "ev1", Name: "Smart Health Brokerage Day", OrganizerSubjects: []string{"org1"}},
+		parts: []*meetingsv1.Participant{{Id: "p1", EventId: "ev1", DisplayName: "ICGEB"}},
+	}
+	ui := eventUI(t, m)
+	for path, want := range map[string]string{
+		"/events/ev1":           "Smart Health Brokerage Day",
+		"/events/ev1/agenda/p1": "Agenda · Smart Health Brokerage Day",
+		"/events/ev1/agendas":   "All agendas · Smart Health Brokerage Day",
+	} {
+		res, page := ui.get(t, path)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s\n%s", path, res.Status, page)
+		}
+		if !strings.Contains(page, "<title>"+want+" · Tandem</title>") {
+			t.Errorf("%s: tab title is not %q:\n%s", path, want, page)
+		}
+		if !strings.Contains(page, "<h1>"+want+"</h1>") {
+			t.Errorf("%s: heading is not %q", path, want)
+		}
+		if strings.Contains(page, "Brokerage event<") {
+			t.Errorf("%s still says \"Brokerage event\"", path)
+		}
+	}
 }

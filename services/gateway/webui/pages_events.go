@@ -251,7 +251,20 @@ func (u *UI) eventPage(c *call) error {
 	if err := u.eventSuggest(c, &v); err != nil {
 		return err
 	}
-	return c.render("event", "event.title", v, nil)
+	return c.renderNamed("event", eventTitle(c.L, ev, ""), v)
+}
+
+// eventTitle is the heading and tab title of an event's pages: the event's
+// name, after the page's own title when it has one ("Agenda · Name").
+func eventTitle(l *Lang, ev *meetingsv1.Event, page string) string {
+	name := strings.TrimSpace(ev.GetName())
+	if name == "" {
+		name = l.T("event.title")
+	}
+	if page == "" {
+		return name
+	}
+	return l.T(page) + " · " + name
 }
 
 // groupSlots groups an event's slots by day for the availability form.
@@ -484,7 +497,7 @@ func (u *UI) agendaPage(c *call) error {
 		return err
 	}
 	c.nameAgendas(a)
-	return c.render("agenda", "agenda.title", agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}}, nil)
+	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title"), agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}})
 }
 
 // agendasPage is every participant's agenda on one printable page, for the
@@ -509,7 +522,7 @@ func (u *UI) agendasPage(c *call) error {
 		v.Agendas = append(v.Agendas, a)
 	}
 	c.nameAgendas(v.Agendas...)
-	return c.render("agenda", "agenda.title_all", v, nil)
+	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title_all"), v)
 }
 
 func (u *UI) calendarFile(c *call) error {

@@ -225,6 +225,14 @@ func (c *call) render(name, title string, data any, prob *problem) error {
 	return c.write(status, name, v)
 }
 
+// renderNamed is render with a title that is already text, such as an
+// event's name, instead of a catalog key.
+func (c *call) renderNamed(name, title string, data any) error {
+	v := c.newView("", data)
+	v.Title = title
+	return c.write(http.StatusOK, name, v)
+}
+
 func (c *call) write(status int, name string, v *view) error {
 	pt, ok := c.ui.pages[name]
 	if !ok {
