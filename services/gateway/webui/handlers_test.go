@@ -3,6 +3,7 @@ package webui
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -510,4 +511,64 @@ func TestEventPagesNameTheEvent(t *testing.T) {
 			t.Errorf("%s still says \"Brokerage event\"", path)
 		}
 	}
+}
+
+// nameless matches a button or link with no text and no aria-label.
+var nameless = regexp.MustCompile(`<(button|a)\b[^>]*>\s*</(button|a)>`)
+
+func TestUnnamedParticipantHasALabel(t *testing.T) {
+	m := &eventMeetings{
+		event: &meetingsv1.Event{Id: "ev1", Name: "Brokerage Day", OrganizerSubjects: []string{"org1"},
+			Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1"}}, Slots: []*meetingsv1.Slot{{Id: "s1"}, {Id: "s2"}}},
+		parts: []*meetingsv1.Participant{{Id: "p1", EventId: "ev1", DisplayName: "ICGEB"}, {Id: "p2", EventId: "ev1", DisplayName: " "}},
+		meetings: []*meetingsv1.Meeting{
+			{Id: "m1", SlotId: "s1", TableId: "T1", ParticipantIds: []string{"p1", "p2"}},
+			{Id: "m2", SlotId: "s2", TableId: "T1", ParticipantIds: []string{"p2", "p1"}},
+		},
+	}
+	ui := eventUI(t, m)
+	for _, lang := range []struct{ header, label string }{{"en", catalogEN["event.unnamed"]}, {"it-IT,it;q=0.9", catalogIT["event.unnamed"]}} {
+		for _, path := range []string{"/events/ev1", "/events/ev1/agenda/p2", "/events/ev1/agendas"} {
+			req, _ := http.NewRequest(http.MethodGet, ui.srv.URL+path, nil)
+			req.Header.Set("Accept-Language", lang.header)
+			res, err := ui.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			page := html.UnescapeString(string(b))
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %s\n%s", path, res.Status, page)
+			}
+			if found := nameless.FindString(page); found != "" {
+				t.Errorf("%s (%s): a control without a name: %s", path, lang.header, found)
+			}
+			if path != "/events/ev1" {
+				if !strings.Contains(page, "<h2>"+lang.label+"</h2>") {
+					t.Errorf("%s (%s): the agenda is not headed %q", path, lang.header, lang.label)
+				}
+				continue
+			}
+			if strings.Contains(page, "<tr><td></td>") || strings.Contains(page, "<tr><td> </td>") {
+				t.Errorf("%s (%s): a blank participant row", path, lang.header)
+			}
+			if n := strings.Count(page, `data-p="p2">`+lang.label+`</button>`); n != 2 {
+				t.Errorf("%s (%s): %d grid buttons say %q, want 2", path, lang.header, n, lang.label)
+			}
+			if !strings.Contains(page, `<tr><td>`+lang.label+`</td>`) {
+				t.Errorf("%s (%s): the participant row does not say %q", path, lang.header, lang.label)
+			}
+			if !strings.Contains(page, `aria-label="`+fmt.Sprintf(catalogFor(lang.header)["event.agenda_of"], lang.label)+`"`) {
+				t.Errorf("%s (%s): the agenda link does not name the participant", path, lang.header)
+			}
+		}
+	}
+}
+
+func catalogFor(header string) map[string]string {
+	if strings.HasPrefix(header, "it") {
+		return catalogIT
+	}
+	return catalogEN
 }

@@ -191,6 +191,7 @@ func (u *UI) eventPage(c *call) error {
 	note(err)
 	v.Participants = parts.GetParticipants()
 	c.nameParticipants(v.Participants)
+	unnamed(c.L, v.Participants)
 	mine := c.myProfiles()
 	for _, p := range v.Participants {
 		v.Names[p.GetId()] = p.GetDisplayName()
@@ -240,6 +241,7 @@ func (u *UI) eventPage(c *call) error {
 		agenda, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: v.Me.GetId()})
 		note(err)
 		c.nameAgendas(agenda)
+		unnamedAgendas(c.L, agenda)
 		v.Agenda = agenda
 		to := c.r.URL.Query().Get("to")
 		for _, p := range v.Partners {
@@ -497,6 +499,7 @@ func (u *UI) agendaPage(c *call) error {
 		return err
 	}
 	c.nameAgendas(a)
+	unnamedAgendas(c.L, a)
 	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title"), agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}})
 }
 
@@ -522,6 +525,7 @@ func (u *UI) agendasPage(c *call) error {
 		v.Agendas = append(v.Agendas, a)
 	}
 	c.nameAgendas(v.Agendas...)
+	unnamedAgendas(c.L, v.Agendas...)
 	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title_all"), v)
 }
 
@@ -582,6 +586,28 @@ func (c *call) nameAgendas(as ...*meetingsv1.GetAgendaResponse) {
 		for _, it := range a.GetItems() {
 			if n := names[profileKey(it.GetPartnerProfile())]; n != "" {
 				it.PartnerDisplayName = n
+			}
+		}
+	}
+}
+
+// unnamed gives participants without a name a label, so no row, button or
+// link on the event pages is blank.
+func unnamed(l *Lang, ps []*meetingsv1.Participant) {
+	for _, p := range ps {
+		if p != nil && strings.TrimSpace(p.GetDisplayName()) == "" {
+			p.DisplayName = l.T("event.unnamed")
+		}
+	}
+}
+
+// unnamedAgendas is unnamed for agendas: their participant and partners.
+func unnamedAgendas(l *Lang, as ...*meetingsv1.GetAgendaResponse) {
+	for _, a := range as {
+		unnamed(l, []*meetingsv1.Participant{a.GetParticipant()})
+		for _, it := range a.GetItems() {
+			if strings.TrimSpace(it.GetPartnerDisplayName()) == "" {
+				it.PartnerDisplayName = l.T("event.unnamed")
 			}
 		}
 	}
