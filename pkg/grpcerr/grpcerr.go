@@ -3,8 +3,14 @@
 package grpcerr
 
 import (
+	"net"
+	"time"
+
 	"context"
 	"errors"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"log/slog"
 	"strings"
 
@@ -90,6 +96,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	if st, ok := status.FromError(err); ok {
 		return st.Err()
 	}
+	if unavailable(err) {
+		return unavailableStatus()
+	}
 	if log != nil {
 		log.ErrorContext(ctx, "internal error", "err", err)
 	}
@@ -125,4 +134,39 @@ func StreamServerInterceptor(log *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		return toStatus(ss.Context(), log, handler(srv, ss))
 	}
+}
+
+// RetryAfter is the delay suggested to clients when a dependency (the
+// broker, JetStream, Redis) is unavailable.
+const RetryAfter = time.Second
+
+// unavailable reports errors that mean a dependency is down or not ready
+// (NATS unreachable, JetStream disabled or without a leader, Redis
+// unreachable): the call may succeed when retried.
+func unavailable(err error) bool {
+	for _, e := range []error{nats.ErrNoResponders, nats.ErrTimeout, nats.ErrConnectionClosed, nats.ErrNoServers,
+		nats.ErrDisconnected, nats.ErrConnectionReconnecting, jetstream.ErrJetStreamNotEnabled,
+		jetstream.ErrJetStreamNotEnabledForAccount, jetstream.ErrNoStreamResponse} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case jetstream.JSErrCodeJetStreamNotEnabled, jetstream.JSErrCodeJetStreamNotEnabledForAccount:
+			return true
+		}
+		return apiErr.Code == 503
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+func unavailableStatus() error {
+	st := status.New(codes.Unavailable, "a service Tandem depends on is unavailable; retry later")
+	if d, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(RetryAfter)}); err == nil {
+		return d.Err()
+	}
+	return st.Err()
 }

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -84,5 +87,31 @@ func TestToStatus(t *testing.T) {
 				t.Errorf("field violations = %v, want %v", fields, tt.wantViol)
 			}
 		})
+	}
+}
+
+// F8: a broker without JetStream, or unreachable, is Unavailable with a
+// retry hint, never Internal.
+func TestDependencyDownIsUnavailable(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("create organization: %w", jetstream.ErrJetStreamNotEnabled),
+		fmt.Errorf("publish: %w", nats.ErrNoResponders),
+		fmt.Errorf("get: %w", nats.ErrConnectionClosed),
+		&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")},
+	} {
+		st := status.Convert(grpcerr.ToStatus(nil, err))
+		if st.Code() != codes.Unavailable {
+			t.Errorf("%v -> %s, want Unavailable", err, st.Code())
+			continue
+		}
+		var hint bool
+		for _, d := range st.Details() {
+			if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay().AsDuration() > 0 {
+				hint = true
+			}
+		}
+		if !hint {
+			t.Errorf("%v: no retry hint", err)
+		}
 	}
 }

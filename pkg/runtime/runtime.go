@@ -58,6 +58,7 @@ type Common struct {
 	LogLevel        string        `conf:"default:info,env:LOG_LEVEL,flag:log-level,help:debug info warn or error"`
 	StartupTimeout  time.Duration `conf:"default:1m,env:STARTUP_TIMEOUT,flag:startup-timeout,help:how long to wait for NATS and Redis at start"`
 	ShutdownTimeout time.Duration `conf:"default:20s,env:SHUTDOWN_TIMEOUT,flag:shutdown-timeout,help:bound on each graceful shutdown step"`
+	DrainPeriod     time.Duration `conf:"default:5s,env:DRAIN_PERIOD,flag:drain-period,help:how long a stopping service reports NOT_SERVING before it stops accepting calls"`
 }
 
 // WithAddrs returns a Common with the service's default addresses preset, to
@@ -288,6 +289,11 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	// Shutdown: tell load balancers first, then let RPCs finish.
 	rt.Health.Shutdown()
+	// Keep accepting calls while load balancers notice NOT_SERVING.
+	if c.DrainPeriod > 0 {
+		log.Info("draining", "period", c.DrainPeriod)
+		time.Sleep(c.DrainPeriod)
+	}
 	close(rt.stopping)
 	stopped := make(chan struct{})
 	go func() { rt.GRPC.GracefulStop(); close(stopped) }()
