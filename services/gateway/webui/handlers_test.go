@@ -296,9 +296,32 @@ func TestEventFigures(t *testing.T) {
 		{Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_NO_THANKS},
 		{Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING},
 	}
-	f := eventFigures(7, reqs, &meetingsv1.Schedule{Stats: &meetingsv1.ScheduleStats{MeetingsPlaced: 2, UpperBound: 2, MeanMeetingsPerParticipant: 0.57}})
-	if f.Requests != 5 || f.Accepted != 2 || f.Pending != 1 || f.AcceptanceRate != 0.5 || !f.HasSchedule || f.Placed != 2 {
-		t.Fatalf("figures = %+v", f)
+	parts := []*meetingsv1.Participant{{Id: "a"}, {Id: "b"}, {Id: "c"}, {Id: "d"}, {Id: "e"}, {Id: "f"}, {Id: "g"}}
+	meetings := []*meetingsv1.Meeting{
+		{Id: "m1", ParticipantIds: []string{"a", "b"}},
+		{Id: "m2", ParticipantIds: []string{"a", "c"}},
+		{Id: "m3", ParticipantIds: []string{"d", "e"}, Status: meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED},
+	}
+	// The scheduler says nobody with an accepted request is left out; four
+	// of the seven registered have no meeting (d and e only a cancelled one).
+	f := eventFigures(parts, reqs, &meetingsv1.Schedule{Stats: &meetingsv1.ScheduleStats{MeetingsPlaced: 2, UpperBound: 2, MeanMeetingsPerParticipant: 0.57, ParticipantsWithoutMeetings: 0}}, meetings)
+	if f.Participants != 7 || f.Requests != 5 || f.Accepted != 2 || f.Pending != 1 || f.AcceptanceRate != 0.5 || !f.HasSchedule || f.Placed != 2 || f.Without != 4 {
+		t.Fatalf("figures = %+v, want 7 participants, 4 without meetings", f)
+	}
+}
+
+// TestEventPageCountsParticipantsWithoutMeetings is the demo case: three
+// registered, one of them never met, and the page says 1, not 0.
+func TestEventPageCountsParticipantsWithoutMeetings(t *testing.T) {
+	m := &eventMeetings{
+		event: &meetingsv1.Event{Id: "ev1", Name: "Brokerage Day", OrganizerSubjects: []string{"org1"},
+			Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1"}}, Slots: []*meetingsv1.Slot{{Id: "s1"}}},
+		parts:    []*meetingsv1.Participant{{Id: "p1", DisplayName: "ICGEB"}, {Id: "p2", DisplayName: "SISSA"}, {Id: "p3", DisplayName: "Elettra"}},
+		meetings: []*meetingsv1.Meeting{{Id: "m1", SlotId: "s1", TableId: "T1", ParticipantIds: []string{"p1", "p2"}}},
+	}
+	_, page := eventUI(t, m).get(t, "/events/ev1")
+	if !strings.Contains(page, `<dd id="fig-without">1</dd>`) {
+		t.Errorf("participants without meetings is not 1:\n%s", page)
 	}
 }
 

@@ -221,7 +221,7 @@ func (u *UI) eventPage(c *call) error {
 			v.Schedule = sched.GetSchedule()
 			v.Grid = buildGrid(ev, sched.GetMeetings())
 		}
-		v.Figures = eventFigures(len(v.Participants), v.Requests, v.Schedule)
+		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, sched.GetMeetings())
 	}
 	if v.Me != nil {
 		for _, p := range v.Participants {
@@ -326,8 +326,12 @@ func buildGrid(ev *meetingsv1.Event, meetings []*meetingsv1.Meeting) *grid {
 	return g
 }
 
-func eventFigures(participants int, reqs []*meetingsv1.MeetingRequest, s *meetingsv1.Schedule) figures {
-	f := figures{Participants: participants, Requests: len(reqs)}
+// eventFigures sums up an event for its organiser. Without counts the
+// registered participants who have no meeting in the schedule, whether or
+// not anyone asked to meet them (the scheduler's own figure counts only
+// those with an accepted request).
+func eventFigures(participants []*meetingsv1.Participant, reqs []*meetingsv1.MeetingRequest, s *meetingsv1.Schedule, meetings []*meetingsv1.Meeting) figures {
+	f := figures{Participants: len(participants), Requests: len(reqs)}
 	for _, r := range reqs {
 		switch r.GetStatus() {
 		case meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED:
@@ -345,7 +349,21 @@ func eventFigures(participants int, reqs []*meetingsv1.MeetingRequest, s *meetin
 	if s != nil {
 		st := s.GetStats()
 		f.HasSchedule = true
-		f.Placed, f.UpperBound, f.Without, f.MeanMeetings = int(st.GetMeetingsPlaced()), int(st.GetUpperBound()), int(st.GetParticipantsWithoutMeetings()), st.GetMeanMeetingsPerParticipant()
+		f.Placed, f.UpperBound, f.MeanMeetings = int(st.GetMeetingsPlaced()), int(st.GetUpperBound()), st.GetMeanMeetingsPerParticipant()
+		met := map[string]bool{}
+		for _, m := range meetings {
+			if m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
+				continue
+			}
+			for _, id := range m.GetParticipantIds() {
+				met[id] = true
+			}
+		}
+		for _, p := range participants {
+			if !met[p.GetId()] {
+				f.Without++
+			}
+		}
 	}
 	return f
 }
