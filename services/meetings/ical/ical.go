@@ -3,7 +3,8 @@
 // Each meeting is a VEVENT whose UID never changes and whose SEQUENCE goes
 // up when the meeting moves or is cancelled, so a calendar that imports the
 // file again replaces the entry instead of adding a second one; a cancelled
-// meeting is sent with STATUS:CANCELLED so the calendar removes it. Times are
+// meeting is sent with STATUS:CANCELLED so the calendar removes it, and a
+// file holding just that meeting is a METHOD:CANCEL. Times are
 // written in UTC, which every client reads without a VTIMEZONE.
 package ical
 
@@ -60,7 +61,7 @@ func Write(w io.Writer, c Calendar) error {
 	lw.prop("VERSION", "2.0")
 	lw.prop("PRODID", ProdID)
 	lw.prop("CALSCALE", "GREGORIAN")
-	lw.prop("METHOD", "PUBLISH")
+	lw.prop("METHOD", method(c))
 	if c.Name != "" {
 		lw.prop("X-WR-CALNAME", Escape(c.Name))
 	}
@@ -97,6 +98,16 @@ func Write(w io.Writer, c Calendar) error {
 	}
 	lw.prop("END", "VCALENDAR")
 	return lw.err
+}
+
+// method is CANCEL for a file that only cancels one meeting, so a client
+// that opens it removes the entry it imported; any other file is PUBLISH,
+// whose cancelled meetings carry STATUS:CANCELLED.
+func method(c Calendar) string {
+	if len(c.Events) == 1 && c.Events[0].Cancelled {
+		return "CANCEL"
+	}
+	return "PUBLISH"
 }
 
 func utc(t time.Time) string { return t.UTC().Format("20060102T150405Z") }

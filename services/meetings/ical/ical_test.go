@@ -234,3 +234,50 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestCancelledMeetingFile(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 5, 6, 9, 30, 0, 0, rome)
+	invite := ical.Render(ical.Calendar{Events: []ical.Event{meeting("m1@tandem", 0, start, "Meeting with A", false)}})
+	cancel := ical.Render(ical.Calendar{Events: []ical.Event{meeting("m1@tandem", 1, start, "Meeting with A", true)}})
+	tests := []struct {
+		name   string
+		data   []byte
+		method string
+		status string
+		seq    int
+	}{
+		{"invitation", invite, "PUBLISH", "CONFIRMED", 0},
+		{"cancellation", cancel, "CANCEL", "CANCELLED", 1},
+	}
+	for _, tt := range tests {
+		cal := parse(t, tt.data)
+		if m, err := cal.Props.Text(goical.PropMethod); err != nil || m != tt.method {
+			t.Errorf("%s: METHOD = %q (%v), want %s", tt.name, m, err, tt.method)
+		}
+		events := cal.Events()
+		if len(events) != 1 {
+			t.Fatalf("%s: %d events, want 1", tt.name, len(events))
+		}
+		if st, _ := events[0].Props.Text(goical.PropStatus); st != tt.status {
+			t.Errorf("%s: STATUS = %q, want %s", tt.name, st, tt.status)
+		}
+		if seq, err := events[0].Props.Get(goical.PropSequence).Int(); err != nil || seq != tt.seq {
+			t.Errorf("%s: SEQUENCE = %d (%v), want %d", tt.name, seq, err, tt.seq)
+		}
+	}
+	c := calendarClient{}
+	c.importFile(t, invite)
+	c.importFile(t, cancel)
+	if c["m1@tandem"].status != "CANCELLED" || c["m1@tandem"].seq != 1 {
+		t.Errorf("after the cancellation the entry is %+v, want CANCELLED at SEQUENCE 1", c["m1@tandem"])
+	}
+	// An agenda with a cancelled and a confirmed meeting stays a PUBLISH.
+	both := parse(t, ical.Render(ical.Calendar{Events: []ical.Event{
+		meeting("m1@tandem", 1, start, "Meeting with A", true),
+		meeting("m2@tandem", 0, start.Add(time.Hour), "Meeting with B", false),
+	}}))
+	if m, _ := both.Props.Text(goical.PropMethod); m != "PUBLISH" {
+		t.Errorf("agenda METHOD = %q, want PUBLISH", m)
+	}
+}
