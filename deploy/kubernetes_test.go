@@ -35,8 +35,8 @@ var services = []struct {
 
 // Secrets that the operator creates outside Git (docs/operations.md), per overlay.
 var externalSecrets = map[string][]string{
-	"dev":  {"tandem-auth"},
-	"prod": {"tandem-auth", "tandem-redis"},
+	"dev":  {"tandem-auth", "tandem-auth-signing"},
+	"prod": {"tandem-auth", "tandem-auth-signing", "tandem-redis"},
 }
 
 // The shutdown steps that SHUTDOWN_TIMEOUT bounds one by one (gRPC graceful
@@ -418,7 +418,7 @@ func checkSecrets(t *testing.T, s *stack, overlay string) {
 		for _, c := range w.template.Spec.Containers {
 			for _, e := range c.Env {
 				if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
-					if strings.HasSuffix(e.Name, "_AUTH_KEY") || strings.HasSuffix(e.Name, "_REDIS_URL") {
+					if strings.HasSuffix(e.Name, "_AUTH_PUBLIC_KEYS") || strings.HasSuffix(e.Name, "_AUTH_SIGNING_KEY") || strings.HasSuffix(e.Name, "_REDIS_URL") {
 						t.Errorf("%s: %s must come from a Secret", w.id, e.Name)
 					}
 					continue
@@ -426,6 +426,11 @@ func checkSecrets(t *testing.T, s *stack, overlay string) {
 				name := e.ValueFrom.SecretKeyRef.Name
 				if s.secrets[name] == nil && !slices.Contains(externalSecrets[overlay], name) {
 					t.Errorf("%s: %s reads Secret %s, which is neither generated nor documented", w.id, e.Name, name)
+				}
+				// The token signing key is the gateway's alone: the other
+				// services only verify.
+				if name == "tandem-auth-signing" && !strings.HasPrefix(e.Name, "GATEWAY_") {
+					t.Errorf("%s: %s reads the token signing key", w.id, e.Name)
 				}
 			}
 		}

@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/config"
 	"github.com/tandem-cluster/tandem/pkg/logging"
 	"github.com/tandem-cluster/tandem/pkg/natsx/embedded"
@@ -124,6 +126,10 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		c.NATSURL = ns.ClientURL()
 		c.RedisURL = redisURL
 		c.LogLevel = o.logLevel
+		// The development key signs and verifies, and pprof is on: a
+		// development machine only.
+		c.Dev = true
+		c.DebugPprof = true
 		return nil
 	}
 	pc, cc, mc, ec, gc := profiles.DefaultConfig(), competencies.DefaultConfig(), matching.DefaultConfig(), meetings.DefaultConfig(), gateway.DefaultConfig()
@@ -137,6 +143,14 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		if err != nil {
 			return err
 		}
+	}
+	key, err := gateway.SigningKey(gc)
+	if err != nil {
+		return err
+	}
+	signer, err := auth.NewSigner(key, 10*time.Minute)
+	if err != nil {
+		return err
 	}
 	gc.HTTPAddr = addr(o.host, o.ports.http)
 	gc.DevLogin = true // the demo users sign in without a password: development only
@@ -157,7 +171,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		if pending--; pending == 0 {
 			printPorts(stdout, ns.ClientURL(), redisURL, rows)
 			if !o.noDemo {
-				seeding.Go(func() { seedDemo(gctx, log, pc, cc, ec) })
+				seeding.Go(func() { seedDemo(gctx, log, signer, pc, cc, ec) })
 			}
 		}
 	}
@@ -187,20 +201,20 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 // seedDemo loads the demo data through the services' APIs. Seeding is
 // idempotent, so it runs on every start: a first start loads everything, and
 // later starts change nothing (demo records a user erased stay erased).
-func seedDemo(ctx context.Context, log *slog.Logger, pc profiles.Config, cc competencies.Config, ec meetings.Config) {
-	res, err := profilesdemo.SeedAt(ctx, pc.GRPCAddr, []byte(pc.AuthKey))
+func seedDemo(ctx context.Context, log *slog.Logger, signer *auth.Signer, pc profiles.Config, cc competencies.Config, ec meetings.Config) {
+	res, err := profilesdemo.SeedAt(ctx, pc.GRPCAddr, signer)
 	if err != nil {
 		log.Warn("demo organisations not loaded", "err", err)
 		return
 	}
 	log.Info("demo organisations loaded", "organizations", res.Organizations, "people", res.People, "skipped_erased", res.Skipped)
-	comp, err := competenciesdemo.SeedAt(ctx, cc.GRPCAddr, pc.GRPCAddr, []byte(cc.AuthKey))
+	comp, err := competenciesdemo.SeedAt(ctx, cc.GRPCAddr, pc.GRPCAddr, signer)
 	if err != nil {
 		log.Warn("demo competencies not loaded", "err", err)
 		return
 	}
 	log.Info("demo competencies loaded", "competencies", comp.Competencies, "changed", comp.Changed, "offers_and_requests", comp.Offers, "collaborations", comp.Collaborations)
-	ev, err := meetingsdemo.SeedAt(ctx, ec.GRPCAddr, pc.GRPCAddr, []byte(ec.AuthKey))
+	ev, err := meetingsdemo.SeedAt(ctx, ec.GRPCAddr, pc.GRPCAddr, signer)
 	if err != nil {
 		log.Warn("demo brokerage event not loaded", "err", err)
 		return

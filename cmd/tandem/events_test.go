@@ -7,10 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/meetings"
 )
@@ -18,10 +17,7 @@ import (
 // adminToken signs a token for an administrator with the services' key.
 func adminToken(t *testing.T) string {
 	t.Helper()
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	tok, _, err := a.Issue(auth.Principal{Subject: "cli-test-admin", Roles: []auth.Role{auth.RoleAdmin, auth.RoleOrganizer}})
 	if err != nil {
 		t.Fatal(err)

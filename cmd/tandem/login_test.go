@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/gateway"
 )
@@ -17,6 +15,7 @@ import (
 func TestLoginSavesAVerifiableToken(t *testing.T) {
 	cfg := gateway.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
+	cfg.AuthSigningKey = authtest.Default().SigningKey(t)
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DevLogin = true
 	httpAddr := make(chan string, 1)
@@ -35,11 +34,7 @@ func TestLoginSavesAVerifiableToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := a.Verify(strings.TrimSpace(string(b)))
+	p, err := authtest.Default().Verifier.Verify(context.Background(), strings.TrimSpace(string(b)))
 	if err != nil {
 		t.Fatalf("saved token does not verify: %v", err)
 	}

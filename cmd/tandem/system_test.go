@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/oklog/ulid/v2"
+
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 )
 
 // system is Tandem started as five separate processes, the way production
@@ -108,20 +111,8 @@ func startSystem(t *testing.T) *system {
 		t.Skipf("no NATS at %s or Redis at %s: start them to run the end-to-end test", natsURL, redisAddr)
 	}
 	resetJetStream(t, natsURL)
-
-	root := workspaceRoot(t)
-	bin := t.TempDir()
-	build := func(name, pkg string) {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), pkg)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", name, err, out)
-		}
-	}
-	for _, s := range serviceNames {
-		build(s, "./services/"+s+"/cmd/"+s)
-	}
-	build("tandem", "./cmd/tandem")
+	bin := buildBinaries(t)
+	keys := authtest.New(t, "e2e")
 
 	sys := &system{addrs: map[string]string{}, bin: bin}
 	for _, s := range serviceNames {
@@ -157,11 +148,12 @@ func startSystem(t *testing.T) *system {
 		env := append(os.Environ(),
 			p+"GRPC_ADDR="+sys.addrs[s], p+"DEBUG_ADDR=", p+"NATS_URL="+natsURL,
 			p+"REDIS_URL=redis://"+redisAddr+"/0", p+"REDIS_PREFIX="+prefix, p+"LOG_LEVEL=info",
-			p+"SHUTDOWN_TIMEOUT=10s")
+			p+"SHUTDOWN_TIMEOUT=10s", p+"AUTH_PUBLIC_KEYS="+authtest.PublicKeys(t, keys))
 		if s == "gateway" {
 			env = append(env, "GATEWAY_HTTP_ADDR="+httpAddr, "GATEWAY_PROFILES="+sys.addrs["profiles"],
 				"GATEWAY_COMPETENCIES="+sys.addrs["competencies"], "GATEWAY_MATCHING="+sys.addrs["matching"],
-				"GATEWAY_MEETINGS="+sys.addrs["meetings"], "GATEWAY_DEV_LOGIN=true")
+				"GATEWAY_MEETINGS="+sys.addrs["meetings"], "GATEWAY_DEV_LOGIN=true",
+				"GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t))
 		}
 		logPath := filepath.Join(logs, s+".log")
 		f, err := os.Create(logPath)
@@ -191,6 +183,73 @@ func startSystem(t *testing.T) *system {
 			t.Fatalf("the system was not ready within 90s (last: %v)", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// buildBinaries builds the five service binaries and the CLI into a
+// temporary folder and returns it.
+func buildBinaries(t *testing.T) string {
+	t.Helper()
+	root := workspaceRoot(t)
+	bin := t.TempDir()
+	build := func(name, pkg string) {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), pkg)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	for _, s := range serviceNames {
+		build(s, "./services/"+s+"/cmd/"+s)
+	}
+	build("tandem", "./cmd/tandem")
+	return bin
+}
+
+// TestBinariesRefuseToStartWithoutKeys: a service binary started without
+// its token keys, or with the retired shared key, exits at once with status
+// 2 and names the variable to set; it never falls back to a built-in key.
+func TestBinariesRefuseToStartWithoutKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the service binaries; skipped with -short")
+	}
+	bin := buildBinaries(t)
+	keys := authtest.New(t, "k1")
+	for _, s := range serviceNames {
+		p := strings.ToUpper(s) + "_"
+		cases := []struct {
+			name string
+			env  []string
+			want string
+		}{
+			{"no keys", nil, p + "AUTH_PUBLIC_KEYS"},
+			{"the retired shared key", []string{p + "AUTH_KEY=0123456789abcdef0123456789abcdef"}, p + "AUTH_KEY is no longer accepted"},
+		}
+		if s == "gateway" {
+			cases = append(cases, struct {
+				name string
+				env  []string
+				want string
+			}{"public keys but no signing key", []string{p + "AUTH_PUBLIC_KEYS=" + authtest.PublicKeys(t, keys)}, "GATEWAY_AUTH_SIGNING_KEY"})
+		}
+		for _, c := range cases {
+			t.Run(s+"/"+c.name, func(t *testing.T) {
+				cmd := exec.Command(filepath.Join(bin, s))
+				// Unroutable addresses: were it to start, it would hang, not pass.
+				cmd.Env = append(os.Environ(), p+"NATS_URL=nats://192.0.2.1:4222", p+"STARTUP_TIMEOUT=2s")
+				cmd.Env = append(cmd.Env, c.env...)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				err := cmd.Run()
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+					t.Fatalf("%s exited with %v, want status 2; stderr:\n%s", s, err, stderr.String())
+				}
+				if !strings.Contains(stderr.String(), c.want) {
+					t.Errorf("stderr %q does not name %s", stderr.String(), c.want)
+				}
+			})
+		}
 	}
 }
 

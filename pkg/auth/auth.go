@@ -1,5 +1,7 @@
 // Package auth issues and verifies the signed tokens that carry who calls a
-// service, and puts that principal in the request context.
+// service, and puts that principal in the request context. Tokens are JWTs
+// signed with Ed25519 (alg EdDSA): one issuer holds the private key
+// (Signer); services hold only public keys (Verifier) and cannot sign.
 package auth
 
 import (
@@ -38,9 +40,6 @@ func (p Principal) Has(r Role) bool { return slices.Contains(p.Roles, r) }
 
 const issuer = "tandem"
 
-// MinKeyLen is the shortest HS256 key accepted; shorter keys are guessable.
-const MinKeyLen = 32
-
 type claims struct {
 	jwt.RegisteredClaims
 	Organization string   `json:"org,omitempty"`
@@ -48,44 +47,36 @@ type claims struct {
 	Clusters     []string `json:"clusters,omitempty"`
 }
 
-// Authority signs and verifies HS256 tokens with issuer "tandem". It is safe
-// for concurrent use.
-type Authority struct {
-	key    []byte
-	ttl    time.Duration
-	parser *jwt.Parser
+// Signer issues EdDSA tokens with issuer "tandem". Only the token issuer
+// (the gateway's login, `tandem token`) holds one; services get a Verifier.
+// It is safe for concurrent use.
+type Signer struct {
+	key SigningKey
+	ttl time.Duration
 }
 
-// NewAuthority returns an Authority with key (at least MinKeyLen bytes) whose
-// tokens live for ttl.
-func NewAuthority(key []byte, ttl time.Duration) (*Authority, error) {
-	if len(key) < MinKeyLen {
-		return nil, fmt.Errorf("auth key is %d bytes, need at least %d", len(key), MinKeyLen)
+// NewSigner returns a Signer whose tokens carry key's id and live for ttl.
+func NewSigner(key SigningKey, ttl time.Duration) (*Signer, error) {
+	if key.priv == nil {
+		return nil, errors.New("signer: no signing key")
 	}
 	if ttl <= 0 {
 		return nil, fmt.Errorf("token ttl %s must be positive", ttl)
 	}
-	return &Authority{
-		key: slices.Clone(key),
-		ttl: ttl,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(issuer),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithStrictDecoding(),      // one token, one encoding: no malleable signatures
-			jwt.WithLeeway(5*time.Second), // clocks of replicas drift a little
-		),
-	}, nil
+	return &Signer{key: key, ttl: ttl}, nil
 }
 
-// Issue signs a token for p that expires after the Authority's ttl.
-func (a *Authority) Issue(p Principal) (string, time.Time, error) {
+// KID is the key id of the signer's key.
+func (s *Signer) KID() string { return s.key.kid }
+
+// Issue signs a token for p that expires after the Signer's ttl. Each token
+// gets a unique id (jti) by which it can be revoked.
+func (s *Signer) Issue(p Principal) (string, time.Time, error) {
 	if p.Subject == "" {
 		return "", time.Time{}, errors.New("issue token: empty subject")
 	}
 	now := time.Now()
-	exp := now.Add(a.ttl)
+	exp := now.Add(s.ttl)
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
@@ -99,7 +90,9 @@ func (a *Authority) Issue(p Principal) (string, time.Time, error) {
 		Roles:        p.Roles,
 		Clusters:     p.Clusters,
 	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(a.key)
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	t.Header["kid"] = s.key.kid
+	tok, err := t.SignedString(s.key.priv)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
@@ -107,18 +100,29 @@ func (a *Authority) Issue(p Principal) (string, time.Time, error) {
 	return tok, c.ExpiresAt.Time, nil
 }
 
-// Verify checks token's signature, issuer and expiry and returns its
-// principal. Every failure wraps grpcerr.ErrUnauthenticated.
-func (a *Authority) Verify(token string) (Principal, error) {
+// TokenInfo is what a token says about itself, read without verifying it:
+// enough to revoke it.
+type TokenInfo struct {
+	ID        string
+	Subject   string
+	KID       string
+	ExpiresAt time.Time
+}
+
+// Inspect reads a token's id, subject, key id and expiry without checking
+// its signature. Never trust its answer for access decisions.
+func Inspect(token string) (TokenInfo, error) {
 	var c claims
-	_, err := a.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return a.key, nil })
+	t, _, err := jwt.NewParser().ParseUnverified(token, &c)
 	if err != nil {
-		return Principal{}, fmt.Errorf("verify token: %w: %w", grpcerr.ErrUnauthenticated, err)
+		return TokenInfo{}, fmt.Errorf("read token: %w", err)
 	}
-	if c.Subject == "" {
-		return Principal{}, fmt.Errorf("verify token: %w: no subject", grpcerr.ErrUnauthenticated)
+	info := TokenInfo{ID: c.ID, Subject: c.Subject}
+	info.KID, _ = t.Header["kid"].(string)
+	if c.ExpiresAt != nil {
+		info.ExpiresAt = c.ExpiresAt.Time
 	}
-	return Principal{Subject: c.Subject, Organization: c.Organization, Roles: c.Roles, Clusters: c.Clusters}, nil
+	return info, nil
 }
 
 type principalKey struct{}

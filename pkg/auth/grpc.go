@@ -2,12 +2,15 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 )
@@ -19,7 +22,7 @@ var alwaysPublic = []string{"/grpc.health.v1.Health/", "/grpc.reflection."}
 // authenticate returns ctx with the caller's principal. A missing token
 // leaves the call anonymous (the handler decides with Require); a bad token
 // is rejected, except on public methods, where it is ignored.
-func (a *Authority) authenticate(ctx context.Context, method string, public map[string]bool) (context.Context, error) {
+func (v *Verifier) authenticate(ctx context.Context, method string, public map[string]bool) (context.Context, error) {
 	for _, p := range alwaysPublic {
 		if strings.HasPrefix(method, p) {
 			return ctx, nil
@@ -31,9 +34,14 @@ func (a *Authority) authenticate(ctx context.Context, method string, public map[
 	}
 	if err == nil {
 		var p Principal
-		if p, err = a.Verify(token); err == nil {
+		if p, err = v.Verify(ctx, token); err == nil {
 			return WithPrincipal(ctx, p), nil
 		}
+	}
+	if errors.Is(err, ErrUnavailable) {
+		// Not knowing whether the token was revoked is no reason to
+		// treat it as bad: the client retries.
+		return nil, status.Error(codes.Unavailable, "cannot check the bearer token now; retry")
 	}
 	if public[method] {
 		return ctx, nil
@@ -72,10 +80,10 @@ func publicSet(methods []string) map[string]bool {
 // UnaryServerInterceptor authenticates unary calls. public lists full method
 // names ("/tandem.profiles.v1.ProfilesService/GetOrganization") that stay
 // callable even with an invalid token.
-func (a *Authority) UnaryServerInterceptor(public ...string) grpc.UnaryServerInterceptor {
+func (v *Verifier) UnaryServerInterceptor(public ...string) grpc.UnaryServerInterceptor {
 	pub := publicSet(public)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, err := a.authenticate(ctx, info.FullMethod, pub)
+		ctx, err := v.authenticate(ctx, info.FullMethod, pub)
 		if err != nil {
 			return nil, err
 		}
@@ -84,10 +92,10 @@ func (a *Authority) UnaryServerInterceptor(public ...string) grpc.UnaryServerInt
 }
 
 // StreamServerInterceptor is UnaryServerInterceptor for streams.
-func (a *Authority) StreamServerInterceptor(public ...string) grpc.StreamServerInterceptor {
+func (v *Verifier) StreamServerInterceptor(public ...string) grpc.StreamServerInterceptor {
 	pub := publicSet(public)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ctx, err := a.authenticate(ss.Context(), info.FullMethod, pub)
+		ctx, err := v.authenticate(ss.Context(), info.FullMethod, pub)
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ import (
 // Options configure New. Only Log is required.
 type Options struct {
 	Log     *slog.Logger
-	Auth    *auth.Authority         // nil: no authentication (every call anonymous)
+	Auth    *auth.Verifier          // nil: no authentication (every call anonymous)
 	Public  []string                // full method names callable even with an invalid token
 	Metrics *grpcprom.ServerMetrics // nil: no gRPC metrics
 	// Validate runs after a request's own Validate() method; its errors go

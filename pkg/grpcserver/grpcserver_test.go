@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/grpcserver"
 	"github.com/tandem-cluster/tandem/pkg/logging"
@@ -104,16 +105,13 @@ func TestServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authority, err := auth.NewAuthority([]byte("0123456789abcdef0123456789abcdef"), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := authtest.New(t, "")
 	tp, err := tracing.NewProvider(context.Background(), "test", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, hs := grpcserver.New(grpcserver.Options{
-		Log: log, Auth: authority, Metrics: sm, TracerProvider: tp,
+		Log: log, Auth: keys.Verifier, Metrics: sm, TracerProvider: tp,
 		Validate: func(_ context.Context, method string, req any) error {
 			if r, ok := req.(validatingRequest); ok && r.GetResponseSize() == 4 {
 				return grpcerr.Invalid(grpcerr.Violation{Field: "response_size", Description: "4 is reserved"})
@@ -136,7 +134,7 @@ func TestServer(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cc.Close() })
 	client := testpb.NewTestServiceClient(cc)
-	admin, _, _ := authority.Issue(auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}})
+	admin := keys.Token(t, auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}})
 
 	tests := []struct {
 		name     string

@@ -35,11 +35,15 @@ func NewServerMetrics(reg prometheus.Registerer) (*grpcprom.ServerMetrics, error
 }
 
 // NewDebugServer returns an unstarted server for addr with /metrics from reg
-// and /debug/pprof/. It uses its own mux so nothing registered on
-// http.DefaultServeMux leaks onto it.
-func NewDebugServer(addr string, reg *prometheus.Registry) *http.Server {
+// and, when withPprof is set, /debug/pprof/ (profiles and traces reveal
+// memory contents and cost CPU, so they are off unless asked for). It uses
+// its own mux so nothing registered on http.DefaultServeMux leaks onto it.
+func NewDebugServer(addr string, reg *prometheus.Registry, withPprof bool) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if !withPprof {
+		return &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	}
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

@@ -15,19 +15,25 @@ func TestDebugServer(t *testing.T) {
 	if _, err := metrics.NewServerMetrics(reg); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(metrics.NewDebugServer("", reg).Handler)
-	defer srv.Close()
+	withPprof := httptest.NewServer(metrics.NewDebugServer("", reg, true).Handler)
+	defer withPprof.Close()
+	without := httptest.NewServer(metrics.NewDebugServer("", reg, false).Handler)
+	defer without.Close()
 	tests := []struct {
+		srv  *httptest.Server
 		path string
 		code int
 		want string
 	}{
-		{"/metrics", http.StatusOK, "go_goroutines"},
-		{"/debug/pprof/", http.StatusOK, "goroutine"},
-		{"/nope", http.StatusNotFound, ""},
+		{withPprof, "/metrics", http.StatusOK, "go_goroutines"},
+		{withPprof, "/debug/pprof/", http.StatusOK, "goroutine"},
+		{withPprof, "/nope", http.StatusNotFound, ""},
+		{without, "/metrics", http.StatusOK, "go_goroutines"},
+		{without, "/debug/pprof/", http.StatusNotFound, ""},
+		{without, "/debug/pprof/profile", http.StatusNotFound, ""},
 	}
 	for _, tt := range tests {
-		resp, err := http.Get(srv.URL + tt.path)
+		resp, err := http.Get(tt.srv.URL + tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -33,9 +33,14 @@ func main(ctx context.Context, prefix string, cfg any, options func() Options, a
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	o := options()
+	// Refuse a binary without keys before it connects anywhere.
+	if err := o.check(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", o.Name, err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o := options()
 	if err := Run(ctx, o); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", o.Name, err)
 		return 1

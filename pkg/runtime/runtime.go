@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,10 +39,6 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/tracing"
 )
 
-// DevAuthKey is the default signing key. It is public, so any deployment that
-// keeps it accepts forged tokens.
-const DevAuthKey = "tandem-dev-only-signing-key-change-me-in-production"
-
 // Common is the configuration every service shares; embed it in the
 // service's config struct. GRPCAddr and DebugAddr have no tag default because
 // each service has its own ports: set them on the struct before
@@ -52,8 +50,10 @@ type Common struct {
 	NATSURL         string        `conf:"default:nats://127.0.0.1:4222,env:NATS_URL,flag:nats-url,help:NATS server URL(s) separated by commas in the env value"`
 	RedisURL        string        `conf:"default:redis://127.0.0.1:6379/0,env:REDIS_URL,flag:redis-url,mask,help:Redis URL or host:port"`
 	RedisPrefix     string        `conf:"default:tandem,env:REDIS_PREFIX,flag:redis-prefix,help:namespace for every Redis key"`
-	AuthKey         string        `conf:"default:tandem-dev-only-signing-key-change-me-in-production,env:AUTH_KEY,flag:auth-key,mask,help:HS256 token signing key (32+ bytes); the default is public: change it in production"`
-	TokenTTL        time.Duration `conf:"default:12h,env:TOKEN_TTL,flag:token-ttl,help:lifetime of issued tokens"`
+	AuthPublicKeys  string        `conf:"env:AUTH_PUBLIC_KEYS,flag:auth-public-keys,help:token verification keys: a JWK set of Ed25519 public keys by kid (inline JSON or a file path); required unless --dev"`
+	AuthKey         string        `conf:"env:AUTH_KEY,flag:auth-key,mask,noprint,help:removed: the shared HS256 key is refused; use AUTH_PUBLIC_KEYS (and AUTH_SIGNING_KEY on the gateway)"`
+	Dev             bool          `conf:"default:false,env:DEV,flag:dev,help:development mode: accept tokens signed with the public development key; never in production"`
+	DebugPprof      bool          `conf:"default:false,env:DEBUG_PPROF,flag:debug-pprof,help:serve /debug/pprof on the debug address"`
 	OTLPEndpoint    string        `conf:"env:OTLP_ENDPOINT,flag:otlp-endpoint,help:OTLP/gRPC trace collector host:port or URL; empty exports nothing"`
 	LogLevel        string        `conf:"default:info,env:LOG_LEVEL,flag:log-level,help:debug info warn or error"`
 	StartupTimeout  time.Duration `conf:"default:1m,env:STARTUP_TIMEOUT,flag:startup-timeout,help:how long to wait for NATS and Redis at start"`
@@ -75,7 +75,7 @@ type Runtime struct {
 	NATS     *nats.Conn
 	JS       jetstream.JetStream
 	Redis    *redis.Client
-	Auth     *auth.Authority
+	Auth     *auth.Verifier
 	GRPC     *grpc.Server
 	Health   *health.Server
 	Registry *prometheus.Registry
@@ -130,6 +130,20 @@ type Options struct {
 	// Config, if set, is the service's whole configuration, logged at start
 	// with secrets masked; otherwise Common is logged.
 	Config any
+	// CheckConfig, if set, validates the service's own settings before
+	// anything starts (the binary exits 2 when it fails).
+	CheckConfig func() error
+}
+
+// check validates what Run needs before it connects anywhere.
+func (o Options) check() error {
+	if _, err := PublicKeys(strings.ToUpper(o.Name), o.Common); err != nil {
+		return err
+	}
+	if o.CheckConfig != nil {
+		return o.CheckConfig()
+	}
+	return nil
 }
 
 // Run runs the service until ctx is cancelled, then shuts down: health
@@ -145,6 +159,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("%s: no gRPC address configured", o.Name)
 	case o.Register == nil:
 		return fmt.Errorf("%s: no Register function", o.Name)
+	}
+	if err := o.check(); err != nil {
+		return fmt.Errorf("%s: %w", o.Name, err)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 20 * time.Second
@@ -203,12 +220,19 @@ func Run(ctx context.Context, o Options) (err error) {
 	if rt.Redis, err = redisx.Connect(startCtx, c.RedisURL); err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
-	if rt.Auth, err = auth.NewAuthority([]byte(c.AuthKey), c.TokenTTL); err != nil {
+	keys, err := PublicKeys(strings.ToUpper(o.Name), c)
+	if err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
-	if c.AuthKey == DevAuthKey {
-		log.Warn("using the public development auth key; set AUTH_KEY in production")
+	if rt.Auth, err = auth.NewVerifier(keys, auth.VerifierOptions{
+		Revocations: auth.NewDenyList(rt.Redis, c.RedisPrefix), AllowDevKey: c.Dev,
+	}); err != nil {
+		return fmt.Errorf("%s: %w", o.Name, err)
 	}
+	if c.Dev {
+		log.Warn("development mode: tokens signed with the public development key are accepted; never run with --dev in production")
+	}
+	log.Info("token verification keys", "kids", rt.Auth.KIDs())
 	rt.Registry = metrics.NewRegistry()
 	for _, c := range append(natsx.Collectors(), eventkv.Collectors()...) {
 		if err := rt.Registry.Register(c); err != nil {
@@ -250,7 +274,7 @@ func Run(ctx context.Context, o Options) (err error) {
 			rt.wg.Wait()
 			return fmt.Errorf("%s: listen debug: %w", o.Name, err)
 		}
-		debugSrv = metrics.NewDebugServer(c.DebugAddr, rt.Registry)
+		debugSrv = metrics.NewDebugServer(c.DebugAddr, rt.Registry, c.DebugPprof)
 	}
 
 	// Serve.
@@ -318,4 +342,37 @@ func Run(ctx context.Context, o Options) (err error) {
 		log.Error("background work ignored cancellation; shutting down without it", "timeout", c.ShutdownTimeout)
 	}
 	return runErr
+}
+
+// PublicKeys returns the token verification keys c configures: those of
+// AUTH_PUBLIC_KEYS, with the development key added in development mode.
+// Without keys outside development, or with the retired AUTH_KEY set, it
+// fails with a message naming the variables (prefix is the service's
+// environment prefix, "PROFILES").
+func PublicKeys(prefix string, c Common) ([]auth.PublicKey, error) {
+	env := prefix + "_"
+	if c.AuthKey != "" {
+		return nil, fmt.Errorf("%sAUTH_KEY is no longer accepted: tokens are signed with Ed25519 by one issuer; "+
+			"unset it and give every service %sAUTH_PUBLIC_KEYS (and the gateway GATEWAY_AUTH_SIGNING_KEY); see docs/operations.md", env, env)
+	}
+	var keys []auth.PublicKey
+	if c.AuthPublicKeys != "" {
+		var err error
+		if keys, err = auth.LoadPublicKeys(c.AuthPublicKeys); err != nil {
+			return nil, fmt.Errorf("%sAUTH_PUBLIC_KEYS: %w", env, err)
+		}
+	}
+	dev := auth.DevSigningKey().Public()
+	isDev := func(k auth.PublicKey) bool { return k.KID == dev.KID || k.Key.Equal(dev.Key) }
+	switch {
+	case c.Dev && !slices.ContainsFunc(keys, isDev):
+		keys = append(keys, dev)
+	case !c.Dev && slices.ContainsFunc(keys, isDev):
+		return nil, fmt.Errorf("%sAUTH_PUBLIC_KEYS lists the public development key, which anyone can sign with: remove it (only --dev accepts it)", env)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("no token verification keys: set %sAUTH_PUBLIC_KEYS to a JWK set of public keys "+
+			"(inline or a file path; `tandem keys generate` writes one); only --dev runs without it", env)
+	}
+	return keys, nil
 }

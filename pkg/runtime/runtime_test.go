@@ -17,6 +17,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/config"
 	"github.com/tandem-cluster/tandem/pkg/logging"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
@@ -39,7 +41,8 @@ func common(t *testing.T) runtime.Common {
 	natsURL, _, _ := testenv.JetStream(t)
 	rc, prefix := testenv.Redis(t)
 	cfg := struct{ runtime.Common }{runtime.WithAddrs("127.0.0.1:0", "127.0.0.1:0")}
-	if err := config.Load("RTTEST", &cfg, []string{"--nats-url", natsURL, "--redis-url", "redis://" + rc.Options().Addr + "/0", "--redis-prefix", prefix, "--shutdown-timeout", "10s"}, nil); err != nil {
+	if err := config.Load("RTTEST", &cfg, []string{"--nats-url", natsURL, "--redis-url", "redis://" + rc.Options().Addr + "/0", "--redis-prefix", prefix, "--shutdown-timeout", "10s",
+		"--auth-public-keys", authtest.PublicKeys(t, authtest.Default())}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return cfg.Common
@@ -131,6 +134,11 @@ func TestRun(t *testing.T) {
 	if !strings.Contains(string(body), `grpc_server_handled_total{grpc_code="OK",grpc_method="EmptyCall"`) {
 		t.Errorf("metrics lack the EmptyCall count:\n%.2000s", body)
 	}
+	if resp, err := http.Get("http://" + addrs.debugAddr + "/debug/pprof/"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("pprof without DEBUG_PPROF: %v %v, want 404", resp.Status, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// Watch health, then shut down: the watcher must see NOT_SERVING while
 	// the server is still draining.
@@ -197,11 +205,23 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		{"no name", runtime.Options{Common: runtime.WithAddrs("127.0.0.1:0", ""), Register: ok}},
 		{"no grpc addr", runtime.Options{Name: "x", Register: ok}},
 		{"no register", runtime.Options{Name: "x", Common: runtime.WithAddrs("127.0.0.1:0", "")}},
-		{"short auth key", runtime.Options{Name: "x", Register: ok, Common: func() runtime.Common {
+		{"no public keys", runtime.Options{Name: "x", Register: ok, Common: func() runtime.Common {
 			c := common(t)
-			c.AuthKey = "short"
+			c.AuthPublicKeys = ""
 			return c
 		}()}},
+		{"the retired shared key", runtime.Options{Name: "x", Register: ok, Common: func() runtime.Common {
+			c := common(t)
+			c.AuthKey = "0123456789abcdef0123456789abcdef"
+			return c
+		}()}},
+		{"the development key outside development", runtime.Options{Name: "x", Register: ok, Common: func() runtime.Common {
+			c := common(t)
+			b, _ := auth.MarshalPublicKeys(auth.DevSigningKey().Public())
+			c.AuthPublicKeys = string(b)
+			return c
+		}()}},
+		{"a failing config check", runtime.Options{Name: "x", Register: ok, Common: common(t), CheckConfig: func() error { return errors.New("no") }}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,8 +242,8 @@ func TestCommonDefaults(t *testing.T) {
 	}
 	c := cfg.Common
 	if c.GRPCAddr != "127.0.0.1:7101" || c.DebugAddr != "127.0.0.1:9101" || c.NATSURL != "nats://127.0.0.1:4222" ||
-		c.RedisURL != "redis://127.0.0.1:6379/0" || c.RedisPrefix != "tandem" || c.AuthKey != runtime.DevAuthKey ||
-		c.TokenTTL != 12*time.Hour || c.LogLevel != "info" || c.ShutdownTimeout != 20*time.Second {
+		c.RedisURL != "redis://127.0.0.1:6379/0" || c.RedisPrefix != "tandem" || c.AuthPublicKeys != "" || c.AuthKey != "" ||
+		c.Dev || c.DebugPprof || c.LogLevel != "info" || c.ShutdownTimeout != 20*time.Second {
 		t.Fatalf("defaults = %+v", c)
 	}
 	t.Setenv("RTDEFAULTS_GRPC_ADDR", ":7201")
@@ -233,11 +253,59 @@ func TestCommonDefaults(t *testing.T) {
 	if cfg.GRPCAddr != ":7201" {
 		t.Fatalf("env RTDEFAULTS_GRPC_ADDR ignored: %q", cfg.GRPCAddr)
 	}
-	if s := config.String(&cfg); strings.Contains(s, runtime.DevAuthKey) {
-		t.Fatalf("config string shows the auth key: %s", s)
+	t.Setenv("RTDEFAULTS_AUTH_KEY", "a-secret-someone-left-behind")
+	if err := config.Load("RTDEFAULTS", &cfg, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := config.String(&cfg); strings.Contains(s, "a-secret-someone-left-behind") {
+		t.Fatalf("config string shows the retired auth key: %s", s)
 	}
 }
 
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestPublicKeys(t *testing.T) {
+	keys := authtest.PublicKeys(t, authtest.Default())
+	dev, _ := auth.MarshalPublicKeys(auth.DevSigningKey().Public())
+	tests := []struct {
+		name     string
+		args     []string
+		wantKIDs []string
+		wantErr  string
+	}{
+		{"configured", []string{"--auth-public-keys", keys}, []string{"test"}, ""},
+		{"none", nil, nil, "set RTKEYS_AUTH_PUBLIC_KEYS"},
+		{"--dev without keys", []string{"--dev"}, []string{auth.DevKID}, ""},
+		{"--dev with keys", []string{"--dev", "--auth-public-keys", keys}, []string{"test", auth.DevKID}, ""},
+		{"the development key without --dev", []string{"--auth-public-keys", string(dev)}, nil, "public development key"},
+		{"the retired key", []string{"--dev", "--auth-key", "x"}, nil, "RTKEYS_AUTH_KEY is no longer accepted"},
+		{"garbage", []string{"--auth-public-keys", "{nope"}, nil, "RTKEYS_AUTH_PUBLIC_KEYS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := struct{ runtime.Common }{runtime.WithAddrs("127.0.0.1:0", "")}
+			if err := config.Load("RTKEYS", &cfg, tt.args, nil); err != nil {
+				t.Fatal(err)
+			}
+			got, err := runtime.PublicKeys("RTKEYS", cfg.Common)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("PublicKeys() = %v, %v; want an error with %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kids []string
+			for _, k := range got {
+				kids = append(kids, k.KID)
+			}
+			if !slices.Equal(kids, tt.wantKIDs) {
+				t.Fatalf("key ids %v, want %v", kids, tt.wantKIDs)
+			}
+		})
+	}
+}

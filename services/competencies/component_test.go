@@ -20,8 +20,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/natsx"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
@@ -35,7 +35,7 @@ type env struct {
 	t    testing.TB
 	js   jetstream.JetStream
 	addr string
-	auth *auth.Authority
+	auth *auth.Signer
 }
 
 func start(t testing.TB, tune ...func(*competencies.Config)) *env {
@@ -59,10 +59,7 @@ func start(t testing.TB, tune ...func(*competencies.Config)) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	conn := runtimetest.Start(t, competencies.Options(cfg))
 	return &env{t: t, js: js, addr: conn.Target(), auth: a}
 }

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
@@ -169,6 +170,7 @@ func gatewayWith(t testing.TB, addr string, tune func(*gateway.Config)) string {
 	t.Helper()
 	cfg := gateway.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
+	cfg.AuthSigningKey = authtest.Default().SigningKey(t)
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.ReadyTimeout = time.Second
 	cfg.Profiles, cfg.Competencies, cfg.Matching, cfg.Meetings = addr, addr, addr, addr

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -83,6 +84,8 @@ type Config struct {
 	CORSOrigins    []string      `conf:"env:CORS_ORIGINS,flag:cors-origins,help:origins allowed to call the API from browsers separated by semicolons; empty disables CORS"`
 	DevLogin       bool          `conf:"default:false,env:DEV_LOGIN,flag:dev-login,help:enable POST /v1/auth/login and the web UI's sign-in for the demo users (tandem dev only: it needs no password)"`
 	SecureCookies  bool          `conf:"default:false,env:SECURE_COOKIES,flag:secure-cookies,help:mark the web UI's cookies Secure (set it when browsers reach the gateway over HTTPS)"`
+	AuthSigningKey string        `conf:"env:AUTH_SIGNING_KEY,flag:auth-signing-key,mask,help:the token issuer's private Ed25519 JWK with its kid (inline JSON or a file path); its public key must be in AUTH_PUBLIC_KEYS; required unless --dev"`
+	TokenTTL       time.Duration `conf:"default:12h,env:TOKEN_TTL,flag:token-ttl,help:lifetime of the tokens the gateway issues"`
 
 	// DemoUsers replaces DefaultDemoUsers when DevLogin is on.
 	DemoUsers []DemoUser `conf:"-"`
@@ -97,12 +100,12 @@ type Config struct {
 // and the same service connections the API uses (with the same deadlines).
 type UIEnv struct {
 	Log  *slog.Logger
-	Auth *auth.Authority
+	Auth *auth.Verifier
 	JS   jetstream.JetStream
 	// DemoLogin is the API's demo login; nil when DevLogin is off.
 	DemoLogin *DemoLogin
-	// CSRFKey signs the UI's form tokens. It is derived from the signing
-	// key, so every replica of the gateway accepts the others' forms.
+	// CSRFKey signs the UI's form tokens. It is derived from the token
+	// signing key, so every replica of the gateway accepts the others' forms.
 	CSRFKey       []byte
 	SecureCookies bool
 	// CallTimeout is the deadline of the API's calls to the services.
@@ -132,10 +135,40 @@ func BuiltinUI(env UIEnv) (http.Handler, error) {
 // csrfKey derives the web UI's form-token key from the token signing key:
 // replicas share the signing key, so they agree on form tokens, and the
 // signing key itself never signs anything but tokens.
-func csrfKey(authKey string) []byte {
-	m := hmac.New(sha256.New, []byte(authKey))
+func csrfKey(k auth.SigningKey) []byte {
+	m := hmac.New(sha256.New, k.Seed())
 	m.Write([]byte("tandem gateway webui csrf v1"))
 	return m.Sum(nil)
+}
+
+// SigningKey returns the key the gateway signs tokens with: the one of
+// AUTH_SIGNING_KEY, or the development key with --dev. It fails, naming the
+// variables, when there is none or when the verification keys lack its
+// public key (every token it signed would be refused).
+func SigningKey(cfg Config) (auth.SigningKey, error) {
+	var key auth.SigningKey
+	switch {
+	case cfg.AuthSigningKey != "":
+		var err error
+		if key, err = auth.LoadSigningKey(cfg.AuthSigningKey); err != nil {
+			return key, fmt.Errorf("%s_AUTH_SIGNING_KEY: %w", EnvPrefix, err)
+		}
+	case cfg.Dev:
+		key = auth.DevSigningKey()
+	default:
+		return key, fmt.Errorf("no token signing key: set %s_AUTH_SIGNING_KEY to the issuer's private JWK "+
+			"(inline or a file path; `tandem keys generate` writes one); only --dev runs without it", EnvPrefix)
+	}
+	pubs, err := runtime.PublicKeys(EnvPrefix, cfg.Common)
+	if err != nil {
+		return key, err
+	}
+	pub := key.Public()
+	if !slices.ContainsFunc(pubs, func(k auth.PublicKey) bool { return k.KID == pub.KID && k.Key.Equal(pub.Key) }) {
+		return key, fmt.Errorf("%s_AUTH_PUBLIC_KEYS lacks the public key of %s_AUTH_SIGNING_KEY (kid %q): "+
+			"every token the gateway signs would be refused; add it there and on every service first", EnvPrefix, EnvPrefix, pub.KID)
+	}
+	return key, nil
 }
 
 // DefaultConfig returns the configuration the gateway starts from before the
@@ -143,6 +176,7 @@ func csrfKey(authKey string) []byte {
 func DefaultConfig() Config {
 	return Config{
 		Common:         runtime.WithAddrs(DefaultGRPCAddr, DefaultDebugAddr),
+		TokenTTL:       12 * time.Hour,
 		HTTPAddr:       DefaultHTTPAddr,
 		Profiles:       DefaultProfiles,
 		Competencies:   DefaultCompetencies,
@@ -164,6 +198,10 @@ func Options(cfg Config, ready func(httpAddr string)) runtime.Options {
 		Name:   Name,
 		Common: cfg.Common,
 		Config: &cfg,
+		CheckConfig: func() error {
+			_, err := SigningKey(cfg)
+			return err
+		},
 		Register: func(ctx context.Context, rt *runtime.Runtime) error {
 			return serveHTTP(ctx, rt, cfg, ready)
 		},
@@ -217,14 +255,23 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		return err
 	}
 
+	key, err := SigningKey(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	signer, err := auth.NewSigner(key, cfg.TokenTTL)
+	if err != nil {
+		return fail(err)
+	}
+	rt.Log.Info("token signing key", "kid", signer.KID())
+
 	var login *app.DemoLogin
 	if cfg.DevLogin {
 		users := cfg.DemoUsers
 		if len(users) == 0 {
 			users = app.DefaultDemoUsers()
 		}
-		var err error
-		if login, err = app.NewDemoLogin(rt.Auth, profilesv1.NewProfilesServiceClient(conns[0]), users); err != nil {
+		if login, err = app.NewDemoLogin(signer, profilesv1.NewProfilesServiceClient(conns[0]), users); err != nil {
 			return fail(err)
 		}
 		names := make([]string, len(users))
@@ -239,7 +286,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	}
 	ui, err := buildUI(UIEnv{
 		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login,
-		CSRFKey: csrfKey(cfg.AuthKey), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
+		CSRFKey: csrfKey(key), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
 		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
 	})
 	if err != nil {

@@ -3,11 +3,16 @@ package gateway_test
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/competencies"
 	"github.com/tandem-cluster/tandem/services/gateway"
@@ -27,6 +32,7 @@ func startGateway(t *testing.T, backends [4]string) string {
 	t.Helper()
 	cfg := gateway.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
+	cfg.AuthSigningKey = authtest.Default().SigningKey(t)
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.ReadyTimeout = time.Second
 	cfg.Profiles, cfg.Competencies, cfg.Matching, cfg.Meetings = backends[0], backends[1], backends[2], backends[3]
@@ -108,5 +114,45 @@ func TestReadyzWhenEveryServiceServes(t *testing.T) {
 	code, r := getReadiness(t, base+"/readyz")
 	if code != http.StatusOK || r.Status != "ok" {
 		t.Fatalf("/readyz = %d %+v, want 200 ok", code, r)
+	}
+}
+
+// TestSigningKeyConfig: the gateway refuses to start without a signing
+// key, or with one whose public key the verifiers lack; only --dev signs
+// with the development key.
+func TestSigningKeyConfig(t *testing.T) {
+	keys, other := authtest.Default(), authtest.New(t, "other")
+	tests := []struct {
+		name    string
+		tune    func(*gateway.Config)
+		wantErr string
+	}{
+		{"configured", func(c *gateway.Config) { c.AuthSigningKey = keys.SigningKey(t) }, ""},
+		{"from a file", func(c *gateway.Config) {
+			f := filepath.Join(t.TempDir(), "signing.jwk")
+			if err := os.WriteFile(f, []byte(keys.SigningKey(t)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c.AuthSigningKey = f
+		}, ""},
+		{"none", func(*gateway.Config) {}, "GATEWAY_AUTH_SIGNING_KEY"},
+		{"not among the public keys", func(c *gateway.Config) { c.AuthSigningKey = other.SigningKey(t) }, "lacks the public key"},
+		{"a public key set instead", func(c *gateway.Config) { c.AuthSigningKey = authtest.PublicKeys(t, keys) }, "GATEWAY_AUTH_SIGNING_KEY"},
+		{"development", func(c *gateway.Config) { c.Dev = true }, ""},
+		{"the development key without --dev", func(c *gateway.Config) {
+			b, _ := auth.DevSigningKey().MarshalJSON()
+			c.AuthSigningKey = string(b)
+		}, "lacks the public key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := gateway.DefaultConfig()
+			cfg.AuthPublicKeys = authtest.PublicKeys(t, keys)
+			tt.tune(&cfg)
+			err := gateway.Options(cfg, nil).CheckConfig()
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("CheckConfig() = %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }

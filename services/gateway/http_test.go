@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +19,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
+	"github.com/tandem-cluster/tandem/pkg/redisx"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -126,10 +128,7 @@ func login(t testing.TB, base, username string) string {
 // cannot resolve demo organisations.
 func memberToken(t testing.TB, subject string) string {
 	t.Helper()
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	tok, _, err := a.Issue(auth.Principal{Subject: subject, Organization: "01J00000000000000000000000", Roles: []auth.Role{auth.RoleMember}})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +136,8 @@ func memberToken(t testing.TB, subject string) string {
 	return tok
 }
 
-func signed(t *testing.T, key string, claims jwt.MapClaims) string {
+// hs256 signs claims with a shared secret, as Tandem did before EdDSA.
+func hs256(t *testing.T, key string, claims jwt.MapClaims) string {
 	t.Helper()
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(key))
 	if err != nil {
@@ -180,6 +180,48 @@ func TestForwardsPrincipalRequestIDAndDeadline(t *testing.T) {
 	r.json(t, &got)
 	if r.status != http.StatusOK || got.Organization.Name != "anonymous" {
 		t.Errorf("anonymous GET = %d %s", r.status, r.body)
+	}
+}
+
+// TestRevokedTokenRefused: a token on the deny list is refused by the
+// gateway's HTTP API soon after it is revoked; other tokens go on working.
+func TestRevokedTokenRefused(t *testing.T) {
+	t.Parallel()
+	_, addr := startBackend(t)
+	var cfg gateway.Config
+	base := gatewayWith(t, addr, func(c *gateway.Config) { cfg = *c })
+	tok, other := memberToken(t, "demo-company-member"), memberToken(t, "demo-researcher")
+	if r := do(t, "GET", base+"/v1/auth/me", jsonHeader(tok), nil); r.status != http.StatusOK {
+		t.Fatalf("before revocation: %d %s", r.status, r.body)
+	}
+	rc, err := redisx.Connect(context.Background(), cfg.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	info, err := auth.Inspect(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.NewDenyList(rc, cfg.RedisPrefix).Revoke(context.Background(), info.ID, info.ExpiresAt); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := do(t, "GET", base+"/v1/auth/me", jsonHeader(tok), nil)
+		if r.status == http.StatusUnauthorized {
+			if !strings.Contains(string(r.body), "revoked") {
+				t.Errorf("refusal does not say why: %s", r.body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("revoked token still accepted: %d %s", r.status, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := do(t, "GET", base+"/v1/auth/me", jsonHeader(other), nil); r.status != http.StatusOK {
+		t.Errorf("another token after the revocation: %d %s", r.status, r.body)
 	}
 }
 
@@ -226,8 +268,9 @@ func TestBadInputTable(t *testing.T) {
 	admin := login(t, base, "admin")
 	member := memberToken(t, "demo-company-member")
 	now := time.Now()
-	expired := signed(t, runtime.DevAuthKey, jwt.MapClaims{"iss": "tandem", "sub": "demo-admin", "iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})
-	forged := signed(t, "someone-elses-key-that-is-32-bytes-long!", jwt.MapClaims{"iss": "tandem", "sub": "demo-admin", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	expired := authtest.Default().Sign(t, jwt.MapClaims{"iss": "tandem", "sub": "demo-admin", "jti": "e1", "iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})
+	forged := authtest.New(t, "test").Sign(t, jwt.MapClaims{"iss": "tandem", "sub": "demo-admin", "jti": "f1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	oldSecret := hs256(t, "tandem-dev-only-signing-key-change-me-in-production", jwt.MapClaims{"iss": "tandem", "sub": "demo-admin", "jti": "h1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	big := `{"organization":{"name":"` + strings.Repeat("x", 5000) + `"}}`
 
 	tests := []struct {
@@ -260,6 +303,7 @@ func TestBadInputTable(t *testing.T) {
 		{name: "no content type", method: "POST", path: "/v1/organizations", header: map[string]string{"Authorization": "Bearer " + admin}, body: `{}`, status: 415, code: "INVALID_ARGUMENT", message: "Content-Type"},
 		{name: "missing token", method: "POST", path: "/v1/organizations", header: jsonHeader(""), body: `{"organization":{"name":"A"}}`, status: 401, code: "UNAUTHENTICATED", message: "bearer token", reaches: true},
 		{name: "forged token", method: "POST", path: "/v1/organizations", header: jsonHeader(forged), body: `{"organization":{"name":"A"}}`, status: 401, code: "UNAUTHENTICATED", message: "not valid"},
+		{name: "token signed with the old shared secret", method: "POST", path: "/v1/organizations", header: jsonHeader(oldSecret), body: `{"organization":{"name":"A"}}`, status: 401, code: "UNAUTHENTICATED", message: "not valid"},
 		{name: "expired token", method: "POST", path: "/v1/organizations", header: jsonHeader(expired), body: `{"organization":{"name":"A"}}`, status: 401, code: "UNAUTHENTICATED", message: "expired"},
 		{name: "garbage token", method: "GET", path: "/v1/organizations/o1", header: jsonHeader("not.a.token"), status: 401, code: "UNAUTHENTICATED", message: "not valid"},
 		{name: "not a bearer", method: "GET", path: "/v1/organizations/o1", header: map[string]string{"Authorization": "Basic YWRtaW46YWRtaW4="}, status: 401, code: "UNAUTHENTICATED", message: "Bearer <token>"},
@@ -542,10 +586,7 @@ func TestRateLimitPerPrincipal(t *testing.T) {
 	t.Parallel()
 	_, addr := startBackend(t)
 	base := gatewayWith(t, addr, func(c *gateway.Config) { c.RatePerIP, c.RatePerUser = 0, 2 })
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	tokA, _, _ := a.Issue(auth.Principal{Subject: "alice", Roles: []auth.Role{auth.RoleMember}})
 	tokB, _, _ := a.Issue(auth.Principal{Subject: "bob", Roles: []auth.Role{auth.RoleMember}})
 	for i := range 2 {
@@ -575,11 +616,7 @@ func TestRateLimitBatchItems(t *testing.T) {
 	t.Parallel()
 	_, addr := startBackend(t)
 	base := gatewayWith(t, addr, func(c *gateway.Config) { c.RatePerIP, c.RatePerUser, c.RateItemsUser = 0, 100, 5 })
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, _ := a.Issue(auth.Principal{Subject: "organiser", Roles: []auth.Role{auth.RoleOrganizer}})
+	tok := authtest.Token(t, auth.Principal{Subject: "organiser", Roles: []auth.Role{auth.RoleOrganizer}})
 	three := []byte(`{"items":[{"requestId":"r1","action":"MEETING_REQUEST_ACTION_ACCEPT"},{"requestId":"r2","action":"MEETING_REQUEST_ACTION_ACCEPT"},{"requestId":"r3","action":"MEETING_REQUEST_ACTION_ACCEPT"}]}`)
 	if r := do(t, "POST", base+"/v1/meeting-requests:batchRespond", jsonHeader(tok), bytes.NewReader(three)); r.status == http.StatusTooManyRequests {
 		t.Fatalf("first batch of 3 items with a budget of 5 = %d", r.status)

@@ -15,7 +15,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway"
@@ -27,7 +27,7 @@ import (
 // empty, and a gateway in front of it.
 type demoSystem struct {
 	base      string
-	authority *auth.Authority
+	authority *authtest.Keys
 	profiles  profilesv1.ProfilesServiceClient
 	admin     context.Context
 	addr      string
@@ -38,14 +38,8 @@ func startDemoSystem(t *testing.T, seed bool, tune func(*gateway.Config)) demoSy
 	pc := profiles.DefaultConfig()
 	pc.Common = runtimetest.Common(t)
 	conn := runtimetest.Start(t, profiles.Options(pc))
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "test-admin", Roles: []auth.Role{auth.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default()
+	tok := a.Token(t, auth.Principal{Subject: "test-admin", Roles: []auth.Role{auth.RoleAdmin}})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	s := demoSystem{
@@ -78,7 +72,7 @@ func (s demoSystem) orgID(t *testing.T, slug string) string {
 // carries.
 func (s demoSystem) apiPrincipal(t *testing.T, base, username string) auth.Principal {
 	t.Helper()
-	p, err := s.authority.Verify(login(t, base, username))
+	p, err := s.authority.Verifier.Verify(context.Background(), login(t, base, username))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +167,7 @@ func TestLoginGivesTheDemoOrganisations(t *testing.T) {
 		if api.Subject != u.Subject || api.Organization != w.org || !slices.Equal(api.Clusters, w.clusters) {
 			t.Errorf("API login %s: %+v, want organisation %q and clusters %v", u.Username, api, w.org, w.clusters)
 		}
-		ui, err := s.authority.Verify(uiSignIn(t, c, s.base, s.base, u.Username))
+		ui, err := s.authority.Verifier.Verify(context.Background(), uiSignIn(t, c, s.base, s.base, u.Username))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +196,7 @@ func TestLoginOnAnEmptySystem(t *testing.T) {
 		if id := s.orgID(t, slug); p.Organization != id || !slices.Equal(p.Clusters, []string{s.orgID(t, "cluster-smart-health-fvg")}) {
 			t.Errorf("%s: %+v, want organisation %s", name, p, id)
 		}
-		ui, err := s.authority.Verify(uiSignIn(t, browserClient(t), s.base, s.base, name))
+		ui, err := s.authority.Verifier.Verify(context.Background(), uiSignIn(t, browserClient(t), s.base, s.base, name))
 		if err != nil || !samePrincipal(p, ui) {
 			t.Errorf("%s: API login %+v, UI sign-in %+v (%v)", name, p, ui, err)
 		}
@@ -318,12 +312,16 @@ func TestCSRFAcrossReplicas(t *testing.T) {
 	s := startDemoSystem(t, false, nil)
 	other := gatewayWith(t, s.addr, nil)
 	tok := uiSignIn(t, browserClient(t), s.base, other, "admin")
-	if p, err := s.authority.Verify(tok); err != nil || p.Subject != "demo-admin" {
+	if p, err := s.authority.Verifier.Verify(context.Background(), tok); err != nil || p.Subject != "demo-admin" {
 		t.Fatalf("sign-in on the other replica: %+v, %v", p, err)
 	}
 
 	// Another signing key, other form tokens.
-	third := gatewayWith(t, s.addr, func(c *gateway.Config) { c.AuthKey = "another-signing-key-that-is-long-enough-0123" })
+	otherKey := authtest.New(t, "other")
+	third := gatewayWith(t, s.addr, func(c *gateway.Config) {
+		c.AuthSigningKey = otherKey.SigningKey(t)
+		c.AuthPublicKeys = authtest.PublicKeys(t, authtest.Default(), otherKey)
+	})
 	c := browserClient(t)
 	csrf := formToken(t, c, s.base)
 	u, _ := url.Parse(s.base)

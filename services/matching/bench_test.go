@@ -24,8 +24,8 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/grpcserver"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -218,7 +218,7 @@ func (noop) SuggestPartners(context.Context, *matchingv1.SuggestPartnersRequest)
 	return &matchingv1.SuggestPartnersResponse{}, nil
 }
 
-func serve(b *testing.B, impl matchingv1.MatchingServiceServer, a *auth.Authority) matchingv1.MatchingServiceClient {
+func serve(b *testing.B, impl matchingv1.MatchingServiceServer, a *auth.Verifier) matchingv1.MatchingServiceClient {
 	b.Helper()
 	srv, _ := grpcserver.New(grpcserver.Options{Log: slog.New(slog.DiscardHandler), Auth: a})
 	matchingv1.RegisterMatchingServiceServer(srv, impl)
@@ -242,11 +242,8 @@ func serve(b *testing.B, impl matchingv1.MatchingServiceServer, a *auth.Authorit
 // QPS to the no-op handler's.
 func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	c, x := loadBench(b)
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, _, _ := a.Issue(auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleAdmin}})
+	a := authtest.Default().Verifier
+	tok := authtest.Token(b, auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleAdmin}})
 	creds := grpc.PerRPCCredentials(auth.BearerToken(tok))
 	svc := app.New(x, benchOnt, nil, nil, slog.New(slog.DiscardHandler), nil)
 	reqs := make([]*matchingv1.SuggestPartnersRequest, len(c.seekers))

@@ -15,9 +15,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/natsx"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
@@ -40,7 +40,7 @@ type env struct {
 	ctx context.Context
 	cfg matching.Config
 	js  jetstream.JetStream
-	aut *auth.Authority
+	aut *auth.Signer
 }
 
 func newEnv(t *testing.T) *env { return newBenchEnv(t) }
@@ -62,10 +62,7 @@ func newBenchEnv(t testing.TB) *env {
 			t.Fatal(err)
 		}
 	}
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	return &env{t: t, ctx: ctx, cfg: cfg, js: js, aut: a}
 }
 

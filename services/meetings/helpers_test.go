@@ -19,7 +19,7 @@ import (
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/meetings"
 )
@@ -29,7 +29,7 @@ type env struct {
 	t       testing.TB
 	addr    string
 	natsURL string
-	auth    *auth.Authority
+	auth    *auth.Signer
 	mu      sync.Mutex
 	clients map[string]meetingsv1.MeetingsServiceClient
 }
@@ -54,10 +54,7 @@ func (e *env) replica(t *testing.T) *env {
 func startWith(t testing.TB, cfg meetings.Config) *env {
 	t.Helper()
 	conn := runtimetest.Start(t, meetings.Options(cfg))
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	return &env{t: t, addr: conn.Target(), natsURL: cfg.NATSURL, auth: a, clients: map[string]meetingsv1.MeetingsServiceClient{}}
 }
 

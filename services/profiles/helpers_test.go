@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/profiles"
@@ -23,7 +23,7 @@ type env struct {
 	t     testing.TB
 	addr  string
 	conn  *grpc.ClientConn
-	auth  *auth.Authority
+	auth  *auth.Signer
 	anon  profilesv1.ProfilesServiceClient
 	admin profilesv1.ProfilesServiceClient
 	cfg   profiles.Config
@@ -39,10 +39,7 @@ func start(t testing.TB) *env {
 func startWith(t testing.TB, cfg profiles.Config) *env {
 	t.Helper()
 	conn := runtimetest.Start(t, profiles.Options(cfg))
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	e := &env{t: t, conn: conn, auth: a, cfg: cfg, addr: conn.Target()}
 	e.anon = profilesv1.NewProfilesServiceClient(conn)
 	e.admin = e.as(auth.Principal{Subject: "admin-1", Roles: []auth.Role{auth.RoleAdmin}})
@@ -118,10 +115,7 @@ func mustCluster(t testing.TB, e *env, name string) string {
 func clientAt(t testing.TB, addr string) profilesv1.ProfilesServiceClient {
 	t.Helper()
 	e := &env{t: t, addr: addr}
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	e.auth = a
 	return e.as(auth.Principal{Subject: "admin-1", Roles: []auth.Role{auth.RoleAdmin}})
 }

@@ -60,7 +60,11 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	tokens, err := app.NewPageTokens([]byte(rt.Config.AuthKey))
+	secret, err := adapters.PageTokenSecret(openCtx, rt.JS, max(cfg.Replicas, 1))
+	if err != nil {
+		return err
+	}
+	tokens, err := app.NewPageTokens(secret)
 	if err != nil {
 		return err
 	}

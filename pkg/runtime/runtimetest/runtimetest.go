@@ -15,12 +15,14 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
 )
 
 // Common returns runtime settings for a test: free ports on loopback, a fresh
-// JetStream server, the test's own Redis key prefix and the development key.
+// JetStream server, the test's own Redis key prefix and the public key of
+// the test binary's throwaway keys (sign with authtest.Token).
 func Common(t testing.TB) runtime.Common {
 	t.Helper()
 	natsURL, _, _ := testenv.JetStream(t)
@@ -30,8 +32,7 @@ func Common(t testing.TB) runtime.Common {
 		NATSURL:         natsURL,
 		RedisURL:        "redis://" + rc.Options().Addr + "/" + strconv.Itoa(rc.Options().DB),
 		RedisPrefix:     prefix,
-		AuthKey:         runtime.DevAuthKey,
-		TokenTTL:        time.Hour,
+		AuthPublicKeys:  authtest.PublicKeys(t, authtest.Default()),
 		LogLevel:        "warn",
 		StartupTimeout:  20 * time.Second,
 		ShutdownTimeout: 10 * time.Second,

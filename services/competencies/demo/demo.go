@@ -269,14 +269,10 @@ func createOffer(ctx context.Context, c competenciesv1.CompetenciesServiceClient
 	})
 }
 
-// SeedAt dials both services, signs an admin token with the services' key
-// and seeds: what `tandem dev` calls after the profiles demo data is loaded.
-func SeedAt(ctx context.Context, competenciesAddr, profilesAddr string, authKey []byte) (Result, error) {
-	a, err := auth.NewAuthority(authKey, 10*time.Minute)
-	if err != nil {
-		return Result{}, err
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "system:demo", Roles: []auth.Role{auth.RoleAdmin}})
+// SeedAt dials both services, signs an admin token with signer and
+// seeds: what `tandem dev` calls after the profiles demo data is loaded.
+func SeedAt(ctx context.Context, competenciesAddr, profilesAddr string, signer *auth.Signer) (Result, error) {
+	tok, _, err := signer.Issue(auth.Principal{Subject: "system:demo", Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		return Result{}, err
 	}

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -31,7 +31,7 @@ func TestSeed(t *testing.T) {
 	cc.NATSURL = pc.NATSURL
 	paddr := runtimetest.Start(t, profiles.Options(pc)).Target()
 	caddr := runtimetest.Start(t, competencies.Options(cc)).Target()
-	key := []byte(runtime.DevAuthKey)
+	key := authtest.Default().Signer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -57,11 +57,7 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("second seed = %+v after %+v; want nothing changed", again, first)
 	}
 
-	a, err := auth.NewAuthority(key, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "test-admin", Roles: []auth.Role{auth.RoleAdmin}})
+	tok, _, err := key.Issue(auth.Principal{Subject: "test-admin", Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}

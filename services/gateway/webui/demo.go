@@ -72,7 +72,7 @@ func (u *UI) login(c *call) error {
 		token, exp = tok.Token, tok.ExpiresAt
 	} else {
 		token = strings.TrimSpace(c.r.PostForm.Get("token"))
-		if _, err := u.opts.Auth.Verify(token); err != nil || token == "" {
+		if _, err := u.opts.Auth.Verify(c.r.Context(), token); err != nil || token == "" {
 			return c.render("login", "login.title", loginView{Users: u.demoUsersShown(), Next: next}, &problem{Message: c.L.T("login.bad_token"), Code: codes.Unauthenticated, Fields: map[string]string{"token": c.L.T("login.bad_token")}})
 		}
 		exp = time.Now().Add(12 * time.Hour)

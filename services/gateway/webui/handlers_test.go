@@ -25,8 +25,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
@@ -72,24 +72,22 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 
 type testUI struct {
 	srv       *httptest.Server
-	authority *auth.Authority
+	authority *authtest.Keys
 	client    *http.Client
 }
 
 func newTestUI(t *testing.T, conn *grpc.ClientConn, devLogin bool) *testUI {
 	t.Helper()
-	authority, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authority := authtest.Default()
 	var login *app.DemoLogin
 	if devLogin {
-		if login, err = app.NewDemoLogin(authority, profilesv1.NewProfilesServiceClient(conn), app.DefaultDemoUsers()); err != nil {
+		var err error
+		if login, err = app.NewDemoLogin(authority.Signer, profilesv1.NewProfilesServiceClient(conn), app.DefaultDemoUsers()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ui, err := New(Options{
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: authority,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: authority.Verifier,
 		Profiles: profilesv1.NewProfilesServiceClient(conn), Competencies: competenciesv1.NewCompetenciesServiceClient(conn),
 		Matching: matchingv1.NewMatchingServiceClient(conn), Meetings: meetingsv1.NewMeetingsServiceClient(conn),
 		DemoLogin: login, CallTimeout: 2 * time.Second,
@@ -136,7 +134,7 @@ var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // signIn signs in with a token, as the token form of the sign-in page does.
 func (u *testUI) signIn(t *testing.T, p auth.Principal) {
 	t.Helper()
-	tok, _, err := u.authority.Issue(p)
+	tok, _, err := u.authority.Signer.Issue(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func (u *UI) handle(signIn bool, h func(*call) error) http.HandlerFunc {
 		c := &call{ui: u, w: w, r: r, L: u.language(r)}
 		c.csrf = u.csrfToken(w, r)
 		if tok, err := r.Cookie(sessionCookie); err == nil && tok.Value != "" {
-			if p, err := u.opts.Auth.Verify(tok.Value); err == nil {
+			if p, err := u.opts.Auth.Verify(r.Context(), tok.Value); err == nil {
 				c.user = &user{Principal: p, token: tok.Value}
 			} else {
 				u.clearCookie(w, sessionCookie)

@@ -6,13 +6,13 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -32,7 +32,7 @@ import (
 // front of them.
 type stack struct {
 	URL       string
-	Authority *auth.Authority
+	Authority *auth.Signer
 	Profiles  profilesv1.ProfilesServiceClient
 	Comp      competenciesv1.CompetenciesServiceClient
 	Matching  matchingv1.MatchingServiceClient
@@ -94,10 +94,7 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authority, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authority := authtest.Default().Signer
 	s := &stack{
 		Authority: authority,
 		Profiles:  profilesv1.NewProfilesServiceClient(conns[0]),
@@ -111,7 +108,7 @@ func startStack(t *testing.T) *stack {
 	}
 	ui, err := webui.New(webui.Options{
 		Log:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Auth: authority, Profiles: s.Profiles, Competencies: s.Comp, Matching: s.Matching, Meetings: s.Meetings,
+		Auth: authtest.Default().Verifier, Profiles: s.Profiles, Competencies: s.Comp, Matching: s.Matching, Meetings: s.Meetings,
 		JS: js, DemoLogin: login,
 	})
 	if err != nil {

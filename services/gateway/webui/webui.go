@@ -41,7 +41,7 @@ type Options struct {
 	// Log receives request errors; required.
 	Log *slog.Logger
 	// Auth verifies session tokens; required.
-	Auth *auth.Authority
+	Auth *auth.Verifier
 	// Clients of the four domain services; required.
 	Profiles     profilesv1.ProfilesServiceClient
 	Competencies competenciesv1.CompetenciesServiceClient

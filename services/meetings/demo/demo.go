@@ -178,14 +178,10 @@ func summary(ctx context.Context, c meetingsv1.MeetingsServiceClient, res Result
 }
 
 // SeedAt is what `tandem dev` calls once its services serve: it signs an
-// admin token with authKey, lists organisations from the profiles service
+// admin token with signer, lists organisations from the profiles service
 // (the demo ones, by name order) and seeds the demo event.
-func SeedAt(ctx context.Context, meetingsAddr, profilesAddr string, authKey []byte) (Result, error) {
-	a, err := auth.NewAuthority(authKey, 10*time.Minute)
-	if err != nil {
-		return Result{}, err
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "system:demo", Roles: []auth.Role{auth.RoleAdmin}})
+func SeedAt(ctx context.Context, meetingsAddr, profilesAddr string, signer *auth.Signer) (Result, error) {
+	tok, _, err := signer.Issue(auth.Principal{Subject: "system:demo", Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		return Result{}, err
 	}

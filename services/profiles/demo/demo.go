@@ -200,14 +200,10 @@ func Seed(ctx context.Context, client profilesv1.ProfilesServiceClient) (Result,
 	return res, nil
 }
 
-// SeedAt dials the profiles service at addr, signs an admin token with the
-// service's key and seeds: what `tandem dev` calls once its services serve.
-func SeedAt(ctx context.Context, addr string, authKey []byte) (Result, error) {
-	a, err := auth.NewAuthority(authKey, 10*time.Minute)
-	if err != nil {
-		return Result{}, err
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "system:demo", Roles: []auth.Role{auth.RoleAdmin}})
+// SeedAt dials the profiles service at addr, signs an admin token with
+// signer and seeds: what `tandem dev` calls once its services serve.
+func SeedAt(ctx context.Context, addr string, signer *auth.Signer) (Result, error) {
+	tok, _, err := signer.Issue(auth.Principal{Subject: "system:demo", Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		return Result{}, err
 	}

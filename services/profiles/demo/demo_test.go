@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/profiles"
@@ -51,7 +51,7 @@ func TestSeedLoadsTheClusterOnceAndAgainIdempotently(t *testing.T) {
 	conn := runtimetest.Start(t, profiles.Options(cfg))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	first, err := demo.SeedAt(ctx, conn.Target(), []byte(runtime.DevAuthKey))
+	first, err := demo.SeedAt(ctx, conn.Target(), authtest.Default().Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestSeedLoadsTheClusterOnceAndAgainIdempotently(t *testing.T) {
 	if first.Organizations != wantOrgs || first.People != 8 {
 		t.Fatalf("first seed = %+v, want %d organizations and 8 people", first, wantOrgs)
 	}
-	again, err := demo.SeedAt(ctx, conn.Target(), []byte(runtime.DevAuthKey))
+	again, err := demo.SeedAt(ctx, conn.Target(), authtest.Default().Signer)
 	if err != nil || again != first {
 		t.Fatalf("second seed = %+v, %v; want %+v", again, err, first)
 	}

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/profiles"
@@ -24,10 +24,7 @@ func startService(t testing.TB) profilesv1.ProfilesServiceClient {
 	cfg := profiles.DefaultConfig()
 	cfg.Common = runtimetest.Common(t)
 	conn := runtimetest.Start(t, profiles.Options(cfg))
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	tok, _, err := a.Issue(auth.Principal{Subject: "importer", Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)

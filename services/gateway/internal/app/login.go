@@ -85,7 +85,7 @@ type Token struct {
 
 // DemoLogin issues tokens for demo users. Nil means demo login is off.
 type DemoLogin struct {
-	authority *auth.Authority
+	authority *auth.Signer
 	profiles  profilesv1.ProfilesServiceClient
 	users     []DemoUser
 }
@@ -93,9 +93,9 @@ type DemoLogin struct {
 // NewDemoLogin checks the users (unique, non-empty usernames and subjects,
 // organisations the gateway can create when missing). profiles is where
 // their organisations are looked up.
-func NewDemoLogin(a *auth.Authority, profiles profilesv1.ProfilesServiceClient, users []DemoUser) (*DemoLogin, error) {
+func NewDemoLogin(a *auth.Signer, profiles profilesv1.ProfilesServiceClient, users []DemoUser) (*DemoLogin, error) {
 	if a == nil || profiles == nil {
-		return nil, errors.New("demo login: authority and profiles client are required")
+		return nil, errors.New("demo login: signer and profiles client are required")
 	}
 	seen := map[string]bool{}
 	for _, u := range users {

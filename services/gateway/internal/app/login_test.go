@@ -13,26 +13,17 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/profiles"
 	"github.com/tandem-cluster/tandem/services/profiles/demo"
 )
 
-func authority(t *testing.T) *auth.Authority {
-	t.Helper()
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
 // startProfiles runs a real profiles service and returns a client with an
 // admin context for checking what it holds.
-func startProfiles(t *testing.T, a *auth.Authority) (profilesv1.ProfilesServiceClient, context.Context) {
+func startProfiles(t *testing.T, a *auth.Signer) (profilesv1.ProfilesServiceClient, context.Context) {
 	t.Helper()
 	c := profiles.DefaultConfig()
 	c.Common = runtimetest.Common(t)
@@ -71,9 +62,9 @@ func comparable(o *profilesv1.Organization) *profilesv1.Organization {
 // as the demo data does, and a seeding run afterwards adds no second copy.
 func TestDemoLoginOnAnEmptySystem(t *testing.T) {
 	t.Parallel()
-	a := authority(t)
-	pc, admin := startProfiles(t, a)
-	d, err := NewDemoLogin(a, pc, DefaultDemoUsers())
+	a := authtest.Default()
+	pc, admin := startProfiles(t, a.Signer)
+	d, err := NewDemoLogin(a.Signer, pc, DefaultDemoUsers())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +74,7 @@ func TestDemoLoginOnAnEmptySystem(t *testing.T) {
 		if err != nil || tok.Degraded != nil {
 			t.Fatalf("login %s: %v %v", u.Username, err, tok.Degraded)
 		}
-		p, err := a.Verify(tok.Token)
+		p, err := a.Verifier.Verify(context.Background(), tok.Token)
 		if err != nil {
 			t.Fatalf("token of %s does not verify: %v", u.Username, err)
 		}
@@ -141,8 +132,8 @@ func TestDemoLoginOnAnEmptySystem(t *testing.T) {
 // differently.
 func TestDemoOrganisationsMatchTheDemoData(t *testing.T) {
 	t.Parallel()
-	a := authority(t)
-	pc, admin := startProfiles(t, a)
+	a := authtest.Default()
+	pc, admin := startProfiles(t, a.Signer)
 	if _, err := demo.Seed(admin, pc); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +154,7 @@ func TestDemoOrganisationsMatchTheDemoData(t *testing.T) {
 
 func TestUnknownDemoUser(t *testing.T) {
 	t.Parallel()
-	d, err := NewDemoLogin(authority(t), profilesv1.NewProfilesServiceClient(unreachable(t)), DefaultDemoUsers())
+	d, err := NewDemoLogin(authtest.Default().Signer, profilesv1.NewProfilesServiceClient(unreachable(t)), DefaultDemoUsers())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +169,8 @@ func TestUnknownDemoUser(t *testing.T) {
 // still sign in, without an organisation, and the token says so.
 func TestDemoLoginWithoutProfiles(t *testing.T) {
 	t.Parallel()
-	a := authority(t)
-	d, err := NewDemoLogin(a, profilesv1.NewProfilesServiceClient(unreachable(t)), DefaultDemoUsers())
+	a := authtest.Default()
+	d, err := NewDemoLogin(a.Signer, profilesv1.NewProfilesServiceClient(unreachable(t)), DefaultDemoUsers())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +178,7 @@ func TestDemoLoginWithoutProfiles(t *testing.T) {
 	if err != nil || tok.Degraded == nil || tok.Principal.Organization != "" || tok.Principal.Subject != "demo-company-member" {
 		t.Fatalf("login without profiles: %+v, %v", tok, err)
 	}
-	if _, err := a.Verify(tok.Token); err != nil {
+	if _, err := a.Verifier.Verify(context.Background(), tok.Token); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -204,7 +195,7 @@ func unreachable(t *testing.T) *grpc.ClientConn {
 
 func TestNewDemoLoginRejectsBadUsers(t *testing.T) {
 	t.Parallel()
-	a := authority(t)
+	a := authtest.Default()
 	pc := profilesv1.NewProfilesServiceClient(unreachable(t))
 	dup := slices.Concat(DefaultDemoUsers(), DefaultDemoUsers()[:1])
 	for name, users := range map[string][]DemoUser{
@@ -213,7 +204,7 @@ func TestNewDemoLoginRejectsBadUsers(t *testing.T) {
 		"no name":              {{Subject: "s"}},
 		"unknown organisation": {{Username: "x", Subject: "s", Organization: "nowhere"}},
 	} {
-		if _, err := NewDemoLogin(a, pc, users); err == nil {
+		if _, err := NewDemoLogin(a.Signer, pc, users); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

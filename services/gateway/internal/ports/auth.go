@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -28,7 +27,7 @@ const loginPath = "/v1/auth/login"
 // turns forged and expired tokens away before they cost a backend call, and
 // names the caller for rate limiting and the logs. A request without a token
 // goes on anonymous: the services answer what anonymous callers may see.
-func authenticate(a *auth.Authority, next http.Handler) http.Handler {
+func authenticate(a *auth.Verifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
 		// A stale token in a browser must not stand in the way of logging in again.
@@ -42,13 +41,16 @@ func authenticate(a *auth.Authority, next http.Handler) http.Handler {
 			writeError(w, r, http.StatusUnauthorized, codes.Unauthenticated, `the Authorization header must be "Bearer <token>"`)
 			return
 		}
-		p, err := a.Verify(token)
+		p, err := a.Verify(r.Context(), token)
 		switch {
-		case errors.Is(err, jwt.ErrTokenExpired):
+		case errors.Is(err, auth.ErrUnavailable):
+			writeError(w, r, http.StatusServiceUnavailable, codes.Unavailable, "cannot check the bearer token now: retry shortly")
+			return
+		case errors.Is(err, auth.ErrTokenExpired):
 			writeError(w, r, http.StatusUnauthorized, codes.Unauthenticated, "the bearer token has expired: log in again")
 			return
 		case err != nil:
-			writeError(w, r, http.StatusUnauthorized, codes.Unauthenticated, "the bearer token is not valid: it is malformed, altered or not issued by this Tandem")
+			writeError(w, r, http.StatusUnauthorized, codes.Unauthenticated, "the bearer token is not valid: it is malformed, altered, revoked or not issued by this Tandem")
 			return
 		}
 		setLoggedSubject(r.Context(), p)

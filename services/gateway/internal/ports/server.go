@@ -32,7 +32,7 @@ type Backends struct {
 type Options struct {
 	Log       *slog.Logger
 	Tracer    trace.TracerProvider // nil: the global one
-	Authority *auth.Authority
+	Authority *auth.Verifier
 	DemoLogin *app.DemoLogin // nil: demo login off
 	Limiter   Limiter        // nil: no rate limiting
 	Limits    RateLimits

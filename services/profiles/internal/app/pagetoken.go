@@ -19,8 +19,8 @@ import (
 // PageTokens seals list positions. A token holds the last item's sort key
 // (its folded name) and the filters it belongs to; it is encrypted because
 // the last item may have been shown anonymised, and its name must not leak.
-// Every replica derives the same key from the service's signing key, so a
-// token works on any replica and after restarts. Paging is keyset-based:
+// Every replica derives the same key from the secret the service keeps in
+// JetStream, so a token works on any replica and after restarts. Paging is keyset-based:
 // items created or erased between pages neither repeat nor shift others.
 type PageTokens struct {
 	aead cipher.AEAD
