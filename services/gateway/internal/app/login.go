@@ -24,6 +24,12 @@ import (
 // profiles service's demo data.
 const DemoSource = "tandem-demo"
 
+// DemoLoader is the subject the demo data is loaded as (the services' demo
+// SeedAt). The profiles service scopes client request ids per caller, so
+// the login creates missing demo organisations as the same caller, and a
+// seeding run finds them instead of making second copies.
+const DemoLoader = "system:demo"
+
 // DemoUser is a user of the demo data one can log in as without a password.
 type DemoUser struct {
 	// Username is what the API login and the sign-in page send, e.g. "company".
@@ -165,7 +171,7 @@ func (d *DemoLogin) principal(ctx context.Context, u DemoUser) (auth.Principal, 
 	if u.Organization == "" {
 		return p, nil
 	}
-	tok, _, err := d.authority.Issue(auth.Principal{Subject: "system:gateway-demo-login", Roles: []auth.Role{auth.RoleAdmin}})
+	tok, _, err := d.authority.Issue(auth.Principal{Subject: DemoLoader, Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		return p, err
 	}

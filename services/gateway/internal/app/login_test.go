@@ -28,7 +28,7 @@ func startProfiles(t *testing.T, a *auth.Signer) (profilesv1.ProfilesServiceClie
 	c := profiles.DefaultConfig()
 	c.Common = runtimetest.Common(t)
 	conn := runtimetest.Start(t, profiles.Options(c))
-	tok, _, err := a.Issue(auth.Principal{Subject: "test-admin", Roles: []auth.Role{auth.RoleAdmin}})
+	tok, _, err := a.Issue(auth.Principal{Subject: DemoLoader, Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}
