@@ -14,8 +14,10 @@
 package authtest
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 )
 
 // Keys is a signing key with its signer (tokens live an hour) and a
@@ -113,9 +116,8 @@ func (k *Keys) SigningKey(t testing.TB) string {
 	return string(b)
 }
 
-// Sign signs claims as they are, with k's key and key id: for tokens Issue
-// would never make (expired, without a subject, another issuer).
-func (k *Keys) Sign(t testing.TB, claims jwt.MapClaims) string {
+// PrivateKey is k's raw private key, for signing tokens by hand.
+func (k *Keys) PrivateKey(t testing.TB) ed25519.PrivateKey {
 	t.Helper()
 	b, err := k.Key.MarshalJSON()
 	if err != nil {
@@ -125,11 +127,35 @@ func (k *Keys) Sign(t testing.TB, claims jwt.MapClaims) string {
 	if err := json.Unmarshal(b, &jwk); err != nil {
 		t.Fatal(err)
 	}
+	return jwk.Key.(ed25519.PrivateKey)
+}
+
+// Sign signs claims as they are, with k's key and key id: for tokens Issue
+// would never make (expired, without a subject, another issuer).
+func (k *Keys) Sign(t testing.TB, claims jwt.MapClaims) string {
+	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = k.Key.KID()
-	s, err := tok.SignedString(jwk.Key.(ed25519.PrivateKey))
+	s, err := tok.SignedString(k.PrivateKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// WaitRefused waits until v refuses token as Unauthenticated, as it does
+// within about a second of the token's revocation (its deny-list cache).
+func WaitRefused(t testing.TB, v *auth.Verifier, token string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := v.Verify(context.Background(), token)
+		if errors.Is(err, grpcerr.ErrUnauthenticated) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("token still accepted 30s after its revocation: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
