@@ -10,6 +10,9 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 )
 
 func loadCompose(t *testing.T, env []string) (*types.Project, error) {
@@ -29,10 +32,14 @@ func loadCompose(t *testing.T, env []string) (*types.Project, error) {
 // stack: three routed NATS servers with JetStream, Redis, the five
 // services with R3 streams, unprivileged, only the gateway published.
 func TestCompose(t *testing.T) {
-	if _, err := loadCompose(t, nil); err == nil || !strings.Contains(err.Error(), "TANDEM_AUTH_KEY") {
-		t.Fatalf("without TANDEM_AUTH_KEY the compose file must not load, got %v", err)
+	keys := authtest.New(t, "trial")
+	pub, priv := "TANDEM_AUTH_PUBLIC_KEYS="+authtest.PublicKeys(t, keys), "TANDEM_AUTH_SIGNING_KEY="+keys.SigningKey(t)
+	for _, missing := range []struct{ name, other string }{{"TANDEM_AUTH_PUBLIC_KEYS", priv}, {"TANDEM_AUTH_SIGNING_KEY", pub}} {
+		if _, err := loadCompose(t, []string{missing.other}); err == nil || !strings.Contains(err.Error(), missing.name) {
+			t.Fatalf("without %s the compose file must not load, got %v", missing.name, err)
+		}
 	}
-	p, err := loadCompose(t, []string{"TANDEM_AUTH_KEY=" + strings.Repeat("k", 48)})
+	p, err := loadCompose(t, []string{pub, priv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +88,11 @@ func TestCompose(t *testing.T) {
 				t.Errorf("%s: NATS_URL %q lacks %s", svc.name, get("NATS_URL"), n)
 			}
 		}
-		if len(get("AUTH_KEY")) < 32 {
-			t.Errorf("%s: AUTH_KEY not taken from TANDEM_AUTH_KEY", svc.name)
+		if _, err := auth.ParsePublicKeys([]byte(get("AUTH_PUBLIC_KEYS"))); err != nil {
+			t.Errorf("%s: AUTH_PUBLIC_KEYS not taken from TANDEM_AUTH_PUBLIC_KEYS: %v", svc.name, err)
+		}
+		if signing := get("AUTH_SIGNING_KEY"); (svc.name == "gateway") != (signing != "") {
+			t.Errorf("%s: AUTH_SIGNING_KEY %q: the gateway alone holds the signing key", svc.name, signing)
 		}
 		if s.User != "65532:65532" || !s.ReadOnly || !slices.Contains(s.CapDrop, "ALL") || !slices.Contains(s.SecurityOpt, "no-new-privileges:true") {
 			t.Errorf("%s: must run as 65532, read-only, without capabilities or privilege escalation", svc.name)

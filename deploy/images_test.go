@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
 )
 
@@ -70,14 +71,14 @@ func TestImages(t *testing.T) {
 	natsURL, _, _ := testenv.JetStream(t)
 	rc, prefix := testenv.Redis(t)
 	redisURL := fmt.Sprintf("redis://%s/%d", rc.Options().Addr, rc.Options().DB)
-	key := strings.Repeat("k", 48)
+	keys := authtest.New(t, "images")
 	addrs, logs := map[string]string{}, map[string]string{}
 	for _, s := range imageServices {
 		env := []string{
 			s.prefix + "_NATS_URL=" + natsURL,
 			s.prefix + "_REDIS_URL=" + redisURL,
 			s.prefix + "_REDIS_PREFIX=" + prefix,
-			s.prefix + "_AUTH_KEY=" + key,
+			s.prefix + "_AUTH_PUBLIC_KEYS=" + authtest.PublicKeys(t, keys),
 			s.prefix + "_GRPC_ADDR=" + freeAddr(t),
 			s.prefix + "_DEBUG_ADDR=" + freeAddr(t),
 			s.prefix + "_LOG_LEVEL=info",
@@ -86,7 +87,7 @@ func TestImages(t *testing.T) {
 		addrs[s.name] = strings.TrimPrefix(env[4], s.prefix+"_GRPC_ADDR=")
 		if s.name == "gateway" {
 			addrs["http"] = freeAddr(t)
-			env = append(env, "GATEWAY_HTTP_ADDR="+addrs["http"])
+			env = append(env, "GATEWAY_HTTP_ADDR="+addrs["http"], "GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t))
 			for _, o := range imageServices[:4] {
 				env = append(env, "GATEWAY_"+strings.ToUpper(o.name)+"="+addrs[o.name])
 			}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
@@ -36,7 +37,7 @@ type system struct {
 	base     string // the gateway's URL
 	profiles string // gRPC targets
 	matching string
-	aut      *auth.Authority
+	aut      *auth.Signer
 	commons  []runtime.Common
 }
 
@@ -62,10 +63,7 @@ func startSystem(t *testing.T) *system {
 		c.Common = common()
 		c.Competencies, c.Matching, c.Meetings = comp, s.matching, meet
 	})
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	s.aut = a
 	return s
 }

@@ -5,13 +5,12 @@ package servicestest
 
 import (
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -37,10 +36,7 @@ func Start(t testing.TB) Clients {
 	ccfg.GRPCAddr, ccfg.DebugAddr = "127.0.0.1:0", ""
 	pconn := runtimetest.Start(t, profiles.Options(pcfg))
 	cconn := runtimetest.Start(t, competencies.Options(ccfg))
-	a, err := auth.NewAuthority([]byte(runtime.DevAuthKey), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.Default().Signer
 	tok, _, err := a.Issue(auth.Principal{Subject: "importer", Roles: []auth.Role{auth.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
