@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
 )
 
@@ -55,7 +56,7 @@ func TestImagesCluster(t *testing.T) {
 	}
 	rc, prefix := testenv.Redis(t)
 	redisURL := fmt.Sprintf("redis://%s/%d", rc.Options().Addr, rc.Options().DB)
-	key := strings.Repeat("c", 48)
+	keys := authtest.New(t, "cluster")
 
 	startCtx, cancelStart := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancelStart()
@@ -75,7 +76,7 @@ func TestImagesCluster(t *testing.T) {
 				s.prefix + "_NATS_URL=" + strings.Join(urls, ","),
 				s.prefix + "_REDIS_URL=" + redisURL,
 				s.prefix + "_REDIS_PREFIX=" + prefix,
-				s.prefix + "_AUTH_KEY=" + key,
+				s.prefix + "_AUTH_PUBLIC_KEYS=" + authtest.PublicKeys(t, keys),
 				s.prefix + "_GRPC_ADDR=" + net.JoinHostPort(host, port),
 				s.prefix + "_DEBUG_ADDR=" + d,
 				s.prefix + "_JS_REPLICAS=3",
@@ -84,7 +85,7 @@ func TestImagesCluster(t *testing.T) {
 			}
 			if s.name == "gateway" {
 				ports["http"] = strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
-				env = append(env, "GATEWAY_HTTP_ADDR=127.0.0.1:"+ports["http"])
+				env = append(env, "GATEWAY_HTTP_ADDR=127.0.0.1:"+ports["http"], "GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t))
 				for _, o := range imageServices[:4] {
 					env = append(env, "GATEWAY_"+strings.ToUpper(o.name)+"=dns:///localhost:"+ports[o.name])
 				}
@@ -102,14 +103,7 @@ func TestImagesCluster(t *testing.T) {
 	base := "http://127.0.0.1:" + ports["http"]
 	waitReady(ctx, t, base+"/readyz")
 
-	a, err := auth.NewAuthority([]byte(key), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := a.Issue(auth.Principal{Subject: "operator", Roles: []auth.Role{auth.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := keys.Token(t, auth.Principal{Subject: "operator", Roles: []auth.Role{auth.RoleAdmin}})
 	create := func(name string) string {
 		t.Helper()
 		body := fmt.Sprintf(`{"organization":{"name":%q,"kind":"ORGANIZATION_KIND_COMPANY","countryCode":"IT"},"clientRequestId":%q}`, name, name)
