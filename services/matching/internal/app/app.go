@@ -275,8 +275,19 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 	}
 
 	// The consumer exists before the first message is sent, so a client
-	// that saw its search misses no match found after that.
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{adapters.MatchSubject + ".>"}, DeliverPolicy: jetstream.DeliverNewPolicy}
+	// that saw its search misses no match found after that. It is an
+	// ephemeral consumer of this call, created and deleted with it: a
+	// client that goes away leaves nothing behind on the server (an
+	// ordered consumer would stay until its inactivity threshold). The
+	// threshold backs up the delete for a process that dies with its
+	// streams open.
+	cfg := jetstream.ConsumerConfig{
+		FilterSubjects:    []string{adapters.MatchSubject + ".>"},
+		DeliverPolicy:     jetstream.DeliverNewPolicy,
+		AckPolicy:         jetstream.AckNonePolicy,
+		InactiveThreshold: 2 * time.Minute,
+		MemoryStorage:     true,
+	}
 	if after := r.GetResumeAfterMatchId(); after != "" {
 		st, err := s.JS.Stream(ctx, adapters.Stream)
 		if err != nil {
@@ -288,10 +299,19 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 		}
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, m.Sequence+1
 	}
-	cons, err := s.JS.OrderedConsumer(ctx, adapters.Stream, cfg)
+	// Created even if the client leaves meanwhile, so that its name is
+	// known and the delete below finds it.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	cons, err := s.JS.CreateConsumer(cctx, adapters.Stream, cfg)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("watch matches: %w", err)
 	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = s.JS.DeleteConsumer(dctx, adapters.Stream, cons.CachedInfo().Name)
+		cancel()
+	}()
 	it, err := cons.Messages()
 	if err != nil {
 		return fmt.Errorf("watch matches: %w", err)
