@@ -314,6 +314,14 @@ func TestBadInputTable(t *testing.T) {
 		{name: "wrong state", method: "GET", path: "/v1/organizations/closed", status: 409, code: "FAILED_PRECONDITION", reaches: true},
 		{name: "unknown query parameter", method: "GET", path: "/v1/organizations?pagesize=3", status: 400, code: "INVALID_ARGUMENT", message: `unknown query parameter "pagesize"`},
 		{name: "query of wrong type", method: "GET", path: "/v1/organizations?pageSize=many", status: 400, code: "INVALID_ARGUMENT", message: "many"},
+		{name: "query not UTF-8", method: "GET", path: "/v1/terms?query=%ff", status: 400, code: "INVALID_ARGUMENT", message: "UTF-8", violation: "query"},
+		{name: "query key not UTF-8", method: "GET", path: "/v1/organizations?%ff=1", status: 400, code: "INVALID_ARGUMENT", message: "UTF-8", violation: `parameter name \xff`},
+		{name: "path not UTF-8", method: "GET", path: "/v1/organizations/%C3%28", status: 400, code: "INVALID_ARGUMENT", message: "UTF-8", violation: "path"},
+		{name: "control character in query", method: "GET", path: "/v1/organizations?query=a%00b", status: 400, code: "INVALID_ARGUMENT", message: "U+0000", violation: "query"},
+		{name: "newline in query", method: "GET", path: "/v1/organizations?query=a%0d%0ab", status: 400, code: "INVALID_ARGUMENT", message: "control character", violation: "query"},
+		{name: "control character in path", method: "GET", path: "/v1/organizations/a%07b", status: 400, code: "INVALID_ARGUMENT", message: "U+0007", violation: "path"},
+		{name: "malformed query", method: "GET", path: "/v1/organizations?query=%zz", status: 400, code: "INVALID_ARGUMENT", violation: "query"},
+		{name: "not UTF-8 with a token", method: "POST", path: "/v1/matching/suggestions?limit=%ff", header: jsonHeader(admin), body: `{}`, status: 400, code: "INVALID_ARGUMENT", violation: "limit"},
 		{name: "not implemented by the service", method: "GET", path: "/v1/people/p1", status: 501, code: "UNIMPLEMENTED"},
 		{name: "unknown demo user", method: "POST", path: "/v1/auth/login", header: jsonHeader(""), body: `{"username":"mallory"}`, status: 400, code: "INVALID_ARGUMENT", violation: "username", message: "mallory"},
 		{name: "login without username", method: "POST", path: "/v1/auth/login", header: jsonHeader(""), body: `{}`, status: 400, code: "INVALID_ARGUMENT", violation: "username"},
@@ -347,6 +355,9 @@ func TestBadInputTable(t *testing.T) {
 			}) {
 				t.Errorf("field violations %+v do not name %s", e.Error.FieldViolations, tt.violation)
 			}
+			if r.header.Get("X-Content-Type-Options") != "nosniff" || r.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("headers %v, want nosniff and no-store", r.header)
+			}
 			if tt.status == 401 && r.header.Get("WWW-Authenticate") == "" {
 				t.Errorf("401 without WWW-Authenticate")
 			}
@@ -376,6 +387,11 @@ func TestSuccessfulCallsAndQueryParameters(t *testing.T) {
 	}
 	if _, ok := created.Organization["website"]; !ok {
 		t.Errorf("unpopulated fields are left out: %v", created.Organization)
+	}
+	for _, res := range []response{r, do(t, "GET", base+"/openapi.json", nil, nil)} {
+		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("API response headers %v, want nosniff and no-store", res.header)
+		}
 	}
 
 	// Proto names work as well as JSON names; repeated enums repeat the key.

@@ -82,7 +82,7 @@ func (s demoSystem) apiPrincipal(t *testing.T, base, username string) auth.Princ
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // browserClient keeps cookies and does not follow redirects.
-func browserClient(t *testing.T) *http.Client {
+func browserClient(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -91,7 +91,7 @@ func browserClient(t *testing.T) *http.Client {
 	return &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func formToken(t *testing.T, c *http.Client, base string) string {
+func formToken(t testing.TB, c *http.Client, base string) string {
 	t.Helper()
 	res, err := c.Get(base + "/login")
 	if err != nil {
@@ -112,7 +112,7 @@ func formToken(t *testing.T, c *http.Client, base string) string {
 
 // uiSignIn signs in on the web UI's sign-in page of signInBase with the
 // form token of tokenBase and returns the session token.
-func uiSignIn(t *testing.T, c *http.Client, tokenBase, signInBase, username string) string {
+func uiSignIn(t testing.TB, c *http.Client, tokenBase, signInBase, username string) string {
 	t.Helper()
 	csrf := formToken(t, c, tokenBase)
 	if tokenBase != signInBase {

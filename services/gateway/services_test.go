@@ -19,20 +19,7 @@ import (
 // or gateway failure.
 func TestRealServicesBehindTheGateway(t *testing.T) {
 	t.Parallel()
-	pc := profiles.DefaultConfig()
-	pc.Common = runtimetest.Common(t)
-	cc := competencies.DefaultConfig()
-	cc.Common = runtimetest.Common(t)
-	mc := matching.DefaultConfig()
-	mc.Common = runtimetest.Common(t)
-	ec := meetings.DefaultConfig()
-	ec.Common = runtimetest.Common(t)
-	addrs := [4]string{
-		runtimetest.Start(t, profiles.Options(pc)).Target(),
-		runtimetest.Start(t, competencies.Options(cc)).Target(),
-		runtimetest.Start(t, matching.Options(mc)).Target(),
-		runtimetest.Start(t, meetings.Options(ec)).Target(),
-	}
+	addrs := startServices(t)
 	base := gatewayWith(t, addrs[0], func(c *gateway.Config) {
 		c.Competencies, c.Matching, c.Meetings = addrs[1], addrs[2], addrs[3]
 	})
@@ -92,4 +79,24 @@ func TestRealServicesBehindTheGateway(t *testing.T) {
 	check("missing organization", "GET", "/v1/organizations/01J00000000000000000000000", "", func(r response) bool {
 		return r.status == http.StatusNotFound
 	})
+}
+
+// startServices runs the four real services and returns their addresses:
+// profiles, competencies, matching, meetings.
+func startServices(t testing.TB) [4]string {
+	t.Helper()
+	pc := profiles.DefaultConfig()
+	pc.Common = runtimetest.Common(t)
+	cc := competencies.DefaultConfig()
+	cc.Common = runtimetest.Common(t)
+	mc := matching.DefaultConfig()
+	mc.Common = runtimetest.Common(t)
+	ec := meetings.DefaultConfig()
+	ec.Common = runtimetest.Common(t)
+	return [4]string{
+		runtimetest.Start(t, profiles.Options(pc)).Target(),
+		runtimetest.Start(t, competencies.Options(cc)).Target(),
+		runtimetest.Start(t, matching.Options(mc)).Target(),
+		runtimetest.Start(t, meetings.Options(ec)).Target(),
+	}
 }

@@ -98,6 +98,8 @@ var messages = map[string][2]string{
 	"error.precondition":   {"This cannot be done right now.", "Non è possibile farlo in questo momento."},
 	"error.signed_out":     {"Your session has ended. Please sign in again.", "La sessione è scaduta. Accedi di nuovo."},
 	"error.title":          {"Something is not right", "Qualcosa non va"},
+	"error.text_control":   {"contains a control character, which is not allowed here.", "contiene un carattere di controllo, che qui non è ammesso."},
+	"error.text_utf8":      {"contains characters that are not valid text (UTF-8).", "contiene caratteri che non sono testo valido (UTF-8)."},
 	"error.unavailable":    {"A Tandem service is not reachable right now. Try again in a moment.", "Un servizio di Tandem non è raggiungibile. Riprova tra poco."},
 	"error.unimplemented":  {"This part of Tandem is not available yet: the service answered that it is not implemented.", "Questa parte di Tandem non è ancora disponibile: il servizio ha risposto che non è implementata."},
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -54,24 +55,49 @@ func (u *UI) dashboardPage(c *call) error {
 	ctx, cancel := c.ctx()
 	defer cancel()
 	v := dashboardView{}
-	cluster := ""
-	if len(c.user.Clusters) > 0 && !c.user.Has("admin") {
-		cluster = c.user.Clusters[0]
+	// A cluster manager sees the clusters they manage, as the profiles
+	// service lists them (hidden organisations are not listed); an admin
+	// sees everything.
+	admin := c.user.Has("admin")
+	var clusters []string
+	if !admin {
+		clusters = c.user.Clusters
 	}
-	if cluster != "" {
-		if res, err := u.opts.Profiles.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: cluster}); err == nil {
-			v.ClusterName = res.GetOrganization().GetName()
+	var orgs []*profilesv1.Organization
+	if admin {
+		all, err := u.allOrganizations(ctx, "")
+		if err != nil {
+			v.Problems = append(v.Problems, problemFrom(c.L, err))
+		}
+		orgs = all
+	}
+	var clusterNames []string
+	seenOrg := map[string]bool{}
+	for _, cluster := range clusters {
+		if res, err := u.opts.Profiles.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: cluster}); err == nil && res.GetOrganization().GetName() != "" {
+			clusterNames = append(clusterNames, res.GetOrganization().GetName())
+		}
+		members, err := u.allOrganizations(ctx, cluster)
+		if err != nil {
+			v.Problems = append(v.Problems, problemFrom(c.L, err))
+		}
+		for _, o := range members {
+			if !seenOrg[o.GetId()] {
+				seenOrg[o.GetId()] = true
+				orgs = append(orgs, o)
+			}
 		}
 	}
-	orgs, err := u.allOrganizations(ctx, cluster)
-	if err != nil {
-		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	v.ClusterName = strings.Join(clusterNames, ", ")
+	isCluster := map[string]bool{}
+	for _, id := range clusters {
+		isCluster[id] = true
 	}
 	names := map[string]string{}
 	kinds, sectors := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}
 	for _, o := range orgs {
 		names["org:"+o.GetId()] = o.GetName()
-		if o.GetId() == cluster {
+		if isCluster[o.GetId()] {
 			continue
 		}
 		v.Total++
@@ -99,11 +125,27 @@ func (u *UI) dashboardPage(c *call) error {
 	v.Coverage = topCoverage(cov, 12)
 	v.Chart = coverageSVG(c.L, v.Coverage)
 
-	pairs, known := u.hub.network()
-	for k, n := range known {
-		if _, ok := names[k]; !ok {
-			names[k] = n
+	pairs := u.hub.network()
+	if !admin {
+		// Only edges between organisations of the managed clusters: no
+		// other organisation, and no person, appears even as a node.
+		pairs = slices.DeleteFunc(pairs, func(p pair) bool {
+			_, a := names[p.A]
+			_, b := names[p.B]
+			return !a || !b
+		})
+	} else {
+		var people []*profilesv1.ProfileRef
+		for _, p := range pairs {
+			for _, k := range []string{p.A, p.B} {
+				if _, ok := names[k]; !ok {
+					if r := refFromKey(k); r != nil {
+						people = append(people, r)
+					}
+				}
+			}
 		}
+		maps.Copy(names, c.names(people))
 	}
 	v.Pairs = len(pairs)
 	v.Network = networkSVG(c.L, pairs, names, 30)

@@ -1,6 +1,8 @@
 package webui
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -169,6 +171,19 @@ func TestSafeNext(t *testing.T) {
 		"https://evil.example": "/",
 		"/ok\r\nSet-Cookie: x": "/",
 		"events":               "/",
+		"/./\\evil.example":    "/",
+		"/.//evil.example":     "/evil.example",
+		"/%5Cevil.example":     "/",
+		"/%5cevil.example":     "/",
+		"/%2F%2Fevil.example":  "/",
+		"/\tevil":              "/",
+		"/a\x00b":              "/",
+		"/a\x7fb":              "/",
+		"/\xffa":               "/",
+		"/events/../x?y=1#z":   "/x?y=1#z",
+		"/events/":             "/events/",
+		"http:/x":              "/",
+		"/@evil.example":       "/@evil.example",
 	}
 	for in, want := range tests {
 		if got := safeNext(in); got != want {
@@ -178,7 +193,7 @@ func TestSafeNext(t *testing.T) {
 }
 
 func FuzzSafeNext(f *testing.F) {
-	for _, s := range []string{"/", "//x", "/\\x", "http://x", "/a?b=c"} {
+	for _, s := range []string{"/", "//x", "/\\x", "http://x", "/a?b=c", "/./\\x", "/%5Cx", "/a/../..//x", "/\tx", "/#//x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -186,6 +201,16 @@ func FuzzSafeNext(f *testing.F) {
 		u, err := url.Parse(got)
 		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") {
 			t.Fatalf("safeNext(%q) = %q leaves the site", s, got)
+		}
+		if strings.ContainsAny(got, "\\\r\n\t") {
+			t.Fatalf("safeNext(%q) = %q holds a character browsers rewrite", s, got)
+		}
+		// What http.Redirect makes of it stays on the site too.
+		w := httptest.NewRecorder()
+		http.Redirect(w, httptest.NewRequest(http.MethodGet, "/lang/en", nil), got, http.StatusSeeOther)
+		loc := w.Header().Get("Location")
+		if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.Contains(loc, "\\") {
+			t.Fatalf("safeNext(%q) = %q redirects to %q", s, got, loc)
 		}
 	})
 }

@@ -400,15 +400,22 @@ func TestHubFromEvents(t *testing.T) {
 	feed("tandem.meetings.v1.meeting.confirmed", &eventsv1.MeetingConfirmed{BrokerageEventId: "e1", Meeting: meeting}) // redelivered
 	feed("tandem.meetings.v1.schedule.published", &eventsv1.SchedulePublished{BrokerageEventId: "e1", OccurredAt: now})
 	feed("tandem.meetings.v1.meeting.moved", &eventsv1.MeetingMoved{BrokerageEventId: "e1", OccurredAt: now, Meeting: meeting})
-	feed("tandem.matching.v1.match.found", &eventsv1.MatchFound{OwnerSubject: "u1", OccurredAt: now, Match: &matchingv1.NewMatch{Suggestion: &matchingv1.Suggestion{Candidate: &matchingv1.CandidateSummary{DisplayName: "Gamma"}}}})
+	feed("tandem.matching.v1.match.found", &eventsv1.MatchFound{OwnerSubject: "u1", OccurredAt: now, Match: &matchingv1.NewMatch{Suggestion: &matchingv1.Suggestion{Candidate: &matchingv1.CandidateSummary{Ref: org("G"), DisplayName: "Gamma"}}}})
 	feed("tandem.matching.v1.feedback.recorded", &eventsv1.FeedbackRecorded{Feedback: &matchingv1.Feedback{Id: "f1", Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "A"}}, Candidate: org("C"), Kind: matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED}})
 	h.apply("tandem.meetings.v1.meeting.moved.key", []byte("not protobuf \xff\xff"))
 	h.apply("tandem.unknown.v1.thing.key", nil)
 
 	en := langFor("en")
+	// Names come from the profiles service when a note is shown, never
+	// from the events.
+	profileNames := map[string]string{"org:A": "Alpha", "org:B": "Beta", "org:G": "Gamma"}
 	texts := func(key string) []string {
 		var out []string
 		for _, n := range h.list([]string{key}) {
+			if n.Who != "" {
+				t.Errorf("note %+v keeps a name from its event", n)
+			}
+			n.Who = profileNames[n.WhoKey]
 			out = append(out, noteText(en, n))
 		}
 		return out
@@ -432,7 +439,7 @@ func TestHubFromEvents(t *testing.T) {
 	if n := h.unread("nobody", []string{"org:A"}); n != 0 {
 		t.Errorf("after reading, %d unread", n)
 	}
-	pairs, _ := h.network()
+	pairs := h.network()
 	met, contacted := 0, 0
 	for _, p := range pairs {
 		met += p.Met

@@ -36,15 +36,18 @@ var feeds = []struct{ stream, filter string }{
 
 const maxNotesPerKey = 200
 
-// note is one notification.
+// note is one notification. It holds who it is about by reference only:
+// names are looked up in the profiles service when the note is shown, as
+// the reader may see them, so a person or organisation erased or hidden
+// since is not named (and no name outlives it in the gateway's memory).
 type note struct {
 	Seq  int64
 	Kind string // request_received, request_answered, schedule_published, meeting_moved, new_match
 	At   time.Time
-	Who  string
-	// WhoKey is the profile key of Who, so pages show the name the reader
-	// may see rather than the stand-in the event carried.
+	// WhoKey is the profile key of the person or organisation the note is
+	// about; Who is its name, filled in when the note is shown.
 	WhoKey string
+	Who    string
 	Event  string
 	Extra  string
 	Href   string
@@ -60,7 +63,6 @@ type hub struct {
 	mu           sync.Mutex
 	seq          int64
 	participants map[string]string   // participant id -> profile key
-	names        map[string]string   // participant id or profile key -> display name
 	attendees    map[string][]string // brokerage event id -> participant ids
 	eventNames   map[string]string
 	notes        map[string][]note
@@ -73,7 +75,7 @@ type hub struct {
 
 func newHub() *hub {
 	return &hub{
-		participants: map[string]string{}, names: map[string]string{}, attendees: map[string][]string{},
+		participants: map[string]string{}, attendees: map[string][]string{},
 		eventNames: map[string]string{}, notes: map[string][]note{}, seen: map[string]int64{},
 		pairs: map[string]*pair{}, counted: map[string]bool{}, subs: map[chan note][]string{},
 		types: eventTypes(),
@@ -174,10 +176,10 @@ func (h *hub) apply(subject string, data []byte) {
 		h.participant(ev.GetBrokerageEventId(), ev.GetParticipant())
 	case *eventsv1.MeetingRequestCreated:
 		r := ev.GetMeetingRequest()
-		h.notify(h.participants[r.GetToParticipantId()], note{Kind: "request_received", At: at(ev.GetOccurredAt()), Who: h.names[r.GetFromParticipantId()], WhoKey: h.participants[r.GetFromParticipantId()], Event: h.eventNames[ev.GetBrokerageEventId()], Href: "/events/" + ev.GetBrokerageEventId()})
+		h.notify(h.participants[r.GetToParticipantId()], note{Kind: "request_received", At: at(ev.GetOccurredAt()), WhoKey: h.participants[r.GetFromParticipantId()], Event: h.eventNames[ev.GetBrokerageEventId()], Href: "/events/" + ev.GetBrokerageEventId()})
 	case *eventsv1.MeetingRequestResponded:
 		r := ev.GetMeetingRequest()
-		h.notify(h.participants[r.GetFromParticipantId()], note{Kind: "request_answered", At: at(ev.GetOccurredAt()), Who: h.names[r.GetToParticipantId()], WhoKey: h.participants[r.GetToParticipantId()], Event: h.eventNames[ev.GetBrokerageEventId()], Extra: r.GetStatus().String(), Href: "/events/" + ev.GetBrokerageEventId()})
+		h.notify(h.participants[r.GetFromParticipantId()], note{Kind: "request_answered", At: at(ev.GetOccurredAt()), WhoKey: h.participants[r.GetToParticipantId()], Event: h.eventNames[ev.GetBrokerageEventId()], Extra: r.GetStatus().String(), Href: "/events/" + ev.GetBrokerageEventId()})
 	case *eventsv1.SchedulePublished:
 		id := ev.GetBrokerageEventId()
 		for _, p := range h.attendees[id] {
@@ -200,7 +202,7 @@ func (h *hub) apply(subject string, data []byte) {
 		h.feedback(ev.GetFeedback())
 	case *eventsv1.MatchFound:
 		m := ev.GetMatch()
-		h.notify("subject:"+ev.GetOwnerSubject(), note{Kind: "new_match", At: at(ev.GetOccurredAt()), Who: m.GetSuggestion().GetCandidate().GetDisplayName(), WhoKey: profileKey(m.GetSuggestion().GetCandidate().GetRef()), Href: "/searches"})
+		h.notify("subject:"+ev.GetOwnerSubject(), note{Kind: "new_match", At: at(ev.GetOccurredAt()), WhoKey: profileKey(m.GetSuggestion().GetCandidate().GetRef()), Href: "/searches"})
 	}
 }
 
@@ -227,10 +229,6 @@ func (h *hub) participant(eventID string, p *meetingsv1.Participant) {
 		return
 	}
 	h.participants[p.GetId()] = key
-	if n := p.GetDisplayName(); n != "" {
-		h.names[p.GetId()] = n
-		h.names[key] = n
-	}
 	if !slices.Contains(h.attendees[eventID], p.GetId()) {
 		h.attendees[eventID] = append(h.attendees[eventID], p.GetId())
 	}
@@ -345,21 +343,15 @@ func (h *hub) unsubscribe(ch chan note) {
 	h.mu.Unlock()
 }
 
-// network returns the pairs and the names known for their profiles.
-func (h *hub) network() ([]pair, map[string]string) {
+// network returns the pairs of profiles.
+func (h *hub) network() []pair {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make([]pair, 0, len(h.pairs))
 	for _, p := range h.pairs {
 		out = append(out, *p)
 	}
-	names := make(map[string]string, len(h.names))
-	for k, v := range h.names {
-		if strings.Contains(k, ":") {
-			names[k] = v
-		}
-	}
-	return out, names
+	return out
 }
 
 // noteKeys are the addresses of the user's notifications.
@@ -487,9 +479,7 @@ func (c *call) nameNotes(notes []note) {
 	}
 	names := c.names(refs)
 	for i := range notes {
-		if name := names[notes[i].WhoKey]; name != "" {
-			notes[i].Who = name
-		}
+		notes[i].Who = names[notes[i].WhoKey]
 	}
 }
 

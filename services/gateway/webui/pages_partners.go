@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -274,9 +276,18 @@ func (u *UI) searchesLive(c *call) error {
 	if !ok {
 		return status.Error(codes.Internal, "streaming unsupported")
 	}
+	release, wait, ok := u.streams.enter(c.user.Subject)
+	if !ok {
+		c.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		c.renderStatus(http.StatusTooManyRequests, "message", messageView{Title: "error.title", Problem: &problem{Message: c.L.T("error.busy"), Code: codes.ResourceExhausted}})
+		return nil
+	}
+	defer release()
 	ctx := withBearer(c.r.Context(), c.user.token)
+	// The browser echoes the id of the last match it got; anything that
+	// is not such an id starts afresh.
 	resume := c.r.Header.Get("Last-Event-ID")
-	if len(resume) > 40 {
+	if len(resume) > 40 || strings.ContainsFunc(resume, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		resume = ""
 	}
 	stream, err := u.opts.Matching.WatchMatches(ctx, &matchingv1.WatchMatchesRequest{ResumeAfterMatchId: resume, LanguageCode: c.L.Code})
@@ -297,7 +308,19 @@ func (u *UI) searchesLive(c *call) error {
 		}
 		m := res.GetMatch()
 		cand := m.GetSuggestion().GetCandidate()
-		lm := liveMatch{ID: m.GetId(), Search: names[m.GetSavedSearchId()], Name: cand.GetDisplayName(), Score: c.L.Percent(m.GetSuggestion().GetScore()), Href: profileHref(cand.GetRef())}
+		// The name is the one the user may see now, from the profiles
+		// service, or the matching service's stand-in for an anonymous
+		// candidate (it resolves matches when they are read, never from
+		// the stored event): a candidate erased or hidden since the match
+		// was found is not shown at all.
+		name := c.names([]*profilesv1.ProfileRef{cand.GetRef()})[profileKey(cand.GetRef())]
+		if name == "" {
+			name = cand.GetDisplayName()
+		}
+		if name == "" {
+			continue
+		}
+		lm := liveMatch{ID: m.GetId(), Search: names[m.GetSavedSearchId()], Name: name, Score: c.L.Percent(m.GetSuggestion().GetScore()), Href: profileHref(cand.GetRef())}
 		for _, e := range m.GetSuggestion().GetExplanations() {
 			lm.Reasons = append(lm.Reasons, e.GetText())
 		}

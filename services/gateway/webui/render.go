@@ -15,6 +15,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/tandem-cluster/tandem/services/gateway/internal/reqcheck"
 )
 
 type pageTemplate struct {
@@ -307,6 +309,26 @@ func (c *call) fail(err error) {
 }
 
 var errTemplate = errors.New("template")
+
+// badInput answers a request whose path, query or form holds text no
+// service could take, naming the parameter.
+func (c *call) badInput(p *reqcheck.Problem) {
+	desc := c.L.T("error.text_control")
+	switch p.Kind {
+	case reqcheck.NotUTF8:
+		desc = c.L.T("error.text_utf8")
+	case reqcheck.Malformed:
+		desc = c.L.T("error.bad_form")
+	}
+	field := formField(p.Field)
+	prob := &problem{
+		Message:   c.L.T("error.invalid"),
+		Fields:    map[string]string{field: desc},
+		FieldList: []fieldProblem{{Field: field, Label: fieldLabel(c.L, field), Description: desc}},
+		Code:      codes.InvalidArgument,
+	}
+	c.renderStatus(http.StatusBadRequest, "message", messageView{Title: "error.title", Problem: prob})
+}
 
 // redirect ends a successful form post (post, redirect, get).
 func (c *call) redirect(to, done string) error {

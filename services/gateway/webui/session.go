@@ -8,13 +8,17 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/metadata"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/reqcheck"
 )
 
 const (
@@ -75,7 +79,6 @@ func (u *UI) public(h func(*call) error) http.HandlerFunc {
 func (u *UI) handle(signIn bool, h func(*call) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &call{ui: u, w: w, r: r, L: u.language(r)}
-		c.csrf = u.csrfToken(w, r)
 		if tok, err := r.Cookie(sessionCookie); err == nil && tok.Value != "" {
 			if p, err := u.opts.Auth.Verify(r.Context(), tok.Value); err == nil {
 				c.user = &user{Principal: p, token: tok.Value}
@@ -83,6 +86,7 @@ func (u *UI) handle(signIn bool, h func(*call) error) http.HandlerFunc {
 				u.clearCookie(w, sessionCookie)
 			}
 		}
+		c.csrf = u.csrfToken(w, r, c.session())
 		if signIn && c.user == nil {
 			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/live") {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -93,10 +97,14 @@ func (u *UI) handle(signIn bool, h func(*call) error) http.HandlerFunc {
 		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
-				http.Error(w, c.L.T("error.bad_form"), http.StatusBadRequest)
+				c.renderStatus(http.StatusBadRequest, "message", messageView{Title: "error.title", Text: "error.bad_form"})
 				return
 			}
-			if !u.validCSRF(r) {
+			if p := reqcheck.Form(r.PostForm); p != nil {
+				c.badInput(p)
+				return
+			}
+			if !u.validCSRF(r, c.session()) {
 				c.renderStatus(http.StatusForbidden, "message", messageView{Title: "error.csrf_title", Text: "error.csrf"})
 				return
 			}
@@ -107,10 +115,22 @@ func (u *UI) handle(signIn bool, h func(*call) error) http.HandlerFunc {
 	}
 }
 
-// csrfToken returns the form token of this browser, setting the browser's
-// random CSRF cookie on its first visit. The form token is an HMAC of the
-// cookie, so a page on another site can neither read nor forge it.
-func (u *UI) csrfToken(w http.ResponseWriter, r *http.Request) string {
+// session is what form tokens are bound to: the signed-in session, or
+// none for a visitor.
+func (c *call) session() string {
+	if c.user == nil {
+		return ""
+	}
+	return c.user.token
+}
+
+// csrfToken returns the form token of this browser and session, setting
+// the browser's random CSRF cookie on its first visit. The token is an
+// HMAC of the cookie and the session, so a page on another site can
+// neither read nor forge it, and a token from one session (an attacker's
+// own, planted in a shared browser) is worthless in another: signing in
+// or out makes new tokens.
+func (u *UI) csrfToken(w http.ResponseWriter, r *http.Request, session string) string {
 	var seed string
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		seed = c.Value
@@ -120,33 +140,30 @@ func (u *UI) csrfToken(w http.ResponseWriter, r *http.Request) string {
 		seed = base64.RawURLEncoding.EncodeToString(b)
 		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: seed, Path: "/", HttpOnly: true, Secure: u.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
-	return u.sign(seed)
+	return u.sign(seed, session)
 }
 
-func (u *UI) sign(seed string) string {
+func (u *UI) sign(seed, session string) string {
+	s := sha256.Sum256([]byte(session))
 	m := hmac.New(sha256.New, u.csrfKey)
-	m.Write([]byte("tandem-csrf\x00" + seed))
+	m.Write([]byte("tandem-csrf-v2\x00" + seed + "\x00"))
+	m.Write(s[:])
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// validCSRF checks a form post: same-origin when the browser says where it
-// comes from, and a form token matching the browser's CSRF cookie.
-func (u *UI) validCSRF(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+// validCSRF checks a form post: not from another origin, as the browser
+// tells (http.CrossOriginProtection reads Sec-Fetch-Site and Origin), and
+// with the form token of this browser's CSRF cookie and session.
+func (u *UI) validCSRF(r *http.Request, session string) bool {
+	if err := u.crossOrigin.Check(r); err != nil {
 		return false
-	}
-	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" {
-		o, err := url.Parse(origin)
-		if err != nil || o.Host != r.Host {
-			return false
-		}
 	}
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || len(c.Value) < 32 {
 		return false
 	}
 	got := r.PostForm.Get(csrfField)
-	return hmac.Equal([]byte(got), []byte(u.sign(c.Value)))
+	return hmac.Equal([]byte(got), []byte(u.sign(c.Value, session)))
 }
 
 func (u *UI) setSession(w http.ResponseWriter, token string, expires time.Time) {
@@ -157,15 +174,47 @@ func (u *UI) clearCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: u.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
-// safeNext keeps post-login redirects on this site.
+// safeNext is the one check of a redirect target that comes from input
+// (?next=, a form's next field): only a path of this site, as the browser
+// will read it. Anything else sends the user home. Browsers take a
+// backslash for a slash and drop tabs and newlines, so /\evil.example
+// and /./\evil.example (which http.Redirect cleans into the former)
+// would leave the site; a leading "//" names another host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
+	const home = "/"
+	if next == "" || len(next) > 2048 || !utf8.ValidString(next) || next[0] != '/' {
+		return home
 	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return "/"
+	for _, r := range next {
+		if r == '\\' || unicode.IsControl(r) {
+			return home
+		}
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home
+	}
+	// The path as the browser resolves it, cleaned the way http.Redirect
+	// cleans it, must still be one slash and then this site's path.
+	decoded, err := url.PathUnescape(u.EscapedPath())
+	if err != nil || strings.ContainsRune(decoded, '\\') || strings.HasPrefix(decoded, "//") {
+		return home
+	}
+	clean := path.Clean(u.EscapedPath())
+	if strings.HasSuffix(u.EscapedPath(), "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return home
+	}
+	out := clean
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	if u.Fragment != "" {
+		out += "#" + u.EscapedFragment()
+	}
+	return out
 }
 
 func (u *UI) setLanguage(c *call) error {

@@ -37,9 +37,12 @@ type stack struct {
 	Comp      competenciesv1.CompetenciesServiceClient
 	Matching  matchingv1.MatchingServiceClient
 	Meetings  meetingsv1.MeetingsServiceClient
+	JS        jetstream.JetStream
 }
 
-func startStack(t *testing.T) *stack {
+// startStack starts the stack; tune, when given, adjusts the web UI's
+// options.
+func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 	t.Helper()
 	common := runtimetest.Common(t)
 	own := func(name string) runtime.Common {
@@ -106,11 +109,16 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui, err := webui.New(webui.Options{
+	opts := webui.Options{
 		Log:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Auth: authtest.Default().Verifier, Profiles: s.Profiles, Competencies: s.Comp, Matching: s.Matching, Meetings: s.Meetings,
 		JS: js, DemoLogin: login,
-	})
+	}
+	for _, f := range tune {
+		f(&opts)
+	}
+	s.JS = js
+	ui, err := webui.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

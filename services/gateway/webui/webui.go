@@ -28,6 +28,7 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/reqcheck"
 )
 
 //go:embed templates/*.html
@@ -63,6 +64,10 @@ type Options struct {
 	SecureCookies bool
 	// CallTimeout bounds every call to a domain service; 0 means 10s.
 	CallTimeout time.Duration
+	// StreamsPerUser caps the live match streams a user has open at once;
+	// 0 means 3. StreamOpensPerMinute caps how often a user opens one;
+	// 0 means 30.
+	StreamsPerUser, StreamOpensPerMinute int
 }
 
 // UI is the web interface. It is an http.Handler; Close stops its background
@@ -75,9 +80,12 @@ type UI struct {
 	csrfKey []byte
 	hub     *hub
 	people  sync.Map // subject -> person id (string), found on demand
-	names   nameCache
-	stop    context.CancelFunc
-	done    chan struct{}
+	streams *streamGate
+	// crossOrigin refuses form posts other sites' pages make.
+	crossOrigin *http.CrossOriginProtection
+	names       nameCache
+	stop        context.CancelFunc
+	done        chan struct{}
 }
 
 // New builds the web UI. When opts.JS is set it starts following the
@@ -94,6 +102,12 @@ func New(opts Options) (*UI, error) {
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 10 * time.Second
 	}
+	if opts.StreamsPerUser <= 0 {
+		opts.StreamsPerUser = defaultStreamsPerUser
+	}
+	if opts.StreamOpensPerMinute <= 0 {
+		opts.StreamOpensPerMinute = defaultStreamOpensPerMinute
+	}
 	key := opts.CSRFKey
 	if len(key) == 0 {
 		key = make([]byte, 32)
@@ -106,12 +120,16 @@ func New(opts Options) (*UI, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{opts: opts, log: opts.Log, pages: pages, csrfKey: key, hub: newHub(), stop: cancel, done: make(chan struct{})}
+	u := &UI{opts: opts, log: opts.Log, pages: pages, csrfKey: key, hub: newHub(), stop: cancel, done: make(chan struct{}),
+		streams: newStreamGate(opts.StreamsPerUser, opts.StreamOpensPerMinute), crossOrigin: http.NewCrossOriginProtection()}
 	u.routes()
 	if opts.JS != nil {
 		go func() {
 			defer close(u.done)
-			u.hub.follow(ctx, opts.JS, u.log)
+			var wg sync.WaitGroup
+			wg.Go(func() { u.hub.follow(ctx, opts.JS, u.log) })
+			wg.Go(func() { u.names.followProfiles(ctx, opts.JS, u.log) })
+			wg.Wait()
 		}()
 	} else {
 		close(u.done)
@@ -132,7 +150,33 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	// Pages show personal data: no cache keeps them, unless a handler (the
+	// static assets) says otherwise.
+	h.Set("Cache-Control", "no-store")
+	if p := reqcheck.Request(r); p != nil {
+		c := &call{ui: u, w: w, r: r, L: u.language(r)}
+		c.csrf = u.csrfToken(w, r, "")
+		c.badInput(p)
+		return
+	}
 	u.mux.ServeHTTP(w, r)
+}
+
+// staticFiles serves the embedded assets, which caches may keep. Folders
+// are not listed: they answer 404 like any other unknown path.
+func (u *UI) staticFiles() http.Handler {
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	notFound := u.public(u.notFound)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if fi, err := fs.Stat(static, name); err != nil || fi.IsDir() {
+			notFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
 }
 
 // Unmetered reports whether r is a request for a static asset or an event
@@ -149,12 +193,7 @@ func Unmetered(r *http.Request) bool {
 
 func (u *UI) routes() {
 	m := http.NewServeMux()
-	static, _ := fs.Sub(staticFS, "static")
-	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
-	m.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fileServer.ServeHTTP(w, r)
-	}))
+	m.Handle("GET /static/", u.staticFiles())
 	m.HandleFunc("GET /{$}", u.page(u.home))
 	m.HandleFunc("GET /login", u.public(u.loginPage))
 	m.HandleFunc("POST /login", u.public(u.login))

@@ -105,6 +105,17 @@ func writeError(w http.ResponseWriter, r *http.Request, httpCode int, c codes.Co
 	writeStatus(w, r, status.New(c, fmt.Sprintf(format, args...)), httpCode)
 }
 
+// writeBadRequest refuses a request the gateway checked itself with 400,
+// naming the field at fault as a service would.
+func writeBadRequest(w http.ResponseWriter, r *http.Request, field, description string) {
+	st := status.New(codes.InvalidArgument, field+" "+description)
+	br := &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: description}}}
+	if d, err := st.WithDetails(br); err == nil {
+		st = d
+	}
+	writeStatus(w, r, st, http.StatusBadRequest)
+}
+
 // errorHandler is grpc-gateway's handler of a failed request: a service's
 // status, or a request the generated code could not decode.
 func errorHandler(maxBody int64) runtime.ErrorHandlerFunc {

@@ -21,6 +21,7 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
+	"github.com/tandem-cluster/tandem/services/gateway/internal/reqcheck"
 )
 
 // Backends are the connections to the four services.
@@ -146,19 +147,21 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 	api = limitByPrincipal(o.Log, o.Limiter, o.Limits.PerPrincipal, api)
 	api = authenticate(o.Authority, api)
 	api = limitBody(o.MaxBodyBytes, api)
+	api = checked(api)
 	api = limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, api)
 
 	openapi := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(o.OpenAPI)
 	})
 	ui := uiHandler(o, clientIP)
 	var site http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/v1" || strings.HasPrefix(p, "/v1/"):
+			apiHeaders(w)
 			api.ServeHTTP(w, r)
 		case p == "/openapi.json":
+			apiHeaders(w)
 			onlyGet(openapi).ServeHTTP(w, r)
 		default:
 			ui.ServeHTTP(w, r)
@@ -215,6 +218,28 @@ func uiHandler(o Options, clientIP func(*http.Request) string) http.Handler {
 			return
 		}
 		metered.ServeHTTP(w, r)
+	})
+}
+
+// apiHeaders go on every API response, errors included: browsers must
+// not guess a JSON answer to be a page, and no cache may keep one, since
+// answers depend on the caller's token.
+func apiHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+}
+
+// checked refuses paths and query values that are not UTF-8 text or hold
+// control characters, before grpc-gateway decodes them into messages
+// (which would fail as an internal error).
+func checked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := reqcheck.Request(r); p != nil {
+			writeBadRequest(w, r, p.Field, p.Description)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

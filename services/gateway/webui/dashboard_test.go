@@ -1,0 +1,135 @@
+package webui_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// tokenBrowser signs in with a token on the sign-in page's token form.
+func tokenBrowser(t *testing.T, s *stack, p auth.Principal) *http.Client {
+	t.Helper()
+	tok, _, err := s.Authority.Issue(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(s.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token on the sign-in page")
+	}
+	res, err = c.PostForm(s.URL+"/login", url.Values{"csrf": {string(m[1])}, "token": {tok}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in = %s", res.Status)
+	}
+	return c
+}
+
+func pageOf(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %s", u, res.Status)
+	}
+	return string(b)
+}
+
+// TestDashboardShowsOnlyManagedClusters: a cluster manager's dashboard
+// shows the organisations and the pairs of the clusters they manage, and
+// nothing of a hidden organisation or of another cluster, not even ids.
+func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
+	s := startStack(t)
+	admin := s.admin(t)
+	create := func(name string, kind profilesv1.OrganizationKind, vis profilesv1.Visibility, cluster string) string {
+		t.Helper()
+		o := &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", Visibility: vis}
+		if cluster != "" {
+			o.ClusterMemberships = []*profilesv1.ClusterMembership{{ClusterId: cluster}}
+		}
+		res, err := s.Profiles.CreateOrganization(admin, &profilesv1.CreateOrganizationRequest{Organization: o})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		return res.GetOrganization().GetId()
+	}
+	pub, hidden := profilesv1.Visibility_VISIBILITY_PUBLIC, profilesv1.Visibility_VISIBILITY_HIDDEN
+	company := profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
+	c1 := create("Cluster One", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER, pub, "")
+	c2 := create("Cluster Two", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER, pub, "")
+	a := create("Alder Bio", company, pub, c1)
+	b := create("Birch Secret Labs", company, hidden, c1)
+	a2 := create("Aspen Omics", company, pub, c1)
+	x := create("Xylem Elsewhere", company, pub, c2)
+
+	// Pairs: within the cluster, with its hidden member, across clusters.
+	org := func(id string) *profilesv1.ProfileRef {
+		return &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: id}}
+	}
+	for _, f := range []struct {
+		cand string
+		kind matchingv1.FeedbackKind
+	}{{a2, matchingv1.FeedbackKind_FEEDBACK_KIND_MET}, {b, matchingv1.FeedbackKind_FEEDBACK_KIND_SAVED}, {x, matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED}} {
+		fb := &matchingv1.Feedback{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: a}}, Candidate: org(f.cand), Kind: f.kind}
+		eventually(t, "feedback recorded", func() (bool, string) {
+			_, err := s.Matching.RecordFeedback(admin, &matchingv1.RecordFeedbackRequest{Feedback: fb, ClientRequestId: "dash-" + f.cand})
+			return err == nil, errString(err)
+		})
+	}
+	// The admin sees every pair once the UI has followed the feedback.
+	adminUI := tokenBrowser(t, s, auth.Principal{Subject: "dash-admin", Roles: []auth.Role{auth.RoleAdmin}})
+	eventually(t, "the admin's network", func() (bool, string) {
+		page := pageOf(t, adminUI, s.URL+"/dashboard")
+		return strings.Contains(page, "3 pairs") && strings.Contains(page, "Xylem Elsewhere"), "not yet"
+	})
+
+	manager := tokenBrowser(t, s, auth.Principal{Subject: "dash-manager", Organization: c1, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{c1}})
+	page := pageOf(t, manager, s.URL+"/dashboard")
+	for _, want := range []string{"Alder Bio", "Aspen Omics", "1 pairs"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("manager's dashboard lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"Birch Secret Labs", b, "Xylem Elsewhere", x, "Cluster Two", c2} {
+		if strings.Contains(page, leak) {
+			t.Errorf("manager's dashboard shows %q", leak)
+		}
+	}
+	// A manager of no cluster sees no organisation at all.
+	nobody := tokenBrowser(t, s, auth.Principal{Subject: "dash-nobody", Roles: []auth.Role{auth.RoleClusterManager}})
+	page = pageOf(t, nobody, s.URL+"/dashboard")
+	for _, leak := range []string{"Alder Bio", "Xylem Elsewhere"} {
+		if strings.Contains(page, leak) {
+			t.Errorf("a manager of no cluster sees %q", leak)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
