@@ -75,10 +75,3 @@ func (g *streamGate) prune() {
 		}
 	}
 }
-
-// streaming reports how many streams subject has open.
-func (g *streamGate) streaming(subject string) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.open[subject]
-}
