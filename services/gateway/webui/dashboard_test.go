@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -80,7 +82,8 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 	c1 := create("Cluster One", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER, pub, "")
 	c2 := create("Cluster Two", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER, pub, "")
 	a := create("Alder Bio", company, pub, c1)
-	b := create("Birch Secret Labs", company, hidden, c1)
+	// Birch is public when the pairs are recorded and hidden afterwards.
+	b := create("Birch Secret Labs", company, pub, c1)
 	a2 := create("Aspen Omics", company, pub, c1)
 	x := create("Xylem Elsewhere", company, pub, c2)
 
@@ -97,6 +100,12 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 			_, err := s.Matching.RecordFeedback(admin, &matchingv1.RecordFeedbackRequest{Feedback: fb, ClientRequestId: "dash-" + f.cand})
 			return err == nil, errString(err)
 		})
+	}
+	if _, err := s.Profiles.UpdateOrganization(admin, &profilesv1.UpdateOrganizationRequest{
+		Organization: &profilesv1.Organization{Id: b, Visibility: hidden}, ExpectedVersion: 1,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"visibility"}},
+	}); err != nil {
+		t.Fatalf("hide %s: %v", b, err)
 	}
 	// The admin sees every pair once the UI has followed the feedback.
 	adminUI := tokenBrowser(t, s, auth.Principal{Subject: "dash-admin", Roles: []auth.Role{auth.RoleAdmin}})
