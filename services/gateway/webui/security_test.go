@@ -38,7 +38,7 @@ func TestRedirectsStayOnSite(t *testing.T) {
 		}
 	}
 	// The sign-in form carries next through a hidden field.
-	tok, _, err := ui.authority.Issue(auth.Principal{Subject: "u1", Roles: []auth.Role{auth.RoleMember}})
+	tok, _, err := ui.authority.Signer.Issue(auth.Principal{Subject: "u1", Roles: []auth.Role{auth.RoleMember}})
 	if err != nil {
 		t.Fatal(err)
 	}
