@@ -57,3 +57,4 @@ func TestShutdownReportsNotServingWhileDraining(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+

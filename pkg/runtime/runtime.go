@@ -85,12 +85,75 @@ type Runtime struct {
 	wg       sync.WaitGroup
 	failed   chan error
 	stopping chan struct{}
+	checks   []readiness
 }
 
 // Stopping is closed when shutdown begins, before GracefulStop: long-lived
 // server streams (watch RPCs) should end on it, or GracefulStop waits for
 // them until ShutdownTimeout.
 func (rt *Runtime) Stopping() <-chan struct{} { return rt.stopping }
+
+// Ready adds a readiness condition: health reports SERVING only while every
+// condition holds (nil), e.g. a read model that is complete. Runtime adds
+// NATS connected and Redis answering. Call it from
+// Register.
+func (rt *Runtime) Ready(name string, check func(ctx context.Context) error) {
+	rt.checks = append(rt.checks, readiness{name: name, check: check})
+}
+
+type readiness struct {
+	name  string
+	check func(ctx context.Context) error
+}
+
+// readinessEvery is how often the conditions are evaluated.
+const readinessEvery = 250 * time.Millisecond
+
+// watchReadiness keeps the health status in line with the conditions until
+// stop is closed.
+func (rt *Runtime) watchReadiness(stop <-chan struct{}, last string) {
+	t := time.NewTicker(readinessEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		last = rt.evaluateReadiness(last)
+	}
+}
+
+// evaluateReadiness sets the health status from the conditions and returns
+// the failing one ("" when all hold); it logs changes from last.
+func (rt *Runtime) evaluateReadiness(last string) string {
+	failing := ""
+	for _, r := range rt.checks {
+		ctx, cancel := context.WithTimeout(context.Background(), readinessEvery*4)
+		err := r.check(ctx)
+		cancel()
+		if err != nil {
+			failing = r.name + ": " + err.Error()
+			break
+		}
+	}
+	st := healthpb.HealthCheckResponse_SERVING
+	if failing != "" {
+		st = healthpb.HealthCheckResponse_NOT_SERVING
+	}
+	if failing != last {
+		if failing != "" {
+			rt.Log.Warn("not ready", "reason", failing)
+		} else {
+			rt.Log.Info("ready")
+		}
+	}
+	rt.Health.SetServingStatus("", st)
+	for name := range rt.GRPC.GetServiceInfo() {
+		rt.Health.SetServingStatus(name, st)
+	}
+	return failing
+}
 
 // Key namespaces a Redis key with the configured prefix.
 func (rt *Runtime) Key(parts ...string) string { return redisx.Key(rt.Config.RedisPrefix, parts...) }
@@ -217,9 +280,17 @@ func Run(ctx context.Context, o Options) (err error) {
 	if rt.NATS, rt.JS, err = natsx.Connect(startCtx, c.NATSURL, "tandem-"+o.Name, log); err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
+	// Every service needs Redis, if only for the token deny list.
 	if rt.Redis, err = redisx.Connect(startCtx, c.RedisURL); err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
+	rt.Ready("redis", func(ctx context.Context) error { return rt.Redis.Ping(ctx).Err() })
+	rt.Ready("nats", func(context.Context) error {
+		if !rt.NATS.IsConnected() {
+			return errors.New("not connected")
+		}
+		return nil
+	})
 	keys, err := PublicKeys(strings.ToUpper(o.Name), c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
@@ -278,10 +349,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	// Serve.
-	rt.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	for name := range rt.GRPC.GetServiceInfo() {
-		rt.Health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
-	}
+	// Health tells the truth from the first call on: evaluated once now,
+	// then kept current.
+	last := rt.evaluateReadiness("")
+	healthDone := make(chan struct{})
+	healthStop := make(chan struct{})
+	go func() { defer close(healthDone); rt.watchReadiness(healthStop, last) }()
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- rt.GRPC.Serve(lis) }()
 	debugAddr := ""
@@ -312,6 +385,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	// Shutdown: tell load balancers first, then let RPCs finish.
+	close(healthStop)
+	<-healthDone
 	rt.Health.Shutdown()
 	// Keep accepting calls while load balancers notice NOT_SERVING.
 	if c.DrainPeriod > 0 {

@@ -5,6 +5,7 @@ package matching
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -110,6 +111,14 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	feed := &adapters.Feed{JS: rt.JS, Log: rt.Log, Projection: proj, Index: index, Sources: adapters.Sources,
 		GuardEvery: max(cfg.ProjectionCheck, 10*time.Millisecond), OnApplied: svc.OnApplied}
 	rt.Go("consume profiles and competencies", feed.Run)
+	// Suggestions from a half-built read model would be wrong: not ready
+	// until the projection is complete.
+	rt.Ready("read model", func(context.Context) error {
+		if !feed.Ready() {
+			return errors.New("rebuilding from the event streams")
+		}
+		return nil
+	})
 
 	matchingv1.RegisterMatchingServiceServer(rt.GRPC, ports.NewGRPC(svc))
 	return nil

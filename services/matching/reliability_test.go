@@ -7,9 +7,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	"github.com/tandem-cluster/tandem/services/matching"
 )
 
 // matchesPublished counts MatchFound messages per match id on the stream.
@@ -127,4 +130,29 @@ func TestReplicaOnEmptyRedisKeepsOthersConsumers(t *testing.T) {
 	// The first replica still follows its consumers.
 	e.comp("C4", "SISSA", rnaSeq, 1)
 	e.suggestUntil(a, suggestReq("ACME"), e.as("ACME"), "first replica still current", contains("SISSA"))
+}
+
+// F5: a replica on an empty Redis reports NOT_SERVING until its read model
+// is complete; once it says SERVING, every stored event answers.
+func TestNotServingUntilTheReadModelIsComplete(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.seedCluster()
+	e.comp("C4", "SISSA", rnaSeq, 1)
+	conn := runtimetest.Start(t, matching.Options(e.cfg))
+	c := matchingv1.NewMatchingServiceClient(conn)
+	for runtimetest.HealthStatus(t, conn, "") != healthpb.HealthCheckResponse_SERVING {
+		select {
+		case <-e.ctx.Done():
+			t.Fatal("never SERVING")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	res, err := c.SuggestPartners(e.ctx, suggestReq("ACME"), e.as("ACME"))
+	if err != nil {
+		t.Fatalf("suggest as soon as SERVING: %v", err)
+	}
+	if got := ids(res); !contains("SISSA")(got) || !contains("ICGEB")(got) {
+		t.Fatalf("suggestions as soon as SERVING: %v, want every stored organisation", got)
+	}
 }

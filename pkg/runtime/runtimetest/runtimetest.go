@@ -123,9 +123,19 @@ func ReflectedServices(t testing.TB, conn *grpc.ClientConn) []string {
 // what grpc_health_probe and grpcurl rely on.
 func CheckServing(t testing.TB, conn *grpc.ClientConn, service string) {
 	t.Helper()
+	// A service turns SERVING once its read model is complete: wait for it.
+	deadline := time.Now().Add(20 * time.Second)
 	for _, svc := range []string{"", service} {
-		if got := HealthStatus(t, conn, svc); got != healthpb.HealthCheckResponse_SERVING {
-			t.Errorf("health of %q = %v, want SERVING", svc, got)
+		for {
+			got := HealthStatus(t, conn, svc)
+			if got == healthpb.HealthCheckResponse_SERVING {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("health of %q = %v, want SERVING", svc, got)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	services := ReflectedServices(t, conn)
