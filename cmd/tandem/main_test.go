@@ -116,18 +116,25 @@ func TestDev(t *testing.T) {
 		}
 	}
 
-	res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(ports["http"]) + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ready struct {
-		Status string            `json:"status"`
-		Checks map[string]string `json:"checks"`
-	}
-	err = json.NewDecoder(res.Body).Decode(&ready)
-	res.Body.Close()
-	if err != nil || res.StatusCode != http.StatusOK || ready.Status != "ok" || len(ready.Checks) != 6 {
-		t.Fatalf("/readyz = %d %+v (%v), want 200 with six checks ok", res.StatusCode, ready, err)
+	// Matching is ready once its read model is complete: poll.
+	for {
+		res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(ports["http"]) + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ready struct {
+			Status string            `json:"status"`
+			Checks map[string]string `json:"checks"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&ready)
+		res.Body.Close()
+		if err == nil && res.StatusCode == http.StatusOK && ready.Status == "ok" && len(ready.Checks) == 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d %+v (%v), want 200 with six checks ok", res.StatusCode, ready, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	cancel()

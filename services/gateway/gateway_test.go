@@ -111,9 +111,17 @@ func TestReadyzWhenEveryServiceServes(t *testing.T) {
 		addrs[i] = start()
 	}
 	base := startGateway(t, addrs)
-	code, r := getReadiness(t, base+"/readyz")
-	if code != http.StatusOK || r.Status != "ok" {
-		t.Fatalf("/readyz = %d %+v, want 200 ok", code, r)
+	// Matching turns SERVING once its read model is complete: poll.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, r := getReadiness(t, base+"/readyz")
+		if code == http.StatusOK && r.Status == "ok" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d %+v, want 200 ok", code, r)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
