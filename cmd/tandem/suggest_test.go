@@ -32,7 +32,10 @@ func TestSuggestFindsTheResearchPartner(t *testing.T) {
 	eventually(t, "the competency to be accepted", func() bool { code, _, _ := execute(t.Context(), publish...); return code == 0 })
 
 	var out string
-	eventually(t, "the lab to be suggested", func() bool {
+	// A need refines the seeker's profile, so the lab may be suggested by
+	// its description before matching has its competency: wait for the
+	// suggestion that the RNA-Seq term explains.
+	eventually(t, "the lab to be suggested for its RNA-Seq competency", func() bool {
 		// Until matching has the events, the seeker is unknown (exit 3).
 		code, stdout, stderr := execute(t.Context(), "--token", tok, "--token-file", "", "--profiles-addr", addrs["profiles"],
 			"--matching-addr", addrs["matching"], "suggest", "--organization", "Carso Diagnostics", "--need", "RNA-seq", "--kind", "research")
@@ -40,10 +43,10 @@ func TestSuggestFindsTheResearchPartner(t *testing.T) {
 			t.Fatalf("suggest: exit %d: %s", code, stderr)
 		}
 		out = stdout.String()
-		return strings.Contains(out, "Laboratorio di Genomica Funzionale")
+		return strings.Contains(out, "Laboratorio di Genomica Funzionale") && strings.Contains(out, "RNA-Seq")
 	})
-	if !strings.Contains(out, "RNA-Seq") {
-		t.Errorf("the suggestion does not explain itself by the RNA-Seq term:\n%s", out)
+	if first := strings.Index(out, "Laboratorio di Genomica Funzionale"); first < 0 || first > strings.Index(out, "RNA-Seq") {
+		t.Errorf("the lab is not the suggestion that the RNA-Seq term explains:\n%s", out)
 	}
 }
 

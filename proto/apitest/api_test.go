@@ -50,6 +50,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"CreateEvent", "GetEvent", "UpdateEvent", "ListEvents", "RegisterParticipant", "SetAvailability",
 			"ListParticipants", "RequestMeeting", "RespondToMeetingRequest", "ListMeetingRequests", "BookMeeting",
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
+			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
 		}},
 	}
 	for _, tt := range tests {

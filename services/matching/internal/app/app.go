@@ -29,7 +29,7 @@ import (
 
 // DefaultMinScore is the score a new match must reach to be pushed when the
 // saved search sets none.
-const DefaultMinScore = 0.25
+const DefaultMinScore = 0.1
 
 // Service implements the use cases over the read model and the stores.
 type Service struct {
