@@ -57,4 +57,3 @@ func TestShutdownReportsNotServingWhileDraining(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
