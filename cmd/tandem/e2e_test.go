@@ -195,10 +195,20 @@ func TestEndToEnd(t *testing.T) {
 			"event": obj{"status": status}, "expectedVersion": field(cur, "event", "version"), "updateMask": "status"})
 	}
 	setStatus("EVENT_STATUS_REGISTRATION_OPEN")
+	// An organisation registers once the meetings service has it from the
+	// profiles events: until then it is refused with 404.
 	register := func(a httpAPI) string {
-		out := a.must(http.StatusOK, http.MethodPost, "/v1/events/"+eventID+"/participants", obj{
-			"profile": obj{"organizationId": a.org}, "clientRequestId": "e2e-" + a.org})
-		return str(field(out, "participant", "id"))
+		var id string
+		eventually(t, "the meetings service to know "+a.org, func() bool {
+			code, out := a.call(http.MethodPost, "/v1/events/"+eventID+"/participants", obj{
+				"profile": obj{"organizationId": a.org}, "clientRequestId": "e2e-" + a.org})
+			if code != http.StatusOK && code != http.StatusNotFound {
+				t.Fatalf("register %s = %d: %v", a.org, code, out)
+			}
+			id = str(field(out, "participant", "id"))
+			return code == http.StatusOK
+		})
+		return id
 	}
 	companyP, researcherP := register(company), register(researcher)
 	req := company.must(http.StatusOK, http.MethodPost, "/v1/events/"+eventID+"/meeting-requests", obj{

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/meetings"
+	"github.com/tandem-cluster/tandem/services/meetings/meetingstest"
 )
 
 // adminToken signs a token for an administrator with the services' key.
@@ -65,6 +67,12 @@ func TestEventsJourney(t *testing.T) {
 		t.Fatal("events create returned no id")
 	}
 	cli(t, addrs, tok, nil, "events", "open", ev)
+	// No profiles service runs here: announce the organisations it would.
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := meetingstest.KnownOrganizations(c, cfg.NATSURL, "01JAREASCIENCEPARK0000000A", "01JBIOTECHCOMPANY00000000B", "01JHOSPITAL0000000000000000C"); err != nil {
+		t.Fatal(err)
+	}
 
 	var parts [2]string
 	for i, org := range []string{"01JAREASCIENCEPARK0000000A", "01JBIOTECHCOMPANY00000000B"} {

@@ -67,6 +67,24 @@ func Invalid(v ...Violation) error {
 	return &ValidationError{Violations: v}
 }
 
+// FieldError is an error of a sentinel's code (ErrNotFound, ErrPrecondition,
+// ...) that also names the request fields at fault, so a client can point
+// at them as it does for InvalidArgument.
+type FieldError struct {
+	Sentinel   error
+	Message    string
+	Violations []Violation
+}
+
+func (e *FieldError) Error() string { return e.Message }
+func (e *FieldError) Unwrap() error { return e.Sentinel }
+
+// Refused returns a *FieldError: the code of sentinel, message msg and the
+// fields v.
+func Refused(sentinel error, msg string, v ...Violation) error {
+	return &FieldError{Sentinel: sentinel, Message: msg, Violations: v}
+}
+
 // ToStatus maps err to a gRPC status error. Errors it does not know become
 // Internal with a generic message, so internals never leak to clients; those
 // are logged here (log may be nil), once, with the original error.
@@ -81,6 +99,14 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		return validationStatus(ve)
+	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		for _, s := range sentinels {
+			if errors.Is(fe.Sentinel, s.err) {
+				return withViolations(status.New(s.code, err.Error()), fe.Violations)
+			}
+		}
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
@@ -106,9 +132,12 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 }
 
 func validationStatus(ve *ValidationError) error {
-	st := status.New(codes.InvalidArgument, ve.Error())
+	return withViolations(status.New(codes.InvalidArgument, ve.Error()), ve.Violations)
+}
+
+func withViolations(st *status.Status, vs []Violation) error {
 	br := &errdetails.BadRequest{}
-	for _, v := range ve.Violations {
+	for _, v := range vs {
 		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
 	}
 	withDetails, err := st.WithDetails(br)

@@ -46,6 +46,12 @@ func TestToStatus(t *testing.T) {
 			msg:      "name: required",
 			wantViol: []string{"name", "website"},
 		},
+		{
+			name: "refused with fields", code: codes.NotFound,
+			err:      fmt.Errorf("register: %w", grpcerr.Refused(grpcerr.ErrNotFound, "organization X is not known", grpcerr.Violation{Field: "profile.organization_id", Description: "no such organization"})),
+			msg:      "organization X is not known",
+			wantViol: []string{"profile.organization_id"},
+		},
 		{name: "unknown is internal", err: errors.New("pq: password authentication failed"), code: codes.Internal, msg: "internal error", wantLog: true},
 	}
 	for _, tt := range tests {

@@ -147,12 +147,19 @@ func TestInEventSuggestions(t *testing.T) {
 	}
 	participant := map[string]string{}
 	for _, org := range []string{seeker, inB, inC} {
-		res, err := mc.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: eventID,
-			Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: org}}}, as(org))
-		if err != nil {
-			t.Fatalf("register %s: %v", org, err)
-		}
-		participant[org] = res.GetParticipant().GetId()
+		// The meetings service learns of the organisation from its event.
+		e.eventually("registration of "+org, func() (bool, string) {
+			res, err := mc.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: eventID,
+				Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: org}}}, as(org))
+			if status.Code(err) == codes.NotFound {
+				return false, err.Error()
+			}
+			if err != nil {
+				t.Fatalf("register %s: %v", org, err)
+			}
+			participant[org] = res.GetParticipant().GetId()
+			return true, ""
+		})
 	}
 
 	e.suggestUntil(c, req(seeker, eventID), as(seeker), "only the other participants", sameSet(inB, inC))

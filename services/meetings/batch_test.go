@@ -5,7 +5,9 @@ import (
 	"sync"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -24,9 +26,14 @@ func TestBatches(t *testing.T) {
 
 	const n = 12
 	reg := &meetingsv1.BatchRegisterParticipantsRequest{EventId: ev.GetId()}
+	orgs := make([]string, n)
+	for i := range n {
+		orgs[i] = fmt.Sprintf("ORGBATCH%02d", i)
+	}
+	e.known(t, orgs...)
 	for i := range n {
 		reg.Items = append(reg.Items, &meetingsv1.RegisterParticipantRequest{
-			Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: fmt.Sprintf("ORGBATCH%02d", i)}},
+			Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: orgs[i]}},
 		})
 	}
 	regs := twiceAtOnce(t, func() (*meetingsv1.BatchRegisterParticipantsResponse, error) {
@@ -140,4 +147,54 @@ func twiceAtOnce[R any](t *testing.T, call func() (R, error)) []R {
 		}
 	}
 	return out
+}
+
+// TestRegistrationNeedsAKnownProfile: an organisation or person the
+// profiles service never announced cannot register, alone or in a batch,
+// and the refusal names the field; a known one in the same batch registers.
+func TestRegistrationNeedsAKnownProfile(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	c := ctx(t)
+	org := e.as(organizer)
+	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES))
+	e.known(t, "ORGKNOWN")
+	const unknown = "01ZZZZZZZZZZZZZZZZZZZZZZZZ"
+	orgRef := func(id string) *profilesv1.ProfileRef {
+		return &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: id}}
+	}
+	personRef := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: unknown}}
+
+	for _, tc := range []struct {
+		ref   *profilesv1.ProfileRef
+		field string
+	}{{orgRef(unknown), "profile.organization_id"}, {personRef, "profile.person_id"}} {
+		_, err := org.RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{EventId: ev.GetId(), Profile: tc.ref})
+		wantCode(t, err, codes.NotFound)
+		var fields []string
+		for _, d := range status.Convert(err).Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, v := range br.GetFieldViolations() {
+					fields = append(fields, v.GetField())
+				}
+			}
+		}
+		if len(fields) != 1 || fields[0] != tc.field {
+			t.Errorf("registering unknown %v: field violations %v, want [%s]", tc.ref, fields, tc.field)
+		}
+	}
+
+	res := must[*meetingsv1.BatchRegisterParticipantsResponse](t)(org.BatchRegisterParticipants(c, &meetingsv1.BatchRegisterParticipantsRequest{
+		EventId: ev.GetId(), Items: []*meetingsv1.RegisterParticipantRequest{{Profile: orgRef(unknown)}, {Profile: orgRef("ORGKNOWN")}},
+	})).GetResults()
+	if bad := res[0].GetError(); bad.GetCode() != "NOT_FOUND" || len(bad.GetFieldViolations()) != 1 || bad.GetFieldViolations()[0].GetField() != "profile.organization_id" || res[0].GetParticipant() != nil {
+		t.Errorf("the unknown organisation's result = %v", res[0])
+	}
+	if res[1].GetError() != nil || res[1].GetParticipant().GetId() == "" {
+		t.Errorf("the known organisation's result = %v", res[1])
+	}
+	parts := must[*meetingsv1.ListParticipantsResponse](t)(org.ListParticipants(c, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId()})).GetParticipants()
+	if len(parts) != 1 || parts[0].GetProfile().GetOrganizationId() != "ORGKNOWN" {
+		t.Errorf("participants = %v, want the known organisation alone", parts)
+	}
 }

@@ -27,6 +27,7 @@ func TestDemoSeed(t *testing.T) {
 	for i := range 70 {
 		orgs = append(orgs, fmt.Sprintf("DEMOORG%02d", i))
 	}
+	e.known(t, orgs...)
 	res, err := demo.Seed(c, e.as(admin), orgs)
 	if err != nil {
 		t.Fatal(err)

@@ -308,6 +308,7 @@ func TestScheduleFlow(t *testing.T) {
 	}
 
 	// Fill mode after a late request: published meetings stay put.
+	e.known(t, "ORGY")
 	y := must[*meetingsv1.RegisterParticipantResponse](t)(org.RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{
 		EventId: ev.GetId(), Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "ORGY"}},
 	})).GetParticipant()
@@ -546,6 +547,7 @@ func TestConcurrentBookingsAcrossReplicas(t *testing.T) {
 
 	// L takes at most 2 meetings; four partners book with L at once, each in
 	// its own slot, through alternating replicas.
+	e.known(t, "ORGPL")
 	res, err := e.as(member("ORGPL")).RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{
 		EventId: ev.GetId(), Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "ORGPL"}}, MaxMeetings: 2,
 	})

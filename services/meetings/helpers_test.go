@@ -22,6 +22,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/meetings"
+	"github.com/tandem-cluster/tandem/services/meetings/meetingstest"
 )
 
 // env is one running meetings service with its JetStream.
@@ -30,8 +31,11 @@ type env struct {
 	addr    string
 	natsURL string
 	auth    *auth.Signer
-	mu      sync.Mutex
-	clients map[string]meetingsv1.MeetingsServiceClient
+	// announce: no profiles service runs, so the tests announce the
+	// organisations they register on its stream themselves.
+	announce bool
+	mu       sync.Mutex
+	clients  map[string]meetingsv1.MeetingsServiceClient
 }
 
 func start(t testing.TB) *env {
@@ -55,7 +59,16 @@ func startWith(t testing.TB, cfg meetings.Config) *env {
 	t.Helper()
 	conn := runtimetest.Start(t, meetings.Options(cfg))
 	a := authtest.Default().Signer
-	return &env{t: t, addr: conn.Target(), natsURL: cfg.NATSURL, auth: a, clients: map[string]meetingsv1.MeetingsServiceClient{}}
+	return &env{t: t, addr: conn.Target(), natsURL: cfg.NATSURL, auth: a, announce: true, clients: map[string]meetingsv1.MeetingsServiceClient{}}
+}
+
+// known announces organisations, as the profiles service would, and waits
+// until the meetings service knows them, so they may register.
+func (e *env) known(t testing.TB, orgs ...string) {
+	t.Helper()
+	if err := meetingstest.KnownOrganizations(ctx(t), e.natsURL, orgs...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // as returns a client calling with p's token (p.Subject "" means no token).
@@ -155,17 +168,30 @@ func (e *env) setStatus(t testing.TB, ev *meetingsv1.Event, st meetingsv1.EventS
 	return res.GetEvent()
 }
 
-// register registers organisation org (as its own member).
+// register registers organisation org (as its own member). Where the
+// profiles service runs, an organisation it created a moment ago may still
+// be on its way to the meetings service: register retries until it arrives.
 func (e *env) register(t *testing.T, eventID, org string, slots ...string) *meetingsv1.Participant {
 	t.Helper()
-	res, err := e.as(member(org)).RegisterParticipant(ctx(t), &meetingsv1.RegisterParticipantRequest{
-		EventId: eventID, Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: org}},
-		AvailableSlotIds: slots,
-	})
-	if err != nil {
-		t.Fatalf("register %s: %v", org, err)
+	if e.announce {
+		e.known(t, org)
 	}
-	return res.GetParticipant()
+	var pa *meetingsv1.Participant
+	eventually(t, func() string {
+		res, err := e.as(member(org)).RegisterParticipant(ctx(t), &meetingsv1.RegisterParticipantRequest{
+			EventId: eventID, Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: org}},
+			AvailableSlotIds: slots,
+		})
+		switch {
+		case codeOf(err) == codes.NotFound && !e.announce:
+			return fmt.Sprintf("register %s: %v", org, err)
+		case err != nil:
+			t.Fatalf("register %s: %v", org, err)
+		}
+		pa = res.GetParticipant()
+		return ""
+	})
+	return pa
 }
 
 // accepted makes from ask to and to accept; returns the request.

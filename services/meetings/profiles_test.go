@@ -59,6 +59,7 @@ func startWithProfiles(t *testing.T) *withProfiles {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
+	e.announce = false // the profiles service announces its organisations
 	return &withProfiles{env: e, js: js, profiles: profilesv1.NewProfilesServiceClient(pc)}
 }
 
@@ -344,9 +345,18 @@ func TestProfileErasure(t *testing.T) {
 		EventId: ulid.Make().String(), OccurredAt: timestamppb.Now(), AggregateId: gone.GetId(), AggregateVersion: gone.GetVersion() + 1,
 	})
 	sentinel := w.organization(t, "Sentinel Bio", profilesv1.Visibility_VISIBILITY_PUBLIC)
-	must[*meetingsv1.RegisterParticipantResponse](t)(org.RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{
-		EventId: ev.GetId(), Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: sentinel.GetId()}},
-	}))
+	eventually(t, func() string { // the organiser registers it once it has reached the meetings service
+		_, err := org.RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{
+			EventId: ev.GetId(), Profile: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: sentinel.GetId()}},
+		})
+		if codeOf(err) == codes.NotFound {
+			return err.Error()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ""
+	})
 	eventually(t, func() string {
 		if got := names(t, org, ev.GetId(), "sentinel"); got[sentinel.GetId()] != "Sentinel Bio" {
 			return "the events after the replayed erase were not applied: " + show(got)

@@ -88,7 +88,7 @@ func Seed(ctx context.Context, c meetingsv1.MeetingsServiceClient, organizationI
 		if i%6 == 5 {
 			req.AvailableSlotIds = afternoon // some come for the afternoon only
 		}
-		r, err := c.RegisterParticipant(ctx, req)
+		r, err := register(ctx, c, req)
 		if err != nil {
 			return res, fmt.Errorf("demo participant %s: %w", org, err)
 		}
@@ -220,4 +220,21 @@ func SeedAt(ctx context.Context, meetingsAddr, profilesAddr string, signer *auth
 		return Result{}, errors.New("demo event: no organizations to register; seed the profiles first")
 	}
 	return Seed(ctx, meetingsv1.NewMeetingsServiceClient(mc), ids)
+}
+
+// register registers a demo organisation. The demo profiles were created a
+// moment ago and reach the meetings service through the profiles events,
+// so until ctx ends it retries while the organisation is not known yet.
+func register(ctx context.Context, c meetingsv1.MeetingsServiceClient, req *meetingsv1.RegisterParticipantRequest) (*meetingsv1.RegisterParticipantResponse, error) {
+	for {
+		r, err := c.RegisterParticipant(ctx, req)
+		if status.Code(err) != codes.NotFound {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
@@ -166,18 +167,31 @@ func (s *Service) view(p domain.Principal, pa *meetingsv1.Participant) *meetings
 	return out
 }
 
-// erasedProfile refuses registrations of a profile the profiles service
-// erased: its participants stay withdrawn.
-func (s *Service) erasedProfile(ctx context.Context, key string) error {
+// knownProfile refuses registrations of a profile the profiles service
+// does not have: one it never announced, or one it erased (whose
+// participants stay withdrawn). The projection follows the profiles
+// events, so a profile created a moment ago may not be known yet: the
+// message says so, and a retry succeeds once it has arrived.
+func (s *Service) knownProfile(ctx context.Context, ref *profilesv1.ProfileRef) error {
 	if s.profiles == nil {
 		return nil
 	}
+	key := domain.ProfileKey(ref)
 	prof, ok, err := s.profiles.Get(ctx, key)
 	if err != nil {
 		return err
 	}
-	if ok && prof.Erased {
-		return fmt.Errorf("profile %s was erased: %w", key, grpcerr.ErrNotFound)
+	if ok && !prof.Erased {
+		return nil
 	}
-	return nil
+	kind, field, id := "organization", "profile.organization_id", ref.GetOrganizationId()
+	if ref.GetPersonId() != "" {
+		kind, field, id = "person", "profile.person_id", ref.GetPersonId()
+	}
+	if ok {
+		return grpcerr.Refused(grpcerr.ErrNotFound, fmt.Sprintf("%s %s was erased", kind, id),
+			grpcerr.Violation{Field: field, Description: "erased from Tandem's profiles"})
+	}
+	return grpcerr.Refused(grpcerr.ErrNotFound, fmt.Sprintf("%s %s is not known to Tandem's profiles (one created just now may take a moment to arrive; retry then)", kind, id),
+		grpcerr.Violation{Field: field, Description: "no such " + kind + " in Tandem's profiles"})
 }

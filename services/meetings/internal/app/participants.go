@@ -63,7 +63,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	if !organizer && !domain.ActsFor(p, probe) {
 		return nil, fmt.Errorf("%s may only register its own organization or itself: %w", p.Subject, grpcerr.ErrPermission)
 	}
-	if err := s.erasedProfile(ctx, domain.ProfileKey(req.GetProfile())); err != nil {
+	if err := s.knownProfile(ctx, req.GetProfile()); err != nil {
 		return nil, err
 	}
 	switch st := ev.GetStatus(); {
