@@ -38,8 +38,9 @@ func (d *demoProfiles) CreatePerson(_ context.Context, in *profilesv1.CreatePers
 
 func (d *demoProfiles) ListOrganizations(_ context.Context, in *profilesv1.ListOrganizationsRequest, _ ...grpc.CallOption) (*profilesv1.ListOrganizationsResponse, error) {
 	res := &profilesv1.ListOrganizationsResponse{}
+	src, val, ok := strings.Cut(in.GetExternalId(), ":")
 	for _, o := range d.orgs {
-		if profilesdemo.MarkerSource+":"+o.GetExternalIds()[profilesdemo.MarkerSource] == in.GetExternalId() {
+		if ok && o.GetExternalIds()[src] == val {
 			res.Organizations = append(res.Organizations, o)
 		}
 	}
@@ -51,6 +52,27 @@ type demoCompetencies struct {
 	competenciesv1.CompetenciesServiceClient
 	events []*eventsv1.CompetencyPublished
 	coops  []*eventsv1.CooperationProfileUpserted
+	// collabs is every collaboration recorded, by its source key.
+	collabs map[string]*eventsv1.CollaborationUpserted
+	order   []string
+}
+
+func (d *demoCompetencies) PutCollaboration(_ context.Context, in *competenciesv1.PutCollaborationRequest, _ ...grpc.CallOption) (*competenciesv1.PutCollaborationResponse, error) {
+	col := in.GetCollaboration()
+	key := col.GetSource() + ":" + col.GetSourceId()
+	if d.collabs == nil {
+		d.collabs = map[string]*eventsv1.CollaborationUpserted{}
+	}
+	ev, ok := d.collabs[key]
+	if !ok {
+		ev = &eventsv1.CollaborationUpserted{AggregateId: fmt.Sprintf("collab-%04d", len(d.order)+1)}
+		d.order = append(d.order, key)
+		d.collabs[key] = ev
+	}
+	col.Id = ev.GetAggregateId()
+	ev.AggregateVersion++
+	ev.Collaboration = col
+	return &competenciesv1.PutCollaborationResponse{Collaboration: col, Changed: true}, nil
 }
 
 func (d *demoCompetencies) PublishCompetency(_ context.Context, in *competenciesv1.PublishCompetencyRequest, _ ...grpc.CallOption) (*competenciesv1.PublishCompetencyResponse, error) {
@@ -75,6 +97,8 @@ type ClusterCheck struct {
 	// UnknownRegion counts "same region" reasons between organisations
 	// whose country is unknown (must be 0).
 	UnknownRegion int
+	// Collaborations counts the demo history the index holds.
+	Collaborations int
 	// Example is one company's suggestions, as the UI shows them.
 	Example string
 }
@@ -102,6 +126,9 @@ func Cluster(ont domain.Ontology) (ClusterCheck, error) {
 	for _, e := range c.coops {
 		evs = append(evs, e)
 	}
+	for _, key := range c.order {
+		evs = append(evs, c.collabs[key])
+	}
 	for _, e := range evs {
 		ch, _, ok, err := adapters.ChangeOf(e)
 		if err != nil {
@@ -111,7 +138,7 @@ func Cluster(ont domain.Ontology) (ClusterCheck, error) {
 			x.Apply(ch)
 		}
 	}
-	var out ClusterCheck
+	out := ClusterCheck{Collaborations: len(c.order)}
 	for _, o := range p.orgs {
 		if o.GetKind() != profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY {
 			continue

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tandem-cluster/tandem/pkg/vocab"
+	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
 )
 
 const tools = `{"biotoolsID":"t1","name":"A","description":"rna seq aligner","topic":[{"id":"topic_3170","term":"RNA-Seq"}],"operation":[],"organisationCredits":[{"name":"Lab A","typeEntity":"Institute","url":"https://laba.it"},{"name":"Lab B","typeEntity":"Institute","url":null}],"elixirNode":["Italy"]}
@@ -107,4 +110,26 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The cluster check loads the whole demo, history included, through the
+// seeders the service runs.
+func TestClusterCheck(t *testing.T) {
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := Cluster(adapters.NewOntology(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc.Companies == 0 || cc.Collaborations == 0 {
+		t.Fatalf("demo not loaded: %d companies, %d collaborations", cc.Companies, cc.Collaborations)
+	}
+	if cc.WithResearch == 0 || cc.Explained == 0 {
+		t.Errorf("no company got research-side or explained suggestions: %+v", cc)
+	}
+	if cc.UnknownRegion != 0 {
+		t.Errorf("%d 'same region' reasons between organisations of unknown country", cc.UnknownRegion)
+	}
 }
