@@ -3,6 +3,7 @@ package matching_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,4 +151,61 @@ func (e *env) redis() *redis.Client {
 	rdb := redis.NewClient(opt)
 	e.t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
+}
+
+// TestHidingRemovesFeedbackComments: setting a person, then their
+// organization, to hidden removes the comments of the feedback about each,
+// from every bucket revision and stream message, as an erasure does; the
+// feedback itself stays.
+func TestHidingRemovesFeedbackComments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.start()
+	e.seedCluster()
+	hide := func(vis profilesv1.Visibility, version int64) {
+		e.publish("SECRET", &eventsv1.OrganizationUpserted{EventId: ulid.Make().String(), OccurredAt: timestamppb.Now(), AggregateId: "SECRET", AggregateVersion: version,
+			Organization: &profilesv1.Organization{Id: "SECRET", Kind: institute, Name: "Zanzibar Genomics", CountryCode: "IT", City: "Quokkaville",
+				Visibility: vis, ClusterMemberships: []*profilesv1.ClusterMembership{{ClusterId: cluster}}}})
+	}
+	hidePerson := func(vis profilesv1.Visibility, version int64) {
+		e.publish("P1", &eventsv1.PersonUpserted{EventId: ulid.Make().String(), OccurredAt: timestamppb.Now(), AggregateId: "P1", AggregateVersion: version,
+			Person: &profilesv1.Person{Id: "P1", OrganizationId: "SECRET", Name: "Ottoline Fernsby", Visibility: vis}})
+	}
+	hide(public, 1)
+	hidePerson(public, 1)
+	e.comp("C6", "SECRET", rnaSeq, 1)
+	aboutOrg, aboutPerson := "met them at the harbour stand", "her phone is 555-0199"
+	for cand, comment := range map[*profilesv1.ProfileRef]string{
+		{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "SECRET"}}: aboutOrg,
+		{Ref: &profilesv1.ProfileRef_PersonId{PersonId: "P1"}}:                 aboutPerson,
+	} {
+		e.eventually("feedback recorded", func() (bool, string) {
+			_, err := c.RecordFeedback(e.ctx, &matchingv1.RecordFeedbackRequest{Feedback: &matchingv1.Feedback{Seeker: suggestReq("ACME").GetSeeker(), Candidate: cand,
+				Kind: matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED, Comment: comment}}, e.as("ACME"))
+			return err == nil, fmt.Sprint(err)
+		})
+	}
+	leaks := func(want ...string) func() (bool, string) {
+		return func() (bool, string) {
+			found, err := testenv.Leaks(e.ctx, e.js, nil, "", aboutOrg, aboutPerson)
+			if err != nil {
+				return false, err.Error()
+			}
+			var holds []string
+			for _, n := range []string{aboutOrg, aboutPerson} {
+				if slices.ContainsFunc(found, func(f string) bool { return strings.Contains(f, fmt.Sprintf("%q", n)) }) {
+					holds = append(holds, n)
+				}
+			}
+			return slices.Equal(holds, want), strings.Join(found, "\n")
+		}
+	}
+	e.eventually("both comments stored", leaks(aboutOrg, aboutPerson))
+	hidePerson(profilesv1.Visibility_VISIBILITY_HIDDEN, 2)
+	e.eventually("the hidden person's comment removed, the organization's kept", leaks(aboutOrg))
+	hide(profilesv1.Visibility_VISIBILITY_HIDDEN, 2)
+	e.eventually("no comment left", leaks())
+	if keys, err := e.feedbackKeys(); err != nil || len(keys) != 2 {
+		t.Errorf("feedback entries after hiding: %v, %v; want both kept without comments", keys, err)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
@@ -374,7 +375,7 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 // MatchFound. Its ids derive from the search, candidate and triggering
 // event, so a redelivered event publishes nothing twice.
 func (s *Service) OnApplied(ctx context.Context, c domain.Change, eventID string) error {
-	if c.Removed || c.Purge {
+	if c.Removed || c.Purge || hidden(c) {
 		return s.eraseComments(ctx, c)
 	}
 	var holder domain.Ref
@@ -505,8 +506,8 @@ func (s *Service) concerned(f *matchingv1.Feedback) []string {
 	return keys
 }
 
-// eraseComments removes the comments of the feedback about an erased
-// organization or person. The erase rewrites the feedback without its
+// eraseComments removes the comments of the feedback about an erased or
+// hidden organization or person. The erase rewrites the feedback without its
 // comment, drops its earlier revisions from the bucket and, through the
 // relay, its earlier events from TANDEM_MATCHING; the feedback itself
 // (a dismissal, a contact) stays, as ids only.
@@ -579,6 +580,14 @@ func seekerOrg(x *domain.Index, sk domain.Seeker) string {
 		}
 	}
 	return ""
+}
+
+// hidden reports whether c sets an organization or a person to hidden:
+// like an erasure, that removes the comments about it, as nothing may show
+// a hidden profile's name.
+func hidden(c domain.Change) bool {
+	return (c.Org != nil && c.Org.Visibility == profilesv1.Visibility_VISIBILITY_HIDDEN) ||
+		(c.Person != nil && c.Person.Visibility == profilesv1.Visibility_VISIBILITY_HIDDEN)
 }
 
 // triggered reports whether the change itself is part of why the pair
