@@ -90,6 +90,13 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	rt.Go("fit ranking weights", func(ctx context.Context) error { return fitWeights(ctx, index, rt.Log) })
 
 	svc := app.New(index, ont, stores, rt.JS, rt.Log, rt.Stopping())
+	refKey, err := adapters.RefKey(openCtx, rt.JS, max(cfg.Replicas, 1))
+	if err != nil {
+		return err
+	}
+	if err := svc.SetRefKey(refKey); err != nil {
+		return err
+	}
 	var synced sync.WaitGroup
 	synced.Add(2)
 	fbSynced, ssSynced := sync.OnceFunc(synced.Done), sync.OnceFunc(synced.Done)

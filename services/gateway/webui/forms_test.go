@@ -226,6 +226,11 @@ func TestDecodeCandidate(t *testing.T) {
 		{"team:01HZX", ""},
 		{"org:../../etc", ""},
 		{"org:" + strings.Repeat("A", 41), ""},
+		{"org:anon-Ab_9-xY", "org:anon-Ab_9-xY"},
+		{"person:anon-Ab_9-xY", "person:anon-Ab_9-xY"},
+		{"org:anon-", ""},
+		{"org:anon-a/b", ""},
+		{"org:anon-" + strings.Repeat("A", 124), ""},
 	}
 	for _, tt := range tests {
 		ref, ok := decodeCandidate(tt.in)

@@ -84,10 +84,11 @@ func (u *UI) partnersPage(c *call) error {
 	return c.render("partners", "partners.title", v, nil)
 }
 
-// decodeCandidate reads "org:ID" or "person:ID".
+// decodeCandidate reads "org:ID" or "person:ID", where ID is an id or the
+// matching service's opaque reference to an anonymous candidate.
 func decodeCandidate(s string) (*profilesv1.ProfileRef, bool) {
 	kind, id, ok := strings.Cut(s, ":")
-	if !ok || id == "" || len(id) > 40 || !isAlnum(strings.ToUpper(id)) {
+	if !ok || id == "" || !(len(id) <= 40 && isAlnum(strings.ToUpper(id)) || isSealed(id)) {
 		return nil, false
 	}
 	switch kind {
@@ -125,6 +126,9 @@ func (u *UI) partnersFeedback(c *call) error {
 	}
 	switch kind {
 	case matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED:
+		if profileHref(ref) == "" {
+			return c.redirect(backTo, "saved_candidate") // an anonymous candidate has no page
+		}
 		if id := ref.GetOrganizationId(); id != "" {
 			return c.redirect("/profiles/org/"+id+"?contacted=1", "")
 		}
@@ -313,7 +317,10 @@ func (u *UI) searchesLive(c *call) error {
 		// candidate (it resolves matches when they are read, never from
 		// the stored event): a candidate erased or hidden since the match
 		// was found is not shown at all.
-		name := c.names([]*profilesv1.ProfileRef{cand.GetRef()})[profileKey(cand.GetRef())]
+		var name string
+		if !cand.GetAnonymous() {
+			name = c.names([]*profilesv1.ProfileRef{cand.GetRef()})[profileKey(cand.GetRef())]
+		}
 		if name == "" {
 			name = cand.GetDisplayName()
 		}
@@ -337,7 +344,12 @@ func (u *UI) searchesLive(c *call) error {
 	return nil
 }
 
+// profileHref links a candidate's profile page; an anonymous candidate,
+// named by an opaque reference, has none.
 func profileHref(ref *profilesv1.ProfileRef) string {
+	if isSealed(ref.GetOrganizationId() + ref.GetPersonId()) {
+		return ""
+	}
 	if id := ref.GetOrganizationId(); id != "" {
 		return "/profiles/org/" + id
 	}
@@ -417,4 +429,19 @@ func (u *UI) termLabels(ctx context.Context, ids []string) []termChoice {
 	}
 	wg.Wait()
 	return out
+}
+
+// isSealed reports whether id is the matching service's opaque reference
+// to an anonymous candidate ("anon-" and URL-safe base64).
+func isSealed(id string) bool {
+	rest, ok := strings.CutPrefix(id, "anon-")
+	if !ok || rest == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range rest {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,8 @@ package adapters
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -9,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
+	"github.com/tandem-cluster/tandem/pkg/natsx"
 )
 
 // Stream and subjects of the matching service's own events.
@@ -64,4 +67,30 @@ func Watch(st *eventkv.Store, apply func(ev proto.Message), synced func()) func(
 		}
 		return nil
 	}
+}
+
+// RefKey returns the key of the opaque references to anonymous
+// candidates, the same for every replica: the first replica to start
+// creates it in the matching_keys bucket, the others read it. A replica
+// losing Redis keeps it; losing the bucket changes every reference, and
+// pages showing old ones then find their candidates gone.
+func RefKey(ctx context.Context, js jetstream.JetStream, replicas int) ([]byte, error) {
+	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: "matching_keys", History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("reference key: %w", err)
+	}
+	if _, err := kv.Create(ctx, "anonymous-refs", key); err == nil {
+		return key, nil
+	} else if !errors.Is(err, jetstream.ErrKeyExists) {
+		return nil, fmt.Errorf("reference key: %w", err)
+	}
+	e, err := kv.Get(ctx, "anonymous-refs")
+	if err != nil {
+		return nil, fmt.Errorf("reference key: %w", err)
+	}
+	return e.Value(), nil
 }

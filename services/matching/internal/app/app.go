@@ -47,6 +47,8 @@ type Service struct {
 	// commented are the stored feedback with a comment, by id, with the
 	// profiles they concern, so an erasure finds the comments to remove.
 	commented map[string][]string
+	// sealer makes the opaque references of anonymous candidates.
+	sealer *sealer
 }
 
 // New returns the service.
@@ -125,9 +127,19 @@ func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequ
 	if err := s.authorizeEvent(p, q.Filter.EventID, q.Seeker); err != nil {
 		return nil, err
 	}
+	org := seekerOrg(s.Index, q.Seeker)
+	q.Filter.CandidateIDs = s.openIDs(p, org, q.Filter.CandidateIDs)
+	q.Filter.ExcludeIDs = s.openIDs(p, org, q.Filter.ExcludeIDs)
 	q.Viewer = viewerOf(p)
 	s.Book.For(&q)
-	return s.Index.Suggest(q)
+	res, err := s.Index.Suggest(q)
+	if err != nil {
+		return nil, err
+	}
+	for i, sg := range res.GetSuggestions() {
+		res.Suggestions[i] = s.sealFor(org, sg)
+	}
+	return res, nil
 }
 
 // Explain answers ExplainMatch.
@@ -143,9 +155,18 @@ func (s *Service) Explain(ctx context.Context, r *matchingv1.ExplainMatchRequest
 	if err := s.authorizeSeeker(p, q.Seeker); err != nil {
 		return nil, err
 	}
+	org := seekerOrg(s.Index, q.Seeker)
+	if cand, err = s.openRef(p, org, cand); err != nil {
+		return nil, err
+	}
 	q.Viewer = viewerOf(p)
 	s.Book.For(&q)
-	return s.Index.Explain(q, cand)
+	res, err := s.Index.Explain(q, cand)
+	if err != nil {
+		return nil, err
+	}
+	res.Suggestion = s.sealFor(org, res.GetSuggestion())
+	return res, nil
 }
 
 // RecordFeedback stores feedback durably (FeedbackRecorded on
@@ -162,6 +183,17 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 	}
 	if err := s.authorizeSeeker(p, sk); err != nil {
 		return nil, err
+	}
+	org := seekerOrg(s.Index, sk)
+	asked := r.GetFeedback().GetCandidate()
+	if cand, err = s.openRef(p, org, cand); err != nil {
+		return nil, err
+	}
+	// The caller gets the candidate back as they named it.
+	answer := func(f *matchingv1.Feedback) *matchingv1.RecordFeedbackResponse {
+		f = proto.CloneOf(f)
+		f.Candidate = asked
+		return &matchingv1.RecordFeedbackResponse{Feedback: f}
 	}
 	// Feedback is from a seeker the read model knows, about a profile the
 	// seeker could be shown: an unknown or hidden candidate would plant
@@ -183,18 +215,24 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 			if err != nil {
 				return nil, fmt.Errorf("feedback of an earlier request: %w", err)
 			}
-			return &matchingv1.RecordFeedbackResponse{Feedback: ev.(*eventsv1.FeedbackRecorded).GetFeedback()}, nil
+			return answer(ev.(*eventsv1.FeedbackRecorded).GetFeedback()), nil
 		}
 	}
 	now := timestamppb.Now()
 	f := proto.CloneOf(r.GetFeedback())
 	f.Id, f.RecordedBy, f.CreatedAt = id, p.Subject, now
+	// Stored with the candidate's id, which the feedback book and erasure
+	// go by.
+	f.Candidate = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: cand.ID}}
+	if cand.Kind == domain.KindPerson {
+		f.Candidate = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: cand.ID}}
+	}
 	ev := &eventsv1.FeedbackRecorded{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: p.Subject, Feedback: f}
 	if _, err := s.Stores.Feedback.Create(ctx, id, ev); err != nil {
 		return nil, err
 	}
 	s.Book.Apply(f)
-	return &matchingv1.RecordFeedbackResponse{Feedback: f}, nil
+	return answer(f), nil
 }
 
 // saveSearch stores a new saved search for p.
@@ -467,7 +505,7 @@ func (s *Service) resolveMatch(m *matchingv1.NewMatch, lang string) (*matchingv1
 		return nil, false
 	}
 	out := proto.CloneOf(m)
-	out.Suggestion = sg
+	out.Suggestion = s.sealFor(seekerOrg(s.Index, q.Seeker), sg)
 	return out, true
 }
 

@@ -35,3 +35,16 @@ func (x *Index) OrgClusters(id string) (clusters []string, ok bool) {
 	}
 	return clusters, true
 }
+
+// Anonymous reports whether candidate r is known and anonymous, with the
+// id of its organization.
+func (x *Index) Anonymous(r Ref) (org string, anonymous bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.byRef[r]
+	if !ok {
+		return "", false
+	}
+	c := x.cands[i]
+	return c.orgID, c.vis == profilesv1.Visibility_VISIBILITY_ANONYMOUS
+}

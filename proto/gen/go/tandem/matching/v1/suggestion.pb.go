@@ -628,8 +628,10 @@ func (x *SuggestionFilter) GetMinTrl() int32 {
 // redacted for the caller.
 type CandidateSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The candidate. Present even for anonymous candidates, so feedback and
-	// meeting requests can refer to them; the id reveals nothing by itself.
+	// The candidate. For an anonymous candidate it is an opaque reference
+	// ("anon-..."), not its id: the same for everyone seeking for one
+	// organisation, different for another, and accepted by ExplainMatch,
+	// RecordFeedback and the candidate filters only for that organisation.
 	Ref *v1.ProfileRef `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
 	// True when the candidate is anonymous: display_name is a neutral
 	// description ("Research institute in ITH4") and no identity is shown.
