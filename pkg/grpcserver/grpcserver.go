@@ -90,21 +90,33 @@ func New(o Options) (*grpc.Server, *health.Server) {
 	return srv, hs
 }
 
-// quiet are methods logged at debug: probes and tooling, not traffic.
+// quiet are methods whose client errors are logged at debug: probes and
+// tooling, not traffic.
 func quiet(method string) bool {
 	return strings.HasPrefix(method, "/grpc.health.v1.") || strings.HasPrefix(method, "/grpc.reflection.")
 }
 
+// logCall logs a finished call: failures always (server faults at error,
+// the rest at info), successes at debug only, as one line per call at info
+// would cost more than many calls themselves (metrics and traces count
+// them). Nothing is built when the level is off.
 func logCall(ctx context.Context, log *slog.Logger, method string, start time.Time, err error) {
-	code := status.Code(err)
-	level := slog.LevelInfo
-	switch {
-	case code == codes.Internal || code == codes.Unknown || code == codes.DataLoss:
-		level = slog.LevelError
-	case quiet(method):
-		level = slog.LevelDebug
+	level := slog.LevelDebug
+	code := codes.OK
+	if err != nil {
+		code = status.Code(err)
+		level = slog.LevelInfo
+		switch {
+		case code == codes.Internal || code == codes.Unknown || code == codes.DataLoss:
+			level = slog.LevelError
+		case quiet(method):
+			level = slog.LevelDebug
+		}
 	}
-	log.Log(ctx, level, "grpc call", "method", method, "code", code.String(), "duration", time.Since(start))
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	log.LogAttrs(ctx, level, "grpc call", slog.String("method", method), slog.String("code", code.String()), slog.Duration("duration", time.Since(start)))
 }
 
 func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {

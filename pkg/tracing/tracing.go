@@ -25,11 +25,17 @@ var propagator = propagation.TraceContext{}
 
 // NewProvider returns a TracerProvider for service. With otlpEndpoint empty
 // there is no exporter: spans are still created so trace ids reach logs and
-// other services. otlpEndpoint is "host:port" (plaintext gRPC) or a URL.
+// other services, but they are not sampled, so nothing records attributes
+// and events that no one would read. otlpEndpoint is "host:port"
+// (plaintext gRPC) or a URL.
 func NewProvider(ctx context.Context, service, otlpEndpoint string) (*sdktrace.TracerProvider, error) {
+	root := sdktrace.NeverSample()
+	if otlpEndpoint != "" {
+		root = sdktrace.AlwaysSample()
+	}
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", service))),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+		sdktrace.WithSampler(sdktrace.ParentBased(root)),
 	}
 	if otlpEndpoint != "" {
 		var eo []otlptracegrpc.Option
