@@ -109,7 +109,10 @@ type UIEnv struct {
 	CSRFKey       []byte
 	SecureCookies bool
 	// CallTimeout is the deadline of the API's calls to the services.
-	CallTimeout                                time.Duration
+	CallTimeout time.Duration
+	// Revoke puts a session token on the deny list every service checks;
+	// signing out calls it.
+	Revoke                                     func(ctx context.Context, token string) error
 	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
 }
 
@@ -125,6 +128,7 @@ func BuiltinUI(env UIEnv) (http.Handler, error) {
 		CSRFKey:       env.CSRFKey,
 		SecureCookies: env.SecureCookies,
 		CallTimeout:   env.CallTimeout,
+		Revoke:        env.Revoke,
 	})
 	if err != nil {
 		return nil, err
@@ -285,7 +289,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		buildUI = BuiltinUI
 	}
 	ui, err := buildUI(UIEnv{
-		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login,
+		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login, Revoke: revoker(auth.NewDenyList(rt.Redis, rt.Config.RedisPrefix)),
 		CSRFKey: csrfKey(key), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
 		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
 	})
@@ -363,6 +367,17 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		return err
 	})
 	return nil
+}
+
+// revoker revokes a token the gateway verified, until it expires.
+func revoker(deny *auth.DenyList) func(context.Context, string) error {
+	return func(ctx context.Context, token string) error {
+		info, err := auth.Inspect(token)
+		if err != nil {
+			return err
+		}
+		return deny.Revoke(ctx, info.ID, info.ExpiresAt)
+	}
 }
 
 // roundRobin spreads calls over every address a service name resolves to.

@@ -363,3 +363,48 @@ func TestNoDemoSignInWithoutDevLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestLogoutRevokesTheSession: after signing out, the old session token is
+// refused, as a cookie by the web UI and as a bearer token by the API,
+// even where a copy of it survived in another browser.
+func TestLogoutRevokesTheSession(t *testing.T) {
+	t.Parallel()
+	s := startDemoSystem(t, false, nil)
+	c := browserClient(t)
+	tok := uiSignIn(t, c, s.base, s.base, "admin")
+	if r := do(t, "GET", s.base+"/v1/auth/me", jsonHeader(tok), nil); r.status != http.StatusOK {
+		t.Fatalf("GET /v1/auth/me before signing out: %d %s", r.status, r.body)
+	}
+	page := get(t, c, s.base+"/")
+	m := csrfInput.FindStringSubmatch(string(page.body))
+	if page.status != http.StatusOK || m == nil {
+		t.Fatalf("home page signed in: %d, form token found: %v", page.status, m != nil)
+	}
+	res, err := c.PostForm(s.base+"/logout", url.Values{"csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("sign out = %s to %q, want 303 to /login", res.Status, res.Header.Get("Location"))
+	}
+	// The gateway rechecks the deny list at least every second.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		api := do(t, "GET", s.base+"/v1/auth/me", jsonHeader(tok), nil)
+		req, _ := http.NewRequest("GET", s.base+"/partners", nil)
+		req.AddCookie(&http.Cookie{Name: "tandem_session", Value: tok})
+		ui, err := browserClient(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ui.Body.Close()
+		if api.status == http.StatusUnauthorized && ui.StatusCode == http.StatusSeeOther && strings.HasPrefix(ui.Header.Get("Location"), "/login") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after signing out the old token gets %d from the API and %s to %q from the UI, want 401 and a redirect to /login", api.status, ui.Status, ui.Header.Get("Location"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 )
@@ -84,6 +85,17 @@ func (u *UI) login(c *call) error {
 
 func (u *UI) logout(c *call) error {
 	u.clearCookie(c.w, sessionCookie)
+	if c.user != nil && u.opts.Revoke != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), u.opts.CallTimeout)
+		err := u.opts.Revoke(ctx, c.user.token)
+		cancel()
+		if err != nil {
+			// The cookie is gone from this browser, but a copy would still
+			// work: say so rather than pretend.
+			u.log.Error("sign out: revoking the session failed", "subject", c.user.Subject, "err", err)
+			return status.Error(codes.Unavailable, "the session could not be ended everywhere; sign out again")
+		}
+	}
 	http.Redirect(c.w, c.r, "/login", http.StatusSeeOther)
 	return nil
 }

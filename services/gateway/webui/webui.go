@@ -68,6 +68,9 @@ type Options struct {
 	// 0 means 3. StreamOpensPerMinute caps how often a user opens one;
 	// 0 means 30.
 	StreamsPerUser, StreamOpensPerMinute int
+	// Revoke, when set, puts the session token on the deny list when the
+	// user signs out, so a copy of the cookie is refused from then on.
+	Revoke func(ctx context.Context, token string) error
 }
 
 // UI is the web interface. It is an http.Handler; Close stops its background
