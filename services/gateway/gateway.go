@@ -112,7 +112,9 @@ type UIEnv struct {
 	CallTimeout time.Duration
 	// Revoke puts a session token on the deny list every service checks;
 	// signing out calls it.
-	Revoke                                     func(ctx context.Context, token string) error
+	Revoke func(ctx context.Context, token string) error
+	// Streams counts the UI's live streams of every replica together.
+	Streams                                    webui.StreamLimiter
 	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
 }
 
@@ -129,6 +131,7 @@ func BuiltinUI(env UIEnv) (http.Handler, error) {
 		SecureCookies: env.SecureCookies,
 		CallTimeout:   env.CallTimeout,
 		Revoke:        env.Revoke,
+		Streams:       env.Streams,
 	})
 	if err != nil {
 		return nil, err
@@ -290,6 +293,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	}
 	ui, err := buildUI(UIEnv{
 		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login, Revoke: revoker(auth.NewDenyList(rt.Redis, rt.Config.RedisPrefix)),
+		Streams: adapters.NewStreamLeases(rt.Redis, rt.Key("gateway", "streams")),
 		CSRFKey: csrfKey(key), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
 		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
 	})

@@ -280,7 +280,7 @@ func (u *UI) searchesLive(c *call) error {
 	if !ok {
 		return status.Error(codes.Internal, "streaming unsupported")
 	}
-	release, wait, ok := u.streams.enter(c.user.Subject)
+	release, wait, ok := u.streams.enter(c.r.Context(), c.user.Subject)
 	if !ok {
 		c.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 		c.renderStatus(http.StatusTooManyRequests, "message", messageView{Title: "error.title", Problem: &problem{Message: c.L.T("error.busy"), Code: codes.ResourceExhausted}})

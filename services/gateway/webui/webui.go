@@ -68,6 +68,10 @@ type Options struct {
 	// 0 means 3. StreamOpensPerMinute caps how often a user opens one;
 	// 0 means 30.
 	StreamsPerUser, StreamOpensPerMinute int
+	// Streams, when set, counts the live streams and their openings of
+	// every gateway replica together (in Redis); without it each process
+	// counts its own.
+	Streams StreamLimiter
 	// Revoke, when set, puts the session token on the deny list when the
 	// user signs out, so a copy of the cookie is refused from then on.
 	Revoke func(ctx context.Context, token string) error
@@ -124,7 +128,7 @@ func New(opts Options) (*UI, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &UI{opts: opts, log: opts.Log, pages: pages, csrfKey: key, hub: newHub(), stop: cancel, done: make(chan struct{}),
-		streams: newStreamGate(opts.StreamsPerUser, opts.StreamOpensPerMinute), crossOrigin: http.NewCrossOriginProtection()}
+		streams: newStreamGate(opts.StreamsPerUser, opts.StreamOpensPerMinute, opts.Streams, opts.Log), crossOrigin: http.NewCrossOriginProtection()}
 	u.routes()
 	if opts.JS != nil {
 		go func() {
