@@ -109,15 +109,7 @@ func TestBatches(t *testing.T) {
 	sc := must[*meetingsv1.GenerateScheduleResponse](t)(org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), Policy: meetingsv1.SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS}))
 	got := must[*meetingsv1.GetScheduleResponse](t)(org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: ev.GetId(), ScheduleId: sc.GetSchedule().GetId(), PageSize: 1000}))
 	checkSchedule(t, ev, got.GetMeetings(), nil)
-	met := map[[2]string]bool{}
-	for _, m := range got.GetMeetings() {
-		p := m.GetParticipantIds()
-		k := [2]string{min(p[0], p[1]), max(p[0], p[1])}
-		if met[k] {
-			t.Fatalf("pair %v meets twice", k)
-		}
-		met[k] = true
-	}
+	meetOnce(t, got.GetMeetings())
 	// 12 people, 4 slots, 2 tables: 8 meetings at most, and the bound says so.
 	if st := sc.GetSchedule().GetStats(); st.GetMeetingsPlaced() != 8 || st.GetRequestsConsidered() != int32(pairs) {
 		t.Fatalf("schedule stats = %v", st)
@@ -128,6 +120,20 @@ func TestBatches(t *testing.T) {
 	big := &meetingsv1.BatchRespondToMeetingRequestsRequest{Items: make([]*meetingsv1.RespondToMeetingRequestRequest, 1001)}
 	_, err = org.BatchRespondToMeetingRequests(c, big)
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// meetOnce fails when a pair meets more than once.
+func meetOnce(t *testing.T, ms []*meetingsv1.Meeting) {
+	t.Helper()
+	met := map[[2]string]bool{}
+	for _, m := range ms {
+		p := m.GetParticipantIds()
+		k := [2]string{min(p[0], p[1]), max(p[0], p[1])}
+		if met[k] {
+			t.Fatalf("pair %v meets twice", k)
+		}
+		met[k] = true
+	}
 }
 
 // twiceAtOnce makes the same call twice concurrently and returns both
@@ -196,5 +202,70 @@ func TestRegistrationNeedsAKnownProfile(t *testing.T) {
 	parts := must[*meetingsv1.ListParticipantsResponse](t)(org.ListParticipants(c, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId()})).GetParticipants()
 	if len(parts) != 1 || parts[0].GetProfile().GetOrganizationId() != "ORGKNOWN" {
 		t.Errorf("participants = %v, want the known organisation alone", parts)
+	}
+}
+
+// TestConcurrentOverlappingBatches: two different batches at once ask for
+// the same pairs, one each way round, and two answer batches accept what
+// came of them at once. However the requests interleave, the schedule
+// meets every pair at most once and stays valid.
+func TestConcurrentOverlappingBatches(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	c := ctx(t)
+	org := e.as(organizer)
+	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES))
+	const n = 8
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = e.register(t, ev.GetId(), fmt.Sprintf("ORGOVER%02d", i)).GetId()
+	}
+	forth := &meetingsv1.BatchRequestMeetingsRequest{EventId: ev.GetId(), ClientRequestId: "forth"}
+	back := &meetingsv1.BatchRequestMeetingsRequest{EventId: ev.GetId(), ClientRequestId: "back"}
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			forth.Items = append(forth.Items, &meetingsv1.RequestMeetingRequest{FromParticipantId: ids[i], ToParticipantId: ids[j]})
+			back.Items = append([]*meetingsv1.RequestMeetingRequest{{FromParticipantId: ids[j], ToParticipantId: ids[i]}}, back.Items...)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, b := range []*meetingsv1.BatchRequestMeetingsRequest{forth, back} {
+		wg.Go(func() {
+			// Items may fail (a pair just accepted by asking back); the call must not.
+			if _, err := org.BatchRequestMeetings(c, b); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	list := must[*meetingsv1.ListMeetingRequestsResponse](t)(org.ListMeetingRequests(c, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId(), PageSize: 1000})).GetMeetingRequests()
+	var accept []*meetingsv1.RespondToMeetingRequestRequest
+	for _, r := range list {
+		if r.GetStatus() == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING {
+			accept = append(accept, &meetingsv1.RespondToMeetingRequestRequest{RequestId: r.GetId(), Action: meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT})
+		}
+	}
+	if len(accept) > 0 {
+		half := len(accept) / 2
+		for _, part := range [][]*meetingsv1.RespondToMeetingRequestRequest{accept[:half], accept[half:], accept} {
+			wg.Go(func() {
+				if len(part) == 0 {
+					return
+				}
+				if _, err := org.BatchRespondToMeetingRequests(c, &meetingsv1.BatchRespondToMeetingRequestsRequest{Items: part}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	ev = e.setStatus(t, ev, meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING)
+	sc := must[*meetingsv1.GenerateScheduleResponse](t)(org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), Policy: meetingsv1.SchedulePolicy_SCHEDULE_POLICY_MOST_MEETINGS}))
+	got := must[*meetingsv1.GetScheduleResponse](t)(org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: ev.GetId(), ScheduleId: sc.GetSchedule().GetId(), PageSize: 1000}))
+	checkSchedule(t, ev, got.GetMeetings(), nil)
+	meetOnce(t, got.GetMeetings())
+	// 8 people, 4 slots, 2 tables: 8 meetings fit, and there are 28 pairs to choose from.
+	if len(got.GetMeetings()) != 8 {
+		t.Fatalf("%d meetings placed, want 8", len(got.GetMeetings()))
 	}
 }
