@@ -246,6 +246,10 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	tok := authtest.Token(b, auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleAdmin}})
 	creds := grpc.PerRPCCredentials(auth.BearerToken(tok))
 	svc := app.New(x, benchOnt, nil, nil, slog.New(slog.DiscardHandler), nil)
+	// Distinct queries with a need are scored every time; the kept answers
+	// are measured apart, in the warm run below.
+	x.KeepAnswers(false)
+	defer x.KeepAnswers(true)
 	reqs := make([]*matchingv1.SuggestPartnersRequest, len(c.seekers))
 	for i, s := range c.seekers {
 		reqs[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: s}},
@@ -297,8 +301,8 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	// moves their ratio more than any change to SuggestPartners does. This
 	// one alternates the two handlers in short rounds, two clients each, so
 	// both see the same load, and reports the ratio of their throughputs.
-	b.Run("interleaved", func(b *testing.B) {
-		noopC, suggestC := serve(b, noop{}, a), serve(b, ports.NewGRPC(svc), a)
+	noopC, suggestC := serve(b, noop{}, a), serve(b, ports.NewGRPC(svc), a)
+	interleaved := func(b *testing.B, reqs []*matchingv1.SuggestPartnersRequest) {
 		const round = 20
 		var spent [2]time.Duration
 		var done [2]int
@@ -343,6 +347,23 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 		b.ReportMetric(suggest, "qps")
 		b.ReportMetric(noop, "noop-qps")
 		b.ReportMetric(suggest/noop, "x-noop-qps")
+	}
+	b.Run("interleaved", func(b *testing.B) { interleaved(b, reqs) })
+	// The common query: an organisation's suggestions without a need, asked
+	// again on every visit and answered from the kept answers until an
+	// event changes the index.
+	b.Run("interleaved-warm-no-need", func(b *testing.B) {
+		x.KeepAnswers(true)
+		defer x.KeepAnswers(false)
+		warm := make([]*matchingv1.SuggestPartnersRequest, min(64, len(c.seekers)))
+		for i := range warm {
+			warm[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: c.seekers[i]}},
+				Filter: reqs[i].GetFilter()}
+			if _, err := suggestC.SuggestPartners(context.Background(), warm[i], creds); err != nil {
+				b.Fatal(err)
+			}
+		}
+		interleaved(b, warm)
 	})
 	b.Run(fmt.Sprintf("suggest-%dorgs-%dcomps", len(c.orgs), len(c.comps)), func(b *testing.B) {
 		p50, p99, qps := run(b, serve(b, ports.NewGRPC(svc), a))
@@ -469,6 +490,10 @@ func BenchmarkSuggestIndex(b *testing.B) {
 		qs[i] = domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: s}, Need: domain.Need{Text: c.needs[i]},
 			Filter: domain.Filter{Kinds: research}, Viewer: domain.Viewer{Subject: "bench"}}
 	}
+	// Every query scored: the kept answers are off (see the warm run of
+	// BenchmarkSuggestPartnersGRPC for them).
+	x.KeepAnswers(false)
+	b.Cleanup(func() { x.KeepAnswers(true) })
 	// The first query after a load builds the flat posting lists.
 	if _, err := x.Suggest(qs[0]); err != nil {
 		b.Fatal(err)

@@ -136,10 +136,18 @@ func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequ
 	if err != nil {
 		return nil, err
 	}
+	// The index may answer the same query again with res: it is copied,
+	// never changed, where an anonymous candidate is sealed.
+	out := res
 	for i, sg := range res.GetSuggestions() {
-		res.Suggestions[i] = s.sealFor(org, sg)
+		if sealed := s.sealFor(org, sg); sealed != sg {
+			if out == res {
+				out = proto.CloneOf(res)
+			}
+			out.Suggestions[i] = sealed
+		}
 	}
-	return res, nil
+	return out, nil
 }
 
 // Explain answers ExplainMatch.

@@ -143,4 +143,5 @@ func (x *Index) SetPruneFloor(n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pruneFloor = n
+	x.answers.changed()
 }

@@ -69,6 +69,7 @@ func (x *Index) Fit() FitReport {
 	w, nw := rep.Weights, rep.NeedWeights
 	x.weights.Store(&w)
 	x.needWeights.Store(&nw)
+	x.answers.changed()
 	return rep
 }
 

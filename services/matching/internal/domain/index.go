@@ -112,6 +112,7 @@ type Index struct {
 	orgCand     []int32                        // organisation number -> its candidate index, -1 for none
 	weights     atomic.Pointer[Weights]        // for queries without a need
 	needWeights atomic.Pointer[Weights]
+	answers     *answers // kept answers, valid for one epoch of the index
 	active      atomic.Pointer[activeList]
 	activeMu    sync.Mutex
 
@@ -179,6 +180,7 @@ func NewIndex(ont Ontology) *Index {
 		surface:      map[string]string{},
 		dirty:        map[Ref]struct{}{},
 		pruneFloor:   1000,
+		answers:      newAnswers(),
 	}
 	x.SetWeights(DefaultWeights)
 	return x
@@ -225,6 +227,7 @@ func (x *Index) Apply(changes ...Change) int {
 		}
 	}
 	x.flush()
+	x.answers.changed()
 	return n
 }
 

@@ -22,8 +22,25 @@ type scored struct {
 type poolFunc func(x *Index, q Query, p *profile, poolSize int) []scored
 
 // Suggest answers SuggestPartners.
+//
+// The answer is kept until the index changes and may be returned again to
+// the same query: callers must not modify it.
 func (x *Index) Suggest(q Query) (*matchingv1.SuggestPartnersResponse, error) {
-	return x.suggest(q, (*Index).candidatePool)
+	key, ok := answerKey(q)
+	if !ok {
+		return x.suggest(q, (*Index).candidatePool)
+	}
+	// The epoch is read before scoring: a change during it moves the epoch
+	// on, and the answer is kept under the older one, never served.
+	epoch := x.answers.epoch.Load()
+	if res := x.answers.get(key, epoch); res != nil {
+		return res, nil
+	}
+	res, err := x.suggest(q, (*Index).candidatePool)
+	if err == nil {
+		x.answers.put(key, epoch, res)
+	}
+	return res, err
 }
 
 func (x *Index) suggest(q Query, poolOf poolFunc) (*matchingv1.SuggestPartnersResponse, error) {

@@ -82,4 +82,5 @@ func (x *Index) SetWeights(w Weights) {
 	n := w.normalized()
 	x.weights.Store(&n)
 	x.needWeights.Store(&n)
+	x.answers.changed()
 }

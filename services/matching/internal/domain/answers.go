@@ -1,0 +1,75 @@
+package domain
+
+import (
+	"encoding/json"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+)
+
+// Answers kept for repeated queries. A query's answer depends only on the
+// index and the query itself (feedback and viewer included), so it can be
+// kept until the index changes: every change to what scoring reads (an
+// applied change, new weights) moves the index's epoch on, and an answer
+// of an older epoch is never served. The common query (an organisation's
+// suggestions without a need, asked again on every visit) is answered
+// from here until an event changes something; it is fresh at once after.
+const answerCacheSize = 4096
+
+type answer struct {
+	epoch uint64
+	res   *matchingv1.SuggestPartnersResponse
+}
+
+type answers struct {
+	epoch atomic.Uint64
+	off   atomic.Bool
+	kept  *lru.Cache[string, answer]
+}
+
+// KeepAnswers turns keeping answers on (the default) or off; off, every
+// query is scored, as benchmarks of the scoring itself need.
+func (x *Index) KeepAnswers(on bool) {
+	x.answers.off.Store(!on)
+	x.answers.kept.Purge()
+}
+
+func newAnswers() *answers {
+	c, err := lru.New[string, answer](answerCacheSize)
+	if err != nil {
+		panic(err) // only for a size ≤ 0
+	}
+	return &answers{kept: c}
+}
+
+// changed makes every kept answer stale.
+func (a *answers) changed() { a.epoch.Add(1) }
+
+// answerKey is the query in a canonical form: encoding/json writes struct
+// fields in order and map keys sorted.
+func answerKey(q Query) (string, bool) {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+func (a *answers) get(key string, epoch uint64) *matchingv1.SuggestPartnersResponse {
+	if a.off.Load() {
+		return nil
+	}
+	if v, ok := a.kept.Get(key); ok && v.epoch == epoch {
+		return v.res
+	}
+	return nil
+}
+
+func (a *answers) put(key string, epoch uint64, res *matchingv1.SuggestPartnersResponse) {
+	if a.off.Load() {
+		return
+	}
+	a.kept.Add(key, answer{epoch: epoch, res: res})
+}
