@@ -185,8 +185,10 @@ func termIDs(ts []termChoice) []string {
 
 // partnerQuery is the "Find partners" form: a need and filters.
 type partnerQuery struct {
-	Text            string
-	Terms           []termChoice
+	Text  string
+	Terms []termChoice
+	// Excluded are terms read from the text that the user removed.
+	Excluded        []termChoice
 	Kinds           []profilesv1.OrganizationKind
 	Sectors         []profilesv1.Sector
 	Collab          []competenciesv1.CollaborationType
@@ -204,6 +206,7 @@ func decodePartnerQuery(v url.Values) (partnerQuery, fieldErrs) {
 	q := partnerQuery{
 		Text:            text(v, "text", 1000, errs),
 		Terms:           terms(v, "term", errs),
+		Excluded:        terms(v, "exclude_term", errs),
 		Kinds:           enums[profilesv1.OrganizationKind](v, "kind", profilesv1.OrganizationKind_value, errs),
 		Sectors:         enums[profilesv1.Sector](v, "sector", profilesv1.Sector_value, errs),
 		Collab:          enums[competenciesv1.CollaborationType](v, "collab", competenciesv1.CollaborationType_value, errs),
@@ -244,7 +247,7 @@ func isAlnum(s string) bool {
 func (q partnerQuery) Empty() bool { return q.Text == "" && len(q.Terms) == 0 }
 
 func (q partnerQuery) need() *matchingv1.Need {
-	return &matchingv1.Need{Text: q.Text, TermIds: termIDs(q.Terms)}
+	return &matchingv1.Need{Text: q.Text, TermIds: termIDs(q.Terms), ExcludedTermIds: termIDs(q.Excluded)}
 }
 
 func (q partnerQuery) filter() *matchingv1.SuggestionFilter {
@@ -272,6 +275,9 @@ func (q partnerQuery) encode() url.Values {
 	set("text", q.Text)
 	for _, t := range q.Terms {
 		v.Add("term", t.ID+"|"+t.Label)
+	}
+	for _, t := range q.Excluded {
+		v.Add("exclude_term", t.ID+"|"+t.Label)
 	}
 	for _, k := range q.Kinds {
 		v.Add("kind", k.String())

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -237,5 +238,51 @@ func TestDecodeCandidate(t *testing.T) {
 		if got := profileKey(ref); ok != (tt.want != "") || got != tt.want {
 			t.Errorf("decodeCandidate(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
 		}
+	}
+}
+
+// "We read your need as": each term read from the text links to the same
+// query without it, and each removed term links back to the query with it.
+func TestReadTermsRemoveAndRestore(t *testing.T) {
+	q, errs := decodePartnerQuery(url.Values{"text": {"liver fibrosis biomarkers"}, "kind": {"ORGANIZATION_KIND_UNIVERSITY"}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	fibrosis := termChoice{ID: "MESH:D005355", Label: "Fibrosis"}
+	liver := termChoice{ID: "MESH:D008099", Label: "Liver"}
+	read, removed := readTerms(q, []termChoice{fibrosis, liver})
+	if len(read) != 2 || len(removed) != 0 {
+		t.Fatalf("read %v, removed %v", read, removed)
+	}
+	follow := func(link string) partnerQuery {
+		t.Helper()
+		u, err := url.Parse(link)
+		if err != nil || u.Path != "/partners" {
+			t.Fatalf("link %q", link)
+		}
+		q, errs := decodePartnerQuery(u.Query())
+		if len(errs) > 0 {
+			t.Fatalf("link %q: %v", link, errs)
+		}
+		return q
+	}
+	without := follow(read[0].Toggle)
+	if got := without.need().GetExcludedTermIds(); !slices.Equal(got, []string{fibrosis.ID}) {
+		t.Fatalf("removing Fibrosis asks with excluded terms %v", got)
+	}
+	if without.Text != q.Text || !slices.Equal(without.Kinds, q.Kinds) {
+		t.Fatalf("removing a term lost the rest of the query: %+v", without)
+	}
+	// On the next page, the reading lacks Fibrosis, which can be put back.
+	read, removed = readTerms(without, []termChoice{liver})
+	if len(removed) != 1 || removed[0].ID != fibrosis.ID || removed[0].Label != "Fibrosis" {
+		t.Fatalf("removed terms %v", removed)
+	}
+	both := follow(read[0].Toggle)
+	if got := both.need().GetExcludedTermIds(); !slices.Equal(got, []string{fibrosis.ID, liver.ID}) {
+		t.Fatalf("removing Liver too asks with excluded terms %v", got)
+	}
+	if got := follow(removed[0].Toggle).need().GetExcludedTermIds(); len(got) != 0 {
+		t.Fatalf("putting Fibrosis back still excludes %v", got)
 	}
 }

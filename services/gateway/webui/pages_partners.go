@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,7 +46,8 @@ type partnersView struct {
 	QueryString string
 	Asked       bool
 	Suggestions []*matchingv1.Suggestion
-	Resolved    []termChoice
+	Resolved    []readTerm
+	Excluded    []readTerm
 	Kinds       []profilesv1.OrganizationKind
 	Sectors     []profilesv1.Sector
 	Collab      []competenciesv1.CollaborationType
@@ -80,8 +82,33 @@ func (u *UI) partnersPage(c *call) error {
 		}
 		return c.render("partners", "partners.title", v, problemFrom(c.L, err))
 	}
-	v.Asked, v.Suggestions, v.Resolved = true, res.GetSuggestions(), u.termLabels(ctx, res.GetResolvedNeedTermIds())
+	v.Asked, v.Suggestions = true, res.GetSuggestions()
+	v.Resolved, v.Excluded = readTerms(q, u.termLabels(ctx, res.GetResolvedNeedTermIds()))
 	return c.render("partners", "partners.title", v, nil)
+}
+
+// readTerm is a term the need's text was read as, with the query that
+// removes it (or, once removed, the query that puts it back).
+type readTerm struct {
+	termChoice
+	Toggle string
+}
+
+// readTerms lists the terms read from the need's text, each with a link
+// that removes it from the reading, and the terms removed so far, each with
+// a link that restores it.
+func readTerms(q partnerQuery, resolved []termChoice) (read, removed []readTerm) {
+	for _, t := range resolved {
+		without := q
+		without.Excluded = append(slices.Clip(q.Excluded), t)
+		read = append(read, readTerm{termChoice: t, Toggle: "/partners?" + without.encode().Encode()})
+	}
+	for i, t := range q.Excluded {
+		with := q
+		with.Excluded = slices.Delete(slices.Clone(q.Excluded), i, i+1)
+		removed = append(removed, readTerm{termChoice: t, Toggle: "/partners?" + with.encode().Encode()})
+	}
+	return read, removed
 }
 
 // decodeCandidate reads "org:ID" or "person:ID", where ID is an id or the
