@@ -37,6 +37,7 @@ type system struct {
 	base     string // the gateway's URL
 	profiles string // gRPC targets
 	matching string
+	meetings string
 	aut      *auth.Signer
 	commons  []runtime.Common
 }
@@ -59,6 +60,7 @@ func startSystem(t *testing.T) *system {
 	comp := runtimetest.Start(t, competencies.Options(cc)).Target()
 	s.matching = runtimetest.Start(t, matching.Options(mc)).Target()
 	meet := runtimetest.Start(t, meetings.Options(ec)).Target()
+	s.meetings = meet
 	s.base = gatewayWith(t, s.profiles, func(c *gateway.Config) {
 		c.Common = common()
 		c.Competencies, c.Matching, c.Meetings = comp, s.matching, meet
