@@ -451,3 +451,24 @@ func TestInterceptor(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifierKnown: a token is known once verified, never before, and a
+// forged one never.
+func TestVerifierKnown(t *testing.T) {
+	keys := authtest.New(t, "k1")
+	tok := keys.Token(t, auth.Principal{Subject: "ada", Roles: []auth.Role{auth.RoleMember}})
+	if keys.Verifier.Known(tok) {
+		t.Fatal("a token never verified is known")
+	}
+	if _, err := keys.Verifier.Verify(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if !keys.Verifier.Known(tok) {
+		t.Fatal("a verified token is not known")
+	}
+	forged := tok[:len(tok)-4] + "AAAA"
+	_, _ = keys.Verifier.Verify(context.Background(), forged)
+	if keys.Verifier.Known(forged) {
+		t.Fatal("a forged token is known")
+	}
+}

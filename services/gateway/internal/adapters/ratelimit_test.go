@@ -47,6 +47,28 @@ func TestRateLimiterAgainstRedis(t *testing.T) {
 	_ = rdb.Del(ctx, keys...)
 }
 
+// TestRateLimiterAllowAll: several budgets in one round trip; the decision
+// is the first refusing budget's, and each budget is charged on its own.
+func TestRateLimiterAllowAll(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	l := adapters.NewRateLimiter(rdb, prefix)
+	ctx := context.Background()
+	budgets := []adapters.Budget{{Key: "ip:192.0.2.9", PerMinute: 10, N: 1}, {Key: "items:carla", PerMinute: 5, N: 3}}
+	d, i, err := l.AllowAll(ctx, budgets)
+	if err != nil || !d.Allowed || i != 1 || d.Remaining != 2 {
+		t.Fatalf("first call: %+v, budget %d, %v", d, i, err)
+	}
+	d, i, err = l.AllowAll(ctx, budgets)
+	if err != nil || d.Allowed || i != 1 || d.RetryAfter <= 0 {
+		t.Fatalf("second call: %+v, budget %d, %v; want the item budget to refuse", d, i, err)
+	}
+	// The address budget was charged by both calls: 8 of 10 left.
+	if d, err := l.Allow(ctx, "ip:192.0.2.9", 10); err != nil || !d.Allowed || d.Remaining != 7 {
+		t.Fatalf("address budget after two calls and this one: %+v, %v", d, err)
+	}
+	_ = rdb.Del(ctx, "rate:"+prefix+":ip:192.0.2.9", "rate:"+prefix+":items:carla")
+}
+
 func BenchmarkRateLimiterAllow(b *testing.B) {
 	rdb, prefix := testenv.Redis(b)
 	l := adapters.NewRateLimiter(rdb, prefix)

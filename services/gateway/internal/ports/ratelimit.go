@@ -18,11 +18,10 @@ import (
 	"github.com/tandem-cluster/tandem/services/gateway/internal/adapters"
 )
 
-// Limiter takes one request (Allow) or n items (AllowN) from a key's budget
-// of perMinute a minute.
+// Limiter takes from several budgets in one round trip, deciding as the
+// first refusing budget, else the last; i is that budget's index.
 type Limiter interface {
-	Allow(ctx context.Context, key string, perMinute int) (adapters.Decision, error)
-	AllowN(ctx context.Context, key string, perMinute, n int) (adapters.Decision, error)
+	AllowAll(ctx context.Context, budgets []adapters.Budget) (d adapters.Decision, i int, err error)
 }
 
 // RateLimits are requests a minute per client address and per
@@ -65,68 +64,70 @@ func batchItems(r *http.Request) int {
 	return max(1, len(body.Items))
 }
 
-// limitItems applies the per-principal item budget to batch calls.
-func limitItems(log *slog.Logger, l Limiter, perMinute int, next http.Handler) http.Handler {
+// ipDeferred marks a request whose address budget limitByIP left to
+// limitRequests, to be charged with its principal's budgets.
+type ipDeferred struct{}
+
+// limitByIP applies the per-address budget before anything else, so even
+// floods of bad tokens are cut off before each costs a signature check.
+// A request with a token verified before (known, nil for never) is let
+// through uncharged and charged by limitRequests together with its
+// principal's budgets, in one round trip to Redis.
+func limitByIP(log *slog.Logger, l Limiter, perMinute int, clientIP func(*http.Request) string, known func(token string) bool, next http.Handler) http.Handler {
 	if l == nil || perMinute <= 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := auth.FromContext(r.Context()); ok && isBatch(r) {
-			n := batchItems(r)
-			if !allowN(w, r, log, l, "items:"+p.Subject, perMinute, n) {
+		if known != nil && r.URL.Path != loginPath {
+			if token, err := auth.ParseBearer(r.Header.Get("Authorization")); err == nil && known(token) {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ipDeferred{}, true)))
 				return
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// limitByIP applies the per-address budget before anything else, so even
-// floods of bad tokens are cut off.
-func limitByIP(log *slog.Logger, l Limiter, perMinute int, clientIP func(*http.Request) string, next http.Handler) http.Handler {
-	if l == nil || perMinute <= 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allow(w, r, log, l, "ip:"+clientIP(r), perMinute) {
+		if !allow(w, r, log, l, []adapters.Budget{{Key: "ip:" + clientIP(r), PerMinute: perMinute, N: 1}}) {
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// limitByPrincipal applies the per-principal budget to authenticated calls.
-func limitByPrincipal(log *slog.Logger, l Limiter, perMinute int, next http.Handler) http.Handler {
-	if l == nil || perMinute <= 0 {
+// limitRequests charges, in one round trip, the address budget limitByIP
+// deferred, the principal's request budget and, for batch calls, its item
+// budget (each batch also counts once as a request).
+func limitRequests(log *slog.Logger, l Limiter, limits RateLimits, clientIP func(*http.Request) string, next http.Handler) http.Handler {
+	if l == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := auth.FromContext(r.Context()); ok && !allow(w, r, log, l, "sub:"+p.Subject, perMinute) {
+		var budgets []adapters.Budget
+		if limits.PerIP > 0 && r.Context().Value(ipDeferred{}) != nil {
+			budgets = append(budgets, adapters.Budget{Key: "ip:" + clientIP(r), PerMinute: limits.PerIP, N: 1})
+		}
+		if p, ok := auth.FromContext(r.Context()); ok {
+			if limits.PerPrincipal > 0 {
+				budgets = append(budgets, adapters.Budget{Key: "sub:" + p.Subject, PerMinute: limits.PerPrincipal, N: 1})
+			}
+			if limits.ItemsPerPrincipal > 0 && isBatch(r) {
+				budgets = append(budgets, adapters.Budget{Key: "items:" + p.Subject, PerMinute: limits.ItemsPerPrincipal, N: batchItems(r)})
+			}
+		}
+		if len(budgets) > 0 && !allow(w, r, log, l, budgets) {
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// allow answers 429 with Retry-After when key is over budget. When Redis
+// allow answers 429 with Retry-After when a budget is spent. When Redis
 // fails the request goes through: rate limits protect the services, and
 // refusing everyone while Redis is away would be the outage they prevent.
-func allow(w http.ResponseWriter, r *http.Request, log *slog.Logger, l Limiter, key string, perMinute int) bool {
-	return allowN(w, r, log, l, key, perMinute, 1)
-}
-
-func allowN(w http.ResponseWriter, r *http.Request, log *slog.Logger, l Limiter, key string, perMinute, n int) bool {
-	var d adapters.Decision
-	var err error
-	if n == 1 {
-		d, err = l.Allow(r.Context(), key, perMinute)
-	} else {
-		d, err = l.AllowN(r.Context(), key, perMinute, n)
-	}
+func allow(w http.ResponseWriter, r *http.Request, log *slog.Logger, l Limiter, budgets []adapters.Budget) bool {
+	d, i, err := l.AllowAll(r.Context(), budgets)
 	if err != nil {
 		log.WarnContext(r.Context(), "rate limit unavailable; request let through", "request_id", RequestIDFrom(r.Context()), "err", err)
 		return true
 	}
+	perMinute := budgets[i].PerMinute
 	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(perMinute))
 	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(max(d.Remaining, 0)))
 	if d.Allowed {

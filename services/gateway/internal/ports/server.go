@@ -143,12 +143,11 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 
 	clientIP := clientIPFunc(o.TrustForwardedFor)
 	var api http.Handler = mux
-	api = limitItems(o.Log, o.Limiter, o.Limits.ItemsPerPrincipal, api)
-	api = limitByPrincipal(o.Log, o.Limiter, o.Limits.PerPrincipal, api)
+	api = limitRequests(o.Log, o.Limiter, o.Limits, clientIP, api)
 	api = authenticate(o.Authority, api)
 	api = limitBody(o.MaxBodyBytes, api)
 	api = checked(api)
-	api = limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, api)
+	api = limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, o.Authority.Known, api)
 
 	openapi := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -211,7 +210,7 @@ func uiHandler(o Options, clientIP func(*http.Request) string) http.Handler {
 		}
 		ui.ServeHTTP(w, r)
 	})
-	metered := limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, bounded)
+	metered := limitByIP(o.Log, o.Limiter, o.Limits.PerIP, clientIP, nil, bounded)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o.UIUnmetered != nil && o.UIUnmetered(r) {
 			bounded.ServeHTTP(w, r)
