@@ -54,6 +54,56 @@ func participantIDs(c *competenciesv1.Collaboration) string {
 	return strings.Join(ids, ",")
 }
 
+// TestAnonymousParticipantsAreLeftOut: a project's title and partners are
+// public elsewhere, so an anonymous organisation is not listed among a
+// collaboration's participants, not even to its partners in it, nor are its
+// collaborations listed by its id; it sees itself, and an admin sees it.
+func TestAnonymousParticipantsAreLeftOut(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	a, anon := "A"+ulid.Make().String()[:10], "N"+ulid.Make().String()[:10]
+	e.organization(a, 1, profilesv1.Visibility_VISIBILITY_PUBLIC, "fvg")
+	e.organization(anon, 1, profilesv1.Visibility_VISIBILITY_ANONYMOUS, "fvg")
+	admin := e.client(auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}})
+	col := put(t, admin, project("cordis", "101000001", 2021, a, anon)).GetCollaboration()
+	onlyAnon := put(t, admin, project("cordis", "101000002", 2022, anon)).GetCollaboration()
+
+	for _, c := range []struct {
+		name string
+		as   auth.Principal
+		want string // participants shown of col
+	}{
+		{"a partner in the project", auth.Principal{Subject: "alice", Organization: a, Clusters: []string{"fvg"}}, a},
+		{"an outsider", auth.Principal{Subject: "olga", Organization: "OTHER"}, a},
+		{"the anonymous organisation itself", auth.Principal{Subject: "nina", Organization: anon}, a + "," + anon},
+		{"the manager of its cluster", auth.Principal{Subject: "cm", Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{"fvg"}}, a + "," + anon},
+		{"an admin", auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}}, a + "," + anon},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl := e.client(c.as)
+			got, err := cl.GetCollaboration(ctx(t), &competenciesv1.GetCollaborationRequest{Id: col.GetId()})
+			if err != nil || participantIDs(got.GetCollaboration()) != c.want {
+				t.Fatalf("GetCollaboration: %v %v, want participants %s", got.GetCollaboration(), err, c.want)
+			}
+			if hidden := got.GetCollaboration().GetHiddenParticipants(); (hidden == 1) != (c.want == a) {
+				t.Errorf("hidden participants = %d", hidden)
+			}
+			res, err := cl.ListCollaborations(ctx(t), &competenciesv1.ListCollaborationsRequest{OrganizationId: anon})
+			shows := c.want != a
+			if err != nil || (len(res.GetCollaborations()) == 2) != shows || (!shows && len(res.GetCollaborations()) != 0) {
+				t.Errorf("ListCollaborations of the anonymous organisation: %d, %v; want all: %v", len(res.GetCollaborations()), err, shows)
+			}
+			_, err = cl.GetCollaboration(ctx(t), &competenciesv1.GetCollaborationRequest{Id: onlyAnon.GetId()})
+			if (err == nil) != shows || (!shows && code(err) != codes.NotFound) {
+				t.Errorf("its own project: %v, want found: %v", err, shows)
+			}
+			if b, _ := proto.Marshal(got); !shows && strings.Contains(string(b), anon) {
+				t.Errorf("the answer carries the anonymous organisation's id")
+			}
+		})
+	}
+}
+
 func TestCollaborationLifecycle(t *testing.T) {
 	t.Parallel()
 	e := start(t)

@@ -158,7 +158,7 @@ func (s *Service) visibleCollaboration(v domain.Viewer, c *competenciesv1.Collab
 	}
 	var shown []*competenciesv1.CollaborationParticipant
 	for i, p := range c.GetParticipants() {
-		if !holders[i].Erased && v.CanSee(holders[i], 0) {
+		if v.ShowsParticipant(holders[i]) {
 			shown = append(shown, p)
 		}
 	}

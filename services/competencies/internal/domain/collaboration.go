@@ -113,6 +113,18 @@ func NormalizeCollaboration(c *competenciesv1.Collaboration) {
 // organisation speaking for its partners.
 func (v Viewer) CanRecordCollaborations() bool { return v.Admin || len(v.Manages) > 0 }
 
+// ShowsParticipant reports whether the viewer sees h among a
+// collaboration's participants. An anonymous organisation is left out for
+// everyone but those who speak for it: a project's title, acronym and
+// partners are public elsewhere (CORDIS, bio.tools), so its id next to them
+// would name it.
+func (v Viewer) ShowsParticipant(h Holder) bool {
+	if h.Erased || !v.CanSee(h, 0) {
+		return false
+	}
+	return h.Visibility != profilesv1.Visibility_VISIBILITY_ANONYMOUS || v.CanChange(h)
+}
+
 // CanSeeCollaboration applies a collaboration's own visibility: its
 // participants always see it; unspecified leaves it to each participant's
 // visibility; cluster members only means a cluster of one of the
