@@ -68,17 +68,8 @@ func TestPrivacyTableOfPagesAndLists(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t)
 	root := &auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}}
-	pc := profilesv1.NewProfilesServiceClient(s.conn(s.profiles, root))
 	create := func(name string, kind profilesv1.OrganizationKind, vis profilesv1.Visibility, clusters ...string) string {
-		o := &profilesv1.Organization{Kind: kind, Name: name, CountryCode: "IT", City: "Trieste", Visibility: vis, Description: name + " works on transcriptomics and RNA sequencing"}
-		for _, c := range clusters {
-			o.ClusterMemberships = append(o.ClusterMemberships, &profilesv1.ClusterMembership{ClusterId: c})
-		}
-		res, err := pc.CreateOrganization(s.ctx, &profilesv1.CreateOrganizationRequest{Organization: o})
-		if err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-		return res.GetOrganization().GetId()
+		return s.createOrg(name, "Trieste", kind, vis, clusters...)
 	}
 	const (
 		cluster = profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER
@@ -105,23 +96,7 @@ func TestPrivacyTableOfPagesAndLists(t *testing.T) {
 
 	// An event every one of them registers for.
 	organizer := &auth.Principal{Subject: "organiser", Organization: c1, Roles: []auth.Role{auth.RoleOrganizer}, Clusters: []string{c1}}
-	mcOrg := meetingsv1.NewMeetingsServiceClient(s.conn(s.meetings, organizer))
-	ev, err := mcOrg.CreateEvent(s.ctx, &meetingsv1.CreateEventRequest{Event: &meetingsv1.Event{
-		Name: "Brokerage Day", Venue: "Area Science Park", TimeZone: "Europe/Rome",
-		Days: []*meetingsv1.EventDay{{Date: &meetingsv1.Date{Year: 2027, Month: 5, Day: 6},
-			Sessions: []*meetingsv1.Session{{Name: "Morning", StartTime: &meetingsv1.LocalTime{Hours: 9}, EndTime: &meetingsv1.LocalTime{Hours: 11}}}}},
-		MeetingDuration: durationpb.New(25 * time.Minute), BreakDuration: durationpb.New(5 * time.Minute),
-		Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1"}}, BookingMode: meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	open, err := mcOrg.UpdateEvent(s.ctx, &meetingsv1.UpdateEventRequest{Event: &meetingsv1.Event{Id: ev.GetEvent().GetId(), Status: meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN},
-		ExpectedVersion: ev.GetEvent().GetVersion(), UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventID := open.GetEvent().GetId()
+	eventID := s.openEvent(organizer)
 	for _, v := range visibilities {
 		member := &auth.Principal{Subject: "member-" + v, Organization: ids[v], Roles: []auth.Role{auth.RoleMember}, Clusters: []string{c1}}
 		mc := meetingsv1.NewMeetingsServiceClient(s.conn(s.meetings, member))
@@ -299,4 +274,27 @@ func TestPrivacyTableOfPagesAndLists(t *testing.T) {
 			t.Errorf("a refusal names internal storage (%q): %.300s", m, body)
 		}
 	}
+}
+
+// openEvent creates a one-session brokerage event as organizer and opens
+// its registration; it returns the event's id.
+func (s *system) openEvent(organizer *auth.Principal) string {
+	s.t.Helper()
+	mcOrg := meetingsv1.NewMeetingsServiceClient(s.conn(s.meetings, organizer))
+	ev, err := mcOrg.CreateEvent(s.ctx, &meetingsv1.CreateEventRequest{Event: &meetingsv1.Event{
+		Name: "Brokerage Day", Venue: "Area Science Park", TimeZone: "Europe/Rome",
+		Days: []*meetingsv1.EventDay{{Date: &meetingsv1.Date{Year: 2027, Month: 5, Day: 6},
+			Sessions: []*meetingsv1.Session{{Name: "Morning", StartTime: &meetingsv1.LocalTime{Hours: 9}, EndTime: &meetingsv1.LocalTime{Hours: 11}}}}},
+		MeetingDuration: durationpb.New(25 * time.Minute), BreakDuration: durationpb.New(5 * time.Minute),
+		Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1"}}, BookingMode: meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING,
+	}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	open, err := mcOrg.UpdateEvent(s.ctx, &meetingsv1.UpdateEventRequest{Event: &meetingsv1.Event{Id: ev.GetEvent().GetId(), Status: meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN},
+		ExpectedVersion: ev.GetEvent().GetVersion(), UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return open.GetEvent().GetId()
 }

@@ -38,6 +38,7 @@ type system struct {
 	profiles string // gRPC targets
 	matching string
 	meetings string
+	comp     string
 	aut      *auth.Signer
 	commons  []runtime.Common
 }
@@ -57,17 +58,40 @@ func startSystem(t *testing.T) *system {
 	pc, cc, mc, ec := profiles.DefaultConfig(), competencies.DefaultConfig(), matching.DefaultConfig(), meetings.DefaultConfig()
 	pc.Common, cc.Common, mc.Common, ec.Common = common(), common(), common(), common()
 	s.profiles = runtimetest.Start(t, profiles.Options(pc)).Target()
-	comp := runtimetest.Start(t, competencies.Options(cc)).Target()
+	s.comp = runtimetest.Start(t, competencies.Options(cc)).Target()
 	s.matching = runtimetest.Start(t, matching.Options(mc)).Target()
-	meet := runtimetest.Start(t, meetings.Options(ec)).Target()
-	s.meetings = meet
-	s.base = gatewayWith(t, s.profiles, func(c *gateway.Config) {
-		c.Common = common()
-		c.Competencies, c.Matching, c.Meetings = comp, s.matching, meet
-	})
+	s.meetings = runtimetest.Start(t, meetings.Options(ec)).Target()
+	s.base = s.startGateway()
 	a := authtest.Default().Signer
 	s.aut = a
 	return s
+}
+
+// startGateway starts a gateway on the system's services and returns its
+// URL; a second one is a replica, or the first one restarted.
+func (s *system) startGateway() string {
+	s.t.Helper()
+	return gatewayWith(s.t, s.profiles, func(c *gateway.Config) {
+		c.Common = runtimetest.Common(s.t)
+		c.Common.NATSURL = s.commons[0].NATSURL
+		s.commons = append(s.commons, c.Common)
+		c.Competencies, c.Matching, c.Meetings = s.comp, s.matching, s.meetings
+	})
+}
+
+// createOrg creates an organisation as an admin and returns its id.
+func (s *system) createOrg(name, city string, kind profilesv1.OrganizationKind, vis profilesv1.Visibility, clusters ...string) string {
+	s.t.Helper()
+	o := &profilesv1.Organization{Kind: kind, Name: name, CountryCode: "IT", City: city, Visibility: vis, Description: name + " works on transcriptomics and RNA sequencing"}
+	for _, c := range clusters {
+		o.ClusterMemberships = append(o.ClusterMemberships, &profilesv1.ClusterMembership{ClusterId: c})
+	}
+	pc := profilesv1.NewProfilesServiceClient(s.conn(s.profiles, &auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}}))
+	res, err := pc.CreateOrganization(s.ctx, &profilesv1.CreateOrganizationRequest{Organization: o})
+	if err != nil {
+		s.t.Fatalf("create %s: %v", name, err)
+	}
+	return res.GetOrganization().GetId()
 }
 
 // token is p's bearer token; "" for the anonymous caller.
@@ -130,15 +154,7 @@ func TestAuthorizationAndPrivacyTable(t *testing.T) {
 	root := &auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}}
 	pc := profilesv1.NewProfilesServiceClient(s.conn(s.profiles, root))
 	create := func(name string, kind profilesv1.OrganizationKind, vis profilesv1.Visibility, clusters ...string) string {
-		o := &profilesv1.Organization{Kind: kind, Name: name, CountryCode: "IT", City: "Trieste", Visibility: vis, Description: name + " works on transcriptomics"}
-		for _, c := range clusters {
-			o.ClusterMemberships = append(o.ClusterMemberships, &profilesv1.ClusterMembership{ClusterId: c})
-		}
-		res, err := pc.CreateOrganization(s.ctx, &profilesv1.CreateOrganizationRequest{Organization: o})
-		if err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-		return res.GetOrganization().GetId()
+		return s.createOrg(name, "Trieste", kind, vis, clusters...)
 	}
 	const (
 		cluster = profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER
