@@ -2,11 +2,13 @@ package gateway_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/natsx"
@@ -20,12 +22,22 @@ import (
 
 // TestErasureLeavesNoPage: an organisation and its person that asked for a
 // meeting (a notification), got feedback with a comment naming them (an
-// edge of the cluster's network) and were suggested, are erased; then no
-// page of the web UI shows their names, on the running gateway nor on one
-// started afterwards (a restart replays the streams), and no stream
-// message, bucket revision or Redis key holds them.
+// edge of the cluster's network) and were suggested, are erased, or set to
+// hidden; then no page of the web UI shows their names (but an admin's, of
+// the hidden), on the running gateway nor on one started afterwards (a
+// restart replays the streams); after the erasure no stream message, bucket
+// revision or Redis key holds them.
 func TestErasureLeavesNoPage(t *testing.T) {
 	t.Parallel()
+	for _, hide := range []bool{false, true} {
+		t.Run(map[bool]string{false: "erased", true: "hidden"}[hide], func(t *testing.T) {
+			t.Parallel()
+			erasedOrHidden(t, hide)
+		})
+	}
+}
+
+func erasedOrHidden(t *testing.T, hide bool) {
 	s := startSystem(t)
 	root := &auth.Principal{Subject: "root", Roles: []auth.Role{auth.RoleAdmin}}
 	pc := profilesv1.NewProfilesServiceClient(s.conn(s.profiles, root))
@@ -38,7 +50,7 @@ func TestErasureLeavesNoPage(t *testing.T) {
 	later := create("Later Lab", "Trieste", profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, c1)
 	erased := create(orgName, "Quokkaville", profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, c1)
 	if _, err := pc.CreatePerson(s.ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: erased, Name: personName,
-		Bio: personName + " leads RNA sequencing at " + orgName, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}}); err != nil {
+		Bio: personName + " leads RNA sequencing at " + orgName}}); err != nil {
 		t.Fatal(err)
 	}
 	member := &auth.Principal{Subject: "member", Organization: mine, Roles: []auth.Role{auth.RoleMember}, Clusters: []string{c1}}
@@ -79,10 +91,11 @@ func TestErasureLeavesNoPage(t *testing.T) {
 	})
 
 	// The pages that show them while they exist.
-	pages := []struct {
+	type pageAs struct {
 		who  *auth.Principal
 		path string
-	}{
+	}
+	pages := []pageAs{
 		{member, "/notifications"},
 		{member, "/partners?text=RNA+sequencing"},
 		{member, "/profiles/org/" + erased},
@@ -113,10 +126,17 @@ func TestErasureLeavesNoPage(t *testing.T) {
 		return true, ""
 	})
 
-	if _, err := pc.EraseOrganization(s.ctx, &profilesv1.EraseOrganizationRequest{Id: erased}); err != nil {
+	if hide {
+		// The admin still sees a hidden organisation; nobody else does.
+		pages = slices.DeleteFunc(pages, func(p pageAs) bool { return p.who == root })
+		if _, err := pc.UpdateOrganization(s.ctx, &profilesv1.UpdateOrganizationRequest{Organization: &profilesv1.Organization{Id: erased, Visibility: profilesv1.Visibility_VISIBILITY_HIDDEN},
+			ExpectedVersion: 1, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"visibility"}}}); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := pc.EraseOrganization(s.ctx, &profilesv1.EraseOrganizationRequest{Id: erased}); err != nil {
 		t.Fatal(err)
 	}
-	s.eventually("no page shows them after the erasure", func() (bool, string) {
+	s.eventually("no page shows them after the change", func() (bool, string) {
 		found := showing(s.base)
 		return len(found) == 0, strings.Join(found, "\n")
 	})
@@ -132,6 +152,9 @@ func TestErasureLeavesNoPage(t *testing.T) {
 		t.Errorf("a gateway started after the erasure shows them:\n%s", strings.Join(found, "\n"))
 	}
 
+	if hide {
+		return
+	}
 	// Nor does any stream, bucket or Redis key.
 	_, js, err := natsx.Connect(s.ctx, s.commons[0].NATSURL, "erasure-pages-test", nil)
 	if err != nil {
