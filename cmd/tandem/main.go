@@ -53,6 +53,6 @@ func newRootCmd() *cobra.Command {
 	env.bind(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return env.check() }
 	root.AddCommand(newDevCmd(), newVersionCmd(), newOrgsCmd(env), newPeopleCmd(env), newEventsCmd(env), newAgendaCmd(env), newLoginCmd(env), newImportCmd(env),
-		newTermsCmd(env), newCompetenciesCmd(env), newOffersCmd(env), newSuggestCmd(env), newKeysCmd(), newTokenCmd())
+		newTermsCmd(env), newCompetenciesCmd(env), newOffersCmd(env), newSuggestCmd(env), newKeysCmd(), newTokenCmd(), newAdminCmd(env))
 	return root
 }
