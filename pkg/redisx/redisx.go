@@ -52,6 +52,13 @@ func Connect(ctx context.Context, url string) (*redis.Client, error) {
 	return c, nil
 }
 
+// New returns a client for url without waiting for Redis: commands fail
+// until it answers, and the client reconnects by itself.
+func New(url string) (*redis.Client, error) {
+	c, _, err := newClient(url)
+	return c, err
+}
+
 // newClient returns a client for url and the address it names, for errors.
 func newClient(url string) (*redis.Client, string, error) {
 	if strings.Contains(url, "master_name=") {

@@ -193,6 +193,11 @@ type Options struct {
 	// Config, if set, is the service's whole configuration, logged at start
 	// with secrets masked; otherwise Common is logged.
 	Config any
+	// RedisOptional marks a service that keeps nothing in Redis: it starts
+	// without waiting for Redis. Its only use of Redis is then the token deny
+	// list, so while Redis is unreachable health is NOT_SERVING and calls
+	// with a token fail with Unavailable; it recovers without a restart.
+	RedisOptional bool
 	// CheckConfig, if set, validates the service's own settings before
 	// anything starts (the binary exits 2 when it fails).
 	CheckConfig func() error
@@ -280,8 +285,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	if rt.NATS, rt.JS, err = natsx.Connect(startCtx, c.NATSURL, "tandem-"+o.Name, log); err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
-	// Every service needs Redis, if only for the token deny list.
-	if rt.Redis, err = redisx.Connect(startCtx, c.RedisURL); err != nil {
+	// Every service checks tokens against the deny list in Redis; only those
+	// that keep state there wait for it at start.
+	if o.RedisOptional {
+		if rt.Redis, err = redisx.New(c.RedisURL); err != nil {
+			return fmt.Errorf("%s: %w", o.Name, err)
+		}
+		pctx, cancel := context.WithTimeout(startCtx, 2*time.Second)
+		if perr := rt.Redis.Ping(pctx).Err(); perr != nil {
+			log.Warn("redis unreachable: starting anyway; NOT_SERVING and tokens refused with Unavailable until it answers", "err", perr)
+		}
+		cancel()
+	} else if rt.Redis, err = redisx.Connect(startCtx, c.RedisURL); err != nil {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
 	rt.Ready("redis", func(ctx context.Context) error { return rt.Redis.Ping(ctx).Err() })

@@ -51,10 +51,11 @@ func DefaultConfig() Config {
 // Options wires the service into the shared process runtime.
 func Options(cfg Config) runtime.Options {
 	return runtime.Options{
-		Name:   Name,
-		Common: cfg.Common,
-		Config: &cfg,
-		Public: ports.PublicMethods,
+		RedisOptional: true, // only the token deny list
+		Name:          Name,
+		Common:        cfg.Common,
+		Config:        &cfg,
+		Public:        ports.PublicMethods,
 		Register: func(ctx context.Context, rt *runtime.Runtime) error {
 			voc, err := loadVocabulary(cfg.LocalTerms)
 			if err != nil {

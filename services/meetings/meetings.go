@@ -48,9 +48,10 @@ func DefaultConfig() Config {
 // Options wires the service into the shared process runtime.
 func Options(cfg Config) runtime.Options {
 	return runtime.Options{
-		Name:   Name,
-		Common: cfg.Common,
-		Config: &cfg,
+		RedisOptional: true, // only the token deny list
+		Name:          Name,
+		Common:        cfg.Common,
+		Config:        &cfg,
 		Register: func(ctx context.Context, rt *runtime.Runtime) error {
 			store, err := adapters.Open(ctx, rt.JS, max(cfg.Replicas, 1))
 			if err != nil {
