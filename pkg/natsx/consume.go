@@ -206,6 +206,11 @@ func (c *consumer) handleOne(ctx context.Context, msg jetstream.Msg) {
 	var delivered uint64 = 1
 	if md, err := msg.Metadata(); err == nil {
 		delivered = md.NumDelivered
+		pending.WithLabelValues(stream, durable).Set(float64(md.NumPending))
+		eventAge.WithLabelValues(stream, durable).Set(time.Since(md.Timestamp).Seconds())
+		if delivered > 1 {
+			redelivered.WithLabelValues(stream, durable).Inc()
+		}
 	}
 	stop := keepInProgress(msg, c.cfg.AckWait)
 	err := safeHandle(mctx, msg, c.handle)
