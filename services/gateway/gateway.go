@@ -312,7 +312,13 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	if err != nil {
 		return fail(err)
 	}
+	httpMetrics, err := ports.NewMetrics(rt.Registry)
+	if err != nil {
+		closeUI()
+		return fail(err)
+	}
 	handler, err := ports.NewHandler(ctx, ports.Options{
+		Metrics:           httpMetrics,
 		Log:               rt.Log,
 		Tracer:            rt.Tracer,
 		Authority:         rt.Auth,

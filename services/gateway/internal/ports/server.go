@@ -51,6 +51,7 @@ type Options struct {
 	// browser's reconnects). Nil: every UI request counts.
 	UIUnmetered func(*http.Request) bool
 	Backends    Backends
+	Metrics     *Metrics // nil: no HTTP metrics
 }
 
 // installStrictQuery sets grpc-gateway's query parser, a package variable
@@ -141,6 +142,9 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		}
 	}
 
+	if o.Limiter != nil && o.Metrics != nil {
+		o.Limiter = meteredLimiter{o.Limiter, o.Metrics}
+	}
 	clientIP := clientIPFunc(o.TrustForwardedFor)
 	var api http.Handler = mux
 	api = limitRequests(o.Log, o.Limiter, o.Limits, clientIP, api)
@@ -178,6 +182,7 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		}).Handler(site)
 	}
 	site = accessLog(o.Log, clientIP, site)
+	site = o.Metrics.instrument(site)
 
 	health := onlyGet(o.Health)
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
