@@ -80,6 +80,9 @@ func Options(cfg Config) runtime.Options {
 				}
 			}
 			svc := app.New(store, index, profiles, rt.Log)
+			if svc.Metrics, err = app.NewMetrics(rt.Registry); err != nil {
+				return err
+			}
 			// Erases withdraw participants found in the read index, so the
 			// consumer starts once the index is complete.
 			rt.Go("profiles events", func(ctx context.Context) error {

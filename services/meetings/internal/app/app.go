@@ -39,6 +39,8 @@ type Service struct {
 	// Workers bounds the concurrent writes of bulk operations (publishing a
 	// schedule of thousands of meetings).
 	Workers int
+	// Metrics, if set, records scheduler runs.
+	Metrics *Metrics
 
 	provMu sync.Mutex
 	prov   map[string][]*meetingsv1.Meeting // schedule id -> its meetings, the latest few

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -171,6 +172,7 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 	pr.Policy, pr.Weights = policy, weights
 	res := scheduler.Solve(pr.Problem)
 	st := res.Stats
+	s.Metrics.scheduled(strings.ToLower(strings.TrimPrefix(mode.String(), "SCHEDULE_MODE_")), st.SolveTime)
 	stats := &meetingsv1.ScheduleStats{
 		RequestsConsidered: int32(st.RequestsConsidered), MeetingsPlaced: int32(st.Placed), UpperBound: int32(st.UpperBound),
 		MustPlaced: int32(st.MustPlaced), MustConsidered: int32(st.MustConsidered), MutualPlaced: int32(st.MutualPlaced),
