@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
@@ -87,6 +89,9 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	orgs, people, comps, coops := index.Counts()
 	rt.Log.Info("read model loaded from redis", "organizations", orgs, "people", people, "competencies", comps, "cooperation_profiles", coops)
 	rt.Go("tail projection", func(ctx context.Context) error { return proj.Tail(ctx, from, index) })
+	if err := registerIndexMetrics(rt.Registry, index); err != nil {
+		return err
+	}
 	rt.Go("fit ranking weights", func(ctx context.Context) error { return fitWeights(ctx, index, rt.Log) })
 
 	svc := app.New(index, ont, stores, rt.JS, rt.Log, rt.Stopping())
@@ -154,3 +159,23 @@ func fitWeights(ctx context.Context, index *domain.Index, log *slog.Logger) erro
 }
 
 func abs(n int) int { return max(n, -n) }
+
+// registerIndexMetrics reports the size of the replica's in-memory index.
+// The projection's age is the consumers' lag, tandem_consumer_pending_messages
+// and tandem_consumer_last_event_age_seconds of the matching_* consumers.
+func registerIndexMetrics(reg prometheus.Registerer, index *domain.Index) error {
+	for i, kind := range []string{"organizations", "people", "competencies", "cooperation_profiles"} {
+		g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "tandem_matching_index_entries",
+			Help:        "Entries in the replica's in-memory read model, by kind.",
+			ConstLabels: prometheus.Labels{"kind": kind},
+		}, func() float64 {
+			o, p, c, cp := index.Counts()
+			return float64([]int{o, p, c, cp}[i])
+		})
+		if err := reg.Register(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
