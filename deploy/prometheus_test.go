@@ -66,7 +66,8 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 	all := strings.Join(exprs, "\n")
-	for _, m := range []string{"grpc_server_handled_total", "grpc_server_handling_seconds_bucket", "jetstream_consumer_num_pending", "jetstream_consumer_num_redelivered", "kube_deployment_status_replicas_available"} {
+	for _, m := range []string{"grpc_server_handled_total", "grpc_server_handling_seconds_bucket", "jetstream_consumer_num_pending", "jetstream_consumer_num_redelivered", "kube_deployment_status_replicas_available",
+		"tandem_http_requests_total", "tandem_consumer_last_event_age_seconds", "tandem_matching_index_entries", "tandem_schedule_duration_seconds_bucket"} {
 		if !strings.Contains(all, m) {
 			t.Errorf("dashboard does not show %s", m)
 		}
