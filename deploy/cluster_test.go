@@ -14,10 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
@@ -49,7 +45,7 @@ func TestImagesCluster(t *testing.T) {
 		roots[s.name] = t.TempDir()
 		unpackOCI(t, filepath.Join(dir, s.name+".oci.tar"), roots[s.name])
 	}
-	servers := natsCluster(t, 3)
+	servers := testenv.JetStreamCluster(t, 3)
 	var urls []string
 	for _, s := range servers {
 		urls = append(urls, s.ClientURL())
@@ -58,8 +54,6 @@ func TestImagesCluster(t *testing.T) {
 	redisURL := fmt.Sprintf("redis://%s/%d", rc.Options().Addr, rc.Options().DB)
 	keys := authtest.New(t, "cluster")
 
-	startCtx, cancelStart := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancelStart()
 	ports := map[string]string{}
 	debug := map[string][]string{}
 	for _, s := range imageServices {
@@ -90,12 +84,9 @@ func TestImagesCluster(t *testing.T) {
 					env = append(env, "GATEWAY_"+strings.ToUpper(o.name)+"=dns:///localhost:"+ports[o.name])
 				}
 			}
+			// Both replicas start at once and race to declare the R3
+			// streams and buckets.
 			startFromImage(t, roots[s.name], fmt.Sprintf("%s-%d", s.name, i), env)
-			if s.name != "gateway" && i == 0 {
-				// The first replica creates the R3 streams and buckets;
-				// the second then finds them.
-				waitServing(startCtx, t, s.name, net.JoinHostPort(host, port))
-			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -133,15 +124,7 @@ func TestImagesCluster(t *testing.T) {
 		}
 	}
 	// R3 streams, replicated on the two other servers.
-	nc, err := nats.Connect(strings.Join(urls, ","))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := testenv.Connect(t, strings.Join(urls, ","))
 	for _, name := range []string{"TANDEM_PROFILES", "TANDEM_COMPETENCIES", "TANDEM_MATCHING", "TANDEM_MEETINGS", "KV_profiles_organizations"} {
 		st, err := js.Stream(ctx, name)
 		if err != nil {
@@ -166,69 +149,6 @@ func TestImagesCluster(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-// natsCluster starts n routed JetStream servers in this process and waits
-// until they have elected a meta leader.
-func natsCluster(t *testing.T, n int) []*server.Server {
-	t.Helper()
-	var routes []string
-	clusterAddrs := make([]string, n)
-	for i := range n {
-		clusterAddrs[i] = freeAddr(t)
-		routes = append(routes, "nats://"+clusterAddrs[i])
-	}
-	var servers []*server.Server
-	for i := range n {
-		host, port, _ := net.SplitHostPort(clusterAddrs[i])
-		p, _ := strconv.Atoi(port)
-		o := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1,
-			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: server.ClusterOpts{Name: "tandem", Host: host, Port: p},
-			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
-		}
-		s, err := server.NewServer(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go s.Start()
-		t.Cleanup(s.Shutdown)
-		servers = append(servers, s)
-	}
-	for _, s := range servers {
-		if !s.ReadyForConnections(30 * time.Second) {
-			t.Fatal("NATS server not ready")
-		}
-	}
-	// JetStream answers once the servers have elected a meta leader.
-	var urls []string
-	for _, s := range servers {
-		urls = append(urls, s.ClientURL())
-	}
-	nc, err := nats.Connect(strings.Join(urls, ","))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := js.AccountInfo(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("NATS cluster: JetStream not available within a minute: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return servers
 }
 
 func call(ctx context.Context, t *testing.T, method, url, token, body string) (int, string) {

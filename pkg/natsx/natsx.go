@@ -5,6 +5,7 @@ package natsx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -80,20 +81,62 @@ func Drain(ctx context.Context, nc *nats.Conn) error {
 }
 
 // EnsureStream creates the stream or updates it to cfg; every replica of a
-// service may call it at start-up.
+// service may call it at start-up, all at once.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	s, err := ensure(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.CreateOrUpdateStream(ctx, cfg) })
 	if err != nil {
 		return nil, fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
 	}
 	return s, nil
 }
 
-// EnsureKV creates the key-value bucket or updates it to cfg.
+// EnsureKV creates the key-value bucket or updates it to cfg, as
+// EnsureStream does.
 func EnsureKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+	kv, err := ensure(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, cfg) })
 	if err != nil {
 		return nil, fmt.Errorf("ensure kv %s: %w", cfg.Bucket, err)
 	}
 	return kv, nil
 }
+
+// ensureAttempt bounds one create-or-update call. On a cluster, replicas
+// that declare the same replicated stream at once can each wait for an
+// answer that never comes while the first proposal is placed, and a stream
+// whose leader is not elected yet answers nothing; the next attempt finds
+// the stream made.
+const ensureAttempt = 5 * time.Second
+
+// ensure runs op, one bounded attempt after another, until it succeeds,
+// fails for good, or ctx ends.
+func ensure[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
+	return retry.Until(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: 2 * time.Second}, func() (T, error) {
+		attempt, cancel := context.WithTimeout(ctx, ensureAttempt)
+		defer cancel()
+		v, err := op(attempt)
+		if err != nil && ctx.Err() == nil && !transient(err) {
+			return v, retry.Permanent(err)
+		}
+		return v, err
+	}, nil)
+}
+
+// transient reports whether a JetStream API call may succeed when repeated:
+// it timed out, nobody answered yet, the cluster is electing, or a
+// concurrent create of the same name was in flight.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code == 408 || apiErr.Code >= 500 || apiErr.ErrorCode == jetstream.JSErrCodeStreamNameInUse ||
+			apiErr.ErrorCode == jsErrCodeClusterNotAvailable
+	}
+	return false
+}
+
+// jsErrCodeClusterNotAvailable is "JetStream system temporarily
+// unavailable", while a cluster elects its meta leader.
+const jsErrCodeClusterNotAvailable jetstream.ErrorCode = 10008

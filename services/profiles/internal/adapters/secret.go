@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tandem-cluster/tandem/pkg/natsx"
 )
 
 // SecretsBucket holds the service's own random secrets, shared by its
@@ -21,11 +23,11 @@ const pageTokenSecret = "page-token-key"
 // the service's own: verifiers of user tokens hold no secret to derive one
 // from.
 func PageTokenSecret(ctx context.Context, js jetstream.JetStream, replicas int) ([]byte, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket: SecretsBucket, Description: "secrets of the profiles service", History: 1, Replicas: max(replicas, 1),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", SecretsBucket, err)
+		return nil, err
 	}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret) // crypto/rand never fails on supported platforms
