@@ -10,8 +10,7 @@ import (
 // Fitting the weights to the deployment's own history: a share of its
 // collaborations (chosen by a hash of their ids) becomes questions. For
 // each, an index of everything but those collaborations is asked, by each
-// member, for partners, with and without the collaboration's title as the
-// need; the other members should rank above the rest. Pairwise logistic
+// member, for partners; the other members should rank above the rest. Pairwise logistic
 // regression over the components of (member, other candidate) pairs gives
 // the weights. No pair is both trained on and scored: the questions'
 // collaborations are absent from the index that scores them.
@@ -37,9 +36,10 @@ type FitReport struct {
 	// Fallback is set when there was too little history to learn from:
 	// the index scores with DefaultWeights.
 	Fallback bool
-	// Weights score queries without a need, NeedWeights queries with one:
-	// what a stated need is worth is learned apart.
-	Weights, NeedWeights Weights
+	// Weights score every query, with a need or without: a need adds
+	// what it names to the seeker's profile (its terms and words), so the
+	// components weigh the same either way.
+	Weights Weights
 }
 
 // Fit fits the weights of the score's components to the collaboration
@@ -49,26 +49,24 @@ type FitReport struct {
 func (x *Index) Fit() FitReport {
 	questions, changes, total := x.fitSnapshot()
 	rep := FitReport{Collaborations: total, Questions: len(questions)}
-	var plain, need [][NumFeatures]float64
+	var pairs [][NumFeatures]float64
 	if len(questions) > 0 {
 		t := NewIndex(x.ont)
 		t.pruneFloor = x.pruneFloor
 		t.Apply(changes...)
 		for _, q := range questions {
-			a, b := t.fitPairs(q)
-			plain, need = append(plain, a...), append(need, b...)
+			pairs = append(pairs, t.fitPairs(q)...)
 		}
 	}
-	rep.Pairs = len(plain) + len(need)
-	rep.Weights, rep.NeedWeights = DefaultWeights, DefaultWeights
-	if min(len(plain), len(need)) < minFitPairs || len(questions) < minFitQuestions {
+	rep.Pairs = len(pairs)
+	rep.Weights = DefaultWeights
+	if len(pairs) < minFitPairs || len(questions) < minFitQuestions {
 		rep.Fallback = true
 	} else {
-		rep.Weights, rep.NeedWeights = learnWeights(plain).normalized(), learnWeights(need).normalized()
+		rep.Weights = learnWeights(pairs).normalized()
 	}
-	w, nw := rep.Weights, rep.NeedWeights
+	w := rep.Weights
 	x.weights.Store(&w)
-	x.needWeights.Store(&nw)
 	x.answers.changed()
 	return rep
 }
@@ -137,14 +135,11 @@ func (x *Index) fitSnapshot() (questions []*Collaboration, changes []Change, tot
 
 // fitPairs asks the training index q's questions and returns the
 // differences of components between each other member and the candidates
-// ranked around it that are not members.
-func (x *Index) fitPairs(q *Collaboration) (plain, withNeed [][NumFeatures]float64) {
+// ranked around it that are not members. Members ask without a need: a
+// need adds to the profile and is scored with the same weights.
+func (x *Index) fitPairs(q *Collaboration) (pairs [][NumFeatures]float64) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	need := q.Title
-	if len(q.Summary) > 0 {
-		need += ". " + q.Summary[:min(len(q.Summary), 240)]
-	}
 	asked := 0
 	for _, s := range q.Members {
 		if asked == fitSeekers {
@@ -154,45 +149,39 @@ func (x *Index) fitPairs(q *Collaboration) (plain, withNeed [][NumFeatures]float
 			continue
 		}
 		asked++
-		for _, text := range [...]string{"", need} {
-			query := Query{Seeker: Seeker{Kind: SeekOrg, ID: s.OrgID}, Need: Need{Text: text}, Viewer: Viewer{Admin: true}}
-			p, err := x.seekerProfile(query)
-			if err != nil {
-				continue
-			}
-			var pos, neg [][NumFeatures]float64
-			for _, m := range q.Members {
-				if i, ok := x.byRef[OrgRef(m.OrgID)]; ok && m.OrgID != s.OrgID {
-					pos = append(pos, x.score(query, p, x.cands[i]).features())
-				}
-			}
-			// Negatives are spread over the pool, not its head: the head is
-			// what the current weights like, and learning from it alone
-			// would turn their preferences against them.
-			pool := x.candidatePool(query, p, 60)
-			step := max(1, len(pool)/fitNegatives)
-			for k := 0; k < len(pool) && len(neg) < fitNegatives; k += step {
-				if sc := pool[k]; !q.Has(x.cands[sc.i].orgID) {
-					neg = append(neg, sc.d.features())
-				}
-			}
-			for _, a := range pos {
-				for _, b := range neg {
-					var d [NumFeatures]float64
-					for k := range d {
-						d[k] = a[k] - b[k]
-					}
-					if text == "" {
-						plain = append(plain, d)
-					} else {
-						withNeed = append(withNeed, d)
-					}
-				}
-			}
-			p.release()
+		query := Query{Seeker: Seeker{Kind: SeekOrg, ID: s.OrgID}, Viewer: Viewer{Admin: true}}
+		p, err := x.seekerProfile(query)
+		if err != nil {
+			continue
 		}
+		var pos, neg [][NumFeatures]float64
+		for _, m := range q.Members {
+			if i, ok := x.byRef[OrgRef(m.OrgID)]; ok && m.OrgID != s.OrgID {
+				pos = append(pos, x.score(query, p, x.cands[i]).features())
+			}
+		}
+		// Negatives are spread over the pool, not its head: the head is
+		// what the current weights like, and learning from it alone
+		// would turn their preferences against them.
+		pool := x.candidatePool(query, p, 60)
+		step := max(1, len(pool)/fitNegatives)
+		for k := 0; k < len(pool) && len(neg) < fitNegatives; k += step {
+			if sc := pool[k]; !q.Has(x.cands[sc.i].orgID) {
+				neg = append(neg, sc.d.features())
+			}
+		}
+		for _, a := range pos {
+			for _, b := range neg {
+				var d [NumFeatures]float64
+				for k := range d {
+					d[k] = a[k] - b[k]
+				}
+				pairs = append(pairs, d)
+			}
+		}
+		p.release()
 	}
-	return plain, withNeed
+	return pairs
 }
 
 // learnWeights fits the weights to the differences (each should score

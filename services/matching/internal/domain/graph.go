@@ -26,8 +26,6 @@ const (
 	maxWalkCollabs = 400 // of one organisation, most recent first
 	maxExpCollabs  = 300 // an organisation's collaborations read for experience
 	onTopic        = 0.25
-	// needFloor keeps a seeker's collaborations off its need in the walk.
-	needFloor = 0.2
 )
 
 // walkDecay weighs the organisations reached after each step: partners,
@@ -170,24 +168,13 @@ func (x *Index) walk(p *profile) {
 			if len(oc) == 0 {
 				continue
 			}
-			// From the seeker, a stated need narrows the walk to the
-			// collaborations on it; elsewhere every one counts alike.
-			var focus []float64
-			var ftotal float64
-			if step == 1 && p.hasNeed {
-				for _, cd := range oc {
-					f := needFloor + x.collabMatch(p, cd)
-					focus = append(focus, f)
-					ftotal += f
-				}
-			}
+			// Every collaboration counts alike, with a need or without: a
+			// need does not narrow who the seeker has worked with (what
+			// it names counts in experience and the other components).
 			share := cur[o] / float64(len(oc))
-			for c, cd := range oc {
+			for _, cd := range oc {
 				if len(cd.members) < 2 {
 					continue
-				}
-				if focus != nil {
-					share = cur[o] * focus[c] / ftotal
 				}
 				per := share / float64(len(cd.members)-1)
 				for _, m := range cd.members {

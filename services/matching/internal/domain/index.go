@@ -104,17 +104,16 @@ type Index struct {
 	eventsSeen   map[string]struct{}
 
 	// Collaboration history: who worked with whom, on what (history.go).
-	collabs     map[string]*Collaboration
-	orgCollabs  map[string]map[string]struct{} // organisation -> its collaborations
-	histGen     uint64                         // counts changes to the history
-	colDocs     map[string]*collabDoc          // collaboration -> what scoring reads of it
-	orgCols     [][]*collabDoc                 // organisation number -> its collaborations, by id
-	orgCand     []int32                        // organisation number -> its candidate index, -1 for none
-	weights     atomic.Pointer[Weights]        // for queries without a need
-	needWeights atomic.Pointer[Weights]
-	answers     *answers // kept answers, valid for one epoch of the index
-	active      atomic.Pointer[activeList]
-	activeMu    sync.Mutex
+	collabs    map[string]*Collaboration
+	orgCollabs map[string]map[string]struct{} // organisation -> its collaborations
+	histGen    uint64                         // counts changes to the history
+	colDocs    map[string]*collabDoc          // collaboration -> what scoring reads of it
+	orgCols    [][]*collabDoc                 // organisation number -> its collaborations, by id
+	orgCand    []int32                        // organisation number -> its candidate index, -1 for none
+	weights    atomic.Pointer[Weights]        // for queries without a need
+	answers    *answers                       // kept answers, valid for one epoch of the index
+	active     atomic.Pointer[activeList]
+	activeMu   sync.Mutex
 
 	cands   []*cand
 	scratch scratches

@@ -24,11 +24,9 @@ const (
 	fromHistory
 )
 
-// profileShare weighs the seeker's own terms against a stated need's.
-const profileShare = 0.35
-
-// besideWords is how many of its own words a seeker adds to a need's.
-const besideWords = 8
+// ownWords is how many of its most distinctive words a seeker looks for,
+// beside a need's words when it states one.
+const ownWords = 15
 
 // seekerTerm is one term the seeker looks for.
 type seekerTerm struct {
@@ -316,18 +314,15 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 			p.offers[c.TermID] = offerTerm{title: c.Label}
 		}
 	}
-	// The seeker's own profile and history always count: alone when it
-	// states no need, narrowed by the need when it does (a need refines
-	// the profile, it never replaces it).
+	// The seeker's own profile and history always count in full, with
+	// a need or without: a need adds what it names to them (it refines
+	// the profile, it never replaces it), and the ranking is scored with
+	// the same weights either way.
 	p.hasNeed = len(p.need) > 0 || len(p.words) > 0
-	own := 1.0
-	if p.hasNeed {
-		own = profileShare
-	}
 	for _, c := range coops {
 		if c.IsOffer() {
 			for _, t := range c.TermIDs {
-				addNeed(seekerTerm{id: t, weight: own * 0.8, origin: fromOffer, coopID: c.ID, title: c.Title})
+				addNeed(seekerTerm{id: t, weight: 0.8, origin: fromOffer, coopID: c.ID, title: c.Title})
 			}
 			if !p.hasNeed {
 				p.addWords(c.Title+" "+c.Summary, 1)
@@ -335,7 +330,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		}
 	}
 	for _, c := range comps {
-		addNeed(seekerTerm{id: c.TermID, weight: own * 0.7 * float64(levelStrength(c.Level)) * (1 + evidenceBoost(c.Evidence)), origin: fromCompetency, title: c.Label})
+		addNeed(seekerTerm{id: c.TermID, weight: 0.7 * float64(levelStrength(c.Level)) * (1 + evidenceBoost(c.Evidence)), origin: fromCompetency, title: c.Label})
 	}
 	if p.selfIdx >= 0 && x.cands[p.selfIdx] != nil {
 		self := x.cands[p.selfIdx]
@@ -343,7 +338,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 			// What its collaborations were about.
 			for _, ct := range self.terms {
 				if h := ct.hit; h.collabs > 0 && len(h.comps) == 0 && len(h.coops) == 0 {
-					addNeed(seekerTerm{id: h.term, weight: own * 0.7 * float64(ct.strength) * (1 + math.Log1p(float64(h.collabs))/4), origin: fromHistory})
+					addNeed(seekerTerm{id: h.term, weight: 0.7 * float64(ct.strength) * (1 + math.Log1p(float64(h.collabs))/4), origin: fromHistory})
 				}
 			}
 		}
@@ -351,7 +346,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		// alone is read as exactly those.
 		chosenOnly := len(q.Need.Terms) > 0 && strings.TrimSpace(q.Need.Text) == ""
 		if !chosenOnly && (len(p.words) == 0 || p.hasNeed && onlyCoop == nil) {
-			x.topWords(p, self, p.hasNeed)
+			x.topWords(p, self)
 		}
 	}
 	if len(p.need) > maxNeedTerms {
@@ -359,11 +354,7 @@ func (x *Index) seekerProfile(q Query) (*profile, error) {
 		p.need = p.need[:maxNeedTerms]
 	}
 	x.prepare(p)
-	if strings.TrimSpace(q.Need.Text) != "" || len(q.Need.Terms) > 0 {
-		p.w = *x.needWeights.Load()
-	} else {
-		p.w = *x.weights.Load()
-	}
+	p.w = *x.weights.Load()
 	x.walk(p)
 	return p, nil
 }
@@ -389,9 +380,9 @@ func (p *profile) addWords(text string, weight int) {
 	}
 }
 
-// topWords adds the seeker's most distinctive words to its text query:
-// 15 of them alone, 8 beside a need's words.
-func (x *Index) topWords(p *profile, d *cand, beside bool) {
+// topWords adds the seeker's ownWords most distinctive words to its text
+// query, alone or beside a need's words.
+func (x *Index) topWords(p *profile, d *cand) {
 	type ws struct {
 		w string
 		s float64
@@ -401,11 +392,7 @@ func (x *Index) topWords(p *profile, d *cand, beside bool) {
 		all = append(all, ws{x.wordName[cw.w], float64(cw.tf) * x.idf(x.tokPost[cw.w].df())})
 	}
 	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
-	n := 15
-	if beside {
-		n = besideWords
-	}
-	for _, a := range all[:min(len(all), n)] {
+	for _, a := range all[:min(len(all), ownWords)] {
 		if _, ok := p.words[a.w]; !ok {
 			p.words[a.w] = 1
 		}

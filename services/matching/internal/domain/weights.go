@@ -72,15 +72,12 @@ func (w *Weights) dot(f *[NumFeatures]float64) float64 {
 	return s
 }
 
-// Weights returns the weights the index scores queries without a need
-// with; NeedWeights those with one.
-func (x *Index) Weights() Weights     { return *x.weights.Load() }
-func (x *Index) NeedWeights() Weights { return *x.needWeights.Load() }
+// Weights returns the weights the index scores queries with.
+func (x *Index) Weights() Weights { return *x.weights.Load() }
 
 // SetWeights makes the index score every query with w (normalised).
 func (x *Index) SetWeights(w Weights) {
 	n := w.normalized()
 	x.weights.Store(&n)
-	x.needWeights.Store(&n)
 	x.answers.changed()
 }

@@ -113,9 +113,6 @@ func (r *Report) Markdown() string {
 		fallback := 0
 		for _, f := range v.fits {
 			fw := f.Weights
-			if v.need {
-				fw = f.NeedWeights
-			}
 			for k := range w {
 				w[k] += fw[k] / float64(len(v.fits))
 			}
