@@ -8,6 +8,9 @@
 // event id as Nats-Msg-Id, so a replay is de-duplicated) and acknowledges only
 // after the event stream acknowledged it. A process killed between the two
 // steps leaves the event unacknowledged, and the next relay publishes it.
+// The relay keeps many events in flight but never two of one aggregate, and
+// one replica at a time relays a bucket (it holds a lease), so each
+// aggregate's events leave in the order they were stored.
 package eventkv
 
 import (
@@ -56,10 +59,14 @@ const (
 // TandemRelayGap alert) instead of passing over it silently.
 const DefaultHistory = 64
 
-// RelayAckWait bounds how long a killed replica holds the relay's one
-// in-flight event before another replica takes it over; a live relay keeps
-// its event with in-progress acks however long the publish takes.
+// RelayAckWait bounds how long a killed replica holds the events it was
+// relaying before another replica gets them again; a live relay keeps an
+// event with in-progress acks however long its publish takes.
 const RelayAckWait = 3 * time.Second
+
+// DefaultRelayInFlight is how many events a relay publishes ahead of the
+// event stream's acknowledgements.
+const DefaultRelayInFlight = 256
 
 // Config names the bucket and the event stream the store relays to.
 type Config struct {
@@ -68,6 +75,10 @@ type Config struct {
 	StreamSubjects string // the stream's subjects, e.g. "tandem.profiles.v1.>"
 	History        uint8  // revisions kept per key; 0 means DefaultHistory
 	Replicas       int    // stream replicas (1 in development, 3 in a cluster)
+	// RelayInFlight bounds the events published and not yet acknowledged by
+	// the event stream; 0 means DefaultRelayInFlight, 1 publishes one event
+	// at a time.
+	RelayInFlight int
 	// Log hears about stored events a watch skips; nil discards.
 	Log *slog.Logger
 }
@@ -78,8 +89,9 @@ type Store struct {
 	js       jetstream.JetStream
 	kv       jetstream.KeyValue
 	events   jetstream.Stream
-	kvStream string // the bucket's own stream: KV_<bucket>
-	prefix   string // subject prefix of the bucket's keys: $KV.<bucket>.
+	leases   jetstream.KeyValue // who relays which bucket
+	kvStream string             // the bucket's own stream: KV_<bucket>
+	prefix   string             // subject prefix of the bucket's keys: $KV.<bucket>.
 }
 
 var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_=:-]+$`)
@@ -98,6 +110,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RelayInFlight <= 0 {
+		cfg.RelayInFlight = DefaultRelayInFlight
 	}
 	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   cfg.Bucket,
@@ -118,7 +133,17 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("eventkv %s: %w", cfg.Bucket, err)
 	}
-	return &Store{cfg: cfg, js: js, kv: kv, events: events, kvStream: "KV_" + cfg.Bucket, prefix: "$KV." + cfg.Bucket + "."}, nil
+	leases, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{
+		Bucket:   LeaseBucket,
+		History:  1,
+		Storage:  jetstream.FileStorage,
+		Replicas: cfg.Replicas,
+		TTL:      LeaseTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eventkv %s: %w", cfg.Bucket, err)
+	}
+	return &Store{cfg: cfg, js: js, kv: kv, events: events, leases: leases, kvStream: "KV_" + cfg.Bucket, prefix: "$KV." + cfg.Bucket + "."}, nil
 }
 
 // Create stores ev under key if the key has never been written; otherwise it
@@ -269,95 +294,6 @@ func (s *Store) Watch(ctx context.Context, apply func(key string, ev proto.Messa
 				return err
 			}
 		}
-	}
-}
-
-// Relay publishes every event stored in the bucket to the event stream until
-// ctx ends. Run it in every replica: they share one durable consumer that
-// hands out one message at a time, so events leave in the order they were
-// stored.
-func (s *Store) Relay(ctx context.Context, log *slog.Logger) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	cfg := jetstream.ConsumerConfig{
-		Durable:       "relay_" + s.cfg.Bucket,
-		FilterSubject: s.prefix + ">",
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		MaxAckPending: 1,
-		AckWait:       RelayAckWait,
-		MaxDeliver:    -1, // an event must never be dropped
-	}
-	return natsx.Consume(ctx, log, s.js, s.kvStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
-		return s.relay(ctx, log, m)
-	})
-}
-
-func (s *Store) relay(ctx context.Context, log *slog.Logger, m jetstream.Msg) error {
-	h := m.Headers()
-	if h.Get("KV-Operation") != "" {
-		return nil // deletes and purges carry no event
-	}
-	key := strings.TrimPrefix(m.Subject(), s.prefix)
-	out, err := outgoing(m.Data(), h, key)
-	if err != nil {
-		// Not ErrPermanent: a replica that cannot read an old-format event
-		// leaves it to one that can, or to itself once upgraded.
-		return fmt.Errorf("relay %s %s: %w", s.cfg.Bucket, key, err)
-	}
-	md, err := m.Metadata()
-	if err != nil {
-		return fmt.Errorf("relay %s %s: %w", s.cfg.Bucket, key, err)
-	}
-	s.checkGap(ctx, log, key, h, md)
-	seq, err := s.publishOnce(ctx, out, md.NumDelivered > 1)
-	if err != nil {
-		return fmt.Errorf("relay %s %s: %w", s.cfg.Bucket, key, err)
-	}
-	if h.Get(headerErase) != "" {
-		// Every earlier event of this aggregate: tandem.<svc>.v1.<entity>.*.<key>.
-		subject := strings.TrimSuffix(out.Subject, "."+key)
-		entity := subject[:strings.LastIndexByte(subject, '.')]
-		err := s.events.Purge(ctx, jetstream.WithPurgeSubject(entity+".*."+key), jetstream.WithPurgeSequence(seq))
-		if err != nil {
-			return fmt.Errorf("relay %s %s: purge erased aggregate: %w", s.cfg.Bucket, key, err)
-		}
-	}
-	return nil
-}
-
-// publishOnce publishes out unless a redelivered event is already the last
-// one on its subject: the stream's duplicate window is short, a relay's
-// redelivery may come later, and consumers should see each event once.
-func (s *Store) publishOnce(ctx context.Context, out *nats.Msg, redelivered bool) (uint64, error) {
-	if redelivered {
-		last, err := natsx.LastMsg(ctx, s.js, s.cfg.Stream, out.Subject)
-		if err == nil && last.Header.Get(jetstream.MsgIDHeader) == out.Header.Get(jetstream.MsgIDHeader) {
-			return last.Sequence, nil
-		}
-	}
-	ack, err := s.js.PublishMsg(ctx, out)
-	if err != nil {
-		return 0, err
-	}
-	return ack.Sequence, nil
-}
-
-// checkGap reports a revision of key that was dropped (the bucket keeps
-// History revisions per key) before the relay published it. Every stored
-// event names the revision it replaced; if that one is gone while the relay
-// is at least History events behind, the relay may have missed it. Only
-// then is the bucket asked, so a relay that keeps up pays nothing.
-func (s *Store) checkGap(ctx context.Context, log *slog.Logger, key string, h nats.Header, md *jetstream.MsgMetadata) {
-	prev, _ := strconv.ParseUint(h.Get(headerPrevRev), 10, 64)
-	if prev == 0 || h.Get(headerErase) != "" || md.NumPending+1 < uint64(s.cfg.History) {
-		return
-	}
-	if _, err := natsx.MsgAt(ctx, s.js, s.kvStream, prev); errors.Is(err, jetstream.ErrMsgNotFound) {
-		relayGaps.WithLabelValues(s.cfg.Bucket).Inc()
-		log.Error("relay fell behind the bucket's history: an earlier revision of this key may never have been published",
-			"bucket", s.cfg.Bucket, "key", key, "revision", md.Sequence.Stream, "replaced_revision", prev, "pending", md.NumPending, "history", s.cfg.History)
 	}
 }
 

@@ -2,7 +2,10 @@ package eventkv_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +176,122 @@ func TestClaimsExpire(t *testing.T) {
 	if st.TTL() != eventkv.ClaimTTL {
 		t.Fatalf("claims TTL %s, want %s", st.TTL(), eventkv.ClaimTTL)
 	}
+}
+
+// Two replicas relay one bucket while writes go on and the first replica
+// stops half-way: every event reaches the event stream once, and each
+// aggregate's events in the order they were stored, although many are in
+// flight at once.
+func TestRelayKeepsEachAggregatesOrderAcrossReplicas(t *testing.T) {
+	s, js := open(t)
+	ctx := context.Background()
+	const keys, versions = 40, 12
+	first, stopFirst := context.WithCancel(ctx)
+	defer stopFirst()
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- s.Relay(first, nil) }()
+	startRelay(t, s)
+	revs := make([]uint64, keys)
+	for v := int64(1); v <= versions; v++ {
+		if v == versions/2 {
+			stopFirst()
+			if err := <-firstDone; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range keys {
+			id := fmt.Sprintf("o%d", k)
+			ev := upserted(id, fmt.Sprintf("%s-%d", id, v), "v", v)
+			var err error
+			if v == 1 {
+				revs[k], err = s.Create(ctx, id, ev)
+			} else {
+				revs[k], err = s.Update(ctx, id, ev, revs[k])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	subjects, ids := streamed(t, js, keys*versions)
+	if len(ids) != keys*versions {
+		t.Fatalf("%d events on the stream, want %d", len(ids), keys*versions)
+	}
+	next := map[string]int{}
+	for i, id := range ids {
+		key, v, _ := strings.Cut(id, "-")
+		if !strings.HasSuffix(subjects[i], "."+key) {
+			t.Fatalf("event %s on %s", id, subjects[i])
+		}
+		next[key]++
+		if want := strconv.Itoa(next[key]); v != want {
+			t.Fatalf("event %d is %s: version %s of %s, want version %s", i, id, v, key, want)
+		}
+	}
+}
+
+// BenchmarkRelay measures how fast a relay drains a backlog of stored
+// events to the event stream: publishing one at a time (the relay before it
+// pipelined) and with the default window, alternately in each iteration so
+// both see the same load. It reports the medians of each and of their ratio.
+//
+//	go test -run '^$' -bench Relay -benchtime 5x ./eventkv
+func BenchmarkRelay(b *testing.B) {
+	const events = 5000
+	drain := func(inFlight int) float64 {
+		_, _, js := testenv.JetStream(b)
+		ctx := context.Background()
+		s, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: "orgs", Stream: "TANDEM_PROFILES", StreamSubjects: "tandem.profiles.v1.>", RelayInFlight: inFlight})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range events { // 500 aggregates, 10 versions each
+			id := fmt.Sprintf("o%d", i%500)
+			if i < 500 {
+				_, err = s.Create(ctx, id, upserted(id, fmt.Sprint("e", i), "v", 1))
+			} else {
+				_, err = s.Update(ctx, id, upserted(id, fmt.Sprint("e", i), "v", int64(i/500+1)), uint64(i-499))
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		st, err := js.Stream(ctx, "TANDEM_PROFILES")
+		if err != nil {
+			b.Fatal(err)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { done <- s.Relay(rctx, nil) }()
+		for {
+			info, err := st.Info(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if info.State.Msgs >= events {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		took := time.Since(start)
+		cancel()
+		<-done
+		return events / took.Seconds()
+	}
+	var one, window, ratio []float64
+	for range b.N {
+		o, w := drain(1), drain(eventkv.DefaultRelayInFlight)
+		one, window, ratio = append(one, o), append(window, w), append(ratio, w/o)
+	}
+	b.ReportMetric(median(one), "in_flight_1_events/s")
+	b.ReportMetric(median(window), "in_flight_256_events/s")
+	b.ReportMetric(median(ratio), "ratio")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
