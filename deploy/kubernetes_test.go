@@ -3,6 +3,8 @@ package deploy_test
 import (
 	"fmt"
 	"maps"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +21,10 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tandem-cluster/tandem/pkg/natsx"
 )
 
 // The Tandem services: each a Deployment with its environment prefix and
@@ -171,6 +177,7 @@ func TestOverlays(t *testing.T) {
 			checkNetworkPolicies(t, s)
 			if overlay == "prod" {
 				checkAutoscaling(t, s)
+				checkLagAutoscaling(t, s)
 			}
 		})
 	}
@@ -555,4 +562,98 @@ func checkNetworkPolicies(t *testing.T, s *stack) {
 	}
 	check("nats", s.statefulSets["nats"].Spec.Template.Labels, podPeer(append(clients, "StatefulSet nats")...))
 	check("redis", s.statefulSets["redis"].Spec.Template.Labels, podPeer(append(clients, "StatefulSet redis")...))
+}
+
+// The services whose shared durable consumers spread a backlog over their
+// replicas, and so scale on lag in production.
+var scaleOnLag = []string{"competencies", "meetings"}
+
+// adapterValues is what the tests read of the prometheus-adapter values.
+type adapterValues struct {
+	Rules struct {
+		Custom []struct {
+			SeriesQuery string `json:"seriesQuery"`
+			Resources   struct {
+				Overrides map[string]struct {
+					Resource string `json:"resource"`
+				} `json:"overrides"`
+			} `json:"resources"`
+			Name struct {
+				As string `json:"as"`
+			} `json:"name"`
+			MetricsQuery string `json:"metricsQuery"`
+		} `json:"custom"`
+	} `json:"rules"`
+}
+
+// Every custom metric an HPA names is served by a prometheus-adapter rule
+// per pod, from a series the services export; the services named in
+// scaleOnLag scale on it.
+func checkLagAutoscaling(t *testing.T, s *stack) {
+	b, err := os.ReadFile("kubernetes/monitoring/prometheus-adapter.values.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v adapterValues
+	if err := yaml.Unmarshal(b, &v); err != nil { // the chart's other values are not read
+		t.Fatalf("prometheus-adapter values: %v", err)
+	}
+	exported := exportedMetrics(t)
+	served := map[string]bool{}
+	for _, r := range v.Rules.Custom {
+		series := strings.TrimSpace(strings.SplitN(r.SeriesQuery, "{", 2)[0])
+		if !exported[series] {
+			t.Errorf("adapter rule %q reads %q, which no service exports", r.Name.As, series)
+		}
+		if r.Resources.Overrides["namespace"].Resource != "namespace" || r.Resources.Overrides["pod"].Resource != "pod" {
+			t.Errorf("adapter rule %q is not per pod", r.Name.As)
+		}
+		if !strings.Contains(r.MetricsQuery, "<<.GroupBy>>") || !strings.Contains(r.MetricsQuery, "<<.LabelMatchers>>") {
+			t.Errorf("adapter rule %q: query %q ignores the pods asked for", r.Name.As, r.MetricsQuery)
+		}
+		served[r.Name.As] = true
+	}
+	for name, h := range s.hpas {
+		lag := false
+		for _, m := range h.Spec.Metrics {
+			switch {
+			case m.Type == autoscalingv2.PodsMetricSourceType && m.Pods != nil:
+				if !served[m.Pods.Metric.Name] {
+					t.Errorf("%s: HPA scales on %q, which the prometheus-adapter values do not serve", name, m.Pods.Metric.Name)
+				}
+				if m.Pods.Target.AverageValue == nil || m.Pods.Target.AverageValue.Sign() <= 0 {
+					t.Errorf("%s: HPA on %q has no average value target", name, m.Pods.Metric.Name)
+				}
+				lag = lag || m.Pods.Metric.Name == "tandem_consumer_lag_messages"
+			case m.Type != autoscalingv2.ResourceMetricSourceType:
+				t.Errorf("%s: HPA metric of type %s: only CPU and per-pod custom metrics are set up", name, m.Type)
+			}
+		}
+		if want := slices.Contains(scaleOnLag, name); lag != want {
+			t.Errorf("%s: HPA scales on consumer lag: %v, want %v", name, lag, want)
+		}
+	}
+}
+
+// exportedMetrics are the names of the metrics the services' event
+// consumers register.
+func exportedMetrics(t *testing.T) map[string]bool {
+	out := map[string]bool{}
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range natsx.Collectors() {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	name := regexp.MustCompile(`fqName: "([^"]+)"`)
+	for d := range ch {
+		if m := name.FindStringSubmatch(d.String()); m != nil {
+			out[m[1]] = true
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no metric names read from natsx.Collectors()")
+	}
+	return out
 }
