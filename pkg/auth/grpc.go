@@ -51,8 +51,7 @@ func (v *Verifier) authenticate(ctx context.Context, method string, public map[s
 
 // bearerFromMetadata reads "authorization: Bearer <token>".
 func bearerFromMetadata(ctx context.Context) (token string, present bool, err error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get("authorization")
+	vals := metadata.ValueFromIncomingContext(ctx, "authorization") // not the whole metadata, copied
 	if len(vals) == 0 {
 		return "", false, nil
 	}

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
@@ -214,6 +215,19 @@ func TestServer(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no access log line for the NotFound call with a trace id:\n%s", logs.String())
+		}
+	})
+
+	t.Run("the caller's trace continues", func(t *testing.T) {
+		const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ctx = metadata.AppendToOutgoingContext(ctx, "traceparent", "00-"+traceID+"-00f067aa0ba902b7-00")
+		if _, err := client.UnaryCall(ctx, &testpb.SimpleRequest{ResponseSize: 2}); status.Code(err) != codes.NotFound {
+			t.Fatalf("call: %v", err)
+		}
+		if !strings.Contains(logs.String(), `"trace_id":"`+traceID+`"`) {
+			t.Errorf("no log line with the caller's trace id:\n%s", logs.String())
 		}
 	})
 
