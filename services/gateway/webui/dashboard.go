@@ -118,7 +118,22 @@ func (u *UI) dashboardPage(c *call) error {
 	slices.SortFunc(v.ByKind, byCount)
 	slices.SortFunc(v.BySector, byCount)
 
-	cov, err := u.coverage(ctx)
+	// A cluster manager's coverage counts the holders of the managed
+	// clusters only: their organisations, and people of those.
+	var inScope func(*profilesv1.ProfileRef) bool
+	if !admin {
+		orgOf, err := u.personOrganizations(ctx)
+		if err != nil {
+			v.Problems = append(v.Problems, problemFrom(c.L, err))
+		}
+		inScope = func(r *profilesv1.ProfileRef) bool {
+			if id := r.GetPersonId(); id != "" {
+				return seenOrg[orgOf[id]]
+			}
+			return seenOrg[r.GetOrganizationId()]
+		}
+	}
+	cov, err := u.coverage(ctx, inScope)
 	if err != nil {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
 	}
@@ -168,9 +183,30 @@ func (u *UI) allOrganizations(ctx context.Context, cluster string) ([]*profilesv
 	return out, nil
 }
 
+// personOrganizations maps the people the caller may see to their
+// organisations.
+func (u *UI) personOrganizations(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	token := ""
+	for range maxPages {
+		res, err := u.opts.Profiles.ListPeople(ctx, &profilesv1.ListPeopleRequest{PageSize: 500, PageToken: token})
+		if err != nil {
+			return out, err
+		}
+		for _, p := range res.GetPeople() {
+			out[p.GetId()] = p.GetOrganizationId()
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return out, nil
+}
+
 // coverage counts, per term, the holders offering it (competencies and
-// offers) and the holders needing it (published requests).
-func (u *UI) coverage(ctx context.Context) (map[string]*coverage, error) {
+// offers) and the holders needing it (published requests); only holders
+// inScope when it is set.
+func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) bool) (map[string]*coverage, error) {
 	terms := map[string]*coverage{}
 	seen := map[string]bool{}
 	term := func(id, label string) *coverage {
@@ -191,6 +227,9 @@ func (u *UI) coverage(ctx context.Context) (map[string]*coverage, error) {
 			return terms, err
 		}
 		for _, c := range res.GetCompetencies() {
+			if inScope != nil && !inScope(c.GetHolder()) {
+				continue
+			}
 			k := "o|" + c.GetTermId() + "|" + profileKey(c.GetHolder())
 			if !seen[k] {
 				seen[k] = true
@@ -208,6 +247,9 @@ func (u *UI) coverage(ctx context.Context) (map[string]*coverage, error) {
 			return terms, err
 		}
 		for _, p := range res.GetCooperationProfiles() {
+			if inScope != nil && !inScope(p.GetHolder()) {
+				continue
+			}
 			need := isRequest(p.GetKind())
 			labels := map[string]string{}
 			for _, t := range p.GetTerms() {

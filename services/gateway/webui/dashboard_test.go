@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
@@ -107,21 +108,31 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("hide %s: %v", b, err)
 	}
+	// Competencies: one of a member of the cluster, one of another cluster's.
+	for holder, term := range map[string]string{a: "EDAM:topic_0622", x: "MESH:D008103"} {
+		eventually(t, "competency published", func() (bool, string) {
+			_, err := s.Comp.PublishCompetency(admin, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+				Holder: org(holder), TermId: term, Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT}})
+			return err == nil, errString(err)
+		})
+	}
 	// The admin sees every pair once the UI has followed the feedback.
 	adminUI := tokenBrowser(t, s, auth.Principal{Subject: "dash-admin", Roles: []auth.Role{auth.RoleAdmin}})
 	eventually(t, "the admin's network", func() (bool, string) {
 		page := pageOf(t, adminUI, s.URL+"/dashboard")
-		return strings.Contains(page, "3 pairs") && strings.Contains(page, "Xylem Elsewhere"), "not yet"
+		return strings.Contains(page, "3 pairs") && strings.Contains(page, "Xylem Elsewhere") &&
+			strings.Contains(page, `<th scope="row">Genomics`) && strings.Contains(page, `<th scope="row">Liver`), "not yet"
 	})
 
 	manager := tokenBrowser(t, s, auth.Principal{Subject: "dash-manager", Organization: c1, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{c1}})
 	page := pageOf(t, manager, s.URL+"/dashboard")
-	for _, want := range []string{"Alder Bio", "Aspen Omics", "1 pairs"} {
+	// Its coverage counts the competencies of the cluster's members only.
+	for _, want := range []string{"Alder Bio", "Aspen Omics", "1 pairs", `<th scope="row">Genomics`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("manager's dashboard lacks %q", want)
 		}
 	}
-	for _, leak := range []string{"Birch Secret Labs", b, "Xylem Elsewhere", x, "Cluster Two", c2} {
+	for _, leak := range []string{"Birch Secret Labs", b, "Xylem Elsewhere", x, "Cluster Two", c2, `<th scope="row">Liver`} {
 		if strings.Contains(page, leak) {
 			t.Errorf("manager's dashboard shows %q", leak)
 		}
