@@ -242,11 +242,29 @@ func (s *Store) Get(ctx context.Context, key string) (proto.Message, uint64, err
 // WatchOption tunes Watch.
 type WatchOption func(*watchOptions)
 
-type watchOptions struct{ synced func() }
+type watchOptions struct {
+	synced func()
+	passed func(rev uint64)
+}
 
 // OnSynced is called once every entry present when Watch started has been
 // applied, so a read index knows when it is complete.
 func OnSynced(f func()) WatchOption { return func(o *watchOptions) { o.synced = f } }
+
+// OnRevision is called with each entry's revision once Watch is done with
+// it (applied, or skipped as no event), so that a caller can wait for the
+// watch to pass a revision read from LastRevision.
+func OnRevision(f func(rev uint64)) WatchOption { return func(o *watchOptions) { o.passed = f } }
+
+// LastRevision returns the bucket's latest revision, asked of its leader: a
+// watch that passed it has seen every write acknowledged before the call.
+func (s *Store) LastRevision(ctx context.Context) (uint64, error) {
+	st, err := s.js.Stream(ctx, s.kvStream)
+	if err != nil {
+		return 0, fmt.Errorf("eventkv: last revision of %s: %w", s.cfg.Bucket, err)
+	}
+	return st.CachedInfo().State.LastSeq, nil
+}
 
 // Watch calls apply for every current entry and then for every change, in
 // revision order per key, until ctx ends (it then returns nil). An error from
@@ -278,23 +296,31 @@ func (s *Store) Watch(ctx context.Context, apply func(key string, ev proto.Messa
 				}
 				continue
 			}
-			if e.Operation() != jetstream.KeyValuePut {
-				continue
-			}
-			ev, err := decode(e.Value())
-			if err != nil {
-				// An event this build cannot read (a newer replica wrote it)
-				// is skipped, counted and logged: the read index misses it
-				// until this replica is upgraded, but keeps serving.
-				watchSkipped.WithLabelValues(s.cfg.Bucket).Inc()
-				s.cfg.Log.Warn("stored event skipped", "bucket", s.cfg.Bucket, "key", e.Key(), "revision", e.Revision(), "err", err)
-				continue
-			}
-			if err := apply(e.Key(), ev, e.Revision()); err != nil {
+			if err := s.watched(e, apply); err != nil {
 				return err
+			}
+			if o.passed != nil {
+				o.passed(e.Revision())
 			}
 		}
 	}
+}
+
+// watched hands one entry of a watch to apply, unless it is no event.
+func (s *Store) watched(e jetstream.KeyValueEntry, apply func(key string, ev proto.Message, rev uint64) error) error {
+	if e.Operation() != jetstream.KeyValuePut {
+		return nil
+	}
+	ev, err := decode(e.Value())
+	if err != nil {
+		// An event this build cannot read (a newer replica wrote it) is
+		// skipped, counted and logged: the read index misses it until this
+		// replica is upgraded, but keeps serving.
+		watchSkipped.WithLabelValues(s.cfg.Bucket).Inc()
+		s.cfg.Log.Warn("stored event skipped", "bucket", s.cfg.Bucket, "key", e.Key(), "revision", e.Revision(), "err", err)
+		return nil
+	}
+	return apply(e.Key(), ev, e.Revision())
 }
 
 // outgoing builds the event message from a stored entry: the stored bytes

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -445,4 +446,65 @@ func TestClientRequestIDsAreScopedPerCaller(t *testing.T) {
 	if err != nil || again.GetOrganization().GetId() != acme.GetOrganization().GetId() {
 		t.Fatalf("retry = %v, %v; want %s", again, err, acme.GetOrganization().GetId())
 	}
+}
+
+// Erasing an organisation on one replica while another creates its people
+// leaves none of them: those stored before the erasure finished are swept
+// by it, those stored after erase themselves and are refused.
+func TestEraseIncludesPeopleCreatedOnAnotherReplica(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	b := startWith(t, a.cfg)
+	ctx := ctxT(t)
+	o := mustCreateOrg(t, a.admin, org("Racing Lab"))
+
+	var (
+		mu      sync.Mutex
+		created []string
+		wg      sync.WaitGroup
+	)
+	enough := make(chan struct{})
+	var once sync.Once
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				res, err := b.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{
+					OrganizationId: o.GetId(), Name: fmt.Sprintf("Racer %d-%d", w, i),
+				}})
+				if code(err) == codes.InvalidArgument {
+					return // the organisation is gone
+				}
+				if err != nil {
+					t.Errorf("create person: %v", err)
+					return
+				}
+				mu.Lock()
+				created = append(created, res.GetPerson().GetId())
+				if len(created) == 12 {
+					once.Do(func() { close(enough) })
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	<-enough
+	res, err := a.admin.EraseOrganization(ctx, &profilesv1.EraseOrganizationRequest{Id: o.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if len(res.GetErasedPersonIds()) < 12 {
+		t.Errorf("erase reports %d people, want at least 12", len(res.GetErasedPersonIds()))
+	}
+	for _, e := range []*env{a, b} {
+		for _, id := range created {
+			_, err := e.admin.GetPerson(ctx, &profilesv1.GetPersonRequest{Id: id})
+			if code(err) != codes.NotFound {
+				t.Errorf("person %s of the erased organisation: %v, want NotFound", id, err)
+			}
+		}
+	}
+	t.Logf("%d people created concurrently, all erased", len(created))
 }

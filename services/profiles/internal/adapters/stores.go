@@ -62,7 +62,7 @@ func (s *Stores) Feeds(index *app.Index, orgsSynced, peopleSynced func()) (orgs,
 		return nil
 	}
 	people = func(ctx context.Context) error {
-		if err := s.People.Watch(ctx, apply, eventkv.OnSynced(peopleSynced)); err != nil {
+		if err := s.People.Watch(ctx, apply, eventkv.OnSynced(peopleSynced), eventkv.OnRevision(index.PassedPeople)); err != nil {
 			return fmt.Errorf("watch people: %w", err)
 		}
 		return nil

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +28,11 @@ type Index struct {
 	ppOrder  *btree.BTreeG[sortKey] // people by folded name then id
 	byOrg    map[string]map[string]bool
 	erased   map[string]bool
+
+	// peopleRev is the people bucket's revision the watch feeding the index
+	// has passed; peopleMoved is closed (and replaced) when it grows.
+	peopleRev   uint64
+	peopleMoved chan struct{}
 }
 
 type orgEntry struct {
@@ -73,6 +80,38 @@ func NewIndex() *Index {
 		erased:   map[string]bool{},
 		orgOrder: btree.NewG(32, sortKey.less),
 		ppOrder:  btree.NewG(32, sortKey.less),
+
+		peopleMoved: make(chan struct{}),
+	}
+}
+
+// PassedPeople records that every entry of the people bucket up to rev is
+// in the index.
+func (x *Index) PassedPeople(rev uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if rev > x.peopleRev {
+		x.peopleRev = rev
+		close(x.peopleMoved)
+		x.peopleMoved = make(chan struct{})
+	}
+}
+
+// WaitPeople returns once the index holds every entry of the people bucket
+// up to rev, or with ctx's error.
+func (x *Index) WaitPeople(ctx context.Context, rev uint64) error {
+	for {
+		x.mu.RLock()
+		passed, moved := x.peopleRev, x.peopleMoved
+		x.mu.RUnlock()
+		if passed >= rev {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("people index at revision %d, waiting for %d: %w", passed, rev, ctx.Err())
+		}
 	}
 }
 

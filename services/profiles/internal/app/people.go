@@ -78,6 +78,17 @@ func (s *Service) CreatePerson(ctx context.Context, in *profilesv1.Person, reque
 		}
 		return nil, fmt.Errorf("create person: %w", err)
 	}
+	// The organisation may have been erased since it was read: its erasure
+	// sweeps the people stored before it finished, and one stored after
+	// that erases itself here.
+	if _, _, err := s.loadOrg(ctx, p.GetOrganizationId()); errors.Is(err, grpcerr.ErrNotFound) {
+		if _, err := s.erasePerson(ctx, v.Subject, id, 0); err != nil {
+			return nil, fmt.Errorf("create person: organization erased meanwhile: %w", err)
+		}
+		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "person.organization_id", Description: "no such organization"})
+	} else if err != nil {
+		return nil, err
+	}
 	s.index.PutPerson(p)
 	return p, nil
 }

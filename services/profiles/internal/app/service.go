@@ -29,6 +29,8 @@ type EventStore interface {
 	Update(ctx context.Context, key string, ev proto.Message, lastRev uint64) (uint64, error)
 	Erase(ctx context.Context, key string, erasedEv proto.Message, lastRev uint64) (uint64, error)
 	Get(ctx context.Context, key string) (proto.Message, uint64, error)
+	// LastRevision is the store's latest revision, as its leader knows it.
+	LastRevision(ctx context.Context) (uint64, error)
 }
 
 // Claims remembers which resource a client request created (eventkv.Claims).
@@ -375,8 +377,41 @@ func (s *Service) EraseOrganization(ctx context.Context, id string, expectedVers
 		return nil, time.Time{}, fmt.Errorf("erase organization: %w", err)
 	}
 	s.index.EraseOrg(id)
+	late, err := s.eraseLatePeople(ctx, v.Subject, id, erased)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("erase organization %s: %w", id, err)
+	}
+	erased = append(erased, late...)
 	s.log.InfoContext(ctx, "organization erased", "organization_id", id, "people", len(erased), "actor", v.Subject, "reason", reason)
 	return erased, now, nil
+}
+
+// eraseLatePeople erases the people of an erased organisation that another
+// replica created while it was being erased: the index is first brought up
+// to every person stored until now. A person stored later finds the
+// organisation gone when CreatePerson checks again, and erases itself.
+func (s *Service) eraseLatePeople(ctx context.Context, actor, orgID string, done []string) ([]string, error) {
+	last, err := s.people.LastRevision(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.index.WaitPeople(ctx, last); err != nil {
+		return nil, err
+	}
+	var late []string
+	for _, pid := range s.index.PeopleOf(orgID) {
+		if slices.Contains(done, pid) {
+			continue
+		}
+		ok, err := s.erasePerson(ctx, actor, pid, 0)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			late = append(late, pid)
+		}
+	}
+	return late, nil
 }
 
 // erasePerson erases one person; it reports false when the person was
