@@ -175,7 +175,9 @@ const RetryAfter = time.Second
 func unavailable(err error) bool {
 	for _, e := range []error{nats.ErrNoResponders, nats.ErrTimeout, nats.ErrConnectionClosed, nats.ErrNoServers,
 		nats.ErrDisconnected, nats.ErrConnectionReconnecting, jetstream.ErrJetStreamNotEnabled,
-		jetstream.ErrJetStreamNotEnabledForAccount, jetstream.ErrNoStreamResponse} {
+		jetstream.ErrJetStreamNotEnabledForAccount, jetstream.ErrNoStreamResponse,
+		// A stream of messages cut: its consumer went away with a server.
+		jetstream.ErrNoHeartbeat, jetstream.ErrConsumerDeleted} {
 		if errors.Is(err, e) {
 			return true
 		}

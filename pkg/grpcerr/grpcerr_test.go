@@ -104,6 +104,7 @@ func TestDependencyDownIsUnavailable(t *testing.T) {
 		fmt.Errorf("publish: %w", nats.ErrNoResponders),
 		fmt.Errorf("get: %w", nats.ErrConnectionClosed),
 		&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")},
+		fmt.Errorf("watch matches interrupted: %w", jetstream.ErrNoHeartbeat),
 	} {
 		st := status.Convert(grpcerr.ToStatus(nil, err))
 		if st.Code() != codes.Unavailable {

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
@@ -154,5 +156,46 @@ func TestNotServingUntilTheReadModelIsComplete(t *testing.T) {
 	}
 	if got := ids(res); !contains("SISSA")(got) || !contains("ICGEB")(got) {
 		t.Fatalf("suggestions as soon as SERVING: %v, want every stored organisation", got)
+	}
+}
+
+// A watch whose consumer goes away under it (deleted, or lost with the NATS
+// server that held it in memory) ends with Unavailable, so that the client
+// resumes after its last match on a new one; it neither ends as if
+// complete nor stays open and silent.
+func TestWatchEndsUnavailableWhenItsConsumerIsGone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.start()
+	e.seedCluster()
+	e.suggestUntil(c, suggestReq("ACME"), e.as("ACME"), "seeded", contains("ICGEB"))
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	defer cancel()
+	stream, err := c.WatchMatches(ctx, &matchingv1.WatchMatchesRequest{SavedSearch: &matchingv1.SavedSearch{
+		Name: "RNA-Seq partners", Seeker: suggestReq("ACME").GetSeeker(), Need: &matchingv1.Need{TermIds: []string{rnaSeq}}}}, e.as("ACME"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.js.Stream(ctx, "TANDEM_MATCHING")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := 0
+	for ci := range st.ListConsumers(ctx).Info() {
+		if ci.Config.Durable == "" {
+			if err := st.DeleteConsumer(ctx, ci.Name); err != nil {
+				t.Fatal(err)
+			}
+			deleted++
+		}
+	}
+	if deleted != 1 {
+		t.Fatalf("%d watch consumers, want 1", deleted)
+	}
+	if _, err := stream.Recv(); status.Code(err) != codes.Unavailable {
+		t.Fatalf("the watch after its consumer went away: %v, want Unavailable", err)
 	}
 }

@@ -359,7 +359,12 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 		_ = s.JS.DeleteConsumer(dctx, adapters.Stream, cons.CachedInfo().Name)
 		cancel()
 	}()
-	it, err := cons.Messages()
+	// The consumer lives in memory on one NATS server: if that server
+	// restarts, it is gone without a word. Missing heartbeats end the call
+	// then, with Unavailable, and the client resumes after its last match
+	// on a new consumer; without them the stream would stay open, silent.
+	it, err := cons.Messages(jetstream.PullExpiry(watchPullExpiry), jetstream.PullHeartbeat(watchPullExpiry/5),
+		jetstream.WithMessagesErrOnMissingHeartbeat(true))
 	if err != nil {
 		return fmt.Errorf("watch matches: %w", err)
 	}
@@ -370,11 +375,13 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 		}
 	}
 	msgs := make(chan jetstream.Msg)
+	var ended error // why the iterator ended, read once msgs is closed
 	go func() {
 		defer close(msgs)
 		for {
 			m, err := it.Next()
 			if err != nil {
+				ended = err
 				return
 			}
 			select {
@@ -393,7 +400,10 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 			return nil
 		case m, ok := <-msgs:
 			if !ok {
-				return nil
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("watch matches interrupted; resume after the last match received: %w", ended)
 			}
 			var mf eventsv1.MatchFound
 			if err := proto.Unmarshal(m.Data(), &mf); err != nil {
@@ -415,6 +425,10 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 		}
 	}
 }
+
+// watchPullExpiry bounds each pull of a watch's consumer; heartbeats come
+// five times as often, so a consumer gone is noticed within a few seconds.
+const watchPullExpiry = 10 * time.Second
 
 // OnApplied looks for new matches of saved searches after a change to a
 // profile, competency or cooperation profile, and publishes each as
