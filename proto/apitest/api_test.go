@@ -48,7 +48,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 		}},
 		{"tandem.meetings.v1.MeetingsService", []string{
 			"CreateEvent", "GetEvent", "UpdateEvent", "ListEvents", "RegisterParticipant", "SetAvailability",
-			"ListParticipants", "RequestMeeting", "RespondToMeetingRequest", "ListMeetingRequests", "BookMeeting",
+			"ListParticipants", "RequestMeeting", "UpdateMeetingRequest", "RespondToMeetingRequest", "ListMeetingRequests", "BookMeeting",
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
 		}},

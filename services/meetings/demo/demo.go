@@ -112,8 +112,9 @@ func Seed(ctx context.Context, c meetingsv1.MeetingsServiceClient, organizationI
 				EventId: ev.GetId(), FromParticipantId: from.GetId(), ToParticipantId: to.GetId(), Priority: prio,
 				Message: "We would like to discuss a collaboration on diagnostics and data analysis.",
 			})
-			if status.Code(err) == codes.FailedPrecondition {
-				continue // already agreed the other way round
+			switch status.Code(err) {
+			case codes.FailedPrecondition, codes.AlreadyExists:
+				continue // already agreed the other way round, or asked at an earlier step
 			}
 			if err != nil {
 				return res, fmt.Errorf("demo request: %w", err)

@@ -49,8 +49,19 @@ func open(r *meetingsv1.MeetingRequest) bool {
 	return r.GetStatus() == pending || r.GetStatus() == accepted
 }
 
-// RequestMeeting sends a request, edits the sender's pending one, or, when
-// the other side already asked, accepts that one as mutual.
+// takesRequests refuses requests, and edits of them, outside the event's
+// request phases.
+func takesRequests(ev *meetingsv1.Event) error {
+	switch ev.GetStatus() {
+	case meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN, meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING, meetingsv1.EventStatus_EVENT_STATUS_PUBLISHED:
+		return nil
+	}
+	return fmt.Errorf("event %s takes no meeting requests while %s: %w", ev.GetId(), ev.GetStatus(), grpcerr.ErrPrecondition)
+}
+
+// RequestMeeting sends a request or, when the other side already asked,
+// accepts that one as mutual. A second request to the same participant is
+// refused: the first is edited with UpdateMeetingRequest.
 func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMeetingRequest) (*meetingsv1.RequestMeetingResponse, error) {
 	p, err := caller(ctx)
 	if err != nil {
@@ -63,10 +74,8 @@ func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMee
 	if err != nil {
 		return nil, err
 	}
-	switch ev.GetStatus() {
-	case meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN, meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING, meetingsv1.EventStatus_EVENT_STATUS_PUBLISHED:
-	default:
-		return nil, fmt.Errorf("event %s takes no meeting requests while %s: %w", ev.GetId(), ev.GetStatus(), grpcerr.ErrPrecondition)
+	if err := takesRequests(ev); err != nil {
+		return nil, err
 	}
 	from, err := s.registered(ctx, ev.GetId(), req.GetFromParticipantId(), "from_participant_id")
 	if err != nil {
@@ -106,30 +115,10 @@ func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMee
 		switch r.GetStatus() {
 		case noThanks:
 			return nil, fmt.Errorf("participant %s said no thanks to an earlier request (%s) and is not to be asked again: %w", to.GetId(), r.GetId(), grpcerr.ErrPrecondition)
-		case accepted:
-			return nil, fmt.Errorf("meeting request %s between them is already accepted: %w", r.GetId(), grpcerr.ErrPrecondition)
-		case pending: // an edit
-			cur, rev, err := s.loadRequest(ctx, r.GetId())
-			if err != nil {
-				return nil, err
-			}
-			if cur.GetStatus() != pending {
-				return nil, fmt.Errorf("meeting request %s was answered meanwhile: %w", cur.GetId(), grpcerr.ErrConflict)
-			}
-			if err := checkVersion("meeting request", cur.GetId(), req.GetExpectedVersion(), cur.GetVersion()); err != nil {
-				return nil, err
-			}
-			next := adapters.Clone(cur)
-			next.Priority, next.Message, next.CooperationProfileId = priority, req.GetMessage(), req.GetCooperationProfileId()
-			next.Version++
-			next.UpdatedAt = s.ts()
-			if _, err := s.write(ctx, cur.GetId(), &eventsv1.MeetingRequestUpdated{
-				EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: cur.GetId(), AggregateVersion: next.Version, ActorSubject: h.Actor,
-				BrokerageEventId: ev.GetId(), MeetingRequest: next,
-			}, rev); err != nil {
-				return nil, err
-			}
-			return &meetingsv1.RequestMeetingResponse{MeetingRequest: next}, nil
+		case pending, accepted:
+			// A second request would lose the first's priority and message:
+			// the sender edits the first instead.
+			return nil, fmt.Errorf("meeting request %s to participant %s is already %s; edit it with UpdateMeetingRequest: %w", r.GetId(), to.GetId(), r.GetStatus(), grpcerr.ErrAlreadyExists)
 		}
 	}
 	// The other side asked first: asking back is accepting, and the meeting
@@ -182,6 +171,76 @@ func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMee
 	return &meetingsv1.RequestMeetingResponse{MeetingRequest: r}, nil
 }
 
+// requestFor loads a request and its event, which the caller must see;
+// whether they may act on the request is for the use case to decide.
+func (s *Service) requestFor(ctx context.Context, p domain.Principal, id string) (*meetingsv1.MeetingRequest, uint64, *meetingsv1.Event, error) {
+	cur, rev, err := s.loadRequest(ctx, id)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	ev, err := s.visibleEvent(ctx, p, cur.GetEventId())
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return cur, rev, ev, nil
+}
+
+// UpdateMeetingRequest edits a pending request's priority, message and
+// marketplace item, for its sender or an organizer.
+func (s *Service) UpdateMeetingRequest(ctx context.Context, req *meetingsv1.UpdateMeetingRequestRequest) (*meetingsv1.UpdateMeetingRequestResponse, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.ValidateUpdateMeetingRequest(req); err != nil {
+		return nil, err
+	}
+	cur, rev, ev, err := s.requestFor(ctx, p, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	from, err := s.readParticipant(ctx, cur.GetFromParticipantId())
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.readParticipant(ctx, cur.GetToParticipantId())
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case domain.IsOrganizer(p, ev) || domain.ActsFor(p, from):
+	case domain.ActsFor(p, to):
+		return nil, fmt.Errorf("only the sender edits meeting request %s; the recipient answers it: %w", cur.GetId(), grpcerr.ErrPermission)
+	default:
+		return nil, fmt.Errorf("meeting request %s: %w", cur.GetId(), grpcerr.ErrNotFound)
+	}
+	if err := takesRequests(ev); err != nil {
+		return nil, err
+	}
+	if cur.GetStatus() != pending {
+		return nil, fmt.Errorf("meeting request %s is %s; only a pending request is edited: %w", cur.GetId(), cur.GetStatus(), grpcerr.ErrPrecondition)
+	}
+	if err := checkVersion("meeting request", cur.GetId(), req.GetExpectedVersion(), cur.GetVersion()); err != nil {
+		return nil, err
+	}
+	if c := req.GetCooperationProfileId(); c != "" && !slices.Contains(to.GetCooperationProfileIds(), c) {
+		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "cooperation_profile_id", Description: fmt.Sprintf("%q is not among participant %s's marketplace items", c, to.GetId())})
+	}
+	next := adapters.Clone(cur)
+	next.Priority = cmp.Or(req.GetPriority(), meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT)
+	next.Message, next.CooperationProfileId = req.GetMessage(), req.GetCooperationProfileId()
+	next.Version++
+	next.UpdatedAt = s.ts()
+	h := s.header(p)
+	if _, err := s.write(ctx, cur.GetId(), &eventsv1.MeetingRequestUpdated{
+		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: cur.GetId(), AggregateVersion: next.Version, ActorSubject: h.Actor,
+		BrokerageEventId: ev.GetId(), MeetingRequest: next,
+	}, rev); err != nil {
+		return nil, err
+	}
+	return &meetingsv1.UpdateMeetingRequestResponse{MeetingRequest: next}, nil
+}
+
 // RespondToMeetingRequest answers or cancels a request; cancelling also
 // cancels a meeting already confirmed for it.
 func (s *Service) RespondToMeetingRequest(ctx context.Context, req *meetingsv1.RespondToMeetingRequestRequest) (*meetingsv1.RespondToMeetingRequestResponse, error) {
@@ -192,11 +251,7 @@ func (s *Service) RespondToMeetingRequest(ctx context.Context, req *meetingsv1.R
 	if err := domain.ValidateRespond(req); err != nil {
 		return nil, err
 	}
-	cur, rev, err := s.loadRequest(ctx, req.GetRequestId())
-	if err != nil {
-		return nil, err
-	}
-	ev, err := s.visibleEvent(ctx, p, cur.GetEventId())
+	cur, rev, ev, err := s.requestFor(ctx, p, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

@@ -101,20 +101,35 @@ func ValidateRequestMeeting(r *meetingsv1.RequestMeetingRequest) error {
 	} else if r.GetToParticipantId() == r.GetFromParticipantId() {
 		v.add("to_participant_id", "a participant cannot meet itself")
 	}
-	switch r.GetPriority() {
+	checkRequestFields(&v, r.GetPriority(), r.GetMessage(), r.GetCooperationProfileId(), r.GetExpectedVersion())
+	checkText(&v, "client_request_id", r.GetClientRequestId(), MaxNameLen, false)
+	return v.err()
+}
+
+// ValidateUpdateMeetingRequest checks an UpdateMeetingRequest request's input.
+func ValidateUpdateMeetingRequest(r *meetingsv1.UpdateMeetingRequestRequest) error {
+	var v violations
+	if !ValidID(r.GetRequestId()) {
+		v.add("request_id", "required")
+	}
+	checkRequestFields(&v, r.GetPriority(), r.GetMessage(), r.GetCooperationProfileId(), r.GetExpectedVersion())
+	return v.err()
+}
+
+// checkRequestFields checks what a sender writes in a request.
+func checkRequestFields(v *violations, priority meetingsv1.MeetingPriority, message, item string, expectedVersion int64) {
+	switch priority {
 	case meetingsv1.MeetingPriority_MEETING_PRIORITY_UNSPECIFIED, meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST, meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT:
 	default:
 		v.add("priority", "unknown priority")
 	}
-	checkProse(&v, "message", r.GetMessage(), MaxMessageLen, false)
-	if id := r.GetCooperationProfileId(); id != "" && !ValidID(id) {
+	checkProse(v, "message", message, MaxMessageLen, false)
+	if item != "" && !ValidID(item) {
 		v.add("cooperation_profile_id", "not an id")
 	}
-	if r.GetExpectedVersion() < 0 {
+	if expectedVersion < 0 {
 		v.add("expected_version", "must not be negative")
 	}
-	checkText(&v, "client_request_id", r.GetClientRequestId(), MaxNameLen, false)
-	return v.err()
 }
 
 // ValidateRespond checks a RespondToMeetingRequest request's input.

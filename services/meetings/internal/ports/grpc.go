@@ -51,6 +51,10 @@ func (g *GRPC) RequestMeeting(ctx context.Context, r *meetingsv1.RequestMeetingR
 	return g.app.RequestMeeting(ctx, r)
 }
 
+func (g *GRPC) UpdateMeetingRequest(ctx context.Context, r *meetingsv1.UpdateMeetingRequestRequest) (*meetingsv1.UpdateMeetingRequestResponse, error) {
+	return g.app.UpdateMeetingRequest(ctx, r)
+}
+
 func (g *GRPC) RespondToMeetingRequest(ctx context.Context, r *meetingsv1.RespondToMeetingRequestRequest) (*meetingsv1.RespondToMeetingRequestResponse, error) {
 	return g.app.RespondToMeetingRequest(ctx, r)
 }

@@ -1613,7 +1613,8 @@ func (x *ListParticipantsResponse) GetNextPageToken() string {
 }
 
 // Request for RequestMeeting. A second request from the same sender to the
-// same recipient edits the pending one (message, priority) instead of adding one.
+// same recipient is refused with AlreadyExists while the first is pending
+// or accepted; UpdateMeetingRequest edits the first.
 type RequestMeetingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The event.
@@ -1628,7 +1629,7 @@ type RequestMeetingRequest struct {
 	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
 	// The recipient's marketplace item the request is about, if any.
 	CooperationProfileId string `protobuf:"bytes,6,opt,name=cooperation_profile_id,json=cooperationProfileId,proto3" json:"cooperation_profile_id,omitempty"`
-	// For an edit: the version the caller last read.
+	// Not used: requests are edited with UpdateMeetingRequest.
 	ExpectedVersion int64 `protobuf:"varint,7,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
 	// Caller-chosen key; a retry with the same key returns the first result.
 	ClientRequestId string `protobuf:"bytes,8,opt,name=client_request_id,json=clientRequestId,proto3" json:"client_request_id,omitempty"`
@@ -1768,6 +1769,134 @@ func (x *RequestMeetingResponse) GetMeetingRequest() *MeetingRequest {
 	return nil
 }
 
+// Request for UpdateMeetingRequest.
+type UpdateMeetingRequestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The meeting request; it must be pending.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The sender's new priority; unset means WANT.
+	Priority MeetingPriority `protobuf:"varint,2,opt,name=priority,proto3,enum=tandem.meetings.v1.MeetingPriority" json:"priority,omitempty"`
+	// The new message to the recipient; replaces the old one.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// The recipient's marketplace item the request is about, if any.
+	CooperationProfileId string `protobuf:"bytes,4,opt,name=cooperation_profile_id,json=cooperationProfileId,proto3" json:"cooperation_profile_id,omitempty"`
+	// The version the caller last read; a different current version gets Aborted.
+	ExpectedVersion int64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *UpdateMeetingRequestRequest) Reset() {
+	*x = UpdateMeetingRequestRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeetingRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeetingRequestRequest) ProtoMessage() {}
+
+func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeetingRequestRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMeetingRequestRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpdateMeetingRequestRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *UpdateMeetingRequestRequest) GetPriority() MeetingPriority {
+	if x != nil {
+		return x.Priority
+	}
+	return MeetingPriority_MEETING_PRIORITY_UNSPECIFIED
+}
+
+func (x *UpdateMeetingRequestRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *UpdateMeetingRequestRequest) GetCooperationProfileId() string {
+	if x != nil {
+		return x.CooperationProfileId
+	}
+	return ""
+}
+
+func (x *UpdateMeetingRequestRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+// Response for UpdateMeetingRequest.
+type UpdateMeetingRequestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request after the edit.
+	MeetingRequest *MeetingRequest `protobuf:"bytes,1,opt,name=meeting_request,json=meetingRequest,proto3" json:"meeting_request,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UpdateMeetingRequestResponse) Reset() {
+	*x = UpdateMeetingRequestResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeetingRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeetingRequestResponse) ProtoMessage() {}
+
+func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeetingRequestResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMeetingRequestResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UpdateMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
+	if x != nil {
+		return x.MeetingRequest
+	}
+	return nil
+}
+
 // Request for RespondToMeetingRequest.
 type RespondToMeetingRequestRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1790,7 +1919,7 @@ type RespondToMeetingRequestRequest struct {
 
 func (x *RespondToMeetingRequestRequest) Reset() {
 	*x = RespondToMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1931,7 @@ func (x *RespondToMeetingRequestRequest) String() string {
 func (*RespondToMeetingRequestRequest) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +1944,7 @@ func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RespondToMeetingRequestRequest) GetRequestId() string {
@@ -1871,7 +2000,7 @@ type RespondToMeetingRequestResponse struct {
 
 func (x *RespondToMeetingRequestResponse) Reset() {
 	*x = RespondToMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1883,7 +2012,7 @@ func (x *RespondToMeetingRequestResponse) String() string {
 func (*RespondToMeetingRequestResponse) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1896,7 +2025,7 @@ func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RespondToMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -1927,7 +2056,7 @@ type ListMeetingRequestsRequest struct {
 
 func (x *ListMeetingRequestsRequest) Reset() {
 	*x = ListMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2068,7 @@ func (x *ListMeetingRequestsRequest) String() string {
 func (*ListMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2081,7 @@ func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListMeetingRequestsRequest) GetEventId() string {
@@ -2010,7 +2139,7 @@ type ListMeetingRequestsResponse struct {
 
 func (x *ListMeetingRequestsResponse) Reset() {
 	*x = ListMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2022,7 +2151,7 @@ func (x *ListMeetingRequestsResponse) String() string {
 func (*ListMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2035,7 +2164,7 @@ func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListMeetingRequestsResponse) GetMeetingRequests() []*MeetingRequest {
@@ -2075,7 +2204,7 @@ type BookMeetingRequest struct {
 
 func (x *BookMeetingRequest) Reset() {
 	*x = BookMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2087,7 +2216,7 @@ func (x *BookMeetingRequest) String() string {
 func (*BookMeetingRequest) ProtoMessage() {}
 
 func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2100,7 +2229,7 @@ func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingRequest.ProtoReflect.Descriptor instead.
 func (*BookMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *BookMeetingRequest) GetEventId() string {
@@ -2163,7 +2292,7 @@ type BookMeetingResponse struct {
 
 func (x *BookMeetingResponse) Reset() {
 	*x = BookMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2304,7 @@ func (x *BookMeetingResponse) String() string {
 func (*BookMeetingResponse) ProtoMessage() {}
 
 func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2317,7 @@ func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingResponse.ProtoReflect.Descriptor instead.
 func (*BookMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *BookMeetingResponse) GetMeeting() *Meeting {
@@ -2220,7 +2349,7 @@ type GenerateScheduleRequest struct {
 
 func (x *GenerateScheduleRequest) Reset() {
 	*x = GenerateScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2361,7 @@ func (x *GenerateScheduleRequest) String() string {
 func (*GenerateScheduleRequest) ProtoMessage() {}
 
 func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2374,7 @@ func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GenerateScheduleRequest) GetEventId() string {
@@ -2301,7 +2430,7 @@ type GenerateScheduleResponse struct {
 
 func (x *GenerateScheduleResponse) Reset() {
 	*x = GenerateScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2313,7 +2442,7 @@ func (x *GenerateScheduleResponse) String() string {
 func (*GenerateScheduleResponse) ProtoMessage() {}
 
 func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,7 +2455,7 @@ func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GenerateScheduleResponse) GetSchedule() *Schedule {
@@ -2351,7 +2480,7 @@ type PublishScheduleRequest struct {
 
 func (x *PublishScheduleRequest) Reset() {
 	*x = PublishScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2363,7 +2492,7 @@ func (x *PublishScheduleRequest) String() string {
 func (*PublishScheduleRequest) ProtoMessage() {}
 
 func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2376,7 +2505,7 @@ func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PublishScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PublishScheduleRequest) GetEventId() string {
@@ -2411,7 +2540,7 @@ type PublishScheduleResponse struct {
 
 func (x *PublishScheduleResponse) Reset() {
 	*x = PublishScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +2552,7 @@ func (x *PublishScheduleResponse) String() string {
 func (*PublishScheduleResponse) ProtoMessage() {}
 
 func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +2565,7 @@ func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PublishScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PublishScheduleResponse) GetSchedule() *Schedule {
@@ -2463,7 +2592,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2475,7 +2604,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2488,7 +2617,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetScheduleRequest) GetEventId() string {
@@ -2534,7 +2663,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2546,7 +2675,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2559,7 +2688,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -2598,7 +2727,7 @@ type GetAgendaRequest struct {
 
 func (x *GetAgendaRequest) Reset() {
 	*x = GetAgendaRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2610,7 +2739,7 @@ func (x *GetAgendaRequest) String() string {
 func (*GetAgendaRequest) ProtoMessage() {}
 
 func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2623,7 +2752,7 @@ func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaRequest.ProtoReflect.Descriptor instead.
 func (*GetAgendaRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetAgendaRequest) GetEventId() string {
@@ -2668,7 +2797,7 @@ type AgendaItem struct {
 
 func (x *AgendaItem) Reset() {
 	*x = AgendaItem{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2680,7 +2809,7 @@ func (x *AgendaItem) String() string {
 func (*AgendaItem) ProtoMessage() {}
 
 func (x *AgendaItem) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2693,7 +2822,7 @@ func (x *AgendaItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgendaItem.ProtoReflect.Descriptor instead.
 func (*AgendaItem) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *AgendaItem) GetMeeting() *Meeting {
@@ -2753,7 +2882,7 @@ type GetAgendaResponse struct {
 
 func (x *GetAgendaResponse) Reset() {
 	*x = GetAgendaResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2765,7 +2894,7 @@ func (x *GetAgendaResponse) String() string {
 func (*GetAgendaResponse) ProtoMessage() {}
 
 func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2778,7 +2907,7 @@ func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaResponse.ProtoReflect.Descriptor instead.
 func (*GetAgendaResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetAgendaResponse) GetParticipant() *Participant {
@@ -2815,7 +2944,7 @@ type ExportCalendarRequest struct {
 
 func (x *ExportCalendarRequest) Reset() {
 	*x = ExportCalendarRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2827,7 +2956,7 @@ func (x *ExportCalendarRequest) String() string {
 func (*ExportCalendarRequest) ProtoMessage() {}
 
 func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2840,7 +2969,7 @@ func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarRequest.ProtoReflect.Descriptor instead.
 func (*ExportCalendarRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ExportCalendarRequest) GetEventId() string {
@@ -2876,7 +3005,7 @@ type ExportCalendarResponse struct {
 
 func (x *ExportCalendarResponse) Reset() {
 	*x = ExportCalendarResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2888,7 +3017,7 @@ func (x *ExportCalendarResponse) String() string {
 func (*ExportCalendarResponse) ProtoMessage() {}
 
 func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2901,7 +3030,7 @@ func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarResponse.ProtoReflect.Descriptor instead.
 func (*ExportCalendarResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ExportCalendarResponse) GetContent() []byte {
@@ -3033,6 +3162,15 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x10expected_version\x18\a \x01(\x03R\x0fexpectedVersion\x12*\n" +
 	"\x11client_request_id\x18\b \x01(\tR\x0fclientRequestId\"e\n" +
 	"\x16RequestMeetingResponse\x12K\n" +
+	"\x0fmeeting_request\x18\x01 \x01(\v2\".tandem.meetings.v1.MeetingRequestR\x0emeetingRequest\"\xf8\x01\n" +
+	"\x1bUpdateMeetingRequestRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12?\n" +
+	"\bpriority\x18\x02 \x01(\x0e2#.tandem.meetings.v1.MeetingPriorityR\bpriority\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x124\n" +
+	"\x16cooperation_profile_id\x18\x04 \x01(\tR\x14cooperationProfileId\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"k\n" +
+	"\x1cUpdateMeetingRequestResponse\x12K\n" +
 	"\x0fmeeting_request\x18\x01 \x01(\v2\".tandem.meetings.v1.MeetingRequestR\x0emeetingRequest\"\xc2\x02\n" +
 	"\x1eRespondToMeetingRequestRequest\x12\x1d\n" +
 	"\n" +
@@ -3132,7 +3270,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xb9\x10\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xb4\x11\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -3142,7 +3280,8 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x13RegisterParticipant\x12..tandem.meetings.v1.RegisterParticipantRequest\x1a/.tandem.meetings.v1.RegisterParticipantResponse\x12j\n" +
 	"\x0fSetAvailability\x12*.tandem.meetings.v1.SetAvailabilityRequest\x1a+.tandem.meetings.v1.SetAvailabilityResponse\x12m\n" +
 	"\x10ListParticipants\x12+.tandem.meetings.v1.ListParticipantsRequest\x1a,.tandem.meetings.v1.ListParticipantsResponse\x12g\n" +
-	"\x0eRequestMeeting\x12).tandem.meetings.v1.RequestMeetingRequest\x1a*.tandem.meetings.v1.RequestMeetingResponse\x12\x82\x01\n" +
+	"\x0eRequestMeeting\x12).tandem.meetings.v1.RequestMeetingRequest\x1a*.tandem.meetings.v1.RequestMeetingResponse\x12y\n" +
+	"\x14UpdateMeetingRequest\x12/.tandem.meetings.v1.UpdateMeetingRequestRequest\x1a0.tandem.meetings.v1.UpdateMeetingRequestResponse\x12\x82\x01\n" +
 	"\x17RespondToMeetingRequest\x122.tandem.meetings.v1.RespondToMeetingRequestRequest\x1a3.tandem.meetings.v1.RespondToMeetingRequestResponse\x12v\n" +
 	"\x13ListMeetingRequests\x12..tandem.meetings.v1.ListMeetingRequestsRequest\x1a/.tandem.meetings.v1.ListMeetingRequestsResponse\x12^\n" +
 	"\vBookMeeting\x12&.tandem.meetings.v1.BookMeetingRequest\x1a'.tandem.meetings.v1.BookMeetingResponse\x12m\n" +
@@ -3168,7 +3307,7 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
@@ -3199,130 +3338,136 @@ var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(*ListParticipantsResponse)(nil),              // 26: tandem.meetings.v1.ListParticipantsResponse
 	(*RequestMeetingRequest)(nil),                 // 27: tandem.meetings.v1.RequestMeetingRequest
 	(*RequestMeetingResponse)(nil),                // 28: tandem.meetings.v1.RequestMeetingResponse
-	(*RespondToMeetingRequestRequest)(nil),        // 29: tandem.meetings.v1.RespondToMeetingRequestRequest
-	(*RespondToMeetingRequestResponse)(nil),       // 30: tandem.meetings.v1.RespondToMeetingRequestResponse
-	(*ListMeetingRequestsRequest)(nil),            // 31: tandem.meetings.v1.ListMeetingRequestsRequest
-	(*ListMeetingRequestsResponse)(nil),           // 32: tandem.meetings.v1.ListMeetingRequestsResponse
-	(*BookMeetingRequest)(nil),                    // 33: tandem.meetings.v1.BookMeetingRequest
-	(*BookMeetingResponse)(nil),                   // 34: tandem.meetings.v1.BookMeetingResponse
-	(*GenerateScheduleRequest)(nil),               // 35: tandem.meetings.v1.GenerateScheduleRequest
-	(*GenerateScheduleResponse)(nil),              // 36: tandem.meetings.v1.GenerateScheduleResponse
-	(*PublishScheduleRequest)(nil),                // 37: tandem.meetings.v1.PublishScheduleRequest
-	(*PublishScheduleResponse)(nil),               // 38: tandem.meetings.v1.PublishScheduleResponse
-	(*GetScheduleRequest)(nil),                    // 39: tandem.meetings.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),                   // 40: tandem.meetings.v1.GetScheduleResponse
-	(*GetAgendaRequest)(nil),                      // 41: tandem.meetings.v1.GetAgendaRequest
-	(*AgendaItem)(nil),                            // 42: tandem.meetings.v1.AgendaItem
-	(*GetAgendaResponse)(nil),                     // 43: tandem.meetings.v1.GetAgendaResponse
-	(*ExportCalendarRequest)(nil),                 // 44: tandem.meetings.v1.ExportCalendarRequest
-	(*ExportCalendarResponse)(nil),                // 45: tandem.meetings.v1.ExportCalendarResponse
-	(*Participant)(nil),                           // 46: tandem.meetings.v1.Participant
-	(*MeetingRequest)(nil),                        // 47: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 48: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 49: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 50: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 51: tandem.profiles.v1.ProfileRef
-	(ParticipantStatus)(0),                        // 52: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 53: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 54: tandem.meetings.v1.MeetingRequestStatus
-	(*Meeting)(nil),                               // 55: tandem.meetings.v1.Meeting
-	(ScheduleMode)(0),                             // 56: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 57: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 58: tandem.meetings.v1.BalancedWeights
-	(*Schedule)(nil),                              // 59: tandem.meetings.v1.Schedule
-	(*timestamppb.Timestamp)(nil),                 // 60: google.protobuf.Timestamp
+	(*UpdateMeetingRequestRequest)(nil),           // 29: tandem.meetings.v1.UpdateMeetingRequestRequest
+	(*UpdateMeetingRequestResponse)(nil),          // 30: tandem.meetings.v1.UpdateMeetingRequestResponse
+	(*RespondToMeetingRequestRequest)(nil),        // 31: tandem.meetings.v1.RespondToMeetingRequestRequest
+	(*RespondToMeetingRequestResponse)(nil),       // 32: tandem.meetings.v1.RespondToMeetingRequestResponse
+	(*ListMeetingRequestsRequest)(nil),            // 33: tandem.meetings.v1.ListMeetingRequestsRequest
+	(*ListMeetingRequestsResponse)(nil),           // 34: tandem.meetings.v1.ListMeetingRequestsResponse
+	(*BookMeetingRequest)(nil),                    // 35: tandem.meetings.v1.BookMeetingRequest
+	(*BookMeetingResponse)(nil),                   // 36: tandem.meetings.v1.BookMeetingResponse
+	(*GenerateScheduleRequest)(nil),               // 37: tandem.meetings.v1.GenerateScheduleRequest
+	(*GenerateScheduleResponse)(nil),              // 38: tandem.meetings.v1.GenerateScheduleResponse
+	(*PublishScheduleRequest)(nil),                // 39: tandem.meetings.v1.PublishScheduleRequest
+	(*PublishScheduleResponse)(nil),               // 40: tandem.meetings.v1.PublishScheduleResponse
+	(*GetScheduleRequest)(nil),                    // 41: tandem.meetings.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),                   // 42: tandem.meetings.v1.GetScheduleResponse
+	(*GetAgendaRequest)(nil),                      // 43: tandem.meetings.v1.GetAgendaRequest
+	(*AgendaItem)(nil),                            // 44: tandem.meetings.v1.AgendaItem
+	(*GetAgendaResponse)(nil),                     // 45: tandem.meetings.v1.GetAgendaResponse
+	(*ExportCalendarRequest)(nil),                 // 46: tandem.meetings.v1.ExportCalendarRequest
+	(*ExportCalendarResponse)(nil),                // 47: tandem.meetings.v1.ExportCalendarResponse
+	(*Participant)(nil),                           // 48: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 49: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 50: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 51: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 52: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 53: tandem.profiles.v1.ProfileRef
+	(ParticipantStatus)(0),                        // 54: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 55: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 56: tandem.meetings.v1.MeetingRequestStatus
+	(*Meeting)(nil),                               // 57: tandem.meetings.v1.Meeting
+	(ScheduleMode)(0),                             // 58: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 59: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 60: tandem.meetings.v1.BalancedWeights
+	(*Schedule)(nil),                              // 61: tandem.meetings.v1.Schedule
+	(*timestamppb.Timestamp)(nil),                 // 62: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
 	4,  // 0: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
 	21, // 1: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
 	7,  // 2: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	46, // 3: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	48, // 3: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
 	3,  // 4: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
 	27, // 5: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
 	10, // 6: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	47, // 7: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	49, // 7: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	3,  // 8: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
-	29, // 9: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	31, // 9: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
 	10, // 10: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	48, // 11: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	48, // 12: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	48, // 13: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	48, // 14: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	49, // 15: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	50, // 11: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	50, // 12: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	50, // 13: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	50, // 14: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	51, // 15: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 16: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	48, // 17: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	50, // 18: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	51, // 19: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	48, // 20: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	51, // 21: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	46, // 22: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	46, // 23: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	52, // 24: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	46, // 25: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	53, // 26: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	47, // 27: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	1,  // 28: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	53, // 29: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	47, // 30: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	2,  // 31: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	54, // 32: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	47, // 33: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	55, // 34: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	56, // 35: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	57, // 36: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	58, // 37: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	59, // 38: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	59, // 39: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	59, // 40: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	55, // 41: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	55, // 42: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	51, // 43: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	46, // 44: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
-	42, // 45: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	60, // 46: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	13, // 47: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	15, // 48: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	17, // 49: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	19, // 50: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	21, // 51: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	23, // 52: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	25, // 53: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	27, // 54: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	29, // 55: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	31, // 56: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	33, // 57: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	35, // 58: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	37, // 59: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	39, // 60: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	41, // 61: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	44, // 62: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	5,  // 63: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	8,  // 64: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	11, // 65: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	14, // 66: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	16, // 67: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	18, // 68: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	20, // 69: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	22, // 70: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	24, // 71: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	26, // 72: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	28, // 73: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	30, // 74: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	32, // 75: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	34, // 76: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	36, // 77: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	38, // 78: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	40, // 79: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	43, // 80: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	45, // 81: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	6,  // 82: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	9,  // 83: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	12, // 84: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	66, // [66:85] is the sub-list for method output_type
-	47, // [47:66] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	50, // 17: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	52, // 18: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	53, // 19: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	50, // 20: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	53, // 21: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	48, // 22: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	48, // 23: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	54, // 24: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	48, // 25: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	55, // 26: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	49, // 27: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	55, // 28: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	49, // 29: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	1,  // 30: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
+	55, // 31: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	49, // 32: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	2,  // 33: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
+	56, // 34: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	49, // 35: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	57, // 36: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	58, // 37: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	59, // 38: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	60, // 39: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	61, // 40: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	61, // 41: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	61, // 42: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	57, // 43: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	57, // 44: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	53, // 45: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	48, // 46: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	44, // 47: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
+	62, // 48: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	13, // 49: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	15, // 50: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	17, // 51: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	19, // 52: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	21, // 53: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	23, // 54: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	25, // 55: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	27, // 56: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	29, // 57: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	31, // 58: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	33, // 59: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	35, // 60: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	37, // 61: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	39, // 62: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	41, // 63: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	43, // 64: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	46, // 65: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	5,  // 66: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	8,  // 67: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	11, // 68: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	14, // 69: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	16, // 70: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	18, // 71: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	20, // 72: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	22, // 73: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	24, // 74: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	26, // 75: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	28, // 76: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	30, // 77: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	32, // 78: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	34, // 79: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	36, // 80: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	38, // 81: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	40, // 82: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	42, // 83: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	45, // 84: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	47, // 85: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	6,  // 86: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	9,  // 87: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	12, // 88: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	69, // [69:89] is the sub-list for method output_type
+	49, // [49:69] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -3340,7 +3485,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	MeetingsService_SetAvailability_FullMethodName               = "/tandem.meetings.v1.MeetingsService/SetAvailability"
 	MeetingsService_ListParticipants_FullMethodName              = "/tandem.meetings.v1.MeetingsService/ListParticipants"
 	MeetingsService_RequestMeeting_FullMethodName                = "/tandem.meetings.v1.MeetingsService/RequestMeeting"
+	MeetingsService_UpdateMeetingRequest_FullMethodName          = "/tandem.meetings.v1.MeetingsService/UpdateMeetingRequest"
 	MeetingsService_RespondToMeetingRequest_FullMethodName       = "/tandem.meetings.v1.MeetingsService/RespondToMeetingRequest"
 	MeetingsService_ListMeetingRequests_FullMethodName           = "/tandem.meetings.v1.MeetingsService/ListMeetingRequests"
 	MeetingsService_BookMeeting_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/BookMeeting"
@@ -63,8 +64,13 @@ type MeetingsServiceClient interface {
 	SetAvailability(ctx context.Context, in *SetAvailabilityRequest, opts ...grpc.CallOption) (*SetAvailabilityResponse, error)
 	// ListParticipants lists an event's participants.
 	ListParticipants(ctx context.Context, in *ListParticipantsRequest, opts ...grpc.CallOption) (*ListParticipantsResponse, error)
-	// RequestMeeting sends a meeting request, or edits a pending one.
+	// RequestMeeting sends a meeting request. A second request from the same
+	// sender to the same recipient while the first is pending or accepted is
+	// refused with AlreadyExists naming the first; edit that one instead.
 	RequestMeeting(ctx context.Context, in *RequestMeetingRequest, opts ...grpc.CallOption) (*RequestMeetingResponse, error)
+	// UpdateMeetingRequest edits a pending request's priority, message or
+	// marketplace item. The sender (or an organizer) only.
+	UpdateMeetingRequest(ctx context.Context, in *UpdateMeetingRequestRequest, opts ...grpc.CallOption) (*UpdateMeetingRequestResponse, error)
 	// RespondToMeetingRequest accepts, declines, says "no thanks" to, or cancels a request.
 	RespondToMeetingRequest(ctx context.Context, in *RespondToMeetingRequestRequest, opts ...grpc.CallOption) (*RespondToMeetingRequestResponse, error)
 	// ListMeetingRequests lists requests; both parties (and organizers) see them.
@@ -179,6 +185,16 @@ func (c *meetingsServiceClient) RequestMeeting(ctx context.Context, in *RequestM
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RequestMeetingResponse)
 	err := c.cc.Invoke(ctx, MeetingsService_RequestMeeting_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) UpdateMeetingRequest(ctx context.Context, in *UpdateMeetingRequestRequest, opts ...grpc.CallOption) (*UpdateMeetingRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMeetingRequestResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_UpdateMeetingRequest_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -318,8 +334,13 @@ type MeetingsServiceServer interface {
 	SetAvailability(context.Context, *SetAvailabilityRequest) (*SetAvailabilityResponse, error)
 	// ListParticipants lists an event's participants.
 	ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error)
-	// RequestMeeting sends a meeting request, or edits a pending one.
+	// RequestMeeting sends a meeting request. A second request from the same
+	// sender to the same recipient while the first is pending or accepted is
+	// refused with AlreadyExists naming the first; edit that one instead.
 	RequestMeeting(context.Context, *RequestMeetingRequest) (*RequestMeetingResponse, error)
+	// UpdateMeetingRequest edits a pending request's priority, message or
+	// marketplace item. The sender (or an organizer) only.
+	UpdateMeetingRequest(context.Context, *UpdateMeetingRequestRequest) (*UpdateMeetingRequestResponse, error)
 	// RespondToMeetingRequest accepts, declines, says "no thanks" to, or cancels a request.
 	RespondToMeetingRequest(context.Context, *RespondToMeetingRequestRequest) (*RespondToMeetingRequestResponse, error)
 	// ListMeetingRequests lists requests; both parties (and organizers) see them.
@@ -383,6 +404,9 @@ func (UnimplementedMeetingsServiceServer) ListParticipants(context.Context, *Lis
 }
 func (UnimplementedMeetingsServiceServer) RequestMeeting(context.Context, *RequestMeetingRequest) (*RequestMeetingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RequestMeeting not implemented")
+}
+func (UnimplementedMeetingsServiceServer) UpdateMeetingRequest(context.Context, *UpdateMeetingRequestRequest) (*UpdateMeetingRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMeetingRequest not implemented")
 }
 func (UnimplementedMeetingsServiceServer) RespondToMeetingRequest(context.Context, *RespondToMeetingRequestRequest) (*RespondToMeetingRequestResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RespondToMeetingRequest not implemented")
@@ -578,6 +602,24 @@ func _MeetingsService_RequestMeeting_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MeetingsServiceServer).RequestMeeting(ctx, req.(*RequestMeetingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_UpdateMeetingRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMeetingRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).UpdateMeetingRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_UpdateMeetingRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).UpdateMeetingRequest(ctx, req.(*UpdateMeetingRequestRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -818,6 +860,10 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RequestMeeting",
 			Handler:    _MeetingsService_RequestMeeting_Handler,
+		},
+		{
+			MethodName: "UpdateMeetingRequest",
+			Handler:    _MeetingsService_UpdateMeetingRequest_Handler,
 		},
 		{
 			MethodName: "RespondToMeetingRequest",
