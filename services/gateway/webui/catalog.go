@@ -557,12 +557,14 @@ var messages = map[string][2]string{
 }
 
 // catalogEN and catalogIT are read-only views of messages per language.
-var catalogEN, catalogIT = split(messages)
+var catalogEN, catalogIT = split(messages, eventMessages)
 
-func split(m map[string][2]string) (en, it map[string]string) {
-	en, it = make(map[string]string, len(m)), make(map[string]string, len(m))
-	for k, v := range m {
-		en[k], it[k] = v[0], v[1]
+func split(ms ...map[string][2]string) (en, it map[string]string) {
+	en, it = map[string]string{}, map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			en[k], it[k] = v[0], v[1]
+		}
 	}
 	return en, it
 }

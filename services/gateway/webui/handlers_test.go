@@ -400,6 +400,8 @@ func TestHubFromEvents(t *testing.T) {
 	feed("tandem.meetings.v1.meeting.confirmed", &eventsv1.MeetingConfirmed{BrokerageEventId: "e1", Meeting: meeting}) // redelivered
 	feed("tandem.meetings.v1.schedule.published", &eventsv1.SchedulePublished{BrokerageEventId: "e1", OccurredAt: now})
 	feed("tandem.meetings.v1.meeting.moved", &eventsv1.MeetingMoved{BrokerageEventId: "e1", OccurredAt: now, Meeting: meeting})
+	feed("tandem.meetings.v1.meeting.cancelled", &eventsv1.MeetingCancelled{BrokerageEventId: "e1", OccurredAt: now, Meeting: meeting})
+	feed("tandem.meetings.v1.meeting_request.cancelled", &eventsv1.MeetingRequestCancelled{BrokerageEventId: "e1", OccurredAt: now, MeetingRequest: req})
 	feed("tandem.matching.v1.match.found", &eventsv1.MatchFound{OwnerSubject: "u1", OccurredAt: now, Match: &matchingv1.NewMatch{Suggestion: &matchingv1.Suggestion{Candidate: &matchingv1.CandidateSummary{Ref: org("G"), DisplayName: "Gamma"}}}})
 	feed("tandem.matching.v1.feedback.recorded", &eventsv1.FeedbackRecorded{Feedback: &matchingv1.Feedback{Id: "f1", Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "A"}}, Candidate: org("C"), Kind: matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED}})
 	h.apply("tandem.meetings.v1.meeting.moved.key", []byte("not protobuf \xff\xff"))
@@ -421,19 +423,22 @@ func TestHubFromEvents(t *testing.T) {
 		return out
 	}
 	a, b := strings.Join(texts("org:A"), "\n"), strings.Join(texts("org:B"), "\n")
-	for _, want := range []string{"Beta answered your meeting request: Accepted (Brokerage Day)", "schedule of Brokerage Day is published", "meetings at Brokerage Day was moved"} {
+	for _, want := range []string{"Beta answered your meeting request: Accepted (Brokerage Day)", "schedule of Brokerage Day is published", "meetings at Brokerage Day was moved",
+		"meeting with Beta at Brokerage Day was cancelled", "request between you and Beta at Brokerage Day was cancelled"} {
 		if !strings.Contains(a, want) {
 			t.Errorf("A's notifications lack %q:\n%s", want, a)
 		}
 	}
-	if !strings.Contains(b, "Alpha asks to meet you at Brokerage Day") {
-		t.Errorf("B's notifications:\n%s", b)
+	for _, want := range []string{"Alpha asks to meet you at Brokerage Day", "meeting with Alpha at Brokerage Day was cancelled", "request between you and Alpha at Brokerage Day was cancelled"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("B's notifications lack %q:\n%s", want, b)
+		}
 	}
 	if got := texts("subject:u1"); len(got) != 1 || !strings.Contains(got[0], "Gamma") {
 		t.Errorf("u1's notifications = %v", got)
 	}
-	if n := h.unread("nobody", []string{"org:A"}); n != 3 {
-		t.Errorf("A has %d unread, want 3", n)
+	if n := h.unread("nobody", []string{"org:A"}); n != 5 {
+		t.Errorf("A has %d unread, want 5", n)
 	}
 	h.markRead("nobody")
 	if n := h.unread("nobody", []string{"org:A"}); n != 0 {

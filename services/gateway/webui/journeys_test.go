@@ -259,24 +259,7 @@ func TestJourneys(t *testing.T) {
 		o := organizer.in(t)
 		o.open("/events")
 		skipIfUnimplemented(o, "meetings")
-		o.typeInto("#f-name", "Smart Health Brokerage Day")
-		o.typeInto("#f-venue", "Area Science Park, Trieste")
-		rome, _ := time.LoadLocation("Europe/Rome")
-		o.set("#day-date-0", time.Now().In(rome).AddDate(0, 0, 7).Format("2006-01-02"))
-		o.set("#day-start-0", "09:00")
-		o.set("#day-end-0", "10:30")
-		o.typeInto("#f-meeting_minutes", "25")
-		o.typeInto("#f-break_minutes", "5")
-		o.typeInto("#f-tables", "3")
-		o.submit("#create-event")
-		o.mustSucceed("creating the event")
-		o.expect("#notice", "draft")
-		eventPath = o.location()
-		if i := strings.Index(eventPath, "?"); i > 0 {
-			eventPath = eventPath[:i]
-		}
-		o.submit("#open-registration")
-		o.mustSucceed("opening registration")
+		eventPath = createOpenEvent(o, "Smart Health Brokerage Day")
 		o.expect("#event-status", "Registration open")
 	})
 
@@ -336,6 +319,11 @@ func TestJourneys(t *testing.T) {
 		r.submit("#send-request")
 		r.mustSucceed("sending a meeting request")
 		r.expect("#outgoing", "Tagliamentoomics")
+		// Asked once, the company's card offers the request, not a second one.
+		r.open(eventPath)
+		if eval[bool](r, `!!`+company+` && !!`+company+`.querySelector("a.request-from-suggestion")`) {
+			t.Error("the suggestion card still offers a request to a participant already asked")
+		}
 
 		c.open(eventPath)
 		c.expect("#incoming", "Università degli Studi di Trieste")

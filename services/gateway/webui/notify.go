@@ -42,7 +42,7 @@ const maxNotesPerKey = 200
 // since is not named (and no name outlives it in the gateway's memory).
 type note struct {
 	Seq  int64
-	Kind string // request_received, request_answered, schedule_published, meeting_moved, new_match
+	Kind string // request_received, request_answered, request_cancelled, schedule_published, meeting_moved, meeting_cancelled, new_match
 	At   time.Time
 	// WhoKey is the profile key of the person or organisation the note is
 	// about; Who is its name, filled in when the note is shown.
@@ -184,6 +184,23 @@ func (h *hub) apply(subject string, data []byte) {
 		id := ev.GetBrokerageEventId()
 		for _, p := range h.attendees[id] {
 			h.notify(h.participants[p], note{Kind: "schedule_published", At: at(ev.GetOccurredAt()), Event: h.eventNames[id], Href: "/events/" + id})
+		}
+	case *eventsv1.MeetingRequestCancelled:
+		// Both parties hear of it: the note cannot tell which one cancelled.
+		r, id := ev.GetMeetingRequest(), ev.GetBrokerageEventId()
+		from, to := h.participants[r.GetFromParticipantId()], h.participants[r.GetToParticipantId()]
+		h.notify(from, note{Kind: "request_cancelled", At: at(ev.GetOccurredAt()), WhoKey: to, Event: h.eventNames[id], Href: "/events/" + id})
+		h.notify(to, note{Kind: "request_cancelled", At: at(ev.GetOccurredAt()), WhoKey: from, Event: h.eventNames[id], Href: "/events/" + id})
+	case *eventsv1.MeetingCancelled:
+		m, id := ev.GetMeeting(), ev.GetBrokerageEventId()
+		for _, p := range m.GetParticipantIds() {
+			other := ""
+			for _, q := range m.GetParticipantIds() {
+				if q != p {
+					other = h.participants[q]
+				}
+			}
+			h.notify(h.participants[p], note{Kind: "meeting_cancelled", At: at(ev.GetOccurredAt()), WhoKey: other, Event: h.eventNames[id], Href: "/events/" + id})
 		}
 	case *eventsv1.MeetingMoved:
 		m := ev.GetMeeting()
@@ -395,6 +412,10 @@ func noteText(l *Lang, n note) string {
 		return l.T("note.new_match", orUnknown(l, n.Who))
 	case "meeting_moved":
 		return l.T("note.meeting_moved", orUnknown(l, n.Event))
+	case "request_cancelled":
+		return l.T("note.request_cancelled", orUnknown(l, n.Who), orUnknown(l, n.Event))
+	case "meeting_cancelled":
+		return l.T("note.meeting_cancelled", orUnknown(l, n.Who), orUnknown(l, n.Event))
 	case "schedule_published":
 		return l.T("note.schedule_published", orUnknown(l, n.Event))
 	default:

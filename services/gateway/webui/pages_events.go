@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -105,6 +106,14 @@ type eventView struct {
 	// RequestTo pre-selects whom the meeting request form asks, when the
 	// user came from a suggestion's "Request a meeting".
 	RequestTo string
+	// Asked maps a partner to the user's request to them (pending, accepted
+	// or refused with "no thanks"): they are not offered for a new request,
+	// as a second one would be refused. Askable are the partners left.
+	Asked   map[string]*meetingsv1.MeetingRequest
+	Askable []*meetingsv1.Participant
+	// EditRequest is the request whose edit form opens, when the user tried
+	// to ask the same partner again or came to edit it.
+	EditRequest string
 }
 
 type registerChoice struct {
@@ -238,15 +247,30 @@ func (u *UI) eventPage(c *call) error {
 				v.Outgoing = append(v.Outgoing, r)
 			}
 		}
+		v.Asked = askedPartners(v.Outgoing)
+		for _, p := range v.Partners {
+			if v.Asked[p.GetId()] == nil {
+				v.Askable = append(v.Askable, p)
+			}
+		}
 		agenda, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: v.Me.GetId()})
 		note(err)
 		c.nameAgendas(agenda)
 		unnamedAgendas(c.L, agenda)
 		v.Agenda = agenda
-		to := c.r.URL.Query().Get("to")
-		for _, p := range v.Partners {
+		q := c.r.URL.Query()
+		to := q.Get("to")
+		for _, p := range v.Askable {
 			if p.GetId() == to {
 				v.RequestTo = to
+			}
+		}
+		if r := v.Asked[to]; r != nil {
+			v.EditRequest = r.GetId()
+		}
+		for _, r := range v.Outgoing {
+			if r.GetId() == q.Get("edit") {
+				v.EditRequest = r.GetId()
 			}
 		}
 	}
@@ -254,6 +278,21 @@ func (u *UI) eventPage(c *call) error {
 		return err
 	}
 	return c.renderNamed("event", eventTitle(c.L, ev, ""), v)
+}
+
+// askedPartners maps each partner to the user's request that stops a new
+// one: pending or accepted (edit that one instead), or refused with "no
+// thanks" (not to be asked again).
+func askedPartners(outgoing []*meetingsv1.MeetingRequest) map[string]*meetingsv1.MeetingRequest {
+	asked := map[string]*meetingsv1.MeetingRequest{}
+	for _, r := range outgoing {
+		switch r.GetStatus() {
+		case meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING, meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED,
+			meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_NO_THANKS:
+			asked[r.GetToParticipantId()] = r
+		}
+	}
+	return asked
 }
 
 // eventTitle is the heading and tab title of an event's pages: the event's
@@ -386,6 +425,13 @@ func (u *UI) eventStatus(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
+	if st == meetingsv1.EventStatus_EVENT_STATUS_CLOSED && !c.confirmed() {
+		ev, err := u.loadEvent(ctx, id)
+		if err != nil {
+			return err
+		}
+		return c.askFirst(eventTitle(c.L, ev, "confirm.title"), "/events/"+id, confirmView{Question: "confirm.close_event", Consequence: "confirm.close_event_then", Yes: "action.close_event"})
+	}
 	_, err := u.opts.Meetings.UpdateEvent(ctx, &meetingsv1.UpdateEventRequest{
 		Event: &meetingsv1.Event{Id: id, Status: st}, ExpectedVersion: int64(version),
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
@@ -482,7 +528,27 @@ func (u *UI) eventRequest(c *call) error {
 	ctx, cancel := c.ctx()
 	defer cancel()
 	_, err := u.opts.Meetings.RequestMeeting(ctx, &meetingsv1.RequestMeetingRequest{EventId: id, FromParticipantId: from, ToParticipantId: to, Priority: prio, Message: msg, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm) + id})
+	if status.Code(err) == codes.AlreadyExists {
+		// The first request is kept as it is; the page opens its edit form.
+		return c.redirect("/events/"+id+"?to="+url.QueryEscape(to)+"#outgoing", "already_asked")
+	}
 	return c.backToEvent(id, err, "requested")
+}
+
+// eventEditRequest edits the sender's pending request.
+func (u *UI) eventEditRequest(c *call) error {
+	id, rid := c.r.PathValue("id"), c.r.PathValue("rid")
+	errs := fieldErrs{}
+	version := number(c.r.PostForm, "version", 1, 1<<30, 0, errs)
+	msg := text(c.r.PostForm, "message", 2000, errs)
+	prio := enum[meetingsv1.MeetingPriority](c.r.PostForm, "priority", meetingsv1.MeetingPriority_value, errs)
+	if len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "edit request form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Meetings.UpdateMeetingRequest(ctx, &meetingsv1.UpdateMeetingRequestRequest{RequestId: rid, Priority: prio, Message: msg, ExpectedVersion: int64(version)})
+	return c.backToEvent(id, err, "request_edited")
 }
 
 func (u *UI) eventRespond(c *call) error {
@@ -496,8 +562,29 @@ func (u *UI) eventRespond(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
+	if q, ok := answerQuestions[action]; ok && !c.confirmed() {
+		ev, err := u.loadEvent(ctx, id)
+		if err != nil {
+			return err
+		}
+		if action == meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_CANCEL && c.r.PostForm.Get("what") == "meeting" {
+			q.Question, q.Yes = "confirm.cancel_meeting", "action.cancel_meeting"
+		}
+		return c.askFirst(eventTitle(c.L, ev, "confirm.title"), "/events/"+id, q)
+	}
 	_, err := u.opts.Meetings.RespondToMeetingRequest(ctx, &meetingsv1.RespondToMeetingRequestRequest{RequestId: rid, Action: action, Message: msg, ExpectedVersion: int64(version)})
+	if action == meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_CANCEL {
+		return c.backToEvent(id, err, "cancelled")
+	}
 	return c.backToEvent(id, err, "answered")
+}
+
+// answerQuestions are the answers that cannot be taken back, and what the
+// confirmation page says about each.
+var answerQuestions = map[meetingsv1.MeetingRequestAction]confirmView{
+	meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_CANCEL:    {Question: "confirm.cancel_request", Consequence: "confirm.cancel_request_then", Yes: "action.cancel_request"},
+	meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_DECLINE:   {Question: "confirm.decline", Consequence: "confirm.decline_then", Yes: "action.decline"},
+	meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_NO_THANKS: {Question: "confirm.no_thanks", Consequence: "confirm.no_thanks_then", Yes: "action.no_thanks"},
 }
 
 type agendaView struct {

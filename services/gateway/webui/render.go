@@ -333,11 +333,16 @@ func (c *call) badInput(p *reqcheck.Problem) {
 // redirect ends a successful form post (post, redirect, get).
 func (c *call) redirect(to, done string) error {
 	if done != "" {
+		// The notice goes in the query, before any #fragment.
+		base, frag, _ := strings.Cut(to, "#")
 		sep := "?"
-		if strings.Contains(to, "?") {
+		if strings.Contains(base, "?") {
 			sep = "&"
 		}
-		to += sep + "done=" + url.QueryEscape(done)
+		to = base + sep + "done=" + url.QueryEscape(done)
+		if frag != "" {
+			to += "#" + frag
+		}
 	}
 	http.Redirect(c.w, c.r, to, http.StatusSeeOther)
 	return nil

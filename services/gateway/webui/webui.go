@@ -237,6 +237,7 @@ func (u *UI) routes() {
 	m.HandleFunc("POST /events/{id}/availability", u.page(u.eventAvailability))
 	m.HandleFunc("POST /events/{id}/requests", u.page(u.eventRequest))
 	m.HandleFunc("POST /events/{id}/requests/{rid}", u.page(u.eventRespond))
+	m.HandleFunc("POST /events/{id}/requests/{rid}/edit", u.page(u.eventEditRequest))
 	m.HandleFunc("GET /events/{id}/agenda/{pid}", u.page(u.agendaPage))
 	m.HandleFunc("GET /events/{id}/agendas", u.page(u.agendasPage))
 	m.HandleFunc("GET /events/{id}/calendar/{pid}", u.page(u.calendarFile))
