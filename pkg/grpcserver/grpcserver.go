@@ -29,6 +29,7 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
+	"github.com/tandem-cluster/tandem/pkg/logging"
 )
 
 // Options configure New. Only Log is required.
@@ -182,9 +183,38 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	log.LogAttrs(ctx, level, "grpc call", slog.String("method", method), slog.String("code", code.String()), slog.Duration("duration", time.Since(start)))
 }
 
+// RequestIDKey is the metadata key of the id the gateway gives each HTTP
+// request; the call's log lines carry it as "request_id".
+const RequestIDKey = "x-request-id"
+
+// withRequestID puts the call's request id, when it has a sound one, into
+// ctx for the logger.
+func withRequestID(ctx context.Context) context.Context {
+	v := metadata.ValueFromIncomingContext(ctx, RequestIDKey)
+	if len(v) == 0 || !soundRequestID(v[0]) {
+		return ctx
+	}
+	return logging.WithRequestID(ctx, v[0])
+}
+
+// soundRequestID accepts at most 128 letters, digits and "-_.:", so a
+// caller cannot fill or forge log lines through it.
+func soundRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r)) {
+			return false
+		}
+	}
+	return true
+}
+
 func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
+		ctx = withRequestID(ctx)
 		resp, err := handler(ctx, req)
 		logCall(ctx, log, info.FullMethod, start, err)
 		return resp, err
@@ -194,11 +224,23 @@ func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
 func streamLogging(log *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		start := time.Now()
+		ctx := withRequestID(ss.Context())
+		if ctx != ss.Context() {
+			ss = ctxStream{ss, ctx}
+		}
 		err := handler(srv, ss)
-		logCall(ss.Context(), log, info.FullMethod, start, err)
+		logCall(ctx, log, info.FullMethod, start, err)
 		return err
 	}
 }
+
+// ctxStream is a stream with a context of its own.
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s ctxStream) Context() context.Context { return s.ctx }
 
 // validator checks requests before handlers see them.
 type validator struct {

@@ -231,6 +231,23 @@ func TestServer(t *testing.T) {
 		}
 	})
 
+	t.Run("the gateway's request id reaches the log", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, id := range []string{"req-4711", `bad id","forged":"1`} {
+			ctx := metadata.AppendToOutgoingContext(ctx, grpcserver.RequestIDKey, id)
+			if _, err := client.UnaryCall(ctx, &testpb.SimpleRequest{ResponseSize: 2}); status.Code(err) != codes.NotFound {
+				t.Fatalf("call: %v", err)
+			}
+		}
+		if !strings.Contains(logs.String(), `"request_id":"req-4711"`) {
+			t.Errorf("no log line with the request id:\n%s", logs.String())
+		}
+		if strings.Contains(logs.String(), "forged") {
+			t.Errorf("a request id that is not sound reached the log:\n%s", logs.String())
+		}
+	})
+
 	t.Run("metrics count calls by code", func(t *testing.T) {
 		mfs, err := reg.Gather()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -58,5 +59,26 @@ func TestNew(t *testing.T) {
 				t.Errorf("trace_id = %q, want %q", got, tt.wantTrace)
 			}
 		})
+	}
+}
+
+// TestRequestIDAndSeconds: a record logged within a request carries its
+// request id, and durations are in seconds.
+func TestRequestIDAndSeconds(t *testing.T) {
+	var buf bytes.Buffer
+	log := logging.New(&buf, "profiles", "info")
+	ctx := logging.WithRequestID(context.Background(), "req-4711")
+	log.InfoContext(ctx, "done", "duration", 1500*time.Millisecond)
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("not JSON: %v: %q", err, buf.String())
+	}
+	if rec["request_id"] != "req-4711" || rec["duration"] != 1.5 {
+		t.Errorf("record = %v, want request_id req-4711 and duration 1.5 (seconds)", rec)
+	}
+	buf.Reset()
+	log.Info("outside a request")
+	if bytes.Contains(buf.Bytes(), []byte("request_id")) {
+		t.Errorf("a record outside a request has a request id: %s", buf.String())
 	}
 }
