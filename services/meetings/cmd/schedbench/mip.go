@@ -186,7 +186,9 @@ type mipResult struct {
 
 var (
 	reObjective = regexp.MustCompile(`Objective value:\s+(-?[0-9.eE+-]+)`)
-	reBound     = regexp.MustCompile(`Lower bound:\s+(-?[0-9.eE+-]+)`)
+	// CBC names the best bound it proved "Upper bound" for a maximisation
+	// and "Lower bound" for a minimisation.
+	reBound = regexp.MustCompile(`(?:Upper|Lower) bound:\s+(-?[0-9.eE+-]+)`)
 )
 
 // solveMIP runs cbc on the model (single thread, time-limited) and reads
@@ -207,18 +209,27 @@ func solveMIP(ctx context.Context, cbc, dir string, m model, weight func(r int) 
 	res := mipResult{took: time.Since(start), x: make([]bool, len(m.vars))}
 	text := string(out)
 	res.optimal = strings.Contains(text, "Result - Optimal solution found")
-	om := reObjective.FindStringSubmatch(text)
-	if om == nil {
-		return mipResult{}, fmt.Errorf("cbc gave no objective value:\n%s", tail(out))
-	}
 	// cbc minimises the negated objective and prints its values negated back
 	// for a maximisation; the bound is printed for the minimisation.
-	res.value, _ = strconv.ParseFloat(om[1], 64)
-	res.value = math.Abs(res.value)
-	res.bound = res.value
-	if bm := reBound.FindStringSubmatch(text); bm != nil && !res.optimal {
+	om := reObjective.FindStringSubmatch(text)
+	bm := reBound.FindStringSubmatch(text)
+	switch {
+	case om != nil:
+		res.value, _ = strconv.ParseFloat(om[1], 64)
+		res.value = math.Abs(res.value)
+		res.bound = res.value
+	case bm == nil || res.optimal:
+		return mipResult{}, fmt.Errorf("cbc gave no objective value:\n%s", tail(out))
+	default:
+		// Stopped before any schedule: the bound still says how far from
+		// the optimum a schedule can be.
 		b, _ := strconv.ParseFloat(bm[1], 64)
-		res.bound = math.Abs(b)
+		res.bound = math.Floor(math.Abs(b) + 1e-6)
+		return res, nil
+	}
+	if bm != nil && !res.optimal {
+		b, _ := strconv.ParseFloat(bm[1], 64)
+		res.bound = math.Floor(math.Abs(b) + 1e-6) // objectives are whole numbers
 	}
 	f, err := os.Open(sol)
 	if err != nil {
