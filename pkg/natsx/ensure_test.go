@@ -66,3 +66,16 @@ func TestEnsureRacesOnACluster(t *testing.T) {
 		}
 	}
 }
+
+// TestEnsureFailsAtOnceOnAMisconfiguration: R3 on a single server cannot
+// work, and is reported at once, not retried until start-up gives up.
+func TestEnsureFailsAtOnceOnAMisconfiguration(t *testing.T) {
+	_, _, js := testenv.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := natsx.EnsureStream(ctx, js, jetstream.StreamConfig{Name: "R3_ALONE", Subjects: []string{"alone.>"}, Replicas: 3})
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("EnsureStream with 3 replicas on one server: %v after %s, want an error at once", err, time.Since(start))
+	}
+}

@@ -131,7 +131,8 @@ func transient(err error) bool {
 	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.Code == 408 || apiErr.Code >= 500 || apiErr.ErrorCode == jetstream.JSErrCodeStreamNameInUse ||
+		// Not every 500: "replicas > 1 not supported in non-clustered mode" is one.
+		return apiErr.Code == 408 || apiErr.Code == 503 || apiErr.Code == 504 || apiErr.ErrorCode == jetstream.JSErrCodeStreamNameInUse ||
 			apiErr.ErrorCode == jsErrCodeClusterNotAvailable
 	}
 	return false
