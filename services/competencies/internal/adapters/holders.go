@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -16,6 +15,7 @@ import (
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/domain"
+	"github.com/tandem-cluster/tandem/services/profiles/profilesevents"
 )
 
 // Holders is the service's own record of the organisations and people that
@@ -200,45 +200,25 @@ type ProfileEvents interface {
 	HolderErased(ctx context.Context, h domain.Holder) error
 }
 
-// ProfilesStream and its subjects are owned by the profiles service.
-const (
-	ProfilesStream   = "TANDEM_PROFILES"
-	ProfilesSubjects = "tandem.profiles.v1.>"
-)
-
 // ConsumeProfiles runs the durable consumer of the profiles service's
-// events until ctx ends. The profiles service creates its stream; until it
-// exists (the services may start in any order) natsx.Consume waits.
+// events until ctx ends (see profilesevents.Follow).
 func ConsumeProfiles(ctx context.Context, log *slog.Logger, js jetstream.JetStream, durable string, handler ProfileEvents) error {
-	cfg := jetstream.ConsumerConfig{
-		Durable:       durable,
-		FilterSubject: ProfilesSubjects,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-	}
-	return natsx.Consume(ctx, log, js, ProfilesStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
-		return HandleProfileEvent(ctx, m.Subject(), m.Data(), handler)
+	return profilesevents.Follow(ctx, log, js, durable, func(ctx context.Context, subject string, ev proto.Message) error {
+		return handleProfileEvent(ctx, subject, ev, handler)
 	})
 }
 
 // HandleProfileEvent decodes one profiles event by its subject and hands it
 // to handler. Undecodable events fail permanently.
 func HandleProfileEvent(ctx context.Context, subject string, data []byte, handler ProfileEvents) error {
-	var ev proto.Message
-	switch {
-	case strings.HasPrefix(subject, "tandem.profiles.v1.organization.upserted."):
-		ev = &eventsv1.OrganizationUpserted{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.organization.erased."):
-		ev = &eventsv1.OrganizationErased{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.person.upserted."):
-		ev = &eventsv1.PersonUpserted{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.person.erased."):
-		ev = &eventsv1.PersonErased{}
-	default:
-		return nil // another entity of the profiles service: not ours to mind
+	ev, err := profilesevents.Decode(subject, data)
+	if err != nil || ev == nil {
+		return err // nil: another entity of the profiles service, not ours to mind
 	}
-	if err := proto.Unmarshal(data, ev); err != nil {
-		return fmt.Errorf("decode %s: %w: %w", subject, err, natsx.ErrPermanent)
-	}
+	return handleProfileEvent(ctx, subject, ev, handler)
+}
+
+func handleProfileEvent(ctx context.Context, subject string, ev proto.Message, handler ProfileEvents) error {
 	h, erased, ok := HolderOf(ev)
 	if !ok {
 		return fmt.Errorf("%s names no valid holder: %w", subject, natsx.ErrPermanent)

@@ -16,15 +16,14 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
+	"github.com/tandem-cluster/tandem/services/profiles/profilesevents"
 )
 
-// The profiles service owns this stream and its subjects; the meetings
-// service only reads them.
+// The bucket of the meetings service's projection of profiles, and its
+// durable consumer of the profiles events.
 const (
-	ProfilesStream   = "TANDEM_PROFILES"
-	ProfilesSubjects = "tandem.profiles.v1.>"
-	ProfilesBucket   = "meetings_profiles"
-	ProfilesDurable  = "meetings_profiles"
+	ProfilesBucket  = "meetings_profiles"
+	ProfilesDurable = "meetings_profiles"
 )
 
 // Profiles is the service's projection of the profiles it names: one
@@ -179,18 +178,14 @@ type ProfileEvents interface {
 }
 
 // ConsumeProfiles runs the durable consumer of the profiles service's
-// events until ctx ends. The profiles service creates the stream and the
-// services start in any order, so until the stream exists natsx.Consume
-// waits, and it never creates it. Redelivery has no limit, so an erase is
-// never given up on; a long erase keeps its message with in-progress acks.
+// events until ctx ends (see profilesevents.Follow).
 func ConsumeProfiles(ctx context.Context, log *slog.Logger, js jetstream.JetStream, handler ProfileEvents) error {
-	cfg := jetstream.ConsumerConfig{
-		Durable:       ProfilesDurable,
-		FilterSubject: ProfilesSubjects,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-	}
-	return natsx.Consume(ctx, log, js, ProfilesStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
-		return HandleProfileEvent(ctx, m.Subject(), m.Data(), handler)
+	return profilesevents.Follow(ctx, log, js, ProfilesDurable, func(ctx context.Context, subject string, ev proto.Message) error {
+		p, err := profileOf(subject, ev)
+		if err != nil {
+			return fmt.Errorf("%w: %w", err, natsx.ErrPermanent)
+		}
+		return handleProfile(ctx, p, handler)
 	})
 }
 
@@ -198,14 +193,18 @@ func ConsumeProfiles(ctx context.Context, log *slog.Logger, js jetstream.JetStre
 // it to handler. Events of other entities are ignored; undecodable ones
 // fail permanently.
 func HandleProfileEvent(ctx context.Context, subject string, data []byte, handler ProfileEvents) error {
-	p, erased, ok, err := DecodeProfileEvent(subject, data)
+	p, _, ok, err := DecodeProfileEvent(subject, data)
 	if err != nil {
 		return fmt.Errorf("%w: %w", err, natsx.ErrPermanent)
 	}
 	if !ok {
 		return nil
 	}
-	if erased {
+	return handleProfile(ctx, p, handler)
+}
+
+func handleProfile(ctx context.Context, p domain.Profile, handler ProfileEvents) error {
+	if p.Erased {
 		return handler.ProfileErased(ctx, p)
 	}
 	return handler.ProfileChanged(ctx, p)
@@ -214,41 +213,32 @@ func HandleProfileEvent(ctx context.Context, subject string, data []byte, handle
 // DecodeProfileEvent turns a profiles event into the profile it describes.
 // ok is false for events of entities the meetings service does not name.
 func DecodeProfileEvent(subject string, data []byte) (p domain.Profile, erased, ok bool, err error) {
-	var ev proto.Message
-	switch {
-	case strings.HasPrefix(subject, "tandem.profiles.v1.organization.upserted."):
-		ev = &eventsv1.OrganizationUpserted{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.organization.erased."):
-		ev = &eventsv1.OrganizationErased{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.person.upserted."):
-		ev = &eventsv1.PersonUpserted{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.person.erased."):
-		ev = &eventsv1.PersonErased{}
-	default:
-		return p, false, false, nil
+	ev, err := profilesevents.Decode(subject, data)
+	if err != nil || ev == nil {
+		return p, false, false, err
 	}
-	if err := proto.Unmarshal(data, ev); err != nil {
-		return p, false, false, fmt.Errorf("decode %s: %w", subject, err)
-	}
-	// The aggregate id is the subject's last token; the payload's must agree.
-	id := subject[strings.LastIndexByte(subject, '.')+1:]
-	var payloadID string
-	switch e := ev.(type) {
-	case *eventsv1.OrganizationUpserted:
-		payloadID = e.GetAggregateId()
-		p = domain.OrgProfile(e.GetOrganization(), id, e.GetAggregateVersion())
-	case *eventsv1.OrganizationErased:
-		payloadID = e.GetAggregateId()
-		p = domain.Profile{Key: "org:" + id, Organization: id, Version: e.GetAggregateVersion(), Erased: true}
-	case *eventsv1.PersonUpserted:
-		payloadID = e.GetAggregateId()
-		p = domain.PersonProfile(e.GetPerson(), id, e.GetAggregateVersion())
-	case *eventsv1.PersonErased:
-		payloadID = e.GetAggregateId()
-		p = domain.Profile{Key: "person:" + id, Organization: e.GetOrganizationId(), Version: e.GetAggregateVersion(), Erased: true}
-	}
-	if !domain.ValidID(id) || (payloadID != "" && payloadID != id) {
-		return p, false, false, fmt.Errorf("%s names no valid profile (aggregate id %q)", subject, payloadID)
+	p, err = profileOf(subject, ev)
+	if err != nil {
+		return p, false, false, err
 	}
 	return p, p.Erased, true, nil
+}
+
+// profileOf is the profile a decoded profiles event describes.
+func profileOf(subject string, ev proto.Message) (p domain.Profile, err error) {
+	id := subject[strings.LastIndexByte(subject, '.')+1:]
+	switch e := ev.(type) {
+	case *eventsv1.OrganizationUpserted:
+		p = domain.OrgProfile(e.GetOrganization(), id, e.GetAggregateVersion())
+	case *eventsv1.OrganizationErased:
+		p = domain.Profile{Key: "org:" + id, Organization: id, Version: e.GetAggregateVersion(), Erased: true}
+	case *eventsv1.PersonUpserted:
+		p = domain.PersonProfile(e.GetPerson(), id, e.GetAggregateVersion())
+	case *eventsv1.PersonErased:
+		p = domain.Profile{Key: "person:" + id, Organization: e.GetOrganizationId(), Version: e.GetAggregateVersion(), Erased: true}
+	}
+	if !domain.ValidID(id) {
+		return p, fmt.Errorf("%s names no valid profile", subject)
+	}
+	return p, nil
 }
