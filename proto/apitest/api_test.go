@@ -44,7 +44,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"PutCollaboration", "GetCollaboration", "ListCollaborations",
 		}},
 		{"tandem.matching.v1.MatchingService", []string{
-			"SuggestPartners", "ExplainMatch", "RecordFeedback", "WatchMatches",
+			"SuggestPartners", "ExplainMatch", "RecordFeedback", "WatchMatches", "ListSavedPartners",
 		}},
 		{"tandem.meetings.v1.MeetingsService", []string{
 			"CreateEvent", "GetEvent", "UpdateEvent", "ListEvents", "RegisterParticipant", "SetAvailability",

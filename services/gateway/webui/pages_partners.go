@@ -45,14 +45,18 @@ type partnersView struct {
 	Query       partnerQuery
 	QueryString string
 	Asked       bool
-	Suggestions []*matchingv1.Suggestion
-	Resolved    []readTerm
-	Excluded    []readTerm
-	Kinds       []profilesv1.OrganizationKind
-	Sectors     []profilesv1.Sector
-	Collab      []competenciesv1.CollaborationType
-	Dismiss     []matchingv1.DismissReason
-	Candidates  []matchingv1.CandidateType
+	FromProfile bool
+	// FromDescription: the profile stated no need, so its description was read as one.
+	FromDescription bool
+	EmptySubmit     bool
+	Suggestions     []*matchingv1.Suggestion
+	Resolved        []readTerm
+	Excluded        []readTerm
+	Kinds           []profilesv1.OrganizationKind
+	Sectors         []profilesv1.Sector
+	Collab          []competenciesv1.CollaborationType
+	Dismiss         []matchingv1.DismissReason
+	Candidates      []matchingv1.CandidateType
 }
 
 func (u *UI) partnersPage(c *call) error {
@@ -63,9 +67,6 @@ func (u *UI) partnersPage(c *call) error {
 	}
 	if p := errs.problem(c.L); p != nil {
 		return c.render("partners", "partners.title", v, p)
-	}
-	if q.Empty() {
-		return c.render("partners", "partners.title", v, nil)
 	}
 	seeker := c.seeker()
 	if seeker == nil {
@@ -82,8 +83,24 @@ func (u *UI) partnersPage(c *call) error {
 		}
 		return c.render("partners", "partners.title", v, problemFrom(c.L, err))
 	}
+	if q.Empty() && len(res.GetSuggestions()) == 0 && c.user.Organization != "" {
+		// A profile with no requests, offers or history yet: its own
+		// description says what the organisation does.
+		if org, err := u.opts.Profiles.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: c.user.Organization}); err == nil && org.GetOrganization().GetDescription() != "" {
+			if again, err := u.opts.Matching.SuggestPartners(ctx, &matchingv1.SuggestPartnersRequest{
+				Seeker: seeker, Need: &matchingv1.Need{Text: org.GetOrganization().GetDescription()}, Filter: q.filter(), Limit: 10, LanguageCode: c.L.Code,
+			}); err == nil {
+				res, v.FromDescription = again, true
+			}
+		}
+	}
 	v.Asked, v.Suggestions = true, res.GetSuggestions()
 	v.Resolved, v.Excluded = readTerms(q, u.termLabels(ctx, res.GetResolvedNeedTermIds()))
+	// With nothing typed the suggestions come from the seeker's own profile,
+	// requests and history; the page says so, so an empty search is never a
+	// silent reload.
+	v.FromProfile = q.Empty()
+	v.EmptySubmit = q.Empty() && c.r.URL.Query().Has("text")
 	return c.render("partners", "partners.title", v, nil)
 }
 
@@ -109,6 +126,45 @@ func readTerms(q partnerQuery, resolved []termChoice) (read, removed []readTerm)
 		removed = append(removed, readTerm{termChoice: t, Toggle: "/partners?" + with.encode().Encode()})
 	}
 	return read, removed
+}
+
+// Href links a suggestion's candidate to its profile page; empty for an
+// anonymous candidate.
+func (v partnersView) Href(s *matchingv1.Suggestion) string {
+	return profileHref(s.GetCandidate().GetRef())
+}
+
+type savedPartnersView struct {
+	Saved []*matchingv1.SavedPartner
+}
+
+// Href links a saved candidate to its profile page.
+func (savedPartnersView) Href(s *matchingv1.Suggestion) string {
+	return profileHref(s.GetCandidate().GetRef())
+}
+
+// Candidate is the form value naming a saved candidate.
+func (savedPartnersView) Candidate(s *matchingv1.Suggestion) string {
+	return candidateValue(s.GetCandidate().GetRef())
+}
+
+func (u *UI) savedPartnersPage(c *call) error {
+	v := savedPartnersView{}
+	seeker := c.seeker()
+	if seeker == nil {
+		return c.render("saved_partners", "saved.title", v, &problem{Message: c.L.T("partners.no_seeker"), Code: codes.FailedPrecondition})
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	res, err := u.opts.Matching.ListSavedPartners(ctx, &matchingv1.ListSavedPartnersRequest{Seeker: seeker, LanguageCode: c.L.Code})
+	if err != nil {
+		if status.Code(err) == codes.Unauthenticated {
+			return err
+		}
+		return c.render("saved_partners", "saved.title", v, problemFrom(c.L, err))
+	}
+	v.Saved = res.GetSavedPartners()
+	return c.render("saved_partners", "saved.title", v, nil)
 }
 
 // decodeCandidate reads "org:ID" or "person:ID", where ID is an id or the
@@ -162,6 +218,8 @@ func (u *UI) partnersFeedback(c *call) error {
 		return c.redirect("/profiles/person/"+ref.GetPersonId()+"?contacted=1", "")
 	case matchingv1.FeedbackKind_FEEDBACK_KIND_DISMISSED:
 		return c.redirect(backTo, "dismissed")
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_CLEARED:
+		return c.redirect("/partners/saved", "unsaved")
 	}
 	return c.redirect(backTo, "saved_candidate")
 }

@@ -215,6 +215,7 @@ func (u *UI) routes() {
 
 	m.HandleFunc("GET /partners", u.page(u.partnersPage))
 	m.HandleFunc("POST /partners/feedback", u.page(u.partnersFeedback))
+	m.HandleFunc("GET /partners/saved", u.page(u.savedPartnersPage))
 	m.HandleFunc("GET /searches", u.page(u.searchesPage))
 	m.HandleFunc("POST /searches", u.page(u.searchSave))
 	m.HandleFunc("GET /searches/live", u.page(u.searchesLive))

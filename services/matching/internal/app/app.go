@@ -177,6 +177,37 @@ func (s *Service) Explain(ctx context.Context, r *matchingv1.ExplainMatchRequest
 	return res, nil
 }
 
+// SavedPartners answers ListSavedPartners: the seeker's saved candidates
+// that the caller may still see, each explained. A candidate hidden or
+// erased since it was saved is left out, as SuggestPartners would.
+func (s *Service) SavedPartners(ctx context.Context, r *matchingv1.ListSavedPartnersRequest) (*matchingv1.ListSavedPartnersResponse, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := domain.ParseSavedPartners(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeSeeker(p, q.Seeker); err != nil {
+		return nil, err
+	}
+	q.Viewer = viewerOf(p)
+	s.Book.For(&q)
+	res := &matchingv1.ListSavedPartnersResponse{}
+	for _, c := range s.Book.Saved(q.Seeker) {
+		ex, err := s.Index.Explain(q, c.Ref)
+		if errors.Is(err, grpcerr.ErrNotFound) {
+			continue // hidden from the caller or erased since it was saved
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.SavedPartners = append(res.SavedPartners, &matchingv1.SavedPartner{Suggestion: ex.GetSuggestion(), SavedAt: timestamppb.New(c.SavedAt)})
+	}
+	return res, nil
+}
+
 // RecordFeedback stores feedback durably (FeedbackRecorded on
 // TANDEM_MATCHING) and applies it at once, so this replica's next
 // suggestions honour it.

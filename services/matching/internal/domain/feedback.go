@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -8,10 +10,14 @@ import (
 )
 
 type feedbackState struct {
+	ref         Ref
 	dismissedAt time.Time
 	dismissed   bool
 	dismissedID string
 	partner     bool
+	saved       bool
+	savedID     string
+	savedAt     time.Time
 }
 
 // FeedbackBook keeps, per seeker and candidate, what the seeker's feedback
@@ -50,7 +56,7 @@ func (b *FeedbackBook) Apply(f *matchingv1.Feedback) {
 	}
 	st := m[c.ID]
 	if st == nil {
-		st = &feedbackState{}
+		st = &feedbackState{ref: c}
 		m[c.ID] = st
 	}
 	switch f.GetKind() {
@@ -58,13 +64,46 @@ func (b *FeedbackBook) Apply(f *matchingv1.Feedback) {
 		if f.GetId() > st.dismissedID {
 			st.dismissed, st.dismissedID, st.dismissedAt = true, f.GetId(), f.GetCreatedAt().AsTime()
 		}
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_SAVED:
+		if f.GetId() > st.savedID {
+			st.saved, st.savedID, st.savedAt = true, f.GetId(), f.GetCreatedAt().AsTime()
+		}
 	case matchingv1.FeedbackKind_FEEDBACK_KIND_CLEARED:
 		if f.GetId() > st.dismissedID {
 			st.dismissed, st.dismissedID = false, f.GetId()
 		}
+		if f.GetId() > st.savedID {
+			st.saved, st.savedID = false, f.GetId()
+		}
 	case matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED, matchingv1.FeedbackKind_FEEDBACK_KIND_MET:
 		st.partner = true
 	}
+}
+
+// SavedCandidate is one candidate a seeker saved and has not cleared since.
+type SavedCandidate struct {
+	Ref     Ref
+	SavedAt time.Time
+}
+
+// Saved lists the candidates s saved and has not cleared, most recently
+// saved first.
+func (b *FeedbackBook) Saved(s Seeker) []SavedCandidate {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []SavedCandidate
+	for _, st := range b.m[s.Key()] {
+		if st.saved {
+			out = append(out, SavedCandidate{Ref: st.ref, SavedAt: st.savedAt})
+		}
+	}
+	slices.SortFunc(out, func(a, b SavedCandidate) int {
+		if c := b.SavedAt.Compare(a.SavedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Ref.ID, b.Ref.ID)
+	})
+	return out
 }
 
 // For fills q's Dismissed and Partners from the seeker's feedback.

@@ -238,6 +238,16 @@ func ParseExplain(r *matchingv1.ExplainMatchRequest, ont Ontology) (Query, Ref, 
 	return q, c, v.err()
 }
 
+// ParseSavedPartners checks a ListSavedPartners request; the query it
+// returns scores saved candidates against the seeker's own profile.
+func ParseSavedPartners(r *matchingv1.ListSavedPartnersRequest) (Query, error) {
+	var v violations
+	q := Query{Seeker: seekerOf(r.GetSeeker(), "seeker", &v), Lang: r.GetLanguageCode(),
+		Filter: Filter{CandidateType: matchingv1.CandidateType_CANDIDATE_TYPE_ANY}}
+	checkLang(r.GetLanguageCode(), "language_code", &v)
+	return q, v.err()
+}
+
 // ParseFeedback checks a RecordFeedback request.
 func ParseFeedback(r *matchingv1.RecordFeedbackRequest) (Seeker, Ref, error) {
 	var v violations

@@ -33,6 +33,11 @@ func (g *GRPC) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedbackR
 	return g.svc.RecordFeedback(ctx, r)
 }
 
+// ListSavedPartners lists the candidates a seeker saved.
+func (g *GRPC) ListSavedPartners(ctx context.Context, r *matchingv1.ListSavedPartnersRequest) (*matchingv1.ListSavedPartnersResponse, error) {
+	return g.svc.SavedPartners(ctx, r)
+}
+
 // WatchMatches streams saved searches and their new matches. Stream
 // handlers get no unary error mapping, so errors are mapped here.
 func (g *GRPC) WatchMatches(r *matchingv1.WatchMatchesRequest, stream matchingv1.MatchingService_WatchMatchesServer) error {

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -570,11 +571,167 @@ func (*WatchMatchesResponse_SavedSearch) isWatchMatchesResponse_Payload() {}
 
 func (*WatchMatchesResponse_Match) isWatchMatchesResponse_Payload() {}
 
+// Request for ListSavedPartners.
+type ListSavedPartnersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose saved partners. Required.
+	Seeker *Seeker `protobuf:"bytes,1,opt,name=seeker,proto3" json:"seeker,omitempty"`
+	// BCP 47 language of explanation texts.
+	LanguageCode  string `protobuf:"bytes,2,opt,name=language_code,json=languageCode,proto3" json:"language_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSavedPartnersRequest) Reset() {
+	*x = ListSavedPartnersRequest{}
+	mi := &file_tandem_matching_v1_matching_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSavedPartnersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSavedPartnersRequest) ProtoMessage() {}
+
+func (x *ListSavedPartnersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_matching_v1_matching_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSavedPartnersRequest.ProtoReflect.Descriptor instead.
+func (*ListSavedPartnersRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_matching_v1_matching_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListSavedPartnersRequest) GetSeeker() *Seeker {
+	if x != nil {
+		return x.Seeker
+	}
+	return nil
+}
+
+func (x *ListSavedPartnersRequest) GetLanguageCode() string {
+	if x != nil {
+		return x.LanguageCode
+	}
+	return ""
+}
+
+// Response for ListSavedPartners.
+type ListSavedPartnersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Saved candidates the caller may still see, most recently saved first.
+	SavedPartners []*SavedPartner `protobuf:"bytes,1,rep,name=saved_partners,json=savedPartners,proto3" json:"saved_partners,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSavedPartnersResponse) Reset() {
+	*x = ListSavedPartnersResponse{}
+	mi := &file_tandem_matching_v1_matching_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSavedPartnersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSavedPartnersResponse) ProtoMessage() {}
+
+func (x *ListSavedPartnersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_matching_v1_matching_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSavedPartnersResponse.ProtoReflect.Descriptor instead.
+func (*ListSavedPartnersResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_matching_v1_matching_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListSavedPartnersResponse) GetSavedPartners() []*SavedPartner {
+	if x != nil {
+		return x.SavedPartners
+	}
+	return nil
+}
+
+// SavedPartner is one candidate a seeker saved.
+type SavedPartner struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The candidate, scored and explained against the seeker's own profile.
+	Suggestion *Suggestion `protobuf:"bytes,1,opt,name=suggestion,proto3" json:"suggestion,omitempty"`
+	// When it was saved.
+	SavedAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=saved_at,json=savedAt,proto3" json:"saved_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SavedPartner) Reset() {
+	*x = SavedPartner{}
+	mi := &file_tandem_matching_v1_matching_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SavedPartner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SavedPartner) ProtoMessage() {}
+
+func (x *SavedPartner) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_matching_v1_matching_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SavedPartner.ProtoReflect.Descriptor instead.
+func (*SavedPartner) Descriptor() ([]byte, []int) {
+	return file_tandem_matching_v1_matching_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SavedPartner) GetSuggestion() *Suggestion {
+	if x != nil {
+		return x.Suggestion
+	}
+	return nil
+}
+
+func (x *SavedPartner) GetSavedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SavedAt
+	}
+	return nil
+}
+
 var File_tandem_matching_v1_matching_service_proto protoreflect.FileDescriptor
 
 const file_tandem_matching_v1_matching_service_proto_rawDesc = "" +
 	"\n" +
-	")tandem/matching/v1/matching_service.proto\x12\x12tandem.matching.v1\x1a!tandem/matching/v1/feedback.proto\x1a%tandem/matching/v1/saved_search.proto\x1a#tandem/matching/v1/suggestion.proto\x1a tandem/profiles/v1/profile.proto\"\xb0\x02\n" +
+	")tandem/matching/v1/matching_service.proto\x12\x12tandem.matching.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!tandem/matching/v1/feedback.proto\x1a%tandem/matching/v1/saved_search.proto\x1a#tandem/matching/v1/suggestion.proto\x1a tandem/profiles/v1/profile.proto\"\xb0\x02\n" +
 	"\x16SuggestPartnersRequest\x122\n" +
 	"\x06seeker\x18\x01 \x01(\v2\x1a.tandem.matching.v1.SeekerR\x06seeker\x12,\n" +
 	"\x04need\x18\x02 \x01(\v2\x18.tandem.matching.v1.NeedR\x04need\x12<\n" +
@@ -609,12 +766,23 @@ const file_tandem_matching_v1_matching_service_proto_rawDesc = "" +
 	"\x14WatchMatchesResponse\x12D\n" +
 	"\fsaved_search\x18\x01 \x01(\v2\x1f.tandem.matching.v1.SavedSearchH\x00R\vsavedSearch\x124\n" +
 	"\x05match\x18\x02 \x01(\v2\x1c.tandem.matching.v1.NewMatchH\x00R\x05matchB\t\n" +
-	"\apayload2\xae\x03\n" +
+	"\apayload\"s\n" +
+	"\x18ListSavedPartnersRequest\x122\n" +
+	"\x06seeker\x18\x01 \x01(\v2\x1a.tandem.matching.v1.SeekerR\x06seeker\x12#\n" +
+	"\rlanguage_code\x18\x02 \x01(\tR\flanguageCode\"d\n" +
+	"\x19ListSavedPartnersResponse\x12G\n" +
+	"\x0esaved_partners\x18\x01 \x03(\v2 .tandem.matching.v1.SavedPartnerR\rsavedPartners\"\x85\x01\n" +
+	"\fSavedPartner\x12>\n" +
+	"\n" +
+	"suggestion\x18\x01 \x01(\v2\x1e.tandem.matching.v1.SuggestionR\n" +
+	"suggestion\x125\n" +
+	"\bsaved_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\asavedAt2\xa0\x04\n" +
 	"\x0fMatchingService\x12j\n" +
 	"\x0fSuggestPartners\x12*.tandem.matching.v1.SuggestPartnersRequest\x1a+.tandem.matching.v1.SuggestPartnersResponse\x12a\n" +
 	"\fExplainMatch\x12'.tandem.matching.v1.ExplainMatchRequest\x1a(.tandem.matching.v1.ExplainMatchResponse\x12g\n" +
 	"\x0eRecordFeedback\x12).tandem.matching.v1.RecordFeedbackRequest\x1a*.tandem.matching.v1.RecordFeedbackResponse\x12c\n" +
-	"\fWatchMatches\x12'.tandem.matching.v1.WatchMatchesRequest\x1a(.tandem.matching.v1.WatchMatchesResponse0\x01BMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1;matchingv1b\x06proto3"
+	"\fWatchMatches\x12'.tandem.matching.v1.WatchMatchesRequest\x1a(.tandem.matching.v1.WatchMatchesResponse0\x01\x12p\n" +
+	"\x11ListSavedPartners\x12,.tandem.matching.v1.ListSavedPartnersRequest\x1a-.tandem.matching.v1.ListSavedPartnersResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1;matchingv1b\x06proto3"
 
 var (
 	file_tandem_matching_v1_matching_service_proto_rawDescOnce sync.Once
@@ -628,54 +796,64 @@ func file_tandem_matching_v1_matching_service_proto_rawDescGZIP() []byte {
 	return file_tandem_matching_v1_matching_service_proto_rawDescData
 }
 
-var file_tandem_matching_v1_matching_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_tandem_matching_v1_matching_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_tandem_matching_v1_matching_service_proto_goTypes = []any{
-	(*SuggestPartnersRequest)(nil),  // 0: tandem.matching.v1.SuggestPartnersRequest
-	(*SuggestPartnersResponse)(nil), // 1: tandem.matching.v1.SuggestPartnersResponse
-	(*ExplainMatchRequest)(nil),     // 2: tandem.matching.v1.ExplainMatchRequest
-	(*ExplainMatchResponse)(nil),    // 3: tandem.matching.v1.ExplainMatchResponse
-	(*RecordFeedbackRequest)(nil),   // 4: tandem.matching.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),  // 5: tandem.matching.v1.RecordFeedbackResponse
-	(*WatchMatchesRequest)(nil),     // 6: tandem.matching.v1.WatchMatchesRequest
-	(*WatchMatchesResponse)(nil),    // 7: tandem.matching.v1.WatchMatchesResponse
-	(*Seeker)(nil),                  // 8: tandem.matching.v1.Seeker
-	(*Need)(nil),                    // 9: tandem.matching.v1.Need
-	(*SuggestionFilter)(nil),        // 10: tandem.matching.v1.SuggestionFilter
-	(Diversity)(0),                  // 11: tandem.matching.v1.Diversity
-	(*Suggestion)(nil),              // 12: tandem.matching.v1.Suggestion
-	(*v1.ProfileRef)(nil),           // 13: tandem.profiles.v1.ProfileRef
-	(*Feedback)(nil),                // 14: tandem.matching.v1.Feedback
-	(*SavedSearch)(nil),             // 15: tandem.matching.v1.SavedSearch
-	(*NewMatch)(nil),                // 16: tandem.matching.v1.NewMatch
+	(*SuggestPartnersRequest)(nil),    // 0: tandem.matching.v1.SuggestPartnersRequest
+	(*SuggestPartnersResponse)(nil),   // 1: tandem.matching.v1.SuggestPartnersResponse
+	(*ExplainMatchRequest)(nil),       // 2: tandem.matching.v1.ExplainMatchRequest
+	(*ExplainMatchResponse)(nil),      // 3: tandem.matching.v1.ExplainMatchResponse
+	(*RecordFeedbackRequest)(nil),     // 4: tandem.matching.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),    // 5: tandem.matching.v1.RecordFeedbackResponse
+	(*WatchMatchesRequest)(nil),       // 6: tandem.matching.v1.WatchMatchesRequest
+	(*WatchMatchesResponse)(nil),      // 7: tandem.matching.v1.WatchMatchesResponse
+	(*ListSavedPartnersRequest)(nil),  // 8: tandem.matching.v1.ListSavedPartnersRequest
+	(*ListSavedPartnersResponse)(nil), // 9: tandem.matching.v1.ListSavedPartnersResponse
+	(*SavedPartner)(nil),              // 10: tandem.matching.v1.SavedPartner
+	(*Seeker)(nil),                    // 11: tandem.matching.v1.Seeker
+	(*Need)(nil),                      // 12: tandem.matching.v1.Need
+	(*SuggestionFilter)(nil),          // 13: tandem.matching.v1.SuggestionFilter
+	(Diversity)(0),                    // 14: tandem.matching.v1.Diversity
+	(*Suggestion)(nil),                // 15: tandem.matching.v1.Suggestion
+	(*v1.ProfileRef)(nil),             // 16: tandem.profiles.v1.ProfileRef
+	(*Feedback)(nil),                  // 17: tandem.matching.v1.Feedback
+	(*SavedSearch)(nil),               // 18: tandem.matching.v1.SavedSearch
+	(*NewMatch)(nil),                  // 19: tandem.matching.v1.NewMatch
+	(*timestamppb.Timestamp)(nil),     // 20: google.protobuf.Timestamp
 }
 var file_tandem_matching_v1_matching_service_proto_depIdxs = []int32{
-	8,  // 0: tandem.matching.v1.SuggestPartnersRequest.seeker:type_name -> tandem.matching.v1.Seeker
-	9,  // 1: tandem.matching.v1.SuggestPartnersRequest.need:type_name -> tandem.matching.v1.Need
-	10, // 2: tandem.matching.v1.SuggestPartnersRequest.filter:type_name -> tandem.matching.v1.SuggestionFilter
-	11, // 3: tandem.matching.v1.SuggestPartnersRequest.diversity:type_name -> tandem.matching.v1.Diversity
-	12, // 4: tandem.matching.v1.SuggestPartnersResponse.suggestions:type_name -> tandem.matching.v1.Suggestion
-	8,  // 5: tandem.matching.v1.ExplainMatchRequest.seeker:type_name -> tandem.matching.v1.Seeker
-	13, // 6: tandem.matching.v1.ExplainMatchRequest.candidate:type_name -> tandem.profiles.v1.ProfileRef
-	9,  // 7: tandem.matching.v1.ExplainMatchRequest.need:type_name -> tandem.matching.v1.Need
-	12, // 8: tandem.matching.v1.ExplainMatchResponse.suggestion:type_name -> tandem.matching.v1.Suggestion
-	14, // 9: tandem.matching.v1.RecordFeedbackRequest.feedback:type_name -> tandem.matching.v1.Feedback
-	14, // 10: tandem.matching.v1.RecordFeedbackResponse.feedback:type_name -> tandem.matching.v1.Feedback
-	15, // 11: tandem.matching.v1.WatchMatchesRequest.saved_search:type_name -> tandem.matching.v1.SavedSearch
-	15, // 12: tandem.matching.v1.WatchMatchesResponse.saved_search:type_name -> tandem.matching.v1.SavedSearch
-	16, // 13: tandem.matching.v1.WatchMatchesResponse.match:type_name -> tandem.matching.v1.NewMatch
-	0,  // 14: tandem.matching.v1.MatchingService.SuggestPartners:input_type -> tandem.matching.v1.SuggestPartnersRequest
-	2,  // 15: tandem.matching.v1.MatchingService.ExplainMatch:input_type -> tandem.matching.v1.ExplainMatchRequest
-	4,  // 16: tandem.matching.v1.MatchingService.RecordFeedback:input_type -> tandem.matching.v1.RecordFeedbackRequest
-	6,  // 17: tandem.matching.v1.MatchingService.WatchMatches:input_type -> tandem.matching.v1.WatchMatchesRequest
-	1,  // 18: tandem.matching.v1.MatchingService.SuggestPartners:output_type -> tandem.matching.v1.SuggestPartnersResponse
-	3,  // 19: tandem.matching.v1.MatchingService.ExplainMatch:output_type -> tandem.matching.v1.ExplainMatchResponse
-	5,  // 20: tandem.matching.v1.MatchingService.RecordFeedback:output_type -> tandem.matching.v1.RecordFeedbackResponse
-	7,  // 21: tandem.matching.v1.MatchingService.WatchMatches:output_type -> tandem.matching.v1.WatchMatchesResponse
-	18, // [18:22] is the sub-list for method output_type
-	14, // [14:18] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	11, // 0: tandem.matching.v1.SuggestPartnersRequest.seeker:type_name -> tandem.matching.v1.Seeker
+	12, // 1: tandem.matching.v1.SuggestPartnersRequest.need:type_name -> tandem.matching.v1.Need
+	13, // 2: tandem.matching.v1.SuggestPartnersRequest.filter:type_name -> tandem.matching.v1.SuggestionFilter
+	14, // 3: tandem.matching.v1.SuggestPartnersRequest.diversity:type_name -> tandem.matching.v1.Diversity
+	15, // 4: tandem.matching.v1.SuggestPartnersResponse.suggestions:type_name -> tandem.matching.v1.Suggestion
+	11, // 5: tandem.matching.v1.ExplainMatchRequest.seeker:type_name -> tandem.matching.v1.Seeker
+	16, // 6: tandem.matching.v1.ExplainMatchRequest.candidate:type_name -> tandem.profiles.v1.ProfileRef
+	12, // 7: tandem.matching.v1.ExplainMatchRequest.need:type_name -> tandem.matching.v1.Need
+	15, // 8: tandem.matching.v1.ExplainMatchResponse.suggestion:type_name -> tandem.matching.v1.Suggestion
+	17, // 9: tandem.matching.v1.RecordFeedbackRequest.feedback:type_name -> tandem.matching.v1.Feedback
+	17, // 10: tandem.matching.v1.RecordFeedbackResponse.feedback:type_name -> tandem.matching.v1.Feedback
+	18, // 11: tandem.matching.v1.WatchMatchesRequest.saved_search:type_name -> tandem.matching.v1.SavedSearch
+	18, // 12: tandem.matching.v1.WatchMatchesResponse.saved_search:type_name -> tandem.matching.v1.SavedSearch
+	19, // 13: tandem.matching.v1.WatchMatchesResponse.match:type_name -> tandem.matching.v1.NewMatch
+	11, // 14: tandem.matching.v1.ListSavedPartnersRequest.seeker:type_name -> tandem.matching.v1.Seeker
+	10, // 15: tandem.matching.v1.ListSavedPartnersResponse.saved_partners:type_name -> tandem.matching.v1.SavedPartner
+	15, // 16: tandem.matching.v1.SavedPartner.suggestion:type_name -> tandem.matching.v1.Suggestion
+	20, // 17: tandem.matching.v1.SavedPartner.saved_at:type_name -> google.protobuf.Timestamp
+	0,  // 18: tandem.matching.v1.MatchingService.SuggestPartners:input_type -> tandem.matching.v1.SuggestPartnersRequest
+	2,  // 19: tandem.matching.v1.MatchingService.ExplainMatch:input_type -> tandem.matching.v1.ExplainMatchRequest
+	4,  // 20: tandem.matching.v1.MatchingService.RecordFeedback:input_type -> tandem.matching.v1.RecordFeedbackRequest
+	6,  // 21: tandem.matching.v1.MatchingService.WatchMatches:input_type -> tandem.matching.v1.WatchMatchesRequest
+	8,  // 22: tandem.matching.v1.MatchingService.ListSavedPartners:input_type -> tandem.matching.v1.ListSavedPartnersRequest
+	1,  // 23: tandem.matching.v1.MatchingService.SuggestPartners:output_type -> tandem.matching.v1.SuggestPartnersResponse
+	3,  // 24: tandem.matching.v1.MatchingService.ExplainMatch:output_type -> tandem.matching.v1.ExplainMatchResponse
+	5,  // 25: tandem.matching.v1.MatchingService.RecordFeedback:output_type -> tandem.matching.v1.RecordFeedbackResponse
+	7,  // 26: tandem.matching.v1.MatchingService.WatchMatches:output_type -> tandem.matching.v1.WatchMatchesResponse
+	9,  // 27: tandem.matching.v1.MatchingService.ListSavedPartners:output_type -> tandem.matching.v1.ListSavedPartnersResponse
+	23, // [23:28] is the sub-list for method output_type
+	18, // [18:23] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_tandem_matching_v1_matching_service_proto_init() }
@@ -696,7 +874,7 @@ func file_tandem_matching_v1_matching_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_matching_v1_matching_service_proto_rawDesc), len(file_tandem_matching_v1_matching_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -139,6 +139,41 @@ func request_MatchingService_WatchMatches_0(ctx context.Context, marshaler runti
 	return stream, metadata, nil
 }
 
+var filter_MatchingService_ListSavedPartners_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_MatchingService_ListSavedPartners_0(ctx context.Context, marshaler runtime.Marshaler, client MatchingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListSavedPartnersRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_MatchingService_ListSavedPartners_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListSavedPartners(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MatchingService_ListSavedPartners_0(ctx context.Context, marshaler runtime.Marshaler, server MatchingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListSavedPartnersRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_MatchingService_ListSavedPartners_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListSavedPartners(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterMatchingServiceHandlerServer registers the http handlers for service MatchingService to "mux".
 // UnaryRPC     :call MatchingServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -211,6 +246,26 @@ func RegisterMatchingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 		return
+	})
+	mux.Handle(http.MethodGet, pattern_MatchingService_ListSavedPartners_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.matching.v1.MatchingService/ListSavedPartners", runtime.WithHTTPPathPattern("/v1/matching/saved-partners"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MatchingService_ListSavedPartners_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_ListSavedPartners_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -320,19 +375,38 @@ func RegisterMatchingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_MatchingService_WatchMatches_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_MatchingService_ListSavedPartners_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.matching.v1.MatchingService/ListSavedPartners", runtime.WithHTTPPathPattern("/v1/matching/saved-partners"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MatchingService_ListSavedPartners_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_ListSavedPartners_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_MatchingService_SuggestPartners_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "suggestions"}, ""))
-	pattern_MatchingService_ExplainMatch_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "explanations"}, ""))
-	pattern_MatchingService_RecordFeedback_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "feedback"}, ""))
-	pattern_MatchingService_WatchMatches_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "watches"}, ""))
+	pattern_MatchingService_SuggestPartners_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "suggestions"}, ""))
+	pattern_MatchingService_ExplainMatch_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "explanations"}, ""))
+	pattern_MatchingService_RecordFeedback_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "feedback"}, ""))
+	pattern_MatchingService_WatchMatches_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "watches"}, ""))
+	pattern_MatchingService_ListSavedPartners_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "matching", "saved-partners"}, ""))
 )
 
 var (
-	forward_MatchingService_SuggestPartners_0 = runtime.ForwardResponseMessage
-	forward_MatchingService_ExplainMatch_0    = runtime.ForwardResponseMessage
-	forward_MatchingService_RecordFeedback_0  = runtime.ForwardResponseMessage
-	forward_MatchingService_WatchMatches_0    = runtime.ForwardResponseStream
+	forward_MatchingService_SuggestPartners_0   = runtime.ForwardResponseMessage
+	forward_MatchingService_ExplainMatch_0      = runtime.ForwardResponseMessage
+	forward_MatchingService_RecordFeedback_0    = runtime.ForwardResponseMessage
+	forward_MatchingService_WatchMatches_0      = runtime.ForwardResponseStream
+	forward_MatchingService_ListSavedPartners_0 = runtime.ForwardResponseMessage
 )

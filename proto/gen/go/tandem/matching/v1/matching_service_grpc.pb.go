@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MatchingService_SuggestPartners_FullMethodName = "/tandem.matching.v1.MatchingService/SuggestPartners"
-	MatchingService_ExplainMatch_FullMethodName    = "/tandem.matching.v1.MatchingService/ExplainMatch"
-	MatchingService_RecordFeedback_FullMethodName  = "/tandem.matching.v1.MatchingService/RecordFeedback"
-	MatchingService_WatchMatches_FullMethodName    = "/tandem.matching.v1.MatchingService/WatchMatches"
+	MatchingService_SuggestPartners_FullMethodName   = "/tandem.matching.v1.MatchingService/SuggestPartners"
+	MatchingService_ExplainMatch_FullMethodName      = "/tandem.matching.v1.MatchingService/ExplainMatch"
+	MatchingService_RecordFeedback_FullMethodName    = "/tandem.matching.v1.MatchingService/RecordFeedback"
+	MatchingService_WatchMatches_FullMethodName      = "/tandem.matching.v1.MatchingService/WatchMatches"
+	MatchingService_ListSavedPartners_FullMethodName = "/tandem.matching.v1.MatchingService/ListSavedPartners"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -43,6 +44,9 @@ type MatchingServiceClient interface {
 	// WatchMatches saves a search (or picks existing ones) and streams new
 	// matches as profiles and competencies are published.
 	WatchMatches(ctx context.Context, in *WatchMatchesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMatchesResponse], error)
+	// ListSavedPartners lists the candidates a seeker saved (feedback SAVED)
+	// and has not cleared since, each scored and explained for the seeker.
+	ListSavedPartners(ctx context.Context, in *ListSavedPartnersRequest, opts ...grpc.CallOption) (*ListSavedPartnersResponse, error)
 }
 
 type matchingServiceClient struct {
@@ -102,6 +106,16 @@ func (c *matchingServiceClient) WatchMatches(ctx context.Context, in *WatchMatch
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MatchingService_WatchMatchesClient = grpc.ServerStreamingClient[WatchMatchesResponse]
 
+func (c *matchingServiceClient) ListSavedPartners(ctx context.Context, in *ListSavedPartnersRequest, opts ...grpc.CallOption) (*ListSavedPartnersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSavedPartnersResponse)
+	err := c.cc.Invoke(ctx, MatchingService_ListSavedPartners_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchingServiceServer is the server API for MatchingService service.
 // All implementations must embed UnimplementedMatchingServiceServer
 // for forward compatibility.
@@ -120,6 +134,9 @@ type MatchingServiceServer interface {
 	// WatchMatches saves a search (or picks existing ones) and streams new
 	// matches as profiles and competencies are published.
 	WatchMatches(*WatchMatchesRequest, grpc.ServerStreamingServer[WatchMatchesResponse]) error
+	// ListSavedPartners lists the candidates a seeker saved (feedback SAVED)
+	// and has not cleared since, each scored and explained for the seeker.
+	ListSavedPartners(context.Context, *ListSavedPartnersRequest) (*ListSavedPartnersResponse, error)
 	mustEmbedUnimplementedMatchingServiceServer()
 }
 
@@ -141,6 +158,9 @@ func (UnimplementedMatchingServiceServer) RecordFeedback(context.Context, *Recor
 }
 func (UnimplementedMatchingServiceServer) WatchMatches(*WatchMatchesRequest, grpc.ServerStreamingServer[WatchMatchesResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchMatches not implemented")
+}
+func (UnimplementedMatchingServiceServer) ListSavedPartners(context.Context, *ListSavedPartnersRequest) (*ListSavedPartnersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSavedPartners not implemented")
 }
 func (UnimplementedMatchingServiceServer) mustEmbedUnimplementedMatchingServiceServer() {}
 func (UnimplementedMatchingServiceServer) testEmbeddedByValue()                         {}
@@ -228,6 +248,24 @@ func _MatchingService_WatchMatches_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MatchingService_WatchMatchesServer = grpc.ServerStreamingServer[WatchMatchesResponse]
 
+func _MatchingService_ListSavedPartners_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSavedPartnersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).ListSavedPartners(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_ListSavedPartners_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).ListSavedPartners(ctx, req.(*ListSavedPartnersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchingService_ServiceDesc is the grpc.ServiceDesc for MatchingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -246,6 +284,10 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordFeedback",
 			Handler:    _MatchingService_RecordFeedback_Handler,
+		},
+		{
+			MethodName: "ListSavedPartners",
+			Handler:    _MatchingService_ListSavedPartners_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

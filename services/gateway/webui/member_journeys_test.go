@@ -1,0 +1,126 @@
+package webui_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// demoOrg finds the id of a demo user's organisation by its slug.
+func demoOrg(t *testing.T, s *stack, slug string) string {
+	t.Helper()
+	found, err := s.Profiles.ListOrganizations(s.admin(t), &profilesv1.ListOrganizationsRequest{ExternalId: "tandem-demo:" + slug, PageSize: 1})
+	if err != nil || len(found.GetOrganizations()) != 1 {
+		t.Fatalf("demo organisation %s: %v, %v", slug, found.GetOrganizations(), err)
+	}
+	return found.GetOrganizations()[0].GetId()
+}
+
+func orgRef(id string) *profilesv1.ProfileRef {
+	return &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: id}}
+}
+
+// TestMemberJourneys walks a company member's arrival: suggestions without
+// typing anything, partner names that lead to profiles, and saved partners.
+func TestMemberJourneys(t *testing.T) {
+	root := browser(t)
+	s := startStack(t)
+	company := newUser(t, root, s.URL, "company member")
+	researcher := newUser(t, root, s.URL, "researcher")
+
+	t.Run("sign in", func(t *testing.T) {
+		company.in(t).signIn("company")
+		researcher.in(t).signIn("researcher")
+	})
+
+	t.Run("partners page opens with suggestions", func(t *testing.T) {
+		// The company states a technology request and the university a
+		// competency on the same term, as members do; the company then
+		// types nothing.
+		ctx := s.admin(t)
+		companyID, unitsID := demoOrg(t, s, "company-026"), demoOrg(t, s, "units")
+		liver := "MESH:D008103"
+		deadline := time.Now().Add(45 * time.Second)
+		for {
+			_, err := s.Comp.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+				Holder: orgRef(unitsID), TermId: liver, Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT,
+				Description: "Staging of liver fibrosis with serum biomarkers.",
+			}})
+			if err == nil {
+				break
+			}
+			if status.Code(err) != codes.FailedPrecondition || time.Now().After(deadline) {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond) // polling interval: competencies learns of the organisation from its event
+		}
+		if _, err := s.Comp.CreateCooperationProfile(ctx, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: orgRef(companyID), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST,
+			Title: "Serum biomarkers of liver fibrosis wanted", Summary: "We look for validated serum markers to stage liver fibrosis.",
+			TermIds: []string{liver}, Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED,
+			Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		c := company.in(t)
+		// Matching learns of the demo profiles from their events: look
+		// again until the read model has them.
+		deadline = time.Now().Add(60 * time.Second)
+		for {
+			c.open("/partners")
+			if c.has(".suggestion h3 a") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no suggestion on arrival: %s", c.bodyText())
+			}
+			time.Sleep(200 * time.Millisecond) // a poll interval, not synchronisation: the page is reloaded and checked
+		}
+		c.expect("#from-profile", "from your organisation's profile")
+		if c.has("#empty-need") {
+			t.Error("arrival says the need was empty though nothing was submitted")
+		}
+		if c.has("#save-search") {
+			t.Error("arrival offers to save a search with nothing in it")
+		}
+		// Pressing the button with nothing typed shows the same
+		// suggestions and says why.
+		c.submit("#find")
+		c.expect("#empty-need", "did not describe a need")
+		if !c.has(".suggestion .reasons li") {
+			t.Error("suggestions on arrival come without explanations")
+		}
+		href := eval[string](c, `document.querySelector(".suggestion h3 a").getAttribute("href")`)
+		if !strings.HasPrefix(href, "/profiles/") {
+			t.Fatalf("partner name links to %q, want a profile page", href)
+		}
+		name := c.text(".suggestion h3 a")
+		c.submit(".suggestion h3 a")
+		c.mustSucceed("opening the partner's profile")
+		c.expect("main", strings.TrimSpace(name))
+	})
+
+	t.Run("save a partner and find it again", func(t *testing.T) {
+		c := company.in(t)
+		c.open("/partners")
+		name := strings.TrimSpace(c.text(".suggestion h3"))
+		c.submit(`.suggestion button.secondary`) // save
+		c.expect("#notice", "Saved to your list")
+		c.open("/partners/saved")
+		c.mustSucceed("listing saved partners")
+		c.expect("#saved-partners", name)
+		c.shot("saved-partners")
+		c.submit("#saved-partners .card button")
+		c.expect("#notice", "Removed")
+		if strings.Contains(c.text("main"), name) {
+			t.Errorf("%q is still listed after removing it", name)
+		}
+		c.expect("#no-saved", "not saved any partner")
+	})
+}
