@@ -21,13 +21,13 @@ BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count 5
 # The matching benchmarks' corpus: 100,000 organisations, 1,000,000 competencies.
 MATCHING_BENCH_ORGS ?= 100000
 
-SERVICES := profiles competencies matching meetings gateway
+SERVICES := profiles competencies matching meetings messaging gateway
 
 .PHONY: all run build images images-test test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench bench-schedule tidy clean
 
 all: lint test
 
-## run: start the five services in one process with demo data (tandem dev).
+## run: start the six services in one process with demo data (tandem dev).
 run:
 	$(GO) run ./cmd/tandem dev
 

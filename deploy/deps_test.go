@@ -41,7 +41,7 @@ func TestProductionBinariesLinkNoDevServers(t *testing.T) {
 			t.Fatalf("tandem (dev) does not link %s: the list of development-only packages is stale", p)
 		}
 	}
-	for _, s := range []string{"profiles", "competencies", "matching", "meetings", "gateway"} {
+	for _, s := range []string{"profiles", "competencies", "matching", "meetings", "messaging", "gateway"} {
 		ds := deps(t, "github.com/tandem-cluster/tandem/services/"+s+"/cmd/"+s)
 		for _, p := range devOnly {
 			if linked(ds, p) {

@@ -29,6 +29,7 @@ import (
 	"github.com/tandem-cluster/tandem/services/matching"
 	"github.com/tandem-cluster/tandem/services/meetings"
 	meetingsdemo "github.com/tandem-cluster/tandem/services/meetings/demo"
+	"github.com/tandem-cluster/tandem/services/messaging"
 	"github.com/tandem-cluster/tandem/services/profiles"
 	profilesdemo "github.com/tandem-cluster/tandem/services/profiles/demo"
 )
@@ -44,9 +45,9 @@ type devOptions struct {
 	ports    devPorts
 }
 
-// devPorts are the ports of the five services; 0 picks a free one.
+// devPorts are the ports of the six services; 0 picks a free one.
 type devPorts struct {
-	profiles, competencies, matching, meetings, gateway, http int
+	profiles, competencies, matching, meetings, messaging, gateway, http int
 }
 
 func newDevCmd() *cobra.Command {
@@ -56,12 +57,12 @@ func newDevCmd() *cobra.Command {
 		natsPort: 4223,
 		redisURL: os.Getenv("REDIS_URL"),
 		logLevel: "info",
-		ports:    devPorts{profiles: 7101, competencies: 7102, matching: 7103, meetings: 7104, gateway: 7100, http: 8080},
+		ports:    devPorts{profiles: 7101, competencies: 7102, matching: 7103, meetings: 7104, messaging: 7105, gateway: 7100, http: 8080},
 	}
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run all five services in one process with an embedded NATS",
-		Long: `dev runs the profiles, competencies, matching, meetings and gateway services in one
+		Short: "Run all six services in one process with an embedded NATS",
+		Long: `dev runs the profiles, competencies, matching, meetings, messaging and gateway services in one
 process, against an embedded NATS server with JetStream (data under --data) and the Redis
 at REDIS_URL, or an embedded Redis-compatible server when REDIS_URL is not set.`,
 		Args: cobra.NoArgs,
@@ -80,6 +81,7 @@ at REDIS_URL, or an embedded Redis-compatible server when REDIS_URL is not set.`
 	f.IntVar(&o.ports.competencies, "competencies-port", o.ports.competencies, "gRPC port of the competencies service")
 	f.IntVar(&o.ports.matching, "matching-port", o.ports.matching, "gRPC port of the matching service")
 	f.IntVar(&o.ports.meetings, "meetings-port", o.ports.meetings, "gRPC port of the meetings service")
+	f.IntVar(&o.ports.messaging, "messaging-port", o.ports.messaging, "gRPC port of the messaging service")
 	f.IntVar(&o.ports.gateway, "gateway-port", o.ports.gateway, "gRPC (health) port of the gateway")
 	f.IntVar(&o.ports.http, "http-port", o.ports.http, "HTTP port of the gateway (API and web UI)")
 	return cmd
@@ -133,11 +135,13 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		return nil
 	}
 	pc, cc, mc, ec, gc := profiles.DefaultConfig(), competencies.DefaultConfig(), matching.DefaultConfig(), meetings.DefaultConfig(), gateway.DefaultConfig()
+	xc := messaging.DefaultConfig()
 	for _, err := range []error{
 		configure(profiles.EnvPrefix, &pc, &pc.Common, o.ports.profiles),
 		configure(competencies.EnvPrefix, &cc, &cc.Common, o.ports.competencies),
 		configure(matching.EnvPrefix, &mc, &mc.Common, o.ports.matching),
 		configure(meetings.EnvPrefix, &ec, &ec.Common, o.ports.meetings),
+		configure(messaging.EnvPrefix, &xc, &xc.Common, o.ports.messaging),
 		configure(gateway.EnvPrefix, &gc, &gc.Common, o.ports.gateway),
 	} {
 		if err != nil {
@@ -154,7 +158,8 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 	}
 	gc.HTTPAddr = addr(o.host, o.ports.http)
 	gc.DevLogin = true // the demo users sign in without a password: development only
-	gc.Profiles, gc.Competencies, gc.Matching, gc.Meetings = pc.GRPCAddr, cc.GRPCAddr, mc.GRPCAddr, ec.GRPCAddr
+	gc.Profiles, gc.Competencies, gc.Matching, gc.Meetings, gc.Messaging = pc.GRPCAddr, cc.GRPCAddr, mc.GRPCAddr, ec.GRPCAddr, xc.GRPCAddr
+	xc.PublicURL = "http://" + gc.HTTPAddr
 
 	g, gctx := errgroup.WithContext(ctx)
 	var seeding sync.WaitGroup
@@ -162,7 +167,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 	var (
 		mu      sync.Mutex
 		rows    []string
-		pending = 6 // five gRPC servers and the gateway's HTTP
+		pending = 7 // six gRPC servers and the gateway's HTTP
 	)
 	report := func(name, kind, address string) {
 		mu.Lock()
@@ -180,6 +185,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, o devOptions) error {
 		competencies.Options(cc),
 		matching.Options(mc),
 		meetings.Options(ec),
+		messaging.Options(xc),
 		gateway.Options(gc, func(a string) { report("gateway", "http", "http://"+a) }),
 	}
 

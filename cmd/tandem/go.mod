@@ -15,6 +15,7 @@ require (
 	github.com/tandem-cluster/tandem/services/gateway v0.0.0
 	github.com/tandem-cluster/tandem/services/matching v0.0.0
 	github.com/tandem-cluster/tandem/services/meetings v0.0.0
+	github.com/tandem-cluster/tandem/services/messaging v0.0.0
 	github.com/tandem-cluster/tandem/services/profiles v0.0.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/term v0.47.0
@@ -32,6 +33,7 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-redis/redis_rate/v10 v10.0.1 // indirect
@@ -42,6 +44,7 @@ require (
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.1 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0 // indirect
+	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/kljensen/snowball v0.10.0 // indirect
@@ -91,5 +94,7 @@ replace github.com/tandem-cluster/tandem/services/competencies => ../../services
 replace github.com/tandem-cluster/tandem/services/matching => ../../services/matching
 
 replace github.com/tandem-cluster/tandem/services/meetings => ../../services/meetings
+
+replace github.com/tandem-cluster/tandem/services/messaging => ../../services/messaging
 
 replace github.com/tandem-cluster/tandem/services/gateway => ../../services/gateway

@@ -66,7 +66,7 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// TestDev starts the five services in one process and checks that the
+// TestDev starts the six services in one process and checks that the
 // gateway reports every one of them, NATS and Redis ready, then that an
 // interrupt stops everything cleanly.
 func TestDev(t *testing.T) {
@@ -74,7 +74,7 @@ func TestDev(t *testing.T) {
 	args := []string{"dev", "--data", t.TempDir(), "--nats-port", "-1", "--log-level", "warn",
 		"--redis-url", "redis://" + rc.Options().Addr + "/" + strconv.Itoa(rc.Options().DB)}
 	ports := map[string]int{}
-	for _, name := range []string{"profiles", "competencies", "matching", "meetings", "gateway", "http"} {
+	for _, name := range []string{"profiles", "competencies", "matching", "meetings", "messaging", "gateway", "http"} {
 		ports[name] = freePort(t)
 		args = append(args, "--"+name+"-port", strconv.Itoa(ports[name]))
 	}
@@ -113,7 +113,7 @@ func TestDev(t *testing.T) {
 			t.Fatal("tandem dev did not start within 5 minutes")
 		}
 	}
-	for _, name := range []string{"profiles", "competencies", "matching", "meetings", "gateway"} {
+	for _, name := range []string{"profiles", "competencies", "matching", "meetings", "messaging", "gateway"} {
 		if !strings.Contains(out.String(), "127.0.0.1:"+strconv.Itoa(ports[name])) {
 			t.Errorf("port list lacks %s's port %d:\n%s", name, ports[name], out)
 		}
@@ -131,11 +131,11 @@ func TestDev(t *testing.T) {
 		}
 		err = json.NewDecoder(res.Body).Decode(&ready)
 		res.Body.Close()
-		if err == nil && res.StatusCode == http.StatusOK && ready.Status == "ok" && len(ready.Checks) == 6 {
+		if err == nil && res.StatusCode == http.StatusOK && ready.Status == "ok" && len(ready.Checks) == 7 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/readyz = %d %+v (%v), want 200 with six checks ok", res.StatusCode, ready, err)
+			t.Fatalf("/readyz = %d %+v (%v), want 200 with seven checks ok", res.StatusCode, ready, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -1,6 +1,6 @@
 // Package runtime is the life of one service process: connect to tracing,
 // NATS and Redis, serve gRPC and the debug port, and shut down in an order
-// that loses no work. Every service binary and `tandem dev` (five services in
+// that loses no work. Every service binary and `tandem dev` (six services in
 // one process) run through it.
 package runtime
 

@@ -1,4 +1,4 @@
-// Package apitest guards the shape of the v1 API contract that four services
+// Package apitest guards the shape of the v1 API contract that five services
 // implement: service and RPC names, streaming, and the domain event envelope.
 package apitest
 
@@ -16,6 +16,7 @@ import (
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
 
@@ -26,6 +27,7 @@ var (
 	_ = competenciesv1.File_tandem_competencies_v1_competencies_service_proto
 	_ = matchingv1.File_tandem_matching_v1_matching_service_proto
 	_ = meetingsv1.File_tandem_meetings_v1_meetings_service_proto
+	_ = messagingv1.File_tandem_messaging_v1_messaging_service_proto
 	_ = eventsv1.File_tandem_events_v1_profiles_events_proto
 )
 
@@ -51,6 +53,10 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"ListParticipants", "RequestMeeting", "UpdateMeetingRequest", "RespondToMeetingRequest", "ListMeetingRequests", "BookMeeting",
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
+		}},
+		{"tandem.messaging.v1.MessagingService", []string{
+			"SendContactRequest", "RespondToContactRequest", "PostMessage", "GetConversation", "ListConversations",
+			"GetNotificationSettings", "UpdateNotificationSettings",
 		}},
 	}
 	for _, tt := range tests {
@@ -85,6 +91,7 @@ func TestStreamingShape(t *testing.T) {
 		"tandem.competencies.v1.CompetenciesService",
 		"tandem.matching.v1.MatchingService",
 		"tandem.meetings.v1.MeetingsService",
+		"tandem.messaging.v1.MessagingService",
 	} {
 		methods := findService(t, name).Methods()
 		for i := range methods.Len() {
@@ -143,7 +150,7 @@ func TestEventsCarryTheEnvelope(t *testing.T) {
 	}
 }
 
-var subjectPattern = regexp.MustCompile(`^tandem\.(profiles|competencies|matching|meetings)\.v1\.[a-z][a-z_]*\.[a-z][a-z_]*$`)
+var subjectPattern = regexp.MustCompile(`^tandem\.(profiles|competencies|matching|meetings|messaging)\.v1\.[a-z][a-z_]*\.[a-z][a-z_]*$`)
 
 func findService(t *testing.T, name string) protoreflect.ServiceDescriptor {
 	t.Helper()

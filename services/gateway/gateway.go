@@ -27,6 +27,7 @@ import (
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
@@ -50,6 +51,7 @@ const (
 	DefaultCompetencies = "127.0.0.1:7102"
 	DefaultMatching     = "127.0.0.1:7103"
 	DefaultMeetings     = "127.0.0.1:7104"
+	DefaultMessaging    = "127.0.0.1:7105"
 )
 
 // DemoUser is a user of the demo data that POST /v1/auth/login and the web
@@ -73,6 +75,7 @@ type Config struct {
 	Competencies string        `conf:"default:127.0.0.1:7102,help:gRPC address of the competencies service"`
 	Matching     string        `conf:"default:127.0.0.1:7103,help:gRPC address of the matching service"`
 	Meetings     string        `conf:"default:127.0.0.1:7104,help:gRPC address of the meetings service"`
+	Messaging    string        `conf:"help:gRPC address of the messaging service (127.0.0.1:7105 when local); empty: no contact requests or messages"`
 	ReadyTimeout time.Duration `conf:"default:2s,help:how long /readyz waits for each dependency"`
 
 	RequestTimeout time.Duration `conf:"default:15s,env:REQUEST_TIMEOUT,flag:request-timeout,help:deadline of each call to a service (streams excepted)"`
@@ -114,8 +117,8 @@ type UIEnv struct {
 	// signing out calls it.
 	Revoke func(ctx context.Context, token string) error
 	// Streams counts the UI's live streams of every replica together.
-	Streams                                    webui.StreamLimiter
-	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
+	Streams                                               webui.StreamLimiter
+	Profiles, Competencies, Matching, Meetings, Messaging grpc.ClientConnInterface
 }
 
 // BuiltinUI builds Tandem's own web UI (package webui).
@@ -126,6 +129,7 @@ func BuiltinUI(env UIEnv) (http.Handler, error) {
 		Competencies:  competenciesv1.NewCompetenciesServiceClient(env.Competencies),
 		Matching:      matchingv1.NewMatchingServiceClient(env.Matching),
 		Meetings:      meetingsv1.NewMeetingsServiceClient(env.Meetings),
+		Messaging:     messagingClient(env.Messaging),
 		DemoLogin:     env.DemoLogin,
 		CSRFKey:       env.CSRFKey,
 		SecureCookies: env.SecureCookies,
@@ -137,6 +141,15 @@ func BuiltinUI(env UIEnv) (http.Handler, error) {
 		return nil, err
 	}
 	return ui, nil
+}
+
+// messagingClient is nil without a connection: the web UI then shows its
+// messaging pages as not available.
+func messagingClient(c grpc.ClientConnInterface) messagingv1.MessagingServiceClient {
+	if c == nil {
+		return nil
+	}
+	return messagingv1.NewMessagingServiceClient(c)
 }
 
 // csrfKey derives the web UI's form-token key from the token signing key:
@@ -230,6 +243,9 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		{"matching", cfg.Matching, "tandem.matching.v1.MatchingService"},
 		{"meetings", cfg.Meetings, "tandem.meetings.v1.MeetingsService"},
 	}
+	if cfg.Messaging != "" {
+		backends = append(backends, backend{"messaging", cfg.Messaging, "tandem.messaging.v1.MessagingService"})
+	}
 	var checks []ports.Check
 	var conns []*grpc.ClientConn
 	closeConns := func() {
@@ -256,6 +272,10 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		}},
 		ports.Check{Name: "redis", Probe: func(ctx context.Context) error { return rt.Redis.Ping(ctx).Err() }},
 	)
+	var messagingConn grpc.ClientConnInterface
+	if len(conns) > 4 {
+		messagingConn = conns[4]
+	}
 	fail := func(err error) error {
 		closeConns()
 		endStreams()
@@ -295,7 +315,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login, Revoke: revoker(auth.NewDenyList(rt.Redis, rt.Config.RedisPrefix)),
 		Streams: adapters.NewStreamLeases(rt.Redis, rt.Key("gateway", "streams")),
 		CSRFKey: csrfKey(key), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
-		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3],
+		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3], Messaging: messagingConn,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("web ui: %w", err))
@@ -332,7 +352,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		OpenAPI:           doc,
 		UI:                ui,
 		UIUnmetered:       webui.Unmetered,
-		Backends:          ports.Backends{Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3]},
+		Backends:          ports.Backends{Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3], Messaging: messagingConn},
 	})
 	if err != nil {
 		closeUI()

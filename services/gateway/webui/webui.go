@@ -26,6 +26,7 @@ import (
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/reqcheck"
@@ -48,6 +49,9 @@ type Options struct {
 	Competencies competenciesv1.CompetenciesServiceClient
 	Matching     matchingv1.MatchingServiceClient
 	Meetings     meetingsv1.MeetingsServiceClient
+	// Messaging carries contact requests and messages; nil shows the
+	// messaging pages as not available.
+	Messaging messagingv1.MessagingServiceClient
 	// JS, when set, feeds the notification centre and the collaboration
 	// network from the domain event streams. Without it both stay empty.
 	JS jetstream.JetStream

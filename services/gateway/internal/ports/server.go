@@ -19,14 +19,17 @@ import (
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/reqcheck"
 )
 
-// Backends are the connections to the four services.
+// Backends are the connections to the domain services.
 type Backends struct {
 	Profiles, Competencies, Matching, Meetings grpc.ClientConnInterface
+	// Messaging is optional: without it the API has no messaging routes.
+	Messaging grpc.ClientConnInterface
 }
 
 // Options configure the HTTP handler.
@@ -118,6 +121,15 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		{"meetings", b.Meetings, func() error {
 			return meetingsv1.RegisterMeetingsServiceHandlerClient(ctx, mux, meetingsv1.NewMeetingsServiceClient(b.Meetings))
 		}},
+	}
+	if b.Messaging != nil {
+		regs = append(regs, struct {
+			name string
+			conn grpc.ClientConnInterface
+			reg  func() error
+		}{"messaging", b.Messaging, func() error {
+			return messagingv1.RegisterMessagingServiceHandlerClient(ctx, mux, messagingv1.NewMessagingServiceClient(b.Messaging))
+		}})
 	}
 	for _, r := range regs {
 		if r.conn == nil {
