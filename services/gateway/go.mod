@@ -5,7 +5,6 @@ go 1.26.8
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
-	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/rs/cors v1.11.1
 	github.com/tandem-cluster/tandem/pkg v0.0.0
 	github.com/tandem-cluster/tandem/proto v0.0.0
@@ -48,7 +47,7 @@ require (
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/oklog/ulid/v2 v2.1.2
-	github.com/prometheus/client_golang v1.25.0 // indirect
+	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
@@ -56,6 +55,7 @@ require (
 	github.com/tandem-cluster/tandem/services/competencies v0.0.0
 	github.com/tandem-cluster/tandem/services/matching v0.0.0
 	github.com/tandem-cluster/tandem/services/meetings v0.0.0
+	github.com/tandem-cluster/tandem/services/messaging v0.0.0
 	github.com/tandem-cluster/tandem/services/profiles v0.0.0
 	github.com/teambition/rrule-go v1.8.2 // indirect
 	github.com/yuin/gopher-lua v1.1.1 // indirect
@@ -90,3 +90,5 @@ replace github.com/tandem-cluster/tandem/services/competencies => ../competencie
 replace github.com/tandem-cluster/tandem/services/matching => ../matching
 
 replace github.com/tandem-cluster/tandem/services/meetings => ../meetings
+
+replace github.com/tandem-cluster/tandem/services/messaging => ../messaging

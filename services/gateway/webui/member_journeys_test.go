@@ -123,4 +123,71 @@ func TestMemberJourneys(t *testing.T) {
 		}
 		c.expect("#no-saved", "not saved any partner")
 	})
+
+	t.Run("contact a partner, the other side answers in Italian", func(t *testing.T) {
+		c := company.in(t)
+		// "Contact" on a suggestion opens a contact request to it.
+		c.open("/partners")
+		c.submit(`.suggestion form input[value="FEEDBACK_KIND_CONTACTED"] ~ button`)
+		if loc := c.location(); !strings.HasPrefix(loc, "/messages/new?to=") {
+			t.Fatalf("Contact leads to %s, want a contact request form", loc)
+		}
+		c.expect("#contact-form", "")
+		// The university is contacted from its profile page.
+		unitsID := demoOrg(t, s, "units")
+		c.open("/profiles/org/" + unitsID)
+		c.submit("#contact-link")
+		c.submit("#send-contact")
+		c.expect("#problem", "Message")
+		c.typeInto("#f-topic", "Liver fibrosis biomarkers")
+		c.typeInto("#f-message", "We look for validated serum markers to stage liver fibrosis. Could we talk?")
+		c.submit("#send-contact")
+		c.mustSucceed("sending a contact request")
+		c.expect("#notice", "contact request was sent")
+		c.expect("#thread", "validated serum markers")
+		c.expect("#waiting", "Waiting")
+		c.shot("contact-request")
+
+		r := researcher.in(t)
+		r.open("/lang/it?next=%2Fmessages")
+		r.expect("#awaiting", "attendono la tua risposta")
+		r.submit("#conversations li.awaiting h2 a")
+		r.expect("#thread", "validated serum markers")
+		r.typeInto("#f-message", "Volentieri: misuriamo la fibrosi con marcatori sierici.")
+		r.submit("#accept")
+		r.mustSucceed("accepting the contact request")
+		r.expect("#notice", "Hai accettato")
+		r.expect("#conversation-status", "Accettata")
+		r.expect("#thread", "marcatori sierici")
+		r.shot("thread-it")
+
+		c.open("/notifications")
+		c.expect("main", "answered your contact request")
+		c.open("/messages")
+		c.submit("#conversations h2 a")
+		c.expect("#thread", "marcatori sierici")
+		c.typeInto("#f-text", "Shall we meet at the brokerage day?")
+		c.submit("#send")
+		c.mustSucceed("writing in the thread")
+		c.expect("#thread", "brokerage day")
+
+		r.open("/messages")
+		r.submit("#conversations h2 a")
+		r.expect("#thread", "brokerage day")
+	})
+
+	t.Run("e-mail settings", func(t *testing.T) {
+		c := company.in(t)
+		c.open("/messages/settings")
+		c.typeInto("#f-email", "not-an-address")
+		c.submit("#save-settings")
+		c.expect("#e-email", "")
+		c.typeInto("#f-email", "bd@company.example")
+		c.click("#mode-EMAIL_MODE_DIGEST")
+		c.submit("#save-settings")
+		c.mustSucceed("saving e-mail settings")
+		if !eval[bool](c, `document.querySelector("#mode-EMAIL_MODE_DIGEST").checked`) {
+			t.Error("the digest setting did not stay")
+		}
+	})
 }

@@ -19,6 +19,7 @@ import (
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
 
@@ -32,6 +33,7 @@ import (
 var feeds = []struct{ stream, filter string }{
 	{"TANDEM_MEETINGS", "tandem.meetings.v1.>"},
 	{"TANDEM_MATCHING", "tandem.matching.v1.>"},
+	{"TANDEM_MESSAGING", "tandem.messaging.v1.conversation.>"},
 }
 
 const maxNotesPerKey = 200
@@ -42,7 +44,7 @@ const maxNotesPerKey = 200
 // since is not named (and no name outlives it in the gateway's memory).
 type note struct {
 	Seq  int64
-	Kind string // request_received, request_answered, request_cancelled, schedule_published, meeting_moved, meeting_cancelled, new_match
+	Kind string // request_received, request_answered, request_cancelled, schedule_published, meeting_moved, meeting_cancelled, new_match, contact_received, contact_answered, message_received
 	At   time.Time
 	// WhoKey is the profile key of the person or organisation the note is
 	// about; Who is its name, filled in when the note is shown.
@@ -217,6 +219,24 @@ func (h *hub) apply(subject string, data []byte) {
 		}
 	case *eventsv1.FeedbackRecorded:
 		h.feedback(ev.GetFeedback())
+	case *eventsv1.ContactRequested:
+		c := ev.GetConversation()
+		h.notify(profileKey(c.GetTo()), note{Kind: "contact_received", At: at(ev.GetOccurredAt()), WhoKey: profileKey(c.GetFrom()), Href: "/messages/" + c.GetId()})
+	case *eventsv1.ContactAccepted:
+		c := ev.GetConversation()
+		h.notify(profileKey(c.GetFrom()), note{Kind: "contact_answered", At: at(ev.GetOccurredAt()), WhoKey: profileKey(c.GetTo()), Extra: c.GetStatus().String(), Href: "/messages/" + c.GetId()})
+	case *eventsv1.ContactDeclined:
+		c := ev.GetConversation()
+		h.notify(profileKey(c.GetFrom()), note{Kind: "contact_answered", At: at(ev.GetOccurredAt()), WhoKey: profileKey(c.GetTo()), Extra: c.GetStatus().String(), Href: "/messages/" + c.GetId()})
+	case *eventsv1.MessagePosted:
+		c := ev.GetConversation()
+		if ms := c.GetMessages(); len(ms) > 0 {
+			author, other := profileKey(ms[len(ms)-1].GetAuthor()), profileKey(c.GetTo())
+			if author == other {
+				other = profileKey(c.GetFrom())
+			}
+			h.notify(other, note{Kind: "message_received", At: at(ev.GetOccurredAt()), WhoKey: author, Href: "/messages/" + c.GetId()})
+		}
 	case *eventsv1.MatchFound:
 		m := ev.GetMatch()
 		h.notify("subject:"+ev.GetOwnerSubject(), note{Kind: "new_match", At: at(ev.GetOccurredAt()), WhoKey: profileKey(m.GetSuggestion().GetCandidate().GetRef()), Href: "/searches"})
@@ -410,6 +430,13 @@ func noteText(l *Lang, n note) string {
 		return l.T("note.request_answered", orUnknown(l, n.Who), l.E(st), orUnknown(l, n.Event))
 	case "new_match":
 		return l.T("note.new_match", orUnknown(l, n.Who))
+	case "contact_received":
+		return l.T("note.contact_received", orUnknown(l, n.Who))
+	case "contact_answered":
+		st := messagingv1.ContactStatus(messagingv1.ContactStatus_value[n.Extra])
+		return l.T("note.contact_answered", orUnknown(l, n.Who), l.E(st))
+	case "message_received":
+		return l.T("note.message_received", orUnknown(l, n.Who))
 	case "meeting_moved":
 		return l.T("note.meeting_moved", orUnknown(l, n.Event))
 	case "request_cancelled":

@@ -212,6 +212,9 @@ func (u *UI) partnersFeedback(c *call) error {
 		if profileHref(ref) == "" {
 			return c.redirect(backTo, "saved_candidate") // an anonymous candidate has no page
 		}
+		if u.opts.Messaging != nil {
+			return c.redirect("/messages/new?to="+url.QueryEscape(candidateValue(ref)), "")
+		}
 		if id := ref.GetOrganizationId(); id != "" {
 			return c.redirect("/profiles/org/"+id+"?contacted=1", "")
 		}

@@ -186,6 +186,9 @@ type profileCard struct {
 	Org       *profilesv1.Organization
 	Person    *profilesv1.Person
 	Contacted bool
+	// ContactHref opens a contact request to this profile; empty on one's
+	// own profile or without the messaging service.
+	ContactHref string
 }
 
 // profileView shows another organisation or person as the services let the
@@ -210,6 +213,9 @@ func (u *UI) profileView(c *call) error {
 		card.Person = res.GetPerson()
 	default:
 		return u.notFound(c)
+	}
+	if ref, ok := decodeCandidate(c.r.PathValue("kind") + ":" + id); ok && u.opts.Messaging != nil && !c.mine(ref) {
+		card.ContactHref = "/messages/new?to=" + url.QueryEscape(candidateValue(ref))
 	}
 	return c.render("profile", "profile.title", card, nil)
 }

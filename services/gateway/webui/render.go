@@ -171,7 +171,7 @@ func problemFrom(l *Lang, err error) *problem {
 // "competency.evidence[0].url") to the form field that carries it.
 func formField(apiField string) string {
 	f := apiField
-	for _, prefix := range []string{"organization.", "person.", "competency.", "cooperation_profile.", "event.", "feedback.", "saved_search."} {
+	for _, prefix := range []string{"organization.", "person.", "competency.", "cooperation_profile.", "event.", "feedback.", "saved_search.", "settings."} {
 		if strings.HasPrefix(f, prefix) {
 			f = strings.TrimPrefix(f, prefix)
 			break

@@ -18,16 +18,18 @@ import (
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies"
 	"github.com/tandem-cluster/tandem/services/gateway/internal/app"
 	"github.com/tandem-cluster/tandem/services/gateway/webui"
 	"github.com/tandem-cluster/tandem/services/matching"
 	"github.com/tandem-cluster/tandem/services/meetings"
+	"github.com/tandem-cluster/tandem/services/messaging"
 	"github.com/tandem-cluster/tandem/services/profiles"
 )
 
-// stack is the four real domain services, started in-process on one
+// stack is the five real domain services, started in-process on one
 // JetStream server (so they see each other's events), and the web UI in
 // front of them.
 type stack struct {
@@ -37,6 +39,7 @@ type stack struct {
 	Comp      competenciesv1.CompetenciesServiceClient
 	Matching  matchingv1.MatchingServiceClient
 	Meetings  meetingsv1.MeetingsServiceClient
+	Messaging messagingv1.MessagingServiceClient
 	JS        jetstream.JetStream
 }
 
@@ -52,7 +55,7 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 	}
 	var (
 		wg    sync.WaitGroup
-		conns [4]*grpc.ClientConn
+		conns [5]*grpc.ClientConn
 	)
 	starts := []func() *grpc.ClientConn{
 		func() *grpc.ClientConn {
@@ -74,6 +77,11 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 			c := meetings.DefaultConfig()
 			c.Common = own("meetings")
 			return runtimetest.Start(t, meetings.Options(c))
+		},
+		func() *grpc.ClientConn {
+			c := messaging.DefaultConfig()
+			c.Common = own("messaging")
+			return runtimetest.Start(t, messaging.Options(c))
 		},
 	}
 	// The services start in parallel; one that fails marks the test failed
@@ -104,6 +112,7 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 		Comp:      competenciesv1.NewCompetenciesServiceClient(conns[1]),
 		Matching:  matchingv1.NewMatchingServiceClient(conns[2]),
 		Meetings:  meetingsv1.NewMeetingsServiceClient(conns[3]),
+		Messaging: messagingv1.NewMessagingServiceClient(conns[4]),
 	}
 	login, err := app.NewDemoLogin(authority, s.Profiles, app.DefaultDemoUsers())
 	if err != nil {
@@ -112,7 +121,7 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 	opts := webui.Options{
 		Log:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Auth: authtest.Default().Verifier, Profiles: s.Profiles, Competencies: s.Comp, Matching: s.Matching, Meetings: s.Meetings,
-		JS: js, DemoLogin: login,
+		Messaging: s.Messaging, JS: js, DemoLogin: login,
 	}
 	for _, f := range tune {
 		f(&opts)
