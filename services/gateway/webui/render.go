@@ -130,11 +130,11 @@ func problemFrom(l *Lang, err error) *problem {
 				continue
 			}
 			for _, fv := range br.GetFieldViolations() {
-				field := formField(fv.GetField())
+				field, desc := formField(fv.GetField()), violationText(l, fv.GetDescription())
 				if _, dup := p.Fields[field]; !dup {
-					p.Fields[field] = fv.GetDescription()
+					p.Fields[field] = desc
 				}
-				p.FieldList = append(p.FieldList, fieldProblem{Field: field, Label: fieldLabel(l, field), Description: fv.GetDescription()})
+				p.FieldList = append(p.FieldList, fieldProblem{Field: field, Label: fieldLabel(l, field), Description: desc})
 			}
 		}
 		if len(p.FieldList) == 0 {

@@ -245,13 +245,13 @@ func (x *Index) explain(lang string, p *profile, c *cand, d *detail, rs *reason)
 			mine = KindLabel(p.org.Kind)
 		}
 		it.Text = pick(lang, "a "+mine+" and a "+d.sideText+" complement each other",
-			mine+" e "+d.sideText+" sono complementari")
+			labelIT(mine)+" e "+labelIT(d.sideText)+" sono complementari")
 	case matchingv1.ExplanationKind_EXPLANATION_KIND_COLLABORATION_TYPE:
-		names := make([]string, len(d.collab))
+		names, namesIT := make([]string, len(d.collab)), make([]string, len(d.collab))
 		for i, ct := range d.collab {
-			names[i] = collabLabel(ct)
+			names[i], namesIT[i] = collabLabel(ct), collabLabelsIT[ct]
 		}
-		it.Text = pick(lang, "they offer "+strings.Join(names, ", ")+", which you seek", "offrono "+strings.Join(names, ", ")+", che cercate")
+		it.Text = pick(lang, "they offer "+strings.Join(names, ", ")+", which you seek", "offrono "+strings.Join(namesIT, ", ")+", che cercate")
 	case matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_CLUSTER:
 		name := d.sharedCluster
 		if o := x.orgs[d.sharedCluster]; o != nil {
@@ -355,4 +355,37 @@ func evidenceText(lang string, k competenciesv1.EvidenceKind, n int32) string {
 func collabLabel(ct competenciesv1.CollaborationType) string {
 	s := strings.TrimPrefix(ct.String(), "COLLABORATION_TYPE_")
 	return strings.ReplaceAll(strings.ToLower(s), "_", " ")
+}
+
+// kindLabelsIT are the Italian names of the organisation kinds KindLabel
+// names in English.
+var kindLabelsIT = map[string]string{
+	"company": "azienda", "university": "università", "research institute": "istituto di ricerca",
+	"research hospital": "ospedale di ricerca (IRCCS)", "science park": "parco scientifico", "public body": "ente pubblico",
+	"training body": "ente di formazione", "cluster": "cluster", "association": "associazione",
+	"healthcare provider": "struttura sanitaria", "organization": "organizzazione",
+}
+
+// labelIT is the Italian of an English kind label.
+func labelIT(en string) string {
+	if it, ok := kindLabelsIT[en]; ok {
+		return it
+	}
+	return en
+}
+
+var collabLabelsIT = map[competenciesv1.CollaborationType]string{
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_CONTRACT_RESEARCH:       "ricerca su commessa",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_LICENSING:               "licenze",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_JOINT_GRANT_APPLICATION: "candidature congiunte a bandi",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_CLINICAL_STUDY:          "studi clinici",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_SERVICE_PROVISION:       "fornitura di servizi",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_EQUIPMENT_ACCESS:        "accesso a strumentazione",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_JOINT_VENTURE:           "joint venture",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_TECHNICAL_COOPERATION:   "cooperazione tecnica",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_COMMERCIAL_AGREEMENT:    "accordi commerciali",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_MANUFACTURING:           "produzione",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_INVESTMENT:              "investimenti",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_VALIDATION_AND_TESTING:  "validazione e sperimentazione",
+	competenciesv1.CollaborationType_COLLABORATION_TYPE_TRAINING:                "formazione e scambio di personale",
 }
