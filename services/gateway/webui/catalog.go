@@ -340,6 +340,20 @@ var messages = map[string][2]string{
 	"note.contact_answered":        {"%s answered your contact request: %s.", "%s ha risposto alla tua richiesta di contatto: %s."},
 	"note.message_received":        {"New message from %s.", "Nuovo messaggio da %s."},
 
+	// Marketplace.
+	"nav.market":              {"Marketplace", "Bacheca"},
+	"market.title":            {"Marketplace", "Bacheca delle offerte"},
+	"market.intro":            {"Cooperation offers and requests of every member: search, filter, and express interest in what fits.", "Offerte e richieste di cooperazione di tutti i membri: cerca, filtra ed esprimi interesse per ciò che ti serve."},
+	"market.listings":         {"Offers and requests", "Offerte e richieste"},
+	"market.none":             {"Nothing matches. Try fewer filters or other words.", "Nessun risultato. Prova con meno filtri o altre parole."},
+	"market.deadline":         {"open until", "aperta fino al"},
+	"field.market_text":       {"Words in the title or description", "Parole nel titolo o nella descrizione"},
+	"field.offer_kinds":       {"Kind", "Tipo"},
+	"field.open_until":        {"Still open on", "Ancora aperte il"},
+	"hint.open_until":         {"Leaves out offers and requests whose deadline is earlier.", "Esclude offerte e richieste con scadenza precedente."},
+	"action.search":           {"Search", "Cerca"},
+	"action.express_interest": {"Express interest", "Esprimi interesse"},
+
 	// Saved searches.
 	"searches.title":      {"Saved searches", "Ricerche salvate"},
 	"searches.intro":      {"New partners matching your saved searches appear below as soon as they are found.", "I nuovi partner adatti alle tue ricerche salvate compaiono qui sotto appena vengono trovati."},

@@ -176,6 +176,40 @@ func TestMemberJourneys(t *testing.T) {
 		r.expect("#thread", "brokerage day")
 	})
 
+	t.Run("browse the marketplace and express interest", func(t *testing.T) {
+		c := company.in(t)
+		c.open("/marketplace")
+		if !c.has("#listings .listing") {
+			t.Fatalf("the marketplace lists nothing: %s", c.bodyText())
+		}
+		c.click("#mkind-COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER")
+		c.click("#market-form details summary")
+		c.typeInto("#f-nuts", "ITH4")
+		c.submit("#market-search")
+		c.mustSucceed("filtering the marketplace")
+		if !c.has("#listings .listing") {
+			t.Fatalf("no technology offer in ITH4: %s", c.bodyText())
+		}
+		for _, kind := range eval[[]string](c, `[...document.querySelectorAll("#listings .listing .kind")].map(e => e.textContent)`) {
+			if kind != "Technology offer" {
+				t.Errorf("a %q is listed under technology offers", kind)
+			}
+		}
+		c.shot("marketplace")
+		title := strings.TrimSpace(c.text("#listings .listing:has(.interest) h3"))
+		c.submit("#listings .listing:has(.interest) .interest")
+		if got := eval[string](c, `document.querySelector("#f-topic").value`); got != title {
+			t.Errorf("the contact request is about %q, want the listing %q", got, title)
+		}
+		c.typeInto("#f-message", "We are interested in this offer for our diagnostics line.")
+		c.submit("#send-contact")
+		c.mustSucceed("expressing interest")
+		c.expect("#notice", "contact request was sent")
+
+		c.open("/marketplace?open_until=not-a-date")
+		c.expect("#problem", "date")
+	})
+
 	t.Run("e-mail settings", func(t *testing.T) {
 		c := company.in(t)
 		c.open("/messages/settings")

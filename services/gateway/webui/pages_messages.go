@@ -246,6 +246,10 @@ func (u *UI) contactPage(c *call) error {
 	if !ok {
 		return u.notFound(c)
 	}
+	// "Express interest" in a listing names it as the topic.
+	if t := []rune(strings.TrimSpace(c.r.URL.Query().Get("topic"))); len(t) > 0 {
+		v.Topic = string(t[:min(len(t), 200)])
+	}
 	return c.render("contact", "contact.title", v, nil)
 }
 

@@ -220,6 +220,7 @@ func (u *UI) routes() {
 	m.HandleFunc("GET /partners", u.page(u.partnersPage))
 	m.HandleFunc("POST /partners/feedback", u.page(u.partnersFeedback))
 	m.HandleFunc("GET /partners/saved", u.page(u.savedPartnersPage))
+	m.HandleFunc("GET /marketplace", u.page(u.marketPage))
 	m.HandleFunc("GET /messages", u.page(u.messagesPage))
 	m.HandleFunc("POST /messages", u.page(u.contactSend))
 	m.HandleFunc("GET /messages/new", u.page(u.contactPage))
