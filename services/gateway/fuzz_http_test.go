@@ -20,7 +20,9 @@ import (
 var uiRoutes = []string{
 	"GET /", "GET /login", "POST /login", "GET /lang/{code}",
 	"GET /org", "POST /org", "GET /me", "POST /me", "GET /profiles/{kind}/{id}",
-	"GET /partners", "POST /partners/feedback", "GET /searches", "POST /searches", "GET /searches/live",
+	"GET /partners", "POST /partners/feedback", "GET /partners/saved", "GET /marketplace",
+	"GET /messages", "POST /messages", "GET /messages/new", "GET /messages/settings", "POST /messages/settings",
+	"GET /messages/{id}", "POST /messages/{id}", "POST /messages/{id}/respond", "GET /searches", "POST /searches", "GET /searches/live",
 	"GET /terms", "GET /competencies", "POST /competencies", "POST /competencies/retract",
 	"GET /offers", "POST /offers", "POST /offers/status",
 	"GET /events", "POST /events", "GET /events/{id}", "POST /events/{id}/status", "POST /events/{id}/schedule",

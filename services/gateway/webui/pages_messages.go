@@ -81,9 +81,9 @@ var emailModes = []messagingv1.EmailMode{
 }
 
 // messagingOff answers a messaging page when the gateway runs without the
-// messaging service.
+// messaging service: in that deployment the page does not exist.
 func (u *UI) messagingOff(c *call) error {
-	return c.render("messages", "messages.title", messagesView{}, &problem{Message: c.L.T("messages.unavailable"), Code: codes.Unavailable})
+	return c.render("messages", "messages.title", messagesView{}, &problem{Message: c.L.T("messages.unavailable"), Code: codes.NotFound})
 }
 
 // mine reports whether ref is one of the user's sides: their organisation

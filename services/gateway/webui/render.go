@@ -86,8 +86,11 @@ type view struct {
 	Notice   string
 	Problem  *problem
 	DevLogin bool
-	Unread   int
-	Data     any
+	// Messaging: the gateway reaches a messaging service, so the pages of
+	// contact requests and messages exist.
+	Messaging bool
+	Unread    int
+	Data      any
 }
 
 // Err is the violation message for a form field, if the service named it.
@@ -197,7 +200,7 @@ func fieldLabel(l *Lang, field string) string {
 func (c *call) newView(title string, data any) *view {
 	return &view{
 		L: c.L, User: c.user, CSRF: c.csrf, Path: c.r.URL.RequestURI(), Title: c.L.T(title),
-		DevLogin: c.ui.opts.DemoLogin != nil, Data: data, Notice: c.notice(),
+		DevLogin: c.ui.opts.DemoLogin != nil, Messaging: c.ui.opts.Messaging != nil, Data: data, Notice: c.notice(),
 		Unread: c.ui.unread(c.user),
 	}
 }
