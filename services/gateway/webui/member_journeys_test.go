@@ -161,8 +161,15 @@ func TestMemberJourneys(t *testing.T) {
 		r.expect("#thread", "marcatori sierici")
 		r.shot("thread-it")
 
-		c.open("/notifications")
-		c.expect("main", "answered your contact request")
+		// The notification centre follows the messaging events: look again
+		// until the answer is in.
+		deadline := time.Now().Add(30 * time.Second)
+		for c.open("/notifications"); !strings.Contains(c.text("main"), "answered your contact request"); c.open("/notifications") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no notification of the answer: %s", c.bodyText())
+			}
+			time.Sleep(200 * time.Millisecond) // a poll interval: the page is reloaded and checked
+		}
 		c.open("/messages")
 		c.submit("#conversations h2 a")
 		c.expect("#thread", "marcatori sierici")
