@@ -21,6 +21,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
+	"github.com/tandem-cluster/tandem/pkg/testenv"
 	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/messaging"
@@ -350,6 +351,10 @@ func TestContactThreadAndEmail(t *testing.T) {
 	})
 
 	t.Run("erasing an organisation erases its conversations", func(t *testing.T) {
+		written := []string{"liver fibrosis biomarkers", "serum markers", "brokerage day"}
+		if found, err := testenv.Leaks(ctx(t), e.js, nil, "", written...); err != nil || len(found) == 0 {
+			t.Fatalf("before the erasure the scan finds nothing (%v): it cannot find anything after", err)
+		}
 		org, err := e.profiles.GetOrganization(ctx(t), &profilesv1.GetOrganizationRequest{Id: company})
 		if err != nil {
 			t.Fatal(err)
@@ -372,6 +377,20 @@ func TestContactThreadAndEmail(t *testing.T) {
 		list, err := researcher.ListConversations(ctx(t), &messagingv1.ListConversationsRequest{})
 		if err != nil || len(list.GetConversations()) != 0 {
 			t.Errorf("the lab still lists %d conversations (%v)", len(list.GetConversations()), err)
+		}
+		// No stream message, bucket revision or digest holds what was written.
+		for {
+			found, err := testenv.Leaks(ctx(t), e.js, nil, "", written...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the erasure: %v", found)
+			}
+			time.Sleep(50 * time.Millisecond) // polling interval
 		}
 	})
 }
