@@ -73,6 +73,7 @@ var violationsIT = map[string]string{
 	"only with policy SCHEDULE_POLICY_BALANCED":        "solo con la politica equilibrata",
 	"is the same as from":                              "è la stessa parte del mittente",
 	"is not a known mode":                              "non è una modalità prevista",
+	"is not a known status":                            "non è uno stato previsto",
 	"must be en or it":                                 "deve essere en o it",
 	"is not a token from a previous response":          "non è un token di una risposta precedente",
 	"is not an id of this service":                     "non è un identificativo di questo servizio",
