@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -184,6 +185,16 @@ func TestMemberJourneys(t *testing.T) {
 	})
 
 	t.Run("browse the marketplace and express interest", func(t *testing.T) {
+		// The university publishes an offer with a deadline, as researchers do.
+		if _, err := s.Comp.CreateCooperationProfile(s.admin(t), &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: orgRef(demoOrg(t, s, "units")), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
+			Title: "Staging liver fibrosis with serum markers", Summary: "Validated cohorts and assays for non-invasive staging of liver fibrosis.",
+			TermIds: []string{"MESH:D008103"}, Trl: 6, Deadline: timestamppb.New(time.Now().AddDate(1, 0, 0)),
+			CollaborationTypes: []competenciesv1.CollaborationType{competenciesv1.CollaborationType_COLLABORATION_TYPE_CONTRACT_RESEARCH},
+			Status:             competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+		}}); err != nil {
+			t.Fatal(err)
+		}
 		c := company.in(t)
 		c.open("/marketplace")
 		if !c.has("#listings .listing") {
@@ -192,6 +203,8 @@ func TestMemberJourneys(t *testing.T) {
 		c.click("#mkind-COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER")
 		c.click("#market-form details summary")
 		c.typeInto("#f-nuts", "ITH4")
+		c.click("#mcollab-COLLABORATION_TYPE_CONTRACT_RESEARCH")
+		c.set("#f-open_until", time.Now().AddDate(0, 6, 0).Format(time.DateOnly))
 		c.submit("#market-search")
 		c.mustSucceed("filtering the marketplace")
 		if !c.has("#listings .listing") {
