@@ -54,6 +54,8 @@ func TestImagesCluster(t *testing.T) {
 	redisURL := fmt.Sprintf("redis://%s/%d", rc.Options().Addr, rc.Options().DB)
 	keys := authtest.New(t, "cluster")
 
+	startCtx, cancelStart := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancelStart()
 	ports := map[string]string{}
 	debug := map[string][]string{}
 	for _, s := range imageServices {
@@ -78,6 +80,14 @@ func TestImagesCluster(t *testing.T) {
 				s.prefix + "_STARTUP_TIMEOUT=3m",
 			}
 			if s.name == "gateway" {
+				// The replicas serve before the gateway dials them: a
+				// replica it found down would wait out gRPC's reconnect
+				// backoff before taking calls.
+				for _, o := range imageServices[:4] {
+					for _, h := range []string{"127.0.0.1", "::1"} {
+						waitServing(startCtx, t, o.name, net.JoinHostPort(h, ports[o.name]))
+					}
+				}
 				ports["http"] = strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
 				env = append(env, "GATEWAY_HTTP_ADDR=127.0.0.1:"+ports["http"], "GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t))
 				for _, o := range imageServices[:4] {
