@@ -5,8 +5,10 @@ package grpcserver
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -86,7 +88,7 @@ func New(o Options) (*grpc.Server, *health.Server) {
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
-	var spans stats.Handler = spanHandler{tracer: tp.Tracer(tracerName)}
+	var spans stats.Handler = spanHandler{}
 	if exporting(tp) {
 		spans = otelgrpc.NewServerHandler(otelOpts...)
 	}
@@ -112,28 +114,33 @@ func exporting(tp trace.TracerProvider) bool {
 	return span.IsRecording()
 }
 
-// spanHandler gives every call a server span continuing the caller's trace,
-// and does nothing else: without an exporter, otelgrpc's attributes, message
-// events and metrics would be built for no one, at a tenth of a no-op call's
-// cost. Trace ids still reach the logs and the services called next.
-type spanHandler struct{ tracer trace.Tracer }
+// spanHandler gives every call its own span context continuing the
+// caller's trace (a new span id, the caller's trace id and flags, or a new
+// trace), and does nothing else: without an exporter no span is recorded,
+// and otelgrpc's attributes, message events and metrics, and even the SDK's
+// sampling of a span that is dropped, would be built for no one. Trace ids
+// still reach the logs and the services called next.
+type spanHandler struct{}
 
 var traceContext = propagation.TraceContext{}
 
-func (h spanHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+func (spanHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	if strings.HasPrefix(info.FullMethodName, "/grpc.health.v1.") {
 		return ctx // probes every few seconds are noise
 	}
-	ctx = traceContext.Extract(ctx, mdCarrier{ctx})
-	ctx, _ = h.tracer.Start(ctx, strings.TrimPrefix(info.FullMethodName, "/"), trace.WithSpanKind(trace.SpanKindServer))
-	return ctx
+	// Extracted into an empty context: reading it back walks one value,
+	// not the call's whole context.
+	caller := trace.SpanContextFromContext(traceContext.Extract(context.Background(), mdCarrier{ctx}))
+	cfg := trace.SpanContextConfig{TraceID: caller.TraceID(), TraceFlags: caller.TraceFlags(), TraceState: caller.TraceState()}
+	if !cfg.TraceID.IsValid() {
+		binary.BigEndian.PutUint64(cfg.TraceID[:8], rand.Uint64())
+		binary.BigEndian.PutUint64(cfg.TraceID[8:], rand.Uint64())
+	}
+	binary.BigEndian.PutUint64(cfg.SpanID[:], rand.Uint64()|1) // never the invalid zero id
+	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(cfg))
 }
 
-func (spanHandler) HandleRPC(ctx context.Context, s stats.RPCStats) {
-	if _, ok := s.(*stats.End); ok {
-		trace.SpanFromContext(ctx).End()
-	}
-}
+func (spanHandler) HandleRPC(context.Context, stats.RPCStats) {}
 
 func (spanHandler) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
 
