@@ -443,7 +443,21 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 			if mf.GetOwnerSubject() != p.Subject || !ids[mf.GetMatch().GetSavedSearchId()] || sent[mf.GetMatch().GetId()] {
 				continue
 			}
+			// Another replica may have found the match before this one's
+			// read model applied the change behind it: a candidate not
+			// resolved yet is tried again for a while before it is taken
+			// for gone, hidden or no longer a match.
 			match, ok := s.resolveMatch(mf.GetMatch(), r.GetLanguageCode())
+			for until := time.Now().Add(resolveWait); !ok && time.Now().Before(until); {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-s.Stopping:
+					return nil
+				case <-time.After(50 * time.Millisecond):
+				}
+				match, ok = s.resolveMatch(mf.GetMatch(), r.GetLanguageCode())
+			}
 			if !ok {
 				continue
 			}
@@ -456,6 +470,10 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 		}
 	}
 }
+
+// resolveWait is how long a watch waits for this replica's read model to
+// resolve a match's candidate.
+const resolveWait = 5 * time.Second
 
 // watchPullExpiry bounds each pull of a watch's consumer; heartbeats come
 // five times as often, so a consumer gone is noticed within a few seconds.
