@@ -150,6 +150,13 @@ func (b *backend) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 // startBackend runs the test backend and returns it with its address.
 func startBackend(t testing.TB) (*backend, string) {
 	t.Helper()
+	return startBackendReady(t, nil)
+}
+
+// startBackendReady starts a backend whose health also depends on ready
+// (nil: always ready).
+func startBackendReady(t testing.TB, ready func(context.Context) error) (*backend, string) {
+	t.Helper()
 	b := &backend{calls: map[string]int{}}
 	conn := runtimetest.Start(t, runtime.Options{
 		Name:   "backend",
@@ -158,6 +165,9 @@ func startBackend(t testing.TB) (*backend, string) {
 			profilesv1.RegisterProfilesServiceServer(rt.GRPC, b)
 			matchingv1.RegisterMatchingServiceServer(rt.GRPC, b)
 			meetingsv1.RegisterMeetingsServiceServer(rt.GRPC, b)
+			if ready != nil {
+				rt.Ready("test", ready)
+			}
 			return nil
 		},
 	})

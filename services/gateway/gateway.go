@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	_ "google.golang.org/grpc/health" // the client side of healthCheckConfig
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
@@ -413,8 +414,11 @@ func revoker(deny *auth.DenyList) func(context.Context, string) error {
 // roundRobin spreads calls over every address a service name resolves to.
 // With a headless Kubernetes Service (dns:///profiles-headless:7101) that is
 // every ready replica; the default, pick_first, would send all of one
-// gateway's calls to a single replica.
-const roundRobin = `{"loadBalancingConfig":[{"round_robin":{}}]}`
+// gateway's calls to a single replica. Each replica's gRPC health is
+// watched, and one that is not SERVING gets no calls: one starting up and
+// still loading, or one draining after SIGTERM, is skipped at once, long
+// before the name stops resolving to it.
+const roundRobin = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}}`
 
 // dial connects to a service. Unary calls get the request timeout as their
 // deadline (a shorter one from the client's grpc-timeout header wins);
