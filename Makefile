@@ -23,7 +23,7 @@ MATCHING_BENCH_ORGS ?= 100000
 
 SERVICES := profiles competencies matching meetings messaging gateway
 
-.PHONY: all run build images images-test test eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench bench-schedule tidy clean
+.PHONY: all run build images images-test test chaos eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench bench-schedule tidy clean
 
 all: lint test
 
@@ -50,6 +50,11 @@ images-test: images
 ## test: all modules, race detector on, integration tests against real NATS and Redis.
 test:
 	$(GO) test $(TEST_FLAGS) $(PKGS)
+
+## chaos: the production shape (3 NATS nodes, R3 streams, Redis, two replicas of each service as
+## processes) under load through the gateway while faults are injected one at a time; prints a table.
+chaos:
+	$(GO) test -tags chaos -count=1 -run 'TestChaos' -v -timeout 10m ./deploy/
 
 ## lint: gofmt, go vet, buf lint and breaking, staticcheck, generated code up to date.
 lint: fmt-check vet buf-lint buf-breaking staticcheck proto-check
