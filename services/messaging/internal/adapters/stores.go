@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,10 +17,10 @@ import (
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	"github.com/tandem-cluster/tandem/services/messaging/internal/app"
 	"github.com/tandem-cluster/tandem/services/messaging/internal/domain"
+	"github.com/tandem-cluster/tandem/services/profiles/profilesevents"
 )
 
-// Names of the service's JetStream resources, and the profiles stream it
-// follows.
+// Names of the service's JetStream resources.
 const (
 	Stream             = "TANDEM_MESSAGING"
 	StreamSubjects     = "tandem.messaging.v1.>"
@@ -29,8 +28,6 @@ const (
 	SettingsBucket     = "messaging_settings"
 	ClaimsBucket       = "messaging_requests"
 	DigestBucket       = "messaging_digests"
-	ProfilesStream     = "TANDEM_PROFILES"
-	ProfilesSubjects   = "tandem.profiles.v1.>"
 )
 
 // Stores are the service's buckets.
@@ -77,28 +74,6 @@ func (s *Stores) Watches(svc *app.Service, convSynced, settingsSynced func()) (c
 	return conv, settings
 }
 
-// decodeProfileEvent decodes a profiles event by its subject; ok is false
-// for entities the service does not follow.
-func decodeProfileEvent(subject string, data []byte) (proto.Message, bool, error) {
-	var ev proto.Message
-	switch {
-	case strings.HasPrefix(subject, "tandem.profiles.v1.organization.upserted."):
-		ev = &eventsv1.OrganizationUpserted{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.organization.erased."):
-		ev = &eventsv1.OrganizationErased{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.person.upserted."):
-		ev = &eventsv1.PersonUpserted{}
-	case strings.HasPrefix(subject, "tandem.profiles.v1.person.erased."):
-		ev = &eventsv1.PersonErased{}
-	default:
-		return nil, false, nil
-	}
-	if err := proto.Unmarshal(data, ev); err != nil {
-		return nil, false, fmt.Errorf("decode %s: %w: %w", subject, err, natsx.ErrPermanent)
-	}
-	return ev, true, nil
-}
-
 // FollowDirectory replays and then tails the profiles stream into dir (an
 // ordered consumer: the directory is rebuilt on every start). synced is
 // called once it caught up with the stream as it was at start, or at once
@@ -123,7 +98,7 @@ func FollowDirectory(ctx context.Context, js jetstream.JetStream, log *slog.Logg
 }
 
 func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory, synced func()) error {
-	stream, err := js.Stream(ctx, ProfilesStream)
+	stream, err := js.Stream(ctx, profilesevents.Stream)
 	if err != nil {
 		return err
 	}
@@ -135,7 +110,7 @@ func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory,
 	if last == 0 {
 		synced()
 	}
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{ProfilesSubjects}})
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{profilesevents.Subjects}})
 	if err != nil {
 		return err
 	}
@@ -155,7 +130,7 @@ func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory,
 			}
 			return err
 		}
-		if ev, ok, err := decodeProfileEvent(m.Subject(), m.Data()); err == nil && ok {
+		if ev, err := profilesevents.Decode(m.Subject(), m.Data()); err == nil && ev != nil {
 			dir.ApplyProfile(ev)
 		}
 		if md, err := m.Metadata(); err == nil && md.Sequence.Stream >= last {
@@ -167,12 +142,7 @@ func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory,
 // ConsumeErasures runs the durable consumer that carries out profile
 // erasures in the messaging service.
 func ConsumeErasures(ctx context.Context, log *slog.Logger, js jetstream.JetStream, svc *app.Service) error {
-	cfg := jetstream.ConsumerConfig{Durable: "messaging_erasures", FilterSubject: ProfilesSubjects, DeliverPolicy: jetstream.DeliverAllPolicy}
-	return natsx.Consume(ctx, log, js, ProfilesStream, cfg, func(ctx context.Context, m jetstream.Msg) error {
-		ev, ok, err := decodeProfileEvent(m.Subject(), m.Data())
-		if err != nil || !ok {
-			return err
-		}
+	return profilesevents.Follow(ctx, log, js, "messaging_erasures", func(ctx context.Context, _ string, ev proto.Message) error {
 		switch e := ev.(type) {
 		case *eventsv1.OrganizationErased:
 			return svc.Erased(ctx, domain.Side{Org: true, ID: e.GetAggregateId(), Prefix: "org"}, "")
