@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -243,5 +244,20 @@ func TestMemberJourneys(t *testing.T) {
 		if !eval[bool](c, `document.querySelector("#mode-EMAIL_MODE_DIGEST").checked`) {
 			t.Error("the digest setting did not stay")
 		}
+	})
+
+	t.Run("phone width", func(t *testing.T) {
+		// Every page checks that nothing is wider than the screen.
+		c := researcher.in(t)
+		c.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		for _, path := range []string{"/partners", "/partners/saved", "/marketplace", "/messages", "/messages/settings"} {
+			c.open(path)
+		}
+		c.submit("#conversations h2 a")
+		c.mustSucceed("opening a conversation on a phone")
+		if !c.has("#thread .message") {
+			t.Errorf("the conversation shows no message: %s", c.bodyText())
+		}
+		c.shot("phone-thread-it")
 	})
 }
