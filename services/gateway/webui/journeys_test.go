@@ -194,6 +194,10 @@ func TestJourneys(t *testing.T) {
 		c.submit(`.suggestion button.secondary`) // save
 		c.expect("#notice", "Saved to your list")
 		c.submit(`.suggestion form:nth-of-type(2) button`) // contact
+		c.waitFor("the contact request form", `!!document.querySelector("#contact-form")`)
+		// The profile it is addressed to shows the contact details its
+		// owner shares.
+		c.submit("#contact-to")
 		c.waitFor("the contact details", `!!document.querySelector("#contact-details")`)
 		c.expect("#contact-details", "@")
 	})
