@@ -199,7 +199,7 @@ var messages = map[string][2]string{
 	"hint.VISIBILITY_UNSPECIFIED":     {"(as the organisation)", "(come l'organizzazione)"},
 	"hint.consent":                    {"Without your consent, nobody else sees these details; you can withdraw it at any time.", "Senza il tuo consenso nessun altro vede questi dati; puoi revocarlo in qualsiasi momento."},
 	"hint.country":                    {"Two letters, e.g. IT", "Due lettere, ad es. IT"},
-	"hint.days":                       {"One to three days; each day has one block of meetings.", "Da uno a tre giorni; ogni giorno ha un blocco di incontri."},
+	"hint.days":                       {"One to three days; each day has one block of meetings, or two around a break (lunch, a plenary) when you give one.", "Da uno a tre giorni; ogni giorno ha un blocco di incontri, o due attorno a una pausa (pranzo, plenaria) se la indichi."},
 	"hint.description":                {"What you do and what you look for; it is used to find partners.", "Cosa fate e cosa cercate; serve a trovare partner."},
 	"hint.evidence":                   {"Publications, projects, patents, equipment, services or products that back the competency.", "Pubblicazioni, progetti, brevetti, strumentazione, servizi o prodotti a sostegno della competenza."},
 	"hint.max_meetings":               {"Participants may lower it for themselves.", "I partecipanti possono ridurlo per sé."},

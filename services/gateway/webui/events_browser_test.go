@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"encoding/csv"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,57 @@ func TestEventRequests(t *testing.T) {
 		}
 	})
 
+	t.Run("the organiser searches, filters and exports participants and requests", func(t *testing.T) {
+		o := organizer.in(t)
+		o.open(eventPath)
+		o.expect("#all-participants", "All 2 participants")
+		o.submit("#all-participants")
+		o.expect("h1", "Participants")
+		o.expect("#participant-list", "Tagliamentoomics")
+		o.expect("#participant-list", "Università degli Studi di Trieste")
+		o.expect("#list-count", "1–2 of 2")
+		o.checkPage()
+		o.typeInto("#f-q", "tagliamento")
+		o.submit("#apply-filter")
+		if n := eval[int](o, `document.querySelectorAll("#participant-list tbody tr").length`); n != 1 {
+			t.Errorf("searching one name lists %d participants", n)
+		}
+		o.expect("#participant-list", "Tagliamentoomics")
+		eval[bool](o, `(document.querySelector("#f-q").value = "") === ""`)
+		o.set("#f-show", "no_requests")
+		o.submit("#apply-filter")
+		o.expect("#list-empty", "Nothing matches")
+		o.shot("event-participants")
+		rows := csvRows(t, eval[string](o, `fetch(document.querySelector("#csv").href).then(r => r.text())`))
+		if len(rows) != 1 || rows[0][1] != "name" {
+			t.Errorf("the CSV of no participant = %q, want its header only", rows)
+		}
+		o.open(eventPath + "/participants")
+		rows = csvRows(t, eval[string](o, `fetch(document.querySelector("#csv").href).then(r => r.text())`))
+		if len(rows) != 3 || rows[1][4] != "1" && rows[2][4] != "1" {
+			t.Errorf("the CSV of all participants = %q, want two rows, one with a request sent", rows)
+		}
+
+		o.open(eventPath)
+		o.submit("#all-requests")
+		o.expect("#request-list", "a pilot.")
+		o.set("#f-show", "accepted")
+		o.submit("#apply-filter")
+		o.expect("#list-empty", "Nothing matches")
+		o.set("#f-show", "pending")
+		o.submit("#apply-filter")
+		o.expect("#request-list", "Must meet")
+		rows = csvRows(t, eval[string](o, `fetch(document.querySelector("#csv").href).then(r => r.text())`))
+		if len(rows) != 2 || rows[1][5] != "MUST" || !strings.Contains(rows[1][8], "a pilot") {
+			t.Errorf("the CSV of pending requests = %q", rows)
+		}
+
+		// A participant is not shown the organiser's lists.
+		c := company.in(t)
+		c.open(eventPath + "/participants")
+		c.expect("main", "Only the event's organisers")
+	})
+
 	t.Run("cancelling a published meeting asks first, tells the other party and reaches calendars", func(t *testing.T) {
 		c := company.in(t)
 		c.open(eventPath)
@@ -99,10 +151,13 @@ func TestEventRequests(t *testing.T) {
 		o.submit("#publish-schedule")
 		o.mustSucceed("publishing the schedule")
 		o.waitFor("the meeting in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === 1`)
+		o.expect("#schedule-grid thead", "Galilei room")
+		o.expect("#schedule-grid thead", "Foyer")
 
 		r := r.in(t)
 		r.open(eventPath)
 		r.expect("#my-agenda", "Tagliamentoomics")
+		r.expect("#my-agenda", "Hall B")
 		before := calendarEvents(t, eval[string](r, `fetch(document.querySelector("#download-ics").href).then(r => r.text())`))
 		if len(before) != 1 || before[0].status == "CANCELLED" {
 			t.Fatalf("before cancelling, the calendar holds %+v, want one confirmed meeting", before)
@@ -173,6 +228,15 @@ func TestEventRequests(t *testing.T) {
 	})
 }
 
+func csvRows(t *testing.T, data string) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v\n%s", err, data)
+	}
+	return rows
+}
+
 // tab opens a second tab for the same person (same cookies).
 func (u *user) tab() *user {
 	u.t.Helper()
@@ -225,6 +289,7 @@ func createOpenEvent(o *user, name string) string {
 	o.typeInto("#f-meeting_minutes", "25")
 	o.typeInto("#f-break_minutes", "5")
 	o.typeInto("#f-tables", "3")
+	o.typeInto("#f-table_names", "Table 1, Hall B\nTable 2, Hall B\nGalilei room, Foyer")
 	o.submit("#create-event")
 	o.mustSucceed("creating the event")
 	o.expect("#notice", "draft")

@@ -335,9 +335,14 @@ type eventForm struct {
 	MeetingMinutes, BreakMinutes       int
 	Tables, MaxMeetings                int
 	SelfBooking                        bool
+	// TableNames lists named tables, one a line: "Table 12, Hall B" is
+	// the name and where it is. Empty means numbered tables.
+	TableNames string
 }
 
-type dayForm struct{ Date, Start, End string }
+// dayForm is one day of the event form; a break (lunch, a plenary) splits
+// the day into a morning and an afternoon session.
+type dayForm struct{ Date, Start, End, BreakStart, BreakEnd string }
 
 // decodeEventForm reads the event form into a draft event.
 func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
@@ -352,6 +357,7 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 		Tables:         number(v, "tables", 1, 500, 10, errs),
 		MaxMeetings:    number(v, "max_meetings", 0, 200, 0, errs),
 		SelfBooking:    v.Get("booking_mode") == "self",
+		TableNames:     text(v, "table_names", maxText, errs),
 	}
 	if f.Name == "" {
 		errs.add("name", "form.required")
@@ -372,7 +378,7 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 	if f.SelfBooking {
 		ev.BookingMode = meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING
 	}
-	dates, starts, ends := v["day_date"], v["day_start"], v["day_end"]
+	dates, starts, ends, breakStarts, breakEnds := v["day_date"], v["day_start"], v["day_end"], v["day_break_start"], v["day_break_end"]
 	for i := range eventDays {
 		at := func(xs []string) string {
 			if i < len(xs) {
@@ -380,7 +386,7 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 			}
 			return ""
 		}
-		d := dayForm{Date: at(dates), Start: at(starts), End: at(ends)}
+		d := dayForm{Date: at(dates), Start: at(starts), End: at(ends), BreakStart: at(breakStarts), BreakEnd: at(breakEnds)}
 		f.Days[i] = d
 		if d.Date == "" && d.Start == "" && d.End == "" {
 			continue
@@ -401,18 +407,66 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 			errs.add(field, "form.end_before_start")
 			continue
 		}
+		sessions, ok := daySessions(start, end, d.BreakStart, d.BreakEnd)
+		if !ok {
+			errs.add(field, "form.bad_break")
+			continue
+		}
 		ev.Days = append(ev.Days, &meetingsv1.EventDay{
 			Date:     &meetingsv1.Date{Year: int32(date.Year()), Month: int32(date.Month()), Day: int32(date.Day())},
-			Sessions: []*meetingsv1.Session{{Name: "Meetings", StartTime: start, EndTime: end}},
+			Sessions: sessions,
 		})
 	}
 	if len(ev.Days) == 0 {
 		errs.add("days", "form.need_day")
 	}
-	for i := 1; i <= f.Tables; i++ {
+	ev.Tables = namedTables(f.TableNames, errs)
+	for i := 1; len(ev.Tables) == 0 && i <= f.Tables; i++ {
 		ev.Tables = append(ev.Tables, &meetingsv1.Table{Id: "T" + strconv.Itoa(i), Name: "Table " + strconv.Itoa(i)})
 	}
 	return f, ev, errs
+}
+
+// namedTables reads one table a line, "name, location"; the location is
+// optional. Ids are T1, T2, … in the order given.
+func namedTables(lines string, errs fieldErrs) []*meetingsv1.Table {
+	var tables []*meetingsv1.Table
+	seen := map[string]bool{}
+	for line := range strings.Lines(lines) {
+		name, where, _ := strings.Cut(strings.TrimSpace(line), ",")
+		name, where = strings.TrimSpace(name), strings.TrimSpace(where)
+		switch {
+		case name == "" && where == "":
+			continue
+		case name == "" || len(name) > maxLine || len(where) > maxLine:
+			errs.add("table_names", "form.bad_table")
+			continue
+		case seen[strings.ToLower(name)]:
+			errs.add("table_names", "form.table_twice")
+			continue
+		}
+		seen[strings.ToLower(name)] = true
+		tables = append(tables, &meetingsv1.Table{Id: "T" + strconv.Itoa(len(tables)+1), Name: name, Location: where})
+	}
+	if len(tables) > 500 {
+		errs.add("table_names", "form.too_many_tables")
+	}
+	return tables
+}
+
+// daySessions is one session from start to end, or two around a break
+// that lies inside the day; ok is false for a break half given or outside.
+func daySessions(start, end *meetingsv1.LocalTime, breakStart, breakEnd string) (_ []*meetingsv1.Session, ok bool) {
+	if breakStart == "" && breakEnd == "" {
+		return []*meetingsv1.Session{{Name: "Meetings", StartTime: start, EndTime: end}}, true
+	}
+	bs, err1 := parseClock(breakStart)
+	be, err2 := parseClock(breakEnd)
+	mins := func(t *meetingsv1.LocalTime) int32 { return t.GetHours()*60 + t.GetMinutes() }
+	if err1 != nil || err2 != nil || mins(bs) <= mins(start) || mins(be) <= mins(bs) || mins(end) <= mins(be) {
+		return nil, false
+	}
+	return []*meetingsv1.Session{{Name: "Morning", StartTime: start, EndTime: bs}, {Name: "Afternoon", StartTime: be, EndTime: end}}, true
 }
 
 // parseClock reads "HH:MM" as sent by <input type="time">.

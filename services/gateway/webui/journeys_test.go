@@ -366,6 +366,9 @@ func TestJourneys(t *testing.T) {
 		o.expect("#event-status", "Schedule published")
 		o.submit("#fill")
 		o.mustSucceed("filling free slots")
+		// Nothing new to place: the summary says the published meeting stays.
+		o.expect("#fill-summary", "added 0 meetings")
+		o.expect("#fill-summary", "kept the 1 published")
 		o.open(eventPath + "/agendas")
 		o.expect("main", "Tagliamentoomics")
 		ics := eval[string](o, `fetch(document.querySelector("a[download]").href).then(r => r.text())`)

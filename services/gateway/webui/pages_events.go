@@ -114,7 +114,49 @@ type eventView struct {
 	// EditRequest is the request whose edit form opens, when the user tried
 	// to ask the same partner again or came to edit it.
 	EditRequest string
+	// FirstParticipants and FirstRequests are the organiser's first rows;
+	// the participants and requests pages list, search and export them all.
+	FirstParticipants []*meetingsv1.Participant
+	FirstRequests     []*meetingsv1.MeetingRequest
+	// Fill sums up a schedule made by filling free slots, until published.
+	Fill *fillSummary
 }
+
+// fillSummary is what "fill free slots" changed, shown before the
+// organiser publishes again: meetings added (provisional until then), the
+// published ones kept (fill mode never moves them), and accepted requests
+// still without a slot.
+type fillSummary struct{ Added, Kept, Unplaced int }
+
+// summariseFill is nil unless the schedule under review came from filling
+// free slots.
+func summariseFill(s *meetingsv1.Schedule, reqs []*meetingsv1.MeetingRequest, meetings []*meetingsv1.Meeting) *fillSummary {
+	if s.GetMode() != meetingsv1.ScheduleMode_SCHEDULE_MODE_FILL_FREE_SLOTS || s.GetStatus() != meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PROVISIONAL {
+		return nil
+	}
+	f := &fillSummary{}
+	placed := map[string]bool{}
+	for _, m := range meetings {
+		switch m.GetStatus() {
+		case meetingsv1.MeetingStatus_MEETING_STATUS_PROVISIONAL:
+			f.Added++
+		case meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED:
+			f.Kept++
+		default:
+			continue
+		}
+		placed[m.GetRequestId()] = true
+	}
+	for _, r := range reqs {
+		if r.GetStatus() == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED && !placed[r.GetId()] {
+			f.Unplaced++
+		}
+	}
+	return f
+}
+
+// firstRows is how many participants and requests the event page lists.
+const firstRows = 10
 
 type registerChoice struct {
 	Value, Label string
@@ -196,9 +238,9 @@ func (u *UI) eventPage(c *call) error {
 			v.Problems = append(v.Problems, problemFrom(c.L, err))
 		}
 	}
-	parts, err := u.opts.Meetings.ListParticipants(ctx, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId(), PageSize: 1000})
+	parts, err := u.allParticipants(ctx, ev.GetId())
 	note(err)
-	v.Participants = parts.GetParticipants()
+	v.Participants = parts
 	c.nameParticipants(v.Participants)
 	unnamed(c.L, v.Participants)
 	mine := c.myProfiles()
@@ -221,16 +263,20 @@ func (u *UI) eventPage(c *call) error {
 		}
 	}
 	if v.Organizer {
-		reqs, err := u.opts.Meetings.ListMeetingRequests(ctx, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId(), PageSize: 1000})
+		reqs, err := u.allRequests(ctx, ev.GetId())
 		note(err)
-		v.Requests = reqs.GetMeetingRequests()
-		sched, err := u.opts.Meetings.GetSchedule(ctx, &meetingsv1.GetScheduleRequest{EventId: ev.GetId(), PageSize: 5000})
+		v.Requests = reqs
+		sched, meetings, err := u.latestSchedule(ctx, ev.GetId())
 		note(err)
-		if sched.GetSchedule() != nil {
-			v.Schedule = sched.GetSchedule()
-			v.Grid = buildGrid(ev, sched.GetMeetings())
+		if sched != nil {
+			v.Schedule = sched
+			v.Grid = buildGrid(ev, meetings)
 		}
-		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, sched.GetMeetings())
+		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, meetings)
+		v.Fill = summariseFill(sched, v.Requests, meetings)
+		// The event page shows the first rows; the lists have them all.
+		v.FirstParticipants = v.Participants[:min(len(v.Participants), firstRows)]
+		v.FirstRequests = v.Requests[:min(len(v.Requests), firstRows)]
 	}
 	if v.Me != nil {
 		for _, p := range v.Participants {
@@ -617,12 +663,12 @@ func (u *UI) agendasPage(c *call) error {
 	if err != nil {
 		return err
 	}
-	parts, err := u.opts.Meetings.ListParticipants(ctx, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId(), PageSize: 1000})
+	parts, err := u.allParticipants(ctx, ev.GetId())
 	if err != nil {
 		return err
 	}
 	v := agendaView{Event: ev}
-	for _, p := range parts.GetParticipants() {
+	for _, p := range parts {
 		a, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: p.GetId()})
 		if err != nil {
 			return err
