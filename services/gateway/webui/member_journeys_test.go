@@ -250,7 +250,7 @@ func TestMemberJourneys(t *testing.T) {
 		// Every page checks that nothing is wider than the screen.
 		c := researcher.in(t)
 		c.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-		for _, path := range []string{"/partners", "/partners/saved", "/marketplace", "/messages", "/messages/settings"} {
+		for _, path := range []string{"/partners", "/partners/saved", "/marketplace", "/messages/settings", "/messages"} {
 			c.open(path)
 		}
 		c.submit("#conversations h2 a")
