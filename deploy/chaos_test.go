@@ -973,9 +973,10 @@ func (c *chaos) deleteConsumers(stream string) time.Time {
 	}
 	var names []string
 	for ci := range st.ListConsumers(c.ctx).Info() {
-		// Only consumers in use: matching's consumers of an earlier
-		// projection epoch are abandoned on purpose and expire.
-		if ci.Config.Durable != "" && ci.Delivered.Last != nil && time.Since(*ci.Delivered.Last) < time.Minute {
+		// Only consumers in use, pulled from now: matching's consumers of an
+		// earlier projection epoch (before a Redis loss) are abandoned on
+		// purpose and expire.
+		if ci.Config.Durable != "" && ci.NumWaiting > 0 {
 			names = append(names, ci.Name)
 		}
 	}
