@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -19,17 +20,20 @@ import (
 )
 
 // demoProfiles records what the profiles demo seeds, in place of the
-// profiles service.
+// profiles service. The seeders call it from several goroutines.
 type demoProfiles struct {
 	profilesv1.ProfilesServiceClient
+	mu   sync.Mutex
 	orgs []*profilesv1.Organization
 }
 
 func (d *demoProfiles) CreateOrganization(_ context.Context, in *profilesv1.CreateOrganizationRequest, _ ...grpc.CallOption) (*profilesv1.CreateOrganizationResponse, error) {
-	o := in.GetOrganization()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o := proto.CloneOf(in.GetOrganization())
 	o.Id = fmt.Sprintf("org-%03d", len(d.orgs)+1)
 	d.orgs = append(d.orgs, o)
-	return &profilesv1.CreateOrganizationResponse{Organization: o}, nil
+	return &profilesv1.CreateOrganizationResponse{Organization: proto.CloneOf(o)}, nil
 }
 
 func (d *demoProfiles) CreatePerson(_ context.Context, in *profilesv1.CreatePersonRequest, _ ...grpc.CallOption) (*profilesv1.CreatePersonResponse, error) {
@@ -37,11 +41,13 @@ func (d *demoProfiles) CreatePerson(_ context.Context, in *profilesv1.CreatePers
 }
 
 func (d *demoProfiles) ListOrganizations(_ context.Context, in *profilesv1.ListOrganizationsRequest, _ ...grpc.CallOption) (*profilesv1.ListOrganizationsResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	res := &profilesv1.ListOrganizationsResponse{}
 	src, val, ok := strings.Cut(in.GetExternalId(), ":")
 	for _, o := range d.orgs {
 		if ok && o.GetExternalIds()[src] == val {
-			res.Organizations = append(res.Organizations, o)
+			res.Organizations = append(res.Organizations, proto.CloneOf(o))
 		}
 	}
 	return res, nil
@@ -50,6 +56,7 @@ func (d *demoProfiles) ListOrganizations(_ context.Context, in *profilesv1.ListO
 // demoCompetencies records what the competencies demo seeds.
 type demoCompetencies struct {
 	competenciesv1.CompetenciesServiceClient
+	mu     sync.Mutex
 	events []*eventsv1.CompetencyPublished
 	coops  []*eventsv1.CooperationProfileUpserted
 	// collabs is every collaboration recorded, by its source key.
@@ -58,6 +65,8 @@ type demoCompetencies struct {
 }
 
 func (d *demoCompetencies) PutCollaboration(_ context.Context, in *competenciesv1.PutCollaborationRequest, _ ...grpc.CallOption) (*competenciesv1.PutCollaborationResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	col := in.GetCollaboration()
 	key := col.GetSource() + ":" + col.GetSourceId()
 	if d.collabs == nil {
@@ -76,12 +85,16 @@ func (d *demoCompetencies) PutCollaboration(_ context.Context, in *competenciesv
 }
 
 func (d *demoCompetencies) PublishCompetency(_ context.Context, in *competenciesv1.PublishCompetencyRequest, _ ...grpc.CallOption) (*competenciesv1.PublishCompetencyResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	id := fmt.Sprintf("comp-%04d", len(d.events)+1)
 	d.events = append(d.events, &eventsv1.CompetencyPublished{AggregateId: id, AggregateVersion: 1, Competency: in.GetCompetency()})
 	return &competenciesv1.PublishCompetencyResponse{Competency: in.GetCompetency(), Changed: true}, nil
 }
 
 func (d *demoCompetencies) CreateCooperationProfile(_ context.Context, in *competenciesv1.CreateCooperationProfileRequest, _ ...grpc.CallOption) (*competenciesv1.CreateCooperationProfileResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	id := fmt.Sprintf("coop-%04d", len(d.coops)+1)
 	d.coops = append(d.coops, &eventsv1.CooperationProfileUpserted{AggregateId: id, AggregateVersion: 1, CooperationProfile: in.GetCooperationProfile()})
 	return &competenciesv1.CreateCooperationProfileResponse{CooperationProfile: in.GetCooperationProfile()}, nil
