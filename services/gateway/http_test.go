@@ -24,6 +24,7 @@ import (
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/gateway"
 )
@@ -692,6 +693,7 @@ func rpcMethods() []protoreflect.MethodDescriptor {
 		competenciesv1.File_tandem_competencies_v1_competencies_service_proto,
 		matchingv1.File_tandem_matching_v1_matching_service_proto,
 		meetingsv1.File_tandem_meetings_v1_meetings_service_proto,
+		messagingv1.File_tandem_messaging_v1_messaging_service_proto,
 	} {
 		for i := range f.Services().Len() {
 			s := f.Services().Get(i)
@@ -731,7 +733,7 @@ func TestOpenAPIListsEveryOperation(t *testing.T) {
 		}
 	}
 	methods := rpcMethods()
-	if len(methods) != 46 {
+	if len(methods) != 55 {
 		t.Fatalf("found %d RPCs; the test's list of services is out of date", len(methods))
 	}
 	for _, m := range methods {
@@ -748,10 +750,11 @@ func TestOpenAPIListsEveryOperation(t *testing.T) {
 }
 
 // TestEveryOperationIsRouted calls each documented operation with the
-// services down: each must reach its (absent) service, never 404.
+// services down (messaging configured too): each must reach its (absent)
+// service, never 404.
 func TestEveryOperationIsRouted(t *testing.T) {
 	t.Parallel()
-	base := gatewayWith(t, "127.0.0.1:1", nil)
+	base := gatewayWith(t, "127.0.0.1:1", func(c *gateway.Config) { c.Messaging = "127.0.0.1:1" })
 	var doc struct {
 		Paths map[string]map[string]any `json:"paths"`
 	}
