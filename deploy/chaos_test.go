@@ -188,7 +188,7 @@ func newChaos(t *testing.T) *chaos {
 func (c *chaos) start() {
 	t := c.t
 	began := time.Now()
-	// CHAOS_BINARIES names a folder with the five binaries built already.
+	// CHAOS_BINARIES names a folder with the six binaries built already.
 	bins := os.Getenv("CHAOS_BINARIES")
 	if bins == "" {
 		bins = t.TempDir()
@@ -211,7 +211,7 @@ func (c *chaos) start() {
 	dns := startDNS(t)
 	keys := authtest.New(t, "chaos")
 	ports := map[string]string{}
-	for _, s := range imageServices[:4] {
+	for _, s := range domainImages {
 		_, ports[s.name], _ = net.SplitHostPort(freeAddr(t))
 	}
 	for _, s := range imageServices {
@@ -238,7 +238,7 @@ func (c *chaos) start() {
 				c.gws = append(c.gws, "http://"+httpAddr)
 				env = append(env, "GATEWAY_HTTP_ADDR="+httpAddr, "GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t),
 					"GATEWAY_RATE_PER_IP=0", "GATEWAY_RATE_PER_USER=0")
-				for _, o := range imageServices[:4] {
+				for _, o := range domainImages {
 					env = append(env, "GATEWAY_"+strings.ToUpper(o.name)+"=dns://"+dns+"/"+o.name+".chaos.test:"+ports[o.name])
 				}
 			}

@@ -83,14 +83,14 @@ func TestImagesCluster(t *testing.T) {
 				// The replicas serve before the gateway dials them: a
 				// replica it found down would wait out gRPC's reconnect
 				// backoff before taking calls.
-				for _, o := range imageServices[:4] {
+				for _, o := range domainImages {
 					for _, h := range []string{"127.0.0.1", "::1"} {
 						waitServing(startCtx, t, o.name, net.JoinHostPort(h, ports[o.name]))
 					}
 				}
 				ports["http"] = strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
 				env = append(env, "GATEWAY_HTTP_ADDR=127.0.0.1:"+ports["http"], "GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t))
-				for _, o := range imageServices[:4] {
+				for _, o := range domainImages {
 					env = append(env, "GATEWAY_"+strings.ToUpper(o.name)+"=dns:///localhost:"+ports[o.name])
 				}
 			}
@@ -135,7 +135,7 @@ func TestImagesCluster(t *testing.T) {
 	}
 	// R3 streams, replicated on the two other servers.
 	_, js := testenv.Connect(t, strings.Join(urls, ","))
-	for _, name := range []string{"TANDEM_PROFILES", "TANDEM_COMPETENCIES", "TANDEM_MATCHING", "TANDEM_MEETINGS", "KV_profiles_organizations"} {
+	for _, name := range []string{"TANDEM_PROFILES", "TANDEM_COMPETENCIES", "TANDEM_MATCHING", "TANDEM_MEETINGS", "TANDEM_MESSAGING", "KV_profiles_organizations"} {
 		st, err := js.Stream(ctx, name)
 		if err != nil {
 			t.Fatalf("stream %s: %v", name, err)

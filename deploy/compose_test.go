@@ -29,7 +29,7 @@ func loadCompose(t *testing.T, env []string) (*types.Project, error) {
 
 // TestCompose loads deploy/compose with the compose-spec library (what
 // docker compose and podman compose parse with) and checks the trial
-// stack: three routed NATS servers with JetStream, Redis, the five
+// stack: three routed NATS servers with JetStream, Redis, the six
 // services with R3 streams, unprivileged, only the gateway published.
 func TestCompose(t *testing.T) {
 	keys := authtest.New(t, "trial")

@@ -33,8 +33,11 @@ import (
 // prefix; the gateway comes last because it needs the others.
 var imageServices = []struct{ name, prefix string }{
 	{"profiles", "PROFILES"}, {"competencies", "COMPETENCIES"}, {"matching", "MATCHING"},
-	{"meetings", "MEETINGS"}, {"gateway", "GATEWAY"},
+	{"meetings", "MEETINGS"}, {"messaging", "MESSAGING"}, {"gateway", "GATEWAY"},
 }
+
+// domainImages are imageServices without the gateway, which calls them.
+var domainImages = imageServices[:len(imageServices)-1]
 
 // ociConfig is the part of an OCI image configuration the test reads.
 type ociConfig struct {
@@ -47,7 +50,7 @@ type ociConfig struct {
 
 // TestImages checks the images of make images (bin/images, or $IMAGES_DIR):
 // each unpacks to a root filesystem holding a static binary, CA certificates
-// and the time-zone database; it runs as a non-root user; and the five
+// and the time-zone database; it runs as a non-root user; and the six
 // binaries, started from their image's root filesystem (chroot, as the
 // image's user, when the test runs as root), serve: each domain service
 // reports SERVING over gRPC health and the gateway's /readyz answers 200.
@@ -88,7 +91,7 @@ func TestImages(t *testing.T) {
 		if s.name == "gateway" {
 			addrs["http"] = freeAddr(t)
 			env = append(env, "GATEWAY_HTTP_ADDR="+addrs["http"], "GATEWAY_AUTH_SIGNING_KEY="+keys.SigningKey(t))
-			for _, o := range imageServices[:4] {
+			for _, o := range domainImages {
 				env = append(env, "GATEWAY_"+strings.ToUpper(o.name)+"="+addrs[o.name])
 			}
 		}
@@ -96,7 +99,7 @@ func TestImages(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	for _, s := range imageServices[:4] {
+	for _, s := range domainImages {
 		waitServing(ctx, t, s.name, addrs[s.name])
 	}
 	waitReady(ctx, t, "http://"+addrs["http"]+"/readyz")

@@ -37,12 +37,15 @@ var services = []struct {
 	{"competencies", "COMPETENCIES", 7102},
 	{"matching", "MATCHING", 7103},
 	{"meetings", "MEETINGS", 7104},
+	{"messaging", "MESSAGING", 7105},
 }
 
-// Secrets that the operator creates outside Git (docs/operations.md), per overlay.
+// Secrets that the operator creates outside Git (docs/operations.md), per
+// overlay. tandem-smtp (messaging's SMTP server) is optional: without it,
+// messaging sends no e-mail.
 var externalSecrets = map[string][]string{
-	"dev":  {"tandem-auth", "tandem-auth-signing"},
-	"prod": {"tandem-auth", "tandem-auth-signing", "tandem-redis"},
+	"dev":  {"tandem-auth", "tandem-auth-signing", "tandem-smtp"},
+	"prod": {"tandem-auth", "tandem-auth-signing", "tandem-redis", "tandem-smtp"},
 }
 
 // The shutdown steps that SHUTDOWN_TIMEOUT bounds one by one (gRPC graceful
@@ -433,6 +436,9 @@ func checkSecrets(t *testing.T, s *stack, overlay string) {
 				name := e.ValueFrom.SecretKeyRef.Name
 				if s.secrets[name] == nil && !slices.Contains(externalSecrets[overlay], name) {
 					t.Errorf("%s: %s reads Secret %s, which is neither generated nor documented", w.id, e.Name, name)
+				}
+				if name == "tandem-smtp" && (e.ValueFrom.SecretKeyRef.Optional == nil || !*e.ValueFrom.SecretKeyRef.Optional) {
+					t.Errorf("%s: %s reads Secret tandem-smtp without optional: true; without it the pod would not start", w.id, e.Name)
 				}
 				// The token signing key is the gateway's alone: the other
 				// services only verify.

@@ -6,7 +6,7 @@
 # annotations, plus a CycloneDX SBOM of the binary. Output in $OUT
 # (bin/images): <service>.oci.tar (OCI archive), <service>.cdx.json (SBOM);
 # the images are also in buildah's local storage as localhost/tandem/<service>.
-# Usage: deploy/images/build.sh [service ...]   (default: all five)
+# Usage: deploy/images/build.sh [service ...]   (default: all six)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,7 +16,7 @@ CYCLONEDX=${CYCLONEDX:-github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@
 # The vfs driver works inside unprivileged containers where overlay does not.
 export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
 services=("$@")
-[ ${#services[@]} -gt 0 ] || services=(profiles competencies matching meetings gateway)
+[ ${#services[@]} -gt 0 ] || services=(profiles competencies matching meetings messaging gateway)
 
 command -v buildah >/dev/null || { echo "images: buildah is not installed (apt-get install buildah)" >&2; exit 1; }
 
@@ -25,12 +25,13 @@ revision=$(git rev-parse HEAD)
 # The commit's time, so that rebuilding the same commit gives the same image.
 created=$(git log -1 --format=%cI HEAD)
 epoch=$(git log -1 --format=%ct HEAD)
-declare -A ports=([profiles]=7101 [competencies]=7102 [matching]=7103 [meetings]=7104 [gateway]="7100 8080")
+declare -A ports=([profiles]=7101 [competencies]=7102 [matching]=7103 [meetings]=7104 [messaging]=7105 [gateway]="7100 8080")
 declare -A titles=(
 	[profiles]="organisations, people, cluster memberships, visibility and consent"
 	[competencies]="vocabulary, competencies, cooperation offers and requests"
 	[matching]="explained partner suggestions"
 	[meetings]="brokerage events, meeting requests and schedules"
+	[messaging]="contact requests, message threads and e-mail notifications"
 	[gateway]="HTTP/JSON API, sign-in and web UI"
 )
 
