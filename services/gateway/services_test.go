@@ -4,6 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/competencies"
@@ -93,10 +97,24 @@ func startServices(t testing.TB) [4]string {
 	mc.Common = runtimetest.Common(t)
 	ec := meetings.DefaultConfig()
 	ec.Common = runtimetest.Common(t)
-	return [4]string{
-		runtimetest.Start(t, profiles.Options(pc)).Target(),
-		runtimetest.Start(t, competencies.Options(cc)).Target(),
-		runtimetest.Start(t, matching.Options(mc)).Target(),
-		runtimetest.Start(t, meetings.Options(ec)).Target(),
+	conns := [4]*grpc.ClientConn{
+		runtimetest.Start(t, profiles.Options(pc)),
+		runtimetest.Start(t, competencies.Options(cc)),
+		runtimetest.Start(t, matching.Options(mc)),
+		runtimetest.Start(t, meetings.Options(ec)),
 	}
+	// The gateway sends calls only to a SERVING backend, and a service
+	// turns SERVING once its read model is complete (matching rebuilds its
+	// index first): wait for each, however loaded the machine is.
+	var addrs [4]string
+	for i, conn := range conns {
+		for deadline := time.Now().Add(3 * time.Minute); runtimetest.HealthStatus(t, conn, "") != healthpb.HealthCheckResponse_SERVING; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is not SERVING after 3 minutes", conn.Target())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		addrs[i] = conn.Target()
+	}
+	return addrs
 }
