@@ -421,8 +421,10 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 		errs.add("days", "form.need_day")
 	}
 	ev.Tables = namedTables(f.TableNames, errs)
-	for i := 1; len(ev.Tables) == 0 && i <= f.Tables; i++ {
-		ev.Tables = append(ev.Tables, &meetingsv1.Table{Id: "T" + strconv.Itoa(i), Name: "Table " + strconv.Itoa(i)})
+	if len(ev.Tables) == 0 {
+		for i := 1; i <= f.Tables; i++ {
+			ev.Tables = append(ev.Tables, &meetingsv1.Table{Id: "T" + strconv.Itoa(i), Name: "Table " + strconv.Itoa(i)})
+		}
 	}
 	return f, ev, errs
 }
