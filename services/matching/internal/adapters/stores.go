@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -83,14 +84,26 @@ func RefKey(ctx context.Context, js jetstream.JetStream, replicas int) ([]byte, 
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("reference key: %w", err)
 	}
-	if _, err := kv.Create(ctx, "anonymous-refs", key); err == nil {
-		return key, nil
-	} else if !errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, fmt.Errorf("reference key: %w", err)
+	// On a cluster, the replica that lost the race to create the key may
+	// read from a follower that has not applied the creation yet: it reads
+	// again until the key is there (or ctx ends).
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		if _, err := kv.Create(ctx, "anonymous-refs", key); err == nil {
+			return key, nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("reference key: %w", err)
+		}
+		e, err := kv.Get(ctx, "anonymous-refs")
+		if err == nil {
+			return e.Value(), nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil, fmt.Errorf("reference key: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("reference key: %w", err)
+		case <-time.After(wait):
+		}
 	}
-	e, err := kv.Get(ctx, "anonymous-refs")
-	if err != nil {
-		return nil, fmt.Errorf("reference key: %w", err)
-	}
-	return e.Value(), nil
 }
