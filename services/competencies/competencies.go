@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tandem-cluster/tandem/pkg/anonref"
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
@@ -73,6 +74,15 @@ func Options(cfg Config) runtime.Options {
 			svc := &app.Service{
 				Vocab: voc, Competencies: stores.Competencies, Cooperations: stores.Cooperations, Collaborations: stores.Collaborations, Claims: stores.Claims,
 				Holders: stores.Holders, Index: index, Log: rt.Log, Synced: synced,
+			}
+			// Anonymous holders are shown under opaque references made
+			// with one key that every replica shares.
+			refKey, err := anonref.Key(ctx, rt.JS, "competencies_keys", max(cfg.Replicas, 1))
+			if err != nil {
+				return err
+			}
+			if err := svc.SetRefKey(refKey); err != nil {
+				return err
 			}
 			competenciesv1.RegisterCompetenciesServiceServer(rt.GRPC, ports.NewGRPC(svc))
 

@@ -252,6 +252,8 @@ type CooperationFilter struct {
 	Collab       []competenciesv1.CollaborationType
 	Query        string
 	MinTRL       int32
+	// Sealed: Holder or Organization was named by an opaque reference.
+	Sealed bool
 }
 
 // ListCooperationProfiles lists the profiles the viewer may see, most
@@ -301,8 +303,11 @@ func (s *Service) ListCooperationProfiles(v domain.Viewer, f CooperationFilter, 
 		return true
 	})
 	var out []*competenciesv1.CooperationProfile
+	byPlainID := (f.Holder != nil || f.Organization != "") && !f.Sealed
 	for _, p := range list {
-		if vp, ok := s.visibleCooperation(v, p); ok {
+		// Filtered by a plain id, an anonymous holder's profiles would be
+		// linked to it.
+		if vp, ok := s.visibleCooperation(v, p); ok && !(byPlainID && vp.GetHolder() == nil) {
 			out = append(out, vp)
 		}
 	}

@@ -17,6 +17,9 @@ type CompetencyFilter struct {
 	Organization       string
 	TermID             string
 	IncludeDescendants bool
+	// Sealed: Holder or Organization was named by an opaque reference,
+	// so an anonymous holder's competencies are listed (under it).
+	Sealed bool
 }
 
 // ListCompetencies lists the competencies the viewer may see, ordered by id.
@@ -42,7 +45,9 @@ func (s *Service) ListCompetencies(v domain.Viewer, f CompetencyFilter, pageSize
 			}
 		}
 	}
-	seen := map[domain.HolderRef]bool{}
+	type shown struct{ visible, sealed bool }
+	seen := map[domain.HolderRef]shown{}
+	byPlainID := (f.Holder != nil || f.Organization != "") && !f.Sealed
 	list := s.Index.Competencies(func(c *competenciesv1.Competency) bool {
 		ref, _ := domain.RefOf(c.GetHolder())
 		switch {
@@ -60,14 +65,18 @@ func (s *Service) ListCompetencies(v domain.Viewer, f CompetencyFilter, pageSize
 	out := list[:0]
 	for _, c := range list {
 		ref, _ := domain.RefOf(c.GetHolder())
-		visible, ok := seen[ref]
+		sh, ok := seen[ref]
 		if !ok {
 			h, _ := s.Holders.Cached(ref)
 			h.Ref = ref
-			visible = v.CanSee(s.effective(h), 0)
-			seen[ref] = visible
+			sh = shown{visible: v.CanSee(s.effective(h), 0), sealed: s.anonymousTo(v, ref, 0)}
+			seen[ref] = sh
 		}
-		if visible {
+		switch {
+		case !sh.visible || (sh.sealed && byPlainID):
+		case sh.sealed:
+			out = append(out, s.sealedCompetency(v, ref, c))
+		default:
 			out = append(out, c)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tandem-cluster/tandem/pkg/anonref"
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
@@ -49,6 +50,9 @@ type Service struct {
 	// Synced is closed once Index holds everything stored; erasures wait
 	// for it so they miss nothing.
 	Synced <-chan struct{}
+
+	// refs makes the opaque references to anonymous holders (SetRefKey).
+	refs *anonref.Sealer
 }
 
 func (s *Service) now() time.Time {

@@ -13,6 +13,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/app"
 	"github.com/tandem-cluster/tandem/services/competencies/internal/domain"
 )
@@ -180,13 +181,11 @@ func (g *GRPC) ListCompetencies(ctx context.Context, req *competenciesv1.ListCom
 	if err != nil {
 		return nil, err
 	}
-	f := app.CompetencyFilter{Organization: req.GetOrganizationId(), TermID: req.GetTermId(), IncludeDescendants: req.GetIncludeDescendants()}
-	if req.GetHolder() != nil {
-		ref, ok := domain.RefOf(req.GetHolder())
-		if !ok {
-			return nil, grpcerr.Invalid(grpcerr.Violation{Field: "holder", Description: "must name an organization_id or person_id"})
-		}
-		f.Holder = &ref
+	f := app.CompetencyFilter{TermID: req.GetTermId(), IncludeDescendants: req.GetIncludeDescendants()}
+	var opened bool
+	f.Holder, f.Organization, f.Sealed, opened, err = g.filterHolder(v, req.GetHolder(), req.GetOrganizationId())
+	if err != nil || !opened {
+		return &competenciesv1.ListCompetenciesResponse{}, err
 	}
 	list, next, err := g.svc.ListCompetencies(v, f, pageSize(req.GetPageSize(), 50, 500), req.GetPageToken())
 	if err != nil {
@@ -241,15 +240,13 @@ func (g *GRPC) ListCooperationProfiles(ctx context.Context, req *competenciesv1.
 		return nil, err
 	}
 	f := app.CooperationFilter{
-		Organization: req.GetOrganizationId(), Kinds: req.GetKinds(), Statuses: req.GetStatuses(), TermIDs: req.GetTermIds(),
+		Kinds: req.GetKinds(), Statuses: req.GetStatuses(), TermIDs: req.GetTermIds(),
 		Collab: req.GetCollaborationTypes(), Query: req.GetQuery(), MinTRL: req.GetMinTrl(),
 	}
-	if req.GetHolder() != nil {
-		ref, ok := domain.RefOf(req.GetHolder())
-		if !ok {
-			return nil, grpcerr.Invalid(grpcerr.Violation{Field: "holder", Description: "must name an organization_id or person_id"})
-		}
-		f.Holder = &ref
+	var opened bool
+	f.Holder, f.Organization, f.Sealed, opened, err = g.filterHolder(v, req.GetHolder(), req.GetOrganizationId())
+	if err != nil || !opened {
+		return &competenciesv1.ListCooperationProfilesResponse{}, err
 	}
 	list, next, err := g.svc.ListCooperationProfiles(v, f, pageSize(req.GetPageSize(), 50, 500), req.GetPageToken())
 	if err != nil {
@@ -295,4 +292,40 @@ func (g *GRPC) ListCollaborations(ctx context.Context, req *competenciesv1.ListC
 		return nil, err
 	}
 	return &competenciesv1.ListCollaborationsResponse{Collaborations: list, NextPageToken: next}, nil
+}
+
+// filterHolder reads the holder and organisation a list is filtered on:
+// plain ids, or opaque references to an anonymous holder sealed for v.
+// sealed is true when every one given is a reference: a plain id beside a
+// reference would tell whether it is the reference's. A reference that does
+// not open lists nothing, as an unknown id does (opened is false).
+func (g *GRPC) filterHolder(v domain.Viewer, holder *profilesv1.ProfileRef, org string) (h *domain.HolderRef, orgID string, sealed, opened bool, err error) {
+	plain := false
+	if holder != nil {
+		kind, id := domain.HolderOrganization, holder.GetOrganizationId()
+		if holder.GetPersonId() != "" {
+			kind, id = domain.HolderPerson, holder.GetPersonId()
+		}
+		ref, s, ok := g.svc.OpenRef(v, kind, id)
+		switch {
+		case !ok && s:
+			return nil, "", false, false, nil
+		case !ok:
+			return nil, "", false, false, grpcerr.Invalid(grpcerr.Violation{Field: "holder", Description: "must name an organization_id or person_id"})
+		}
+		h, plain = &ref, !s
+	}
+	orgID = org
+	if org != "" {
+		ref, s, ok := g.svc.OpenRef(v, domain.HolderOrganization, org)
+		switch {
+		case s && !ok:
+			return nil, "", false, false, nil
+		case s:
+			orgID = ref.ID
+		default:
+			plain = true // a plain id that is none lists nothing, as before
+		}
+	}
+	return h, orgID, !plain, true, nil
 }

@@ -2,17 +2,14 @@ package adapters
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tandem-cluster/tandem/pkg/anonref"
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
-	"github.com/tandem-cluster/tandem/pkg/natsx"
 )
 
 // Stream and subjects of the matching service's own events.
@@ -71,39 +68,7 @@ func Watch(st *eventkv.Store, apply func(ev proto.Message), synced func()) func(
 }
 
 // RefKey returns the key of the opaque references to anonymous
-// candidates, the same for every replica: the first replica to start
-// creates it in the matching_keys bucket, the others read it. A replica
-// losing Redis keeps it; losing the bucket changes every reference, and
-// pages showing old ones then find their candidates gone.
+// candidates, the same for every replica, kept in the matching_keys bucket.
 func RefKey(ctx context.Context, js jetstream.JetStream, replicas int) ([]byte, error) {
-	kv, err := natsx.EnsureKV(ctx, js, jetstream.KeyValueConfig{Bucket: "matching_keys", History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
-	if err != nil {
-		return nil, err
-	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("reference key: %w", err)
-	}
-	// On a cluster, the replica that lost the race to create the key may
-	// read from a follower that has not applied the creation yet: it reads
-	// again until the key is there (or ctx ends).
-	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		if _, err := kv.Create(ctx, "anonymous-refs", key); err == nil {
-			return key, nil
-		} else if !errors.Is(err, jetstream.ErrKeyExists) {
-			return nil, fmt.Errorf("reference key: %w", err)
-		}
-		e, err := kv.Get(ctx, "anonymous-refs")
-		if err == nil {
-			return e.Value(), nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil, fmt.Errorf("reference key: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("reference key: %w", err)
-		case <-time.After(wait):
-		}
-	}
+	return anonref.Key(ctx, js, "matching_keys", replicas)
 }

@@ -1,17 +1,12 @@
 package app
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tandem-cluster/tandem/pkg/anonref"
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
@@ -19,84 +14,41 @@ import (
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
-// An anonymous candidate is shown under an opaque reference instead of its
-// id: the same for every caller seeking for one organisation, unlinkable
-// across organisations, and resolved back (for explanations and feedback)
-// only for that organisation. Its real id would lead to more of it: its
-// profile, people, competencies and offers.
-//
-// The reference is a deterministic authenticated encryption (SIV: the MAC
-// of the seeker's organisation and the ref is the counter-mode IV), so no
-// table of references is kept; every replica holds the same key.
+// An anonymous candidate is shown under an opaque reference (anonref)
+// instead of its id: the same for every caller seeking for one
+// organisation, unlinkable across organisations, and resolved back (for
+// explanations and feedback) only for that organisation.
 
 // SealedPrefix starts every opaque reference.
-const SealedPrefix = "anon-"
+const SealedPrefix = anonref.Prefix
 
 // SetRefKey sets the key of the opaque references; every replica must use
-// the same (adapters.RefKey keeps it in JetStream).
+// the same (anonref.Key keeps it in JetStream).
 func (s *Service) SetRefKey(key []byte) error {
-	sl, err := newSealer(key)
+	sl, err := anonref.New(key)
 	if err != nil {
 		return err
 	}
-	s.sealer = sl
+	s.sealer = &sealer{sl}
 	return nil
 }
 
-type sealer struct {
-	enc cipher.Block
-	mac []byte
-}
-
-func newSealer(key []byte) (*sealer, error) {
-	if len(key) < 32 {
-		return nil, errors.New("anonymous references: key shorter than 32 bytes")
-	}
-	derive := func(label string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
-	block, err := aes.NewCipher(derive("tandem matching anonymous ref enc"))
-	if err != nil {
-		return nil, fmt.Errorf("anonymous references: %w", err)
-	}
-	return &sealer{enc: block, mac: derive("tandem matching anonymous ref mac")}, nil
-}
-
-func (s *sealer) iv(org string, plain []byte) []byte {
-	m := hmac.New(sha256.New, s.mac)
-	m.Write([]byte(org))
-	m.Write([]byte{0})
-	m.Write(plain)
-	return m.Sum(nil)[:aes.BlockSize]
-}
+// sealer seals the index's refs, scoped by the seeking organisation.
+type sealer struct{ s *anonref.Sealer }
 
 // seal is r's reference for callers seeking for org.
-func (s *sealer) seal(org string, r domain.Ref) string {
-	plain := append([]byte{byte(r.Kind)}, r.ID...)
-	iv := s.iv(org, plain)
-	out := make([]byte, aes.BlockSize+len(plain))
-	copy(out, iv)
-	cipher.NewCTR(s.enc, iv).XORKeyStream(out[aes.BlockSize:], plain)
-	return SealedPrefix + base64.RawURLEncoding.EncodeToString(out)
-}
+func (s *sealer) seal(org string, r domain.Ref) string { return s.s.Seal(org, byte(r.Kind), r.ID) }
 
 // open resolves a reference sealed for org; ok is false for one sealed for
 // another organisation, or not sealed by this service.
 func (s *sealer) open(org, ref string) (domain.Ref, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(ref, SealedPrefix))
-	if err != nil || len(b) < aes.BlockSize+2 || !strings.HasPrefix(ref, SealedPrefix) {
+	k, id, ok := s.s.Open(org, ref)
+	if !ok || id == "" {
 		return domain.Ref{}, false
 	}
-	iv, plain := b[:aes.BlockSize], make([]byte, len(b)-aes.BlockSize)
-	cipher.NewCTR(s.enc, iv).XORKeyStream(plain, b[aes.BlockSize:])
-	if !hmac.Equal(iv, s.iv(org, plain)) {
-		return domain.Ref{}, false
-	}
-	switch k := domain.RefKind(plain[0]); k {
+	switch k := domain.RefKind(k); k {
 	case domain.KindOrg, domain.KindPerson:
-		return domain.Ref{Kind: k, ID: string(plain[1:])}, true
+		return domain.Ref{Kind: k, ID: id}, true
 	}
 	return domain.Ref{}, false
 }
