@@ -25,6 +25,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -85,13 +86,16 @@ type Config struct {
 
 // Store is a bucket of aggregates, each stored as its latest event.
 type Store struct {
-	cfg      Config
-	js       jetstream.JetStream
-	kv       jetstream.KeyValue
-	events   jetstream.Stream
-	leases   jetstream.KeyValue // who relays which bucket
-	kvStream string             // the bucket's own stream: KV_<bucket>
-	prefix   string             // subject prefix of the bucket's keys: $KV.<bucket>.
+	cfg    Config
+	js     jetstream.JetStream
+	kv     jetstream.KeyValue
+	events jetstream.Stream
+	leases jetstream.KeyValue // who relays which bucket
+	// incarnation tells this store's relay lease from one an earlier run of
+	// the same replica left behind.
+	incarnation string
+	kvStream    string // the bucket's own stream: KV_<bucket>
+	prefix      string // subject prefix of the bucket's keys: $KV.<bucket>.
 }
 
 var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_=:-]+$`)
@@ -143,7 +147,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("eventkv %s: %w", cfg.Bucket, err)
 	}
-	return &Store{cfg: cfg, js: js, kv: kv, events: events, leases: leases, kvStream: "KV_" + cfg.Bucket, prefix: "$KV." + cfg.Bucket + "."}, nil
+	return &Store{cfg: cfg, js: js, kv: kv, events: events, leases: leases, incarnation: nuid.Next(), kvStream: "KV_" + cfg.Bucket, prefix: "$KV." + cfg.Bucket + "."}, nil
 }
 
 // Create stores ev under key if the key has never been written; otherwise it

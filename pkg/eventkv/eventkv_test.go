@@ -39,12 +39,12 @@ func upserted(id, eventID, name string, version int64) *eventsv1.OrganizationUps
 }
 
 // startRelay runs the relay until the test ends.
-func startRelay(t *testing.T, s *eventkv.Store) {
+func startRelay(t *testing.T, s *eventkv.Store, opts ...eventkv.RelayOption) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := s.Relay(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		if err := s.Relay(ctx, slog.New(slog.DiscardHandler), opts...); err != nil {
 			t.Errorf("relay: %v", err)
 		}
 	})

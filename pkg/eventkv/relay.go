@@ -13,7 +13,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nuid"
 
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 )
@@ -42,19 +41,25 @@ var errRelayStalled = errors.New("an earlier publish failed")
 
 // Relay publishes every event stored in the bucket to the event stream until
 // ctx ends. Run it in every replica: the one holding the bucket's lease
-// relays, the others wait to take over. Up to Config.RelayInFlight events
+// relays, the others wait to take over, and a replica restarted under the
+// same name (RelayAs) takes back the lease its killed predecessor held at
+// once instead of waiting LeaseTTL for it to lapse. Up to Config.RelayInFlight events
 // are published ahead of the event stream's acknowledgements, in the order
 // they were stored; an event waits for its aggregate's previous event to be
 // acknowledged, so each aggregate's events keep their order even when a
 // publish fails. A stored event is acknowledged only once the event stream
 // holds it: nothing is lost when a replica dies.
-func (s *Store) Relay(ctx context.Context, log *slog.Logger) error {
+func (s *Store) Relay(ctx context.Context, log *slog.Logger, opts ...RelayOption) error {
+	var o relayOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("bucket", s.cfg.Bucket)
-	for ctx.Err() == nil {
-		l, err := s.acquireLease(ctx)
+	for first := true; ctx.Err() == nil; first = false {
+		l, err := s.acquireLease(ctx, log, o.replica, first)
 		if err != nil {
 			return nil // ctx ended
 		}
@@ -70,27 +75,69 @@ func (s *Store) Relay(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
+// RelayOption tunes Relay.
+type RelayOption func(*relayOptions)
+
+type relayOptions struct{ replica string }
+
+// RelayAs names the replica that relays, a name it keeps across restarts
+// and shares with no other live replica (its host name and listen address):
+// restarted after kill -9, it takes back at once the lease it held, which
+// would otherwise keep every replica from relaying until it lapsed. It
+// does so only when it first asks for the lease, so two processes that
+// wrongly share a name do not take the lease from each other in turn.
+func RelayAs(replica string) RelayOption {
+	return func(o *relayOptions) { o.replica = strings.TrimSpace(replica) }
+}
+
 // lease is a replica's hold on relaying one bucket.
 type lease struct {
-	kv      jetstream.KeyValue
-	key, id string
-	rev     uint64
+	kv         jetstream.KeyValue
+	key, value string
+	rev        uint64
 }
 
 // acquireLease waits until this replica holds the bucket's lease, or ctx
-// ends.
-func (s *Store) acquireLease(ctx context.Context) (*lease, error) {
-	id := nuid.Next()
+// ends. The lease's value is the store's incarnation, then the replica's
+// name; on its first acquisition a named replica takes over a lease left
+// under its name by an earlier incarnation (itself, before a restart).
+func (s *Store) acquireLease(ctx context.Context, log *slog.Logger, replica string, first bool) (*lease, error) {
+	value := s.incarnation
+	if replica != "" {
+		value += " " + replica
+	}
 	for {
-		rev, err := s.leases.Create(ctx, s.cfg.Bucket, []byte(id))
+		rev, err := s.leases.Create(ctx, s.cfg.Bucket, []byte(value))
 		if err == nil {
-			return &lease{kv: s.leases, key: s.cfg.Bucket, id: id, rev: rev}, nil
+			return &lease{kv: s.leases, key: s.cfg.Bucket, value: value, rev: rev}, nil
+		}
+		if first && replica != "" && errors.Is(err, jetstream.ErrKeyExists) {
+			if rev, ok := s.takeBack(ctx, replica, value); ok {
+				log.Info("relay lease taken back from this replica's previous run", "replica", replica)
+				return &lease{kv: s.leases, key: s.cfg.Bucket, value: value, rev: rev}, nil
+			}
 		}
 		// Held by another replica, or NATS unreachable: ask again soon.
 		if !sleep(ctx, leaseRenew) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// takeBack replaces the bucket's lease by value if an earlier incarnation
+// of replica holds it. The update names the revision read, so a lease
+// renewed or taken meanwhile stays as it is.
+func (s *Store) takeBack(ctx context.Context, replica, value string) (uint64, bool) {
+	e, err := s.leases.Get(ctx, s.cfg.Bucket)
+	if err != nil {
+		return 0, false
+	}
+	incarnation, name, _ := strings.Cut(string(e.Value()), " ")
+	if name != replica || incarnation == s.incarnation {
+		return 0, false
+	}
+	rev, err := s.leases.Update(ctx, s.cfg.Bucket, []byte(value), e.Revision())
+	return rev, err == nil
 }
 
 // hold runs f while the lease is held: it renews the lease, cancels f's
@@ -111,7 +158,7 @@ func (l *lease) hold(ctx context.Context, log *slog.Logger, f func(context.Conte
 			case <-t.C:
 			}
 			rctx, rcancel := context.WithTimeout(fctx, leaseRenew)
-			rev, err := l.kv.Update(rctx, l.key, []byte(l.id), l.rev)
+			rev, err := l.kv.Update(rctx, l.key, []byte(l.value), l.rev)
 			rcancel()
 			switch {
 			case err == nil:

@@ -2,6 +2,7 @@ package eventkv_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -126,6 +127,96 @@ func TestRelayTakesOverFromAKilledReplicaAtOnce(t *testing.T) {
 	// Generous against load, still far below the old 30 s ack wait.
 	if took := time.Since(started); took > 20*time.Second {
 		t.Fatalf("relay resumed after %s", took)
+	}
+}
+
+// F1: a replica killed (kill -9) while it holds a bucket's relay lease and
+// restarted under the same name relays again at once; every other replica
+// would wait for the lease to lapse. Here the lease it left behind is kept
+// from lapsing, so that only taking it back explains the relay resuming, and
+// a replica of another name started meanwhile does not take it.
+func TestRelayRestartedReplicaTakesBackItsLease(t *testing.T) {
+	url, _, js := testenv.JetStream(t)
+	ctx := context.Background()
+	const name = "profiles-0.example/[::]:50051"
+	cfg := eventkv.Config{Bucket: "orgs", Stream: "TANDEM_PROFILES", StreamSubjects: "tandem.profiles.v1.>"}
+	openOn := func(js jetstream.JetStream) *eventkv.Store {
+		s, err := eventkv.Open(ctx, js, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// The first run relays one event, then dies with its connection:
+	// nothing is released.
+	nc1, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js1, err := jetstream.New(nc1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := openOn(js1)
+	if _, err := first.Create(ctx, "o1", upserted("o1", "evt-1", "A", 1)); err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- first.Relay(rctx, nil, eventkv.RelayAs(name)) }()
+	streamed(t, js, 1)
+	nc1.Close()
+	stop()
+	<-done
+
+	leases, err := js.KeyValue(ctx, eventkv.LeaseBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := leases.Get(ctx, "orgs")
+	if err != nil {
+		t.Fatalf("the killed replica's lease: %v", err)
+	}
+	// Renew it as the killed replica would have, until someone takes it.
+	renewCtx, stopRenewing := context.WithCancel(ctx)
+	defer stopRenewing()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		rev := left.Revision()
+		for renewCtx.Err() == nil {
+			next, err := leases.Update(renewCtx, "orgs", left.Value(), rev)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				return // taken
+			}
+			if err == nil {
+				rev = next
+			}
+			select {
+			case <-renewCtx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+
+	startRelay(t, openOn(js), eventkv.RelayAs("profiles-1.example/[::]:50051"))
+	restarted := openOn(js)
+	if _, err := restarted.Update(ctx, "o1", upserted("o1", "evt-2", "B", 2), 1); err != nil {
+		t.Fatal(err)
+	}
+	startRelay(t, restarted, eventkv.RelayAs(name))
+	_, ids := streamed(t, js, 2)
+	if !slices.Equal(ids, []string{"evt-1", "evt-2"}) {
+		t.Fatalf("event stream holds %v, want evt-1 then evt-2", ids)
+	}
+	<-renewed
+	held, err := leases.Get(ctx, "orgs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := string(held.Value()); !strings.HasSuffix(v, " "+name) || v == string(left.Value()) {
+		t.Fatalf("lease held by %q, want the restarted %s", v, name)
 	}
 }
 

@@ -80,6 +80,11 @@ type Runtime struct {
 	Health   *health.Server
 	Registry *prometheus.Registry
 	Tracer   trace.TracerProvider
+	// Replica names this process the same way across its restarts and
+	// differently from every other live replica: the host name and the
+	// bound gRPC address. Relays take it (eventkv.RelayAs) so that a replica
+	// restarted after kill -9 resumes relaying at once.
+	Replica string
 
 	bg       context.Context
 	wg       sync.WaitGroup
@@ -338,19 +343,22 @@ func Run(ctx context.Context, o Options) (err error) {
 	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBG()
 	rt.bg = bg
+	// Bound before Register so that the replica's name has its address;
+	// calls wait in the backlog until Serve.
+	lis, err := net.Listen("tcp", c.GRPCAddr)
+	if err != nil {
+		return fmt.Errorf("%s: listen grpc: %w", o.Name, err)
+	}
+	host, _ := os.Hostname()
+	rt.Replica = host + "/" + lis.Addr().String()
 	if err := o.Register(bg, rt); err != nil {
+		_ = lis.Close()
 		cancelBG()
 		rt.wg.Wait()
 		return fmt.Errorf("%s: register: %w", o.Name, err)
 	}
 	sm.InitializeMetrics(rt.GRPC)
 
-	lis, err := net.Listen("tcp", c.GRPCAddr)
-	if err != nil {
-		cancelBG()
-		rt.wg.Wait()
-		return fmt.Errorf("%s: listen grpc: %w", o.Name, err)
-	}
 	var debugSrv *http.Server
 	var debugLis net.Listener
 	if c.DebugAddr != "" {

@@ -86,8 +86,12 @@ func Options(cfg Config) runtime.Options {
 			}
 			competenciesv1.RegisterCompetenciesServiceServer(rt.GRPC, ports.NewGRPC(svc))
 
-			rt.Go("relay competencies", func(ctx context.Context) error { return stores.Competencies.Relay(ctx, rt.Log) })
-			rt.Go("relay cooperation profiles", func(ctx context.Context) error { return stores.Cooperations.Relay(ctx, rt.Log) })
+			rt.Go("relay competencies", func(ctx context.Context) error {
+				return stores.Competencies.Relay(ctx, rt.Log, eventkv.RelayAs(rt.Replica))
+			})
+			rt.Go("relay cooperation profiles", func(ctx context.Context) error {
+				return stores.Cooperations.Relay(ctx, rt.Log, eventkv.RelayAs(rt.Replica))
+			})
 			rt.Go("watch competencies", func(ctx context.Context) error {
 				return stores.Competencies.Watch(ctx, func(key string, ev proto.Message, rev uint64) error {
 					index.ApplyCompetency(key, ev, rev)
@@ -100,7 +104,9 @@ func Options(cfg Config) runtime.Options {
 					return nil
 				}, onceSynced(&wg))
 			})
-			rt.Go("relay collaborations", func(ctx context.Context) error { return stores.Collaborations.Relay(ctx, rt.Log) })
+			rt.Go("relay collaborations", func(ctx context.Context) error {
+				return stores.Collaborations.Relay(ctx, rt.Log, eventkv.RelayAs(rt.Replica))
+			})
 			rt.Go("watch collaborations", func(ctx context.Context) error {
 				return stores.Collaborations.Watch(ctx, func(key string, ev proto.Message, rev uint64) error {
 					index.ApplyCollaboration(key, ev, rev)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
@@ -116,7 +117,7 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 		ssSynced()
 		return fmt.Errorf("matching: feedback and saved searches not loaded within %s", rt.Config.StartupTimeout)
 	}
-	for i, relay := range stores.Relays(rt.Log) {
+	for i, relay := range stores.Relays(rt.Log, eventkv.RelayAs(rt.Replica)) {
 		rt.Go(fmt.Sprintf("relay %d", i), relay)
 	}
 

@@ -64,7 +64,9 @@ func Options(cfg Config) runtime.Options {
 			rt.Go("index", func(ctx context.Context) error {
 				return store.Aggregates.Watch(ctx, index.Apply, eventkv.OnSynced(func() { close(synced) }))
 			})
-			rt.Go("relay", func(ctx context.Context) error { return store.Aggregates.Relay(ctx, rt.Log) })
+			rt.Go("relay", func(ctx context.Context) error {
+				return store.Aggregates.Relay(ctx, rt.Log, eventkv.RelayAs(rt.Replica))
+			})
 			profiles, err := adapters.OpenProfiles(ctx, rt.JS, max(cfg.Replicas, 1))
 			if err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	"github.com/tandem-cluster/tandem/services/messaging/internal/adapters"
@@ -98,8 +99,12 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 		return fmt.Errorf("messaging: state not loaded within %s", rt.Config.StartupTimeout)
 	}
 
-	rt.Go("relay conversation events", func(ctx context.Context) error { return stores.Conversations.Relay(ctx, rt.Log) })
-	rt.Go("relay settings events", func(ctx context.Context) error { return stores.Settings.Relay(ctx, rt.Log) })
+	rt.Go("relay conversation events", func(ctx context.Context) error {
+		return stores.Conversations.Relay(ctx, rt.Log, eventkv.RelayAs(rt.Replica))
+	})
+	rt.Go("relay settings events", func(ctx context.Context) error {
+		return stores.Settings.Relay(ctx, rt.Log, eventkv.RelayAs(rt.Replica))
+	})
 	rt.Go("carry out erasures", func(ctx context.Context) error { return adapters.ConsumeErasures(ctx, rt.Log, rt.JS, svc) })
 	mailer := adapters.NewMailer(adapters.MailConfig{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername,
 		Password: cfg.SMTPPassword, PublicURL: cfg.PublicURL}, svc, stores, rt.Log)

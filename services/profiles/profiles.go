@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/profiles/internal/adapters"
@@ -92,7 +93,7 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	nOrgs, nPeople := index.Counts()
 	rt.Log.Info("read index loaded", "organizations", nOrgs, "people", nPeople)
 
-	relayOrgs, relayPeople := stores.Relays(rt.Log)
+	relayOrgs, relayPeople := stores.Relays(rt.Log, eventkv.RelayAs(rt.Replica))
 	rt.Go("relay organization events", relayOrgs)
 	rt.Go("relay person events", relayPeople)
 

@@ -46,10 +46,10 @@ func OpenStores(ctx context.Context, js jetstream.JetStream, replicas int) (*Sto
 }
 
 // Relays returns the relays of both stores, to run with rt.Go.
-func (s *Stores) Relays(log *slog.Logger) []func(context.Context) error {
+func (s *Stores) Relays(log *slog.Logger, opts ...eventkv.RelayOption) []func(context.Context) error {
 	return []func(context.Context) error{
-		func(ctx context.Context) error { return s.Feedback.Relay(ctx, log) },
-		func(ctx context.Context) error { return s.Searches.Relay(ctx, log) },
+		func(ctx context.Context) error { return s.Feedback.Relay(ctx, log, opts...) },
+		func(ctx context.Context) error { return s.Searches.Relay(ctx, log, opts...) },
 	}
 }
 

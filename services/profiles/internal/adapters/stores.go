@@ -71,7 +71,7 @@ func (s *Stores) Feeds(index *app.Index, orgsSynced, peopleSynced func()) (orgs,
 }
 
 // Relays publish every stored event to the event stream until ctx ends.
-func (s *Stores) Relays(log *slog.Logger) (orgs, people func(context.Context) error) {
-	return func(ctx context.Context) error { return s.Orgs.Relay(ctx, log) },
-		func(ctx context.Context) error { return s.People.Relay(ctx, log) }
+func (s *Stores) Relays(log *slog.Logger, opts ...eventkv.RelayOption) (orgs, people func(context.Context) error) {
+	return func(ctx context.Context) error { return s.Orgs.Relay(ctx, log, opts...) },
+		func(ctx context.Context) error { return s.People.Relay(ctx, log, opts...) }
 }
