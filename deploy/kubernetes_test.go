@@ -572,7 +572,7 @@ func checkNetworkPolicies(t *testing.T, s *stack) {
 
 // The services whose shared durable consumers spread a backlog over their
 // replicas, and so scale on lag in production.
-var scaleOnLag = []string{"competencies", "meetings"}
+var scaleOnLag = []string{"competencies", "meetings", "messaging"}
 
 // adapterValues is what the tests read of the prometheus-adapter values.
 type adapterValues struct {
