@@ -79,7 +79,7 @@ func run() error {
 		}
 	}
 	if *cordis != "" {
-		projects, err := eval.LoadCordis(*cordis)
+		projects, err := eval.LoadCordis(*cordis, v)
 		if err != nil {
 			return err
 		}
