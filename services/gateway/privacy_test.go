@@ -14,12 +14,14 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/tandem-cluster/tandem/pkg/anonref"
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/pkg/testenv"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/competencies"
@@ -329,6 +331,62 @@ func TestAuthorizationAndPrivacyTable(t *testing.T) {
 			})
 		}
 	}
+	// The anonymous organisation's competencies: listed to others under an
+	// opaque reference and without evidence, never with its id; its id
+	// lists nothing of it; the reference lists it again.
+	ccRoot := competenciesv1.NewCompetenciesServiceClient(s.conn(s.comp, root))
+	s.eventually("competencies knows the anonymous organisation", func() (bool, string) {
+		_, err := ccRoot.PublishCompetency(s.ctx, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+			Holder: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: ids["anonymous"]}}, TermId: "EDAM:topic_3170",
+			Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT, Evidence: []*competenciesv1.Evidence{{Kind: competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION, Reference: "10.1000/albatross", Title: "Our RNA-seq paper"}}}})
+		return err == nil, fmt.Sprint(err)
+	})
+	seesID := [6]codes.Code{ok, ok, denied, denied, denied, unauth} // ok: sees the id; denied: sees a reference
+	for i, role := range roles {
+		t.Run(role.name+"/competencies of the anonymous", func(t *testing.T) {
+			tok := s.token(role.p)
+			if role.p == nil {
+				if r := do(t, "GET", s.base+"/v1/competencies", jsonHeader(""), nil); r.status != http.StatusUnauthorized {
+					t.Errorf("GET /v1/competencies without a token: %d", r.status)
+				}
+				return
+			}
+			cc := competenciesv1.NewCompetenciesServiceClient(s.conn(s.comp, role.p))
+			var ref string
+			s.eventually("the competency listed", func() (bool, string) {
+				res, err := cc.ListCompetencies(s.ctx, &competenciesv1.ListCompetenciesRequest{TermId: "EDAM:topic_3170", PageSize: 500})
+				for _, c := range res.GetCompetencies() {
+					if h := c.GetHolder().GetOrganizationId(); h == ids["anonymous"] || anonref.Is(h) {
+						ref = h
+					}
+				}
+				return ref != "", fmt.Sprint(res, err)
+			})
+			wantID := seesID[i] == ok
+			if (ref == ids["anonymous"]) != wantID {
+				t.Errorf("gRPC ListCompetencies shows the holder as %q, want its id: %v", ref, wantID)
+			}
+			r := do(t, "GET", s.base+"/v1/competencies?termId=EDAM:topic_3170&pageSize=500", jsonHeader(tok), nil)
+			body := string(r.body)
+			if r.status != http.StatusOK || strings.Contains(body, ids["anonymous"]) != wantID || strings.Contains(body, "10.1000/albatross") != wantID || strings.Contains(body, ref) != true {
+				t.Errorf("GET /v1/competencies: %d %s; want the id and evidence shown: %v", r.status, body, wantID)
+			}
+			if wantID {
+				return
+			}
+			for q, want := range map[string]bool{"holder.organizationId=" + ids["anonymous"]: false, "organizationId=" + ids["anonymous"]: false, "holder.organizationId=" + ref: true} {
+				r := do(t, "GET", s.base+"/v1/competencies?"+q, jsonHeader(tok), nil)
+				if r.status != http.StatusOK || strings.Contains(string(r.body), "EDAM:topic_3170") != want || strings.Contains(string(r.body), ids["anonymous"]) {
+					t.Errorf("GET /v1/competencies?%s: %d %s, want it listed: %v", q, r.status, r.body, want)
+				}
+			}
+			res, err := cc.ListCompetencies(s.ctx, &competenciesv1.ListCompetenciesRequest{Holder: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: ids["anonymous"]}}})
+			if err != nil || len(res.GetCompetencies()) != 0 {
+				t.Errorf("gRPC ListCompetencies by the anonymous id: %v %v, want nothing", res, err)
+			}
+		})
+	}
+
 	for _, m := range notFound[1:] {
 		if m != notFound[0] {
 			t.Errorf("NotFound messages differ, so hidden, erased and missing can be told apart: %q vs %q", m, notFound[0])
