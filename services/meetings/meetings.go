@@ -59,7 +59,7 @@ func Options(cfg Config) runtime.Options {
 			}
 			// The read index is complete before the first RPC: the watch
 			// replays every stored aggregate first.
-			index := adapters.NewIndex()
+			index := app.NewIndex()
 			synced := make(chan struct{})
 			rt.Go("index", func(ctx context.Context) error {
 				return store.Aggregates.Watch(ctx, index.Apply, eventkv.OnSynced(func() { close(synced) }))
@@ -81,7 +81,7 @@ func Options(cfg Config) runtime.Options {
 					return fmt.Errorf("%s: %w", what, wait.Err())
 				}
 			}
-			svc := app.New(store, index, profiles, rt.Log)
+			svc := app.New(store.Aggregates, store.Claims, store, index, profiles, rt.Log)
 			if svc.Metrics, err = app.NewMetrics(rt.Registry); err != nil {
 				return err
 			}

@@ -15,7 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/anonref"
-	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -26,6 +25,20 @@ import (
 
 // SystemActor is the actor of changes the service makes on its own.
 const SystemActor = "system"
+
+// EventStore keeps aggregates as their latest event (eventkv.Store).
+type EventStore interface {
+	Create(ctx context.Context, key string, ev proto.Message) (uint64, error)
+	Update(ctx context.Context, key string, ev proto.Message, lastRev uint64) (uint64, error)
+	Erase(ctx context.Context, key string, erasedEv proto.Message, lastRev uint64) (uint64, error)
+	Get(ctx context.Context, key string) (proto.Message, uint64, error)
+}
+
+// Claims remembers which resource a client request created (eventkv.Claims).
+type Claims interface {
+	Claim(ctx context.Context, key, value string) (winner string, created bool, err error)
+	Lookup(ctx context.Context, key string) (value string, found bool, err error)
+}
 
 // HolderStore is the service's record of existing organisations and people.
 type HolderStore interface {
@@ -38,11 +51,11 @@ type HolderStore interface {
 // Service implements the use cases.
 type Service struct {
 	Vocab        *vocab.Vocabulary
-	Competencies *eventkv.Store
-	Cooperations *eventkv.Store
+	Competencies EventStore
+	Cooperations EventStore
 	// Collaborations is the collaboration history.
-	Collaborations *eventkv.Store
-	Claims         *eventkv.Claims
+	Collaborations EventStore
+	Claims         Claims
 	Holders        HolderStore
 	Index          *Index
 	Log            *slog.Logger

@@ -1,8 +1,8 @@
 // Package adapters keeps the meetings service's state in JetStream: the
 // aggregates (events, participants, requests, schedules, meetings) as their
 // latest domain event in one eventkv bucket, slot occupancy in a bucket of
-// create-only keys, the meetings of provisional schedules in a third, and
-// an in-memory read index fed by watching the first.
+// create-only keys, the meetings of provisional schedules in a third. The
+// app package's Index, fed by watching the first, is the read model.
 package adapters
 
 import (
@@ -15,13 +15,13 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/encoding/protodelim"
-	"google.golang.org/protobuf/proto"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/natsx"
+	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
 // Bucket and stream names.
@@ -37,11 +37,6 @@ const (
 // chunkSize is how many provisional meetings share one KV value: about
 // 200 KB, well under the default 1 MB message limit.
 const chunkSize = 1000
-
-// StaleClaimAge is how old an occupancy claim must be before a claim whose
-// meeting was never written (the process died between the two writes) may
-// be taken over. Far above the time between the two writes.
-const StaleClaimAge = 2 * time.Minute
 
 // Store is the service's storage.
 type Store struct {
@@ -72,50 +67,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, er
 	return &Store{Aggregates: agg, Claims: claims, occ: occ, prov: prov}, nil
 }
 
-// ParticipantSlotKey is the occupancy key of a participant in a slot.
-func ParticipantSlotKey(eventID, slotID, participantID string) string {
-	return eventID + "." + slotID + ".p." + participantID
-}
-
-// TableSlotKey is the occupancy key of a table in a slot.
-func TableSlotKey(eventID, slotID, tableID string) string {
-	return eventID + "." + slotID + ".t." + tableID
-}
-
-// PairKey is the occupancy key of a pair of participants: one active
-// meeting per pair in an event, whichever slot.
-func PairKey(eventID, a, b string) string {
-	return eventID + ".pair." + min(a, b) + "." + max(a, b)
-}
-
-// CountKey holds the meetings a participant booked, for its meeting limit.
-func CountKey(eventID, participantID string) string {
-	return eventID + ".count." + participantID
-}
-
-// OccupancyKeys are the keys a meeting holds: both participants and the
-// table in its slot, and the pair.
-func OccupancyKeys(m *meetingsv1.Meeting) []string {
-	keys := make([]string, 0, 4)
-	ids := m.GetParticipantIds()
-	for _, p := range ids {
-		keys = append(keys, ParticipantSlotKey(m.GetEventId(), m.GetSlotId(), p))
-	}
-	keys = append(keys, TableSlotKey(m.GetEventId(), m.GetSlotId(), m.GetTableId()))
-	if len(ids) == 2 {
-		keys = append(keys, PairKey(m.GetEventId(), ids[0], ids[1]))
-	}
-	return keys
-}
-
-// Hold is one meeting counted against a participant's limit, with when it
-// was counted (a meeting still being written is not in the index yet).
-type Hold struct {
-	MeetingID string
-	At        time.Time
-}
-
-func encodeHolds(hs []Hold) []byte {
+func encodeHolds(hs []domain.Hold) []byte {
 	var b bytes.Buffer
 	for _, h := range hs {
 		fmt.Fprintf(&b, "%s %d\n", h.MeetingID, h.At.UnixNano())
@@ -123,8 +75,8 @@ func encodeHolds(hs []Hold) []byte {
 	return b.Bytes()
 }
 
-func decodeHolds(b []byte) []Hold {
-	var out []Hold
+func decodeHolds(b []byte) []domain.Hold {
+	var out []domain.Hold
 	for line := range bytes.SplitSeq(b, []byte("\n")) {
 		id, at, ok := bytes.Cut(line, []byte(" "))
 		if !ok {
@@ -134,7 +86,7 @@ func decodeHolds(b []byte) []Hold {
 		if err != nil {
 			continue
 		}
-		out = append(out, Hold{MeetingID: string(id), At: time.Unix(0, ns)})
+		out = append(out, domain.Hold{MeetingID: string(id), At: time.Unix(0, ns)})
 	}
 	return out
 }
@@ -143,9 +95,9 @@ func decodeHolds(b []byte) []Hold {
 // when another writer (on any replica) changed them in between, so
 // concurrent bookings of one participant are counted one after another.
 // update returns the new holds, or an error that is returned as is.
-func (s *Store) UpdateHolds(ctx context.Context, key string, update func([]Hold) ([]Hold, error)) error {
+func (s *Store) UpdateHolds(ctx context.Context, key string, update func([]domain.Hold) ([]domain.Hold, error)) error {
 	for {
-		var cur []Hold
+		var cur []domain.Hold
 		var rev uint64
 		e, err := s.occ.Get(ctx, key)
 		switch {
@@ -176,16 +128,12 @@ func (s *Store) UpdateHolds(ctx context.Context, key string, update func([]Hold)
 	}
 }
 
-// ErrTaken is wrapped (with grpcerr.ErrConflict) when an occupancy key
-// belongs to another meeting.
-var ErrTaken = errors.New("taken")
-
 // Occupy takes every key for meetingID or none. JetStream's create-only
 // write lets exactly one of several concurrent callers have a key, which is
 // what keeps anyone and any table from being booked twice. A key already
 // held by meetingID counts as taken by this call (retries are idempotent).
 // alive reports whether a holder's meeting exists and still holds the key;
-// a dead holder's key older than StaleClaimAge is taken over.
+// a dead holder's key older than domain.StaleClaimAge is taken over.
 func (s *Store) Occupy(ctx context.Context, keys []string, meetingID string, alive func(ctx context.Context, holder, key string) (bool, error)) error {
 	var taken []string
 	rollback := func() {
@@ -226,7 +174,7 @@ func (s *Store) occupyOne(ctx context.Context, key, meetingID string, alive func
 		if holder == meetingID {
 			return false, nil
 		}
-		if attempt < 3 && time.Since(e.Created()) > StaleClaimAge {
+		if attempt < 3 && time.Since(e.Created()) > domain.StaleClaimAge {
 			live, err := alive(ctx, holder, key)
 			if err != nil {
 				return false, err
@@ -238,7 +186,7 @@ func (s *Store) occupyOne(ctx context.Context, key, meetingID string, alive func
 				continue
 			}
 		}
-		return false, fmt.Errorf("%s by meeting %s: %w: %w", key, holder, ErrTaken, grpcerr.ErrConflict)
+		return false, fmt.Errorf("%s by meeting %s: %w: %w", key, holder, domain.ErrTaken, grpcerr.ErrConflict)
 	}
 }
 
@@ -323,6 +271,3 @@ func (s *Store) LoadProvisional(ctx context.Context, scheduleID string) ([]*meet
 	}
 	return out, nil
 }
-
-// Clone copies a message with its type.
-func Clone[T proto.Message](m T) T { return proto.Clone(m).(T) }

@@ -24,15 +24,49 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
+// EventStore keeps the aggregates as their latest event (eventkv.Store).
+type EventStore interface {
+	Create(ctx context.Context, key string, ev proto.Message) (uint64, error)
+	Update(ctx context.Context, key string, ev proto.Message, lastRev uint64) (uint64, error)
+	Erase(ctx context.Context, key string, erasedEv proto.Message, lastRev uint64) (uint64, error)
+	Get(ctx context.Context, key string) (proto.Message, uint64, error)
+}
+
+// Claims remembers which resource a client request created (eventkv.Claims).
+type Claims interface {
+	Claim(ctx context.Context, key, value string) (winner string, created bool, err error)
+}
+
+// Store keeps slot occupancy and the meetings of provisional schedules
+// (adapters.Store).
+type Store interface {
+	// Occupy takes every key for meetingID or none (domain.ErrTaken);
+	// alive tells whether a holder's meeting still holds its key.
+	Occupy(ctx context.Context, keys []string, meetingID string, alive func(ctx context.Context, holder, key string) (bool, error)) error
+	Release(ctx context.Context, keys []string, meetingID string)
+	UpdateHolds(ctx context.Context, key string, update func([]domain.Hold) ([]domain.Hold, error)) error
+	SaveProvisional(ctx context.Context, scheduleID string, meetings []*meetingsv1.Meeting) error
+	LoadProvisional(ctx context.Context, scheduleID string) ([]*meetingsv1.Meeting, error)
+}
+
+// Profiles is the service's record of the organisations and people the
+// profiles service announced (adapters.Profiles).
+type Profiles interface {
+	Get(ctx context.Context, key string) (domain.Profile, bool, error)
+	Cached(key string) (domain.Profile, bool)
+	Put(ctx context.Context, next domain.Profile) (applied bool, err error)
+}
+
 // Service implements the use cases.
 type Service struct {
-	store    *adapters.Store
-	index    *adapters.Index
-	profiles *adapters.Profiles // nil: names are placeholders and no profile counts as erased
+	events   EventStore
+	claims   Claims
+	store    Store
+	index    *Index
+	profiles Profiles // nil: names are placeholders and no profile counts as erased
 	log      *slog.Logger
 	now      func() time.Time
 
@@ -47,12 +81,13 @@ type Service struct {
 	provQ  []string
 }
 
-// New returns the service over store, index and the projection of profiles.
-func New(store *adapters.Store, index *adapters.Index, profiles *adapters.Profiles, log *slog.Logger) *Service {
+// New returns the service over its stores, index and the projection of
+// profiles (nil: names are placeholders and no profile counts as erased).
+func New(events EventStore, claims Claims, store Store, index *Index, profiles Profiles, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, index: index, profiles: profiles, log: log, now: time.Now, Workers: 16, prov: map[string][]*meetingsv1.Meeting{}}
+	return &Service{events: events, claims: claims, store: store, index: index, profiles: profiles, log: log, now: time.Now, Workers: 16, prov: map[string][]*meetingsv1.Meeting{}}
 }
 
 // caller is the authenticated principal.
@@ -73,9 +108,9 @@ func (s *Service) write(ctx context.Context, key string, ev proto.Message, rev u
 	var err error
 	var nrev uint64
 	if rev == 0 {
-		nrev, err = s.store.Aggregates.Create(ctx, key, ev)
+		nrev, err = s.events.Create(ctx, key, ev)
 	} else {
-		nrev, err = s.store.Aggregates.Update(ctx, key, ev, rev)
+		nrev, err = s.events.Update(ctx, key, ev, rev)
 	}
 	if err != nil {
 		return 0, err
@@ -106,7 +141,7 @@ func load[T proto.Message](ctx context.Context, s *Service, kind, id string, get
 	if !domain.ValidID(id) {
 		return zero, 0, fmt.Errorf("%s %q: %w", kind, id, grpcerr.ErrNotFound)
 	}
-	ev, rev, err := s.store.Aggregates.Get(ctx, id)
+	ev, rev, err := s.events.Get(ctx, id)
 	if err != nil {
 		return zero, 0, fmt.Errorf("%s %s: %w", kind, id, err)
 	}
@@ -114,7 +149,7 @@ func load[T proto.Message](ctx context.Context, s *Service, kind, id string, get
 	if !ok {
 		return zero, 0, fmt.Errorf("%s %s: %w", kind, id, grpcerr.ErrNotFound)
 	}
-	return adapters.Clone(v), rev, nil
+	return domain.Clone(v), rev, nil
 }
 
 func eventOf(m proto.Message) (*meetingsv1.Event, bool) {
@@ -252,7 +287,7 @@ func (s *Service) claimID(ctx context.Context, scope, subject, clientRequestID s
 	if clientRequestID == "" {
 		return id, nil
 	}
-	winner, _, err := s.store.Claims.Claim(ctx, scope+"\x00"+subject+"\x00"+clientRequestID, id)
+	winner, _, err := s.claims.Claim(ctx, scope+"\x00"+subject+"\x00"+clientRequestID, id)
 	if err != nil {
 		return "", err
 	}
@@ -307,5 +342,5 @@ func (s *Service) alive(ctx context.Context, holder, key string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return active(m) && slices.Contains(adapters.OccupancyKeys(m), key), nil
+	return active(m) && slices.Contains(domain.OccupancyKeys(m), key), nil
 }

@@ -14,7 +14,6 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
@@ -80,7 +79,7 @@ func (s *Service) BatchRegisterParticipants(ctx context.Context, req *meetingsv1
 		if err := sameEvent(req.GetEventId(), it.GetEventId(), i); err != nil {
 			return err
 		}
-		one := adapters.Clone(it)
+		one := domain.Clone(it)
 		one.EventId = req.GetEventId()
 		r, err := s.RegisterParticipant(ctx, one)
 		res[i] = &meetingsv1.BatchRegisterParticipantsResult{Participant: r.GetParticipant()}
@@ -104,7 +103,7 @@ func (s *Service) BatchRequestMeetings(ctx context.Context, req *meetingsv1.Batc
 		if err := sameEvent(req.GetEventId(), it.GetEventId(), i); err != nil {
 			return err
 		}
-		one := adapters.Clone(it)
+		one := domain.Clone(it)
 		one.EventId = req.GetEventId()
 		if one.GetClientRequestId() == "" && req.GetClientRequestId() != "" {
 			one.ClientRequestId = req.GetClientRequestId() + ":" + strconv.Itoa(i)

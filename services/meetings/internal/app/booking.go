@@ -12,7 +12,6 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
@@ -188,7 +187,7 @@ func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRe
 	if !organizer {
 		for _, pa := range []*meetingsv1.Participant{booker, partner} {
 			if l := limit(ev, pa); l > 0 {
-				key := adapters.CountKey(ev.GetId(), pa.GetId())
+				key := domain.CountKey(ev.GetId(), pa.GetId())
 				if err := s.count(ctx, key, ev.GetId(), pa.GetId(), id, l); err != nil {
 					uncount()
 					return nil, err
@@ -202,7 +201,7 @@ func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRe
 		return nil, err
 	}
 	if err := s.confirm(ctx, p, m); err != nil {
-		s.store.Release(context.WithoutCancel(ctx), adapters.OccupancyKeys(m), id)
+		s.store.Release(context.WithoutCancel(ctx), domain.OccupancyKeys(m), id)
 		uncount()
 		return nil, err
 	}
@@ -215,14 +214,14 @@ func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRe
 // are counted one after another: each sees the others' meetings, even
 // before its own index has them.
 func (s *Service) count(ctx context.Context, key, eventID, pid, meetingID string, limit int) error {
-	return s.store.UpdateHolds(ctx, key, func(cur []adapters.Hold) ([]adapters.Hold, error) {
+	return s.store.UpdateHolds(ctx, key, func(cur []domain.Hold) ([]domain.Hold, error) {
 		ids := map[string]bool{}
 		for _, m := range s.activeMeetings(eventID) {
 			if slices.Contains(m.GetParticipantIds(), pid) {
 				ids[m.GetId()] = true
 			}
 		}
-		var live []adapters.Hold
+		var live []domain.Hold
 		for _, h := range cur {
 			if h.MeetingID == meetingID {
 				return cur, nil // a retry: counted already
@@ -230,7 +229,7 @@ func (s *Service) count(ctx context.Context, key, eventID, pid, meetingID string
 			m, known := s.index.Meeting(h.MeetingID)
 			// A meeting not in the index yet is being written (here or on
 			// another replica) unless its hold is older than any write.
-			if (known && active(m.Value)) || (!known && time.Since(h.At) < adapters.StaleClaimAge) {
+			if (known && active(m.Value)) || (!known && time.Since(h.At) < domain.StaleClaimAge) {
 				live = append(live, h)
 				ids[h.MeetingID] = true
 			}
@@ -238,15 +237,15 @@ func (s *Service) count(ctx context.Context, key, eventID, pid, meetingID string
 		if len(ids) >= limit {
 			return nil, fmt.Errorf("participant %s has reached its limit of %d meetings: %w", pid, limit, grpcerr.ErrPrecondition)
 		}
-		return append(live, adapters.Hold{MeetingID: meetingID, At: time.Now()}), nil
+		return append(live, domain.Hold{MeetingID: meetingID, At: time.Now()}), nil
 	})
 }
 
 // uncount drops meetingID's hold after a booking failed; best effort, as a
 // hold whose meeting never appears stops counting after StaleClaimAge.
 func (s *Service) uncount(ctx context.Context, key, meetingID string) {
-	_ = s.store.UpdateHolds(ctx, key, func(cur []adapters.Hold) ([]adapters.Hold, error) {
-		return slices.DeleteFunc(cur, func(h adapters.Hold) bool { return h.MeetingID == meetingID }), nil
+	_ = s.store.UpdateHolds(ctx, key, func(cur []domain.Hold) ([]domain.Hold, error) {
+		return slices.DeleteFunc(cur, func(h domain.Hold) bool { return h.MeetingID == meetingID }), nil
 	})
 }
 
@@ -256,18 +255,18 @@ func (s *Service) occupy(ctx context.Context, m *meetingsv1.Meeting, tables []*m
 	// Both participants in the slot, and the pair: one meeting per pair.
 	var people []string
 	for _, pid := range m.GetParticipantIds() {
-		people = append(people, adapters.ParticipantSlotKey(m.GetEventId(), m.GetSlotId(), pid))
+		people = append(people, domain.ParticipantSlotKey(m.GetEventId(), m.GetSlotId(), pid))
 	}
 	if ids := m.GetParticipantIds(); len(ids) == 2 {
-		people = append(people, adapters.PairKey(m.GetEventId(), ids[0], ids[1]))
+		people = append(people, domain.PairKey(m.GetEventId(), ids[0], ids[1]))
 	}
 	if err := s.store.Occupy(ctx, people, m.GetId(), s.alive); err != nil {
 		return fmt.Errorf("slot %s: %w", m.GetSlotId(), err)
 	}
 	var last error
 	for _, t := range tables {
-		if err := s.store.Occupy(ctx, []string{adapters.TableSlotKey(m.GetEventId(), m.GetSlotId(), t.GetId())}, m.GetId(), s.alive); err != nil {
-			if !errors.Is(err, adapters.ErrTaken) {
+		if err := s.store.Occupy(ctx, []string{domain.TableSlotKey(m.GetEventId(), m.GetSlotId(), t.GetId())}, m.GetId(), s.alive); err != nil {
+			if !errors.Is(err, domain.ErrTaken) {
 				s.store.Release(context.WithoutCancel(ctx), people, m.GetId())
 				return err
 			}

@@ -12,7 +12,6 @@ import (
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
@@ -114,7 +113,7 @@ func (s *Service) cancelErasedRequest(ctx context.Context, id string) error {
 	if !open(cur) {
 		return nil
 	}
-	next := adapters.Clone(cur)
+	next := domain.Clone(cur)
 	next.Status, next.Message, next.ResponseMessage = cancelled, "", ""
 	next.Version++
 	next.UpdatedAt = s.ts()
@@ -127,7 +126,7 @@ func (s *Service) cancelErasedRequest(ctx context.Context, id string) error {
 
 // erase replaces key's history by ev and applies it to the index.
 func (s *Service) erase(ctx context.Context, key string, ev proto.Message, rev uint64) error {
-	nrev, err := s.store.Aggregates.Erase(ctx, key, ev, rev)
+	nrev, err := s.events.Erase(ctx, key, ev, rev)
 	if err != nil {
 		return err
 	}
@@ -162,7 +161,7 @@ func (s *Service) nameFor(p domain.Principal, pa *meetingsv1.Participant) string
 
 // view returns a participant as p may see it: its name redacted for p.
 func (s *Service) view(p domain.Principal, pa *meetingsv1.Participant) *meetingsv1.Participant {
-	out := adapters.Clone(pa)
+	out := domain.Clone(pa)
 	out.DisplayName = s.nameFor(p, pa)
 	return out
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
@@ -31,7 +30,7 @@ func (s *Service) CreateEvent(ctx context.Context, req *meetingsv1.CreateEventRe
 	if req.GetEvent() == nil {
 		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "event", Description: "required"})
 	}
-	ev := adapters.Clone(req.GetEvent())
+	ev := domain.Clone(req.GetEvent())
 	if !slices.Contains(ev.OrganizerSubjects, ap.Subject) {
 		ev.OrganizerSubjects = append(ev.OrganizerSubjects, ap.Subject)
 	}
@@ -151,7 +150,7 @@ func (s *Service) UpdateEvent(ctx context.Context, req *meetingsv1.UpdateEventRe
 	if len(paths) == 0 {
 		paths = writableFields
 	}
-	next := adapters.Clone(cur)
+	next := domain.Clone(cur)
 	src := req.GetEvent().ProtoReflect()
 	dst := next.ProtoReflect()
 	for _, path := range paths {
@@ -236,13 +235,13 @@ func protoName(path string) protoreflect.Name { return protoreflect.Name(path) }
 // stripMeta drops the output-only fields that every write changes, so two
 // events compare by their settings.
 func stripMeta(ev *meetingsv1.Event) *meetingsv1.Event {
-	c := adapters.Clone(ev)
+	c := domain.Clone(ev)
 	c.Version, c.UpdatedAt, c.Status = 0, nil, 0
 	return c
 }
 
 func (s *Service) setStatus(ctx context.Context, p domain.Principal, ev *meetingsv1.Event, rev uint64, to meetingsv1.EventStatus) (*meetingsv1.Event, error) {
-	next := adapters.Clone(ev)
+	next := domain.Clone(ev)
 	prev := next.Status
 	next.Status, next.Version, next.UpdatedAt = to, ev.GetVersion()+1, s.ts()
 	h := s.header(p)
@@ -312,7 +311,7 @@ func (s *Service) planMoves(ev *meetingsv1.Event, broken []*meetingsv1.Meeting) 
 	busy := map[string]bool{} // participant or table key in a slot
 	for _, m := range s.activeMeetings(ev.GetId()) {
 		if !brokenIDs[m.GetId()] {
-			for _, k := range adapters.OccupancyKeys(m) {
+			for _, k := range domain.OccupancyKeys(m) {
 				busy[k] = true
 			}
 		}
@@ -336,7 +335,7 @@ func (s *Service) planMoves(ev *meetingsv1.Event, broken []*meetingsv1.Meeting) 
 		for _, sl := range cands {
 			ok := true
 			for _, pid := range m.GetParticipantIds() {
-				if busy[adapters.ParticipantSlotKey(ev.GetId(), sl.GetId(), pid)] || !avail(pid, sl.GetId()) {
+				if busy[domain.ParticipantSlotKey(ev.GetId(), sl.GetId(), pid)] || !avail(pid, sl.GetId()) {
 					ok = false
 				}
 			}
@@ -348,7 +347,7 @@ func (s *Service) planMoves(ev *meetingsv1.Event, broken []*meetingsv1.Meeting) 
 				tables = append([]*meetingsv1.Table{tables[i]}, slices.Delete(slices.Clone(tables), i, i+1)...)
 			}
 			for _, t := range tables {
-				if !busy[adapters.TableSlotKey(ev.GetId(), sl.GetId(), t.GetId())] {
+				if !busy[domain.TableSlotKey(ev.GetId(), sl.GetId(), t.GetId())] {
 					mv.slot, mv.table = sl, t.GetId()
 					break
 				}
@@ -358,9 +357,9 @@ func (s *Service) planMoves(ev *meetingsv1.Event, broken []*meetingsv1.Meeting) 
 			}
 		}
 		if mv.slot != nil {
-			busy[adapters.TableSlotKey(ev.GetId(), mv.slot.GetId(), mv.table)] = true
+			busy[domain.TableSlotKey(ev.GetId(), mv.slot.GetId(), mv.table)] = true
 			for _, pid := range m.GetParticipantIds() {
-				busy[adapters.ParticipantSlotKey(ev.GetId(), mv.slot.GetId(), pid)] = true
+				busy[domain.ParticipantSlotKey(ev.GetId(), mv.slot.GetId(), pid)] = true
 			}
 		}
 		plan = append(plan, mv)
@@ -407,12 +406,12 @@ func (s *Service) moveMeeting(ctx context.Context, p domain.Principal, id string
 	if !active(m) {
 		return fmt.Errorf("meeting %s is %s: %w", id, m.GetStatus(), grpcerr.ErrPrecondition)
 	}
-	next := adapters.Clone(m)
+	next := domain.Clone(m)
 	next.SlotId, next.TableId, next.StartTime, next.EndTime = sl.GetId(), table, sl.GetStartTime(), sl.GetEndTime()
 	next.IcalSequence++
 	next.Version++
 	next.UpdatedAt = s.ts()
-	newKeys := adapters.OccupancyKeys(next)
+	newKeys := domain.OccupancyKeys(next)
 	if err := s.store.Occupy(ctx, newKeys, id, s.alive); err != nil {
 		return err
 	}
@@ -422,10 +421,10 @@ func (s *Service) moveMeeting(ctx context.Context, p domain.Principal, id string
 		BrokerageEventId: m.GetEventId(), Meeting: next,
 		PreviousSlotId: m.GetSlotId(), PreviousTableId: m.GetTableId(), PreviousStartTime: m.GetStartTime(),
 	}, rev); err != nil {
-		s.store.Release(context.WithoutCancel(ctx), without(newKeys, adapters.OccupancyKeys(m)), id)
+		s.store.Release(context.WithoutCancel(ctx), without(newKeys, domain.OccupancyKeys(m)), id)
 		return err
 	}
-	s.store.Release(ctx, without(adapters.OccupancyKeys(m), newKeys), id)
+	s.store.Release(ctx, without(domain.OccupancyKeys(m), newKeys), id)
 	return nil
 }
 
@@ -438,7 +437,7 @@ func (s *Service) cancelMeeting(ctx context.Context, p domain.Principal, id, rea
 	if !active(m) {
 		return nil
 	}
-	next := adapters.Clone(m)
+	next := domain.Clone(m)
 	next.Status, next.CancelReason = meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED, reason
 	next.IcalSequence++
 	next.Version++
@@ -450,7 +449,7 @@ func (s *Service) cancelMeeting(ctx context.Context, p domain.Principal, id, rea
 	}, rev); err != nil {
 		return err
 	}
-	s.store.Release(ctx, adapters.OccupancyKeys(m), id)
+	s.store.Release(ctx, domain.OccupancyKeys(m), id)
 	return nil
 }
 

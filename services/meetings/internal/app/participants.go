@@ -12,7 +12,6 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
@@ -76,7 +75,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 		return nil, err
 	}
 	profile := domain.ProfileKey(req.GetProfile())
-	id, _, err := s.store.Claims.Claim(ctx, "registration\x00"+ev.GetId()+"\x00"+profile, newID())
+	id, _, err := s.claims.Claim(ctx, "registration\x00"+ev.GetId()+"\x00"+profile, newID())
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +114,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	if err := checkLimit(organizer, ev, cur.GetMaxMeetings(), req.GetMaxMeetings()); err != nil {
 		return nil, err
 	}
-	next := adapters.Clone(cur)
+	next := domain.Clone(cur)
 	next.CooperationProfileIds = slices.Clone(req.GetCooperationProfileIds())
 	next.MaxMeetings = req.GetMaxMeetings()
 	if len(req.GetAvailableSlotIds()) > 0 {
@@ -191,7 +190,7 @@ func (s *Service) SetAvailability(ctx context.Context, req *meetingsv1.SetAvaila
 	if err := checkLimit(organizer, ev, cur.GetMaxMeetings(), req.GetMaxMeetings()); err != nil {
 		return nil, err
 	}
-	next := adapters.Clone(cur)
+	next := domain.Clone(cur)
 	next.AvailableSlotIds, next.MaxMeetings = slices.Clone(req.GetAvailableSlotIds()), req.GetMaxMeetings()
 	if err := s.keepsMeetings(next); err != nil {
 		return nil, err
@@ -237,7 +236,7 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 			continue
 		}
 		// Search only the name the caller may see, so a hidden name cannot be found by guessing.
-		v := adapters.Clone(pa)
+		v := domain.Clone(pa)
 		v.DisplayName = name
 		if q != "" && !strings.Contains(strings.ToLower(name), q) {
 			continue

@@ -11,7 +11,6 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 )
 
@@ -134,7 +133,7 @@ func (s *Service) RequestMeeting(ctx context.Context, req *meetingsv1.RequestMee
 		if cur.GetStatus() == accepted {
 			return &meetingsv1.RequestMeetingResponse{MeetingRequest: cur}, nil
 		}
-		next := adapters.Clone(cur)
+		next := domain.Clone(cur)
 		next.Status, next.Mutual = accepted, true
 		next.ResponsePriority, next.ResponseMessage = priority, req.GetMessage()
 		next.Version++
@@ -226,7 +225,7 @@ func (s *Service) UpdateMeetingRequest(ctx context.Context, req *meetingsv1.Upda
 	if c := req.GetCooperationProfileId(); c != "" && !slices.Contains(to.GetCooperationProfileIds(), c) {
 		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "cooperation_profile_id", Description: fmt.Sprintf("%q is not among participant %s's marketplace items", c, to.GetId())})
 	}
-	next := adapters.Clone(cur)
+	next := domain.Clone(cur)
 	next.Priority = cmp.Or(req.GetPriority(), meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT)
 	next.Message, next.CooperationProfileId = req.GetMessage(), req.GetCooperationProfileId()
 	next.Version++
@@ -274,7 +273,7 @@ func (s *Service) RespondToMeetingRequest(ctx context.Context, req *meetingsv1.R
 	if err != nil {
 		return nil, err
 	}
-	next := adapters.Clone(cur)
+	next := domain.Clone(cur)
 	next.Status = status
 	next.Version++
 	next.UpdatedAt, next.RespondedAt = s.ts(), s.ts()

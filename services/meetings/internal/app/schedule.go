@@ -15,7 +15,6 @@ import (
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/meetings/internal/domain"
 	"github.com/tandem-cluster/tandem/services/meetings/scheduler"
 )
@@ -294,7 +293,7 @@ func (s *Service) shown(sc *meetingsv1.Schedule) *meetingsv1.Schedule {
 		return sc
 	}
 	if latest := s.latestSchedule(sc.GetEventId()); latest != nil && latest.GetId() != sc.GetId() {
-		c := adapters.Clone(sc)
+		c := domain.Clone(sc)
 		c.Status = supersededSchedule
 		return c
 	}
@@ -352,7 +351,7 @@ func (s *Service) PublishSchedule(ctx context.Context, req *meetingsv1.PublishSc
 	if skipped > 0 {
 		s.log.WarnContext(ctx, "meetings left out at publication: their request, participants or slot changed since generation", "schedule", sc.GetId(), "skipped", skipped)
 	}
-	next := adapters.Clone(sc)
+	next := domain.Clone(sc)
 	next.Status, next.Version, next.PublishedAt = publishedSchedule, sc.GetVersion()+1, s.ts()
 	next.Stats.MeetingsPlaced -= int32(skipped)
 	h := s.header(p)
@@ -426,11 +425,11 @@ func (s *Service) confirmOne(ctx context.Context, p domain.Principal, pm *meetin
 			return false, nil
 		}
 	}
-	m := adapters.Clone(pm)
+	m := domain.Clone(pm)
 	m.Status = meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED
 	m.UpdatedAt = s.ts()
-	if err := s.store.Occupy(ctx, adapters.OccupancyKeys(m), m.GetId(), s.alive); err != nil {
-		if errors.Is(err, adapters.ErrTaken) {
+	if err := s.store.Occupy(ctx, domain.OccupancyKeys(m), m.GetId(), s.alive); err != nil {
+		if errors.Is(err, domain.ErrTaken) {
 			return false, nil
 		}
 		return false, err
@@ -440,7 +439,7 @@ func (s *Service) confirmOne(ctx context.Context, p domain.Principal, pm *meetin
 		return true, nil
 	}
 	if err != nil {
-		s.store.Release(context.WithoutCancel(ctx), adapters.OccupancyKeys(m), m.GetId())
+		s.store.Release(context.WithoutCancel(ctx), domain.OccupancyKeys(m), m.GetId())
 		return false, err
 	}
 	return true, nil

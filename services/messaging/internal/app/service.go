@@ -18,7 +18,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
-	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
@@ -26,12 +25,25 @@ import (
 	"github.com/tandem-cluster/tandem/services/messaging/internal/domain"
 )
 
+// EventStore keeps aggregates as their latest event (eventkv.Store).
+type EventStore interface {
+	Create(ctx context.Context, key string, ev proto.Message) (uint64, error)
+	Update(ctx context.Context, key string, ev proto.Message, lastRev uint64) (uint64, error)
+	Erase(ctx context.Context, key string, erasedEv proto.Message, lastRev uint64) (uint64, error)
+	Get(ctx context.Context, key string) (proto.Message, uint64, error)
+}
+
+// Claims remembers which resource a client request created (eventkv.Claims).
+type Claims interface {
+	Claim(ctx context.Context, key, value string) (winner string, created bool, err error)
+}
+
 // Service implements the messaging use cases over its two buckets and the
 // in-memory index the buckets' watches keep current.
 type Service struct {
-	Conversations *eventkv.Store
-	Settings      *eventkv.Store
-	Claims        *eventkv.Claims
+	Conversations EventStore
+	Settings      EventStore
+	Claims        Claims
 	Dir           *Directory
 	Log           *slog.Logger
 
@@ -42,7 +54,7 @@ type Service struct {
 }
 
 // New returns the service with an empty index.
-func New(conv, settings *eventkv.Store, claims *eventkv.Claims, dir *Directory, log *slog.Logger) *Service {
+func New(conv, settings EventStore, claims Claims, dir *Directory, log *slog.Logger) *Service {
 	return &Service{Conversations: conv, Settings: settings, Claims: claims, Dir: dir, Log: log,
 		convs: map[string]*messagingv1.Conversation{}, bySide: map[string]map[string]bool{},
 		settings: map[string]*messagingv1.NotificationSettings{}}

@@ -1,4 +1,4 @@
-package adapters_test
+package app_test
 
 import (
 	"testing"
@@ -6,11 +6,11 @@ import (
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
-	"github.com/tandem-cluster/tandem/services/meetings/internal/adapters"
+	"github.com/tandem-cluster/tandem/services/meetings/internal/app"
 )
 
 func TestIndexPairRequests(t *testing.T) {
-	x := adapters.NewIndex()
+	x := app.NewIndex()
 	add := func(id, from, to string, status meetingsv1.MeetingRequestStatus, rev uint64) {
 		t.Helper()
 		r := &meetingsv1.MeetingRequest{Id: id, EventId: "E", FromParticipantId: from, ToParticipantId: to, Status: status}
