@@ -20,7 +20,7 @@ import (
 // reference without evidence, never with its id; the reference lists them
 // again for the one it was given to only; a plain id lists nothing of it,
 // also its cooperation profiles. Itself, the manager of its cluster and an
-// admin see its id.
+// admin see its id. A hidden organisation's offer marked public stays hidden.
 func TestAnonymousHolderUnderReference(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -37,17 +37,24 @@ func TestAnonymousHolderUnderReference(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	coop, err := admin.CreateCooperationProfile(ctx(t), &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
-		Holder: orgRef(anon), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
-		Title: "Anonymous RNA-seq service", Summary: "Sequencing for hire.", TermIds: []string{"EDAM:topic_3170"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.UpdateCooperationProfile(ctx(t), &competenciesv1.UpdateCooperationProfileRequest{
-		CooperationProfile: &competenciesv1.CooperationProfile{Id: coop.GetCooperationProfile().GetId(), Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED},
-		ExpectedVersion:    1, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
-		t.Fatal(err)
+	// Offers marked public of an anonymous and of a hidden organisation: a
+	// profile's own visibility narrows its holder's, never widens it.
+	hidden := "H" + ulid.Make().String()[:10]
+	e.organization(hidden, 1, profilesv1.Visibility_VISIBILITY_HIDDEN, "fvg")
+	waitHolder(t, admin, orgRef(hidden))
+	for _, holder := range []string{anon, hidden} {
+		coop, err := admin.CreateCooperationProfile(ctx(t), &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: orgRef(holder), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
+			Title: "RNA-seq service", Summary: "Sequencing for hire.", TermIds: []string{"EDAM:topic_3170"}, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.UpdateCooperationProfile(ctx(t), &competenciesv1.UpdateCooperationProfileRequest{
+			CooperationProfile: &competenciesv1.CooperationProfile{Id: coop.GetCooperationProfile().GetId(), Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED},
+			ExpectedVersion:    1, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// What a list shows of the anonymous holders: their ids or references.
@@ -59,7 +66,7 @@ func TestAnonymousHolderUnderReference(t *testing.T) {
 		}
 		for _, comp := range res.GetCompetencies() {
 			switch h := comp.GetHolder(); {
-			case h.GetOrganizationId() == pub:
+			case h.GetOrganizationId() == pub || h.GetOrganizationId() == hidden:
 			case h.GetPersonId() != "":
 				holders = append(holders, "p:"+h.GetPersonId())
 			default:
@@ -125,8 +132,8 @@ func TestAnonymousHolderUnderReference(t *testing.T) {
 				}
 			}
 			coops, err := cl.ListCooperationProfiles(ctx(t), &competenciesv1.ListCooperationProfilesRequest{})
-			if err != nil || len(coops.GetCooperationProfiles()) != 1 || coops.GetCooperationProfiles()[0].GetHolder() != nil {
-				t.Errorf("cooperation profiles: %v %v, want the one, without holder", coops, err)
+			if err != nil || len(coops.GetCooperationProfiles()) != 1 || coops.GetCooperationProfiles()[0].GetHolder() != nil || strings.Contains(coops.String(), hidden) {
+				t.Errorf("cooperation profiles: %v %v, want the anonymous one's only, without holder", coops, err)
 			}
 			for _, req := range []*competenciesv1.ListCooperationProfilesRequest{{Holder: orgRef(anon)}, {OrganizationId: anon}} {
 				if res, err := cl.ListCooperationProfiles(ctx(t), req); err != nil || len(res.GetCooperationProfiles()) != 0 {

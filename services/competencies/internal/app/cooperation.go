@@ -219,7 +219,9 @@ func (s *Service) GetCooperationProfile(ctx context.Context, v domain.Viewer, id
 }
 
 // visibleCooperation applies status and visibility: drafts only to those
-// who may change them; anonymous profiles lose their holder for others.
+// who may change them; anonymous profiles lose their holder for others. A
+// profile's own visibility narrows its holder's, never widens it: a public
+// offer of a hidden organisation is hidden, of an anonymous one anonymous.
 func (s *Service) visibleCooperation(v domain.Viewer, p *competenciesv1.CooperationProfile) (*competenciesv1.CooperationProfile, bool) {
 	ref, _ := domain.RefOf(p.GetHolder())
 	h, _ := s.Holders.Cached(ref)
@@ -228,14 +230,10 @@ func (s *Service) visibleCooperation(v domain.Viewer, p *competenciesv1.Cooperat
 	if v.CanChange(h) {
 		return p, true
 	}
-	if p.GetStatus() == statusDraft || !v.CanSee(h, p.GetVisibility()) {
+	if p.GetStatus() == statusDraft || !v.CanSee(h, p.GetVisibility()) || !v.CanSee(h, 0) {
 		return nil, false
 	}
-	vis := p.GetVisibility()
-	if vis == profilesv1.Visibility_VISIBILITY_UNSPECIFIED {
-		vis = h.Visibility
-	}
-	if vis == profilesv1.Visibility_VISIBILITY_ANONYMOUS {
+	if p.GetVisibility() == profilesv1.Visibility_VISIBILITY_ANONYMOUS || h.Visibility == profilesv1.Visibility_VISIBILITY_ANONYMOUS {
 		p = proto.Clone(p).(*competenciesv1.CooperationProfile)
 		p.Holder = nil
 	}
