@@ -108,6 +108,8 @@ func TestMemberJourneys(t *testing.T) {
 		c.expect("main", strings.TrimSpace(name))
 	})
 
+	t.Run("rich profile pages", func(t *testing.T) { richProfiles(t, s, company, researcher) })
+
 	t.Run("save a partner and find it again", func(t *testing.T) {
 		c := company.in(t)
 		c.open("/partners")

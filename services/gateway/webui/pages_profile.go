@@ -182,44 +182,6 @@ func (u *UI) meSave(c *call) error {
 	return c.redirect("/me", "saved")
 }
 
-type profileCard struct {
-	Org       *profilesv1.Organization
-	Person    *profilesv1.Person
-	Contacted bool
-	// ContactHref opens a contact request to this profile; empty on one's
-	// own profile or without the messaging service.
-	ContactHref string
-}
-
-// profileView shows another organisation or person as the services let the
-// user see it; contact details appear only with the owner's consent.
-func (u *UI) profileView(c *call) error {
-	ctx, cancel := c.ctx()
-	defer cancel()
-	card := profileCard{Contacted: c.r.URL.Query().Get("contacted") == "1"}
-	id := c.r.PathValue("id")
-	switch c.r.PathValue("kind") {
-	case "org":
-		res, err := u.opts.Profiles.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: id})
-		if err != nil {
-			return err
-		}
-		card.Org = res.GetOrganization()
-	case "person":
-		res, err := u.opts.Profiles.GetPerson(ctx, &profilesv1.GetPersonRequest{Id: id})
-		if err != nil {
-			return err
-		}
-		card.Person = res.GetPerson()
-	default:
-		return u.notFound(c)
-	}
-	if ref, ok := decodeCandidate(c.r.PathValue("kind") + ":" + id); ok && u.opts.Messaging != nil && !c.mine(ref) {
-		card.ContactHref = "/messages/new?to=" + url.QueryEscape(candidateValue(ref))
-	}
-	return c.render("profile", "profile.title", card, nil)
-}
-
 // The contact and visibility partials read these from either view.
 
 func (v orgView) ContactName() string  { return v.Org.GetContact().GetName() }

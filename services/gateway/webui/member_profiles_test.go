@@ -1,0 +1,181 @@
+package webui_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// retryUntilKnown repeats call while a service has not yet learnt of a
+// profile from the profiles events (FailedPrecondition or NotFound).
+func retryUntilKnown(t *testing.T, what string, call func() error) {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		err := call()
+		if err == nil {
+			return
+		}
+		if c := status.Code(err); c != codes.FailedPrecondition && c != codes.NotFound || time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval: the service learns of profiles from their events
+	}
+}
+
+// newOrg creates an organisation as an administrator would.
+func newOrg(t *testing.T, s *stack, name string, vis profilesv1.Visibility) string {
+	t.Helper()
+	res, err := s.Profiles.CreateOrganization(s.admin(t), &profilesv1.CreateOrganizationRequest{Organization: &profilesv1.Organization{
+		Kind: profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY, Name: name, CountryCode: "IT", NutsCode: "ITH44", City: "Trieste",
+		Visibility: vis, Description: name + " works on liver diagnostics.",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.GetOrganization().GetId()
+}
+
+// openEvent creates a brokerage day with open registration and registers
+// the given profiles, as its organiser would.
+func openEvent(t *testing.T, s *stack, name string, profiles ...*profilesv1.ProfileRef) *meetingsv1.Event {
+	t.Helper()
+	ctx := s.admin(t)
+	day := time.Now().AddDate(0, 1, 0)
+	created, err := s.Meetings.CreateEvent(ctx, &meetingsv1.CreateEventRequest{Event: &meetingsv1.Event{
+		Name: name, Venue: "Area Science Park, Trieste", TimeZone: "Europe/Rome",
+		Days: []*meetingsv1.EventDay{{
+			Date:     &meetingsv1.Date{Year: int32(day.Year()), Month: int32(day.Month()), Day: int32(day.Day())},
+			Sessions: []*meetingsv1.Session{{Name: "Morning", StartTime: &meetingsv1.LocalTime{Hours: 9}, EndTime: &meetingsv1.LocalTime{Hours: 11}}},
+		}},
+		MeetingDuration: durationpb.New(25 * time.Minute), BreakDuration: durationpb.New(5 * time.Minute),
+		Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1"}, {Id: "T2", Name: "Table 2"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := created.GetEvent()
+	opened, err := s.Meetings.UpdateEvent(ctx, &meetingsv1.UpdateEventRequest{
+		Event: &meetingsv1.Event{Id: ev.GetId(), Status: meetingsv1.EventStatus_EVENT_STATUS_REGISTRATION_OPEN}, ExpectedVersion: ev.GetVersion(),
+		UpdateMask: fieldMask("status"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range profiles {
+		retryUntilKnown(t, "register "+p.String(), func() error {
+			_, err := s.Meetings.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: ev.GetId(), Profile: p})
+			return err
+		})
+	}
+	return opened.GetEvent()
+}
+
+// richProfiles: a profile page shows what the organisation can do, offers
+// and did, with whom, who works there and where they go, and why the
+// viewer might work with them; an anonymous partner in a project is not
+// named, and a hidden organisation has no page.
+func richProfiles(t *testing.T, s *stack, company, researcher *user) {
+	ctx := s.admin(t)
+	unitsID := demoOrg(t, s, "units")
+	imaging := newOrg(t, s, "Liver Imaging Srl (test)", profilesv1.Visibility_VISIBILITY_PUBLIC)
+	quiet := newOrg(t, s, "Quiet Hepatics Spa (test)", profilesv1.Visibility_VISIBILITY_ANONYMOUS)
+	hidden := newOrg(t, s, "Hidden Fibrosis Lab (test)", profilesv1.Visibility_VISIBILITY_HIDDEN)
+	retryUntilKnown(t, "put a collaboration", func() error {
+		_, err := s.Comp.PutCollaboration(ctx, &competenciesv1.PutCollaborationRequest{Collaboration: &competenciesv1.Collaboration{
+			Kind: competenciesv1.CollaborationKind_COLLABORATION_KIND_PROJECT, Title: "Non-invasive staging of liver fibrosis", Acronym: "LIVSTAGE",
+			Year: 2022, Programme: "Horizon Europe", Source: "test", SourceId: "livstage",
+			Participants: []*competenciesv1.CollaborationParticipant{
+				{OrganizationId: unitsID, Role: competenciesv1.ParticipantRole_PARTICIPANT_ROLE_COORDINATOR},
+				{OrganizationId: imaging, Role: competenciesv1.ParticipantRole_PARTICIPANT_ROLE_PARTICIPANT},
+				{OrganizationId: quiet, Role: competenciesv1.ParticipantRole_PARTICIPANT_ROLE_PARTICIPANT},
+				{OrganizationId: hidden, Role: competenciesv1.ParticipantRole_PARTICIPANT_ROLE_PARTICIPANT},
+			},
+		}})
+		return err
+	})
+	retryUntilKnown(t, "publish evidence", func() error {
+		_, err := s.Comp.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+			Holder: orgRef(unitsID), TermId: "MESH:D008103", Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT,
+			Description: "Staging of liver fibrosis with serum biomarkers.",
+			Evidence:    []*competenciesv1.Evidence{{Kind: competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION, Title: "Serum markers of hepatic fibrosis", Year: 2023, Reference: "doi:10.1000/livstage"}},
+		}})
+		return err
+	})
+	ev := openEvent(t, s, "Liver Day (test)", orgRef(unitsID))
+
+	c := company.in(t)
+	c.open("/profiles/org/" + unitsID)
+	c.mustSucceed("opening the university's profile")
+	c.expect("#profile-competencies", "Serum markers of hepatic fibrosis")
+	c.expect("#profile-collaborations", "LIVSTAGE")
+	c.expect("#profile-collaborations", "Liver Imaging Srl (test)")
+	c.expect("#profile-collaborations", "not shown")
+	c.expect("#profile-events", "Liver Day (test)")
+	c.expect("#profile-people", "Laura Bianchi")
+	c.expect("#why", "Why you might work together")
+	for _, secret := range []string{"Quiet Hepatics", "Hidden Fibrosis"} {
+		if strings.Contains(c.bodyText(), secret) {
+			t.Errorf("the profile page names %q, which is not to be seen", secret)
+		}
+	}
+	if got := eval[string](c, `document.querySelector("#profile-events a").getAttribute("href")`); got != "/events/"+ev.GetId() {
+		t.Errorf("the event links to %q", got)
+	}
+	// The reasons come from the matching service for this pair: look again
+	// until it has read the profiles.
+	deadline := time.Now().Add(60 * time.Second)
+	for !c.has("#why .reasons li") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reason to work together: %s", c.text("#why"))
+		}
+		time.Sleep(200 * time.Millisecond) // a poll interval: the page is reloaded and checked
+		c.open("/profiles/org/" + unitsID)
+	}
+	c.shot("profile-org")
+	// A partner's name leads to its own profile; a person's to theirs.
+	c.submit(`#profile-collaborations a[href="/profiles/org/` + imaging + `"]`)
+	c.mustSucceed("following a project partner")
+	c.expect("h1", "Liver Imaging Srl (test)")
+	c.expect("#profile-collaborations", "LIVSTAGE")
+	c.open("/profiles/org/" + unitsID)
+	c.submit("#profile-people a")
+	c.mustSucceed("opening a researcher's profile")
+	c.expect("h1", "Laura Bianchi")
+	c.expect("#person-org", "")
+
+	// The anonymous organisation's page shows what makes it matchable, but
+	// no name, people, projects or events.
+	c.open("/profiles/org/" + quiet)
+	c.expect("#anonymous-note", "anonymous")
+	for _, sel := range []string{"#profile-collaborations", "#profile-people", "#profile-events"} {
+		if c.has(sel) {
+			t.Errorf("the anonymous organisation's page shows %s", sel)
+		}
+	}
+	if strings.Contains(c.bodyText(), "Quiet Hepatics") {
+		t.Error("the anonymous organisation's page names it")
+	}
+	// The hidden one has no page at all.
+	c.open("/profiles/org/" + hidden)
+	c.expect("#problem", "Not found")
+
+	r := researcher.in(t)
+	r.open("/lang/it?next=" + "%2Fprofiles%2Forg%2F" + unitsID)
+	r.expect("#profile-collaborations", "Progetti e collaborazioni")
+	if r.has("#why") {
+		t.Error("one's own organisation's page asks why to work with it")
+	}
+	r.open("/lang/en?next=%2F")
+}
+
+func fieldMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
