@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -146,7 +147,7 @@ func FuzzForms(f *testing.F) {
 			t.Fatal("person bio out of bounds")
 		}
 		_, comp, _ := decodeCompetencyForm(v)
-		if comp.GetTermId() != "" && !validTermID(comp.GetTermId()) || len(comp.GetEvidence()) > len(competencyForm{}.Evidence) {
+		if comp.GetTermId() != "" && !validTermID(comp.GetTermId()) || len(comp.GetEvidence()) > maxEvidenceRows {
 			t.Fatalf("competency out of bounds: %v", comp)
 		}
 		of, _ := decodeOfferForm(v)
@@ -284,5 +285,42 @@ func TestReadTermsRemoveAndRestore(t *testing.T) {
 	}
 	if got := follow(removed[0].Toggle).need().GetExcludedTermIds(); len(got) != 0 {
 		t.Fatalf("putting Fibrosis back still excludes %v", got)
+	}
+}
+
+// TestCompetencyFormKeepsEveryEvidenceRow: an edited competency with more
+// evidence than the two rows a new one starts with keeps all of it, the
+// form offers one empty row more, and the edit carries the version read.
+func TestCompetencyFormKeepsEveryEvidenceRow(t *testing.T) {
+	v := url.Values{"id": {"01COMP"}, "version": {"4"}, "term_id": {"MESH:D008103"}, "level": {"COMPETENCY_LEVEL_EXPERT"}}
+	for i, title := range []string{"First paper", "", "Second paper", "Third paper"} {
+		kind := "EVIDENCE_KIND_PUBLICATION"
+		if title == "" {
+			kind = ""
+		}
+		v["evidence_kind"] = append(v["evidence_kind"], kind)
+		v["evidence_title"] = append(v["evidence_title"], title)
+		v["evidence_reference"] = append(v["evidence_reference"], "")
+		v["evidence_url"] = append(v["evidence_url"], "")
+		v["evidence_year"] = append(v["evidence_year"], strconv.Itoa(2020+i))
+	}
+	v["evidence_year"][1] = ""
+	f, comp, errs := decodeCompetencyForm(v)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got := len(comp.GetEvidence()); got != 3 {
+		t.Fatalf("%d evidence rows sent on, want 3", got)
+	}
+	if f.EditID != "01COMP" || f.Version != 4 {
+		t.Errorf("edit of %q at version %d", f.EditID, f.Version)
+	}
+	if n := len(f.Evidence); n != 4 || !blankEvidence(f.Evidence[n-1]) {
+		t.Errorf("the form shows %d rows, the last blank: %v", n, blankEvidence(f.Evidence[n-1]))
+	}
+	v.Set("evidence_kind", "x")
+	v["evidence_title"] = make([]string, maxEvidenceRows+1)
+	if _, _, errs := decodeCompetencyForm(v); errs["evidence"] == "" {
+		t.Errorf("%d rows accepted", maxEvidenceRows+1)
 	}
 }

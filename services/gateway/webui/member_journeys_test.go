@@ -110,6 +110,8 @@ func TestMemberJourneys(t *testing.T) {
 
 	t.Run("rich profile pages", func(t *testing.T) { richProfiles(t, s, company, researcher) })
 
+	t.Run("researcher edits and retracts", func(t *testing.T) { researcherEdits(t, s, researcher) })
+
 	t.Run("save a partner and find it again", func(t *testing.T) {
 		c := company.in(t)
 		c.open("/partners")

@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,3 +180,90 @@ func richProfiles(t *testing.T, s *stack, company, researcher *user) {
 }
 
 func fieldMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+// researcherEdits: a researcher corrects a competency and an offer in
+// place, and retracts each only after saying yes to what that means.
+func researcherEdits(t *testing.T, s *stack, researcher *user) {
+	ctx := s.admin(t)
+	people, err := s.Profiles.ListPeople(ctx, &profilesv1.ListPeopleRequest{Query: "Laura Bianchi", OrganizationId: demoOrg(t, s, "units")})
+	if err != nil || len(people.GetPeople()) == 0 {
+		t.Fatalf("the researcher's profile: %v", err)
+	}
+	me := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: people.GetPeople()[0].GetId()}}
+	retryUntilKnown(t, "publish a competency", func() error {
+		_, err := s.Comp.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+			Holder: me, TermId: "MESH:D008103", Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_INTERMEDIATE,
+			Description: "Liver biopsies.",
+		}})
+		return err
+	})
+	if _, err := s.Comp.CreateCooperationProfile(ctx, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+		Holder: me, Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
+		Title: "Fibrosis scoring service", Summary: "Histological scoring of liver fibrosis.", TermIds: []string{"MESH:D008103"},
+		Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := researcher.in(t)
+	r.open("/competencies")
+	r.submit("#my-competencies .edit-competency")
+	r.mustSucceed("opening a competency to edit")
+	r.expect("#editing-term", "Liver")
+	r.typeInto("#f-description", "Liver biopsies and serum markers of fibrosis.")
+	// Three pieces of evidence: the form always has one more empty row.
+	for i, title := range []string{"Fibrosis cohort study", "Serum marker validation"} {
+		r.set(fmt.Sprintf("#ev-kind-%d", i), "EVIDENCE_KIND_PUBLICATION")
+		r.typeInto(fmt.Sprintf("#ev-title-%d", i), title)
+	}
+	r.submit("#publish")
+	r.mustSucceed("saving the edited competency")
+	r.expect("#notice", "was changed")
+	r.submit("#my-competencies .edit-competency")
+	r.set("#ev-kind-2", "EVIDENCE_KIND_PATENT")
+	r.typeInto("#ev-title-2", "Fibrosis marker patent")
+	r.submit("#publish")
+	r.mustSucceed("adding a third piece of evidence")
+	r.expect("#my-competencies", "Fibrosis marker patent")
+	r.expect("#my-competencies", "Serum marker validation")
+	r.expect("#my-competencies", "serum markers of fibrosis")
+	if n := eval[int](r, `document.querySelectorAll("#my-competencies .card").length`); n != 1 {
+		t.Errorf("editing left %d competencies, want the one", n)
+	}
+	// Retracting asks first; "keep" changes nothing.
+	r.submit("#my-competencies .retract")
+	r.expect("#confirm-box", "no longer be shown")
+	r.shot("retract-competency")
+	r.submit("#keep")
+	r.expect("#my-competencies", "Fibrosis marker patent")
+	r.submit("#my-competencies .retract")
+	r.submit("#confirm")
+	r.mustSucceed("retracting a competency")
+	r.expect("#notice", "retracted")
+	if r.has("#my-competencies") {
+		t.Error("the retracted competency is still listed")
+	}
+
+	r.open("/offers")
+	r.submit("#my-offers .edit-offer")
+	r.mustSucceed("opening an offer to edit")
+	if got := eval[string](r, `document.querySelector("#f-title").value`); got != "Fibrosis scoring service" {
+		t.Fatalf("the edit form shows title %q", got)
+	}
+	r.typeInto("#f-title", "Fibrosis scoring with digital pathology")
+	r.set("#f-trl", "6")
+	r.submit("#save-offer")
+	r.mustSucceed("saving the edited offer")
+	r.expect("#notice", "was changed")
+	r.expect("#my-offers", "digital pathology")
+	r.expect("#my-offers", "TRL 6")
+	r.expect("#my-offers", "Liver")
+	r.submit("#my-offers .retract-offer")
+	r.expect("#confirm-box", "no longer listed")
+	r.submit("#confirm")
+	r.mustSucceed("retracting an offer")
+	r.expect("#my-offers", "Closed")
+	if r.has("#my-offers .edit-offer") {
+		t.Error("a closed offer can still be edited")
+	}
+}

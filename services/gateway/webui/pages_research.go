@@ -1,9 +1,11 @@
 package webui
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -100,7 +102,28 @@ type competencyForm struct {
 	TermQuery   string
 	Level       competenciesv1.CompetencyLevel
 	Description string
-	Evidence    [2]*competenciesv1.Evidence
+	// Evidence rows as shown: the filled ones and one empty row more.
+	Evidence []*competenciesv1.Evidence
+	// EditID and Version name the competency being edited; its term
+	// stays (another term is another competency).
+	EditID  string
+	Version int64
+}
+
+// maxEvidenceRows bounds the evidence rows one form may send.
+const maxEvidenceRows = 50
+
+// withBlankRow makes sure the form offers one empty evidence row, and at
+// least two rows in all.
+func withBlankRow(ev []*competenciesv1.Evidence) []*competenciesv1.Evidence {
+	for len(ev) < 2 || !blankEvidence(ev[len(ev)-1]) {
+		ev = append(ev, &competenciesv1.Evidence{})
+	}
+	return ev
+}
+
+func blankEvidence(e *competenciesv1.Evidence) bool {
+	return e.GetKind() == 0 && e.GetReference() == "" && e.GetTitle() == "" && e.GetUrl() == "" && e.GetYear() == 0
 }
 
 // decodeCompetencyForm reads the publish form; evidence rows without a
@@ -114,6 +137,8 @@ func decodeCompetencyForm(v url.Values) (competencyForm, *competenciesv1.Compete
 		TermQuery:   text(v, "term_query", 100, errs),
 		Level:       enum[competenciesv1.CompetencyLevel](v, "level", competenciesv1.CompetencyLevel_value, errs),
 		Description: text(v, "description", maxText, errs),
+		EditID:      text(v, "id", 40, errs),
+		Version:     int64(number(v, "version", 0, 1<<30, 0, errs)),
 	}
 	if f.TermID != "" && !validTermID(f.TermID) {
 		errs.add("term_id", "form.bad_term")
@@ -127,7 +152,12 @@ func decodeCompetencyForm(v url.Values) (competencyForm, *competenciesv1.Compete
 		}
 		return ""
 	}
-	for i := range f.Evidence {
+	rows := max(len(kinds), len(refs), len(titles), len(urls), len(years))
+	if rows > maxEvidenceRows {
+		errs.add("evidence", "form.too_many")
+		rows = maxEvidenceRows
+	}
+	for i := range rows {
 		row := url.Values{"kind": {at(kinds, i)}, "reference": {at(refs, i)}, "title": {at(titles, i)}, "url": {at(urls, i)}, "year": {at(years, i)}}
 		rowErrs := fieldErrs{}
 		e := &competenciesv1.Evidence{
@@ -140,12 +170,13 @@ func decodeCompetencyForm(v url.Values) (competencyForm, *competenciesv1.Compete
 		for k, msg := range rowErrs {
 			errs.add(fmt.Sprintf("evidence[%d].%s", i, k), msg)
 		}
-		f.Evidence[i] = e
 		if e.Kind == 0 && e.Reference == "" && e.Title == "" && e.Url == "" {
 			continue
 		}
+		f.Evidence = append(f.Evidence, e)
 		comp.Evidence = append(comp.Evidence, e)
 	}
+	f.Evidence = withBlankRow(f.Evidence)
 	return f, comp, errs
 }
 
@@ -175,8 +206,22 @@ func (u *UI) competenciesView(c *call, f competencyForm) competenciesView {
 }
 
 func (u *UI) competenciesPage(c *call) error {
-	f := competencyForm{Holder: c.r.URL.Query().Get("holder")}
-	return c.render("competencies", "competencies.title", u.competenciesView(c, f), nil)
+	q := c.r.URL.Query()
+	f := competencyForm{Holder: q.Get("holder"), Evidence: withBlankRow(nil)}
+	v := u.competenciesView(c, f)
+	if id := q.Get("edit"); id != "" {
+		// Editing fills the form with the competency as published.
+		i := slices.IndexFunc(v.Mine, func(m *competenciesv1.Competency) bool { return m.GetId() == id })
+		if i < 0 {
+			return status.Error(codes.NotFound, "no such competency of yours")
+		}
+		m := v.Mine[i]
+		v.Form = competencyForm{
+			Holder: f.Holder, TermID: m.GetTermId(), TermLabel: cmp.Or(m.GetTerm().GetLabel(), m.GetTermId()), Level: m.GetLevel(),
+			Description: m.GetDescription(), Evidence: withBlankRow(slices.Clone(m.GetEvidence())), EditID: m.GetId(), Version: m.GetVersion(),
+		}
+	}
+	return c.render("competencies", "competencies.title", v, nil)
 }
 
 func (u *UI) competencyPublish(c *call) error {
@@ -208,14 +253,20 @@ func (u *UI) competencyPublish(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
-	_, err := u.opts.Competencies.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: comp})
+	// An edit names the version the user read, so a change made meanwhile
+	// (in another tab, by a colleague) is not overwritten unseen.
+	_, err := u.opts.Competencies.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: comp, ExpectedVersion: f.Version})
 	if err != nil {
 		if status.Code(err) == codes.Unauthenticated {
 			return err
 		}
 		return c.render("competencies", "competencies.title", u.competenciesView(c, f), problemFrom(c.L, err))
 	}
-	return c.redirect("/competencies?holder="+url.QueryEscape(f.Holder), "published")
+	done := "published"
+	if f.EditID != "" {
+		done = "competency_saved"
+	}
+	return c.redirect("/competencies?holder="+url.QueryEscape(f.Holder), done)
 }
 
 func (u *UI) competencyRetract(c *call) error {
@@ -224,6 +275,10 @@ func (u *UI) competencyRetract(c *call) error {
 	version := number(c.r.PostForm, "version", 0, 1<<30, 0, errs)
 	if id == "" || len(errs) > 0 {
 		return status.Error(codes.InvalidArgument, "retract form")
+	}
+	if !c.confirmed() {
+		return c.askFirst(c.L.T("competencies.retract_title"), "/competencies", confirmView{
+			Question: "competencies.retract_question", Consequence: "competencies.retract_consequence", Yes: "action.retract"})
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
@@ -239,11 +294,22 @@ type offerForm struct {
 	Profile *competenciesv1.CooperationProfile
 	Terms   []termChoice
 	Publish bool
+	// EditID and Version name the offer being edited.
+	EditID  string
+	Version int64
+}
+
+// offerEditFields are the fields the offer form edits; the status changes
+// through its own buttons.
+var offerEditFields = []string{
+	"kind", "title", "summary", "description", "advantages_and_innovations", "development_stage",
+	"ipr_statuses", "partner_sought", "term_ids", "collaboration_types", "trl",
 }
 
 func decodeOfferForm(v url.Values) (offerForm, fieldErrs) {
 	errs := fieldErrs{}
-	f := offerForm{Holder: v.Get("holder"), Terms: terms(v, "term", errs), Publish: v.Get("publish") == "on"}
+	f := offerForm{Holder: v.Get("holder"), Terms: terms(v, "term", errs), Publish: v.Get("publish") == "on",
+		EditID: text(v, "id", 40, errs), Version: int64(number(v, "version", 0, 1<<30, 0, errs))}
 	f.Profile = &competenciesv1.CooperationProfile{
 		Kind:                     enum[competenciesv1.CooperationProfileKind](v, "kind", competenciesv1.CooperationProfileKind_value, errs),
 		Title:                    text(v, "title", 200, errs),
@@ -304,7 +370,52 @@ func (u *UI) offersView(c *call, f offerForm) offersView {
 }
 
 func (u *UI) offersPage(c *call) error {
-	return c.render("offers", "offers.title", u.offersView(c, offerForm{Holder: c.r.URL.Query().Get("holder")}), nil)
+	q := c.r.URL.Query()
+	f := offerForm{Holder: q.Get("holder")}
+	if id := q.Get("edit"); id != "" {
+		// Editing fills the form with the offer as it is now.
+		ctx, cancel := c.ctx()
+		defer cancel()
+		res, err := u.opts.Competencies.GetCooperationProfile(ctx, &competenciesv1.GetCooperationProfileRequest{Id: id})
+		if err != nil {
+			return err
+		}
+		p := res.GetCooperationProfile()
+		if !c.mine(p.GetHolder()) {
+			return status.Error(codes.PermissionDenied, c.L.T("offers.not_yours"))
+		}
+		f = offerForm{Holder: f.Holder, Profile: p, EditID: p.GetId(), Version: p.GetVersion()}
+		for _, t := range p.GetTerms() {
+			f.Terms = append(f.Terms, termChoice{ID: t.GetId(), Label: cmp.Or(t.GetLabel(), t.GetId())})
+		}
+	}
+	return c.render("offers", "offers.title", u.offersView(c, f), nil)
+}
+
+// offerEdit saves the edited offer; the version the user read guards
+// against overwriting a change made meanwhile.
+func (u *UI) offerEdit(c *call) error {
+	f, errs := decodeOfferForm(c.r.PostForm)
+	if f.EditID == "" || f.Version == 0 {
+		return status.Error(codes.InvalidArgument, "edit form")
+	}
+	if p := errs.problem(c.L); p != nil {
+		return c.render("offers", "offers.title", u.offersView(c, f), p)
+	}
+	f.Profile.Id = f.EditID
+	f.Profile.Status = 0 // unchanged
+	ctx, cancel := c.ctx()
+	defer cancel()
+	_, err := u.opts.Competencies.UpdateCooperationProfile(ctx, &competenciesv1.UpdateCooperationProfileRequest{
+		CooperationProfile: f.Profile, ExpectedVersion: f.Version, UpdateMask: &fieldmaskpb.FieldMask{Paths: offerEditFields},
+	})
+	if err != nil {
+		if status.Code(err) == codes.Unauthenticated {
+			return err
+		}
+		return c.render("offers", "offers.title", u.offersView(c, f), problemFrom(c.L, err))
+	}
+	return c.redirect("/offers?holder="+url.QueryEscape(f.Holder), "offer_saved")
 }
 
 func (u *UI) offerCreate(c *call) error {
@@ -336,6 +447,10 @@ func (u *UI) offerStatus(c *call) error {
 	st := enum[competenciesv1.CooperationProfileStatus](c.r.PostForm, "status", competenciesv1.CooperationProfileStatus_value, errs)
 	if id == "" || st == 0 || len(errs) > 0 {
 		return status.Error(codes.InvalidArgument, "status form")
+	}
+	if st == competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_CLOSED && !c.confirmed() {
+		return c.askFirst(c.L.T("offers.retract_question"), "/offers", confirmView{
+			Question: "offers.retract_question", Consequence: "offers.retract_consequence", Yes: "action.retract"})
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()

@@ -240,6 +240,7 @@ func (u *UI) routes() {
 	m.HandleFunc("GET /offers", u.page(u.offersPage))
 	m.HandleFunc("POST /offers", u.page(u.offerCreate))
 	m.HandleFunc("POST /offers/status", u.page(u.offerStatus))
+	m.HandleFunc("POST /offers/edit", u.page(u.offerEdit))
 
 	m.HandleFunc("GET /events", u.page(u.eventsPage))
 	m.HandleFunc("POST /events", u.page(u.eventCreate))
