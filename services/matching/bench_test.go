@@ -245,7 +245,7 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	a := authtest.Default().Verifier
 	tok := authtest.Token(b, auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleAdmin}})
 	creds := grpc.PerRPCCredentials(auth.BearerToken(tok))
-	svc := app.New(x, benchOnt, nil, nil, slog.New(slog.DiscardHandler), nil)
+	svc := app.New(x, benchOnt, app.Stores{}, slog.New(slog.DiscardHandler), nil)
 	// Distinct queries with a need are scored every time; the kept answers
 	// are measured apart, in the warm run below.
 	x.KeepAnswers(false)

@@ -95,7 +95,8 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	}
 	rt.Go("fit ranking weights", func(ctx context.Context) error { return fitWeights(ctx, index, rt.Log) })
 
-	svc := app.New(index, ont, stores, rt.JS, rt.Log, rt.Stopping())
+	svc := app.New(index, ont, app.Stores{Feedback: stores.Feedback, Searches: stores.Searches, Claims: stores.Claims,
+		Matches: adapters.NewMatches(rt.JS)}, rt.Log, rt.Stopping())
 	refKey, err := adapters.RefKey(openCtx, rt.JS, max(cfg.Replicas, 1))
 	if err != nil {
 		return err

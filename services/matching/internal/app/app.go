@@ -13,18 +13,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/oklog/ulid/v2"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
-	"github.com/tandem-cluster/tandem/pkg/natsx"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
-	"github.com/tandem-cluster/tandem/services/matching/internal/adapters"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
@@ -32,13 +29,44 @@ import (
 // saved search sets none.
 const DefaultMinScore = 0.1
 
+// EventStore keeps aggregates as their latest event (eventkv.Store).
+type EventStore interface {
+	Create(ctx context.Context, key string, ev proto.Message) (uint64, error)
+	Erase(ctx context.Context, key string, erasedEv proto.Message, lastRev uint64) (uint64, error)
+	Get(ctx context.Context, key string) (proto.Message, uint64, error)
+}
+
+// Claims remembers which resource a client request created (eventkv.Claims).
+type Claims interface {
+	Claim(ctx context.Context, key, value string) (winner string, created bool, err error)
+}
+
+// MatchFeed carries the matches found to watchers (adapters.Matches).
+type MatchFeed interface {
+	// Publish publishes a match once for good.
+	Publish(ctx context.Context, ev *eventsv1.MatchFound) error
+	// Follow delivers the matches found from now on, or after the match
+	// afterID, until ctx ends or stop; stop returns why the follow had
+	// ended by itself.
+	Follow(ctx context.Context, afterID string) (matches <-chan *eventsv1.MatchFound, stop func() error, err error)
+}
+
+// Stores are the service's own stores.
+type Stores struct {
+	Feedback, Searches EventStore
+	Claims             Claims
+	Matches            MatchFeed
+}
+
 // Service implements the use cases over the read model and the stores.
 type Service struct {
 	Index    *domain.Index
 	Ont      domain.Ontology
 	Book     *domain.FeedbackBook
-	Stores   *adapters.Stores
-	JS       jetstream.JetStream
+	Feedback EventStore
+	Searches EventStore
+	Claims   Claims
+	Matches  MatchFeed
 	Log      *slog.Logger
 	Stopping <-chan struct{}
 
@@ -52,8 +80,9 @@ type Service struct {
 }
 
 // New returns the service.
-func New(index *domain.Index, ont domain.Ontology, stores *adapters.Stores, js jetstream.JetStream, log *slog.Logger, stopping <-chan struct{}) *Service {
-	return &Service{Index: index, Ont: ont, Book: domain.NewFeedbackBook(), Stores: stores, JS: js, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}, commented: map[string][]string{}}
+func New(index *domain.Index, ont domain.Ontology, stores Stores, log *slog.Logger, stopping <-chan struct{}) *Service {
+	return &Service{Index: index, Ont: ont, Book: domain.NewFeedbackBook(), Feedback: stores.Feedback, Searches: stores.Searches,
+		Claims: stores.Claims, Matches: stores.Matches, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}, commented: map[string][]string{}}
 }
 
 // ApplyStored feeds the feedback book and the saved searches from the
@@ -245,12 +274,12 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 	}
 	id := ulid.Make().String()
 	if crid := r.GetClientRequestId(); crid != "" {
-		winner, created, err := s.Stores.Claims.Claim(ctx, "feedback:"+p.Subject+":"+crid, id)
+		winner, created, err := s.Claims.Claim(ctx, "feedback:"+p.Subject+":"+crid, id)
 		if err != nil {
 			return nil, err
 		}
 		if !created {
-			ev, _, err := s.Stores.Feedback.Get(ctx, winner)
+			ev, _, err := s.Feedback.Get(ctx, winner)
 			if err != nil {
 				return nil, fmt.Errorf("feedback of an earlier request: %w", err)
 			}
@@ -267,7 +296,7 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 		f.Candidate = &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: cand.ID}}
 	}
 	ev := &eventsv1.FeedbackRecorded{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: p.Subject, Feedback: f}
-	if _, err := s.Stores.Feedback.Create(ctx, id, ev); err != nil {
+	if _, err := s.Feedback.Create(ctx, id, ev); err != nil {
 		return nil, err
 	}
 	s.Book.Apply(f)
@@ -285,12 +314,12 @@ func (s *Service) saveSearch(ctx context.Context, p auth.Principal, in *matching
 	}
 	id := ulid.Make().String()
 	if crid != "" {
-		winner, created, err := s.Stores.Claims.Claim(ctx, "saved_search:"+p.Subject+":"+crid, id)
+		winner, created, err := s.Claims.Claim(ctx, "saved_search:"+p.Subject+":"+crid, id)
 		if err != nil {
 			return nil, err
 		}
 		if !created {
-			ev, _, err := s.Stores.Searches.Get(ctx, winner)
+			ev, _, err := s.Searches.Get(ctx, winner)
 			if err != nil {
 				return nil, fmt.Errorf("saved search of an earlier request: %w", err)
 			}
@@ -301,7 +330,7 @@ func (s *Service) saveSearch(ctx context.Context, p auth.Principal, in *matching
 	ss := proto.CloneOf(in)
 	ss.Id, ss.OwnerSubject, ss.Version, ss.CreatedAt, ss.UpdatedAt = id, p.Subject, 1, now, now
 	ev := &eventsv1.SavedSearchSaved{EventId: ulid.Make().String(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: p.Subject, SavedSearch: ss}
-	if _, err := s.Stores.Searches.Create(ctx, id, ev); err != nil {
+	if _, err := s.Searches.Create(ctx, id, ev); err != nil {
 		return nil, err
 	}
 	s.ApplyStored(ev)
@@ -352,76 +381,18 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 		ids[ss.GetId()] = true
 	}
 
-	// The consumer exists before the first message is sent, so a client
-	// that saw its search misses no match found after that. It is an
-	// ephemeral consumer of this call, created and deleted with it: a
-	// client that goes away leaves nothing behind on the server (an
-	// ordered consumer would stay until its inactivity threshold). The
-	// threshold backs up the delete for a process that dies with its
-	// streams open.
-	cfg := jetstream.ConsumerConfig{
-		FilterSubjects:    []string{adapters.MatchSubject + ".>"},
-		DeliverPolicy:     jetstream.DeliverNewPolicy,
-		AckPolicy:         jetstream.AckNonePolicy,
-		InactiveThreshold: 2 * time.Minute,
-		MemoryStorage:     true,
-	}
-	if after := r.GetResumeAfterMatchId(); after != "" {
-		st, err := s.JS.Stream(ctx, adapters.Stream)
-		if err != nil {
-			return err
-		}
-		m, err := st.GetLastMsgForSubject(ctx, adapters.MatchSubject+"."+after)
-		if err != nil {
-			return fmt.Errorf("resume after match %s: %w", after, grpcerr.ErrNotFound)
-		}
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, m.Sequence+1
-	}
-	// Created even if the client leaves meanwhile, so that its name is
-	// known and the delete below finds it.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	cons, err := s.JS.CreateConsumer(cctx, adapters.Stream, cfg)
-	cancel()
+	// The feed follows before the first message is sent, so a client that
+	// saw its search misses no match found after that.
+	matches, stop, err := s.Matches.Follow(ctx, r.GetResumeAfterMatchId())
 	if err != nil {
-		return fmt.Errorf("watch matches: %w", err)
+		return err
 	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		_ = s.JS.DeleteConsumer(dctx, adapters.Stream, cons.CachedInfo().Name)
-		cancel()
-	}()
-	// The consumer lives in memory on one NATS server: if that server
-	// restarts, it is gone without a word. Missing heartbeats end the call
-	// then, with Unavailable, and the client resumes after its last match
-	// on a new consumer; without them the stream would stay open, silent.
-	it, err := cons.Messages(jetstream.PullExpiry(watchPullExpiry), jetstream.PullHeartbeat(watchPullExpiry/5),
-		jetstream.WithMessagesErrOnMissingHeartbeat(true))
-	if err != nil {
-		return fmt.Errorf("watch matches: %w", err)
-	}
-	defer it.Stop()
+	defer func() { _ = stop() }()
 	for _, ss := range watched {
 		if err := send(&matchingv1.WatchMatchesResponse{Payload: &matchingv1.WatchMatchesResponse_SavedSearch{SavedSearch: ss}}); err != nil {
 			return err
 		}
 	}
-	msgs := make(chan jetstream.Msg)
-	var ended error // why the iterator ended, read once msgs is closed
-	go func() {
-		defer close(msgs)
-		for {
-			m, err := it.Next()
-			if err != nil {
-				ended = err
-				return
-			}
-			select {
-			case msgs <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	sent := map[string]bool{}
 	for {
 		select {
@@ -429,16 +400,12 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 			return nil
 		case <-s.Stopping:
 			return nil
-		case m, ok := <-msgs:
+		case mf, ok := <-matches:
 			if !ok {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return fmt.Errorf("watch matches interrupted; resume after the last match received: %w", ended)
-			}
-			var mf eventsv1.MatchFound
-			if err := proto.Unmarshal(m.Data(), &mf); err != nil {
-				continue
+				return fmt.Errorf("watch matches interrupted; resume after the last match received: %w", stop())
 			}
 			if mf.GetOwnerSubject() != p.Subject || !ids[mf.GetMatch().GetSavedSearchId()] || sent[mf.GetMatch().GetId()] {
 				continue
@@ -474,10 +441,6 @@ func (s *Service) Watch(ctx context.Context, r *matchingv1.WatchMatchesRequest, 
 // resolveWait is how long a watch waits for this replica's read model to
 // resolve a match's candidate.
 const resolveWait = 5 * time.Second
-
-// watchPullExpiry bounds each pull of a watch's consumer; heartbeats come
-// five times as often, so a consumer gone is noticed within a few seconds.
-const watchPullExpiry = 10 * time.Second
 
 // OnApplied looks for new matches of saved searches after a change to a
 // profile, competency or cooperation profile, and publishes each as
@@ -643,7 +606,7 @@ func (s *Service) eraseComments(ctx context.Context, c domain.Change) error {
 
 func (s *Service) eraseComment(ctx context.Context, id string) error {
 	for {
-		ev, rev, err := s.Stores.Feedback.Get(ctx, id)
+		ev, rev, err := s.Feedback.Get(ctx, id)
 		if errors.Is(err, grpcerr.ErrNotFound) {
 			return nil
 		}
@@ -658,7 +621,7 @@ func (s *Service) eraseComment(ctx context.Context, id string) error {
 		f.Comment = ""
 		next := &eventsv1.FeedbackRecorded{EventId: ulid.Make().String(), OccurredAt: timestamppb.Now(), AggregateId: id,
 			AggregateVersion: cur.GetAggregateVersion() + 1, ActorSubject: "system", Feedback: f}
-		_, err = s.Stores.Feedback.Erase(ctx, id, next, rev)
+		_, err = s.Feedback.Erase(ctx, id, next, rev)
 		if errors.Is(err, grpcerr.ErrConflict) {
 			continue // another replica got there first, or the feedback changed: look again
 		}
@@ -734,15 +697,9 @@ func (s *Service) publishMatch(ctx context.Context, ss *matchingv1.SavedSearch, 
 	ref := &matchingv1.Suggestion{Candidate: &matchingv1.CandidateSummary{Ref: sg.GetCandidate().GetRef()}, Score: sg.GetScore()}
 	m := &matchingv1.NewMatch{Id: id.String(), SavedSearchId: ss.GetId(), Suggestion: ref, TriggerEventId: trigger, MatchedAt: now}
 	ev := &eventsv1.MatchFound{EventId: id.String(), OccurredAt: now, AggregateId: id.String(), AggregateVersion: 1, ActorSubject: "system", OwnerSubject: ss.GetOwnerSubject(), Match: m}
-	// Each match has its own subject, so "no message on it yet" makes the
-	// publish once-only for good, beyond the stream's duplicate window: a
-	// redelivered or replayed event finds its matches published.
-	_, err = natsx.Publish(ctx, s.JS, adapters.MatchSubject+"."+id.String(), id.String(), ev, jetstream.WithExpectLastSequencePerSubject(0))
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-		return nil
-	}
-	return err
+	// Published once for good: a redelivered or replayed event finds its
+	// matches published.
+	return s.Matches.Publish(ctx, ev)
 }
 
 // triggerTime is when the event with id eventID (a ULID) occurred.
