@@ -17,14 +17,17 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	_ "google.golang.org/grpc/health" // the client side of healthCheckConfig
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/tracing"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -338,13 +341,16 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 		closeUI()
 		return fail(err)
 	}
+	// A busy client's requests spend units taken from Redis ahead instead
+	// of a round trip each; see adapters.PrefetchLimiter for the semantics.
+	limiter := adapters.NewPrefetchLimiter(adapters.NewRateLimiter(rt.Redis, rt.Key("gateway", "ratelimit")), 0)
 	handler, err := ports.NewHandler(ctx, ports.Options{
 		Metrics:           httpMetrics,
 		Log:               rt.Log,
 		Tracer:            rt.Tracer,
 		Authority:         rt.Auth,
 		DemoLogin:         login,
-		Limiter:           adapters.NewRateLimiter(rt.Redis, rt.Key("gateway", "ratelimit")),
+		Limiter:           limiter,
 		Limits:            ports.RateLimits{PerIP: cfg.RatePerIP, PerPrincipal: cfg.RatePerUser, ItemsPerPrincipal: cfg.RateItemsUser},
 		TrustForwardedFor: cfg.TrustProxy,
 		CORSOrigins:       cfg.CORSOrigins,
@@ -377,6 +383,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	rt.Go("ratelimit-prefetch", limiter.Run)
 	rt.Log.Info("http listening", "addr", ln.Addr().String(), "dev_login", cfg.DevLogin, "cors_origins", cfg.CORSOrigins)
 	rt.Go("http", func(context.Context) error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -424,21 +431,29 @@ const roundRobin = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConf
 // deadline (a shorter one from the client's grpc-timeout header wins);
 // streams get no deadline but end with streamsCtx.
 func dial(rt *runtime.Runtime, addr string, timeout time.Duration, streamsCtx context.Context) (*grpc.ClientConn, error) {
-	otelOpts := []otelgrpc.Option{otelgrpc.WithPropagators(propagation.TraceContext{})}
-	if rt.Tracer != nil {
-		otelOpts = append(otelOpts, otelgrpc.WithTracerProvider(rt.Tracer))
+	tp := rt.Tracer
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	// Without an exporter, calls only carry the trace context on (see
+	// ports.continueTrace): otelgrpc would build spans no one reads.
+	spans := grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithPropagators(propagation.TraceContext{}), otelgrpc.WithTracerProvider(tp)))
+	inject := func(ctx context.Context) context.Context { return ctx }
+	if !tracing.Recording(tp) {
+		spans = grpc.EmptyDialOption{}
+		inject = injectTrace
 	}
 	return grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(roundRobin),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelOpts...)),
+		spans,
 		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-			ctx, cancel := context.WithTimeout(ctx, timeout)
+			ctx, cancel := context.WithTimeout(inject(ctx), timeout)
 			defer cancel()
 			return invoker(ctx, method, req, reply, cc, opts...)
 		}),
 		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-			ctx, cancel := context.WithCancel(ctx)
+			ctx, cancel := context.WithCancel(inject(ctx))
 			stop := context.AfterFunc(streamsCtx, cancel)
 			context.AfterFunc(ctx, func() { stop() })
 			s, err := streamer(ctx, desc, cc, method, opts...)
@@ -449,6 +464,24 @@ func dial(rt *runtime.Runtime, addr string, timeout time.Duration, streamsCtx co
 		}),
 	)
 }
+
+// injectTrace puts the span context of ctx into the call's metadata
+// (traceparent, tracestate).
+func injectTrace(ctx context.Context) context.Context {
+	propagation.TraceContext{}.Inject(ctx, outgoingCarrier{&ctx})
+	return ctx
+}
+
+// outgoingCarrier appends to a context's outgoing gRPC metadata.
+type outgoingCarrier struct{ ctx *context.Context }
+
+func (c outgoingCarrier) Get(string) string { return "" }
+
+func (c outgoingCarrier) Set(key, value string) {
+	*c.ctx = metadata.AppendToOutgoingContext(*c.ctx, key, value)
+}
+
+func (c outgoingCarrier) Keys() []string { return nil }
 
 func healthProbe(conn *grpc.ClientConn, service string) func(context.Context) error {
 	client := healthpb.NewHealthClient(conn)

@@ -3,7 +3,6 @@ package adapters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ type Decision struct {
 	Allowed    bool
 	Remaining  int
 	RetryAfter time.Duration // when not allowed: how long until one more request fits
+	Extra      int           // units taken ahead, as the budget's Extra asked
 }
 
 // RateLimiter counts requests per key in Redis with the generic cell rate
@@ -53,18 +53,26 @@ type Budget struct {
 	Key       string
 	PerMinute int
 	N         int
+	// Extra asks for up to that many more units once N fit (PrefetchLimiter
+	// holds them for later requests); the decision's Extra says how many
+	// were taken.
+	Extra int
 }
 
 // gcra is redis_rate's generic cell rate algorithm for one key (the same
 // state, so both read and write the same budgets), with the burst equal to
 // the rate and a period of a minute. After redis-gcra by Pavel Pravosud
-// (MIT), as redis_rate uses it. Returns allowed (0/1), remaining, and the
-// seconds until one more unit fits.
+// (MIT), as redis_rate uses it. ARGV: rate, cost, and optionally extra:
+// units to take ahead as well, as many of them as fit (PrefetchLimiter's
+// prefetch). A negative cost gives units back, never beyond a full budget.
+// Returns allowed (0/1), remaining, the seconds until one more unit fits,
+// and the extra units taken.
 var gcra = redis.NewScript(`
 redis.replicate_commands()
 local key = KEYS[1]
 local rate = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
+local extra = tonumber(ARGV[3] or "0")
 local emission = 60 / rate
 local burst_offset = emission * rate
 local now = redis.call("TIME")
@@ -75,13 +83,22 @@ tat = math.max(tat, now)
 local new_tat = tat + emission * cost
 local diff = now - (new_tat - burst_offset)
 if diff < 0 then
-  return {0, 0, tostring(-diff)}
+  return {0, 0, tostring(-diff), 0}
 end
+local granted = 0
+if extra > 0 then
+  granted = math.min(extra, math.floor(diff / emission))
+  new_tat = new_tat + emission * granted
+  diff = diff - emission * granted
+end
+new_tat = math.max(new_tat, now)
 local reset_after = new_tat - now
 if reset_after > 0 then
   redis.call("SET", key, new_tat, "EX", math.ceil(reset_after))
+else
+  redis.call("DEL", key)
 end
-return {1, diff / emission, "-1"}
+return {1, diff / emission, "-1", granted}
 `)
 
 // AllowAll takes from every budget in one round trip to Redis (a pipeline
@@ -93,23 +110,42 @@ func (l *RateLimiter) AllowAll(ctx context.Context, budgets []Budget) (d Decisio
 	if len(budgets) == 0 {
 		return Decision{Allowed: true}, -1, nil
 	}
+	ds, err := l.allowEach(ctx, budgets)
+	if err != nil {
+		return Decision{}, 0, err
+	}
+	i = decide(ds)
+	return ds[i], i, nil
+}
+
+// decide returns the index of the first refusing decision, or when all
+// allow, the last one's.
+func decide(ds []Decision) int {
+	for i, d := range ds {
+		if !d.Allowed {
+			return i
+		}
+	}
+	return len(ds) - 1
+}
+
+// allowEach charges every budget in one round trip and returns each one's
+// decision.
+func (l *RateLimiter) allowEach(ctx context.Context, budgets []Budget) ([]Decision, error) {
 	cmds, err := l.pipeline(ctx, budgets, false)
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 		cmds, err = l.pipeline(ctx, budgets, true) // the script was not loaded yet: send it
 	}
 	if err != nil {
-		return Decision{}, 0, fmt.Errorf("rate limit %s: %w", budgets[0].Key, err)
+		return nil, fmt.Errorf("rate limit %s: %w", budgets[0].Key, err)
 	}
+	ds := make([]Decision, len(cmds))
 	for i, c := range cmds {
-		d, err := decision(c)
-		if err != nil {
-			return Decision{}, 0, fmt.Errorf("rate limit %s: %w", budgets[i].Key, err)
-		}
-		if !d.Allowed || i == len(cmds)-1 {
-			return d, i, nil
+		if ds[i], err = decision(c); err != nil {
+			return nil, fmt.Errorf("rate limit %s: %w", budgets[i].Key, err)
 		}
 	}
-	return Decision{}, 0, errors.New("rate limit: no answer") // not reached
+	return ds, nil
 }
 
 func (l *RateLimiter) pipeline(ctx context.Context, budgets []Budget, load bool) ([]*redis.Cmd, error) {
@@ -118,9 +154,9 @@ func (l *RateLimiter) pipeline(ctx context.Context, budgets []Budget, load bool)
 	for i, b := range budgets {
 		keys := []string{"rate:" + l.prefix + ":" + b.Key}
 		if load {
-			cmds[i] = gcra.Eval(ctx, pipe, keys, b.PerMinute, b.N)
+			cmds[i] = gcra.Eval(ctx, pipe, keys, b.PerMinute, b.N, b.Extra)
 		} else {
-			cmds[i] = gcra.EvalSha(ctx, pipe, keys, b.PerMinute, b.N)
+			cmds[i] = gcra.EvalSha(ctx, pipe, keys, b.PerMinute, b.N, b.Extra)
 		}
 	}
 	_, err := pipe.Exec(ctx)
@@ -132,17 +168,18 @@ func decision(c *redis.Cmd) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	if len(vals) != 3 {
+	if len(vals) != 4 {
 		return Decision{}, fmt.Errorf("unexpected answer %v", vals)
 	}
 	allowed, _ := vals[0].(int64)
 	remaining, _ := vals[1].(int64)
 	retry, _ := vals[2].(string)
+	extra, _ := vals[3].(int64)
 	secs, err := strconv.ParseFloat(retry, 64)
 	if err != nil {
 		return Decision{}, fmt.Errorf("unexpected retry %q", retry)
 	}
-	d := Decision{Allowed: allowed == 1, Remaining: int(remaining)}
+	d := Decision{Allowed: allowed == 1, Remaining: int(remaining), Extra: int(extra)}
 	if !d.Allowed {
 		d.RetryAfter = time.Duration(secs * float64(time.Second))
 	}

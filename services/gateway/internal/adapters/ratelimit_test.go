@@ -101,4 +101,20 @@ func TestRateLimiterOnEmbeddedRedis(t *testing.T) {
 			t.Fatalf("request %d: %+v, %v", i+1, d, err)
 		}
 	}
+	// Taking ahead and giving back run there too.
+	p := adapters.NewPrefetchLimiter(l, time.Hour)
+	for i := range 2 {
+		if d, _, err := p.AllowAll(context.Background(), []adapters.Budget{{Key: "sub:busy", PerMinute: 600, N: 1}}); err != nil || !d.Allowed {
+			t.Fatalf("prefetching request %d: %+v, %v", i+1, d, err)
+		}
+	}
+	if p.Held("sub:busy") != 10 {
+		t.Fatalf("held %d, want 10", p.Held("sub:busy"))
+	}
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := l.Allow(context.Background(), "sub:busy", 600); err != nil || d.Remaining < 597 {
+		t.Fatalf("after giving back: %+v, %v", d, err)
+	}
 }
