@@ -5,10 +5,8 @@ package grpcserver
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -32,6 +30,7 @@ import (
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/logging"
+	"github.com/tandem-cluster/tandem/pkg/tracing"
 )
 
 // Options configure New. Only Log is required.
@@ -89,7 +88,7 @@ func New(o Options) (*grpc.Server, *health.Server) {
 		tp = otel.GetTracerProvider()
 	}
 	var spans stats.Handler = spanHandler{}
-	if exporting(tp) {
+	if tracing.Recording(tp) {
 		spans = otelgrpc.NewServerHandler(otelOpts...)
 	}
 	opts := append([]grpc.ServerOption{
@@ -102,16 +101,6 @@ func New(o Options) (*grpc.Server, *health.Server) {
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)
 	return srv, hs
-}
-
-const tracerName = "github.com/tandem-cluster/tandem/pkg/grpcserver"
-
-// exporting reports whether tp records new root spans, that is whether an
-// exporter takes them (tracing.NewProvider samples nothing without one).
-func exporting(tp trace.TracerProvider) bool {
-	_, span := tp.Tracer(tracerName).Start(context.Background(), "probe")
-	defer span.End()
-	return span.IsRecording()
 }
 
 // spanHandler gives every call its own span context continuing the
@@ -130,14 +119,7 @@ func (spanHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.C
 	}
 	// Extracted into an empty context: reading it back walks one value,
 	// not the call's whole context.
-	caller := trace.SpanContextFromContext(traceContext.Extract(context.Background(), mdCarrier{ctx}))
-	cfg := trace.SpanContextConfig{TraceID: caller.TraceID(), TraceFlags: caller.TraceFlags(), TraceState: caller.TraceState()}
-	if !cfg.TraceID.IsValid() {
-		binary.BigEndian.PutUint64(cfg.TraceID[:8], rand.Uint64())
-		binary.BigEndian.PutUint64(cfg.TraceID[8:], rand.Uint64())
-	}
-	binary.BigEndian.PutUint64(cfg.SpanID[:], rand.Uint64()|1) // never the invalid zero id
-	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(cfg))
+	return tracing.Continue(ctx, trace.SpanContextFromContext(traceContext.Extract(context.Background(), mdCarrier{ctx})))
 }
 
 func (spanHandler) HandleRPC(context.Context, stats.RPCStats) {}

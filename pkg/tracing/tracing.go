@@ -5,8 +5,10 @@ package tracing
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/textproto"
 	"strings"
 
@@ -17,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // propagator is stateless; NATS headers always use W3C TraceContext so the
@@ -66,6 +69,30 @@ func Setup(ctx context.Context, service, otlpEndpoint string) (func(context.Cont
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagator)
 	return tp.Shutdown, nil
+}
+
+// Recording reports whether tp records new root spans, that is whether an
+// exporter takes them (NewProvider samples nothing without one). Without,
+// servers and clients skip the instrumentation that builds spans no one
+// reads and only pass trace context on (Continue).
+func Recording(tp trace.TracerProvider) bool {
+	_, span := tp.Tracer("github.com/tandem-cluster/tandem/pkg/tracing").Start(context.Background(), "probe")
+	defer span.End()
+	return span.IsRecording()
+}
+
+// Continue returns ctx with a span context of its own continuing caller's
+// trace (a new span id; the caller's trace id, flags and state), or starting
+// a trace when caller is not valid. It records nothing: trace ids still reach
+// the logs and the services called next.
+func Continue(ctx context.Context, caller trace.SpanContext) context.Context {
+	cfg := trace.SpanContextConfig{TraceID: caller.TraceID(), TraceFlags: caller.TraceFlags(), TraceState: caller.TraceState()}
+	if !cfg.TraceID.IsValid() {
+		binary.BigEndian.PutUint64(cfg.TraceID[:8], rand.Uint64())
+		binary.BigEndian.PutUint64(cfg.TraceID[8:], rand.Uint64())
+	}
+	binary.BigEndian.PutUint64(cfg.SpanID[:], rand.Uint64()|1) // never the invalid zero id
+	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(cfg))
 }
 
 // InjectNATS writes the trace context of ctx into h (traceparent, tracestate).

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
@@ -84,6 +85,11 @@ func (b *backend) GetOrganization(ctx context.Context, req *profilesv1.GetOrgani
 	case "slow":
 		<-ctx.Done()
 		return nil, ctx.Err()
+	case "trace":
+		// The trace the call belongs to, as the service sees it.
+		return &profilesv1.GetOrganizationResponse{Organization: &profilesv1.Organization{
+			Id: req.GetId(), Name: trace.SpanContextFromContext(ctx).TraceID().String(),
+		}}, nil
 	}
 	who := "anonymous"
 	if p, ok := auth.FromContext(ctx); ok {

@@ -226,6 +226,32 @@ func TestRevokedTokenRefused(t *testing.T) {
 	}
 }
 
+// TestTraceContextReachesServices: the caller's trace (traceparent) goes on
+// to the service a request is forwarded to; without one, each request
+// starts its own trace.
+func TestTraceContextReachesServices(t *testing.T) {
+	t.Parallel()
+	_, addr := startBackend(t)
+	base := gatewayWith(t, addr, nil)
+	tok := memberToken(t, "tracer")
+	traceOf := func(h map[string]string) string {
+		t.Helper()
+		h["Authorization"] = "Bearer " + tok
+		r := do(t, "GET", base+"/v1/organizations/trace", h, nil)
+		var res struct{ Organization struct{ Name string } }
+		r.json(t, &res)
+		return res.Organization.Name
+	}
+	const id = "4bf92f3577b34da6a3ce929d0e0e4736"
+	if got := traceOf(map[string]string{"traceparent": "00-" + id + "-00f067aa0ba902b7-01"}); got != id {
+		t.Fatalf("service saw trace %q, want the caller's %s", got, id)
+	}
+	a, b := traceOf(map[string]string{}), traceOf(map[string]string{})
+	if a == b || strings.Trim(a, "0") == "" || strings.Trim(b, "0") == "" {
+		t.Fatalf("requests without a trace got traces %q and %q, want two new ones", a, b)
+	}
+}
+
 func TestRequestIDs(t *testing.T) {
 	t.Parallel()
 	_, addr := startBackend(t)

@@ -100,8 +100,10 @@ func (rw *recorder) Flush() {
 
 func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
-// accessLog logs one line per request, with the request id and the caller;
-// the query string is left out because searches may carry personal data.
+// accessLog logs one line per request, with the request id and the caller:
+// at debug when it succeeded, at info for client errors, at warn for server
+// errors; the query string is left out because searches may carry personal
+// data.
 // A panic becomes a 500 in the error shape, logged once.
 func accessLog(log *slog.Logger, clientIP func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -119,19 +121,27 @@ func accessLog(log *slog.Logger, clientIP func(*http.Request) string, next http.
 					writeError(rec, r, http.StatusInternalServerError, codes.Internal, "internal error")
 				}
 			}
-			level := slog.LevelInfo
-			if rec.status >= 500 {
+			// Successes at debug only: a line per request at info costs
+			// more than the gateway's own work (the metrics count them).
+			level := slog.LevelDebug
+			switch {
+			case rec.status >= 500:
 				level = slog.LevelWarn
+			case rec.status >= 400:
+				level = slog.LevelInfo
 			}
-			log.Log(r.Context(), level, "http request",
-				"request_id", RequestIDFrom(r.Context()),
-				"method", r.Method,
-				"path", r.URL.Path,
-				"status", rec.status,
-				"bytes", rec.bytes,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000,
-				"client_ip", clientIP(r),
-				"subject", subject,
+			if !log.Enabled(r.Context(), level) {
+				return
+			}
+			log.LogAttrs(r.Context(), level, "http request",
+				slog.String("request_id", RequestIDFrom(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("client_ip", clientIP(r)),
+				slog.String("subject", subject),
 			)
 		}()
 		next.ServeHTTP(rec, r)

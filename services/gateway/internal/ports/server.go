@@ -11,11 +11,14 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/rs/cors"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/tracing"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -204,13 +207,29 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		}
 		site.ServeHTTP(w, r)
 	})
-	otelOpts := []otelhttp.Option{
+	tp := o.Tracer
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	if !tracing.Recording(tp) {
+		return continueTrace(withRequestID(root)), nil
+	}
+	return otelhttp.NewHandler(withRequestID(root), "gateway",
+		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }),
-	}
-	if o.Tracer != nil {
-		otelOpts = append(otelOpts, otelhttp.WithTracerProvider(o.Tracer))
-	}
-	return otelhttp.NewHandler(withRequestID(root), "gateway", otelOpts...), nil
+	), nil
+}
+
+// continueTrace gives each request a span context continuing the caller's
+// trace (traceparent) or starting one, when no span is recorded: otelhttp
+// would build a span, its attributes and metrics for no one. Trace ids still
+// reach the logs and the services.
+func continueTrace(next http.Handler) http.Handler {
+	var tc propagation.TraceContext
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller := trace.SpanContextFromContext(tc.Extract(context.Background(), propagation.HeaderCarrier(r.Header)))
+		next.ServeHTTP(w, r.WithContext(tracing.Continue(r.Context(), caller)))
+	})
 }
 
 // uiHandler is the web UI behind the per-address budget (except what
