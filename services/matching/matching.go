@@ -104,6 +104,14 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	if err := svc.SetRefKey(refKey); err != nil {
 		return err
 	}
+	// Match events from before they carried references only hold names;
+	// they go once, at the first start that finds them. A failure leaves
+	// them for the next start.
+	if n, err := adapters.SweepNamedMatches(openCtx, rt.JS, max(cfg.Replicas, 1)); err != nil {
+		rt.Log.Error("match events with names not swept", "err", err)
+	} else if n > 0 {
+		rt.Log.Info("match events with names deleted", "events", n)
+	}
 	var synced sync.WaitGroup
 	synced.Add(2)
 	fbSynced, ssSynced := sync.OnceFunc(synced.Done), sync.OnceFunc(synced.Done)
