@@ -31,6 +31,7 @@ import (
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	"github.com/tandem-cluster/tandem/pkg/auth/authtest"
+	"github.com/tandem-cluster/tandem/pkg/testenv"
 )
 
 const (
@@ -46,8 +47,9 @@ const (
 
 // healBound is the longest a fault may keep a new write from being served
 // end to end (gateway, profiles, competencies, matching, every replica
-// SERVING). Sixty seconds by default, as CI shares two cores with other
-// work; CHAOS_HEAL_BOUND (e.g. 15s) tightens it on a machine of its own.
+// SERVING): 15 s by default, the bound the faults are held to;
+// CHAOS_HEAL_BOUND changes it (a looser one on a machine far busier than
+// CI).
 func healBound(t *testing.T) time.Duration {
 	if s := os.Getenv("CHAOS_HEAL_BOUND"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -56,7 +58,7 @@ func healBound(t *testing.T) time.Duration {
 		}
 		return d
 	}
-	return time.Minute
+	return 15 * time.Second
 }
 
 // TestChaos runs the production shape (three NATS servers with R3 streams,
@@ -104,13 +106,13 @@ func TestChaos(t *testing.T) {
 	// and started again.
 	c.fault("NATS node n2 stopped", func() time.Time { return c.restartNATS(1) })
 	for _, st := range []string{"TANDEM_PROFILES", "KV_competencies_competencies", "TANDEM_MATCHING"} {
-		c.fault("leader of "+st+" stopped", func() time.Time { return c.restartNATS(c.nats.leaderOf(st)) })
+		c.fault("leader of "+st+" stopped", func() time.Time { return c.restartNATS(c.nats.LeaderOf(st)) })
 	}
 	// (c) a rolling restart of the NATS nodes, each back before the next.
 	c.fault("NATS rolling restart", func() time.Time {
-		for i := range c.nats.n {
+		for i := range c.nats.Len() {
 			c.restartNATS(i)
-			c.nats.waitCurrent()
+			c.nats.WaitCurrent()
 		}
 		return time.Now()
 	})
@@ -145,7 +147,7 @@ type chaos struct {
 	t     *testing.T
 	ctx   context.Context
 	bound time.Duration
-	nats  *natsNodes
+	nats  *testenv.Cluster
 	redis *redisProc
 	procs map[string][]*proc
 	token string
@@ -201,7 +203,7 @@ func (c *chaos) start() {
 		}
 	}
 	built := time.Since(began)
-	c.nats = startNATSNodes(t, 3)
+	c.nats = testenv.StartCluster(t, 3)
 	c.redis = &redisProc{t: t, addr: freeAddr(t)}
 	c.redis.start()
 	t.Cleanup(c.redis.kill)
@@ -222,7 +224,7 @@ func (c *chaos) start() {
 			}
 			env := []string{
 				"PATH=" + os.Getenv("PATH"),
-				s.prefix + "_NATS_URL=" + strings.Join(c.nats.urls, ","),
+				s.prefix + "_NATS_URL=" + c.nats.URL(),
 				s.prefix + "_REDIS_URL=redis://" + c.redis.addr + "/0",
 				s.prefix + "_REDIS_PREFIX=chaos",
 				s.prefix + "_AUTH_PUBLIC_KEYS=" + authtest.PublicKeys(t, keys),
@@ -627,8 +629,8 @@ func (c *chaos) fault(name string, inject func() time.Time) {
 
 // restartNATS stops node i and starts it again; it returns at the restart.
 func (c *chaos) restartNATS(i int) time.Time {
-	c.nats.stop(i)
-	c.nats.restart(i)
+	c.nats.Stop(i)
+	c.nats.Restart(i)
 	return time.Now()
 }
 
@@ -951,7 +953,7 @@ func (c *chaos) list(path, field string, f func(json.RawMessage)) {
 
 // jetstream connects to the NATS cluster as an operator would.
 func (c *chaos) jetstream() (jetstream.JetStream, func()) {
-	nc, err := nats.Connect(strings.Join(c.nats.urls, ","))
+	nc, err := nats.Connect(c.nats.URL())
 	if err != nil {
 		c.t.Fatal(err)
 	}
