@@ -53,6 +53,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"ListParticipants", "RequestMeeting", "UpdateMeetingRequest", "RespondToMeetingRequest", "ListMeetingRequests", "BookMeeting",
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
+			"MoveMeeting", "SwapMeetings", "SetMeetingLock",
 		}},
 		{"tandem.messaging.v1.MessagingService", []string{
 			"SendContactRequest", "RespondToContactRequest", "PostMessage", "GetConversation", "ListConversations",

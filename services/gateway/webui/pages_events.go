@@ -120,6 +120,22 @@ type eventView struct {
 	FirstRequests     []*meetingsv1.MeetingRequest
 	// Fill sums up a schedule made by filling free slots, until published.
 	Fill *fillSummary
+	// Edit is the organiser's hand editing of the grid, when allowed.
+	Edit *gridEdit
+}
+
+// gridEdit is what the grid needs to move, swap, lock and unlock meetings:
+// the schedule version the edit form sends, the meeting being moved (by
+// keyboard: "Move", then a place), and why the last edit was refused.
+type gridEdit struct {
+	Version int64
+	Moving  *meetingsv1.Meeting
+	// MovingNames names the moving meeting's participants.
+	MovingNames string
+	// Review is true while the schedule is provisional: its meetings swap
+	// and lock; published ones only move.
+	Review  bool
+	Problem *problem
 }
 
 // fillSummary is what "fill free slots" changed, shown before the
@@ -189,10 +205,15 @@ type gridRow struct {
 }
 
 type gridCell struct {
-	Meeting  *meetingsv1.Meeting
-	Names    []string
-	IDs      []string
+	Meeting *meetingsv1.Meeting
+	Names   []string
+	IDs     []string
+	// Who names the meeting's participants, for labels.
+	Who      string
 	Conflict bool
+	// Slot and Table place the cell, for moves into it.
+	Slot  *meetingsv1.Slot
+	Table *meetingsv1.Table
 }
 
 func (u *UI) loadEvent(ctx context.Context, id string) (*meetingsv1.Event, error) {
@@ -224,7 +245,11 @@ func sameProfile(a, b *profilesv1.ProfileRef) bool {
 		a.GetPersonId() != "" && a.GetPersonId() == b.GetPersonId()
 }
 
-func (u *UI) eventPage(c *call) error {
+func (u *UI) eventPage(c *call) error { return u.showEvent(c, nil) }
+
+// showEvent renders the event page; editProblem, when set, is why the
+// organiser's last edit of the grid was refused, shown above the grid.
+func (u *UI) showEvent(c *call, editProblem *problem) error {
 	ctx, cancel := c.ctx()
 	defer cancel()
 	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
@@ -271,9 +296,11 @@ func (u *UI) eventPage(c *call) error {
 		if sched != nil {
 			v.Schedule = sched
 			v.Grid = buildGrid(ev, meetings)
+			v.Grid.name(c.L, v.Names)
 		}
 		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, meetings)
 		v.Fill = summariseFill(sched, v.Requests, meetings)
+		v.Edit = gridEditOf(c, ev, sched, meetings, v.Names, editProblem)
 		// The event page shows the first rows; the lists have them all.
 		v.FirstParticipants = v.Participants[:min(len(v.Participants), firstRows)]
 		v.FirstRequests = v.Requests[:min(len(v.Requests), firstRows)]
@@ -323,7 +350,100 @@ func (u *UI) eventPage(c *call) error {
 	if err := u.eventSuggest(c, &v); err != nil {
 		return err
 	}
+	if editProblem != nil {
+		return c.renderNamedStatus(httpStatus(editProblem.Code), "event", eventTitle(c.L, ev, ""), v)
+	}
 	return c.renderNamed("event", eventTitle(c.L, ev, ""), v)
+}
+
+// gridEditOf allows hand edits of a schedule while the event is being
+// scheduled or is published (not once closed).
+func gridEditOf(c *call, ev *meetingsv1.Event, sched *meetingsv1.Schedule, meetings []*meetingsv1.Meeting, names map[string]string, prob *problem) *gridEdit {
+	switch {
+	case sched == nil:
+		return nil
+	case ev.GetStatus() != meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING && ev.GetStatus() != meetingsv1.EventStatus_EVENT_STATUS_PUBLISHED:
+		return nil
+	}
+	ed := &gridEdit{Problem: prob, Review: sched.GetStatus() == meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PROVISIONAL}
+	if ed.Review {
+		ed.Version = sched.GetVersion()
+	}
+	moving := c.r.URL.Query().Get("move")
+	if c.r.Method == http.MethodPost {
+		moving = c.r.PostForm.Get("meeting")
+	}
+	for _, m := range meetings {
+		if m.GetId() == moving && m.GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
+			ed.Moving = m
+			var ns []string
+			for _, id := range m.GetParticipantIds() {
+				ns = append(ns, cmpOr(names[id], c.L.T("event.unnamed")))
+			}
+			ed.MovingNames = strings.Join(ns, " – ")
+		}
+	}
+	return ed
+}
+
+func cmpOr(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return a
+	}
+	return b
+}
+
+// eventEditSchedule moves, swaps, locks or unlocks a meeting of the grid:
+// the form's "to" (slot/table) moves "meeting" there, "swap" exchanges it
+// with another meeting, "lock" and "unlock" name the meeting they change.
+// A refusal shows the event page again with the reason above the grid.
+func (u *UI) eventEditSchedule(c *call) error {
+	id := c.r.PathValue("id")
+	f := c.r.PostForm
+	errs := fieldErrs{}
+	version := int64(number(f, "version", 0, 1<<30, 0, errs))
+	mid := text(f, "meeting", 40, errs)
+	to, swap := text(f, "to", 140, errs), text(f, "swap", 40, errs)
+	lock, unlock := text(f, "lock", 40, errs), text(f, "unlock", 40, errs)
+	if len(errs) > 0 {
+		return status.Error(codes.InvalidArgument, "schedule edit form")
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	var err error
+	done := ""
+	switch {
+	case lock != "" || unlock != "":
+		_, err = u.opts.Meetings.SetMeetingLock(ctx, &meetingsv1.SetMeetingLockRequest{EventId: id, MeetingId: lock + unlock, Locked: lock != "", ExpectedScheduleVersion: version})
+		done = map[bool]string{true: "locked", false: "unlocked"}[lock != ""]
+	case mid != "" && swap != "":
+		_, err = u.opts.Meetings.SwapMeetings(ctx, &meetingsv1.SwapMeetingsRequest{EventId: id, MeetingId: mid, OtherMeetingId: swap, ExpectedScheduleVersion: version})
+		done = "swapped"
+	case mid != "" && to != "":
+		slot, table, ok := strings.Cut(to, "/")
+		if !ok {
+			return status.Error(codes.InvalidArgument, "schedule edit form: to")
+		}
+		_, err = u.opts.Meetings.MoveMeeting(ctx, &meetingsv1.MoveMeetingRequest{EventId: id, MeetingId: mid, SlotId: slot, TableId: table, ExpectedScheduleVersion: version})
+		done = "moved"
+	default:
+		return c.redirect("/events/"+id+"#schedule-grid", "")
+	}
+	switch status.Code(err) {
+	case codes.OK:
+		return c.redirect("/events/"+id+"#schedule-grid", done)
+	case codes.InvalidArgument, codes.FailedPrecondition, codes.Aborted, codes.NotFound:
+		p := problemFrom(c.L, err)
+		p.Message = c.L.T("event.edit_refused")
+		if st, ok := status.FromError(err); ok {
+			p.Detail = violationText(c.L, st.Message())
+		}
+		if status.Code(err) == codes.Aborted {
+			p.Detail = c.L.T("event.edit_stale")
+		}
+		return u.showEvent(c, p)
+	}
+	return err
 }
 
 // askedPartners maps each partner to the user's request that stops a new
@@ -381,6 +501,9 @@ func buildGrid(ev *meetingsv1.Event, meetings []*meetingsv1.Meeting) *grid {
 	for i, s := range ev.GetSlots() {
 		row[s.GetId()] = i
 		g.Rows = append(g.Rows, gridRow{Slot: s, Cells: make([]gridCell, len(g.Tables))})
+		for ci, t := range g.Tables {
+			g.Rows[i].Cells[ci].Slot, g.Rows[i].Cells[ci].Table = s, t
+		}
 	}
 	seen := map[string]map[string]*gridCell{} // slot -> participant -> cell
 	for _, m := range meetings {
@@ -409,6 +532,20 @@ func buildGrid(ev *meetingsv1.Event, meetings []*meetingsv1.Meeting) *grid {
 		}
 	}
 	return g
+}
+
+// name fills each meeting cell's Who from names.
+func (g *grid) name(l *Lang, names map[string]string) {
+	for r := range g.Rows {
+		for i := range g.Rows[r].Cells {
+			cell := &g.Rows[r].Cells[i]
+			var ns []string
+			for _, id := range cell.IDs {
+				ns = append(ns, cmpOr(names[id], l.T("event.unnamed")))
+			}
+			cell.Who = strings.Join(ns, " – ")
+		}
+	}
 }
 
 // eventFigures sums up an event for its organiser. Without counts the
@@ -498,6 +635,8 @@ func (u *UI) eventGenerate(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
+	// The form names the schedule the organiser saw ("after"), so a run
+	// after hand edits is a new run, while a resent form is the same one.
 	_, err := u.opts.Meetings.GenerateSchedule(ctx, &meetingsv1.GenerateScheduleRequest{
 		EventId: id, Mode: mode, ExpectedEventVersion: int64(version), ClientRequestId: requestKey(c.user.Subject, c.r.PostForm),
 	})

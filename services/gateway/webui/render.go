@@ -233,9 +233,14 @@ func (c *call) render(name, title string, data any, prob *problem) error {
 // renderNamed is render with a title that is already text, such as an
 // event's name, instead of a catalog key.
 func (c *call) renderNamed(name, title string, data any) error {
+	return c.renderNamedStatus(http.StatusOK, name, title, data)
+}
+
+// renderNamedStatus is renderNamed with an HTTP status other than 200.
+func (c *call) renderNamedStatus(status int, name, title string, data any) error {
 	v := c.newView("", data)
 	v.Title = title
-	return c.write(http.StatusOK, name, v)
+	return c.write(status, name, v)
 }
 
 func (c *call) write(status int, name string, v *view) error {

@@ -94,6 +94,9 @@ var violationPatternsIT = []struct {
 	it string
 }{
 	{regexp.MustCompile(`^at most (\d+)$`), "al massimo $1"},
+	{regexp.MustCompile(`^(.+) is not available at (.+)$`), "$1 non è disponibile: $2"},
+	{regexp.MustCompile(`^(.+) already has a meeting at (.+)$`), "$1 ha già un incontro: $2"},
+	{regexp.MustCompile(`^(.+) is taken at (.+): drop the meeting on the other one to swap them$`), "$1 è occupato: $2. Trascina l'incontro sull'altro per scambiarli"},
 	{regexp.MustCompile(`^at most (\d+) bytes( of UTF-8)?$`), "al massimo $1 byte"},
 	{regexp.MustCompile(`^1 to (\d+) bytes of UTF-8$`), "da 1 a $1 byte"},
 	{regexp.MustCompile(`^from 1 to (\d+)$`), "da 1 a $1"},

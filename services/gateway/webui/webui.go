@@ -248,6 +248,7 @@ func (u *UI) routes() {
 	m.HandleFunc("POST /events/{id}/status", u.page(u.eventStatus))
 	m.HandleFunc("POST /events/{id}/schedule", u.page(u.eventGenerate))
 	m.HandleFunc("POST /events/{id}/publish", u.page(u.eventPublish))
+	m.HandleFunc("POST /events/{id}/schedule/edit", u.page(u.eventEditSchedule))
 	m.HandleFunc("POST /events/{id}/register", u.page(u.eventRegister))
 	m.HandleFunc("POST /events/{id}/availability", u.page(u.eventAvailability))
 	m.HandleFunc("POST /events/{id}/requests", u.page(u.eventRequest))

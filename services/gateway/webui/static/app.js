@@ -183,6 +183,58 @@
     });
   }
 
+  // Schedule editing by drag and drop: a meeting dropped on a free place
+  // moves there, on another meeting (both under review) swaps with it. The
+  // drop fills and sends the same form as the keyboard's Move here / Swap
+  // buttons, so the server checks every change the same way.
+  function gridEdit(table, form) {
+    var dragged = null;
+    function clear() {
+      table.querySelectorAll(".drop").forEach(function (x) { x.classList.remove("drop"); });
+    }
+    function target(e) {
+      var td = e.target.closest && e.target.closest("td[data-to]");
+      if (!td || !dragged || td.contains(dragged)) return null;
+      var other = td.querySelector(".meeting[data-m]");
+      if (other && !(dragged.getAttribute("data-swap") && other.getAttribute("data-swap"))) return null;
+      return td;
+    }
+    table.addEventListener("dragstart", function (e) {
+      var m = e.target.closest && e.target.closest(".meeting[data-m]");
+      if (!m) return;
+      dragged = m;
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", m.getAttribute("data-m"));
+      m.classList.add("dragging");
+    });
+    table.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
+      clear();
+    });
+    table.addEventListener("dragover", function (e) {
+      var td = target(e);
+      if (!td) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "move";
+      clear();
+      td.classList.add("drop");
+    });
+    table.addEventListener("drop", function (e) {
+      var td = target(e);
+      if (!td) return;
+      e.preventDefault();
+      form.elements.meeting.value = dragged.getAttribute("data-m");
+      var other = td.querySelector(".meeting[data-m]");
+      var h = el("input");
+      h.type = "hidden";
+      if (other) { h.name = "swap"; h.value = other.getAttribute("data-m"); }
+      else { h.name = "to"; h.value = td.getAttribute("data-to"); }
+      form.appendChild(h);
+      form.submit();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".termpicker").forEach(termPicker);
     var badge = document.getElementById("unread");
@@ -191,6 +243,8 @@
     if (matches) liveMatches(matches);
     var g = document.getElementById("schedule-grid");
     if (g) grid(g);
+    var ef = document.getElementById("edit-form");
+    if (g && ef) gridEdit(g, ef);
     document.querySelectorAll("[data-print]").forEach(function (b) {
       b.addEventListener("click", function () { window.print(); });
     });

@@ -271,3 +271,17 @@ func (s *Store) LoadProvisional(ctx context.Context, scheduleID string) ([]*meet
 	}
 	return out, nil
 }
+
+// DeleteProvisional drops the stored meetings under key, best effort: a
+// version that an edit replaced is never read again.
+func (s *Store) DeleteProvisional(ctx context.Context, key string) {
+	e, err := s.prov.Get(ctx, key+".n")
+	if err != nil {
+		return
+	}
+	n, _ := strconv.Atoi(string(e.Value()))
+	for i := range n {
+		_ = s.prov.Purge(ctx, key+"."+strconv.Itoa(i))
+	}
+	_ = s.prov.Purge(ctx, key+".n")
+}

@@ -56,7 +56,7 @@ func (s *Service) GetAgenda(ctx context.Context, req *meetingsv1.GetAgendaReques
 			return nil, fmt.Errorf("only organizers see provisional meetings: %w", grpcerr.ErrPermission)
 		}
 		if sc := s.latestSchedule(ev.GetId()); sc != nil && sc.GetStatus() == provisionalSchedule {
-			prov, err := s.provisional(ctx, sc.GetId())
+			prov, err := s.provisional(ctx, sc)
 			if err != nil {
 				return nil, err
 			}

@@ -50,6 +50,8 @@ type Store interface {
 	UpdateHolds(ctx context.Context, key string, update func([]domain.Hold) ([]domain.Hold, error)) error
 	SaveProvisional(ctx context.Context, scheduleID string, meetings []*meetingsv1.Meeting) error
 	LoadProvisional(ctx context.Context, scheduleID string) ([]*meetingsv1.Meeting, error)
+	// DeleteProvisional drops meetings saved under a key, best effort.
+	DeleteProvisional(ctx context.Context, key string)
 }
 
 // Profiles is the service's record of the organisations and people the
@@ -197,6 +199,8 @@ func scheduleOf(m proto.Message) (*meetingsv1.Schedule, bool) {
 	case *eventsv1.ScheduleGenerated:
 		return e.GetSchedule(), true
 	case *eventsv1.SchedulePublished:
+		return e.GetSchedule(), true
+	case *eventsv1.ScheduleEdited:
 		return e.GetSchedule(), true
 	}
 	return nil, false

@@ -93,6 +93,8 @@ func (x *Index) Apply(_ string, ev proto.Message, rev uint64) error {
 		x.putSchedule(e.GetSchedule(), rev)
 	case *eventsv1.SchedulePublished:
 		x.putSchedule(e.GetSchedule(), rev)
+	case *eventsv1.ScheduleEdited:
+		x.putSchedule(e.GetSchedule(), rev)
 	case *eventsv1.MeetingConfirmed:
 		x.putMeeting(e.GetMeeting(), rev)
 	case *eventsv1.MeetingMoved:

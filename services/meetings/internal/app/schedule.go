@@ -35,8 +35,10 @@ type problem struct {
 
 // buildProblem gathers what the scheduler needs: registered participants
 // with availability and limits, accepted requests not met yet, and the
-// confirmed meetings, which stay where they are.
-func (s *Service) buildProblem(ev *meetingsv1.Event) problem {
+// meetings that stay where they are: the confirmed ones, and those locked
+// in the schedule under review that still fit (their request accepted,
+// both participants registered, available and free, the table free).
+func (s *Service) buildProblem(ev *meetingsv1.Event, locked []*meetingsv1.Meeting) problem {
 	var pr problem
 	slotIdx := domain.SlotIndex(ev.GetSlots())
 	for _, sl := range ev.GetSlots() {
@@ -68,7 +70,8 @@ func (s *Service) buildProblem(ev *meetingsv1.Event) problem {
 	pair := func(a, b string) [2]string { return [2]string{min(a, b), max(a, b)} }
 	met := map[[2]string]bool{}
 	byRequest := map[string]*meetingsv1.Meeting{}
-	for _, m := range s.activeMeetings(ev.GetId()) {
+	staying := append(s.activeMeetings(ev.GetId()), s.stillLocked(ev, locked)...)
+	for _, m := range staying {
 		if len(m.GetParticipantIds()) == 2 {
 			met[pair(m.GetParticipantIds()[0], m.GetParticipantIds()[1])] = true
 		}
@@ -95,7 +98,7 @@ func (s *Service) buildProblem(ev *meetingsv1.Event) problem {
 		pr.Requests = append(pr.Requests, scheduler.Request{ID: r.GetId(), A: a, B: b, Must: domain.Must(r), Mutual: r.GetMutual()})
 		pr.requests = append(pr.requests, r)
 	}
-	for _, m := range s.activeMeetings(ev.GetId()) {
+	for _, m := range staying {
 		ids := m.GetParticipantIds()
 		if len(ids) != 2 {
 			continue
@@ -167,7 +170,11 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 		return &meetingsv1.GenerateScheduleResponse{Schedule: sc}, nil // a retry
 	}
 
-	pr := s.buildProblem(ev)
+	locked, err := s.lockedMeetings(ctx, ev.GetId())
+	if err != nil {
+		return nil, err
+	}
+	pr := s.buildProblem(ev, locked)
 	pr.Policy, pr.Weights = policy, weights
 	res := scheduler.Solve(pr.Problem)
 	st := res.Stats
@@ -196,10 +203,10 @@ func (s *Service) GenerateSchedule(ctx context.Context, req *meetingsv1.Generate
 		})
 	}
 	sortMeetings(ev, meetings)
-	if err := s.store.SaveProvisional(ctx, id, meetings); err != nil {
+	if err := s.store.SaveProvisional(ctx, provisionalKey(id, 1), meetings); err != nil {
 		return nil, err
 	}
-	s.cacheProvisional(id, meetings)
+	s.cacheProvisional(provisionalKey(id, 1), meetings)
 	sc := &meetingsv1.Schedule{
 		Id: id, EventId: ev.GetId(), Mode: mode, Status: provisionalSchedule, Stats: stats,
 		EventVersion: ev.GetVersion(), Version: 1, GeneratedAt: now, Policy: domain.PolicyProto(policy),
@@ -246,18 +253,25 @@ func (s *Service) cacheProvisional(id string, ms []*meetingsv1.Meeting) {
 	}
 }
 
-func (s *Service) provisional(ctx context.Context, id string) ([]*meetingsv1.Meeting, error) {
+// provisional returns the meetings of a provisional schedule as its
+// version has them (each hand edit makes a version). The slice and its
+// meetings are shared: callers clone what they change.
+func (s *Service) provisional(ctx context.Context, sc *meetingsv1.Schedule) ([]*meetingsv1.Meeting, error) {
+	key := provisionalKey(sc.GetId(), sc.GetVersion())
 	s.provMu.Lock()
-	ms, ok := s.prov[id]
+	ms, ok := s.prov[key]
 	s.provMu.Unlock()
 	if ok {
 		return ms, nil
 	}
-	ms, err := s.store.LoadProvisional(ctx, id)
+	ms, err := s.store.LoadProvisional(ctx, key)
+	if isNotFound(err) && sc.GetVersion() > 1 {
+		ms, err = s.redoEdit(ctx, sc)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.cacheProvisional(id, ms)
+	s.cacheProvisional(key, ms)
 	return ms, nil
 }
 
@@ -340,7 +354,7 @@ func (s *Service) PublishSchedule(ctx context.Context, req *meetingsv1.PublishSc
 	default:
 		return nil, fmt.Errorf("event %s is %s: %w", ev.GetId(), ev.GetStatus(), grpcerr.ErrPrecondition)
 	}
-	ms, err := s.provisional(ctx, sc.GetId())
+	ms, err := s.provisional(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -493,10 +507,10 @@ func (s *Service) GetSchedule(ctx context.Context, req *meetingsv1.GetScheduleRe
 	if sc.GetStatus() == publishedSchedule {
 		ms = s.activeMeetings(ev.GetId())
 		sortMeetings(ev, ms)
-	} else if ms, err = s.provisional(ctx, sc.GetId()); err != nil {
+	} else if ms, err = s.provisional(ctx, sc); err != nil {
 		return nil, err
 	} else {
-		ms = s.withoutWithdrawn(ms)
+		ms = s.withoutWithdrawn(s.asTheyAre(ms))
 	}
 	items, next, err := page(ms, req.GetPageSize(), 5000, 500, req.GetPageToken())
 	if err != nil {

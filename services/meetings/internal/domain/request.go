@@ -291,3 +291,48 @@ func PolicyProto(p scheduler.Policy) meetingsv1.SchedulePolicy {
 		return meetingsv1.SchedulePolicy_SCHEDULE_POLICY_PRIORITIES_FIRST
 	}
 }
+
+// ValidateMove checks a MoveMeeting request's ids.
+func ValidateMove(r *meetingsv1.MoveMeetingRequest) error {
+	var v violations
+	checkEditIDs(&v, r.GetEventId(), r.GetMeetingId(), r.GetExpectedScheduleVersion())
+	if !ValidID(r.GetSlotId()) {
+		v.add("slot_id", "required")
+	}
+	if !tableIDPattern.MatchString(r.GetTableId()) {
+		v.add("table_id", "required: a table id")
+	}
+	return v.err()
+}
+
+// ValidateSwap checks a SwapMeetings request's ids.
+func ValidateSwap(r *meetingsv1.SwapMeetingsRequest) error {
+	var v violations
+	checkEditIDs(&v, r.GetEventId(), r.GetMeetingId(), r.GetExpectedScheduleVersion())
+	switch {
+	case !ValidID(r.GetOtherMeetingId()):
+		v.add("other_meeting_id", "required")
+	case r.GetOtherMeetingId() == r.GetMeetingId():
+		v.add("other_meeting_id", "another meeting than meeting_id")
+	}
+	return v.err()
+}
+
+// ValidateLock checks a SetMeetingLock request's ids.
+func ValidateLock(r *meetingsv1.SetMeetingLockRequest) error {
+	var v violations
+	checkEditIDs(&v, r.GetEventId(), r.GetMeetingId(), r.GetExpectedScheduleVersion())
+	return v.err()
+}
+
+func checkEditIDs(v *violations, eventID, meetingID string, version int64) {
+	if !ValidID(eventID) {
+		v.add("event_id", "required")
+	}
+	if !ValidID(meetingID) {
+		v.add("meeting_id", "required")
+	}
+	if version < 0 {
+		v.add("expected_schedule_version", "must not be negative")
+	}
+}

@@ -98,3 +98,15 @@ func (g *GRPC) BatchRequestMeetings(ctx context.Context, r *meetingsv1.BatchRequ
 func (g *GRPC) BatchRespondToMeetingRequests(ctx context.Context, r *meetingsv1.BatchRespondToMeetingRequestsRequest) (*meetingsv1.BatchRespondToMeetingRequestsResponse, error) {
 	return g.app.BatchRespondToMeetingRequests(ctx, r)
 }
+
+func (g *GRPC) MoveMeeting(ctx context.Context, r *meetingsv1.MoveMeetingRequest) (*meetingsv1.MoveMeetingResponse, error) {
+	return g.app.MoveMeeting(ctx, r)
+}
+
+func (g *GRPC) SwapMeetings(ctx context.Context, r *meetingsv1.SwapMeetingsRequest) (*meetingsv1.SwapMeetingsResponse, error) {
+	return g.app.SwapMeetings(ctx, r)
+}
+
+func (g *GRPC) SetMeetingLock(ctx context.Context, r *meetingsv1.SetMeetingLockRequest) (*meetingsv1.SetMeetingLockResponse, error) {
+	return g.app.SetMeetingLock(ctx, r)
+}

@@ -1445,6 +1445,123 @@ func (x *SchedulePublished) GetSchedule() *v1.Schedule {
 	return nil
 }
 
+// ScheduleEdited: an organizer moved, swapped, locked or unlocked meetings
+// of a provisional schedule by hand. Each placement is a meeting of the
+// schedule as it is after the edit.
+//
+// NATS subject: tandem.meetings.v1.schedule.edited
+type ScheduleEdited struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique id of this event (ULID); published as the Nats-Msg-Id header so
+	// JetStream drops duplicate publishes. Consumers dedupe on it too.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// When the change happened.
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Id of the schedule the event is about.
+	AggregateId string `protobuf:"bytes,3,opt,name=aggregate_id,json=aggregateId,proto3" json:"aggregate_id,omitempty"`
+	// Version of the schedule after the change; consumers apply an event
+	// only if it is newer than what they hold, so replays change nothing.
+	AggregateVersion int64 `protobuf:"varint,4,opt,name=aggregate_version,json=aggregateVersion,proto3" json:"aggregate_version,omitempty"`
+	// Authentication subject of the user who caused the change; "system" for
+	// the service itself (expiry, erase propagation, imports without a user).
+	ActorSubject string `protobuf:"bytes,5,opt,name=actor_subject,json=actorSubject,proto3" json:"actor_subject,omitempty"`
+	// The brokerage event (Event.id) this belongs to. Named so to avoid
+	// confusion with event_id, the id of this domain event.
+	BrokerageEventId string `protobuf:"bytes,10,opt,name=brokerage_event_id,json=brokerageEventId,proto3" json:"brokerage_event_id,omitempty"`
+	// The schedule after the edit.
+	Schedule *v1.Schedule `protobuf:"bytes,11,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	// The meetings the edit changed, as they are after it.
+	Meetings      []*v1.Meeting `protobuf:"bytes,12,rep,name=meetings,proto3" json:"meetings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleEdited) Reset() {
+	*x = ScheduleEdited{}
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleEdited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleEdited) ProtoMessage() {}
+
+func (x *ScheduleEdited) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleEdited.ProtoReflect.Descriptor instead.
+func (*ScheduleEdited) Descriptor() ([]byte, []int) {
+	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ScheduleEdited) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ScheduleEdited) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ScheduleEdited) GetAggregateId() string {
+	if x != nil {
+		return x.AggregateId
+	}
+	return ""
+}
+
+func (x *ScheduleEdited) GetAggregateVersion() int64 {
+	if x != nil {
+		return x.AggregateVersion
+	}
+	return 0
+}
+
+func (x *ScheduleEdited) GetActorSubject() string {
+	if x != nil {
+		return x.ActorSubject
+	}
+	return ""
+}
+
+func (x *ScheduleEdited) GetBrokerageEventId() string {
+	if x != nil {
+		return x.BrokerageEventId
+	}
+	return ""
+}
+
+func (x *ScheduleEdited) GetSchedule() *v1.Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+func (x *ScheduleEdited) GetMeetings() []*v1.Meeting {
+	if x != nil {
+		return x.Meetings
+	}
+	return nil
+}
+
 // MeetingConfirmed: a meeting became confirmed, by schedule publication or
 // booking.
 //
@@ -1475,7 +1592,7 @@ type MeetingConfirmed struct {
 
 func (x *MeetingConfirmed) Reset() {
 	*x = MeetingConfirmed{}
-	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[13]
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1487,7 +1604,7 @@ func (x *MeetingConfirmed) String() string {
 func (*MeetingConfirmed) ProtoMessage() {}
 
 func (x *MeetingConfirmed) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[13]
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1500,7 +1617,7 @@ func (x *MeetingConfirmed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingConfirmed.ProtoReflect.Descriptor instead.
 func (*MeetingConfirmed) Descriptor() ([]byte, []int) {
-	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{13}
+	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MeetingConfirmed) GetEventId() string {
@@ -1588,7 +1705,7 @@ type MeetingMoved struct {
 
 func (x *MeetingMoved) Reset() {
 	*x = MeetingMoved{}
-	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[14]
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1717,7 @@ func (x *MeetingMoved) String() string {
 func (*MeetingMoved) ProtoMessage() {}
 
 func (x *MeetingMoved) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[14]
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1730,7 @@ func (x *MeetingMoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingMoved.ProtoReflect.Descriptor instead.
 func (*MeetingMoved) Descriptor() ([]byte, []int) {
-	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{14}
+	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MeetingMoved) GetEventId() string {
@@ -1715,7 +1832,7 @@ type MeetingCancelled struct {
 
 func (x *MeetingCancelled) Reset() {
 	*x = MeetingCancelled{}
-	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[15]
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1727,7 +1844,7 @@ func (x *MeetingCancelled) String() string {
 func (*MeetingCancelled) ProtoMessage() {}
 
 func (x *MeetingCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[15]
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1740,7 +1857,7 @@ func (x *MeetingCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingCancelled.ProtoReflect.Descriptor instead.
 func (*MeetingCancelled) Descriptor() ([]byte, []int) {
-	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{15}
+	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MeetingCancelled) GetEventId() string {
@@ -1930,7 +2047,18 @@ const file_tandem_events_v1_meetings_events_proto_rawDesc = "" +
 	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x12,\n" +
 	"\x12brokerage_event_id\x18\n" +
 	" \x01(\tR\x10brokerageEventId\x128\n" +
-	"\bschedule\x18\v \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule:)\xca\xf3\x18%tandem.meetings.v1.schedule.published\"\xee\x02\n" +
+	"\bschedule\x18\v \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule:)\xca\xf3\x18%tandem.meetings.v1.schedule.published\"\xa6\x03\n" +
+	"\x0eScheduleEdited\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12!\n" +
+	"\faggregate_id\x18\x03 \x01(\tR\vaggregateId\x12+\n" +
+	"\x11aggregate_version\x18\x04 \x01(\x03R\x10aggregateVersion\x12#\n" +
+	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x12,\n" +
+	"\x12brokerage_event_id\x18\n" +
+	" \x01(\tR\x10brokerageEventId\x128\n" +
+	"\bschedule\x18\v \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule\x127\n" +
+	"\bmeetings\x18\f \x03(\v2\x1b.tandem.meetings.v1.MeetingR\bmeetings:&\xca\xf3\x18\"tandem.meetings.v1.schedule.edited\"\xee\x02\n" +
 	"\x10MeetingConfirmed\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -1977,7 +2105,7 @@ func file_tandem_events_v1_meetings_events_proto_rawDescGZIP() []byte {
 	return file_tandem_events_v1_meetings_events_proto_rawDescData
 }
 
-var file_tandem_events_v1_meetings_events_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_tandem_events_v1_meetings_events_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_tandem_events_v1_meetings_events_proto_goTypes = []any{
 	(*BrokerageEventCreated)(nil),       // 0: tandem.events.v1.BrokerageEventCreated
 	(*BrokerageEventUpdated)(nil),       // 1: tandem.events.v1.BrokerageEventUpdated
@@ -1992,57 +2120,61 @@ var file_tandem_events_v1_meetings_events_proto_goTypes = []any{
 	(*MeetingRequestCancelled)(nil),     // 10: tandem.events.v1.MeetingRequestCancelled
 	(*ScheduleGenerated)(nil),           // 11: tandem.events.v1.ScheduleGenerated
 	(*SchedulePublished)(nil),           // 12: tandem.events.v1.SchedulePublished
-	(*MeetingConfirmed)(nil),            // 13: tandem.events.v1.MeetingConfirmed
-	(*MeetingMoved)(nil),                // 14: tandem.events.v1.MeetingMoved
-	(*MeetingCancelled)(nil),            // 15: tandem.events.v1.MeetingCancelled
-	(*timestamppb.Timestamp)(nil),       // 16: google.protobuf.Timestamp
-	(*v1.Event)(nil),                    // 17: tandem.meetings.v1.Event
-	(v1.EventStatus)(0),                 // 18: tandem.meetings.v1.EventStatus
-	(*v1.Participant)(nil),              // 19: tandem.meetings.v1.Participant
-	(*v1.MeetingRequest)(nil),           // 20: tandem.meetings.v1.MeetingRequest
-	(*v1.Schedule)(nil),                 // 21: tandem.meetings.v1.Schedule
-	(*v1.Meeting)(nil),                  // 22: tandem.meetings.v1.Meeting
+	(*ScheduleEdited)(nil),              // 13: tandem.events.v1.ScheduleEdited
+	(*MeetingConfirmed)(nil),            // 14: tandem.events.v1.MeetingConfirmed
+	(*MeetingMoved)(nil),                // 15: tandem.events.v1.MeetingMoved
+	(*MeetingCancelled)(nil),            // 16: tandem.events.v1.MeetingCancelled
+	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
+	(*v1.Event)(nil),                    // 18: tandem.meetings.v1.Event
+	(v1.EventStatus)(0),                 // 19: tandem.meetings.v1.EventStatus
+	(*v1.Participant)(nil),              // 20: tandem.meetings.v1.Participant
+	(*v1.MeetingRequest)(nil),           // 21: tandem.meetings.v1.MeetingRequest
+	(*v1.Schedule)(nil),                 // 22: tandem.meetings.v1.Schedule
+	(*v1.Meeting)(nil),                  // 23: tandem.meetings.v1.Meeting
 }
 var file_tandem_events_v1_meetings_events_proto_depIdxs = []int32{
-	16, // 0: tandem.events.v1.BrokerageEventCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	17, // 1: tandem.events.v1.BrokerageEventCreated.event:type_name -> tandem.meetings.v1.Event
-	16, // 2: tandem.events.v1.BrokerageEventUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	17, // 3: tandem.events.v1.BrokerageEventUpdated.event:type_name -> tandem.meetings.v1.Event
-	16, // 4: tandem.events.v1.BrokerageEventStatusChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	18, // 5: tandem.events.v1.BrokerageEventStatusChanged.previous_status:type_name -> tandem.meetings.v1.EventStatus
-	17, // 6: tandem.events.v1.BrokerageEventStatusChanged.event:type_name -> tandem.meetings.v1.Event
-	16, // 7: tandem.events.v1.ParticipantRegistered.occurred_at:type_name -> google.protobuf.Timestamp
-	19, // 8: tandem.events.v1.ParticipantRegistered.participant:type_name -> tandem.meetings.v1.Participant
-	16, // 9: tandem.events.v1.ParticipantUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	19, // 10: tandem.events.v1.ParticipantUpdated.participant:type_name -> tandem.meetings.v1.Participant
-	16, // 11: tandem.events.v1.ParticipantAvailabilitySet.occurred_at:type_name -> google.protobuf.Timestamp
-	19, // 12: tandem.events.v1.ParticipantAvailabilitySet.participant:type_name -> tandem.meetings.v1.Participant
-	16, // 13: tandem.events.v1.ParticipantWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
-	19, // 14: tandem.events.v1.ParticipantWithdrawn.participant:type_name -> tandem.meetings.v1.Participant
-	16, // 15: tandem.events.v1.MeetingRequestCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 16: tandem.events.v1.MeetingRequestCreated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	16, // 17: tandem.events.v1.MeetingRequestUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 18: tandem.events.v1.MeetingRequestUpdated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	16, // 19: tandem.events.v1.MeetingRequestResponded.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 20: tandem.events.v1.MeetingRequestResponded.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	16, // 21: tandem.events.v1.MeetingRequestCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 22: tandem.events.v1.MeetingRequestCancelled.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	16, // 23: tandem.events.v1.ScheduleGenerated.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 24: tandem.events.v1.ScheduleGenerated.schedule:type_name -> tandem.meetings.v1.Schedule
-	16, // 25: tandem.events.v1.SchedulePublished.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 26: tandem.events.v1.SchedulePublished.schedule:type_name -> tandem.meetings.v1.Schedule
-	16, // 27: tandem.events.v1.MeetingConfirmed.occurred_at:type_name -> google.protobuf.Timestamp
-	22, // 28: tandem.events.v1.MeetingConfirmed.meeting:type_name -> tandem.meetings.v1.Meeting
-	16, // 29: tandem.events.v1.MeetingMoved.occurred_at:type_name -> google.protobuf.Timestamp
-	22, // 30: tandem.events.v1.MeetingMoved.meeting:type_name -> tandem.meetings.v1.Meeting
-	16, // 31: tandem.events.v1.MeetingMoved.previous_start_time:type_name -> google.protobuf.Timestamp
-	16, // 32: tandem.events.v1.MeetingCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	22, // 33: tandem.events.v1.MeetingCancelled.meeting:type_name -> tandem.meetings.v1.Meeting
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	17, // 0: tandem.events.v1.BrokerageEventCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	18, // 1: tandem.events.v1.BrokerageEventCreated.event:type_name -> tandem.meetings.v1.Event
+	17, // 2: tandem.events.v1.BrokerageEventUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	18, // 3: tandem.events.v1.BrokerageEventUpdated.event:type_name -> tandem.meetings.v1.Event
+	17, // 4: tandem.events.v1.BrokerageEventStatusChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	19, // 5: tandem.events.v1.BrokerageEventStatusChanged.previous_status:type_name -> tandem.meetings.v1.EventStatus
+	18, // 6: tandem.events.v1.BrokerageEventStatusChanged.event:type_name -> tandem.meetings.v1.Event
+	17, // 7: tandem.events.v1.ParticipantRegistered.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // 8: tandem.events.v1.ParticipantRegistered.participant:type_name -> tandem.meetings.v1.Participant
+	17, // 9: tandem.events.v1.ParticipantUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // 10: tandem.events.v1.ParticipantUpdated.participant:type_name -> tandem.meetings.v1.Participant
+	17, // 11: tandem.events.v1.ParticipantAvailabilitySet.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // 12: tandem.events.v1.ParticipantAvailabilitySet.participant:type_name -> tandem.meetings.v1.Participant
+	17, // 13: tandem.events.v1.ParticipantWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // 14: tandem.events.v1.ParticipantWithdrawn.participant:type_name -> tandem.meetings.v1.Participant
+	17, // 15: tandem.events.v1.MeetingRequestCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	21, // 16: tandem.events.v1.MeetingRequestCreated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	17, // 17: tandem.events.v1.MeetingRequestUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	21, // 18: tandem.events.v1.MeetingRequestUpdated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	17, // 19: tandem.events.v1.MeetingRequestResponded.occurred_at:type_name -> google.protobuf.Timestamp
+	21, // 20: tandem.events.v1.MeetingRequestResponded.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	17, // 21: tandem.events.v1.MeetingRequestCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	21, // 22: tandem.events.v1.MeetingRequestCancelled.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	17, // 23: tandem.events.v1.ScheduleGenerated.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 24: tandem.events.v1.ScheduleGenerated.schedule:type_name -> tandem.meetings.v1.Schedule
+	17, // 25: tandem.events.v1.SchedulePublished.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 26: tandem.events.v1.SchedulePublished.schedule:type_name -> tandem.meetings.v1.Schedule
+	17, // 27: tandem.events.v1.ScheduleEdited.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 28: tandem.events.v1.ScheduleEdited.schedule:type_name -> tandem.meetings.v1.Schedule
+	23, // 29: tandem.events.v1.ScheduleEdited.meetings:type_name -> tandem.meetings.v1.Meeting
+	17, // 30: tandem.events.v1.MeetingConfirmed.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 31: tandem.events.v1.MeetingConfirmed.meeting:type_name -> tandem.meetings.v1.Meeting
+	17, // 32: tandem.events.v1.MeetingMoved.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 33: tandem.events.v1.MeetingMoved.meeting:type_name -> tandem.meetings.v1.Meeting
+	17, // 34: tandem.events.v1.MeetingMoved.previous_start_time:type_name -> google.protobuf.Timestamp
+	17, // 35: tandem.events.v1.MeetingCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 36: tandem.events.v1.MeetingCancelled.meeting:type_name -> tandem.meetings.v1.Meeting
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_tandem_events_v1_meetings_events_proto_init() }
@@ -2057,7 +2189,7 @@ func file_tandem_events_v1_meetings_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_events_v1_meetings_events_proto_rawDesc), len(file_tandem_events_v1_meetings_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

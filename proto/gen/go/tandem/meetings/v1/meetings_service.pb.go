@@ -198,6 +198,403 @@ func (RequestDirection) EnumDescriptor() ([]byte, []int) {
 	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
 }
 
+// Request for MoveMeeting.
+type MoveMeetingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The meeting: one of the schedule under review, or a confirmed one.
+	MeetingId string `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	// The slot to move to (see Slot.id). Required.
+	SlotId string `protobuf:"bytes,3,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
+	// The table to move to. Required.
+	TableId string `protobuf:"bytes,4,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// For a meeting under review: the schedule version the organizer last
+	// read; a different current version gets Aborted. 0 skips the check.
+	ExpectedScheduleVersion int64 `protobuf:"varint,5,opt,name=expected_schedule_version,json=expectedScheduleVersion,proto3" json:"expected_schedule_version,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *MoveMeetingRequest) Reset() {
+	*x = MoveMeetingRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveMeetingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveMeetingRequest) ProtoMessage() {}
+
+func (x *MoveMeetingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveMeetingRequest.ProtoReflect.Descriptor instead.
+func (*MoveMeetingRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *MoveMeetingRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MoveMeetingRequest) GetMeetingId() string {
+	if x != nil {
+		return x.MeetingId
+	}
+	return ""
+}
+
+func (x *MoveMeetingRequest) GetSlotId() string {
+	if x != nil {
+		return x.SlotId
+	}
+	return ""
+}
+
+func (x *MoveMeetingRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *MoveMeetingRequest) GetExpectedScheduleVersion() int64 {
+	if x != nil {
+		return x.ExpectedScheduleVersion
+	}
+	return 0
+}
+
+// Response for MoveMeeting.
+type MoveMeetingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The meeting after the move.
+	Meeting *Meeting `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	// The schedule under review after the edit (its version is one higher);
+	// unset when a confirmed meeting moved.
+	Schedule      *Schedule `protobuf:"bytes,2,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveMeetingResponse) Reset() {
+	*x = MoveMeetingResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveMeetingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveMeetingResponse) ProtoMessage() {}
+
+func (x *MoveMeetingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveMeetingResponse.ProtoReflect.Descriptor instead.
+func (*MoveMeetingResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MoveMeetingResponse) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+func (x *MoveMeetingResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// Request for SwapMeetings.
+type SwapMeetingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// One meeting of the schedule under review.
+	MeetingId string `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	// The other, of the same schedule.
+	OtherMeetingId string `protobuf:"bytes,3,opt,name=other_meeting_id,json=otherMeetingId,proto3" json:"other_meeting_id,omitempty"`
+	// The schedule version the organizer last read; a different current
+	// version gets Aborted. 0 skips the check.
+	ExpectedScheduleVersion int64 `protobuf:"varint,4,opt,name=expected_schedule_version,json=expectedScheduleVersion,proto3" json:"expected_schedule_version,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *SwapMeetingsRequest) Reset() {
+	*x = SwapMeetingsRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwapMeetingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwapMeetingsRequest) ProtoMessage() {}
+
+func (x *SwapMeetingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwapMeetingsRequest.ProtoReflect.Descriptor instead.
+func (*SwapMeetingsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SwapMeetingsRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *SwapMeetingsRequest) GetMeetingId() string {
+	if x != nil {
+		return x.MeetingId
+	}
+	return ""
+}
+
+func (x *SwapMeetingsRequest) GetOtherMeetingId() string {
+	if x != nil {
+		return x.OtherMeetingId
+	}
+	return ""
+}
+
+func (x *SwapMeetingsRequest) GetExpectedScheduleVersion() int64 {
+	if x != nil {
+		return x.ExpectedScheduleVersion
+	}
+	return 0
+}
+
+// Response for SwapMeetings.
+type SwapMeetingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The two meetings after the swap, in the request's order.
+	Meetings []*Meeting `protobuf:"bytes,1,rep,name=meetings,proto3" json:"meetings,omitempty"`
+	// The schedule under review after the edit.
+	Schedule      *Schedule `protobuf:"bytes,2,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwapMeetingsResponse) Reset() {
+	*x = SwapMeetingsResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwapMeetingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwapMeetingsResponse) ProtoMessage() {}
+
+func (x *SwapMeetingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwapMeetingsResponse.ProtoReflect.Descriptor instead.
+func (*SwapMeetingsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SwapMeetingsResponse) GetMeetings() []*Meeting {
+	if x != nil {
+		return x.Meetings
+	}
+	return nil
+}
+
+func (x *SwapMeetingsResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// Request for SetMeetingLock.
+type SetMeetingLockRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// A meeting of the schedule under review.
+	MeetingId string `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	// True locks it in place; false lets the scheduler place it anew.
+	Locked bool `protobuf:"varint,3,opt,name=locked,proto3" json:"locked,omitempty"`
+	// The schedule version the organizer last read; a different current
+	// version gets Aborted. 0 skips the check.
+	ExpectedScheduleVersion int64 `protobuf:"varint,4,opt,name=expected_schedule_version,json=expectedScheduleVersion,proto3" json:"expected_schedule_version,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *SetMeetingLockRequest) Reset() {
+	*x = SetMeetingLockRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMeetingLockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMeetingLockRequest) ProtoMessage() {}
+
+func (x *SetMeetingLockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMeetingLockRequest.ProtoReflect.Descriptor instead.
+func (*SetMeetingLockRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SetMeetingLockRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *SetMeetingLockRequest) GetMeetingId() string {
+	if x != nil {
+		return x.MeetingId
+	}
+	return ""
+}
+
+func (x *SetMeetingLockRequest) GetLocked() bool {
+	if x != nil {
+		return x.Locked
+	}
+	return false
+}
+
+func (x *SetMeetingLockRequest) GetExpectedScheduleVersion() int64 {
+	if x != nil {
+		return x.ExpectedScheduleVersion
+	}
+	return 0
+}
+
+// Response for SetMeetingLock.
+type SetMeetingLockResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The meeting after the change.
+	Meeting *Meeting `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	// The schedule under review after the edit.
+	Schedule      *Schedule `protobuf:"bytes,2,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMeetingLockResponse) Reset() {
+	*x = SetMeetingLockResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMeetingLockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMeetingLockResponse) ProtoMessage() {}
+
+func (x *SetMeetingLockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMeetingLockResponse.ProtoReflect.Descriptor instead.
+func (*SetMeetingLockResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SetMeetingLockResponse) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+func (x *SetMeetingLockResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
 // ItemError is why one item of a batch failed; the others are unaffected.
 type ItemError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -214,7 +611,7 @@ type ItemError struct {
 
 func (x *ItemError) Reset() {
 	*x = ItemError{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -226,7 +623,7 @@ func (x *ItemError) String() string {
 func (*ItemError) ProtoMessage() {}
 
 func (x *ItemError) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -239,7 +636,7 @@ func (x *ItemError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemError.ProtoReflect.Descriptor instead.
 func (*ItemError) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ItemError) GetCode() string {
@@ -276,7 +673,7 @@ type ItemFieldViolation struct {
 
 func (x *ItemFieldViolation) Reset() {
 	*x = ItemFieldViolation{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -288,7 +685,7 @@ func (x *ItemFieldViolation) String() string {
 func (*ItemFieldViolation) ProtoMessage() {}
 
 func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -301,7 +698,7 @@ func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemFieldViolation.ProtoReflect.Descriptor instead.
 func (*ItemFieldViolation) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ItemFieldViolation) GetField() string {
@@ -331,7 +728,7 @@ type BatchRegisterParticipantsRequest struct {
 
 func (x *BatchRegisterParticipantsRequest) Reset() {
 	*x = BatchRegisterParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -343,7 +740,7 @@ func (x *BatchRegisterParticipantsRequest) String() string {
 func (*BatchRegisterParticipantsRequest) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -356,7 +753,7 @@ func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRegisterParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BatchRegisterParticipantsRequest) GetEventId() string {
@@ -384,7 +781,7 @@ type BatchRegisterParticipantsResponse struct {
 
 func (x *BatchRegisterParticipantsResponse) Reset() {
 	*x = BatchRegisterParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +793,7 @@ func (x *BatchRegisterParticipantsResponse) String() string {
 func (*BatchRegisterParticipantsResponse) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +806,7 @@ func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use BatchRegisterParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BatchRegisterParticipantsResponse) GetResults() []*BatchRegisterParticipantsResult {
@@ -432,7 +829,7 @@ type BatchRegisterParticipantsResult struct {
 
 func (x *BatchRegisterParticipantsResult) Reset() {
 	*x = BatchRegisterParticipantsResult{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -444,7 +841,7 @@ func (x *BatchRegisterParticipantsResult) String() string {
 func (*BatchRegisterParticipantsResult) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -457,7 +854,7 @@ func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRegisterParticipantsResult.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsResult) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BatchRegisterParticipantsResult) GetParticipant() *Participant {
@@ -490,7 +887,7 @@ type BatchRequestMeetingsRequest struct {
 
 func (x *BatchRequestMeetingsRequest) Reset() {
 	*x = BatchRequestMeetingsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -502,7 +899,7 @@ func (x *BatchRequestMeetingsRequest) String() string {
 func (*BatchRequestMeetingsRequest) ProtoMessage() {}
 
 func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -515,7 +912,7 @@ func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequestMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRequestMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchRequestMeetingsRequest) GetEventId() string {
@@ -550,7 +947,7 @@ type BatchRequestMeetingsResponse struct {
 
 func (x *BatchRequestMeetingsResponse) Reset() {
 	*x = BatchRequestMeetingsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +959,7 @@ func (x *BatchRequestMeetingsResponse) String() string {
 func (*BatchRequestMeetingsResponse) ProtoMessage() {}
 
 func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +972,7 @@ func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequestMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRequestMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BatchRequestMeetingsResponse) GetResults() []*MeetingRequestResult {
@@ -598,7 +995,7 @@ type MeetingRequestResult struct {
 
 func (x *MeetingRequestResult) Reset() {
 	*x = MeetingRequestResult{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -610,7 +1007,7 @@ func (x *MeetingRequestResult) String() string {
 func (*MeetingRequestResult) ProtoMessage() {}
 
 func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -623,7 +1020,7 @@ func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingRequestResult.ProtoReflect.Descriptor instead.
 func (*MeetingRequestResult) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MeetingRequestResult) GetMeetingRequest() *MeetingRequest {
@@ -651,7 +1048,7 @@ type BatchRespondToMeetingRequestsRequest struct {
 
 func (x *BatchRespondToMeetingRequestsRequest) Reset() {
 	*x = BatchRespondToMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +1060,7 @@ func (x *BatchRespondToMeetingRequestsRequest) String() string {
 func (*BatchRespondToMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +1073,7 @@ func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use BatchRespondToMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRespondToMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BatchRespondToMeetingRequestsRequest) GetItems() []*RespondToMeetingRequestRequest {
@@ -697,7 +1094,7 @@ type BatchRespondToMeetingRequestsResponse struct {
 
 func (x *BatchRespondToMeetingRequestsResponse) Reset() {
 	*x = BatchRespondToMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +1106,7 @@ func (x *BatchRespondToMeetingRequestsResponse) String() string {
 func (*BatchRespondToMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +1119,7 @@ func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use BatchRespondToMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRespondToMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchRespondToMeetingRequestsResponse) GetResults() []*MeetingRequestResult {
@@ -746,7 +1143,7 @@ type CreateEventRequest struct {
 
 func (x *CreateEventRequest) Reset() {
 	*x = CreateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +1155,7 @@ func (x *CreateEventRequest) String() string {
 func (*CreateEventRequest) ProtoMessage() {}
 
 func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +1168,7 @@ func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateEventRequest) GetEvent() *Event {
@@ -799,7 +1196,7 @@ type CreateEventResponse struct {
 
 func (x *CreateEventResponse) Reset() {
 	*x = CreateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -811,7 +1208,7 @@ func (x *CreateEventResponse) String() string {
 func (*CreateEventResponse) ProtoMessage() {}
 
 func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -824,7 +1221,7 @@ func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateEventResponse) GetEvent() *Event {
@@ -845,7 +1242,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +1254,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +1267,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetEventRequest) GetId() string {
@@ -891,7 +1288,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -903,7 +1300,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -916,7 +1313,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -943,7 +1340,7 @@ type UpdateEventRequest struct {
 
 func (x *UpdateEventRequest) Reset() {
 	*x = UpdateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1352,7 @@ func (x *UpdateEventRequest) String() string {
 func (*UpdateEventRequest) ProtoMessage() {}
 
 func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1365,7 @@ func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateEventRequest) GetEvent() *Event {
@@ -1014,7 +1411,7 @@ type UpdateEventResponse struct {
 
 func (x *UpdateEventResponse) Reset() {
 	*x = UpdateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1423,7 @@ func (x *UpdateEventResponse) String() string {
 func (*UpdateEventResponse) ProtoMessage() {}
 
 func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1436,7 @@ func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateEventResponse) GetEvent() *Event {
@@ -1082,7 +1479,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1491,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1504,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListEventsRequest) GetPageSize() int32 {
@@ -1158,7 +1555,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1567,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1580,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -1224,7 +1621,7 @@ type RegisterParticipantRequest struct {
 
 func (x *RegisterParticipantRequest) Reset() {
 	*x = RegisterParticipantRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1236,7 +1633,7 @@ func (x *RegisterParticipantRequest) String() string {
 func (*RegisterParticipantRequest) ProtoMessage() {}
 
 func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1249,7 +1646,7 @@ func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantRequest.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RegisterParticipantRequest) GetEventId() string {
@@ -1312,7 +1709,7 @@ type RegisterParticipantResponse struct {
 
 func (x *RegisterParticipantResponse) Reset() {
 	*x = RegisterParticipantResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1721,7 @@ func (x *RegisterParticipantResponse) String() string {
 func (*RegisterParticipantResponse) ProtoMessage() {}
 
 func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1734,7 @@ func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantResponse.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RegisterParticipantResponse) GetParticipant() *Participant {
@@ -1366,7 +1763,7 @@ type SetAvailabilityRequest struct {
 
 func (x *SetAvailabilityRequest) Reset() {
 	*x = SetAvailabilityRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1775,7 @@ func (x *SetAvailabilityRequest) String() string {
 func (*SetAvailabilityRequest) ProtoMessage() {}
 
 func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +1788,7 @@ func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SetAvailabilityRequest) GetEventId() string {
@@ -1440,7 +1837,7 @@ type SetAvailabilityResponse struct {
 
 func (x *SetAvailabilityResponse) Reset() {
 	*x = SetAvailabilityResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1452,7 +1849,7 @@ func (x *SetAvailabilityResponse) String() string {
 func (*SetAvailabilityResponse) ProtoMessage() {}
 
 func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1465,7 +1862,7 @@ func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SetAvailabilityResponse) GetParticipant() *Participant {
@@ -1494,7 +1891,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1506,7 +1903,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1519,7 +1916,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -1570,7 +1967,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1582,7 +1979,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1595,7 +1992,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -1639,7 +2036,7 @@ type RequestMeetingRequest struct {
 
 func (x *RequestMeetingRequest) Reset() {
 	*x = RequestMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +2048,7 @@ func (x *RequestMeetingRequest) String() string {
 func (*RequestMeetingRequest) ProtoMessage() {}
 
 func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +2061,7 @@ func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingRequest.ProtoReflect.Descriptor instead.
 func (*RequestMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RequestMeetingRequest) GetEventId() string {
@@ -1734,7 +2131,7 @@ type RequestMeetingResponse struct {
 
 func (x *RequestMeetingResponse) Reset() {
 	*x = RequestMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +2143,7 @@ func (x *RequestMeetingResponse) String() string {
 func (*RequestMeetingResponse) ProtoMessage() {}
 
 func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +2156,7 @@ func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingResponse.ProtoReflect.Descriptor instead.
 func (*RequestMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RequestMeetingResponse) GetMeetingRequest() *MeetingRequest {
@@ -1788,7 +2185,7 @@ type UpdateMeetingRequestRequest struct {
 
 func (x *UpdateMeetingRequestRequest) Reset() {
 	*x = UpdateMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +2197,7 @@ func (x *UpdateMeetingRequestRequest) String() string {
 func (*UpdateMeetingRequestRequest) ProtoMessage() {}
 
 func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +2210,7 @@ func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateMeetingRequestRequest) GetRequestId() string {
@@ -1862,7 +2259,7 @@ type UpdateMeetingRequestResponse struct {
 
 func (x *UpdateMeetingRequestResponse) Reset() {
 	*x = UpdateMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +2271,7 @@ func (x *UpdateMeetingRequestResponse) String() string {
 func (*UpdateMeetingRequestResponse) ProtoMessage() {}
 
 func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +2284,7 @@ func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*UpdateMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -1919,7 +2316,7 @@ type RespondToMeetingRequestRequest struct {
 
 func (x *RespondToMeetingRequestRequest) Reset() {
 	*x = RespondToMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2328,7 @@ func (x *RespondToMeetingRequestRequest) String() string {
 func (*RespondToMeetingRequestRequest) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2341,7 @@ func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RespondToMeetingRequestRequest) GetRequestId() string {
@@ -2000,7 +2397,7 @@ type RespondToMeetingRequestResponse struct {
 
 func (x *RespondToMeetingRequestResponse) Reset() {
 	*x = RespondToMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2409,7 @@ func (x *RespondToMeetingRequestResponse) String() string {
 func (*RespondToMeetingRequestResponse) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2422,7 @@ func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RespondToMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -2056,7 +2453,7 @@ type ListMeetingRequestsRequest struct {
 
 func (x *ListMeetingRequestsRequest) Reset() {
 	*x = ListMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2068,7 +2465,7 @@ func (x *ListMeetingRequestsRequest) String() string {
 func (*ListMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2081,7 +2478,7 @@ func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListMeetingRequestsRequest) GetEventId() string {
@@ -2139,7 +2536,7 @@ type ListMeetingRequestsResponse struct {
 
 func (x *ListMeetingRequestsResponse) Reset() {
 	*x = ListMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2151,7 +2548,7 @@ func (x *ListMeetingRequestsResponse) String() string {
 func (*ListMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2164,7 +2561,7 @@ func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListMeetingRequestsResponse) GetMeetingRequests() []*MeetingRequest {
@@ -2204,7 +2601,7 @@ type BookMeetingRequest struct {
 
 func (x *BookMeetingRequest) Reset() {
 	*x = BookMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2613,7 @@ func (x *BookMeetingRequest) String() string {
 func (*BookMeetingRequest) ProtoMessage() {}
 
 func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2626,7 @@ func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingRequest.ProtoReflect.Descriptor instead.
 func (*BookMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *BookMeetingRequest) GetEventId() string {
@@ -2292,7 +2689,7 @@ type BookMeetingResponse struct {
 
 func (x *BookMeetingResponse) Reset() {
 	*x = BookMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2304,7 +2701,7 @@ func (x *BookMeetingResponse) String() string {
 func (*BookMeetingResponse) ProtoMessage() {}
 
 func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2317,7 +2714,7 @@ func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingResponse.ProtoReflect.Descriptor instead.
 func (*BookMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *BookMeetingResponse) GetMeeting() *Meeting {
@@ -2349,7 +2746,7 @@ type GenerateScheduleRequest struct {
 
 func (x *GenerateScheduleRequest) Reset() {
 	*x = GenerateScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2361,7 +2758,7 @@ func (x *GenerateScheduleRequest) String() string {
 func (*GenerateScheduleRequest) ProtoMessage() {}
 
 func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2374,7 +2771,7 @@ func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GenerateScheduleRequest) GetEventId() string {
@@ -2430,7 +2827,7 @@ type GenerateScheduleResponse struct {
 
 func (x *GenerateScheduleResponse) Reset() {
 	*x = GenerateScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2442,7 +2839,7 @@ func (x *GenerateScheduleResponse) String() string {
 func (*GenerateScheduleResponse) ProtoMessage() {}
 
 func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2455,7 +2852,7 @@ func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GenerateScheduleResponse) GetSchedule() *Schedule {
@@ -2480,7 +2877,7 @@ type PublishScheduleRequest struct {
 
 func (x *PublishScheduleRequest) Reset() {
 	*x = PublishScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2492,7 +2889,7 @@ func (x *PublishScheduleRequest) String() string {
 func (*PublishScheduleRequest) ProtoMessage() {}
 
 func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2505,7 +2902,7 @@ func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PublishScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PublishScheduleRequest) GetEventId() string {
@@ -2540,7 +2937,7 @@ type PublishScheduleResponse struct {
 
 func (x *PublishScheduleResponse) Reset() {
 	*x = PublishScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2552,7 +2949,7 @@ func (x *PublishScheduleResponse) String() string {
 func (*PublishScheduleResponse) ProtoMessage() {}
 
 func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2565,7 +2962,7 @@ func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PublishScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *PublishScheduleResponse) GetSchedule() *Schedule {
@@ -2592,7 +2989,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2604,7 +3001,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2617,7 +3014,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetScheduleRequest) GetEventId() string {
@@ -2663,7 +3060,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2675,7 +3072,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2688,7 +3085,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -2727,7 +3124,7 @@ type GetAgendaRequest struct {
 
 func (x *GetAgendaRequest) Reset() {
 	*x = GetAgendaRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2739,7 +3136,7 @@ func (x *GetAgendaRequest) String() string {
 func (*GetAgendaRequest) ProtoMessage() {}
 
 func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2752,7 +3149,7 @@ func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaRequest.ProtoReflect.Descriptor instead.
 func (*GetAgendaRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetAgendaRequest) GetEventId() string {
@@ -2797,7 +3194,7 @@ type AgendaItem struct {
 
 func (x *AgendaItem) Reset() {
 	*x = AgendaItem{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2809,7 +3206,7 @@ func (x *AgendaItem) String() string {
 func (*AgendaItem) ProtoMessage() {}
 
 func (x *AgendaItem) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2822,7 +3219,7 @@ func (x *AgendaItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgendaItem.ProtoReflect.Descriptor instead.
 func (*AgendaItem) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *AgendaItem) GetMeeting() *Meeting {
@@ -2882,7 +3279,7 @@ type GetAgendaResponse struct {
 
 func (x *GetAgendaResponse) Reset() {
 	*x = GetAgendaResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2894,7 +3291,7 @@ func (x *GetAgendaResponse) String() string {
 func (*GetAgendaResponse) ProtoMessage() {}
 
 func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2907,7 +3304,7 @@ func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaResponse.ProtoReflect.Descriptor instead.
 func (*GetAgendaResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetAgendaResponse) GetParticipant() *Participant {
@@ -2944,7 +3341,7 @@ type ExportCalendarRequest struct {
 
 func (x *ExportCalendarRequest) Reset() {
 	*x = ExportCalendarRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2956,7 +3353,7 @@ func (x *ExportCalendarRequest) String() string {
 func (*ExportCalendarRequest) ProtoMessage() {}
 
 func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2969,7 +3366,7 @@ func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarRequest.ProtoReflect.Descriptor instead.
 func (*ExportCalendarRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ExportCalendarRequest) GetEventId() string {
@@ -3005,7 +3402,7 @@ type ExportCalendarResponse struct {
 
 func (x *ExportCalendarResponse) Reset() {
 	*x = ExportCalendarResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3017,7 +3414,7 @@ func (x *ExportCalendarResponse) String() string {
 func (*ExportCalendarResponse) ProtoMessage() {}
 
 func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3030,7 +3427,7 @@ func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarResponse.ProtoReflect.Descriptor instead.
 func (*ExportCalendarResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ExportCalendarResponse) GetContent() []byte {
@@ -3065,7 +3462,35 @@ var File_tandem_meetings_v1_meetings_service_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\n" +
-	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"\x8c\x01\n" +
+	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"\xbe\x01\n" +
+	"\x12MoveMeetingRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\tR\tmeetingId\x12\x17\n" +
+	"\aslot_id\x18\x03 \x01(\tR\x06slotId\x12\x19\n" +
+	"\btable_id\x18\x04 \x01(\tR\atableId\x12:\n" +
+	"\x19expected_schedule_version\x18\x05 \x01(\x03R\x17expectedScheduleVersion\"\x86\x01\n" +
+	"\x13MoveMeetingResponse\x125\n" +
+	"\ameeting\x18\x01 \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting\x128\n" +
+	"\bschedule\x18\x02 \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule\"\xb5\x01\n" +
+	"\x13SwapMeetingsRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\tR\tmeetingId\x12(\n" +
+	"\x10other_meeting_id\x18\x03 \x01(\tR\x0eotherMeetingId\x12:\n" +
+	"\x19expected_schedule_version\x18\x04 \x01(\x03R\x17expectedScheduleVersion\"\x89\x01\n" +
+	"\x14SwapMeetingsResponse\x127\n" +
+	"\bmeetings\x18\x01 \x03(\v2\x1b.tandem.meetings.v1.MeetingR\bmeetings\x128\n" +
+	"\bschedule\x18\x02 \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule\"\xa5\x01\n" +
+	"\x15SetMeetingLockRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\tR\tmeetingId\x12\x16\n" +
+	"\x06locked\x18\x03 \x01(\bR\x06locked\x12:\n" +
+	"\x19expected_schedule_version\x18\x04 \x01(\x03R\x17expectedScheduleVersion\"\x89\x01\n" +
+	"\x16SetMeetingLockResponse\x125\n" +
+	"\ameeting\x18\x01 \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting\x128\n" +
+	"\bschedule\x18\x02 \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule\"\x8c\x01\n" +
 	"\tItemError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12Q\n" +
@@ -3270,7 +3695,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xb4\x11\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xe0\x13\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -3292,7 +3717,10 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x0eExportCalendar\x12).tandem.meetings.v1.ExportCalendarRequest\x1a*.tandem.meetings.v1.ExportCalendarResponse\x12\x88\x01\n" +
 	"\x19BatchRegisterParticipants\x124.tandem.meetings.v1.BatchRegisterParticipantsRequest\x1a5.tandem.meetings.v1.BatchRegisterParticipantsResponse\x12y\n" +
 	"\x14BatchRequestMeetings\x12/.tandem.meetings.v1.BatchRequestMeetingsRequest\x1a0.tandem.meetings.v1.BatchRequestMeetingsResponse\x12\x94\x01\n" +
-	"\x1dBatchRespondToMeetingRequests\x128.tandem.meetings.v1.BatchRespondToMeetingRequestsRequest\x1a9.tandem.meetings.v1.BatchRespondToMeetingRequestsResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
+	"\x1dBatchRespondToMeetingRequests\x128.tandem.meetings.v1.BatchRespondToMeetingRequestsRequest\x1a9.tandem.meetings.v1.BatchRespondToMeetingRequestsResponse\x12^\n" +
+	"\vMoveMeeting\x12&.tandem.meetings.v1.MoveMeetingRequest\x1a'.tandem.meetings.v1.MoveMeetingResponse\x12a\n" +
+	"\fSwapMeetings\x12'.tandem.meetings.v1.SwapMeetingsRequest\x1a(.tandem.meetings.v1.SwapMeetingsResponse\x12g\n" +
+	"\x0eSetMeetingLock\x12).tandem.meetings.v1.SetMeetingLockRequest\x1a*.tandem.meetings.v1.SetMeetingLockResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
 
 var (
 	file_tandem_meetings_v1_meetings_service_proto_rawDescOnce sync.Once
@@ -3307,167 +3735,185 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
 	(RequestDirection)(0),                         // 2: tandem.meetings.v1.RequestDirection
-	(*ItemError)(nil),                             // 3: tandem.meetings.v1.ItemError
-	(*ItemFieldViolation)(nil),                    // 4: tandem.meetings.v1.ItemFieldViolation
-	(*BatchRegisterParticipantsRequest)(nil),      // 5: tandem.meetings.v1.BatchRegisterParticipantsRequest
-	(*BatchRegisterParticipantsResponse)(nil),     // 6: tandem.meetings.v1.BatchRegisterParticipantsResponse
-	(*BatchRegisterParticipantsResult)(nil),       // 7: tandem.meetings.v1.BatchRegisterParticipantsResult
-	(*BatchRequestMeetingsRequest)(nil),           // 8: tandem.meetings.v1.BatchRequestMeetingsRequest
-	(*BatchRequestMeetingsResponse)(nil),          // 9: tandem.meetings.v1.BatchRequestMeetingsResponse
-	(*MeetingRequestResult)(nil),                  // 10: tandem.meetings.v1.MeetingRequestResult
-	(*BatchRespondToMeetingRequestsRequest)(nil),  // 11: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	(*BatchRespondToMeetingRequestsResponse)(nil), // 12: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	(*CreateEventRequest)(nil),                    // 13: tandem.meetings.v1.CreateEventRequest
-	(*CreateEventResponse)(nil),                   // 14: tandem.meetings.v1.CreateEventResponse
-	(*GetEventRequest)(nil),                       // 15: tandem.meetings.v1.GetEventRequest
-	(*GetEventResponse)(nil),                      // 16: tandem.meetings.v1.GetEventResponse
-	(*UpdateEventRequest)(nil),                    // 17: tandem.meetings.v1.UpdateEventRequest
-	(*UpdateEventResponse)(nil),                   // 18: tandem.meetings.v1.UpdateEventResponse
-	(*ListEventsRequest)(nil),                     // 19: tandem.meetings.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),                    // 20: tandem.meetings.v1.ListEventsResponse
-	(*RegisterParticipantRequest)(nil),            // 21: tandem.meetings.v1.RegisterParticipantRequest
-	(*RegisterParticipantResponse)(nil),           // 22: tandem.meetings.v1.RegisterParticipantResponse
-	(*SetAvailabilityRequest)(nil),                // 23: tandem.meetings.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),               // 24: tandem.meetings.v1.SetAvailabilityResponse
-	(*ListParticipantsRequest)(nil),               // 25: tandem.meetings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),              // 26: tandem.meetings.v1.ListParticipantsResponse
-	(*RequestMeetingRequest)(nil),                 // 27: tandem.meetings.v1.RequestMeetingRequest
-	(*RequestMeetingResponse)(nil),                // 28: tandem.meetings.v1.RequestMeetingResponse
-	(*UpdateMeetingRequestRequest)(nil),           // 29: tandem.meetings.v1.UpdateMeetingRequestRequest
-	(*UpdateMeetingRequestResponse)(nil),          // 30: tandem.meetings.v1.UpdateMeetingRequestResponse
-	(*RespondToMeetingRequestRequest)(nil),        // 31: tandem.meetings.v1.RespondToMeetingRequestRequest
-	(*RespondToMeetingRequestResponse)(nil),       // 32: tandem.meetings.v1.RespondToMeetingRequestResponse
-	(*ListMeetingRequestsRequest)(nil),            // 33: tandem.meetings.v1.ListMeetingRequestsRequest
-	(*ListMeetingRequestsResponse)(nil),           // 34: tandem.meetings.v1.ListMeetingRequestsResponse
-	(*BookMeetingRequest)(nil),                    // 35: tandem.meetings.v1.BookMeetingRequest
-	(*BookMeetingResponse)(nil),                   // 36: tandem.meetings.v1.BookMeetingResponse
-	(*GenerateScheduleRequest)(nil),               // 37: tandem.meetings.v1.GenerateScheduleRequest
-	(*GenerateScheduleResponse)(nil),              // 38: tandem.meetings.v1.GenerateScheduleResponse
-	(*PublishScheduleRequest)(nil),                // 39: tandem.meetings.v1.PublishScheduleRequest
-	(*PublishScheduleResponse)(nil),               // 40: tandem.meetings.v1.PublishScheduleResponse
-	(*GetScheduleRequest)(nil),                    // 41: tandem.meetings.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),                   // 42: tandem.meetings.v1.GetScheduleResponse
-	(*GetAgendaRequest)(nil),                      // 43: tandem.meetings.v1.GetAgendaRequest
-	(*AgendaItem)(nil),                            // 44: tandem.meetings.v1.AgendaItem
-	(*GetAgendaResponse)(nil),                     // 45: tandem.meetings.v1.GetAgendaResponse
-	(*ExportCalendarRequest)(nil),                 // 46: tandem.meetings.v1.ExportCalendarRequest
-	(*ExportCalendarResponse)(nil),                // 47: tandem.meetings.v1.ExportCalendarResponse
-	(*Participant)(nil),                           // 48: tandem.meetings.v1.Participant
-	(*MeetingRequest)(nil),                        // 49: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 50: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 51: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 52: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 53: tandem.profiles.v1.ProfileRef
-	(ParticipantStatus)(0),                        // 54: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 55: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 56: tandem.meetings.v1.MeetingRequestStatus
-	(*Meeting)(nil),                               // 57: tandem.meetings.v1.Meeting
-	(ScheduleMode)(0),                             // 58: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 59: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 60: tandem.meetings.v1.BalancedWeights
-	(*Schedule)(nil),                              // 61: tandem.meetings.v1.Schedule
-	(*timestamppb.Timestamp)(nil),                 // 62: google.protobuf.Timestamp
+	(*MoveMeetingRequest)(nil),                    // 3: tandem.meetings.v1.MoveMeetingRequest
+	(*MoveMeetingResponse)(nil),                   // 4: tandem.meetings.v1.MoveMeetingResponse
+	(*SwapMeetingsRequest)(nil),                   // 5: tandem.meetings.v1.SwapMeetingsRequest
+	(*SwapMeetingsResponse)(nil),                  // 6: tandem.meetings.v1.SwapMeetingsResponse
+	(*SetMeetingLockRequest)(nil),                 // 7: tandem.meetings.v1.SetMeetingLockRequest
+	(*SetMeetingLockResponse)(nil),                // 8: tandem.meetings.v1.SetMeetingLockResponse
+	(*ItemError)(nil),                             // 9: tandem.meetings.v1.ItemError
+	(*ItemFieldViolation)(nil),                    // 10: tandem.meetings.v1.ItemFieldViolation
+	(*BatchRegisterParticipantsRequest)(nil),      // 11: tandem.meetings.v1.BatchRegisterParticipantsRequest
+	(*BatchRegisterParticipantsResponse)(nil),     // 12: tandem.meetings.v1.BatchRegisterParticipantsResponse
+	(*BatchRegisterParticipantsResult)(nil),       // 13: tandem.meetings.v1.BatchRegisterParticipantsResult
+	(*BatchRequestMeetingsRequest)(nil),           // 14: tandem.meetings.v1.BatchRequestMeetingsRequest
+	(*BatchRequestMeetingsResponse)(nil),          // 15: tandem.meetings.v1.BatchRequestMeetingsResponse
+	(*MeetingRequestResult)(nil),                  // 16: tandem.meetings.v1.MeetingRequestResult
+	(*BatchRespondToMeetingRequestsRequest)(nil),  // 17: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	(*BatchRespondToMeetingRequestsResponse)(nil), // 18: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	(*CreateEventRequest)(nil),                    // 19: tandem.meetings.v1.CreateEventRequest
+	(*CreateEventResponse)(nil),                   // 20: tandem.meetings.v1.CreateEventResponse
+	(*GetEventRequest)(nil),                       // 21: tandem.meetings.v1.GetEventRequest
+	(*GetEventResponse)(nil),                      // 22: tandem.meetings.v1.GetEventResponse
+	(*UpdateEventRequest)(nil),                    // 23: tandem.meetings.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),                   // 24: tandem.meetings.v1.UpdateEventResponse
+	(*ListEventsRequest)(nil),                     // 25: tandem.meetings.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),                    // 26: tandem.meetings.v1.ListEventsResponse
+	(*RegisterParticipantRequest)(nil),            // 27: tandem.meetings.v1.RegisterParticipantRequest
+	(*RegisterParticipantResponse)(nil),           // 28: tandem.meetings.v1.RegisterParticipantResponse
+	(*SetAvailabilityRequest)(nil),                // 29: tandem.meetings.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),               // 30: tandem.meetings.v1.SetAvailabilityResponse
+	(*ListParticipantsRequest)(nil),               // 31: tandem.meetings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),              // 32: tandem.meetings.v1.ListParticipantsResponse
+	(*RequestMeetingRequest)(nil),                 // 33: tandem.meetings.v1.RequestMeetingRequest
+	(*RequestMeetingResponse)(nil),                // 34: tandem.meetings.v1.RequestMeetingResponse
+	(*UpdateMeetingRequestRequest)(nil),           // 35: tandem.meetings.v1.UpdateMeetingRequestRequest
+	(*UpdateMeetingRequestResponse)(nil),          // 36: tandem.meetings.v1.UpdateMeetingRequestResponse
+	(*RespondToMeetingRequestRequest)(nil),        // 37: tandem.meetings.v1.RespondToMeetingRequestRequest
+	(*RespondToMeetingRequestResponse)(nil),       // 38: tandem.meetings.v1.RespondToMeetingRequestResponse
+	(*ListMeetingRequestsRequest)(nil),            // 39: tandem.meetings.v1.ListMeetingRequestsRequest
+	(*ListMeetingRequestsResponse)(nil),           // 40: tandem.meetings.v1.ListMeetingRequestsResponse
+	(*BookMeetingRequest)(nil),                    // 41: tandem.meetings.v1.BookMeetingRequest
+	(*BookMeetingResponse)(nil),                   // 42: tandem.meetings.v1.BookMeetingResponse
+	(*GenerateScheduleRequest)(nil),               // 43: tandem.meetings.v1.GenerateScheduleRequest
+	(*GenerateScheduleResponse)(nil),              // 44: tandem.meetings.v1.GenerateScheduleResponse
+	(*PublishScheduleRequest)(nil),                // 45: tandem.meetings.v1.PublishScheduleRequest
+	(*PublishScheduleResponse)(nil),               // 46: tandem.meetings.v1.PublishScheduleResponse
+	(*GetScheduleRequest)(nil),                    // 47: tandem.meetings.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),                   // 48: tandem.meetings.v1.GetScheduleResponse
+	(*GetAgendaRequest)(nil),                      // 49: tandem.meetings.v1.GetAgendaRequest
+	(*AgendaItem)(nil),                            // 50: tandem.meetings.v1.AgendaItem
+	(*GetAgendaResponse)(nil),                     // 51: tandem.meetings.v1.GetAgendaResponse
+	(*ExportCalendarRequest)(nil),                 // 52: tandem.meetings.v1.ExportCalendarRequest
+	(*ExportCalendarResponse)(nil),                // 53: tandem.meetings.v1.ExportCalendarResponse
+	(*Meeting)(nil),                               // 54: tandem.meetings.v1.Meeting
+	(*Schedule)(nil),                              // 55: tandem.meetings.v1.Schedule
+	(*Participant)(nil),                           // 56: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 57: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 58: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 59: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 60: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 61: tandem.profiles.v1.ProfileRef
+	(ParticipantStatus)(0),                        // 62: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 63: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 64: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 65: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 66: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 67: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 68: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	4,  // 0: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
-	21, // 1: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
-	7,  // 2: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	48, // 3: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
-	3,  // 4: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
-	27, // 5: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
-	10, // 6: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	49, // 7: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	3,  // 8: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
-	31, // 9: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	10, // 10: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	50, // 11: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	50, // 12: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	50, // 13: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	50, // 14: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	51, // 15: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 16: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	50, // 17: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	52, // 18: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	53, // 19: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	50, // 20: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	53, // 21: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	48, // 22: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	48, // 23: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	54, // 24: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	48, // 25: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	55, // 26: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	49, // 27: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	55, // 28: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	49, // 29: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	1,  // 30: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	55, // 31: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	49, // 32: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	2,  // 33: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	56, // 34: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	49, // 35: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	57, // 36: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	58, // 37: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	59, // 38: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	60, // 39: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	61, // 40: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	61, // 41: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	61, // 42: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	57, // 43: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	57, // 44: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	53, // 45: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	48, // 46: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
-	44, // 47: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	62, // 48: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	13, // 49: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	15, // 50: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	17, // 51: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	19, // 52: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	21, // 53: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	23, // 54: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	25, // 55: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	27, // 56: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	29, // 57: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	31, // 58: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	33, // 59: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	35, // 60: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	37, // 61: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	39, // 62: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	41, // 63: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	43, // 64: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	46, // 65: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	5,  // 66: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	8,  // 67: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	11, // 68: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	14, // 69: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	16, // 70: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	18, // 71: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	20, // 72: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	22, // 73: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	24, // 74: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	26, // 75: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	28, // 76: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	30, // 77: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	32, // 78: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	34, // 79: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	36, // 80: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	38, // 81: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	40, // 82: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	42, // 83: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	45, // 84: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	47, // 85: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	6,  // 86: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	9,  // 87: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	12, // 88: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	69, // [69:89] is the sub-list for method output_type
-	49, // [49:69] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	54, // 0: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	55, // 1: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	54, // 2: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	55, // 3: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	54, // 4: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	55, // 5: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	10, // 6: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
+	27, // 7: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
+	13, // 8: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
+	56, // 9: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	9,  // 10: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
+	33, // 11: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
+	16, // 12: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	57, // 13: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	9,  // 14: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
+	37, // 15: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	16, // 16: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	58, // 17: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	58, // 18: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	58, // 19: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	58, // 20: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	59, // 21: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 22: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
+	58, // 23: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	60, // 24: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	61, // 25: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	58, // 26: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	61, // 27: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	56, // 28: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	56, // 29: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	62, // 30: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	56, // 31: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	63, // 32: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	57, // 33: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	63, // 34: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	57, // 35: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	1,  // 36: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
+	63, // 37: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	57, // 38: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	2,  // 39: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
+	64, // 40: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	57, // 41: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	54, // 42: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	65, // 43: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	66, // 44: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	67, // 45: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	55, // 46: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	55, // 47: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	55, // 48: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	54, // 49: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	54, // 50: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	61, // 51: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	56, // 52: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	50, // 53: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
+	68, // 54: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	19, // 55: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	21, // 56: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	23, // 57: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	25, // 58: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	27, // 59: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	29, // 60: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	31, // 61: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	33, // 62: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	35, // 63: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	37, // 64: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	39, // 65: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	41, // 66: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	43, // 67: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	45, // 68: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	47, // 69: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	49, // 70: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	52, // 71: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	11, // 72: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	14, // 73: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	17, // 74: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	3,  // 75: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	5,  // 76: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	7,  // 77: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	20, // 78: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	22, // 79: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	24, // 80: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	26, // 81: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	28, // 82: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	30, // 83: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	32, // 84: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	34, // 85: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	36, // 86: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	38, // 87: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	40, // 88: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	42, // 89: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	44, // 90: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	46, // 91: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	48, // 92: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	51, // 93: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	53, // 94: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	12, // 95: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	15, // 96: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	18, // 97: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	4,  // 98: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	6,  // 99: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	8,  // 100: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	78, // [78:101] is the sub-list for method output_type
+	55, // [55:78] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -3485,7 +3931,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   45,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -39,6 +39,9 @@ const (
 	MeetingsService_BatchRegisterParticipants_FullMethodName     = "/tandem.meetings.v1.MeetingsService/BatchRegisterParticipants"
 	MeetingsService_BatchRequestMeetings_FullMethodName          = "/tandem.meetings.v1.MeetingsService/BatchRequestMeetings"
 	MeetingsService_BatchRespondToMeetingRequests_FullMethodName = "/tandem.meetings.v1.MeetingsService/BatchRespondToMeetingRequests"
+	MeetingsService_MoveMeeting_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/MoveMeeting"
+	MeetingsService_SwapMeetings_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/SwapMeetings"
+	MeetingsService_SetMeetingLock_FullMethodName                = "/tandem.meetings.v1.MeetingsService/SetMeetingLock"
 )
 
 // MeetingsServiceClient is the client API for MeetingsService service.
@@ -101,6 +104,23 @@ type MeetingsServiceClient interface {
 	// request already has the status it asks for succeeds unchanged, so a
 	// retried batch changes nothing.
 	BatchRespondToMeetingRequests(ctx context.Context, in *BatchRespondToMeetingRequestsRequest, opts ...grpc.CallOption) (*BatchRespondToMeetingRequestsResponse, error)
+	// MoveMeeting moves one meeting to another slot and table by hand.
+	// Organizers only. A meeting of the schedule under review (provisional)
+	// is moved in that schedule and locked, so a re-run keeps it there; a
+	// confirmed meeting is moved for real (a higher iCalendar SEQUENCE).
+	// Refused with FailedPrecondition, naming the reason, when a participant
+	// is not available in the slot or already meets someone then, or the
+	// table is taken; with InvalidArgument for an unknown slot or table.
+	MoveMeeting(ctx context.Context, in *MoveMeetingRequest, opts ...grpc.CallOption) (*MoveMeetingResponse, error)
+	// SwapMeetings exchanges the slots and tables of two meetings of the
+	// schedule under review, checked as two moves, and locks both.
+	// Organizers only.
+	SwapMeetings(ctx context.Context, in *SwapMeetingsRequest, opts ...grpc.CallOption) (*SwapMeetingsResponse, error)
+	// SetMeetingLock locks or unlocks a meeting of the schedule under review.
+	// A locked meeting keeps its slot and table when the schedule is
+	// generated again (full or fill-free-slots); confirmed meetings never
+	// move on a re-run, so they need no lock. Organizers only.
+	SetMeetingLock(ctx context.Context, in *SetMeetingLockRequest, opts ...grpc.CallOption) (*SetMeetingLockResponse, error)
 }
 
 type meetingsServiceClient struct {
@@ -311,6 +331,36 @@ func (c *meetingsServiceClient) BatchRespondToMeetingRequests(ctx context.Contex
 	return out, nil
 }
 
+func (c *meetingsServiceClient) MoveMeeting(ctx context.Context, in *MoveMeetingRequest, opts ...grpc.CallOption) (*MoveMeetingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MoveMeetingResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_MoveMeeting_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) SwapMeetings(ctx context.Context, in *SwapMeetingsRequest, opts ...grpc.CallOption) (*SwapMeetingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SwapMeetingsResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_SwapMeetings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) SetMeetingLock(ctx context.Context, in *SetMeetingLockRequest, opts ...grpc.CallOption) (*SetMeetingLockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetMeetingLockResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_SetMeetingLock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MeetingsServiceServer is the server API for MeetingsService service.
 // All implementations must embed UnimplementedMeetingsServiceServer
 // for forward compatibility.
@@ -371,6 +421,23 @@ type MeetingsServiceServer interface {
 	// request already has the status it asks for succeeds unchanged, so a
 	// retried batch changes nothing.
 	BatchRespondToMeetingRequests(context.Context, *BatchRespondToMeetingRequestsRequest) (*BatchRespondToMeetingRequestsResponse, error)
+	// MoveMeeting moves one meeting to another slot and table by hand.
+	// Organizers only. A meeting of the schedule under review (provisional)
+	// is moved in that schedule and locked, so a re-run keeps it there; a
+	// confirmed meeting is moved for real (a higher iCalendar SEQUENCE).
+	// Refused with FailedPrecondition, naming the reason, when a participant
+	// is not available in the slot or already meets someone then, or the
+	// table is taken; with InvalidArgument for an unknown slot or table.
+	MoveMeeting(context.Context, *MoveMeetingRequest) (*MoveMeetingResponse, error)
+	// SwapMeetings exchanges the slots and tables of two meetings of the
+	// schedule under review, checked as two moves, and locks both.
+	// Organizers only.
+	SwapMeetings(context.Context, *SwapMeetingsRequest) (*SwapMeetingsResponse, error)
+	// SetMeetingLock locks or unlocks a meeting of the schedule under review.
+	// A locked meeting keeps its slot and table when the schedule is
+	// generated again (full or fill-free-slots); confirmed meetings never
+	// move on a re-run, so they need no lock. Organizers only.
+	SetMeetingLock(context.Context, *SetMeetingLockRequest) (*SetMeetingLockResponse, error)
 	mustEmbedUnimplementedMeetingsServiceServer()
 }
 
@@ -440,6 +507,15 @@ func (UnimplementedMeetingsServiceServer) BatchRequestMeetings(context.Context, 
 }
 func (UnimplementedMeetingsServiceServer) BatchRespondToMeetingRequests(context.Context, *BatchRespondToMeetingRequestsRequest) (*BatchRespondToMeetingRequestsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchRespondToMeetingRequests not implemented")
+}
+func (UnimplementedMeetingsServiceServer) MoveMeeting(context.Context, *MoveMeetingRequest) (*MoveMeetingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MoveMeeting not implemented")
+}
+func (UnimplementedMeetingsServiceServer) SwapMeetings(context.Context, *SwapMeetingsRequest) (*SwapMeetingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SwapMeetings not implemented")
+}
+func (UnimplementedMeetingsServiceServer) SetMeetingLock(context.Context, *SetMeetingLockRequest) (*SetMeetingLockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetMeetingLock not implemented")
 }
 func (UnimplementedMeetingsServiceServer) mustEmbedUnimplementedMeetingsServiceServer() {}
 func (UnimplementedMeetingsServiceServer) testEmbeddedByValue()                         {}
@@ -822,6 +898,60 @@ func _MeetingsService_BatchRespondToMeetingRequests_Handler(srv interface{}, ctx
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_MoveMeeting_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MoveMeetingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).MoveMeeting(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_MoveMeeting_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).MoveMeeting(ctx, req.(*MoveMeetingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_SwapMeetings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SwapMeetingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).SwapMeetings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_SwapMeetings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).SwapMeetings(ctx, req.(*SwapMeetingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_SetMeetingLock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetMeetingLockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).SetMeetingLock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_SetMeetingLock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).SetMeetingLock(ctx, req.(*SetMeetingLockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MeetingsService_ServiceDesc is the grpc.ServiceDesc for MeetingsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -908,6 +1038,18 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchRespondToMeetingRequests",
 			Handler:    _MeetingsService_BatchRespondToMeetingRequests_Handler,
+		},
+		{
+			MethodName: "MoveMeeting",
+			Handler:    _MeetingsService_MoveMeeting_Handler,
+		},
+		{
+			MethodName: "SwapMeetings",
+			Handler:    _MeetingsService_SwapMeetings_Handler,
+		},
+		{
+			MethodName: "SetMeetingLock",
+			Handler:    _MeetingsService_SetMeetingLock_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

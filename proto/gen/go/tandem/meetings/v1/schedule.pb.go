@@ -145,10 +145,12 @@ const (
 	// SCHEDULE_MODE_FILL_FREE_SLOTS after.
 	ScheduleMode_SCHEDULE_MODE_UNSPECIFIED ScheduleMode = 0
 	// Plan every accepted request from scratch, replacing the provisional
-	// schedule. Refused with FailedPrecondition once a schedule is published.
+	// schedule; only meetings an organizer locked in it stay. Refused with
+	// FailedPrecondition once a schedule is published.
 	ScheduleMode_SCHEDULE_MODE_FULL ScheduleMode = 1
-	// Keep every confirmed meeting where it is; place only requests not yet
-	// scheduled, in slots and tables still free.
+	// Keep every confirmed meeting (and every locked one of the schedule
+	// under review) where it is; place only requests not yet scheduled, in
+	// slots and tables still free.
 	ScheduleMode_SCHEDULE_MODE_FILL_FREE_SLOTS ScheduleMode = 2
 )
 
@@ -346,7 +348,10 @@ type Meeting struct {
 	// Output only.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Output only.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Locked by an organizer: GenerateSchedule keeps it in its slot and
+	// table. Meetings moved by hand are locked. Set with SetMeetingLock.
+	Locked        bool `protobuf:"varint,17,opt,name=locked,proto3" json:"locked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -493,6 +498,13 @@ func (x *Meeting) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Meeting) GetLocked() bool {
+	if x != nil {
+		return x.Locked
+	}
+	return false
+}
+
 // BalancedWeights value a meeting under SCHEDULE_POLICY_BALANCED. A request
 // that is both must and mutual is worth must plus mutual's excess over
 // want. All three zero means the defaults: must 4, mutual 2, want 1.
@@ -585,7 +597,8 @@ type ScheduleStats struct {
 	ParticipantsWithoutMeetings int32 `protobuf:"varint,10,opt,name=participants_without_meetings,json=participantsWithoutMeetings,proto3" json:"participants_without_meetings,omitempty"`
 	// Idle gaps: free slots between a participant's first and last meeting of a day.
 	IdleGaps int32 `protobuf:"varint,11,opt,name=idle_gaps,json=idleGaps,proto3" json:"idle_gaps,omitempty"`
-	// Confirmed meetings kept unchanged (fill mode).
+	// Meetings kept unchanged: confirmed ones, and those an organizer
+	// locked in the schedule under review.
 	KeptMeetings int32 `protobuf:"varint,12,opt,name=kept_meetings,json=keptMeetings,proto3" json:"kept_meetings,omitempty"`
 	// Time the solver took.
 	SolveDuration *durationpb.Duration `protobuf:"bytes,13,opt,name=solve_duration,json=solveDuration,proto3" json:"solve_duration,omitempty"`
@@ -876,7 +889,7 @@ var File_tandem_meetings_v1_schedule_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"\n" +
-	"!tandem/meetings/v1/schedule.proto\x12\x12tandem.meetings.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x05\n" +
+	"!tandem/meetings/v1/schedule.proto\x12\x12tandem.meetings.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x05\n" +
 	"\aMeeting\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x17\n" +
@@ -898,7 +911,8 @@ const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"Q\n" +
+	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x16\n" +
+	"\x06locked\x18\x11 \x01(\bR\x06locked\"Q\n" +
 	"\x0fBalancedWeights\x12\x12\n" +
 	"\x04must\x18\x01 \x01(\x05R\x04must\x12\x16\n" +
 	"\x06mutual\x18\x02 \x01(\x05R\x06mutual\x12\x12\n" +

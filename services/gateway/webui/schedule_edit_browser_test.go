@@ -1,0 +1,145 @@
+package webui_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestScheduleEditing walks the organiser's hand edits of a schedule in
+// Chromium: a meeting moved with the keyboard (Move, then Move here) and by
+// drag and drop, a move refused because a participant is away then, lock
+// and unlock, and the moved meeting kept in place by generating again.
+func TestScheduleEditing(t *testing.T) {
+	root := browser(t)
+	s := startStack(t)
+	organizer := newUser(t, root, s.URL, "organiser")
+	company := newUser(t, root, s.URL, "company member")
+	researcher := newUser(t, root, s.URL, "researcher")
+	organizer.signIn("organizer")
+	company.signIn("company")
+	researcher.signIn("researcher")
+	eventPath := createOpenEvent(organizer, "Trieste Partnering Day")
+
+	c, r, o := company, researcher, organizer
+	c.open(eventPath)
+	c.submit("#register")
+	c.mustSucceed("registering the company")
+	r.open(eventPath)
+	r.submit("#register")
+	r.mustSucceed("registering the institute")
+	// The institute is there at 09:00 and 09:30 only.
+	r.do("leave at ten", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#availability-form input[name=slot]")].forEach((b, i) => b.checked = i < 2)`))
+	r.submit("#save-availability")
+	r.mustSucceed("saving availability")
+	companyID := eval[string](r, `[...document.querySelectorAll("#f-to option")].find(o => o.textContent.includes("Tagliamentoomics")).value`)
+	r.set("#f-to", companyID)
+	r.submit("#send-request")
+	r.mustSucceed("sending the request")
+	c.open(eventPath)
+	c.submit("#incoming button.accept")
+	c.mustSucceed("accepting the request")
+
+	o.open(eventPath)
+	o.submit("#close-registration")
+	o.submit("#generate")
+	o.mustSucceed("generating the schedule")
+	o.expect("#edit-hint", "Drag a meeting")
+	cellOf := func() string {
+		return eval[string](o, `document.querySelector("#schedule-grid .meeting").closest("td").dataset.to`)
+	}
+	start := cellOf()
+
+	t.Run("keyboard move", func(t *testing.T) {
+		o := o.in(t)
+		o.submit("#schedule-grid .meeting a.move")
+		o.waitFor("move mode", `!!document.querySelector("#moving")`)
+		o.expect("#moving", "Tagliamentoomics")
+		o.checkPage()
+		o.shot("event-schedule-moving")
+		// The first free place in another row than the meeting's.
+		target := eval[string](o, `[...document.querySelectorAll("#schedule-grid button.move-here")].map(b => b.value).find(v => v.split("/")[0] !== `+jsString(start)+`.split("/")[0] && !v.split("/")[0].endsWith("T1000"))`)
+		o.submit(`#schedule-grid button.move-here[value="` + target + `"]`)
+		o.mustSucceed("moving the meeting")
+		o.expect("#notice", "moved and locked")
+		if got := cellOf(); got != target {
+			t.Fatalf("the meeting is at %s, want %s", got, target)
+		}
+		o.expect("#schedule-grid .meeting", "Locked")
+		start = target
+	})
+
+	t.Run("a move to when a participant is away is refused", func(t *testing.T) {
+		o := o.in(t)
+		o.open(eventPath)
+		o.submit("#schedule-grid .meeting a.move")
+		o.waitFor("move mode", `!!document.querySelector("#moving")`)
+		o.submit(`#schedule-grid button.move-here[value$="T1000/` + eval[string](o, `document.querySelector("#schedule-grid button.move-here").value.split("/")[1]`) + `"]`)
+		o.expect("#edit-problem", "not possible")
+		o.expect("#edit-problem", "is not available at")
+		if cellOf() != start {
+			t.Fatalf("a refused move moved the meeting to %s", cellOf())
+		}
+		o.shot("event-schedule-refused")
+	})
+
+	t.Run("drag and drop", func(t *testing.T) {
+		o := o.in(t)
+		o.open(eventPath)
+		// Another free place in an allowed row, dropped on by a real drag.
+		target := eval[string](o, `[...document.querySelectorAll("#schedule-grid td[data-to]")].filter(td => !td.querySelector(".meeting")).map(td => td.dataset.to).find(v => v !== `+jsString(start)+` && !v.split("/")[0].endsWith("T1000"))`)
+		o.drop(`(() => {
+			const m = document.querySelector("#schedule-grid .meeting");
+			const td = document.querySelector('#schedule-grid td[data-to="` + target + `"]');
+			const dt = new DataTransfer();
+			m.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: dt}));
+			td.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt}));
+			td.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		})()`)
+		o.expect("#notice", "moved and locked")
+		o.mustSucceed("dropping the meeting")
+		if got := cellOf(); got != target {
+			t.Fatalf("after the drop the meeting is at %s, want %s", got, target)
+		}
+		start = target
+	})
+
+	t.Run("unlock, lock and generate again", func(t *testing.T) {
+		o := o.in(t)
+		o.open(eventPath)
+		o.submit("#schedule-grid button.lock-toggle")
+		o.expect("#notice", "unlocked")
+		if o.has("#schedule-grid .meeting.locked") {
+			t.Fatal("the meeting is still locked")
+		}
+		o.submit("#schedule-grid button.lock-toggle")
+		o.expect("#notice", "is locked")
+		o.submit("#generate")
+		o.mustSucceed("generating again")
+		if got := cellOf(); got != start {
+			t.Fatalf("generating again moved the locked meeting from %s to %s", start, got)
+		}
+		o.expect("#schedule-grid .meeting", "Locked")
+	})
+
+	t.Run("phone width", func(t *testing.T) {
+		o := o.in(t)
+		o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		defer o.do("desktop screen", chromedp.ResetViewport())
+		o.open(eventPath + "?move=" + eval[string](o, `document.querySelector("#schedule-grid .meeting").dataset.m`))
+		o.expect("#moving", "Tagliamentoomics")
+	})
+}
+
+// drop runs a script that drags and drops, and waits for the page the
+// drop's form sends to.
+func (u *user) drop(script string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, step)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Evaluate[chromedp.Void](script)); err != nil {
+		u.t.Fatalf("%s: drag and drop: %v\npage: %s", u.name, err, u.bodyText())
+	}
+	u.checkPage()
+}
