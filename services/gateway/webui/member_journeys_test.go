@@ -112,6 +112,8 @@ func TestMemberJourneys(t *testing.T) {
 
 	t.Run("researcher edits and retracts", func(t *testing.T) { researcherEdits(t, s, researcher) })
 
+	t.Run("participant directory", func(t *testing.T) { participantDirectory(t, s, company) })
+
 	t.Run("save a partner and find it again", func(t *testing.T) {
 		c := company.in(t)
 		c.open("/partners")

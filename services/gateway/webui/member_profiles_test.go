@@ -267,3 +267,62 @@ func researcherEdits(t *testing.T, s *stack, researcher *user) {
 		t.Error("a closed offer can still be edited")
 	}
 }
+
+// participantDirectory: at an event, a participant browses and searches who
+// is there, with their offers and reasons to meet, and asks one of them for
+// a meeting; anonymous and hidden participants are not listed to them.
+func participantDirectory(t *testing.T, s *stack, company *user) {
+	unitsID, companyID := demoOrg(t, s, "units"), demoOrg(t, s, "company-026")
+	visible := newOrg(t, s, "Hepatic Devices Srl (test)", profilesv1.Visibility_VISIBILITY_PUBLIC)
+	quiet := newOrg(t, s, "Silent Liver Spa (test)", profilesv1.Visibility_VISIBILITY_ANONYMOUS)
+	hidden := newOrg(t, s, "Unseen Hepatology Lab (test)", profilesv1.Visibility_VISIBILITY_HIDDEN)
+	retryUntilKnown(t, "publish an offer", func() error {
+		_, err := s.Comp.CreateCooperationProfile(s.admin(t), &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: orgRef(visible), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
+			Title: "Elastography probes for liver stiffness", Summary: "Non-invasive measurement of liver fibrosis.", TermIds: []string{"MESH:D008103"},
+			Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+		}})
+		return err
+	})
+	ev := openEvent(t, s, "Liver Partnering Day (test)", orgRef(companyID), orgRef(unitsID), orgRef(visible), orgRef(quiet), orgRef(hidden))
+
+	c := company.in(t)
+	c.open("/events/" + ev.GetId())
+	c.submit("#directory-link")
+	c.mustSucceed("opening the participant directory")
+	c.expect("#directory", "Università degli Studi di Trieste")
+	c.expect("#directory", "Hepatic Devices Srl (test)")
+	c.expect("#list-count", "of 3")
+	for _, secret := range []string{"Silent Liver", "Unseen Hepatology"} {
+		if strings.Contains(c.bodyText(), secret) {
+			t.Errorf("the directory lists %q", secret)
+		}
+	}
+	// The university's offer and the reasons to meet it: matching reads
+	// the registrations from their events, so look again until it has.
+	deadline := time.Now().Add(60 * time.Second)
+	for !c.has(".directory-entry:has(a[href='/profiles/org/" + unitsID + "']) .reasons li") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reason to meet the university: %s", c.text("#directory"))
+		}
+		time.Sleep(200 * time.Millisecond) // a poll interval: the page is reloaded and checked
+		c.open("/events/" + ev.GetId() + "/directory")
+	}
+	c.expect(".directory-entry:has(a[href='/profiles/org/"+visible+"']) .offers", "Elastography probes for liver stiffness")
+	c.set("#f-sort", "best_match")
+	c.submit("#apply-filter")
+	if first := c.text("#directory .directory-entry h2"); !strings.Contains(first, "Trieste") {
+		t.Errorf("best match first lists %q first", first)
+	}
+	c.shot("event-directory")
+	c.typeInto("#f-q", "hepatic")
+	c.submit("#apply-filter")
+	c.mustSucceed("searching the directory")
+	c.expect("#list-count", "of 1")
+	c.expect("#directory", "Hepatic Devices Srl (test)")
+	c.submit("#directory .request-meeting")
+	c.mustSucceed("asking for a meeting from the directory")
+	if got := eval[string](c, `document.querySelector("#f-to").selectedOptions[0].textContent`); got != "Hepatic Devices Srl (test)" {
+		t.Errorf("the meeting request form asks %q, not the participant chosen in the directory", got)
+	}
+}
