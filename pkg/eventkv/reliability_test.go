@@ -220,6 +220,46 @@ func TestRelayRestartedReplicaTakesBackItsLease(t *testing.T) {
 	}
 }
 
+// A read that decides a write (update with the revision read) asks the
+// bucket's leader: with direct gets (AllowDirect, every KV bucket's default)
+// a lagging follower in an R3 cluster may answer with an older revision.
+func TestGetReadsFromTheLeader(t *testing.T) {
+	_, nc, js := testenv.JetStream(t)
+	ctx := context.Background()
+	s, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: "orgs", Stream: "TANDEM_PROFILES", StreamSubjects: "tandem.profiles.v1.>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, "o1", upserted("o1", "evt-1", "A", 1)); err != nil {
+		t.Fatal(err)
+	}
+	direct, err := nc.SubscribeSync("$JS.API.DIRECT.GET.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader, err := nc.SubscribeSync("$JS.API.STREAM.MSG.GET.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "o1"); err != nil {
+		t.Fatal(err)
+	}
+	// Requests this connection sent reach its own subscriptions before
+	// the answer to a later flush.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := direct.NextMsg(time.Millisecond); err == nil {
+		t.Fatalf("Get read with a direct get (%s), which any replica may answer", m.Subject)
+	}
+	if _, err := leader.NextMsg(time.Second); err != nil {
+		t.Fatalf("Get did not ask the leader: %v", err)
+	}
+}
+
 func TestRelayReportsRevisionsDroppedBeforeItPublishedThem(t *testing.T) {
 	_, _, js := testenv.JetStream(t)
 	ctx := context.Background()
