@@ -200,6 +200,10 @@ func TestVerifierCannotSign(t *testing.T) {
 	if _, err := auth.ParsePublicKeys([]byte(`{"keys":[` + string(priv) + `]}`)); err == nil {
 		t.Error("ParsePublicKeys accepted a private key")
 	}
+	// The signing key given where the public key set belongs says so.
+	if _, err := auth.ParsePublicKeys(priv); err == nil || !strings.Contains(err.Error(), "is a private key") {
+		t.Errorf("ParsePublicKeys(the private key alone) = %v, want an error naming it a private key", err)
+	}
 }
 
 func TestKeysRoundTrip(t *testing.T) {

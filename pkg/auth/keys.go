@@ -131,6 +131,15 @@ func ParsePublicKeys(data []byte) ([]PublicKey, error) {
 		return nil, fmt.Errorf("public keys are not a JWK set: %w", err)
 	}
 	if len(set.Keys) == 0 {
+		// One JWK instead of a set: most likely the signing key, given
+		// where the public key set belongs.
+		var one jose.JSONWebKey
+		if json.Unmarshal(bytes.TrimSpace(data), &one) == nil && one.Key != nil {
+			if _, private := one.Key.(ed25519.PrivateKey); private {
+				return nil, fmt.Errorf("public keys: %q is a private key (the signing key), not a public key set: give verifiers the <kid>.public.jwks of `tandem keys generate`, never the private key", one.KeyID)
+			}
+			return nil, fmt.Errorf("public keys: %q is one key, not a JWK set: write it as {\"keys\": [...]} (`tandem keys public` does)", one.KeyID)
+		}
 		return nil, errors.New("public key set is empty")
 	}
 	seen := map[string]bool{}
