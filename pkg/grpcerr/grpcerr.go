@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 
+	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -129,6 +130,21 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		log.ErrorContext(ctx, "internal error", "err", err)
 	}
 	return status.Error(codes.Internal, "internal error")
+}
+
+// Item describes err as the status the single call would have returned: the
+// code's name (e.g. "INVALID_ARGUMENT"), the message and the field
+// violations, for one item's result in a batch call.
+func Item(log *slog.Logger, err error) (code, message string, violations []Violation) {
+	st, _ := status.FromError(ToStatus(log, err))
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				violations = append(violations, Violation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		}
+	}
+	return rpccode.Code(st.Code()).String(), st.Message(), violations
 }
 
 func validationStatus(ve *ValidationError) error {

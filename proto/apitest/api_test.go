@@ -38,7 +38,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 	}{
 		{"tandem.profiles.v1.ProfilesService", []string{
 			"CreateOrganization", "GetOrganization", "UpdateOrganization", "ListOrganizations", "EraseOrganization",
-			"CreatePerson", "GetPerson", "UpdatePerson", "ListPeople", "ErasePerson",
+			"BatchCreateOrganizations", "CreatePerson", "GetPerson", "UpdatePerson", "ListPeople", "ErasePerson",
 		}},
 		{"tandem.competencies.v1.CompetenciesService", []string{
 			"SearchTerms", "GetTerm", "ResolveTerms", "PublishCompetency", "RetractCompetency", "ListCompetencies",

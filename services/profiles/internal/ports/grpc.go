@@ -28,6 +28,18 @@ func (g *GRPC) CreateOrganization(ctx context.Context, req *profilesv1.CreateOrg
 	return &profilesv1.CreateOrganizationResponse{Organization: o}, nil
 }
 
+func (g *GRPC) BatchCreateOrganizations(ctx context.Context, req *profilesv1.BatchCreateOrganizationsRequest) (*profilesv1.BatchCreateOrganizationsResponse, error) {
+	items := make([]app.CreateItem, len(req.GetItems()))
+	for i, it := range req.GetItems() {
+		items[i] = app.CreateItem{Org: it.GetOrganization(), RequestID: it.GetClientRequestId()}
+	}
+	res, err := g.svc.BatchCreateOrganizations(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	return &profilesv1.BatchCreateOrganizationsResponse{Results: res}, nil
+}
+
 func (g *GRPC) GetOrganization(ctx context.Context, req *profilesv1.GetOrganizationRequest) (*profilesv1.GetOrganizationResponse, error) {
 	o, err := g.svc.GetOrganization(ctx, req.GetId())
 	if err != nil {

@@ -125,6 +125,273 @@ func (x *CreateOrganizationResponse) GetOrganization() *Organization {
 	return nil
 }
 
+// Request for BatchCreateOrganizations.
+type BatchCreateOrganizationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organizations to create, at most 1,000.
+	Items         []*CreateOrganizationRequest `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateOrganizationsRequest) Reset() {
+	*x = BatchCreateOrganizationsRequest{}
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateOrganizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateOrganizationsRequest) ProtoMessage() {}
+
+func (x *BatchCreateOrganizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateOrganizationsRequest.ProtoReflect.Descriptor instead.
+func (*BatchCreateOrganizationsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BatchCreateOrganizationsRequest) GetItems() []*CreateOrganizationRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// Response for BatchCreateOrganizations.
+type BatchCreateOrganizationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in the items' order.
+	Results       []*CreateOrganizationResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateOrganizationsResponse) Reset() {
+	*x = BatchCreateOrganizationsResponse{}
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateOrganizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateOrganizationsResponse) ProtoMessage() {}
+
+func (x *BatchCreateOrganizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateOrganizationsResponse.ProtoReflect.Descriptor instead.
+func (*BatchCreateOrganizationsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *BatchCreateOrganizationsResponse) GetResults() []*CreateOrganizationResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// CreateOrganizationResult is one item's outcome: an organization or an error.
+type CreateOrganizationResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created organization (or, for a retried item, the one created first).
+	Organization *Organization `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	// Set when the item failed.
+	Error         *ItemError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOrganizationResult) Reset() {
+	*x = CreateOrganizationResult{}
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrganizationResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrganizationResult) ProtoMessage() {}
+
+func (x *CreateOrganizationResult) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrganizationResult.ProtoReflect.Descriptor instead.
+func (*CreateOrganizationResult) Descriptor() ([]byte, []int) {
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateOrganizationResult) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+func (x *CreateOrganizationResult) GetError() *ItemError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// ItemError is why one item of a batch failed.
+type ItemError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The gRPC status code name the single call would have returned, e.g.
+	// "INVALID_ARGUMENT".
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// What went wrong.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Fields of the item that were refused, for INVALID_ARGUMENT.
+	FieldViolations []*ItemFieldViolation `protobuf:"bytes,3,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ItemError) Reset() {
+	*x = ItemError{}
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemError) ProtoMessage() {}
+
+func (x *ItemError) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemError.ProtoReflect.Descriptor instead.
+func (*ItemError) Descriptor() ([]byte, []int) {
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ItemError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ItemError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ItemError) GetFieldViolations() []*ItemFieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// ItemFieldViolation is one refused field of a batch item.
+type ItemFieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field, relative to the item (e.g. "organization.name").
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// Why.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ItemFieldViolation) Reset() {
+	*x = ItemFieldViolation{}
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemFieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemFieldViolation) ProtoMessage() {}
+
+func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemFieldViolation.ProtoReflect.Descriptor instead.
+func (*ItemFieldViolation) Descriptor() ([]byte, []int) {
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ItemFieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ItemFieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 // Request for GetOrganization.
 type GetOrganizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -136,7 +403,7 @@ type GetOrganizationRequest struct {
 
 func (x *GetOrganizationRequest) Reset() {
 	*x = GetOrganizationRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[2]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -148,7 +415,7 @@ func (x *GetOrganizationRequest) String() string {
 func (*GetOrganizationRequest) ProtoMessage() {}
 
 func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[2]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -161,7 +428,7 @@ func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{2}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetOrganizationRequest) GetId() string {
@@ -182,7 +449,7 @@ type GetOrganizationResponse struct {
 
 func (x *GetOrganizationResponse) Reset() {
 	*x = GetOrganizationResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[3]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +461,7 @@ func (x *GetOrganizationResponse) String() string {
 func (*GetOrganizationResponse) ProtoMessage() {}
 
 func (x *GetOrganizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[3]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +474,7 @@ func (x *GetOrganizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganizationResponse.ProtoReflect.Descriptor instead.
 func (*GetOrganizationResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{3}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetOrganizationResponse) GetOrganization() *Organization {
@@ -233,7 +500,7 @@ type UpdateOrganizationRequest struct {
 
 func (x *UpdateOrganizationRequest) Reset() {
 	*x = UpdateOrganizationRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[4]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -245,7 +512,7 @@ func (x *UpdateOrganizationRequest) String() string {
 func (*UpdateOrganizationRequest) ProtoMessage() {}
 
 func (x *UpdateOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[4]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -258,7 +525,7 @@ func (x *UpdateOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{4}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateOrganizationRequest) GetOrganization() *Organization {
@@ -293,7 +560,7 @@ type UpdateOrganizationResponse struct {
 
 func (x *UpdateOrganizationResponse) Reset() {
 	*x = UpdateOrganizationResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[5]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +572,7 @@ func (x *UpdateOrganizationResponse) String() string {
 func (*UpdateOrganizationResponse) ProtoMessage() {}
 
 func (x *UpdateOrganizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[5]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +585,7 @@ func (x *UpdateOrganizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrganizationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateOrganizationResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{5}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpdateOrganizationResponse) GetOrganization() *Organization {
@@ -356,7 +623,7 @@ type ListOrganizationsRequest struct {
 
 func (x *ListOrganizationsRequest) Reset() {
 	*x = ListOrganizationsRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[6]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -368,7 +635,7 @@ func (x *ListOrganizationsRequest) String() string {
 func (*ListOrganizationsRequest) ProtoMessage() {}
 
 func (x *ListOrganizationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[6]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -381,7 +648,7 @@ func (x *ListOrganizationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganizationsRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganizationsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{6}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListOrganizationsRequest) GetPageSize() int32 {
@@ -460,7 +727,7 @@ type ListOrganizationsResponse struct {
 
 func (x *ListOrganizationsResponse) Reset() {
 	*x = ListOrganizationsResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[7]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +739,7 @@ func (x *ListOrganizationsResponse) String() string {
 func (*ListOrganizationsResponse) ProtoMessage() {}
 
 func (x *ListOrganizationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[7]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +752,7 @@ func (x *ListOrganizationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganizationsResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganizationsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{7}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListOrganizationsResponse) GetOrganizations() []*Organization {
@@ -517,7 +784,7 @@ type EraseOrganizationRequest struct {
 
 func (x *EraseOrganizationRequest) Reset() {
 	*x = EraseOrganizationRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[8]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +796,7 @@ func (x *EraseOrganizationRequest) String() string {
 func (*EraseOrganizationRequest) ProtoMessage() {}
 
 func (x *EraseOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[8]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +809,7 @@ func (x *EraseOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*EraseOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{8}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EraseOrganizationRequest) GetId() string {
@@ -579,7 +846,7 @@ type EraseOrganizationResponse struct {
 
 func (x *EraseOrganizationResponse) Reset() {
 	*x = EraseOrganizationResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[9]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -591,7 +858,7 @@ func (x *EraseOrganizationResponse) String() string {
 func (*EraseOrganizationResponse) ProtoMessage() {}
 
 func (x *EraseOrganizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[9]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -604,7 +871,7 @@ func (x *EraseOrganizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseOrganizationResponse.ProtoReflect.Descriptor instead.
 func (*EraseOrganizationResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{9}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EraseOrganizationResponse) GetErasedPersonIds() []string {
@@ -634,7 +901,7 @@ type CreatePersonRequest struct {
 
 func (x *CreatePersonRequest) Reset() {
 	*x = CreatePersonRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[10]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +913,7 @@ func (x *CreatePersonRequest) String() string {
 func (*CreatePersonRequest) ProtoMessage() {}
 
 func (x *CreatePersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[10]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +926,7 @@ func (x *CreatePersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePersonRequest.ProtoReflect.Descriptor instead.
 func (*CreatePersonRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{10}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreatePersonRequest) GetPerson() *Person {
@@ -687,7 +954,7 @@ type CreatePersonResponse struct {
 
 func (x *CreatePersonResponse) Reset() {
 	*x = CreatePersonResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[11]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +966,7 @@ func (x *CreatePersonResponse) String() string {
 func (*CreatePersonResponse) ProtoMessage() {}
 
 func (x *CreatePersonResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[11]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +979,7 @@ func (x *CreatePersonResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePersonResponse.ProtoReflect.Descriptor instead.
 func (*CreatePersonResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{11}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreatePersonResponse) GetPerson() *Person {
@@ -733,7 +1000,7 @@ type GetPersonRequest struct {
 
 func (x *GetPersonRequest) Reset() {
 	*x = GetPersonRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[12]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +1012,7 @@ func (x *GetPersonRequest) String() string {
 func (*GetPersonRequest) ProtoMessage() {}
 
 func (x *GetPersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[12]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +1025,7 @@ func (x *GetPersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPersonRequest.ProtoReflect.Descriptor instead.
 func (*GetPersonRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{12}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetPersonRequest) GetId() string {
@@ -779,7 +1046,7 @@ type GetPersonResponse struct {
 
 func (x *GetPersonResponse) Reset() {
 	*x = GetPersonResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[13]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +1058,7 @@ func (x *GetPersonResponse) String() string {
 func (*GetPersonResponse) ProtoMessage() {}
 
 func (x *GetPersonResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[13]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +1071,7 @@ func (x *GetPersonResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPersonResponse.ProtoReflect.Descriptor instead.
 func (*GetPersonResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{13}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetPersonResponse) GetPerson() *Person {
@@ -829,7 +1096,7 @@ type UpdatePersonRequest struct {
 
 func (x *UpdatePersonRequest) Reset() {
 	*x = UpdatePersonRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[14]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +1108,7 @@ func (x *UpdatePersonRequest) String() string {
 func (*UpdatePersonRequest) ProtoMessage() {}
 
 func (x *UpdatePersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[14]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +1121,7 @@ func (x *UpdatePersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePersonRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePersonRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{14}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdatePersonRequest) GetPerson() *Person {
@@ -889,7 +1156,7 @@ type UpdatePersonResponse struct {
 
 func (x *UpdatePersonResponse) Reset() {
 	*x = UpdatePersonResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[15]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +1168,7 @@ func (x *UpdatePersonResponse) String() string {
 func (*UpdatePersonResponse) ProtoMessage() {}
 
 func (x *UpdatePersonResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[15]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1181,7 @@ func (x *UpdatePersonResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePersonResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePersonResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{15}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdatePersonResponse) GetPerson() *Person {
@@ -943,7 +1210,7 @@ type ListPeopleRequest struct {
 
 func (x *ListPeopleRequest) Reset() {
 	*x = ListPeopleRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[16]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1222,7 @@ func (x *ListPeopleRequest) String() string {
 func (*ListPeopleRequest) ProtoMessage() {}
 
 func (x *ListPeopleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[16]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1235,7 @@ func (x *ListPeopleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPeopleRequest.ProtoReflect.Descriptor instead.
 func (*ListPeopleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{16}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListPeopleRequest) GetPageSize() int32 {
@@ -1019,7 +1286,7 @@ type ListPeopleResponse struct {
 
 func (x *ListPeopleResponse) Reset() {
 	*x = ListPeopleResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[17]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1031,7 +1298,7 @@ func (x *ListPeopleResponse) String() string {
 func (*ListPeopleResponse) ProtoMessage() {}
 
 func (x *ListPeopleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[17]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1044,7 +1311,7 @@ func (x *ListPeopleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPeopleResponse.ProtoReflect.Descriptor instead.
 func (*ListPeopleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{17}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPeopleResponse) GetPeople() []*Person {
@@ -1076,7 +1343,7 @@ type ErasePersonRequest struct {
 
 func (x *ErasePersonRequest) Reset() {
 	*x = ErasePersonRequest{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[18]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1355,7 @@ func (x *ErasePersonRequest) String() string {
 func (*ErasePersonRequest) ProtoMessage() {}
 
 func (x *ErasePersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[18]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1368,7 @@ func (x *ErasePersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErasePersonRequest.ProtoReflect.Descriptor instead.
 func (*ErasePersonRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{18}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ErasePersonRequest) GetId() string {
@@ -1136,7 +1403,7 @@ type ErasePersonResponse struct {
 
 func (x *ErasePersonResponse) Reset() {
 	*x = ErasePersonResponse{}
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[19]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1415,7 @@ func (x *ErasePersonResponse) String() string {
 func (*ErasePersonResponse) ProtoMessage() {}
 
 func (x *ErasePersonResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[19]
+	mi := &file_tandem_profiles_v1_profiles_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1428,7 @@ func (x *ErasePersonResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErasePersonResponse.ProtoReflect.Descriptor instead.
 func (*ErasePersonResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{19}
+	return file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ErasePersonResponse) GetErasedAt() *timestamppb.Timestamp {
@@ -1180,7 +1447,21 @@ const file_tandem_profiles_v1_profiles_service_proto_rawDesc = "" +
 	"\forganization\x18\x01 \x01(\v2 .tandem.profiles.v1.OrganizationR\forganization\x12*\n" +
 	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\"b\n" +
 	"\x1aCreateOrganizationResponse\x12D\n" +
-	"\forganization\x18\x01 \x01(\v2 .tandem.profiles.v1.OrganizationR\forganization\"(\n" +
+	"\forganization\x18\x01 \x01(\v2 .tandem.profiles.v1.OrganizationR\forganization\"f\n" +
+	"\x1fBatchCreateOrganizationsRequest\x12C\n" +
+	"\x05items\x18\x01 \x03(\v2-.tandem.profiles.v1.CreateOrganizationRequestR\x05items\"j\n" +
+	" BatchCreateOrganizationsResponse\x12F\n" +
+	"\aresults\x18\x01 \x03(\v2,.tandem.profiles.v1.CreateOrganizationResultR\aresults\"\x95\x01\n" +
+	"\x18CreateOrganizationResult\x12D\n" +
+	"\forganization\x18\x01 \x01(\v2 .tandem.profiles.v1.OrganizationR\forganization\x123\n" +
+	"\x05error\x18\x02 \x01(\v2\x1d.tandem.profiles.v1.ItemErrorR\x05error\"\x8c\x01\n" +
+	"\tItemError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12Q\n" +
+	"\x10field_violations\x18\x03 \x03(\v2&.tandem.profiles.v1.ItemFieldViolationR\x0ffieldViolations\"L\n" +
+	"\x12ItemFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"(\n" +
 	"\x16GetOrganizationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"_\n" +
 	"\x17GetOrganizationResponse\x12D\n" +
@@ -1246,13 +1527,14 @@ const file_tandem_profiles_v1_profiles_service_proto_rawDesc = "" +
 	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"N\n" +
 	"\x13ErasePersonResponse\x127\n" +
-	"\terased_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\berasedAt2\xa8\b\n" +
+	"\terased_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\berasedAt2\xb0\t\n" +
 	"\x0fProfilesService\x12s\n" +
 	"\x12CreateOrganization\x12-.tandem.profiles.v1.CreateOrganizationRequest\x1a..tandem.profiles.v1.CreateOrganizationResponse\x12j\n" +
 	"\x0fGetOrganization\x12*.tandem.profiles.v1.GetOrganizationRequest\x1a+.tandem.profiles.v1.GetOrganizationResponse\x12s\n" +
 	"\x12UpdateOrganization\x12-.tandem.profiles.v1.UpdateOrganizationRequest\x1a..tandem.profiles.v1.UpdateOrganizationResponse\x12p\n" +
 	"\x11ListOrganizations\x12,.tandem.profiles.v1.ListOrganizationsRequest\x1a-.tandem.profiles.v1.ListOrganizationsResponse\x12p\n" +
-	"\x11EraseOrganization\x12,.tandem.profiles.v1.EraseOrganizationRequest\x1a-.tandem.profiles.v1.EraseOrganizationResponse\x12a\n" +
+	"\x11EraseOrganization\x12,.tandem.profiles.v1.EraseOrganizationRequest\x1a-.tandem.profiles.v1.EraseOrganizationResponse\x12\x85\x01\n" +
+	"\x18BatchCreateOrganizations\x123.tandem.profiles.v1.BatchCreateOrganizationsRequest\x1a4.tandem.profiles.v1.BatchCreateOrganizationsResponse\x12a\n" +
 	"\fCreatePerson\x12'.tandem.profiles.v1.CreatePersonRequest\x1a(.tandem.profiles.v1.CreatePersonResponse\x12X\n" +
 	"\tGetPerson\x12$.tandem.profiles.v1.GetPersonRequest\x1a%.tandem.profiles.v1.GetPersonResponse\x12a\n" +
 	"\fUpdatePerson\x12'.tandem.profiles.v1.UpdatePersonRequest\x1a(.tandem.profiles.v1.UpdatePersonResponse\x12[\n" +
@@ -1272,79 +1554,91 @@ func file_tandem_profiles_v1_profiles_service_proto_rawDescGZIP() []byte {
 	return file_tandem_profiles_v1_profiles_service_proto_rawDescData
 }
 
-var file_tandem_profiles_v1_profiles_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_tandem_profiles_v1_profiles_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_tandem_profiles_v1_profiles_service_proto_goTypes = []any{
-	(*CreateOrganizationRequest)(nil),  // 0: tandem.profiles.v1.CreateOrganizationRequest
-	(*CreateOrganizationResponse)(nil), // 1: tandem.profiles.v1.CreateOrganizationResponse
-	(*GetOrganizationRequest)(nil),     // 2: tandem.profiles.v1.GetOrganizationRequest
-	(*GetOrganizationResponse)(nil),    // 3: tandem.profiles.v1.GetOrganizationResponse
-	(*UpdateOrganizationRequest)(nil),  // 4: tandem.profiles.v1.UpdateOrganizationRequest
-	(*UpdateOrganizationResponse)(nil), // 5: tandem.profiles.v1.UpdateOrganizationResponse
-	(*ListOrganizationsRequest)(nil),   // 6: tandem.profiles.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),  // 7: tandem.profiles.v1.ListOrganizationsResponse
-	(*EraseOrganizationRequest)(nil),   // 8: tandem.profiles.v1.EraseOrganizationRequest
-	(*EraseOrganizationResponse)(nil),  // 9: tandem.profiles.v1.EraseOrganizationResponse
-	(*CreatePersonRequest)(nil),        // 10: tandem.profiles.v1.CreatePersonRequest
-	(*CreatePersonResponse)(nil),       // 11: tandem.profiles.v1.CreatePersonResponse
-	(*GetPersonRequest)(nil),           // 12: tandem.profiles.v1.GetPersonRequest
-	(*GetPersonResponse)(nil),          // 13: tandem.profiles.v1.GetPersonResponse
-	(*UpdatePersonRequest)(nil),        // 14: tandem.profiles.v1.UpdatePersonRequest
-	(*UpdatePersonResponse)(nil),       // 15: tandem.profiles.v1.UpdatePersonResponse
-	(*ListPeopleRequest)(nil),          // 16: tandem.profiles.v1.ListPeopleRequest
-	(*ListPeopleResponse)(nil),         // 17: tandem.profiles.v1.ListPeopleResponse
-	(*ErasePersonRequest)(nil),         // 18: tandem.profiles.v1.ErasePersonRequest
-	(*ErasePersonResponse)(nil),        // 19: tandem.profiles.v1.ErasePersonResponse
-	(*Organization)(nil),               // 20: tandem.profiles.v1.Organization
-	(*fieldmaskpb.FieldMask)(nil),      // 21: google.protobuf.FieldMask
-	(OrganizationKind)(0),              // 22: tandem.profiles.v1.OrganizationKind
-	(Sector)(0),                        // 23: tandem.profiles.v1.Sector
-	(*timestamppb.Timestamp)(nil),      // 24: google.protobuf.Timestamp
-	(*Person)(nil),                     // 25: tandem.profiles.v1.Person
+	(*CreateOrganizationRequest)(nil),        // 0: tandem.profiles.v1.CreateOrganizationRequest
+	(*CreateOrganizationResponse)(nil),       // 1: tandem.profiles.v1.CreateOrganizationResponse
+	(*BatchCreateOrganizationsRequest)(nil),  // 2: tandem.profiles.v1.BatchCreateOrganizationsRequest
+	(*BatchCreateOrganizationsResponse)(nil), // 3: tandem.profiles.v1.BatchCreateOrganizationsResponse
+	(*CreateOrganizationResult)(nil),         // 4: tandem.profiles.v1.CreateOrganizationResult
+	(*ItemError)(nil),                        // 5: tandem.profiles.v1.ItemError
+	(*ItemFieldViolation)(nil),               // 6: tandem.profiles.v1.ItemFieldViolation
+	(*GetOrganizationRequest)(nil),           // 7: tandem.profiles.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),          // 8: tandem.profiles.v1.GetOrganizationResponse
+	(*UpdateOrganizationRequest)(nil),        // 9: tandem.profiles.v1.UpdateOrganizationRequest
+	(*UpdateOrganizationResponse)(nil),       // 10: tandem.profiles.v1.UpdateOrganizationResponse
+	(*ListOrganizationsRequest)(nil),         // 11: tandem.profiles.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),        // 12: tandem.profiles.v1.ListOrganizationsResponse
+	(*EraseOrganizationRequest)(nil),         // 13: tandem.profiles.v1.EraseOrganizationRequest
+	(*EraseOrganizationResponse)(nil),        // 14: tandem.profiles.v1.EraseOrganizationResponse
+	(*CreatePersonRequest)(nil),              // 15: tandem.profiles.v1.CreatePersonRequest
+	(*CreatePersonResponse)(nil),             // 16: tandem.profiles.v1.CreatePersonResponse
+	(*GetPersonRequest)(nil),                 // 17: tandem.profiles.v1.GetPersonRequest
+	(*GetPersonResponse)(nil),                // 18: tandem.profiles.v1.GetPersonResponse
+	(*UpdatePersonRequest)(nil),              // 19: tandem.profiles.v1.UpdatePersonRequest
+	(*UpdatePersonResponse)(nil),             // 20: tandem.profiles.v1.UpdatePersonResponse
+	(*ListPeopleRequest)(nil),                // 21: tandem.profiles.v1.ListPeopleRequest
+	(*ListPeopleResponse)(nil),               // 22: tandem.profiles.v1.ListPeopleResponse
+	(*ErasePersonRequest)(nil),               // 23: tandem.profiles.v1.ErasePersonRequest
+	(*ErasePersonResponse)(nil),              // 24: tandem.profiles.v1.ErasePersonResponse
+	(*Organization)(nil),                     // 25: tandem.profiles.v1.Organization
+	(*fieldmaskpb.FieldMask)(nil),            // 26: google.protobuf.FieldMask
+	(OrganizationKind)(0),                    // 27: tandem.profiles.v1.OrganizationKind
+	(Sector)(0),                              // 28: tandem.profiles.v1.Sector
+	(*timestamppb.Timestamp)(nil),            // 29: google.protobuf.Timestamp
+	(*Person)(nil),                           // 30: tandem.profiles.v1.Person
 }
 var file_tandem_profiles_v1_profiles_service_proto_depIdxs = []int32{
-	20, // 0: tandem.profiles.v1.CreateOrganizationRequest.organization:type_name -> tandem.profiles.v1.Organization
-	20, // 1: tandem.profiles.v1.CreateOrganizationResponse.organization:type_name -> tandem.profiles.v1.Organization
-	20, // 2: tandem.profiles.v1.GetOrganizationResponse.organization:type_name -> tandem.profiles.v1.Organization
-	20, // 3: tandem.profiles.v1.UpdateOrganizationRequest.organization:type_name -> tandem.profiles.v1.Organization
-	21, // 4: tandem.profiles.v1.UpdateOrganizationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	20, // 5: tandem.profiles.v1.UpdateOrganizationResponse.organization:type_name -> tandem.profiles.v1.Organization
-	22, // 6: tandem.profiles.v1.ListOrganizationsRequest.kinds:type_name -> tandem.profiles.v1.OrganizationKind
-	23, // 7: tandem.profiles.v1.ListOrganizationsRequest.sectors:type_name -> tandem.profiles.v1.Sector
-	20, // 8: tandem.profiles.v1.ListOrganizationsResponse.organizations:type_name -> tandem.profiles.v1.Organization
-	24, // 9: tandem.profiles.v1.EraseOrganizationResponse.erased_at:type_name -> google.protobuf.Timestamp
-	25, // 10: tandem.profiles.v1.CreatePersonRequest.person:type_name -> tandem.profiles.v1.Person
-	25, // 11: tandem.profiles.v1.CreatePersonResponse.person:type_name -> tandem.profiles.v1.Person
-	25, // 12: tandem.profiles.v1.GetPersonResponse.person:type_name -> tandem.profiles.v1.Person
-	25, // 13: tandem.profiles.v1.UpdatePersonRequest.person:type_name -> tandem.profiles.v1.Person
-	21, // 14: tandem.profiles.v1.UpdatePersonRequest.update_mask:type_name -> google.protobuf.FieldMask
-	25, // 15: tandem.profiles.v1.UpdatePersonResponse.person:type_name -> tandem.profiles.v1.Person
-	25, // 16: tandem.profiles.v1.ListPeopleResponse.people:type_name -> tandem.profiles.v1.Person
-	24, // 17: tandem.profiles.v1.ErasePersonResponse.erased_at:type_name -> google.protobuf.Timestamp
-	0,  // 18: tandem.profiles.v1.ProfilesService.CreateOrganization:input_type -> tandem.profiles.v1.CreateOrganizationRequest
-	2,  // 19: tandem.profiles.v1.ProfilesService.GetOrganization:input_type -> tandem.profiles.v1.GetOrganizationRequest
-	4,  // 20: tandem.profiles.v1.ProfilesService.UpdateOrganization:input_type -> tandem.profiles.v1.UpdateOrganizationRequest
-	6,  // 21: tandem.profiles.v1.ProfilesService.ListOrganizations:input_type -> tandem.profiles.v1.ListOrganizationsRequest
-	8,  // 22: tandem.profiles.v1.ProfilesService.EraseOrganization:input_type -> tandem.profiles.v1.EraseOrganizationRequest
-	10, // 23: tandem.profiles.v1.ProfilesService.CreatePerson:input_type -> tandem.profiles.v1.CreatePersonRequest
-	12, // 24: tandem.profiles.v1.ProfilesService.GetPerson:input_type -> tandem.profiles.v1.GetPersonRequest
-	14, // 25: tandem.profiles.v1.ProfilesService.UpdatePerson:input_type -> tandem.profiles.v1.UpdatePersonRequest
-	16, // 26: tandem.profiles.v1.ProfilesService.ListPeople:input_type -> tandem.profiles.v1.ListPeopleRequest
-	18, // 27: tandem.profiles.v1.ProfilesService.ErasePerson:input_type -> tandem.profiles.v1.ErasePersonRequest
-	1,  // 28: tandem.profiles.v1.ProfilesService.CreateOrganization:output_type -> tandem.profiles.v1.CreateOrganizationResponse
-	3,  // 29: tandem.profiles.v1.ProfilesService.GetOrganization:output_type -> tandem.profiles.v1.GetOrganizationResponse
-	5,  // 30: tandem.profiles.v1.ProfilesService.UpdateOrganization:output_type -> tandem.profiles.v1.UpdateOrganizationResponse
-	7,  // 31: tandem.profiles.v1.ProfilesService.ListOrganizations:output_type -> tandem.profiles.v1.ListOrganizationsResponse
-	9,  // 32: tandem.profiles.v1.ProfilesService.EraseOrganization:output_type -> tandem.profiles.v1.EraseOrganizationResponse
-	11, // 33: tandem.profiles.v1.ProfilesService.CreatePerson:output_type -> tandem.profiles.v1.CreatePersonResponse
-	13, // 34: tandem.profiles.v1.ProfilesService.GetPerson:output_type -> tandem.profiles.v1.GetPersonResponse
-	15, // 35: tandem.profiles.v1.ProfilesService.UpdatePerson:output_type -> tandem.profiles.v1.UpdatePersonResponse
-	17, // 36: tandem.profiles.v1.ProfilesService.ListPeople:output_type -> tandem.profiles.v1.ListPeopleResponse
-	19, // 37: tandem.profiles.v1.ProfilesService.ErasePerson:output_type -> tandem.profiles.v1.ErasePersonResponse
-	28, // [28:38] is the sub-list for method output_type
-	18, // [18:28] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	25, // 0: tandem.profiles.v1.CreateOrganizationRequest.organization:type_name -> tandem.profiles.v1.Organization
+	25, // 1: tandem.profiles.v1.CreateOrganizationResponse.organization:type_name -> tandem.profiles.v1.Organization
+	0,  // 2: tandem.profiles.v1.BatchCreateOrganizationsRequest.items:type_name -> tandem.profiles.v1.CreateOrganizationRequest
+	4,  // 3: tandem.profiles.v1.BatchCreateOrganizationsResponse.results:type_name -> tandem.profiles.v1.CreateOrganizationResult
+	25, // 4: tandem.profiles.v1.CreateOrganizationResult.organization:type_name -> tandem.profiles.v1.Organization
+	5,  // 5: tandem.profiles.v1.CreateOrganizationResult.error:type_name -> tandem.profiles.v1.ItemError
+	6,  // 6: tandem.profiles.v1.ItemError.field_violations:type_name -> tandem.profiles.v1.ItemFieldViolation
+	25, // 7: tandem.profiles.v1.GetOrganizationResponse.organization:type_name -> tandem.profiles.v1.Organization
+	25, // 8: tandem.profiles.v1.UpdateOrganizationRequest.organization:type_name -> tandem.profiles.v1.Organization
+	26, // 9: tandem.profiles.v1.UpdateOrganizationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 10: tandem.profiles.v1.UpdateOrganizationResponse.organization:type_name -> tandem.profiles.v1.Organization
+	27, // 11: tandem.profiles.v1.ListOrganizationsRequest.kinds:type_name -> tandem.profiles.v1.OrganizationKind
+	28, // 12: tandem.profiles.v1.ListOrganizationsRequest.sectors:type_name -> tandem.profiles.v1.Sector
+	25, // 13: tandem.profiles.v1.ListOrganizationsResponse.organizations:type_name -> tandem.profiles.v1.Organization
+	29, // 14: tandem.profiles.v1.EraseOrganizationResponse.erased_at:type_name -> google.protobuf.Timestamp
+	30, // 15: tandem.profiles.v1.CreatePersonRequest.person:type_name -> tandem.profiles.v1.Person
+	30, // 16: tandem.profiles.v1.CreatePersonResponse.person:type_name -> tandem.profiles.v1.Person
+	30, // 17: tandem.profiles.v1.GetPersonResponse.person:type_name -> tandem.profiles.v1.Person
+	30, // 18: tandem.profiles.v1.UpdatePersonRequest.person:type_name -> tandem.profiles.v1.Person
+	26, // 19: tandem.profiles.v1.UpdatePersonRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 20: tandem.profiles.v1.UpdatePersonResponse.person:type_name -> tandem.profiles.v1.Person
+	30, // 21: tandem.profiles.v1.ListPeopleResponse.people:type_name -> tandem.profiles.v1.Person
+	29, // 22: tandem.profiles.v1.ErasePersonResponse.erased_at:type_name -> google.protobuf.Timestamp
+	0,  // 23: tandem.profiles.v1.ProfilesService.CreateOrganization:input_type -> tandem.profiles.v1.CreateOrganizationRequest
+	7,  // 24: tandem.profiles.v1.ProfilesService.GetOrganization:input_type -> tandem.profiles.v1.GetOrganizationRequest
+	9,  // 25: tandem.profiles.v1.ProfilesService.UpdateOrganization:input_type -> tandem.profiles.v1.UpdateOrganizationRequest
+	11, // 26: tandem.profiles.v1.ProfilesService.ListOrganizations:input_type -> tandem.profiles.v1.ListOrganizationsRequest
+	13, // 27: tandem.profiles.v1.ProfilesService.EraseOrganization:input_type -> tandem.profiles.v1.EraseOrganizationRequest
+	2,  // 28: tandem.profiles.v1.ProfilesService.BatchCreateOrganizations:input_type -> tandem.profiles.v1.BatchCreateOrganizationsRequest
+	15, // 29: tandem.profiles.v1.ProfilesService.CreatePerson:input_type -> tandem.profiles.v1.CreatePersonRequest
+	17, // 30: tandem.profiles.v1.ProfilesService.GetPerson:input_type -> tandem.profiles.v1.GetPersonRequest
+	19, // 31: tandem.profiles.v1.ProfilesService.UpdatePerson:input_type -> tandem.profiles.v1.UpdatePersonRequest
+	21, // 32: tandem.profiles.v1.ProfilesService.ListPeople:input_type -> tandem.profiles.v1.ListPeopleRequest
+	23, // 33: tandem.profiles.v1.ProfilesService.ErasePerson:input_type -> tandem.profiles.v1.ErasePersonRequest
+	1,  // 34: tandem.profiles.v1.ProfilesService.CreateOrganization:output_type -> tandem.profiles.v1.CreateOrganizationResponse
+	8,  // 35: tandem.profiles.v1.ProfilesService.GetOrganization:output_type -> tandem.profiles.v1.GetOrganizationResponse
+	10, // 36: tandem.profiles.v1.ProfilesService.UpdateOrganization:output_type -> tandem.profiles.v1.UpdateOrganizationResponse
+	12, // 37: tandem.profiles.v1.ProfilesService.ListOrganizations:output_type -> tandem.profiles.v1.ListOrganizationsResponse
+	14, // 38: tandem.profiles.v1.ProfilesService.EraseOrganization:output_type -> tandem.profiles.v1.EraseOrganizationResponse
+	3,  // 39: tandem.profiles.v1.ProfilesService.BatchCreateOrganizations:output_type -> tandem.profiles.v1.BatchCreateOrganizationsResponse
+	16, // 40: tandem.profiles.v1.ProfilesService.CreatePerson:output_type -> tandem.profiles.v1.CreatePersonResponse
+	18, // 41: tandem.profiles.v1.ProfilesService.GetPerson:output_type -> tandem.profiles.v1.GetPersonResponse
+	20, // 42: tandem.profiles.v1.ProfilesService.UpdatePerson:output_type -> tandem.profiles.v1.UpdatePersonResponse
+	22, // 43: tandem.profiles.v1.ProfilesService.ListPeople:output_type -> tandem.profiles.v1.ListPeopleResponse
+	24, // 44: tandem.profiles.v1.ProfilesService.ErasePerson:output_type -> tandem.profiles.v1.ErasePersonResponse
+	34, // [34:45] is the sub-list for method output_type
+	23, // [23:34] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_tandem_profiles_v1_profiles_service_proto_init() }
@@ -1360,7 +1654,7 @@ func file_tandem_profiles_v1_profiles_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_profiles_v1_profiles_service_proto_rawDesc), len(file_tandem_profiles_v1_profiles_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

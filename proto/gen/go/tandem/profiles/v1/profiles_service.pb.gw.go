@@ -234,6 +234,33 @@ func local_request_ProfilesService_EraseOrganization_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
+func request_ProfilesService_BatchCreateOrganizations_0(ctx context.Context, marshaler runtime.Marshaler, client ProfilesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchCreateOrganizationsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchCreateOrganizations(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ProfilesService_BatchCreateOrganizations_0(ctx context.Context, marshaler runtime.Marshaler, server ProfilesServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchCreateOrganizationsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.BatchCreateOrganizations(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_ProfilesService_CreatePerson_0(ctx context.Context, marshaler runtime.Marshaler, client ProfilesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreatePersonRequest
@@ -539,6 +566,26 @@ func RegisterProfilesServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		}
 		forward_ProfilesService_EraseOrganization_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ProfilesService_BatchCreateOrganizations_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.profiles.v1.ProfilesService/BatchCreateOrganizations", runtime.WithHTTPPathPattern("/v1/organizations:batchCreate"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ProfilesService_BatchCreateOrganizations_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ProfilesService_BatchCreateOrganizations_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ProfilesService_CreatePerson_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -764,6 +811,23 @@ func RegisterProfilesServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_ProfilesService_EraseOrganization_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ProfilesService_BatchCreateOrganizations_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.profiles.v1.ProfilesService/BatchCreateOrganizations", runtime.WithHTTPPathPattern("/v1/organizations:batchCreate"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ProfilesService_BatchCreateOrganizations_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ProfilesService_BatchCreateOrganizations_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ProfilesService_CreatePerson_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -853,27 +917,29 @@ func RegisterProfilesServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 }
 
 var (
-	pattern_ProfilesService_CreateOrganization_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, ""))
-	pattern_ProfilesService_GetOrganization_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "id"}, ""))
-	pattern_ProfilesService_UpdateOrganization_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization.id"}, ""))
-	pattern_ProfilesService_ListOrganizations_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, ""))
-	pattern_ProfilesService_EraseOrganization_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "id"}, ""))
-	pattern_ProfilesService_CreatePerson_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "people"}, ""))
-	pattern_ProfilesService_GetPerson_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "people", "id"}, ""))
-	pattern_ProfilesService_UpdatePerson_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "people", "person.id"}, ""))
-	pattern_ProfilesService_ListPeople_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "people"}, ""))
-	pattern_ProfilesService_ErasePerson_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "people", "id"}, ""))
+	pattern_ProfilesService_CreateOrganization_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, ""))
+	pattern_ProfilesService_GetOrganization_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "id"}, ""))
+	pattern_ProfilesService_UpdateOrganization_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization.id"}, ""))
+	pattern_ProfilesService_ListOrganizations_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, ""))
+	pattern_ProfilesService_EraseOrganization_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "id"}, ""))
+	pattern_ProfilesService_BatchCreateOrganizations_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, "batchCreate"))
+	pattern_ProfilesService_CreatePerson_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "people"}, ""))
+	pattern_ProfilesService_GetPerson_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "people", "id"}, ""))
+	pattern_ProfilesService_UpdatePerson_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "people", "person.id"}, ""))
+	pattern_ProfilesService_ListPeople_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "people"}, ""))
+	pattern_ProfilesService_ErasePerson_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "people", "id"}, ""))
 )
 
 var (
-	forward_ProfilesService_CreateOrganization_0 = runtime.ForwardResponseMessage
-	forward_ProfilesService_GetOrganization_0    = runtime.ForwardResponseMessage
-	forward_ProfilesService_UpdateOrganization_0 = runtime.ForwardResponseMessage
-	forward_ProfilesService_ListOrganizations_0  = runtime.ForwardResponseMessage
-	forward_ProfilesService_EraseOrganization_0  = runtime.ForwardResponseMessage
-	forward_ProfilesService_CreatePerson_0       = runtime.ForwardResponseMessage
-	forward_ProfilesService_GetPerson_0          = runtime.ForwardResponseMessage
-	forward_ProfilesService_UpdatePerson_0       = runtime.ForwardResponseMessage
-	forward_ProfilesService_ListPeople_0         = runtime.ForwardResponseMessage
-	forward_ProfilesService_ErasePerson_0        = runtime.ForwardResponseMessage
+	forward_ProfilesService_CreateOrganization_0       = runtime.ForwardResponseMessage
+	forward_ProfilesService_GetOrganization_0          = runtime.ForwardResponseMessage
+	forward_ProfilesService_UpdateOrganization_0       = runtime.ForwardResponseMessage
+	forward_ProfilesService_ListOrganizations_0        = runtime.ForwardResponseMessage
+	forward_ProfilesService_EraseOrganization_0        = runtime.ForwardResponseMessage
+	forward_ProfilesService_BatchCreateOrganizations_0 = runtime.ForwardResponseMessage
+	forward_ProfilesService_CreatePerson_0             = runtime.ForwardResponseMessage
+	forward_ProfilesService_GetPerson_0                = runtime.ForwardResponseMessage
+	forward_ProfilesService_UpdatePerson_0             = runtime.ForwardResponseMessage
+	forward_ProfilesService_ListPeople_0               = runtime.ForwardResponseMessage
+	forward_ProfilesService_ErasePerson_0              = runtime.ForwardResponseMessage
 )

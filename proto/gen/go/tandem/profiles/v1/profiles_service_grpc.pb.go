@@ -19,16 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProfilesService_CreateOrganization_FullMethodName = "/tandem.profiles.v1.ProfilesService/CreateOrganization"
-	ProfilesService_GetOrganization_FullMethodName    = "/tandem.profiles.v1.ProfilesService/GetOrganization"
-	ProfilesService_UpdateOrganization_FullMethodName = "/tandem.profiles.v1.ProfilesService/UpdateOrganization"
-	ProfilesService_ListOrganizations_FullMethodName  = "/tandem.profiles.v1.ProfilesService/ListOrganizations"
-	ProfilesService_EraseOrganization_FullMethodName  = "/tandem.profiles.v1.ProfilesService/EraseOrganization"
-	ProfilesService_CreatePerson_FullMethodName       = "/tandem.profiles.v1.ProfilesService/CreatePerson"
-	ProfilesService_GetPerson_FullMethodName          = "/tandem.profiles.v1.ProfilesService/GetPerson"
-	ProfilesService_UpdatePerson_FullMethodName       = "/tandem.profiles.v1.ProfilesService/UpdatePerson"
-	ProfilesService_ListPeople_FullMethodName         = "/tandem.profiles.v1.ProfilesService/ListPeople"
-	ProfilesService_ErasePerson_FullMethodName        = "/tandem.profiles.v1.ProfilesService/ErasePerson"
+	ProfilesService_CreateOrganization_FullMethodName       = "/tandem.profiles.v1.ProfilesService/CreateOrganization"
+	ProfilesService_GetOrganization_FullMethodName          = "/tandem.profiles.v1.ProfilesService/GetOrganization"
+	ProfilesService_UpdateOrganization_FullMethodName       = "/tandem.profiles.v1.ProfilesService/UpdateOrganization"
+	ProfilesService_ListOrganizations_FullMethodName        = "/tandem.profiles.v1.ProfilesService/ListOrganizations"
+	ProfilesService_EraseOrganization_FullMethodName        = "/tandem.profiles.v1.ProfilesService/EraseOrganization"
+	ProfilesService_BatchCreateOrganizations_FullMethodName = "/tandem.profiles.v1.ProfilesService/BatchCreateOrganizations"
+	ProfilesService_CreatePerson_FullMethodName             = "/tandem.profiles.v1.ProfilesService/CreatePerson"
+	ProfilesService_GetPerson_FullMethodName                = "/tandem.profiles.v1.ProfilesService/GetPerson"
+	ProfilesService_UpdatePerson_FullMethodName             = "/tandem.profiles.v1.ProfilesService/UpdatePerson"
+	ProfilesService_ListPeople_FullMethodName               = "/tandem.profiles.v1.ProfilesService/ListPeople"
+	ProfilesService_ErasePerson_FullMethodName              = "/tandem.profiles.v1.ProfilesService/ErasePerson"
 )
 
 // ProfilesServiceClient is the client API for ProfilesService service.
@@ -49,6 +50,12 @@ type ProfilesServiceClient interface {
 	ListOrganizations(ctx context.Context, in *ListOrganizationsRequest, opts ...grpc.CallOption) (*ListOrganizationsResponse, error)
 	// EraseOrganization erases an organization and its people (GDPR) everywhere.
 	EraseOrganization(ctx context.Context, in *EraseOrganizationRequest, opts ...grpc.CallOption) (*EraseOrganizationResponse, error)
+	// BatchCreateOrganizations creates up to 1,000 organizations, each item as
+	// CreateOrganization would (idempotent by its own client_request_id), and
+	// answers each item's outcome in the items' order: one item's refusal
+	// does not stop the others. For bulk imports: the writes of a batch are
+	// pipelined instead of waiting for each in turn.
+	BatchCreateOrganizations(ctx context.Context, in *BatchCreateOrganizationsRequest, opts ...grpc.CallOption) (*BatchCreateOrganizationsResponse, error)
 	// CreatePerson creates a person in an organization. Idempotent by client_request_id.
 	CreatePerson(ctx context.Context, in *CreatePersonRequest, opts ...grpc.CallOption) (*CreatePersonResponse, error)
 	// GetPerson returns one person, redacted for the caller.
@@ -113,6 +120,16 @@ func (c *profilesServiceClient) EraseOrganization(ctx context.Context, in *Erase
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(EraseOrganizationResponse)
 	err := c.cc.Invoke(ctx, ProfilesService_EraseOrganization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *profilesServiceClient) BatchCreateOrganizations(ctx context.Context, in *BatchCreateOrganizationsRequest, opts ...grpc.CallOption) (*BatchCreateOrganizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchCreateOrganizationsResponse)
+	err := c.cc.Invoke(ctx, ProfilesService_BatchCreateOrganizations_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +204,12 @@ type ProfilesServiceServer interface {
 	ListOrganizations(context.Context, *ListOrganizationsRequest) (*ListOrganizationsResponse, error)
 	// EraseOrganization erases an organization and its people (GDPR) everywhere.
 	EraseOrganization(context.Context, *EraseOrganizationRequest) (*EraseOrganizationResponse, error)
+	// BatchCreateOrganizations creates up to 1,000 organizations, each item as
+	// CreateOrganization would (idempotent by its own client_request_id), and
+	// answers each item's outcome in the items' order: one item's refusal
+	// does not stop the others. For bulk imports: the writes of a batch are
+	// pipelined instead of waiting for each in turn.
+	BatchCreateOrganizations(context.Context, *BatchCreateOrganizationsRequest) (*BatchCreateOrganizationsResponse, error)
 	// CreatePerson creates a person in an organization. Idempotent by client_request_id.
 	CreatePerson(context.Context, *CreatePersonRequest) (*CreatePersonResponse, error)
 	// GetPerson returns one person, redacted for the caller.
@@ -221,6 +244,9 @@ func (UnimplementedProfilesServiceServer) ListOrganizations(context.Context, *Li
 }
 func (UnimplementedProfilesServiceServer) EraseOrganization(context.Context, *EraseOrganizationRequest) (*EraseOrganizationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseOrganization not implemented")
+}
+func (UnimplementedProfilesServiceServer) BatchCreateOrganizations(context.Context, *BatchCreateOrganizationsRequest) (*BatchCreateOrganizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCreateOrganizations not implemented")
 }
 func (UnimplementedProfilesServiceServer) CreatePerson(context.Context, *CreatePersonRequest) (*CreatePersonResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreatePerson not implemented")
@@ -348,6 +374,24 @@ func _ProfilesService_EraseOrganization_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProfilesService_BatchCreateOrganizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCreateOrganizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProfilesServiceServer).BatchCreateOrganizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProfilesService_BatchCreateOrganizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProfilesServiceServer).BatchCreateOrganizations(ctx, req.(*BatchCreateOrganizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ProfilesService_CreatePerson_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreatePersonRequest)
 	if err := dec(in); err != nil {
@@ -464,6 +508,10 @@ var ProfilesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseOrganization",
 			Handler:    _ProfilesService_EraseOrganization_Handler,
+		},
+		{
+			MethodName: "BatchCreateOrganizations",
+			Handler:    _ProfilesService_BatchCreateOrganizations_Handler,
 		},
 		{
 			MethodName: "CreatePerson",
