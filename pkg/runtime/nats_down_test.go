@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tandem-cluster/tandem/pkg/logging"
 	"github.com/tandem-cluster/tandem/pkg/natsx/embedded"
 	"github.com/tandem-cluster/tandem/pkg/runtime"
+	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 )
 
 // Health tells the truth about NATS: a service reports NOT_SERVING while
@@ -41,54 +40,32 @@ func TestNotServingWhileNATSIsDown(t *testing.T) {
 	c := common(t)
 	c.NATSURL = "nats://127.0.0.1:" + strconv.Itoa(port)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- runtime.Run(ctx, runtime.Options{
-			Name: "fake", Common: c, Log: logging.New(io.Discard, "fake", "error"),
-			Register: func(context.Context, *runtime.Runtime) error { return nil },
-			Ready:    func(addr, _ string) { ready <- addr },
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("Run returned: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("not serving within 30 s")
-	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close() }()
+	conn := runtimetest.Start(t, runtime.Options{
+		Name: "fake", Common: c, Log: logging.New(io.Discard, "fake", "error"),
+		Register: func(context.Context, *runtime.Runtime) error { return nil },
+	})
 	hc := healthpb.NewHealthClient(conn)
-	waitHealth := func(want healthpb.HealthCheckResponse_ServingStatus) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-			r, err := hc.Check(cctx, &healthpb.HealthCheckRequest{})
-			ccancel()
-			if err == nil && r.GetStatus() == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("health %v, %v; want %v", r.GetStatus(), err, want)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	waitHealth(healthpb.HealthCheckResponse_SERVING)
+	waitHealth(t, hc, healthpb.HealthCheckResponse_SERVING)
 	srv.Shutdown()
-	waitHealth(healthpb.HealthCheckResponse_NOT_SERVING)
+	waitHealth(t, hc, healthpb.HealthCheckResponse_NOT_SERVING)
 	startNATS()
-	waitHealth(healthpb.HealthCheckResponse_SERVING)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	waitHealth(t, hc, healthpb.HealthCheckResponse_SERVING)
+}
+
+// waitHealth polls hc until the service reports want, for up to 30 s.
+func waitHealth(t *testing.T, hc healthpb.HealthClient, want healthpb.HealthCheckResponse_ServingStatus) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		r, err := hc.Check(cctx, &healthpb.HealthCheckRequest{})
+		ccancel()
+		if err == nil && r.GetStatus() == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("health %v, %v; want %v", r.GetStatus(), err, want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -76,23 +76,7 @@ func TestRedisOptionalStartsWithoutRedis(t *testing.T) {
 	defer func() { _ = conn.Close() }()
 	hc := healthpb.NewHealthClient(conn)
 	tc := testpb.NewTestServiceClient(conn)
-	waitHealth := func(want healthpb.HealthCheckResponse_ServingStatus) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-			r, err := hc.Check(cctx, &healthpb.HealthCheckRequest{})
-			ccancel()
-			if err == nil && r.GetStatus() == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("health %v, %v; want %v", r.GetStatus(), err, want)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	waitHealth(healthpb.HealthCheckResponse_NOT_SERVING)
+	waitHealth(t, hc, healthpb.HealthCheckResponse_NOT_SERVING)
 	cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
 	_, err = tc.EmptyCall(cctx, &testpb.Empty{})
 	ccancel()
@@ -106,7 +90,7 @@ func TestRedisOptionalStartsWithoutRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rs.Process.Kill(); _ = rs.Wait() })
-	waitHealth(healthpb.HealthCheckResponse_SERVING)
+	waitHealth(t, hc, healthpb.HealthCheckResponse_SERVING)
 	cctx, ccancel = context.WithTimeout(context.Background(), 10*time.Second)
 	defer ccancel()
 	if _, err := tc.EmptyCall(cctx, &testpb.Empty{}); err != nil {
