@@ -14,6 +14,13 @@ var stopWords = map[string]bool{
 	"a": true, "an": true, "and": true, "as": true, "at": true, "by": true, "for": true, "from": true,
 	"in": true, "into": true, "is": true, "its": true, "of": true, "on": true, "or": true, "the": true,
 	"to": true, "with": true, "using": true, "via": true,
+	// Italian articulated prepositions and articles that no English or
+	// Latin term name uses as a word ("il", "e", "i", "la" are left in:
+	// interleukins, vitamin E, type I, lanthanum).
+	"di": true, "del": true, "della": true, "dello": true, "dei": true, "degli": true, "delle": true,
+	"per": true, "con": true, "nel": true, "nella": true, "nei": true, "nelle": true, "al": true, "alla": true,
+	"allo": true, "agli": true, "alle": true, "dal": true, "dalla": true, "sul": true, "sulla": true, "gli": true,
+	"una": true, "uno": true,
 }
 
 // normalize lower-cases s, folds accents and turns every run of characters

@@ -77,7 +77,7 @@ type Vocabulary struct {
 	pool   sync.Pool // *collector scratch space of searches
 }
 
-//go:embed data/edam_topics.tsv data/edam_operations.tsv data/edam_replacements.tsv data/mesh_tree_2017_CDEGHJN.tsv.gz data/local_terms.tsv data/synonyms.tsv data/abbreviations.tsv
+//go:embed data/edam_topics.tsv data/edam_operations.tsv data/edam_replacements.tsv data/mesh_tree_2017_CDEGHJN.tsv.gz data/local_terms.tsv data/synonyms.tsv data/glossary_it.tsv data/abbreviations.tsv
 var dataFS embed.FS
 
 // Files are the inputs of a vocabulary. Nil readers are skipped.
@@ -87,7 +87,11 @@ type Files struct {
 	MeSH             io.Reader // tree file, uncompressed
 	Local            []NamedReader
 	Synonyms         io.Reader
-	Abbreviations    io.Reader
+	// Glossaries add names in other languages, in the layout of
+	// Synonyms (glossary_it.tsv: Italian, the first name of a row being
+	// the term's Italian label).
+	Glossaries    []NamedReader
+	Abbreviations io.Reader
 }
 
 // NamedReader is a file's content with the name used in error messages.
@@ -131,6 +135,7 @@ func shippedFiles(extra *NamedReader) (Files, error) {
 		MeSH:             gz,
 		Local:            []NamedReader{{Name: "local_terms.tsv", R: open("local_terms.tsv")}},
 		Synonyms:         open("synonyms.tsv"),
+		Glossaries:       []NamedReader{{Name: "glossary_it.tsv", R: open("glossary_it.tsv")}},
 		Abbreviations:    open("abbreviations.tsv"),
 	}
 	if extra != nil && extra.R != nil {
@@ -223,6 +228,20 @@ func Build(f Files) (*Vocabulary, error) {
 			i, ok := v.byID[id]
 			if !ok {
 				return nil, fmt.Errorf("synonyms.tsv: unknown term %s", id)
+			}
+			t := &v.terms[i]
+			t.Synonyms = dedupe(t.Label, append(slices.Clip(t.Synonyms), ss...))
+		}
+	}
+	for _, g := range f.Glossaries {
+		syn, err := ParseSynonyms(g.R, g.Name)
+		if err != nil {
+			return nil, err
+		}
+		for id, ss := range syn {
+			i, ok := v.byID[id]
+			if !ok {
+				return nil, fmt.Errorf("%s: unknown term %s", g.Name, id)
 			}
 			t := &v.terms[i]
 			t.Synonyms = dedupe(t.Label, append(slices.Clip(t.Synonyms), ss...))
