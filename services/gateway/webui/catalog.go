@@ -282,6 +282,7 @@ var messages = map[string][2]string{
 	"me.title":                  {"My profile", "Il mio profilo"},
 	"me.intro":                  {"Your researcher profile; your competencies and offers are published in your name.", "Il tuo profilo di ricercatore; competenze e offerte sono pubblicate a tuo nome."},
 	"me.none":                   {"Your account has no personal profile.", "Il tuo account non ha un profilo personale."},
+	"event.table_n":             {"Table %s", "Tavolo %s"},
 	"directory.intro":           {"The people and organisations at this event that you may see, with what they offer and why you might meet.", "Le persone e le organizzazioni presenti all'evento che puoi vedere, con le loro offerte e i motivi per incontrarle."},
 	"directory.you":             {"you", "tu"},
 	"directory.why":             {"Reasons to meet", "Motivi per incontrarsi"},

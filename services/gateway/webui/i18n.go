@@ -48,6 +48,17 @@ func (l *Lang) E(v protoreflect.Enum) string {
 	return l.T("enum." + string(d.Name()))
 }
 
+// Table names a table in the language: tables an event numbered for its
+// organiser are stored as "Table N" and read "Tavolo N" in Italian; names
+// the organiser chose stay as written.
+func (l *Lang) Table(name string) string {
+	n, ok := strings.CutPrefix(name, "Table ")
+	if !ok || n == "" || strings.TrimLeft(n, "0123456789") != "" {
+		return name
+	}
+	return l.T("event.table_n", n)
+}
+
 // Other is the other language, for the switch.
 func (l *Lang) Other() string {
 	if l.Code == "it" {

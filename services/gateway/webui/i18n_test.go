@@ -178,3 +178,17 @@ func FuzzPickLanguage(f *testing.F) {
 		}
 	})
 }
+
+// TestTableNames: numbered tables read in the user's language; names the
+// organiser chose stay as written.
+func TestTableNames(t *testing.T) {
+	it, en := langFor("it"), langFor("en")
+	for name, want := range map[string]string{"Table 12": "Tavolo 12", "Table A": "Table A", "Sala Nobile": "Sala Nobile", "Table ": "Table ", "Table 3b": "Table 3b"} {
+		if got := it.Table(name); got != want {
+			t.Errorf("Italian %q = %q, want %q", name, got, want)
+		}
+	}
+	if got := en.Table("Table 4"); got != "Table 4" {
+		t.Errorf("English %q", got)
+	}
+}
