@@ -114,6 +114,8 @@ func TestMemberJourneys(t *testing.T) {
 
 	t.Run("participant directory", func(t *testing.T) { participantDirectory(t, s, company) })
 
+	t.Run("home pages by role", func(t *testing.T) { homePages(t, s, root, company, researcher) })
+
 	t.Run("save a partner and find it again", func(t *testing.T) {
 		c := company.in(t)
 		c.open("/partners")

@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -324,5 +326,43 @@ func participantDirectory(t *testing.T, s *stack, company *user) {
 	c.mustSucceed("asking for a meeting from the directory")
 	if got := eval[string](c, `document.querySelector("#f-to").selectedOptions[0].textContent`); got != "Hepatic Devices Srl (test)" {
 		t.Errorf("the meeting request form asks %q, not the participant chosen in the directory", got)
+	}
+}
+
+// homePages: each role's home page greets the person by name and lists
+// what needs their attention; no internal id shows.
+func homePages(t *testing.T, s *stack, root context.Context, company, researcher *user) {
+	companyID := demoOrg(t, s, "company-026")
+	if _, err := s.Comp.CreateCooperationProfile(s.admin(t), &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+		Holder: orgRef(companyID), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_BUSINESS_OFFER,
+		Title: "Distribution of liver assays", Summary: "We distribute diagnostic assays in Friuli Venezia Giulia.",
+		Deadline: timestamppb.New(time.Now().AddDate(0, 0, 10)),
+		Status:   competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	c := company.in(t)
+	c.open("/")
+	c.expect("#hello", "Giulia Rossi")
+	c.expect("#attention .expiring", "Distribution of liver assays")
+	c.expect("#attention", "Liver Partnering Day (test)")
+	c.shot("home-company")
+	r := researcher.in(t)
+	r.open("/")
+	r.expect("#hello", "Laura Bianchi")
+	organizer := newUser(t, root, s.URL, "organiser")
+	manager := newUser(t, root, s.URL, "cluster manager")
+	organizer.in(t).signIn("organizer")
+	manager.in(t).signIn("cluster-manager")
+	o := organizer.in(t)
+	o.open("/")
+	o.expect("#hello", "Marco Esposito")
+	m := manager.in(t)
+	m.open("/lang/it?next=%2F")
+	m.expect("#hello", "Ciao, Chiara Ferrari")
+	for _, u := range []*user{c, r, o, m} {
+		if body := u.bodyText(); strings.Contains(body, "demo-") {
+			t.Errorf("%s's home page shows an internal id: %s", u.name, body)
+		}
 	}
 }

@@ -30,14 +30,6 @@ func enumValues[E ~int32](names map[int32]string) []E {
 	return out
 }
 
-type homeView struct {
-	PersonID string
-}
-
-func (u *UI) home(c *call) error {
-	return c.render("home", "home.title", homeView{PersonID: c.personID()}, nil)
-}
-
 // orgFields are the organisation fields the form edits; memberships, kind
 // and external ids stay as they are.
 var orgFields = []string{"name", "short_name", "country_code", "nuts_code", "city", "website", "size_band", "sectors", "nace_codes", "description", "visibility", "contact"}
