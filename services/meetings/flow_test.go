@@ -613,6 +613,17 @@ func TestMoveOnTableRemoval(t *testing.T) {
 	if !strings.Contains(err.Error(), m.GetId()) {
 		t.Fatalf("refusal %q does not name meeting %s", err, m.GetId())
 	}
+	// validate_only says what would move, and changes nothing.
+	dry := must[*meetingsv1.UpdateEventResponse](t)(org.UpdateEvent(c, &meetingsv1.UpdateEventRequest{
+		Event: &meetingsv1.Event{Id: ev.GetId(), Tables: oneTable}, UpdateMask: mask("tables"), ExpectedVersion: ev.GetVersion(),
+		ConflictPolicy: meetingsv1.ConflictPolicy_CONFLICT_POLICY_MOVE_MEETINGS, ValidateOnly: true,
+	}))
+	if !slices.Equal(dry.GetMovedMeetingIds(), []string{m.GetId()}) || len(dry.GetEvent().GetTables()) != 1 || dry.GetEvent().GetVersion() != ev.GetVersion() {
+		t.Fatalf("validate_only = %v, want meeting %s to move, the event with one table, unchanged version", dry, m.GetId())
+	}
+	if now := must[*meetingsv1.GetEventResponse](t)(org.GetEvent(c, &meetingsv1.GetEventRequest{Id: ev.GetId()})).GetEvent(); now.GetVersion() != ev.GetVersion() || len(now.GetTables()) != 2 {
+		t.Fatalf("validate_only changed the event: %v", now)
+	}
 	upd := must[*meetingsv1.UpdateEventResponse](t)(org.UpdateEvent(c, &meetingsv1.UpdateEventRequest{
 		Event: &meetingsv1.Event{Id: ev.GetId(), Tables: oneTable}, UpdateMask: mask("tables"), ExpectedVersion: ev.GetVersion(),
 		ConflictPolicy: meetingsv1.ConflictPolicy_CONFLICT_POLICY_MOVE_MEETINGS,

@@ -14,6 +14,10 @@ type confirmView struct {
 	Question, Consequence, Yes string
 	Action, Back               string
 	Fields                     []hiddenField
+	// Detail and Items, when set, say more: a sentence, and a list of
+	// what the action changes.
+	Detail string
+	Items  []string
 }
 
 type hiddenField struct{ Name, Value string }

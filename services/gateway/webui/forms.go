@@ -325,13 +325,17 @@ func queryFromSearch(s *matchingv1.SavedSearch) partnerQuery {
 // European partners meet.
 var timeZones = []string{"Europe/Rome", "Europe/Berlin", "Europe/Brussels", "Europe/Paris", "Europe/Madrid", "Europe/Vienna", "Europe/Ljubljana", "Europe/Zagreb", "Europe/London", "Europe/Lisbon", "Europe/Athens", "UTC"}
 
-// eventDays are the rows of day inputs the event form shows.
-const eventDays = 3
+// eventDays are the rows of day inputs a new event's form shows; "Add a
+// day" adds rows up to maxEventDays, the service's limit.
+const (
+	eventDays    = 3
+	maxEventDays = 31
+)
 
 // eventForm is the organiser's event form, kept as typed for re-display.
 type eventForm struct {
 	Name, Description, Venue, TimeZone string
-	Days                               [eventDays]dayForm
+	Days                               []dayForm
 	MeetingMinutes, BreakMinutes       int
 	Tables, MaxMeetings                int
 	SelfBooking                        bool
@@ -379,7 +383,8 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 		ev.BookingMode = meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING
 	}
 	dates, starts, ends, breakStarts, breakEnds := v["day_date"], v["day_start"], v["day_end"], v["day_break_start"], v["day_break_end"]
-	for i := range eventDays {
+	f.Days = make([]dayForm, min(maxEventDays, max(eventDays, len(dates))))
+	for i := range f.Days {
 		at := func(xs []string) string {
 			if i < len(xs) {
 				return strings.TrimSpace(xs[i])
@@ -493,4 +498,42 @@ func slotIDs(v url.Values, field string, valid []*meetingsv1.Slot) []string {
 		}
 	}
 	return out
+}
+
+// eventFormOf fills the event form from an event, for editing it. A day
+// shows its first session's start, its last session's end, and the gap
+// after its first session as its break.
+func eventFormOf(ev *meetingsv1.Event) eventForm {
+	f := eventForm{
+		Name: ev.GetName(), Description: ev.GetDescription(), Venue: ev.GetVenue(), TimeZone: ev.GetTimeZone(),
+		MeetingMinutes: int(ev.GetMeetingDuration().AsDuration() / time.Minute), BreakMinutes: int(ev.GetBreakDuration().AsDuration() / time.Minute),
+		Tables: len(ev.GetTables()), MaxMeetings: int(ev.GetDefaultMaxMeetings()),
+		SelfBooking: ev.GetBookingMode() == meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING,
+	}
+	clock := func(t *meetingsv1.LocalTime) string { return fmt.Sprintf("%02d:%02d", t.GetHours(), t.GetMinutes()) }
+	for _, d := range ev.GetDays() {
+		ss := d.GetSessions()
+		if len(ss) == 0 {
+			continue
+		}
+		df := dayForm{
+			Date:  fmt.Sprintf("%04d-%02d-%02d", d.GetDate().GetYear(), d.GetDate().GetMonth(), d.GetDate().GetDay()),
+			Start: clock(ss[0].GetStartTime()), End: clock(ss[len(ss)-1].GetEndTime()),
+		}
+		if len(ss) > 1 {
+			df.BreakStart, df.BreakEnd = clock(ss[0].GetEndTime()), clock(ss[1].GetStartTime())
+		}
+		f.Days = append(f.Days, df)
+	}
+	f.Days = append(f.Days, dayForm{})
+	var lines []string
+	for _, t := range ev.GetTables() {
+		line := cmpOr(t.GetName(), t.GetId())
+		if t.GetLocation() != "" {
+			line += ", " + t.GetLocation()
+		}
+		lines = append(lines, line)
+	}
+	f.TableNames = strings.Join(lines, "\n")
+	return f
 }

@@ -9,8 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
 
@@ -322,5 +327,60 @@ func TestCompetencyFormKeepsEveryEvidenceRow(t *testing.T) {
 	v["evidence_title"] = make([]string, maxEvidenceRows+1)
 	if _, _, errs := decodeCompetencyForm(v); errs["evidence"] == "" {
 		t.Errorf("%d rows accepted", maxEvidenceRows+1)
+	}
+}
+
+// TestEventFormOfRoundTrips checks that the edit form shows an event as it
+// is: read back, the form gives the same days (five of them, one with a
+// lunch break), sessions, lengths and named tables.
+func TestEventFormOfRoundTrips(t *testing.T) {
+	lt := func(h, m int32) *meetingsv1.LocalTime { return &meetingsv1.LocalTime{Hours: h, Minutes: m} }
+	ev := &meetingsv1.Event{
+		Name: "Smart Health Week", Venue: "Trieste", TimeZone: "Europe/Rome",
+		MeetingDuration: durationpb.New(20 * time.Minute), BreakDuration: durationpb.New(10 * time.Minute), DefaultMaxMeetings: 8,
+		Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1", Location: "Hall B"}, {Id: "T2", Name: "Galilei room"}},
+	}
+	for d := int32(4); d <= 8; d++ {
+		day := &meetingsv1.EventDay{Date: &meetingsv1.Date{Year: 2026, Month: 5, Day: d},
+			Sessions: []*meetingsv1.Session{{Name: "Meetings", StartTime: lt(9, 0), EndTime: lt(12, 30)}}}
+		if d == 5 {
+			day.Sessions = []*meetingsv1.Session{{Name: "Morning", StartTime: lt(9, 0), EndTime: lt(12, 30)}, {Name: "Afternoon", StartTime: lt(13, 30), EndTime: lt(17, 0)}}
+		}
+		ev.Days = append(ev.Days, day)
+	}
+	f := eventFormOf(ev)
+	if len(f.Days) != 6 || f.Days[5] != (dayForm{}) {
+		t.Fatalf("form days = %v, want the 5 days and an empty row", f.Days)
+	}
+	v := url.Values{
+		"name": {f.Name}, "venue": {f.Venue}, "time_zone": {f.TimeZone}, "meeting_minutes": {strconv.Itoa(f.MeetingMinutes)},
+		"break_minutes": {strconv.Itoa(f.BreakMinutes)}, "tables": {strconv.Itoa(f.Tables)}, "table_names": {f.TableNames}, "max_meetings": {strconv.Itoa(f.MaxMeetings)},
+	}
+	for _, d := range f.Days {
+		v["day_date"] = append(v["day_date"], d.Date)
+		v["day_start"] = append(v["day_start"], d.Start)
+		v["day_end"] = append(v["day_end"], d.End)
+		v["day_break_start"] = append(v["day_break_start"], d.BreakStart)
+		v["day_break_end"] = append(v["day_break_end"], d.BreakEnd)
+	}
+	_, got, errs := decodeEventForm(v)
+	if len(errs) > 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	if len(got.GetDays()) != 5 {
+		t.Fatalf("days = %v", got.GetDays())
+	}
+	for i, d := range got.GetDays() {
+		if !proto.Equal(d, ev.GetDays()[i]) {
+			t.Errorf("day %d = %v, want %v", i, d, ev.GetDays()[i])
+		}
+	}
+	for i, tb := range got.GetTables() {
+		if !proto.Equal(tb, ev.GetTables()[i]) {
+			t.Errorf("table %d = %v, want %v", i, tb, ev.GetTables()[i])
+		}
+	}
+	if got.GetMeetingDuration().AsDuration() != 20*time.Minute || got.GetBreakDuration().AsDuration() != 10*time.Minute || got.GetDefaultMaxMeetings() != 8 {
+		t.Errorf("settings = %v", got)
 	}
 }

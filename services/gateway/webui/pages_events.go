@@ -40,7 +40,7 @@ func (u *UI) eventsView(c *call, f eventForm) eventsView {
 }
 
 func (u *UI) eventsPage(c *call) error {
-	f := eventForm{TimeZone: "Europe/Rome", MeetingMinutes: 25, BreakMinutes: 5, Tables: 10}
+	f := eventForm{TimeZone: "Europe/Rome", MeetingMinutes: 25, BreakMinutes: 5, Tables: 10, Days: make([]dayForm, eventDays)}
 	f.Days[0] = dayForm{Start: "09:30", End: "12:30"}
 	return c.render("events", "events.title", u.eventsView(c, f), nil)
 }
@@ -65,6 +65,9 @@ func requestKey(subject string, v map[string][]string) string {
 
 func (u *UI) eventCreate(c *call) error {
 	f, ev, errs := decodeEventForm(c.r.PostForm)
+	if addDay(c, &f) {
+		return c.render("events", "events.title", u.eventsView(c, f), nil)
+	}
 	if p := errs.problem(c.L); p != nil {
 		return c.render("events", "events.title", u.eventsView(c, f), p)
 	}

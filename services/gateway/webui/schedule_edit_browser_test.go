@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -123,10 +124,53 @@ func TestScheduleEditing(t *testing.T) {
 		o.expect("#schedule-grid .meeting", "Locked")
 	})
 
+	t.Run("editing the event says what moves first", func(t *testing.T) {
+		o := o.in(t)
+		o.open(eventPath)
+		o.submit("#publish-schedule")
+		o.mustSucceed("publishing")
+		o.submit("#edit-event")
+		if n := eval[int](o, `document.querySelectorAll(".day-row").length`); n != 2 {
+			t.Fatalf("the edit form has %d day rows, want the event's day and an empty one", n)
+		}
+		o.submit("#add-day")
+		if n := eval[int](o, `document.querySelectorAll(".day-row").length`); n < 3 || eval[string](o, `document.querySelector("#day-date-0").value`) == "" {
+			t.Fatalf("after Add a day the form has %d day rows (want 3 or more) and keeps the first day: %s", n, o.text("#f-days"))
+		}
+		// Take away the meeting's slot: start later, or end sooner.
+		slot, _, _ := strings.Cut(start, "/")
+		if strings.HasSuffix(slot, "T0900") {
+			o.set("#day-start-0", "09:30")
+		} else {
+			o.set("#day-end-0", "09:50")
+		}
+		o.submit("#save-event")
+		o.expect("#confirm-h", "move meetings")
+		o.expect("#confirm-items", "Tagliamentoomics")
+		o.expect("#confirm-items", "moves")
+		o.expect("#confirm-detail", "Meetings that move: 1.")
+		o.checkPage()
+		o.shot("event-edit-confirm")
+		o.submit("#confirm")
+		o.mustSucceed("saving the event")
+		o.expect("#notice", "moved or cancelled")
+		if got, _, _ := strings.Cut(cellOf(), "/"); got == slot {
+			t.Fatalf("the meeting is still at %s", got)
+		}
+		// A change that breaks no meeting is saved at once.
+		o.submit("#edit-event")
+		o.typeInto("#f-venue", "Area Science Park, Basovizza")
+		o.submit("#save-event")
+		o.mustSucceed("saving the venue")
+		o.expect("#notice", "The event was saved")
+		o.expect("main", "Basovizza")
+	})
+
 	t.Run("phone width", func(t *testing.T) {
 		o := o.in(t)
 		o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 		defer o.do("desktop screen", chromedp.ResetViewport())
+		o.open(eventPath)
 		o.open(eventPath + "?move=" + eval[string](o, `document.querySelector("#schedule-grid .meeting").dataset.m`))
 		o.expect("#moving", "Tagliamentoomics")
 	})

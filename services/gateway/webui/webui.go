@@ -249,6 +249,8 @@ func (u *UI) routes() {
 	m.HandleFunc("POST /events/{id}/schedule", u.page(u.eventGenerate))
 	m.HandleFunc("POST /events/{id}/publish", u.page(u.eventPublish))
 	m.HandleFunc("POST /events/{id}/schedule/edit", u.page(u.eventEditSchedule))
+	m.HandleFunc("GET /events/{id}/edit", u.page(u.eventEditPage))
+	m.HandleFunc("POST /events/{id}/edit", u.page(u.eventEditSave))
 	m.HandleFunc("POST /events/{id}/register", u.page(u.eventRegister))
 	m.HandleFunc("POST /events/{id}/availability", u.page(u.eventAvailability))
 	m.HandleFunc("POST /events/{id}/requests", u.page(u.eventRequest))

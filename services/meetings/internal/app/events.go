@@ -206,6 +206,11 @@ func (s *Service) UpdateEvent(ctx context.Context, req *meetingsv1.UpdateEventRe
 			resp.CancelledMeetingIds = append(resp.CancelledMeetingIds, m.meeting.GetId())
 		}
 	}
+	if req.GetValidateOnly() {
+		next.Status = newStatus
+		resp.Event = next
+		return resp, nil
+	}
 	settingsChanged := !proto.Equal(stripMeta(cur), stripMeta(next))
 	if settingsChanged {
 		next.Version, next.UpdatedAt = cur.GetVersion()+1, s.ts()

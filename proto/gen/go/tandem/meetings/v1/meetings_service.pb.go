@@ -1334,8 +1334,12 @@ type UpdateEventRequest struct {
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// What to do about confirmed meetings the change breaks.
 	ConflictPolicy ConflictPolicy `protobuf:"varint,4,opt,name=conflict_policy,json=conflictPolicy,proto3,enum=tandem.meetings.v1.ConflictPolicy" json:"conflict_policy,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Check the change and answer what it would do (the event as it would
+	// be, and with MOVE_MEETINGS the meetings it would move or cancel)
+	// without changing anything, so the organizer can be told first.
+	ValidateOnly  bool `protobuf:"varint,5,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateEventRequest) Reset() {
@@ -1396,12 +1400,20 @@ func (x *UpdateEventRequest) GetConflictPolicy() ConflictPolicy {
 	return ConflictPolicy_CONFLICT_POLICY_UNSPECIFIED
 }
 
+func (x *UpdateEventRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
 // Response for UpdateEvent.
 type UpdateEventResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The event after the change.
 	Event *Event `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
-	// Meetings moved because of the change.
+	// Meetings moved because of the change (with validate_only: that it
+	// would move).
 	MovedMeetingIds []string `protobuf:"bytes,2,rep,name=moved_meeting_ids,json=movedMeetingIds,proto3" json:"moved_meeting_ids,omitempty"`
 	// Meetings cancelled because they could not move.
 	CancelledMeetingIds []string `protobuf:"bytes,3,rep,name=cancelled_meeting_ids,json=cancelledMeetingIds,proto3" json:"cancelled_meeting_ids,omitempty"`
@@ -3527,13 +3539,14 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x0fGetEventRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x10GetEventResponse\x12/\n" +
-	"\x05event\x18\x01 \x01(\v2\x19.tandem.meetings.v1.EventR\x05event\"\xfa\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x19.tandem.meetings.v1.EventR\x05event\"\x9f\x02\n" +
 	"\x12UpdateEventRequest\x12/\n" +
 	"\x05event\x18\x01 \x01(\v2\x19.tandem.meetings.v1.EventR\x05event\x12)\n" +
 	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\x12;\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12K\n" +
-	"\x0fconflict_policy\x18\x04 \x01(\x0e2\".tandem.meetings.v1.ConflictPolicyR\x0econflictPolicy\"\xa6\x01\n" +
+	"\x0fconflict_policy\x18\x04 \x01(\x0e2\".tandem.meetings.v1.ConflictPolicyR\x0econflictPolicy\x12#\n" +
+	"\rvalidate_only\x18\x05 \x01(\bR\fvalidateOnly\"\xa6\x01\n" +
 	"\x13UpdateEventResponse\x12/\n" +
 	"\x05event\x18\x01 \x01(\v2\x19.tandem.meetings.v1.EventR\x05event\x12*\n" +
 	"\x11moved_meeting_ids\x18\x02 \x03(\tR\x0fmovedMeetingIds\x122\n" +
