@@ -41,7 +41,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"BatchCreateOrganizations", "CreatePerson", "GetPerson", "UpdatePerson", "ListPeople", "ErasePerson",
 		}},
 		{"tandem.competencies.v1.CompetenciesService", []string{
-			"SearchTerms", "GetTerm", "ResolveTerms", "PublishCompetency", "RetractCompetency", "ListCompetencies",
+			"SearchTerms", "GetTerm", "ResolveTerms", "PublishCompetency", "BatchPublishCompetencies", "RetractCompetency", "ListCompetencies",
 			"CreateCooperationProfile", "UpdateCooperationProfile", "GetCooperationProfile", "ListCooperationProfiles",
 			"PutCollaboration", "GetCollaboration", "ListCollaborations",
 		}},

@@ -74,6 +74,25 @@ func (x *Index) ApplyCompetency(key string, ev proto.Message, rev uint64) {
 	}
 }
 
+// StoredCompetency returns the event last stored under key as the index
+// knows it (a CompetencyPublished or a CompetencyRetracted holding what the
+// index keeps) and its revision; false when the index has nothing there.
+// Another replica's newer write may not have reached the index yet: callers
+// write with the revision as the expected one, so such a write fails as a
+// conflict instead of overwriting it.
+func (x *Index) StoredCompetency(key string) (proto.Message, uint64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.comps[key]
+	if !ok {
+		return nil, 0, false
+	}
+	if e.c == nil {
+		return &eventsv1.CompetencyRetracted{}, e.rev, true
+	}
+	return &eventsv1.CompetencyPublished{Competency: e.c}, e.rev, true
+}
+
 // ApplyCooperation records the event stored under key (the profile id) at rev.
 func (x *Index) ApplyCooperation(key string, ev proto.Message, rev uint64) {
 	x.mu.Lock()

@@ -148,8 +148,15 @@ func (s *Service) PublishCompetency(ctx context.Context, v domain.Viewer, in *co
 	key := domain.CompetencyKey(ref, term.ID)
 	// Without an expected version the caller asked to replace whatever is
 	// there, so losing a race to another writer is retried, not reported.
+	fresh := false // the first attempt reads the competency from the index
 	for attempt := 1; ; attempt++ {
-		res, err := s.publishOnce(ctx, v, key, c, expectedVersion)
+		res, err := s.publishOnce(ctx, v, key, c, expectedVersion, fresh)
+		if errors.Is(err, grpcerr.ErrConflict) && !fresh {
+			// The index may be behind the store: read the store, as a
+			// first attempt.
+			fresh, attempt = true, attempt-1
+			continue
+		}
 		if errors.Is(err, grpcerr.ErrConflict) && expectedVersion == 0 && attempt < maxPublishAttempts {
 			continue
 		}
@@ -169,15 +176,35 @@ func (s *Service) PublishCompetency(ctx context.Context, v domain.Viewer, in *co
 // keeps losing races.
 const maxPublishAttempts = 5
 
-// publishOnce is one read-compare-write of a competency.
-func (s *Service) publishOnce(ctx context.Context, v domain.Viewer, key string, in *competenciesv1.Competency, expectedVersion int64) (PublishResult, error) {
+// publishOnce is one read-compare-write of a competency. Unless fresh, it
+// reads the competency from the index, saving a round trip to the store, and
+// only to write: the write expects the revision read, so a stale read fails
+// as a conflict; any other outcome is decided on the store's copy.
+func (s *Service) publishOnce(ctx context.Context, v domain.Viewer, key string, in *competenciesv1.Competency, expectedVersion int64, fresh bool) (PublishResult, error) {
 	c := proto.Clone(in).(*competenciesv1.Competency)
-	cur, rev, err := s.Competencies.Get(ctx, key)
-	if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
-		return PublishResult{}, err
+	var (
+		cur proto.Message
+		rev uint64
+		ok  bool
+		err error
+	)
+	if !fresh {
+		cur, rev, ok = s.Index.StoredCompetency(key)
+	}
+	if !ok {
+		fresh = true
+		cur, rev, err = s.Competencies.Get(ctx, key)
+		if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
+			return PublishResult{}, err
+		}
 	}
 	now := timestamppb.New(s.now())
 	existing, _ := cur.(*eventsv1.CompetencyPublished)
+	writes := !(existing != nil && expectedVersion != 0 && existing.GetCompetency().GetVersion() != expectedVersion) &&
+		!(existing == nil && expectedVersion != 0) && !(existing != nil && domain.SameContent(existing.GetCompetency(), c))
+	if !fresh && !writes {
+		return s.publishOnce(ctx, v, key, in, expectedVersion, true)
+	}
 	switch {
 	case existing != nil && expectedVersion != 0 && existing.GetCompetency().GetVersion() != expectedVersion:
 		return PublishResult{}, fmt.Errorf("competency %s is at version %d, not %d: %w", existing.GetCompetency().GetId(), existing.GetCompetency().GetVersion(), expectedVersion, grpcerr.ErrConflict)

@@ -162,6 +162,24 @@ func (g *GRPC) PublishCompetency(ctx context.Context, req *competenciesv1.Publis
 	return &competenciesv1.PublishCompetencyResponse{Competency: r.Competency, Changed: r.Changed}, nil
 }
 
+// BatchPublishCompetencies publishes many competencies, each as
+// PublishCompetency would.
+func (g *GRPC) BatchPublishCompetencies(ctx context.Context, req *competenciesv1.BatchPublishCompetenciesRequest) (*competenciesv1.BatchPublishCompetenciesResponse, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]app.PublishItem, len(req.GetItems()))
+	for i, it := range req.GetItems() {
+		items[i] = app.PublishItem{Competency: it.GetCompetency(), ExpectedVersion: it.GetExpectedVersion(), RequestID: it.GetClientRequestId()}
+	}
+	res, err := g.svc.BatchPublishCompetencies(ctx, v, items)
+	if err != nil {
+		return nil, err
+	}
+	return &competenciesv1.BatchPublishCompetenciesResponse{Results: res}, nil
+}
+
 // RetractCompetency removes a competency.
 func (g *GRPC) RetractCompetency(ctx context.Context, req *competenciesv1.RetractCompetencyRequest) (*competenciesv1.RetractCompetencyResponse, error) {
 	v, err := viewer(ctx)

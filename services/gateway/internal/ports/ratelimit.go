@@ -43,7 +43,8 @@ func isBatch(r *http.Request) bool {
 		return false
 	}
 	p := r.URL.Path
-	return strings.HasSuffix(p, ":batchRegister") || strings.HasSuffix(p, ":batchCreate") || strings.HasSuffix(p, ":batchRespond")
+	return strings.HasSuffix(p, ":batchRegister") || strings.HasSuffix(p, ":batchCreate") || strings.HasSuffix(p, ":batchRespond") ||
+		strings.HasSuffix(p, ":batchPublish")
 }
 
 // batchItems counts the items of a batch call's JSON body and puts the body

@@ -567,6 +567,282 @@ func (x *PublishCompetencyResponse) GetChanged() bool {
 	return false
 }
 
+// Request for BatchPublishCompetencies.
+type BatchPublishCompetenciesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The competencies to publish, at most 1,000.
+	Items         []*PublishCompetencyRequest `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPublishCompetenciesRequest) Reset() {
+	*x = BatchPublishCompetenciesRequest{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPublishCompetenciesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPublishCompetenciesRequest) ProtoMessage() {}
+
+func (x *BatchPublishCompetenciesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPublishCompetenciesRequest.ProtoReflect.Descriptor instead.
+func (*BatchPublishCompetenciesRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BatchPublishCompetenciesRequest) GetItems() []*PublishCompetencyRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// Response for BatchPublishCompetencies.
+type BatchPublishCompetenciesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in the items' order.
+	Results       []*PublishCompetencyResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPublishCompetenciesResponse) Reset() {
+	*x = BatchPublishCompetenciesResponse{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPublishCompetenciesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPublishCompetenciesResponse) ProtoMessage() {}
+
+func (x *BatchPublishCompetenciesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPublishCompetenciesResponse.ProtoReflect.Descriptor instead.
+func (*BatchPublishCompetenciesResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchPublishCompetenciesResponse) GetResults() []*PublishCompetencyResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// PublishCompetencyResult is one item's outcome: the competency or an error.
+type PublishCompetencyResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The competency as stored after the item.
+	Competency *Competency `protobuf:"bytes,1,opt,name=competency,proto3" json:"competency,omitempty"`
+	// False when the item changed nothing.
+	Changed bool `protobuf:"varint,2,opt,name=changed,proto3" json:"changed,omitempty"`
+	// Set when the item failed.
+	Error         *ItemError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishCompetencyResult) Reset() {
+	*x = PublishCompetencyResult{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishCompetencyResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishCompetencyResult) ProtoMessage() {}
+
+func (x *PublishCompetencyResult) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishCompetencyResult.ProtoReflect.Descriptor instead.
+func (*PublishCompetencyResult) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PublishCompetencyResult) GetCompetency() *Competency {
+	if x != nil {
+		return x.Competency
+	}
+	return nil
+}
+
+func (x *PublishCompetencyResult) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+func (x *PublishCompetencyResult) GetError() *ItemError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// ItemError is why one item of a batch failed.
+type ItemError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The gRPC status code name the single call would have returned, e.g.
+	// "INVALID_ARGUMENT".
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// What went wrong.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Fields of the item that were refused, for INVALID_ARGUMENT.
+	FieldViolations []*ItemFieldViolation `protobuf:"bytes,3,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ItemError) Reset() {
+	*x = ItemError{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemError) ProtoMessage() {}
+
+func (x *ItemError) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemError.ProtoReflect.Descriptor instead.
+func (*ItemError) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ItemError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ItemError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ItemError) GetFieldViolations() []*ItemFieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// ItemFieldViolation is one refused field of a batch item.
+type ItemFieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field, relative to the item (e.g. "competency.term_id").
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// Why.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ItemFieldViolation) Reset() {
+	*x = ItemFieldViolation{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemFieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemFieldViolation) ProtoMessage() {}
+
+func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemFieldViolation.ProtoReflect.Descriptor instead.
+func (*ItemFieldViolation) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ItemFieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ItemFieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 // Request for RetractCompetency.
 type RetractCompetencyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -580,7 +856,7 @@ type RetractCompetencyRequest struct {
 
 func (x *RetractCompetencyRequest) Reset() {
 	*x = RetractCompetencyRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[9]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +868,7 @@ func (x *RetractCompetencyRequest) String() string {
 func (*RetractCompetencyRequest) ProtoMessage() {}
 
 func (x *RetractCompetencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[9]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +881,7 @@ func (x *RetractCompetencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractCompetencyRequest.ProtoReflect.Descriptor instead.
 func (*RetractCompetencyRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{9}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RetractCompetencyRequest) GetId() string {
@@ -633,7 +909,7 @@ type RetractCompetencyResponse struct {
 
 func (x *RetractCompetencyResponse) Reset() {
 	*x = RetractCompetencyResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[10]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +921,7 @@ func (x *RetractCompetencyResponse) String() string {
 func (*RetractCompetencyResponse) ProtoMessage() {}
 
 func (x *RetractCompetencyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[10]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +934,7 @@ func (x *RetractCompetencyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractCompetencyResponse.ProtoReflect.Descriptor instead.
 func (*RetractCompetencyResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{10}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RetractCompetencyResponse) GetRetractedAt() *timestamppb.Timestamp {
@@ -689,7 +965,7 @@ type ListCompetenciesRequest struct {
 
 func (x *ListCompetenciesRequest) Reset() {
 	*x = ListCompetenciesRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[11]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +977,7 @@ func (x *ListCompetenciesRequest) String() string {
 func (*ListCompetenciesRequest) ProtoMessage() {}
 
 func (x *ListCompetenciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[11]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +990,7 @@ func (x *ListCompetenciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCompetenciesRequest.ProtoReflect.Descriptor instead.
 func (*ListCompetenciesRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{11}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListCompetenciesRequest) GetPageSize() int32 {
@@ -772,7 +1048,7 @@ type ListCompetenciesResponse struct {
 
 func (x *ListCompetenciesResponse) Reset() {
 	*x = ListCompetenciesResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[12]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +1060,7 @@ func (x *ListCompetenciesResponse) String() string {
 func (*ListCompetenciesResponse) ProtoMessage() {}
 
 func (x *ListCompetenciesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[12]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +1073,7 @@ func (x *ListCompetenciesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCompetenciesResponse.ProtoReflect.Descriptor instead.
 func (*ListCompetenciesResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{12}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListCompetenciesResponse) GetCompetencies() []*Competency {
@@ -828,7 +1104,7 @@ type CreateCooperationProfileRequest struct {
 
 func (x *CreateCooperationProfileRequest) Reset() {
 	*x = CreateCooperationProfileRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[13]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +1116,7 @@ func (x *CreateCooperationProfileRequest) String() string {
 func (*CreateCooperationProfileRequest) ProtoMessage() {}
 
 func (x *CreateCooperationProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[13]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +1129,7 @@ func (x *CreateCooperationProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCooperationProfileRequest.ProtoReflect.Descriptor instead.
 func (*CreateCooperationProfileRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{13}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateCooperationProfileRequest) GetCooperationProfile() *CooperationProfile {
@@ -881,7 +1157,7 @@ type CreateCooperationProfileResponse struct {
 
 func (x *CreateCooperationProfileResponse) Reset() {
 	*x = CreateCooperationProfileResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[14]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1169,7 @@ func (x *CreateCooperationProfileResponse) String() string {
 func (*CreateCooperationProfileResponse) ProtoMessage() {}
 
 func (x *CreateCooperationProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[14]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1182,7 @@ func (x *CreateCooperationProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCooperationProfileResponse.ProtoReflect.Descriptor instead.
 func (*CreateCooperationProfileResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{14}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateCooperationProfileResponse) GetCooperationProfile() *CooperationProfile {
@@ -932,7 +1208,7 @@ type UpdateCooperationProfileRequest struct {
 
 func (x *UpdateCooperationProfileRequest) Reset() {
 	*x = UpdateCooperationProfileRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[15]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1220,7 @@ func (x *UpdateCooperationProfileRequest) String() string {
 func (*UpdateCooperationProfileRequest) ProtoMessage() {}
 
 func (x *UpdateCooperationProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[15]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1233,7 @@ func (x *UpdateCooperationProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCooperationProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCooperationProfileRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{15}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateCooperationProfileRequest) GetCooperationProfile() *CooperationProfile {
@@ -992,7 +1268,7 @@ type UpdateCooperationProfileResponse struct {
 
 func (x *UpdateCooperationProfileResponse) Reset() {
 	*x = UpdateCooperationProfileResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[16]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1280,7 @@ func (x *UpdateCooperationProfileResponse) String() string {
 func (*UpdateCooperationProfileResponse) ProtoMessage() {}
 
 func (x *UpdateCooperationProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[16]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1293,7 @@ func (x *UpdateCooperationProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCooperationProfileResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCooperationProfileResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{16}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateCooperationProfileResponse) GetCooperationProfile() *CooperationProfile {
@@ -1038,7 +1314,7 @@ type GetCooperationProfileRequest struct {
 
 func (x *GetCooperationProfileRequest) Reset() {
 	*x = GetCooperationProfileRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[17]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +1326,7 @@ func (x *GetCooperationProfileRequest) String() string {
 func (*GetCooperationProfileRequest) ProtoMessage() {}
 
 func (x *GetCooperationProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[17]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +1339,7 @@ func (x *GetCooperationProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCooperationProfileRequest.ProtoReflect.Descriptor instead.
 func (*GetCooperationProfileRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{17}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetCooperationProfileRequest) GetId() string {
@@ -1084,7 +1360,7 @@ type GetCooperationProfileResponse struct {
 
 func (x *GetCooperationProfileResponse) Reset() {
 	*x = GetCooperationProfileResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[18]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1372,7 @@ func (x *GetCooperationProfileResponse) String() string {
 func (*GetCooperationProfileResponse) ProtoMessage() {}
 
 func (x *GetCooperationProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[18]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1385,7 @@ func (x *GetCooperationProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCooperationProfileResponse.ProtoReflect.Descriptor instead.
 func (*GetCooperationProfileResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{18}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetCooperationProfileResponse) GetCooperationProfile() *CooperationProfile {
@@ -1149,7 +1425,7 @@ type ListCooperationProfilesRequest struct {
 
 func (x *ListCooperationProfilesRequest) Reset() {
 	*x = ListCooperationProfilesRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[19]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1437,7 @@ func (x *ListCooperationProfilesRequest) String() string {
 func (*ListCooperationProfilesRequest) ProtoMessage() {}
 
 func (x *ListCooperationProfilesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[19]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1450,7 @@ func (x *ListCooperationProfilesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCooperationProfilesRequest.ProtoReflect.Descriptor instead.
 func (*ListCooperationProfilesRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{19}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListCooperationProfilesRequest) GetPageSize() int32 {
@@ -1260,7 +1536,7 @@ type ListCooperationProfilesResponse struct {
 
 func (x *ListCooperationProfilesResponse) Reset() {
 	*x = ListCooperationProfilesResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[20]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1548,7 @@ func (x *ListCooperationProfilesResponse) String() string {
 func (*ListCooperationProfilesResponse) ProtoMessage() {}
 
 func (x *ListCooperationProfilesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[20]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1561,7 @@ func (x *ListCooperationProfilesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCooperationProfilesResponse.ProtoReflect.Descriptor instead.
 func (*ListCooperationProfilesResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{20}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListCooperationProfilesResponse) GetCooperationProfiles() []*CooperationProfile {
@@ -1317,7 +1593,7 @@ type PutCollaborationRequest struct {
 
 func (x *PutCollaborationRequest) Reset() {
 	*x = PutCollaborationRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[21]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1329,7 +1605,7 @@ func (x *PutCollaborationRequest) String() string {
 func (*PutCollaborationRequest) ProtoMessage() {}
 
 func (x *PutCollaborationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[21]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1342,7 +1618,7 @@ func (x *PutCollaborationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutCollaborationRequest.ProtoReflect.Descriptor instead.
 func (*PutCollaborationRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{21}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PutCollaborationRequest) GetCollaboration() *Collaboration {
@@ -1381,7 +1657,7 @@ type PutCollaborationResponse struct {
 
 func (x *PutCollaborationResponse) Reset() {
 	*x = PutCollaborationResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[22]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1669,7 @@ func (x *PutCollaborationResponse) String() string {
 func (*PutCollaborationResponse) ProtoMessage() {}
 
 func (x *PutCollaborationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[22]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1682,7 @@ func (x *PutCollaborationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutCollaborationResponse.ProtoReflect.Descriptor instead.
 func (*PutCollaborationResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{22}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PutCollaborationResponse) GetCollaboration() *Collaboration {
@@ -1441,7 +1717,7 @@ type GetCollaborationRequest struct {
 
 func (x *GetCollaborationRequest) Reset() {
 	*x = GetCollaborationRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[23]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1453,7 +1729,7 @@ func (x *GetCollaborationRequest) String() string {
 func (*GetCollaborationRequest) ProtoMessage() {}
 
 func (x *GetCollaborationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[23]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1466,7 +1742,7 @@ func (x *GetCollaborationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCollaborationRequest.ProtoReflect.Descriptor instead.
 func (*GetCollaborationRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{23}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetCollaborationRequest) GetId() string {
@@ -1487,7 +1763,7 @@ type GetCollaborationResponse struct {
 
 func (x *GetCollaborationResponse) Reset() {
 	*x = GetCollaborationResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[24]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1499,7 +1775,7 @@ func (x *GetCollaborationResponse) String() string {
 func (*GetCollaborationResponse) ProtoMessage() {}
 
 func (x *GetCollaborationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[24]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1512,7 +1788,7 @@ func (x *GetCollaborationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCollaborationResponse.ProtoReflect.Descriptor instead.
 func (*GetCollaborationResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{24}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetCollaborationResponse) GetCollaboration() *Collaboration {
@@ -1539,7 +1815,7 @@ type ListCollaborationsRequest struct {
 
 func (x *ListCollaborationsRequest) Reset() {
 	*x = ListCollaborationsRequest{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[25]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1827,7 @@ func (x *ListCollaborationsRequest) String() string {
 func (*ListCollaborationsRequest) ProtoMessage() {}
 
 func (x *ListCollaborationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[25]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1840,7 @@ func (x *ListCollaborationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCollaborationsRequest.ProtoReflect.Descriptor instead.
 func (*ListCollaborationsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{25}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListCollaborationsRequest) GetOrganizationId() string {
@@ -1608,7 +1884,7 @@ type ListCollaborationsResponse struct {
 
 func (x *ListCollaborationsResponse) Reset() {
 	*x = ListCollaborationsResponse{}
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[26]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1896,7 @@ func (x *ListCollaborationsResponse) String() string {
 func (*ListCollaborationsResponse) ProtoMessage() {}
 
 func (x *ListCollaborationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[26]
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1909,7 @@ func (x *ListCollaborationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCollaborationsResponse.ProtoReflect.Descriptor instead.
 func (*ListCollaborationsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{26}
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListCollaborationsResponse) GetCollaborations() []*Collaboration {
@@ -1694,7 +1970,24 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\n" +
 	"competency\x18\x01 \x01(\v2\".tandem.competencies.v1.CompetencyR\n" +
 	"competency\x12\x18\n" +
-	"\achanged\x18\x02 \x01(\bR\achanged\"U\n" +
+	"\achanged\x18\x02 \x01(\bR\achanged\"i\n" +
+	"\x1fBatchPublishCompetenciesRequest\x12F\n" +
+	"\x05items\x18\x01 \x03(\v20.tandem.competencies.v1.PublishCompetencyRequestR\x05items\"m\n" +
+	" BatchPublishCompetenciesResponse\x12I\n" +
+	"\aresults\x18\x01 \x03(\v2/.tandem.competencies.v1.PublishCompetencyResultR\aresults\"\xb0\x01\n" +
+	"\x17PublishCompetencyResult\x12B\n" +
+	"\n" +
+	"competency\x18\x01 \x01(\v2\".tandem.competencies.v1.CompetencyR\n" +
+	"competency\x12\x18\n" +
+	"\achanged\x18\x02 \x01(\bR\achanged\x127\n" +
+	"\x05error\x18\x03 \x01(\v2!.tandem.competencies.v1.ItemErrorR\x05error\"\x90\x01\n" +
+	"\tItemError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12U\n" +
+	"\x10field_violations\x18\x03 \x03(\v2*.tandem.competencies.v1.ItemFieldViolationR\x0ffieldViolations\"L\n" +
+	"\x12ItemFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"U\n" +
 	"\x18RetractCompetencyRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12)\n" +
 	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\"Z\n" +
@@ -1764,12 +2057,13 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\x05kinds\x18\x04 \x03(\x0e2).tandem.competencies.v1.CollaborationKindR\x05kinds\"\x93\x01\n" +
 	"\x1aListCollaborationsResponse\x12M\n" +
 	"\x0ecollaborations\x18\x01 \x03(\v2%.tandem.competencies.v1.CollaborationR\x0ecollaborations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xce\f\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xde\r\n" +
 	"\x13CompetenciesService\x12f\n" +
 	"\vSearchTerms\x12*.tandem.competencies.v1.SearchTermsRequest\x1a+.tandem.competencies.v1.SearchTermsResponse\x12Z\n" +
 	"\aGetTerm\x12&.tandem.competencies.v1.GetTermRequest\x1a'.tandem.competencies.v1.GetTermResponse\x12i\n" +
 	"\fResolveTerms\x12+.tandem.competencies.v1.ResolveTermsRequest\x1a,.tandem.competencies.v1.ResolveTermsResponse\x12x\n" +
-	"\x11PublishCompetency\x120.tandem.competencies.v1.PublishCompetencyRequest\x1a1.tandem.competencies.v1.PublishCompetencyResponse\x12x\n" +
+	"\x11PublishCompetency\x120.tandem.competencies.v1.PublishCompetencyRequest\x1a1.tandem.competencies.v1.PublishCompetencyResponse\x12\x8d\x01\n" +
+	"\x18BatchPublishCompetencies\x127.tandem.competencies.v1.BatchPublishCompetenciesRequest\x1a8.tandem.competencies.v1.BatchPublishCompetenciesResponse\x12x\n" +
 	"\x11RetractCompetency\x120.tandem.competencies.v1.RetractCompetencyRequest\x1a1.tandem.competencies.v1.RetractCompetencyResponse\x12u\n" +
 	"\x10ListCompetencies\x12/.tandem.competencies.v1.ListCompetenciesRequest\x1a0.tandem.competencies.v1.ListCompetenciesResponse\x12\x8d\x01\n" +
 	"\x18CreateCooperationProfile\x127.tandem.competencies.v1.CreateCooperationProfileRequest\x1a8.tandem.competencies.v1.CreateCooperationProfileResponse\x12\x8d\x01\n" +
@@ -1792,7 +2086,7 @@ func file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP() []byte
 	return file_tandem_competencies_v1_competencies_service_proto_rawDescData
 }
 
-var file_tandem_competencies_v1_competencies_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_tandem_competencies_v1_competencies_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_tandem_competencies_v1_competencies_service_proto_goTypes = []any{
 	(*SearchTermsRequest)(nil),               // 0: tandem.competencies.v1.SearchTermsRequest
 	(*SearchTermsResponse)(nil),              // 1: tandem.competencies.v1.SearchTermsResponse
@@ -1803,102 +2097,114 @@ var file_tandem_competencies_v1_competencies_service_proto_goTypes = []any{
 	(*ResolveTermsResponse)(nil),             // 6: tandem.competencies.v1.ResolveTermsResponse
 	(*PublishCompetencyRequest)(nil),         // 7: tandem.competencies.v1.PublishCompetencyRequest
 	(*PublishCompetencyResponse)(nil),        // 8: tandem.competencies.v1.PublishCompetencyResponse
-	(*RetractCompetencyRequest)(nil),         // 9: tandem.competencies.v1.RetractCompetencyRequest
-	(*RetractCompetencyResponse)(nil),        // 10: tandem.competencies.v1.RetractCompetencyResponse
-	(*ListCompetenciesRequest)(nil),          // 11: tandem.competencies.v1.ListCompetenciesRequest
-	(*ListCompetenciesResponse)(nil),         // 12: tandem.competencies.v1.ListCompetenciesResponse
-	(*CreateCooperationProfileRequest)(nil),  // 13: tandem.competencies.v1.CreateCooperationProfileRequest
-	(*CreateCooperationProfileResponse)(nil), // 14: tandem.competencies.v1.CreateCooperationProfileResponse
-	(*UpdateCooperationProfileRequest)(nil),  // 15: tandem.competencies.v1.UpdateCooperationProfileRequest
-	(*UpdateCooperationProfileResponse)(nil), // 16: tandem.competencies.v1.UpdateCooperationProfileResponse
-	(*GetCooperationProfileRequest)(nil),     // 17: tandem.competencies.v1.GetCooperationProfileRequest
-	(*GetCooperationProfileResponse)(nil),    // 18: tandem.competencies.v1.GetCooperationProfileResponse
-	(*ListCooperationProfilesRequest)(nil),   // 19: tandem.competencies.v1.ListCooperationProfilesRequest
-	(*ListCooperationProfilesResponse)(nil),  // 20: tandem.competencies.v1.ListCooperationProfilesResponse
-	(*PutCollaborationRequest)(nil),          // 21: tandem.competencies.v1.PutCollaborationRequest
-	(*PutCollaborationResponse)(nil),         // 22: tandem.competencies.v1.PutCollaborationResponse
-	(*GetCollaborationRequest)(nil),          // 23: tandem.competencies.v1.GetCollaborationRequest
-	(*GetCollaborationResponse)(nil),         // 24: tandem.competencies.v1.GetCollaborationResponse
-	(*ListCollaborationsRequest)(nil),        // 25: tandem.competencies.v1.ListCollaborationsRequest
-	(*ListCollaborationsResponse)(nil),       // 26: tandem.competencies.v1.ListCollaborationsResponse
-	(TermSource)(0),                          // 27: tandem.competencies.v1.TermSource
-	(*TermMatch)(nil),                        // 28: tandem.competencies.v1.TermMatch
-	(*Term)(nil),                             // 29: tandem.competencies.v1.Term
-	(*AncestorTerm)(nil),                     // 30: tandem.competencies.v1.AncestorTerm
-	(*TermRef)(nil),                          // 31: tandem.competencies.v1.TermRef
-	(*Competency)(nil),                       // 32: tandem.competencies.v1.Competency
-	(*timestamppb.Timestamp)(nil),            // 33: google.protobuf.Timestamp
-	(*v1.ProfileRef)(nil),                    // 34: tandem.profiles.v1.ProfileRef
-	(*CooperationProfile)(nil),               // 35: tandem.competencies.v1.CooperationProfile
-	(*fieldmaskpb.FieldMask)(nil),            // 36: google.protobuf.FieldMask
-	(CooperationProfileKind)(0),              // 37: tandem.competencies.v1.CooperationProfileKind
-	(CooperationProfileStatus)(0),            // 38: tandem.competencies.v1.CooperationProfileStatus
-	(CollaborationType)(0),                   // 39: tandem.competencies.v1.CollaborationType
-	(*Collaboration)(nil),                    // 40: tandem.competencies.v1.Collaboration
-	(CollaborationKind)(0),                   // 41: tandem.competencies.v1.CollaborationKind
+	(*BatchPublishCompetenciesRequest)(nil),  // 9: tandem.competencies.v1.BatchPublishCompetenciesRequest
+	(*BatchPublishCompetenciesResponse)(nil), // 10: tandem.competencies.v1.BatchPublishCompetenciesResponse
+	(*PublishCompetencyResult)(nil),          // 11: tandem.competencies.v1.PublishCompetencyResult
+	(*ItemError)(nil),                        // 12: tandem.competencies.v1.ItemError
+	(*ItemFieldViolation)(nil),               // 13: tandem.competencies.v1.ItemFieldViolation
+	(*RetractCompetencyRequest)(nil),         // 14: tandem.competencies.v1.RetractCompetencyRequest
+	(*RetractCompetencyResponse)(nil),        // 15: tandem.competencies.v1.RetractCompetencyResponse
+	(*ListCompetenciesRequest)(nil),          // 16: tandem.competencies.v1.ListCompetenciesRequest
+	(*ListCompetenciesResponse)(nil),         // 17: tandem.competencies.v1.ListCompetenciesResponse
+	(*CreateCooperationProfileRequest)(nil),  // 18: tandem.competencies.v1.CreateCooperationProfileRequest
+	(*CreateCooperationProfileResponse)(nil), // 19: tandem.competencies.v1.CreateCooperationProfileResponse
+	(*UpdateCooperationProfileRequest)(nil),  // 20: tandem.competencies.v1.UpdateCooperationProfileRequest
+	(*UpdateCooperationProfileResponse)(nil), // 21: tandem.competencies.v1.UpdateCooperationProfileResponse
+	(*GetCooperationProfileRequest)(nil),     // 22: tandem.competencies.v1.GetCooperationProfileRequest
+	(*GetCooperationProfileResponse)(nil),    // 23: tandem.competencies.v1.GetCooperationProfileResponse
+	(*ListCooperationProfilesRequest)(nil),   // 24: tandem.competencies.v1.ListCooperationProfilesRequest
+	(*ListCooperationProfilesResponse)(nil),  // 25: tandem.competencies.v1.ListCooperationProfilesResponse
+	(*PutCollaborationRequest)(nil),          // 26: tandem.competencies.v1.PutCollaborationRequest
+	(*PutCollaborationResponse)(nil),         // 27: tandem.competencies.v1.PutCollaborationResponse
+	(*GetCollaborationRequest)(nil),          // 28: tandem.competencies.v1.GetCollaborationRequest
+	(*GetCollaborationResponse)(nil),         // 29: tandem.competencies.v1.GetCollaborationResponse
+	(*ListCollaborationsRequest)(nil),        // 30: tandem.competencies.v1.ListCollaborationsRequest
+	(*ListCollaborationsResponse)(nil),       // 31: tandem.competencies.v1.ListCollaborationsResponse
+	(TermSource)(0),                          // 32: tandem.competencies.v1.TermSource
+	(*TermMatch)(nil),                        // 33: tandem.competencies.v1.TermMatch
+	(*Term)(nil),                             // 34: tandem.competencies.v1.Term
+	(*AncestorTerm)(nil),                     // 35: tandem.competencies.v1.AncestorTerm
+	(*TermRef)(nil),                          // 36: tandem.competencies.v1.TermRef
+	(*Competency)(nil),                       // 37: tandem.competencies.v1.Competency
+	(*timestamppb.Timestamp)(nil),            // 38: google.protobuf.Timestamp
+	(*v1.ProfileRef)(nil),                    // 39: tandem.profiles.v1.ProfileRef
+	(*CooperationProfile)(nil),               // 40: tandem.competencies.v1.CooperationProfile
+	(*fieldmaskpb.FieldMask)(nil),            // 41: google.protobuf.FieldMask
+	(CooperationProfileKind)(0),              // 42: tandem.competencies.v1.CooperationProfileKind
+	(CooperationProfileStatus)(0),            // 43: tandem.competencies.v1.CooperationProfileStatus
+	(CollaborationType)(0),                   // 44: tandem.competencies.v1.CollaborationType
+	(*Collaboration)(nil),                    // 45: tandem.competencies.v1.Collaboration
+	(CollaborationKind)(0),                   // 46: tandem.competencies.v1.CollaborationKind
 }
 var file_tandem_competencies_v1_competencies_service_proto_depIdxs = []int32{
-	27, // 0: tandem.competencies.v1.SearchTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
-	28, // 1: tandem.competencies.v1.SearchTermsResponse.matches:type_name -> tandem.competencies.v1.TermMatch
-	29, // 2: tandem.competencies.v1.GetTermResponse.term:type_name -> tandem.competencies.v1.Term
-	30, // 3: tandem.competencies.v1.GetTermResponse.ancestors:type_name -> tandem.competencies.v1.AncestorTerm
-	31, // 4: tandem.competencies.v1.GetTermResponse.children:type_name -> tandem.competencies.v1.TermRef
-	31, // 5: tandem.competencies.v1.GetTermResponse.linked_terms:type_name -> tandem.competencies.v1.TermRef
-	27, // 6: tandem.competencies.v1.ResolveTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
-	28, // 7: tandem.competencies.v1.Resolution.candidates:type_name -> tandem.competencies.v1.TermMatch
+	32, // 0: tandem.competencies.v1.SearchTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
+	33, // 1: tandem.competencies.v1.SearchTermsResponse.matches:type_name -> tandem.competencies.v1.TermMatch
+	34, // 2: tandem.competencies.v1.GetTermResponse.term:type_name -> tandem.competencies.v1.Term
+	35, // 3: tandem.competencies.v1.GetTermResponse.ancestors:type_name -> tandem.competencies.v1.AncestorTerm
+	36, // 4: tandem.competencies.v1.GetTermResponse.children:type_name -> tandem.competencies.v1.TermRef
+	36, // 5: tandem.competencies.v1.GetTermResponse.linked_terms:type_name -> tandem.competencies.v1.TermRef
+	32, // 6: tandem.competencies.v1.ResolveTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
+	33, // 7: tandem.competencies.v1.Resolution.candidates:type_name -> tandem.competencies.v1.TermMatch
 	5,  // 8: tandem.competencies.v1.ResolveTermsResponse.resolutions:type_name -> tandem.competencies.v1.Resolution
-	32, // 9: tandem.competencies.v1.PublishCompetencyRequest.competency:type_name -> tandem.competencies.v1.Competency
-	32, // 10: tandem.competencies.v1.PublishCompetencyResponse.competency:type_name -> tandem.competencies.v1.Competency
-	33, // 11: tandem.competencies.v1.RetractCompetencyResponse.retracted_at:type_name -> google.protobuf.Timestamp
-	34, // 12: tandem.competencies.v1.ListCompetenciesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
-	32, // 13: tandem.competencies.v1.ListCompetenciesResponse.competencies:type_name -> tandem.competencies.v1.Competency
-	35, // 14: tandem.competencies.v1.CreateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	35, // 15: tandem.competencies.v1.CreateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	35, // 16: tandem.competencies.v1.UpdateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	36, // 17: tandem.competencies.v1.UpdateCooperationProfileRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 18: tandem.competencies.v1.UpdateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	35, // 19: tandem.competencies.v1.GetCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	34, // 20: tandem.competencies.v1.ListCooperationProfilesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
-	37, // 21: tandem.competencies.v1.ListCooperationProfilesRequest.kinds:type_name -> tandem.competencies.v1.CooperationProfileKind
-	38, // 22: tandem.competencies.v1.ListCooperationProfilesRequest.statuses:type_name -> tandem.competencies.v1.CooperationProfileStatus
-	39, // 23: tandem.competencies.v1.ListCooperationProfilesRequest.collaboration_types:type_name -> tandem.competencies.v1.CollaborationType
-	35, // 24: tandem.competencies.v1.ListCooperationProfilesResponse.cooperation_profiles:type_name -> tandem.competencies.v1.CooperationProfile
-	40, // 25: tandem.competencies.v1.PutCollaborationRequest.collaboration:type_name -> tandem.competencies.v1.Collaboration
-	40, // 26: tandem.competencies.v1.PutCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
-	40, // 27: tandem.competencies.v1.GetCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
-	41, // 28: tandem.competencies.v1.ListCollaborationsRequest.kinds:type_name -> tandem.competencies.v1.CollaborationKind
-	40, // 29: tandem.competencies.v1.ListCollaborationsResponse.collaborations:type_name -> tandem.competencies.v1.Collaboration
-	0,  // 30: tandem.competencies.v1.CompetenciesService.SearchTerms:input_type -> tandem.competencies.v1.SearchTermsRequest
-	2,  // 31: tandem.competencies.v1.CompetenciesService.GetTerm:input_type -> tandem.competencies.v1.GetTermRequest
-	4,  // 32: tandem.competencies.v1.CompetenciesService.ResolveTerms:input_type -> tandem.competencies.v1.ResolveTermsRequest
-	7,  // 33: tandem.competencies.v1.CompetenciesService.PublishCompetency:input_type -> tandem.competencies.v1.PublishCompetencyRequest
-	9,  // 34: tandem.competencies.v1.CompetenciesService.RetractCompetency:input_type -> tandem.competencies.v1.RetractCompetencyRequest
-	11, // 35: tandem.competencies.v1.CompetenciesService.ListCompetencies:input_type -> tandem.competencies.v1.ListCompetenciesRequest
-	13, // 36: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:input_type -> tandem.competencies.v1.CreateCooperationProfileRequest
-	15, // 37: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:input_type -> tandem.competencies.v1.UpdateCooperationProfileRequest
-	17, // 38: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:input_type -> tandem.competencies.v1.GetCooperationProfileRequest
-	19, // 39: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:input_type -> tandem.competencies.v1.ListCooperationProfilesRequest
-	21, // 40: tandem.competencies.v1.CompetenciesService.PutCollaboration:input_type -> tandem.competencies.v1.PutCollaborationRequest
-	23, // 41: tandem.competencies.v1.CompetenciesService.GetCollaboration:input_type -> tandem.competencies.v1.GetCollaborationRequest
-	25, // 42: tandem.competencies.v1.CompetenciesService.ListCollaborations:input_type -> tandem.competencies.v1.ListCollaborationsRequest
-	1,  // 43: tandem.competencies.v1.CompetenciesService.SearchTerms:output_type -> tandem.competencies.v1.SearchTermsResponse
-	3,  // 44: tandem.competencies.v1.CompetenciesService.GetTerm:output_type -> tandem.competencies.v1.GetTermResponse
-	6,  // 45: tandem.competencies.v1.CompetenciesService.ResolveTerms:output_type -> tandem.competencies.v1.ResolveTermsResponse
-	8,  // 46: tandem.competencies.v1.CompetenciesService.PublishCompetency:output_type -> tandem.competencies.v1.PublishCompetencyResponse
-	10, // 47: tandem.competencies.v1.CompetenciesService.RetractCompetency:output_type -> tandem.competencies.v1.RetractCompetencyResponse
-	12, // 48: tandem.competencies.v1.CompetenciesService.ListCompetencies:output_type -> tandem.competencies.v1.ListCompetenciesResponse
-	14, // 49: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:output_type -> tandem.competencies.v1.CreateCooperationProfileResponse
-	16, // 50: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:output_type -> tandem.competencies.v1.UpdateCooperationProfileResponse
-	18, // 51: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:output_type -> tandem.competencies.v1.GetCooperationProfileResponse
-	20, // 52: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:output_type -> tandem.competencies.v1.ListCooperationProfilesResponse
-	22, // 53: tandem.competencies.v1.CompetenciesService.PutCollaboration:output_type -> tandem.competencies.v1.PutCollaborationResponse
-	24, // 54: tandem.competencies.v1.CompetenciesService.GetCollaboration:output_type -> tandem.competencies.v1.GetCollaborationResponse
-	26, // 55: tandem.competencies.v1.CompetenciesService.ListCollaborations:output_type -> tandem.competencies.v1.ListCollaborationsResponse
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	37, // 9: tandem.competencies.v1.PublishCompetencyRequest.competency:type_name -> tandem.competencies.v1.Competency
+	37, // 10: tandem.competencies.v1.PublishCompetencyResponse.competency:type_name -> tandem.competencies.v1.Competency
+	7,  // 11: tandem.competencies.v1.BatchPublishCompetenciesRequest.items:type_name -> tandem.competencies.v1.PublishCompetencyRequest
+	11, // 12: tandem.competencies.v1.BatchPublishCompetenciesResponse.results:type_name -> tandem.competencies.v1.PublishCompetencyResult
+	37, // 13: tandem.competencies.v1.PublishCompetencyResult.competency:type_name -> tandem.competencies.v1.Competency
+	12, // 14: tandem.competencies.v1.PublishCompetencyResult.error:type_name -> tandem.competencies.v1.ItemError
+	13, // 15: tandem.competencies.v1.ItemError.field_violations:type_name -> tandem.competencies.v1.ItemFieldViolation
+	38, // 16: tandem.competencies.v1.RetractCompetencyResponse.retracted_at:type_name -> google.protobuf.Timestamp
+	39, // 17: tandem.competencies.v1.ListCompetenciesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
+	37, // 18: tandem.competencies.v1.ListCompetenciesResponse.competencies:type_name -> tandem.competencies.v1.Competency
+	40, // 19: tandem.competencies.v1.CreateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	40, // 20: tandem.competencies.v1.CreateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	40, // 21: tandem.competencies.v1.UpdateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	41, // 22: tandem.competencies.v1.UpdateCooperationProfileRequest.update_mask:type_name -> google.protobuf.FieldMask
+	40, // 23: tandem.competencies.v1.UpdateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	40, // 24: tandem.competencies.v1.GetCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	39, // 25: tandem.competencies.v1.ListCooperationProfilesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
+	42, // 26: tandem.competencies.v1.ListCooperationProfilesRequest.kinds:type_name -> tandem.competencies.v1.CooperationProfileKind
+	43, // 27: tandem.competencies.v1.ListCooperationProfilesRequest.statuses:type_name -> tandem.competencies.v1.CooperationProfileStatus
+	44, // 28: tandem.competencies.v1.ListCooperationProfilesRequest.collaboration_types:type_name -> tandem.competencies.v1.CollaborationType
+	40, // 29: tandem.competencies.v1.ListCooperationProfilesResponse.cooperation_profiles:type_name -> tandem.competencies.v1.CooperationProfile
+	45, // 30: tandem.competencies.v1.PutCollaborationRequest.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	45, // 31: tandem.competencies.v1.PutCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	45, // 32: tandem.competencies.v1.GetCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	46, // 33: tandem.competencies.v1.ListCollaborationsRequest.kinds:type_name -> tandem.competencies.v1.CollaborationKind
+	45, // 34: tandem.competencies.v1.ListCollaborationsResponse.collaborations:type_name -> tandem.competencies.v1.Collaboration
+	0,  // 35: tandem.competencies.v1.CompetenciesService.SearchTerms:input_type -> tandem.competencies.v1.SearchTermsRequest
+	2,  // 36: tandem.competencies.v1.CompetenciesService.GetTerm:input_type -> tandem.competencies.v1.GetTermRequest
+	4,  // 37: tandem.competencies.v1.CompetenciesService.ResolveTerms:input_type -> tandem.competencies.v1.ResolveTermsRequest
+	7,  // 38: tandem.competencies.v1.CompetenciesService.PublishCompetency:input_type -> tandem.competencies.v1.PublishCompetencyRequest
+	9,  // 39: tandem.competencies.v1.CompetenciesService.BatchPublishCompetencies:input_type -> tandem.competencies.v1.BatchPublishCompetenciesRequest
+	14, // 40: tandem.competencies.v1.CompetenciesService.RetractCompetency:input_type -> tandem.competencies.v1.RetractCompetencyRequest
+	16, // 41: tandem.competencies.v1.CompetenciesService.ListCompetencies:input_type -> tandem.competencies.v1.ListCompetenciesRequest
+	18, // 42: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:input_type -> tandem.competencies.v1.CreateCooperationProfileRequest
+	20, // 43: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:input_type -> tandem.competencies.v1.UpdateCooperationProfileRequest
+	22, // 44: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:input_type -> tandem.competencies.v1.GetCooperationProfileRequest
+	24, // 45: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:input_type -> tandem.competencies.v1.ListCooperationProfilesRequest
+	26, // 46: tandem.competencies.v1.CompetenciesService.PutCollaboration:input_type -> tandem.competencies.v1.PutCollaborationRequest
+	28, // 47: tandem.competencies.v1.CompetenciesService.GetCollaboration:input_type -> tandem.competencies.v1.GetCollaborationRequest
+	30, // 48: tandem.competencies.v1.CompetenciesService.ListCollaborations:input_type -> tandem.competencies.v1.ListCollaborationsRequest
+	1,  // 49: tandem.competencies.v1.CompetenciesService.SearchTerms:output_type -> tandem.competencies.v1.SearchTermsResponse
+	3,  // 50: tandem.competencies.v1.CompetenciesService.GetTerm:output_type -> tandem.competencies.v1.GetTermResponse
+	6,  // 51: tandem.competencies.v1.CompetenciesService.ResolveTerms:output_type -> tandem.competencies.v1.ResolveTermsResponse
+	8,  // 52: tandem.competencies.v1.CompetenciesService.PublishCompetency:output_type -> tandem.competencies.v1.PublishCompetencyResponse
+	10, // 53: tandem.competencies.v1.CompetenciesService.BatchPublishCompetencies:output_type -> tandem.competencies.v1.BatchPublishCompetenciesResponse
+	15, // 54: tandem.competencies.v1.CompetenciesService.RetractCompetency:output_type -> tandem.competencies.v1.RetractCompetencyResponse
+	17, // 55: tandem.competencies.v1.CompetenciesService.ListCompetencies:output_type -> tandem.competencies.v1.ListCompetenciesResponse
+	19, // 56: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:output_type -> tandem.competencies.v1.CreateCooperationProfileResponse
+	21, // 57: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:output_type -> tandem.competencies.v1.UpdateCooperationProfileResponse
+	23, // 58: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:output_type -> tandem.competencies.v1.GetCooperationProfileResponse
+	25, // 59: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:output_type -> tandem.competencies.v1.ListCooperationProfilesResponse
+	27, // 60: tandem.competencies.v1.CompetenciesService.PutCollaboration:output_type -> tandem.competencies.v1.PutCollaborationResponse
+	29, // 61: tandem.competencies.v1.CompetenciesService.GetCollaboration:output_type -> tandem.competencies.v1.GetCollaborationResponse
+	31, // 62: tandem.competencies.v1.CompetenciesService.ListCollaborations:output_type -> tandem.competencies.v1.ListCollaborationsResponse
+	49, // [49:63] is the sub-list for method output_type
+	35, // [35:49] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_tandem_competencies_v1_competencies_service_proto_init() }
@@ -1916,7 +2222,7 @@ func file_tandem_competencies_v1_competencies_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_competencies_v1_competencies_service_proto_rawDesc), len(file_tandem_competencies_v1_competencies_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

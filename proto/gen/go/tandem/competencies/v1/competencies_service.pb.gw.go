@@ -163,6 +163,33 @@ func local_request_CompetenciesService_PublishCompetency_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
+func request_CompetenciesService_BatchPublishCompetencies_0(ctx context.Context, marshaler runtime.Marshaler, client CompetenciesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchPublishCompetenciesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchPublishCompetencies(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_CompetenciesService_BatchPublishCompetencies_0(ctx context.Context, marshaler runtime.Marshaler, server CompetenciesServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchPublishCompetenciesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.BatchPublishCompetencies(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_CompetenciesService_RetractCompetency_0 = &utilities.DoubleArray{Encoding: map[string]int{"id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_CompetenciesService_RetractCompetency_0(ctx context.Context, marshaler runtime.Marshaler, client CompetenciesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -602,6 +629,26 @@ func RegisterCompetenciesServiceHandlerServer(ctx context.Context, mux *runtime.
 		}
 		forward_CompetenciesService_PublishCompetency_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CompetenciesService_BatchPublishCompetencies_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.competencies.v1.CompetenciesService/BatchPublishCompetencies", runtime.WithHTTPPathPattern("/v1/competencies:batchPublish"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_CompetenciesService_BatchPublishCompetencies_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CompetenciesService_BatchPublishCompetencies_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodDelete, pattern_CompetenciesService_RetractCompetency_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -890,6 +937,23 @@ func RegisterCompetenciesServiceHandlerClient(ctx context.Context, mux *runtime.
 		}
 		forward_CompetenciesService_PublishCompetency_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CompetenciesService_BatchPublishCompetencies_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.competencies.v1.CompetenciesService/BatchPublishCompetencies", runtime.WithHTTPPathPattern("/v1/competencies:batchPublish"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_CompetenciesService_BatchPublishCompetencies_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CompetenciesService_BatchPublishCompetencies_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodDelete, pattern_CompetenciesService_RetractCompetency_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1051,6 +1115,7 @@ var (
 	pattern_CompetenciesService_GetTerm_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "terms", "id"}, ""))
 	pattern_CompetenciesService_ResolveTerms_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "term-resolutions"}, ""))
 	pattern_CompetenciesService_PublishCompetency_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "competencies"}, ""))
+	pattern_CompetenciesService_BatchPublishCompetencies_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "competencies"}, "batchPublish"))
 	pattern_CompetenciesService_RetractCompetency_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "competencies", "id"}, ""))
 	pattern_CompetenciesService_ListCompetencies_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "competencies"}, ""))
 	pattern_CompetenciesService_CreateCooperationProfile_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "cooperation-profiles"}, ""))
@@ -1067,6 +1132,7 @@ var (
 	forward_CompetenciesService_GetTerm_0                  = runtime.ForwardResponseMessage
 	forward_CompetenciesService_ResolveTerms_0             = runtime.ForwardResponseMessage
 	forward_CompetenciesService_PublishCompetency_0        = runtime.ForwardResponseMessage
+	forward_CompetenciesService_BatchPublishCompetencies_0 = runtime.ForwardResponseMessage
 	forward_CompetenciesService_RetractCompetency_0        = runtime.ForwardResponseMessage
 	forward_CompetenciesService_ListCompetencies_0         = runtime.ForwardResponseMessage
 	forward_CompetenciesService_CreateCooperationProfile_0 = runtime.ForwardResponseMessage

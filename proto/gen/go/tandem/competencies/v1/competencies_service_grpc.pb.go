@@ -23,6 +23,7 @@ const (
 	CompetenciesService_GetTerm_FullMethodName                  = "/tandem.competencies.v1.CompetenciesService/GetTerm"
 	CompetenciesService_ResolveTerms_FullMethodName             = "/tandem.competencies.v1.CompetenciesService/ResolveTerms"
 	CompetenciesService_PublishCompetency_FullMethodName        = "/tandem.competencies.v1.CompetenciesService/PublishCompetency"
+	CompetenciesService_BatchPublishCompetencies_FullMethodName = "/tandem.competencies.v1.CompetenciesService/BatchPublishCompetencies"
 	CompetenciesService_RetractCompetency_FullMethodName        = "/tandem.competencies.v1.CompetenciesService/RetractCompetency"
 	CompetenciesService_ListCompetencies_FullMethodName         = "/tandem.competencies.v1.CompetenciesService/ListCompetencies"
 	CompetenciesService_CreateCooperationProfile_FullMethodName = "/tandem.competencies.v1.CompetenciesService/CreateCooperationProfile"
@@ -50,6 +51,12 @@ type CompetenciesServiceClient interface {
 	ResolveTerms(ctx context.Context, in *ResolveTermsRequest, opts ...grpc.CallOption) (*ResolveTermsResponse, error)
 	// PublishCompetency creates or replaces the competency of a holder in a term.
 	PublishCompetency(ctx context.Context, in *PublishCompetencyRequest, opts ...grpc.CallOption) (*PublishCompetencyResponse, error)
+	// BatchPublishCompetencies publishes up to 1,000 competencies, each item as
+	// PublishCompetency would (idempotent by its own client_request_id), and
+	// answers each item's outcome in the items' order; one item's refusal does
+	// not stop the others. Items for the same holder and term are applied one
+	// after the other in the items' order; the others are written many at once.
+	BatchPublishCompetencies(ctx context.Context, in *BatchPublishCompetenciesRequest, opts ...grpc.CallOption) (*BatchPublishCompetenciesResponse, error)
 	// RetractCompetency removes a competency.
 	RetractCompetency(ctx context.Context, in *RetractCompetencyRequest, opts ...grpc.CallOption) (*RetractCompetencyResponse, error)
 	// ListCompetencies lists competencies, filtered by holder or term.
@@ -115,6 +122,16 @@ func (c *competenciesServiceClient) PublishCompetency(ctx context.Context, in *P
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PublishCompetencyResponse)
 	err := c.cc.Invoke(ctx, CompetenciesService_PublishCompetency_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *competenciesServiceClient) BatchPublishCompetencies(ctx context.Context, in *BatchPublishCompetenciesRequest, opts ...grpc.CallOption) (*BatchPublishCompetenciesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchPublishCompetenciesResponse)
+	err := c.cc.Invoke(ctx, CompetenciesService_BatchPublishCompetencies_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +244,12 @@ type CompetenciesServiceServer interface {
 	ResolveTerms(context.Context, *ResolveTermsRequest) (*ResolveTermsResponse, error)
 	// PublishCompetency creates or replaces the competency of a holder in a term.
 	PublishCompetency(context.Context, *PublishCompetencyRequest) (*PublishCompetencyResponse, error)
+	// BatchPublishCompetencies publishes up to 1,000 competencies, each item as
+	// PublishCompetency would (idempotent by its own client_request_id), and
+	// answers each item's outcome in the items' order; one item's refusal does
+	// not stop the others. Items for the same holder and term are applied one
+	// after the other in the items' order; the others are written many at once.
+	BatchPublishCompetencies(context.Context, *BatchPublishCompetenciesRequest) (*BatchPublishCompetenciesResponse, error)
 	// RetractCompetency removes a competency.
 	RetractCompetency(context.Context, *RetractCompetencyRequest) (*RetractCompetencyResponse, error)
 	// ListCompetencies lists competencies, filtered by holder or term.
@@ -269,6 +292,9 @@ func (UnimplementedCompetenciesServiceServer) ResolveTerms(context.Context, *Res
 }
 func (UnimplementedCompetenciesServiceServer) PublishCompetency(context.Context, *PublishCompetencyRequest) (*PublishCompetencyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PublishCompetency not implemented")
+}
+func (UnimplementedCompetenciesServiceServer) BatchPublishCompetencies(context.Context, *BatchPublishCompetenciesRequest) (*BatchPublishCompetenciesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchPublishCompetencies not implemented")
 }
 func (UnimplementedCompetenciesServiceServer) RetractCompetency(context.Context, *RetractCompetencyRequest) (*RetractCompetencyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RetractCompetency not implemented")
@@ -386,6 +412,24 @@ func _CompetenciesService_PublishCompetency_Handler(srv interface{}, ctx context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CompetenciesServiceServer).PublishCompetency(ctx, req.(*PublishCompetencyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CompetenciesService_BatchPublishCompetencies_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchPublishCompetenciesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompetenciesServiceServer).BatchPublishCompetencies(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CompetenciesService_BatchPublishCompetencies_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompetenciesServiceServer).BatchPublishCompetencies(ctx, req.(*BatchPublishCompetenciesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -574,6 +618,10 @@ var CompetenciesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PublishCompetency",
 			Handler:    _CompetenciesService_PublishCompetency_Handler,
+		},
+		{
+			MethodName: "BatchPublishCompetencies",
+			Handler:    _CompetenciesService_BatchPublishCompetencies_Handler,
 		},
 		{
 			MethodName: "RetractCompetency",
