@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/anonref"
 	"github.com/tandem-cluster/tandem/pkg/auth"
@@ -341,6 +342,21 @@ func TestAuthorizationAndPrivacyTable(t *testing.T) {
 			Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT, Evidence: []*competenciesv1.Evidence{{Kind: competenciesv1.EvidenceKind_EVIDENCE_KIND_PUBLICATION, Reference: "10.1000/albatross", Title: "Our RNA-seq paper"}}}})
 		return err == nil, fmt.Sprint(err)
 	})
+	// Offers marked public of the hidden and the anonymous organisation: an
+	// offer's visibility narrows its holder's, never widens it.
+	for _, v := range []string{"hidden", "anonymous"} {
+		res, err := ccRoot.CreateCooperationProfile(s.ctx, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: ids[v]}}, Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
+			Title: "RNA-seq offer of the " + v, Summary: "Sequencing.", Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ccRoot.UpdateCooperationProfile(s.ctx, &competenciesv1.UpdateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Id: res.GetCooperationProfile().GetId(), Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED},
+			ExpectedVersion: 1, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	seesID := [6]codes.Code{ok, ok, denied, denied, denied, unauth} // ok: sees the id; denied: sees a reference
 	for i, role := range roles {
 		t.Run(role.name+"/competencies of the anonymous", func(t *testing.T) {
@@ -371,8 +387,21 @@ func TestAuthorizationAndPrivacyTable(t *testing.T) {
 			if r.status != http.StatusOK || strings.Contains(body, ids["anonymous"]) != wantID || strings.Contains(body, "10.1000/albatross") != wantID || strings.Contains(body, ref) != true {
 				t.Errorf("GET /v1/competencies: %d %s; want the id and evidence shown: %v", r.status, body, wantID)
 			}
+			// The offers: both with their holders to those who see the id;
+			// to the others, the anonymous one's without holder, the hidden
+			// one's not at all.
+			coops := do(t, "GET", s.base+"/v1/cooperation-profiles?pageSize=500", jsonHeader(tok), nil)
+			cb := string(coops.body)
+			if coops.status != http.StatusOK || strings.Contains(cb, ids["hidden"]) != wantID || strings.Contains(cb, ids["anonymous"]) != wantID ||
+				strings.Contains(cb, "offer of the hidden") != wantID || !strings.Contains(cb, "offer of the anonymous") {
+				t.Errorf("GET /v1/cooperation-profiles: %d %s; want the holders shown: %v", coops.status, cb, wantID)
+			}
 			if wantID {
 				return
+			}
+			cres, err := cc.ListCooperationProfiles(s.ctx, &competenciesv1.ListCooperationProfilesRequest{PageSize: 500})
+			if err != nil || strings.Contains(cres.String(), ids["hidden"]) || strings.Contains(cres.String(), ids["anonymous"]) {
+				t.Errorf("gRPC ListCooperationProfiles: %v %v, want no hidden or anonymous holder", cres, err)
 			}
 			for q, want := range map[string]bool{"holder.organizationId=" + ids["anonymous"]: false, "organizationId=" + ids["anonymous"]: false, "holder.organizationId=" + ref: true} {
 				r := do(t, "GET", s.base+"/v1/competencies?"+q, jsonHeader(tok), nil)
