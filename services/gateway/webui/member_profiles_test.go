@@ -86,7 +86,8 @@ func openEvent(t *testing.T, s *stack, name string, profiles ...*profilesv1.Prof
 // richProfiles: a profile page shows what the organisation can do, offers
 // and did, with whom, who works there and where they go, and why the
 // viewer might work with them; an anonymous partner in a project is not
-// named, and a hidden organisation has no page.
+// named, an anonymous organisation's page shows its card only, and a hidden
+// organisation has no page.
 func richProfiles(t *testing.T, s *stack, company, researcher *user) {
 	ctx := s.admin(t)
 	unitsID := demoOrg(t, s, "units")
@@ -156,11 +157,11 @@ func richProfiles(t *testing.T, s *stack, company, researcher *user) {
 	c.expect("h1", "Laura Bianchi")
 	c.expect("#person-org", "")
 
-	// The anonymous organisation's page shows what makes it matchable, but
-	// no name, people, projects or events.
+	// The anonymous organisation's page shows its card only: no name,
+	// competencies, offers, people, projects or events.
 	c.open("/profiles/org/" + quiet)
 	c.expect("#anonymous-note", "anonymous")
-	for _, sel := range []string{"#profile-collaborations", "#profile-people", "#profile-events"} {
+	for _, sel := range []string{"#profile-competencies", "#profile-offers", "#profile-collaborations", "#profile-people", "#profile-events"} {
 		if c.has(sel) {
 			t.Errorf("the anonymous organisation's page shows %s", sel)
 		}

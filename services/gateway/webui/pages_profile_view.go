@@ -20,9 +20,10 @@ import (
 // seek, what they did with whom, who works there, the events they attend,
 // and why the viewer and they might work together. Each service applies
 // its own visibility rules to what it returns; the page adds one of its
-// own: of an anonymous profile it shows only what makes it matchable (its
-// competencies and offers), never its people, its partners in projects or
-// its events, any of which could name it.
+// own: of an anonymous profile it shows only its card, never its
+// competencies and offers (the competencies service lists nothing of it by
+// its id: evidence and offers would name it), its people, its partners in
+// projects or its events.
 
 // profileSectionRows bounds each list on a profile page.
 const profileSectionRows = 50
@@ -149,26 +150,28 @@ func (u *UI) fillProfile(ctx context.Context, c *call, ref *profilesv1.ProfileRe
 		card.Problems = append(card.Problems, problemFrom(c.L, err))
 	}
 	orgID := ref.GetOrganizationId()
-	wg.Go(func() {
-		req := &competenciesv1.ListCompetenciesRequest{PageSize: profileSectionRows, Holder: ref}
-		if orgID != "" {
-			req = &competenciesv1.ListCompetenciesRequest{PageSize: profileSectionRows, OrganizationId: orgID}
-		}
-		res, err := u.opts.Competencies.ListCompetencies(ctx, req)
-		fail(err)
-		for _, comp := range res.GetCompetencies() {
-			card.Competencies = append(card.Competencies, profileCompetency{Competency: comp})
-		}
-	})
-	wg.Go(func() {
-		req := &competenciesv1.ListCooperationProfilesRequest{PageSize: profileSectionRows, Holder: ref}
-		if orgID != "" {
-			req = &competenciesv1.ListCooperationProfilesRequest{PageSize: profileSectionRows, OrganizationId: orgID}
-		}
-		res, err := u.opts.Competencies.ListCooperationProfiles(ctx, req)
-		fail(err)
-		card.Offers = res.GetCooperationProfiles()
-	})
+	if !card.Anonymous {
+		wg.Go(func() {
+			req := &competenciesv1.ListCompetenciesRequest{PageSize: profileSectionRows, Holder: ref}
+			if orgID != "" {
+				req = &competenciesv1.ListCompetenciesRequest{PageSize: profileSectionRows, OrganizationId: orgID}
+			}
+			res, err := u.opts.Competencies.ListCompetencies(ctx, req)
+			fail(err)
+			for _, comp := range res.GetCompetencies() {
+				card.Competencies = append(card.Competencies, profileCompetency{Competency: comp})
+			}
+		})
+		wg.Go(func() {
+			req := &competenciesv1.ListCooperationProfilesRequest{PageSize: profileSectionRows, Holder: ref}
+			if orgID != "" {
+				req = &competenciesv1.ListCooperationProfilesRequest{PageSize: profileSectionRows, OrganizationId: orgID}
+			}
+			res, err := u.opts.Competencies.ListCooperationProfiles(ctx, req)
+			fail(err)
+			card.Offers = res.GetCooperationProfiles()
+		})
+	}
 	if seeker := c.seeker(); seeker != nil && !card.Own {
 		wg.Go(func() {
 			res, err := u.opts.Matching.ExplainMatch(ctx, &matchingv1.ExplainMatchRequest{Seeker: seeker, Candidate: ref, LanguageCode: c.L.Code})
