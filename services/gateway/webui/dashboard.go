@@ -9,9 +9,11 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -38,8 +40,10 @@ type dashboardView struct {
 	Total       int
 	ByKind      []count
 	BySector    []count
+	ByRegion    []count
 	MaxKind     int
 	MaxSector   int
+	MaxRegion   int
 	Coverage    []coverage
 	Chart       template.HTML
 	Network     template.HTML
@@ -52,6 +56,37 @@ func (u *UI) dashboardPage(c *call) error {
 	if !c.user.Is("cluster_manager") {
 		return c.render("message", "dashboard.title", messageView{Title: "dashboard.title", Problem: &problem{Message: c.L.T("error.permission"), Code: codes.PermissionDenied}}, &problem{Message: c.L.T("error.permission"), Code: codes.PermissionDenied})
 	}
+	v := u.dashboardData(c)
+	return c.render("dashboard", "dashboard.title", v, nil)
+}
+
+// dashboardCSV exports the dashboard's tables — members by kind, sector and
+// region, and the coverage of terms by offers and needs — as one CSV file
+// with a section column, for a spreadsheet.
+func (u *UI) dashboardCSV(c *call) error {
+	if !c.user.Is("cluster_manager") {
+		return status.Error(codes.PermissionDenied, c.L.T("error.permission"))
+	}
+	v := u.dashboardData(c)
+	var rows [][]string
+	for _, sec := range []struct {
+		key  string
+		rows []count
+	}{{"dashboard.by_kind", v.ByKind}, {"dashboard.by_sector", v.BySector}, {"dashboard.by_region", v.ByRegion}} {
+		for _, r := range sec.rows {
+			rows = append(rows, []string{c.L.T(sec.key), r.Label, strconv.Itoa(r.N), ""})
+		}
+	}
+	for _, r := range v.Coverage {
+		rows = append(rows, []string{c.L.T("dashboard.coverage"), r.Label, strconv.Itoa(r.Offers), strconv.Itoa(r.Needs)})
+	}
+	header := []string{c.L.T("dashboard.csv_section"), c.L.T("dashboard.csv_item"), c.L.T("dashboard.csv_count"), c.L.T("dashboard.csv_needs")}
+	return c.writeCSVFile("tandem-dashboard.csv", header, len(rows), func(i int) []string { return rows[i] })
+}
+
+// dashboardData gathers the dashboard as the user may see it; parts whose
+// service failed are left empty with a problem.
+func (u *UI) dashboardData(c *call) dashboardView {
 	ctx, cancel := c.ctx()
 	defer cancel()
 	v := dashboardView{}
@@ -94,7 +129,7 @@ func (u *UI) dashboardPage(c *call) error {
 		isCluster[id] = true
 	}
 	names := map[string]string{}
-	kinds, sectors := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}
+	kinds, sectors, regions := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}, map[string]int{}
 	for _, o := range orgs {
 		names["org:"+o.GetId()] = o.GetName()
 		if isCluster[o.GetId()] {
@@ -102,6 +137,7 @@ func (u *UI) dashboardPage(c *call) error {
 		}
 		v.Total++
 		kinds[o.GetKind()]++
+		regions[regionOf(o)]++
 		for _, s := range o.GetSectors() {
 			sectors[s]++
 		}
@@ -114,7 +150,16 @@ func (u *UI) dashboardPage(c *call) error {
 		v.BySector = append(v.BySector, count{Label: c.L.E(s), N: n})
 		v.MaxSector = max(v.MaxSector, n)
 	}
+	for r, n := range regions {
+		label := r
+		if label == "" {
+			label = c.L.T("dashboard.no_region")
+		}
+		v.ByRegion = append(v.ByRegion, count{Label: label, N: n})
+		v.MaxRegion = max(v.MaxRegion, n)
+	}
 	byCount := func(a, b count) int { return cmp.Or(b.N-a.N, strings.Compare(a.Label, b.Label)) }
+	slices.SortFunc(v.ByRegion, byCount)
 	slices.SortFunc(v.ByKind, byCount)
 	slices.SortFunc(v.BySector, byCount)
 
@@ -164,7 +209,16 @@ func (u *UI) dashboardPage(c *call) error {
 	}
 	v.Pairs = len(pairs)
 	v.Network = networkSVG(c.L, pairs, names, 30)
-	return c.render("dashboard", "dashboard.title", v, nil)
+	return v
+}
+
+// regionOf is an organisation's NUTS-3 area (or the coarser code it gave),
+// else its country, else "".
+func regionOf(o *profilesv1.Organization) string {
+	if n := o.GetNutsCode(); n != "" {
+		return n[:min(len(n), 5)]
+	}
+	return o.GetCountryCode()
 }
 
 func (u *UI) allOrganizations(ctx context.Context, cluster string) ([]*profilesv1.Organization, error) {

@@ -137,6 +137,22 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 			t.Errorf("manager's dashboard shows %q", leak)
 		}
 	}
+	// Members by region, and every table as CSV for a spreadsheet, of the
+	// managed clusters only.
+	if !strings.Contains(page, `<th scope="row">IT</th><td><meter min="0" max="2" value="2" aria-hidden="true"></meter> 2</td>`) {
+		t.Error("the manager's dashboard does not count its two visible members in IT by region")
+	}
+	csvText := pageOf(t, manager, s.URL+"/dashboard/export.csv")
+	for _, want := range []string{"Table,Item,Count (for terms: offers),Needs", "Members by region (NUTS),IT,2,", "Genomics,1,0"} {
+		if !strings.Contains(csvText, want) {
+			t.Errorf("the dashboard CSV lacks %q:\n%s", want, csvText)
+		}
+	}
+	for _, leak := range []string{"Liver", "Xylem", "Birch"} {
+		if strings.Contains(csvText, leak) {
+			t.Errorf("the manager's CSV shows %q", leak)
+		}
+	}
 	// A manager of no cluster sees no organisation at all.
 	nobody := tokenBrowser(t, s, auth.Principal{Subject: "dash-nobody", Roles: []auth.Role{auth.RoleClusterManager}})
 	page = pageOf(t, nobody, s.URL+"/dashboard")

@@ -348,9 +348,14 @@ func csvTime(t time.Time, set bool) string {
 // writeCSV sends a list as a CSV download. A cell that a spreadsheet would
 // read as a formula is quoted with a leading apostrophe.
 func (c *call) writeCSV(ev *meetingsv1.Event, what string, header []string, n int, row func(int) []string) error {
+	return c.writeCSVFile(what+"-"+ev.GetId()+".csv", header, n, row)
+}
+
+// writeCSVFile is writeCSV under any file name.
+func (c *call) writeCSVFile(name string, header []string, n int, row func(int) []string) error {
 	h := c.w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+what+"-"+ev.GetId()+`.csv"`)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
 	c.w.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.w)
