@@ -299,6 +299,7 @@ var messages = map[string][2]string{
 	"dashboard.csv_count":       {"Count (for terms: offers)", "Numero (per i termini: offerte)"},
 	"dashboard.csv_needs":       {"Needs", "Richieste"},
 	"dashboard.csv_item":        {"Item", "Voce"},
+	"market.capped":             {"There are more listings than one page view reads: narrow the search to see the rest.", "Ci sono più annunci di quanti una pagina ne legga: restringi la ricerca per vedere gli altri."},
 	"directory.intro":           {"The people and organisations at this event that you may see, with what they offer and why you might meet.", "Le persone e le organizzazioni presenti all'evento che puoi vedere, con le loro offerte e i motivi per incontrarle."},
 	"directory.you":             {"you", "tu"},
 	"directory.why":             {"Reasons to meet", "Motivi per incontrarsi"},

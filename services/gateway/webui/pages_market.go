@@ -3,6 +3,7 @@ package webui
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,9 +18,14 @@ import (
 // The marketplace lists the published cooperation offers and requests of
 // every member the user may see. The competencies service filters by kind,
 // terms, collaboration type, text and TRL; region, sector and deadline are
-// properties of the holder or of the date, filtered here on the page read.
+// properties of the holder or of the date, filtered here over every listing
+// the service returns (read page by page, up to marketMax), and the result
+// is paged here, so a filter never sees only the first page.
 
-const marketPage = 100
+const (
+	marketRead = 500   // listings per call to the competencies service
+	marketMax  = 10000 // listings read for one page view at most
+)
 
 type marketQuery struct {
 	Text      string
@@ -30,6 +36,7 @@ type marketQuery struct {
 	NUTS      string
 	MinTRL    int
 	OpenUntil string // yyyy-mm-dd: only listings open at least until then
+	Page      int
 }
 
 type marketListing struct {
@@ -48,6 +55,9 @@ type marketView struct {
 	Collab      []competenciesv1.CollaborationType
 	Sectors     []profilesv1.Sector
 	Filtered    bool
+	Pager       pager
+	// Capped: there were more listings than one view reads.
+	Capped bool
 }
 
 func decodeMarketQuery(v url.Values) (marketQuery, fieldErrs) {
@@ -61,6 +71,7 @@ func decodeMarketQuery(v url.Values) (marketQuery, fieldErrs) {
 		NUTS:      strings.ToUpper(text(v, "nuts", 5, errs)),
 		MinTRL:    number(v, "min_trl", 0, 9, 0, errs),
 		OpenUntil: text(v, "open_until", 10, errs),
+		Page:      number(v, "page", 1, 1<<20, 1, errs),
 	}
 	if q.NUTS != "" && !isAlnum(q.NUTS) {
 		errs.add("nuts", "form.bad_nuts")
@@ -84,17 +95,27 @@ func (u *UI) marketPage(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
-	res, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{
-		PageSize: marketPage, Kinds: q.Kinds, TermIds: termIDs(q.Terms), CollaborationTypes: q.Collab, Query: q.Text, MinTrl: int32(q.MinTRL),
-		Statuses: []competenciesv1.CooperationProfileStatus{competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED},
-	})
-	if err != nil {
-		if status.Code(err) == codes.Unauthenticated {
-			return err
+	var offers []*competenciesv1.CooperationProfile
+	for token := ""; ; {
+		res, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{
+			PageSize: marketRead, PageToken: token, Kinds: q.Kinds, TermIds: termIDs(q.Terms), CollaborationTypes: q.Collab, Query: q.Text, MinTrl: int32(q.MinTRL),
+			Statuses: []competenciesv1.CooperationProfileStatus{competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED},
+		})
+		if err != nil {
+			if status.Code(err) == codes.Unauthenticated {
+				return err
+			}
+			return c.render("market", "market.title", v, problemFrom(c.L, err))
 		}
-		return c.render("market", "market.title", v, problemFrom(c.L, err))
+		offers = append(offers, res.GetCooperationProfiles()...)
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+		if len(offers) >= marketMax {
+			v.Capped = true
+			break
+		}
 	}
-	offers := res.GetCooperationProfiles()
 	if q.OpenUntil != "" {
 		until, _ := time.Parse(time.DateOnly, q.OpenUntil)
 		offers = slices.DeleteFunc(offers, func(o *competenciesv1.CooperationProfile) bool {
@@ -114,6 +135,7 @@ func (u *UI) marketPage(c *call) error {
 			return len(q.Sectors) > 0 && !slices.ContainsFunc(org.GetSectors(), func(s profilesv1.Sector) bool { return slices.Contains(q.Sectors, s) })
 		})
 	}
+	offers, v.Pager = marketPaginate(offers, q, c.r.URL.Query())
 	var refs []*profilesv1.ProfileRef
 	for _, o := range offers {
 		refs = append(refs, o.GetHolder())
@@ -167,4 +189,37 @@ func (u *UI) holderOrgs(c *call, offers []*competenciesv1.CooperationProfile) ma
 	}
 	wg.Wait()
 	return out
+}
+
+// marketPaginate keeps one page of the filtered listings, with links to
+// the pages around it under the same search and filters.
+func marketPaginate(offers []*competenciesv1.CooperationProfile, q marketQuery, query url.Values) ([]*competenciesv1.CooperationProfile, pager) {
+	p := pager{Total: len(offers), Pages: max(1, (len(offers)+listPageSize-1)/listPageSize)}
+	p.Page = min(q.Page, p.Pages)
+	lo, hi := (p.Page-1)*listPageSize, min(p.Page*listPageSize, len(offers))
+	if lo < hi {
+		p.From, p.To = lo+1, hi
+	}
+	at := func(n int) string {
+		v := url.Values{}
+		for k, xs := range query {
+			if k != "page" {
+				v[k] = xs
+			}
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if len(v) == 0 {
+			return "/marketplace"
+		}
+		return "/marketplace?" + v.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = at(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = at(p.Page + 1)
+	}
+	return offers[lo:hi], p
 }
