@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
@@ -338,7 +339,11 @@ type eventForm struct {
 	Days                               []dayForm
 	MeetingMinutes, BreakMinutes       int
 	Tables, MaxMeetings                int
-	SelfBooking                        bool
+	// Capacity is the most participants who may register (0: no limit);
+	// Closes is when registration closes, local "2006-01-02T15:04".
+	Capacity    int
+	Closes      string
+	SelfBooking bool
 	// TableNames lists named tables, one a line: "Table 12, Hall B" is
 	// the name and where it is. Empty means numbered tables.
 	TableNames string
@@ -360,6 +365,8 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 		BreakMinutes:   number(v, "break_minutes", 0, 120, 5, errs),
 		Tables:         number(v, "tables", 1, 500, 10, errs),
 		MaxMeetings:    number(v, "max_meetings", 0, 200, 0, errs),
+		Capacity:       number(v, "capacity", 0, 100000, 0, errs),
+		Closes:         text(v, "registration_closes_at", 20, errs),
 		SelfBooking:    v.Get("booking_mode") == "self",
 		TableNames:     text(v, "table_names", maxText, errs),
 	}
@@ -377,10 +384,22 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 		MeetingDuration:    durationpb.New(time.Duration(f.MeetingMinutes) * time.Minute),
 		BreakDuration:      durationpb.New(time.Duration(f.BreakMinutes) * time.Minute),
 		DefaultMaxMeetings: int32(f.MaxMeetings),
+		Capacity:           int32(f.Capacity),
 		BookingMode:        meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES,
 	}
 	if f.SelfBooking {
 		ev.BookingMode = meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING
+	}
+	if f.Closes != "" {
+		loc, err := time.LoadLocation(f.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		if at, err := time.ParseInLocation("2006-01-02T15:04", f.Closes, loc); err == nil {
+			ev.RegistrationClosesAt = timestamppb.New(at)
+		} else {
+			errs.add("registration_closes_at", "form.bad_date")
+		}
 	}
 	dates, starts, ends, breakStarts, breakEnds := v["day_date"], v["day_start"], v["day_end"], v["day_break_start"], v["day_break_end"]
 	f.Days = make([]dayForm, min(maxEventDays, max(eventDays, len(dates))))
@@ -507,8 +526,15 @@ func eventFormOf(ev *meetingsv1.Event) eventForm {
 	f := eventForm{
 		Name: ev.GetName(), Description: ev.GetDescription(), Venue: ev.GetVenue(), TimeZone: ev.GetTimeZone(),
 		MeetingMinutes: int(ev.GetMeetingDuration().AsDuration() / time.Minute), BreakMinutes: int(ev.GetBreakDuration().AsDuration() / time.Minute),
-		Tables: len(ev.GetTables()), MaxMeetings: int(ev.GetDefaultMaxMeetings()),
+		Tables: len(ev.GetTables()), MaxMeetings: int(ev.GetDefaultMaxMeetings()), Capacity: int(ev.GetCapacity()),
 		SelfBooking: ev.GetBookingMode() == meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING,
+	}
+	if c := ev.GetRegistrationClosesAt(); c != nil {
+		loc, err := time.LoadLocation(ev.GetTimeZone())
+		if err != nil {
+			loc = time.UTC
+		}
+		f.Closes = c.AsTime().In(loc).Format("2006-01-02T15:04")
 	}
 	clock := func(t *meetingsv1.LocalTime) string { return fmt.Sprintf("%02d:%02d", t.GetHours(), t.GetMinutes()) }
 	for _, d := range ev.GetDays() {

@@ -160,10 +160,14 @@ func TestScheduleEditing(t *testing.T) {
 		// A change that breaks no meeting is saved at once.
 		o.submit("#edit-event")
 		o.typeInto("#f-venue", "Area Science Park, Basovizza")
+		o.typeInto("#f-capacity", "40")
+		o.set("#f-registration_closes_at", "2026-12-10T18:00")
 		o.submit("#save-event")
 		o.mustSucceed("saving the venue")
 		o.expect("#notice", "The event was saved")
 		o.expect("main", "Basovizza")
+		o.expect("#registration-terms", "40 places")
+		o.expect("#registration-terms", "Registration closes")
 	})
 
 	t.Run("phone width", func(t *testing.T) {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
@@ -74,6 +76,15 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	if err := checkSlots(ev, req.GetAvailableSlotIds()); err != nil {
 		return nil, err
 	}
+	if now := s.now(); !organizer {
+		if o := ev.GetRegistrationOpensAt(); o != nil && now.Before(o.AsTime()) {
+			return nil, fmt.Errorf("registration for event %s opens at %s: %w", ev.GetId(), o.AsTime().Format(time.RFC3339), grpcerr.ErrPrecondition)
+		}
+		if c := ev.GetRegistrationClosesAt(); c != nil && !now.Before(c.AsTime()) {
+			return nil, grpcerr.Refused(grpcerr.ErrPrecondition, fmt.Sprintf("registration for event %s closed at %s", ev.GetId(), c.AsTime().Format(time.RFC3339)),
+				grpcerr.Violation{Field: "event_id", Description: "registration has closed"})
+		}
+	}
 	profile := domain.ProfileKey(req.GetProfile())
 	id, _, err := s.claims.Claim(ctx, "registration\x00"+ev.GetId()+"\x00"+profile, newID())
 	if err != nil {
@@ -85,6 +96,11 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	case isNotFound(err):
 		if err := checkLimit(organizer, ev, 0, req.GetMaxMeetings()); err != nil {
 			return nil, err
+		}
+		if !organizer {
+			if err := s.takePlace(ctx, ev, id); err != nil {
+				return nil, err
+			}
 		}
 		now := s.ts()
 		pa := &meetingsv1.Participant{
@@ -251,4 +267,35 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 		return nil, err
 	}
 	return &meetingsv1.ListParticipantsResponse{Participants: items, NextPageToken: next}, nil
+}
+
+// takePlace holds one of the event's places (Event.capacity) for
+// participant id. Places are create-only claims, one key each, so
+// registrations on any number of replicas never take more places than
+// there are. A retry of the same registration finds its own place.
+func (s *Service) takePlace(ctx context.Context, ev *meetingsv1.Event, id string) error {
+	capacity := int(ev.GetCapacity())
+	if capacity <= 0 {
+		return nil
+	}
+	// The places below the number registered are most likely taken: start
+	// there, and wrap round.
+	from := 0
+	for _, pa := range s.index.Participants(ev.GetId()) {
+		if pa.GetStatus() == meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED {
+			from++
+		}
+	}
+	for i := range capacity {
+		n := (from + i) % capacity
+		winner, _, err := s.claims.Claim(ctx, "place\x00"+ev.GetId()+"\x00"+strconv.Itoa(n), id)
+		if err != nil {
+			return err
+		}
+		if winner == id {
+			return nil
+		}
+	}
+	return grpcerr.Refused(grpcerr.ErrPrecondition, fmt.Sprintf("event %s is full: all %d places are taken", ev.GetId(), capacity),
+		grpcerr.Violation{Field: "event_id", Description: "the event is full"})
 }

@@ -169,6 +169,9 @@ func ValidateEvent(ev *meetingsv1.Event) ([]*meetingsv1.Slot, error) {
 		checkText(&v, f+".name", t.GetName(), MaxNameLen, false)
 		checkText(&v, f+".location", t.GetLocation(), MaxNameLen, false)
 	}
+	if ev.GetCapacity() < 0 {
+		v.add("event.capacity", "must not be negative")
+	}
 	if ev.GetDefaultMaxMeetings() < 0 {
 		v.add("event.default_max_meetings", "must not be negative")
 	}

@@ -553,7 +553,9 @@ type Event struct {
 	Slots []*Slot `protobuf:"bytes,10,rep,name=slots,proto3" json:"slots,omitempty"`
 	// When registration opens.
 	RegistrationOpensAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=registration_opens_at,json=registrationOpensAt,proto3" json:"registration_opens_at,omitempty"`
-	// When registration closes.
+	// When registration closes: participants registering later (or before
+	// registration_opens_at) get FAILED_PRECONDITION; organizers may still
+	// add participants.
 	RegistrationClosesAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=registration_closes_at,json=registrationClosesAt,proto3" json:"registration_closes_at,omitempty"`
 	// Who schedules meetings.
 	BookingMode BookingMode `protobuf:"varint,13,opt,name=booking_mode,json=bookingMode,proto3,enum=tandem.meetings.v1.BookingMode" json:"booking_mode,omitempty"`
@@ -571,7 +573,12 @@ type Event struct {
 	// Output only.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Output only.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Most participants who may register; 0 means no limit. Participants
+	// registering beyond it get FAILED_PRECONDITION; organizers may still add
+	// participants. A place, once taken, stays taken when its participant
+	// withdraws (raise the capacity to admit more).
+	Capacity      int32 `protobuf:"varint,21,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -746,6 +753,13 @@ func (x *Event) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Event) GetCapacity() int32 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
 var File_tandem_meetings_v1_event_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_event_proto_rawDesc = "" +
@@ -776,7 +790,7 @@ const file_tandem_meetings_v1_event_proto_rawDesc = "" +
 	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
 	"\tday_index\x18\x04 \x01(\x05R\bdayIndex\x12!\n" +
-	"\fsession_name\x18\x05 \x01(\tR\vsessionName\"\xce\a\n" +
+	"\fsession_name\x18\x05 \x01(\tR\vsessionName\"\xea\a\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -801,7 +815,8 @@ const file_tandem_meetings_v1_event_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt*p\n" +
+	"updated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1a\n" +
+	"\bcapacity\x18\x15 \x01(\x05R\bcapacity*p\n" +
 	"\vBookingMode\x12\x1c\n" +
 	"\x18BOOKING_MODE_UNSPECIFIED\x10\x00\x12$\n" +
 	" BOOKING_MODE_ORGANIZER_SCHEDULES\x10\x01\x12\x1d\n" +
