@@ -76,6 +76,58 @@ func TestRegistrationDeadlineAndCapacity(t *testing.T) {
 		wantCode(t, err, codes.InvalidArgument)
 	})
 
+	t.Run("questions", func(t *testing.T) {
+		ev := brokerageDay(0)
+		ev.RegistrationQuestions = []*meetingsv1.RegistrationQuestion{
+			{Id: "Q1", Text: "What do you offer at this event?", Required: true}, {Id: "Q2", Text: "What do you seek?"},
+		}
+		ev = e.openEvent(t, ev)
+		ans := func(q, text string) *meetingsv1.RegistrationAnswer {
+			return &meetingsv1.RegistrationAnswer{QuestionId: q, Text: text}
+		}
+		regWith := func(org string, as ...*meetingsv1.RegistrationAnswer) error {
+			_, err := e.as(member(org)).RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{EventId: ev.GetId(), Profile: orgRef(org), Answers: as})
+			return err
+		}
+		for _, tt := range []struct {
+			name    string
+			answers []*meetingsv1.RegistrationAnswer
+		}{
+			{"no answer to the required question", nil},
+			{"a blank answer", []*meetingsv1.RegistrationAnswer{ans("Q1", "  ")}},
+			{"an unknown question", []*meetingsv1.RegistrationAnswer{ans("Q1", "Assays"), ans("Q9", "x")}},
+			{"a question answered twice", []*meetingsv1.RegistrationAnswer{ans("Q1", "Assays"), ans("Q1", "Samples")}},
+		} {
+			if err := regWith("ORGA", tt.answers...); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "answers") {
+				t.Errorf("%s: %v, want INVALID_ARGUMENT naming answers", tt.name, err)
+			}
+		}
+		if err := regWith("ORGA", ans("Q1", "Validated blood assays"), ans("Q2", "Hospital partners")); err != nil {
+			t.Fatal(err)
+		}
+		if err := regWith("ORGB", ans("Q1", "Sequencing")); err != nil {
+			t.Fatal(err)
+		}
+		// Organizers see the answers; another participant does not.
+		byOrg := func(as meetingsv1.MeetingsServiceClient) map[string][]*meetingsv1.RegistrationAnswer {
+			out := map[string][]*meetingsv1.RegistrationAnswer{}
+			for _, p := range must[*meetingsv1.ListParticipantsResponse](t)(as.ListParticipants(c, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId()})).GetParticipants() {
+				out[p.GetProfile().GetOrganizationId()] = p.GetAnswers()
+			}
+			return out
+		}
+		if got := byOrg(e.as(organizer)); len(got["ORGA"]) != 2 || got["ORGA"][0].GetText() != "Validated blood assays" || len(got["ORGB"]) != 1 {
+			t.Fatalf("the organizer sees answers %v", got)
+		}
+		if got := byOrg(e.as(member("ORGB"))); len(got["ORGA"]) != 0 || len(got["ORGB"]) != 1 {
+			t.Fatalf("participant B sees answers %v, want only its own", got)
+		}
+		// Questions are checked when set.
+		_, err := e.as(organizer).UpdateEvent(c, &meetingsv1.UpdateEventRequest{Event: &meetingsv1.Event{Id: ev.GetId(),
+			RegistrationQuestions: []*meetingsv1.RegistrationQuestion{{Id: "Q1", Text: "a"}, {Id: "Q1", Text: "b"}}}, UpdateMask: mask("registration_questions")})
+		wantCode(t, err, codes.InvalidArgument)
+	})
+
 	t.Run("deadline", func(t *testing.T) {
 		now := time.Now()
 		for _, tt := range []struct {

@@ -110,5 +110,7 @@ var eventMessages = map[string][2]string{
 	"hint.registration_closes_at":  {"In the event's time zone. After it, participants can no longer register; organisers still can.", "Nel fuso orario dell'evento. Dopo, i partecipanti non possono più iscriversi; gli organizzatori sì."},
 	"event.registration_closes":    {"Registration closes %s", "Le iscrizioni chiudono %s"},
 	"event.capacity":               {"%d places", "%d posti"},
+	"field.registration_questions": {"Registration questions (optional)", "Domande di iscrizione (facoltative)"},
+	"hint.registration_questions":  {"One question a line, e.g. \"What do you offer at this event?\". Start a line with * to make the question required.", "Una domanda per riga, ad es. \"Che cosa offrite a questo evento?\". Inizia la riga con * per renderla obbligatoria."},
 	"form.bad_break":               {"A break needs both times, after the day's start and before its end.", "Una pausa richiede entrambi gli orari, dopo l'inizio della giornata e prima della fine."},
 }

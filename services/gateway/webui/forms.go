@@ -344,6 +344,9 @@ type eventForm struct {
 	Capacity    int
 	Closes      string
 	SelfBooking bool
+	// Questions are the registration questions, one a line; a line
+	// starting with "*" is a required question.
+	Questions string
 	// TableNames lists named tables, one a line: "Table 12, Hall B" is
 	// the name and where it is. Empty means numbered tables.
 	TableNames string
@@ -367,6 +370,7 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 		MaxMeetings:    number(v, "max_meetings", 0, 200, 0, errs),
 		Capacity:       number(v, "capacity", 0, 100000, 0, errs),
 		Closes:         text(v, "registration_closes_at", 20, errs),
+		Questions:      text(v, "registration_questions", maxText, errs),
 		SelfBooking:    v.Get("booking_mode") == "self",
 		TableNames:     text(v, "table_names", maxText, errs),
 	}
@@ -390,6 +394,7 @@ func decodeEventForm(v url.Values) (eventForm, *meetingsv1.Event, fieldErrs) {
 	if f.SelfBooking {
 		ev.BookingMode = meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING
 	}
+	ev.RegistrationQuestions = registrationQuestions(f.Questions)
 	if f.Closes != "" {
 		loc, err := time.LoadLocation(f.TimeZone)
 		if err != nil {
@@ -561,5 +566,26 @@ func eventFormOf(ev *meetingsv1.Event) eventForm {
 		lines = append(lines, line)
 	}
 	f.TableNames = strings.Join(lines, "\n")
+	var qs []string
+	for _, q := range ev.GetRegistrationQuestions() {
+		qs = append(qs, map[bool]string{true: "* ", false: ""}[q.GetRequired()]+q.GetText())
+	}
+	f.Questions = strings.Join(qs, "\n")
 	return f
+}
+
+// registrationQuestions reads one question a line, ids Q1, Q2, … in
+// order; "*" before a question makes it required.
+func registrationQuestions(lines string) []*meetingsv1.RegistrationQuestion {
+	var qs []*meetingsv1.RegistrationQuestion
+	for line := range strings.Lines(lines) {
+		text, required := strings.TrimSpace(line), false
+		if rest, ok := strings.CutPrefix(text, "*"); ok {
+			text, required = strings.TrimSpace(rest), true
+		}
+		if text != "" {
+			qs = append(qs, &meetingsv1.RegistrationQuestion{Id: "Q" + strconv.Itoa(len(qs)+1), Text: text, Required: required})
+		}
+	}
+	return qs
 }

@@ -341,6 +341,7 @@ func TestEventFormOfRoundTrips(t *testing.T) {
 		MeetingDuration: durationpb.New(20 * time.Minute), BreakDuration: durationpb.New(10 * time.Minute), DefaultMaxMeetings: 8,
 		Tables:   []*meetingsv1.Table{{Id: "T1", Name: "Table 1", Location: "Hall B"}, {Id: "T2", Name: "Galilei room"}},
 		Capacity: 40, RegistrationClosesAt: timestamppb.New(time.Date(2026, 5, 1, 16, 0, 0, 0, time.UTC)),
+		RegistrationQuestions: []*meetingsv1.RegistrationQuestion{{Id: "Q1", Text: "What do you offer at this event?", Required: true}, {Id: "Q2", Text: "What do you seek?"}},
 	}
 	for d := int32(4); d <= 8; d++ {
 		day := &meetingsv1.EventDay{Date: &meetingsv1.Date{Year: 2026, Month: 5, Day: d},
@@ -357,7 +358,7 @@ func TestEventFormOfRoundTrips(t *testing.T) {
 	v := url.Values{
 		"name": {f.Name}, "venue": {f.Venue}, "time_zone": {f.TimeZone}, "meeting_minutes": {strconv.Itoa(f.MeetingMinutes)},
 		"break_minutes": {strconv.Itoa(f.BreakMinutes)}, "tables": {strconv.Itoa(f.Tables)}, "table_names": {f.TableNames}, "max_meetings": {strconv.Itoa(f.MaxMeetings)},
-		"capacity": {strconv.Itoa(f.Capacity)}, "registration_closes_at": {f.Closes},
+		"capacity": {strconv.Itoa(f.Capacity)}, "registration_closes_at": {f.Closes}, "registration_questions": {f.Questions},
 	}
 	for _, d := range f.Days {
 		v["day_date"] = append(v["day_date"], d.Date)
@@ -385,6 +386,14 @@ func TestEventFormOfRoundTrips(t *testing.T) {
 	}
 	if f.Closes != "2026-05-01T18:00" || !got.GetRegistrationClosesAt().AsTime().Equal(ev.GetRegistrationClosesAt().AsTime()) || got.GetCapacity() != 40 {
 		t.Errorf("registration closes %q (%v), capacity %d; want 18:00 in Rome, the same instant, 40", f.Closes, got.GetRegistrationClosesAt().AsTime(), got.GetCapacity())
+	}
+	if len(got.GetRegistrationQuestions()) != 2 {
+		t.Errorf("questions = %v", got.GetRegistrationQuestions())
+	}
+	for i, q := range got.GetRegistrationQuestions() {
+		if !proto.Equal(q, ev.GetRegistrationQuestions()[i]) {
+			t.Errorf("question %d = %v, want %v", i, q, ev.GetRegistrationQuestions()[i])
+		}
 	}
 	if got.GetMeetingDuration().AsDuration() != 20*time.Minute || got.GetBreakDuration().AsDuration() != 10*time.Minute || got.GetDefaultMaxMeetings() != 8 {
 		t.Errorf("settings = %v", got)

@@ -15,7 +15,7 @@ import (
 
 // editFields are the event settings the edit form changes; the others
 // (status, organisers, clusters, registration times) keep their values.
-var editFields = []string{"name", "description", "venue", "time_zone", "days", "meeting_duration", "break_duration", "tables", "default_max_meetings", "booking_mode", "capacity", "registration_closes_at"}
+var editFields = []string{"name", "description", "venue", "time_zone", "days", "meeting_duration", "break_duration", "tables", "default_max_meetings", "booking_mode", "capacity", "registration_closes_at", "registration_questions"}
 
 type eventEditView struct {
 	Event     *meetingsv1.Event

@@ -209,7 +209,11 @@ func (u *UI) eventParticipants(c *call) error {
 	lq := readListQuery(c.r.URL.Query(), participantShows, participantSorts)
 	rows := participantRows(parts, reqs, meetings, lq)
 	if c.r.URL.Query().Get("format") == "csv" {
-		return c.writeCSV(ev, "participants", []string{"participant_id", "name", "kind", "available_slots", "requests_sent", "requests_received", "requests_accepted", "meetings"}, len(rows), func(i int) []string {
+		header := []string{"participant_id", "name", "kind", "available_slots", "requests_sent", "requests_received", "requests_accepted", "meetings"}
+		for _, q := range ev.GetRegistrationQuestions() {
+			header = append(header, q.GetText())
+		}
+		return c.writeCSV(ev, "participants", header, len(rows), func(i int) []string {
 			r := rows[i]
 			kind, avail := "organization", "all"
 			if r.P.GetProfile().GetPersonId() != "" {
@@ -218,7 +222,8 @@ func (u *UI) eventParticipants(c *call) error {
 			if n := len(r.P.GetAvailableSlotIds()); n > 0 {
 				avail = strconv.Itoa(n)
 			}
-			return []string{r.P.GetId(), r.P.GetDisplayName(), kind, avail, strconv.Itoa(r.Sent), strconv.Itoa(r.Received), strconv.Itoa(r.Accepted), strconv.Itoa(r.Meets)}
+			return append([]string{r.P.GetId(), r.P.GetDisplayName(), kind, avail, strconv.Itoa(r.Sent), strconv.Itoa(r.Received), strconv.Itoa(r.Accepted), strconv.Itoa(r.Meets)},
+				answerCells(ev, r.P)...)
 		})
 	}
 	base := "/events/" + ev.GetId() + "/participants"
@@ -375,4 +380,18 @@ func (c *call) writeCSVFile(name string, header []string, n int, row func(int) [
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// answerCells are a participant's answers in the order of the event's
+// registration questions, blank where none was given.
+func answerCells(ev *meetingsv1.Event, p *meetingsv1.Participant) []string {
+	out := make([]string, len(ev.GetRegistrationQuestions()))
+	for i, q := range ev.GetRegistrationQuestions() {
+		for _, a := range p.GetAnswers() {
+			if a.GetQuestionId() == q.GetId() {
+				out[i] = a.GetText()
+			}
+		}
+	}
+	return out
 }

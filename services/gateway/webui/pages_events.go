@@ -673,7 +673,18 @@ func (u *UI) eventRegister(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
-	_, err := u.opts.Meetings.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: id, Profile: ref, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm) + id})
+	ev, err := u.loadEvent(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The answers go as written; the service says which is missing.
+	var answers []*meetingsv1.RegistrationAnswer
+	for _, q := range ev.GetRegistrationQuestions() {
+		if a := strings.TrimSpace(c.r.PostForm.Get("answer_" + q.GetId())); a != "" {
+			answers = append(answers, &meetingsv1.RegistrationAnswer{QuestionId: q.GetId(), Text: a})
+		}
+	}
+	_, err = u.opts.Meetings.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: id, Profile: ref, Answers: answers, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm) + id})
 	return c.backToEvent(id, err, "registered")
 }
 

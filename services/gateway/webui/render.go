@@ -24,11 +24,13 @@ type pageTemplate struct {
 }
 
 var templateFuncs = template.FuncMap{
-	"has":   contains,
-	"join":  strings.Join,
-	"add":   func(a, b int) int { return a + b },
-	"lower": strings.ToLower,
-	"query": url.QueryEscape,
+	"has":  contains,
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+	// answers are a participant's answers in the event's question order.
+	"answers": answerCells,
+	"lower":   strings.ToLower,
+	"query":   url.QueryEscape,
 	"width": func(n, max int) int {
 		if max <= 0 {
 			return 0

@@ -162,12 +162,20 @@ func TestScheduleEditing(t *testing.T) {
 		o.typeInto("#f-venue", "Area Science Park, Basovizza")
 		o.typeInto("#f-capacity", "40")
 		o.set("#f-registration_closes_at", "2026-12-10T18:00")
+		o.typeInto("#f-registration_questions", "* What do you offer at this event?\nWhat do you seek?")
 		o.submit("#save-event")
 		o.mustSucceed("saving the venue")
 		o.expect("#notice", "The event was saved")
 		o.expect("main", "Basovizza")
 		o.expect("#registration-terms", "40 places")
 		o.expect("#registration-terms", "Registration closes")
+		// The participants list and its CSV have a column per question.
+		o.open(eventPath + "/participants")
+		o.expect("#participant-list thead", "What do you seek?")
+		rows := csvRows(t, eval[string](o, `fetch(location.pathname + "?format=csv").then(r => r.text())`))
+		if h := rows[0]; len(h) != 10 || h[8] != "What do you offer at this event?" || h[9] != "What do you seek?" {
+			t.Errorf("the participants CSV header is %q, want the two questions last", h)
+		}
 	})
 
 	t.Run("phone width", func(t *testing.T) {

@@ -116,7 +116,7 @@ func (s *Service) ListEvents(ctx context.Context, req *meetingsv1.ListEventsRequ
 var writableFields = []string{
 	"name", "description", "venue", "time_zone", "days", "meeting_duration", "break_duration", "tables",
 	"registration_opens_at", "registration_closes_at", "booking_mode", "status", "organizer_subjects",
-	"default_max_meetings", "cluster_ids", "capacity",
+	"default_max_meetings", "cluster_ids", "capacity", "registration_questions",
 }
 
 // UpdateEvent changes an event. A change that would break confirmed

@@ -86,6 +86,9 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 		}
 	}
 	profile := domain.ProfileKey(req.GetProfile())
+	if err := domain.CheckAnswers(ev, req.GetAnswers(), false); err != nil {
+		return nil, err
+	}
 	id, _, err := s.claims.Claim(ctx, "registration\x00"+ev.GetId()+"\x00"+profile, newID())
 	if err != nil {
 		return nil, err
@@ -95,6 +98,10 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	switch {
 	case isNotFound(err):
 		if err := checkLimit(organizer, ev, 0, req.GetMaxMeetings()); err != nil {
+			return nil, err
+		}
+		// Organizers adding someone may not know the answers.
+		if err := domain.CheckAnswers(ev, req.GetAnswers(), !organizer); err != nil {
 			return nil, err
 		}
 		if !organizer {
@@ -108,6 +115,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 			AvailableSlotIds: slices.Clone(req.GetAvailableSlotIds()), MaxMeetings: req.GetMaxMeetings(),
 			CooperationProfileIds: slices.Clone(req.GetCooperationProfileIds()),
 			Status:                meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED, Version: 1, RegisteredAt: now, UpdatedAt: now,
+			Answers: cloneAnswers(req.GetAnswers()),
 		}
 		_, err := s.write(ctx, id, &eventsv1.ParticipantRegistered{
 			EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: id, AggregateVersion: 1, ActorSubject: h.Actor,
@@ -135,6 +143,12 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 	next.MaxMeetings = req.GetMaxMeetings()
 	if len(req.GetAvailableSlotIds()) > 0 {
 		next.AvailableSlotIds = slices.Clone(req.GetAvailableSlotIds())
+	}
+	if len(req.GetAnswers()) > 0 {
+		if err := domain.CheckAnswers(ev, req.GetAnswers(), !organizer); err != nil {
+			return nil, err
+		}
+		next.Answers = cloneAnswers(req.GetAnswers())
 	}
 	next.Status = meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED
 	if err := s.keepsMeetings(next); err != nil {
@@ -254,6 +268,9 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 		// Search only the name the caller may see, so a hidden name cannot be found by guessing.
 		v := domain.Clone(pa)
 		v.DisplayName = name
+		if !organizer && !domain.ActsFor(p, pa) {
+			v.Answers = nil // a registration form is for the organizers
+		}
 		if q != "" && !strings.Contains(strings.ToLower(name), q) {
 			continue
 		}
@@ -298,4 +315,12 @@ func (s *Service) takePlace(ctx context.Context, ev *meetingsv1.Event, id string
 	}
 	return grpcerr.Refused(grpcerr.ErrPrecondition, fmt.Sprintf("event %s is full: all %d places are taken", ev.GetId(), capacity),
 		grpcerr.Violation{Field: "event_id", Description: "the event is full"})
+}
+
+func cloneAnswers(as []*meetingsv1.RegistrationAnswer) []*meetingsv1.RegistrationAnswer {
+	out := make([]*meetingsv1.RegistrationAnswer, 0, len(as))
+	for _, a := range as {
+		out = append(out, domain.Clone(a))
+	}
+	return out
 }

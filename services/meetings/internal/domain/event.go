@@ -169,6 +169,7 @@ func ValidateEvent(ev *meetingsv1.Event) ([]*meetingsv1.Slot, error) {
 		checkText(&v, f+".name", t.GetName(), MaxNameLen, false)
 		checkText(&v, f+".location", t.GetLocation(), MaxNameLen, false)
 	}
+	checkQuestions(&v, ev.GetRegistrationQuestions())
 	if ev.GetCapacity() < 0 {
 		v.add("event.capacity", "must not be negative")
 	}
@@ -333,4 +334,58 @@ func Transition(ev *meetingsv1.Event, to meetingsv1.EventStatus, slotCount int) 
 		return fmt.Errorf("event %s has no slots yet: give it days, sessions and a meeting length before opening registration: %w", ev.GetId(), grpcerr.ErrPrecondition)
 	}
 	return nil
+}
+
+// MaxQuestions and MaxQuestionLen bound an event's registration form.
+const (
+	MaxQuestions   = 20
+	MaxQuestionLen = 500
+)
+
+func checkQuestions(v *violations, qs []*meetingsv1.RegistrationQuestion) {
+	if len(qs) > MaxQuestions {
+		v.add("event.registration_questions", "at most %d questions", MaxQuestions)
+	}
+	seen := map[string]bool{}
+	for i, q := range qs {
+		f := fmt.Sprintf("event.registration_questions[%d]", i)
+		if !tableIDPattern.MatchString(q.GetId()) {
+			v.add(f+".id", "required: 1-64 letters, digits, '-' or '_'")
+		} else if seen[q.GetId()] {
+			v.add(f+".id", "duplicate question id %q", q.GetId())
+		}
+		seen[q.GetId()] = true
+		checkText(v, f+".text", q.GetText(), MaxQuestionLen, true)
+	}
+}
+
+// CheckAnswers checks registration answers against the event's questions:
+// each names a question once, within MaxMessageLen; with required, every
+// required question has a non-blank answer.
+func CheckAnswers(ev *meetingsv1.Event, answers []*meetingsv1.RegistrationAnswer, required bool) error {
+	var v violations
+	known := map[string]*meetingsv1.RegistrationQuestion{}
+	for _, q := range ev.GetRegistrationQuestions() {
+		known[q.GetId()] = q
+	}
+	given := map[string]bool{}
+	for i, a := range answers {
+		f := fmt.Sprintf("answers[%d]", i)
+		switch {
+		case known[a.GetQuestionId()] == nil:
+			v.add(f+".question_id", "not a question of this event")
+		case given[a.GetQuestionId()]:
+			v.add(f+".question_id", "answered twice")
+		}
+		given[a.GetQuestionId()] = strings.TrimSpace(a.GetText()) != ""
+		checkProse(&v, f+".text", a.GetText(), MaxMessageLen, false)
+	}
+	if required {
+		for _, q := range ev.GetRegistrationQuestions() {
+			if q.GetRequired() && !given[q.GetId()] {
+				v.add("answers", "%q needs an answer", q.GetText())
+			}
+		}
+	}
+	return v.err()
 }

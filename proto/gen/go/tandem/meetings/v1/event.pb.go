@@ -578,9 +578,12 @@ type Event struct {
 	// registering beyond it get FAILED_PRECONDITION; organizers may still add
 	// participants. A place, once taken, stays taken when its participant
 	// withdraws (raise the capacity to admit more).
-	Capacity      int32 `protobuf:"varint,21,opt,name=capacity,proto3" json:"capacity,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Capacity int32 `protobuf:"varint,21,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	// Questions participants answer when they register, e.g. "What do you
+	// offer at this event?"; at most 20.
+	RegistrationQuestions []*RegistrationQuestion `protobuf:"bytes,22,rep,name=registration_questions,json=registrationQuestions,proto3" json:"registration_questions,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -760,6 +763,132 @@ func (x *Event) GetCapacity() int32 {
 	return 0
 }
 
+func (x *Event) GetRegistrationQuestions() []*RegistrationQuestion {
+	if x != nil {
+		return x.RegistrationQuestions
+	}
+	return nil
+}
+
+// RegistrationQuestion is a question of an event's registration form.
+type RegistrationQuestion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stable id within the event, e.g. "Q1". Required and unique.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The question, at most 500 characters. Required.
+	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	// Participants must answer it to register.
+	Required      bool `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegistrationQuestion) Reset() {
+	*x = RegistrationQuestion{}
+	mi := &file_tandem_meetings_v1_event_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegistrationQuestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegistrationQuestion) ProtoMessage() {}
+
+func (x *RegistrationQuestion) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_event_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegistrationQuestion.ProtoReflect.Descriptor instead.
+func (*RegistrationQuestion) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_event_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RegistrationQuestion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RegistrationQuestion) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *RegistrationQuestion) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+// RegistrationAnswer is a participant's answer to a registration question.
+type RegistrationAnswer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// RegistrationQuestion.id.
+	QuestionId string `protobuf:"bytes,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	// The answer, at most 2000 characters.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegistrationAnswer) Reset() {
+	*x = RegistrationAnswer{}
+	mi := &file_tandem_meetings_v1_event_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegistrationAnswer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegistrationAnswer) ProtoMessage() {}
+
+func (x *RegistrationAnswer) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_event_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegistrationAnswer.ProtoReflect.Descriptor instead.
+func (*RegistrationAnswer) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_event_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RegistrationAnswer) GetQuestionId() string {
+	if x != nil {
+		return x.QuestionId
+	}
+	return ""
+}
+
+func (x *RegistrationAnswer) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 var File_tandem_meetings_v1_event_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_event_proto_rawDesc = "" +
@@ -790,7 +919,7 @@ const file_tandem_meetings_v1_event_proto_rawDesc = "" +
 	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
 	"\tday_index\x18\x04 \x01(\x05R\bdayIndex\x12!\n" +
-	"\fsession_name\x18\x05 \x01(\tR\vsessionName\"\xea\a\n" +
+	"\fsession_name\x18\x05 \x01(\tR\vsessionName\"\xcb\b\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -816,7 +945,16 @@ const file_tandem_meetings_v1_event_proto_rawDesc = "" +
 	"created_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1a\n" +
-	"\bcapacity\x18\x15 \x01(\x05R\bcapacity*p\n" +
+	"\bcapacity\x18\x15 \x01(\x05R\bcapacity\x12_\n" +
+	"\x16registration_questions\x18\x16 \x03(\v2(.tandem.meetings.v1.RegistrationQuestionR\x15registrationQuestions\"V\n" +
+	"\x14RegistrationQuestion\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1a\n" +
+	"\brequired\x18\x03 \x01(\bR\brequired\"I\n" +
+	"\x12RegistrationAnswer\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\tR\n" +
+	"questionId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text*p\n" +
 	"\vBookingMode\x12\x1c\n" +
 	"\x18BOOKING_MODE_UNSPECIFIED\x10\x00\x12$\n" +
 	" BOOKING_MODE_ORGANIZER_SCHEDULES\x10\x01\x12\x1d\n" +
@@ -842,7 +980,7 @@ func file_tandem_meetings_v1_event_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_event_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_tandem_meetings_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_tandem_meetings_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_tandem_meetings_v1_event_proto_goTypes = []any{
 	(BookingMode)(0),              // 0: tandem.meetings.v1.BookingMode
 	(EventStatus)(0),              // 1: tandem.meetings.v1.EventStatus
@@ -853,32 +991,35 @@ var file_tandem_meetings_v1_event_proto_goTypes = []any{
 	(*Table)(nil),                 // 6: tandem.meetings.v1.Table
 	(*Slot)(nil),                  // 7: tandem.meetings.v1.Slot
 	(*Event)(nil),                 // 8: tandem.meetings.v1.Event
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 10: google.protobuf.Duration
+	(*RegistrationQuestion)(nil),  // 9: tandem.meetings.v1.RegistrationQuestion
+	(*RegistrationAnswer)(nil),    // 10: tandem.meetings.v1.RegistrationAnswer
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
 }
 var file_tandem_meetings_v1_event_proto_depIdxs = []int32{
 	3,  // 0: tandem.meetings.v1.Session.start_time:type_name -> tandem.meetings.v1.LocalTime
 	3,  // 1: tandem.meetings.v1.Session.end_time:type_name -> tandem.meetings.v1.LocalTime
 	2,  // 2: tandem.meetings.v1.EventDay.date:type_name -> tandem.meetings.v1.Date
 	4,  // 3: tandem.meetings.v1.EventDay.sessions:type_name -> tandem.meetings.v1.Session
-	9,  // 4: tandem.meetings.v1.Slot.start_time:type_name -> google.protobuf.Timestamp
-	9,  // 5: tandem.meetings.v1.Slot.end_time:type_name -> google.protobuf.Timestamp
+	11, // 4: tandem.meetings.v1.Slot.start_time:type_name -> google.protobuf.Timestamp
+	11, // 5: tandem.meetings.v1.Slot.end_time:type_name -> google.protobuf.Timestamp
 	5,  // 6: tandem.meetings.v1.Event.days:type_name -> tandem.meetings.v1.EventDay
-	10, // 7: tandem.meetings.v1.Event.meeting_duration:type_name -> google.protobuf.Duration
-	10, // 8: tandem.meetings.v1.Event.break_duration:type_name -> google.protobuf.Duration
+	12, // 7: tandem.meetings.v1.Event.meeting_duration:type_name -> google.protobuf.Duration
+	12, // 8: tandem.meetings.v1.Event.break_duration:type_name -> google.protobuf.Duration
 	6,  // 9: tandem.meetings.v1.Event.tables:type_name -> tandem.meetings.v1.Table
 	7,  // 10: tandem.meetings.v1.Event.slots:type_name -> tandem.meetings.v1.Slot
-	9,  // 11: tandem.meetings.v1.Event.registration_opens_at:type_name -> google.protobuf.Timestamp
-	9,  // 12: tandem.meetings.v1.Event.registration_closes_at:type_name -> google.protobuf.Timestamp
+	11, // 11: tandem.meetings.v1.Event.registration_opens_at:type_name -> google.protobuf.Timestamp
+	11, // 12: tandem.meetings.v1.Event.registration_closes_at:type_name -> google.protobuf.Timestamp
 	0,  // 13: tandem.meetings.v1.Event.booking_mode:type_name -> tandem.meetings.v1.BookingMode
 	1,  // 14: tandem.meetings.v1.Event.status:type_name -> tandem.meetings.v1.EventStatus
-	9,  // 15: tandem.meetings.v1.Event.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 16: tandem.meetings.v1.Event.updated_at:type_name -> google.protobuf.Timestamp
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	11, // 15: tandem.meetings.v1.Event.created_at:type_name -> google.protobuf.Timestamp
+	11, // 16: tandem.meetings.v1.Event.updated_at:type_name -> google.protobuf.Timestamp
+	9,  // 17: tandem.meetings.v1.Event.registration_questions:type_name -> tandem.meetings.v1.RegistrationQuestion
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_event_proto_init() }
@@ -892,7 +1033,7 @@ func file_tandem_meetings_v1_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_event_proto_rawDesc), len(file_tandem_meetings_v1_event_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1627,8 +1627,13 @@ type RegisterParticipantRequest struct {
 	ExpectedVersion int64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
 	// Caller-chosen key; a retry with the same key returns the first result.
 	ClientRequestId string `protobuf:"bytes,7,opt,name=client_request_id,json=clientRequestId,proto3" json:"client_request_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Answers to the event's registration questions: each names a question
+	// of the event, once; every required question needs a non-blank answer
+	// (INVALID_ARGUMENT naming "answers" otherwise). On an update, empty
+	// keeps the answers given before.
+	Answers       []*RegistrationAnswer `protobuf:"bytes,8,rep,name=answers,proto3" json:"answers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RegisterParticipantRequest) Reset() {
@@ -1708,6 +1713,13 @@ func (x *RegisterParticipantRequest) GetClientRequestId() string {
 		return x.ClientRequestId
 	}
 	return ""
+}
+
+func (x *RegisterParticipantRequest) GetAnswers() []*RegistrationAnswer {
+	if x != nil {
+		return x.Answers
+	}
+	return nil
 }
 
 // Response for RegisterParticipant.
@@ -3561,7 +3573,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"cluster_id\x18\x05 \x01(\tR\tclusterId\"o\n" +
 	"\x12ListEventsResponse\x121\n" +
 	"\x06events\x18\x01 \x03(\v2\x19.tandem.meetings.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd1\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x93\x03\n" +
 	"\x1aRegisterParticipantRequest\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x128\n" +
 	"\aprofile\x18\x02 \x01(\v2\x1e.tandem.profiles.v1.ProfileRefR\aprofile\x126\n" +
@@ -3569,7 +3581,8 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x12available_slot_ids\x18\x04 \x03(\tR\x10availableSlotIds\x12!\n" +
 	"\fmax_meetings\x18\x05 \x01(\x05R\vmaxMeetings\x12)\n" +
 	"\x10expected_version\x18\x06 \x01(\x03R\x0fexpectedVersion\x12*\n" +
-	"\x11client_request_id\x18\a \x01(\tR\x0fclientRequestId\"`\n" +
+	"\x11client_request_id\x18\a \x01(\tR\x0fclientRequestId\x12@\n" +
+	"\aanswers\x18\b \x03(\v2&.tandem.meetings.v1.RegistrationAnswerR\aanswers\"`\n" +
 	"\x1bRegisterParticipantResponse\x12A\n" +
 	"\vparticipant\x18\x01 \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant\"\xd6\x01\n" +
 	"\x16SetAvailabilityRequest\x12\x19\n" +
@@ -3812,13 +3825,14 @@ var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(*fieldmaskpb.FieldMask)(nil),                 // 59: google.protobuf.FieldMask
 	(EventStatus)(0),                              // 60: tandem.meetings.v1.EventStatus
 	(*v1.ProfileRef)(nil),                         // 61: tandem.profiles.v1.ProfileRef
-	(ParticipantStatus)(0),                        // 62: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 63: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 64: tandem.meetings.v1.MeetingRequestStatus
-	(ScheduleMode)(0),                             // 65: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 66: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 67: tandem.meetings.v1.BalancedWeights
-	(*timestamppb.Timestamp)(nil),                 // 68: google.protobuf.Timestamp
+	(*RegistrationAnswer)(nil),                    // 62: tandem.meetings.v1.RegistrationAnswer
+	(ParticipantStatus)(0),                        // 63: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 64: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 65: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 66: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 67: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 68: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 69: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
 	54, // 0: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
@@ -3849,84 +3863,85 @@ var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
 	61, // 25: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
 	58, // 26: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
 	61, // 27: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	56, // 28: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	56, // 29: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	62, // 30: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	56, // 31: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	63, // 32: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	57, // 33: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	63, // 34: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	57, // 35: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	1,  // 36: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	63, // 37: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	57, // 38: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	2,  // 39: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	64, // 40: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	57, // 41: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	54, // 42: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	65, // 43: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	66, // 44: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	67, // 45: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	55, // 46: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	55, // 47: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	55, // 48: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	54, // 49: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	54, // 50: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	61, // 51: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	56, // 52: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
-	50, // 53: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	68, // 54: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	19, // 55: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	21, // 56: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	23, // 57: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	25, // 58: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	27, // 59: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	29, // 60: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	31, // 61: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	33, // 62: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	35, // 63: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	37, // 64: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	39, // 65: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	41, // 66: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	43, // 67: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	45, // 68: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	47, // 69: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	49, // 70: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	52, // 71: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	11, // 72: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	14, // 73: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	17, // 74: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	3,  // 75: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
-	5,  // 76: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
-	7,  // 77: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
-	20, // 78: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	22, // 79: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	24, // 80: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	26, // 81: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	28, // 82: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	30, // 83: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	32, // 84: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	34, // 85: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	36, // 86: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	38, // 87: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	40, // 88: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	42, // 89: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	44, // 90: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	46, // 91: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	48, // 92: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	51, // 93: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	53, // 94: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	12, // 95: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	15, // 96: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	18, // 97: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	4,  // 98: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
-	6,  // 99: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
-	8,  // 100: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
-	78, // [78:101] is the sub-list for method output_type
-	55, // [55:78] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	62, // 28: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	56, // 29: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	56, // 30: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	63, // 31: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	56, // 32: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	64, // 33: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	57, // 34: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	64, // 35: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	57, // 36: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	1,  // 37: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
+	64, // 38: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	57, // 39: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	2,  // 40: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
+	65, // 41: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	57, // 42: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	54, // 43: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	66, // 44: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	67, // 45: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	68, // 46: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	55, // 47: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	55, // 48: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	55, // 49: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	54, // 50: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	54, // 51: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	61, // 52: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	56, // 53: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	50, // 54: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
+	69, // 55: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	19, // 56: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	21, // 57: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	23, // 58: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	25, // 59: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	27, // 60: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	29, // 61: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	31, // 62: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	33, // 63: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	35, // 64: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	37, // 65: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	39, // 66: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	41, // 67: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	43, // 68: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	45, // 69: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	47, // 70: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	49, // 71: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	52, // 72: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	11, // 73: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	14, // 74: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	17, // 75: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	3,  // 76: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	5,  // 77: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	7,  // 78: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	20, // 79: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	22, // 80: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	24, // 81: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	26, // 82: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	28, // 83: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	30, // 84: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	32, // 85: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	34, // 86: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	36, // 87: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	38, // 88: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	40, // 89: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	42, // 90: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	44, // 91: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	46, // 92: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	48, // 93: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	51, // 94: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	53, // 95: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	12, // 96: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	15, // 97: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	18, // 98: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	4,  // 99: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	6,  // 100: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	8,  // 101: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	79, // [79:102] is the sub-list for method output_type
+	56, // [56:79] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }

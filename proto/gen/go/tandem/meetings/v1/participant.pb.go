@@ -101,7 +101,10 @@ type Participant struct {
 	// Output only.
 	RegisteredAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
 	// Output only.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Answers to the event's registration questions; the participant and
+	// organizers see them.
+	Answers       []*RegistrationAnswer `protobuf:"bytes,12,rep,name=answers,proto3" json:"answers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -213,11 +216,18 @@ func (x *Participant) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Participant) GetAnswers() []*RegistrationAnswer {
+	if x != nil {
+		return x.Answers
+	}
+	return nil
+}
+
 var File_tandem_meetings_v1_participant_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_participant_proto_rawDesc = "" +
 	"\n" +
-	"$tandem/meetings/v1/participant.proto\x12\x12tandem.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a tandem/profiles/v1/profile.proto\"\xf3\x03\n" +
+	"$tandem/meetings/v1/participant.proto\x12\x12tandem.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a tandem/profiles/v1/profile.proto\"\xb5\x04\n" +
 	"\vParticipant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x128\n" +
@@ -231,7 +241,8 @@ const file_tandem_meetings_v1_participant_proto_rawDesc = "" +
 	"\rregistered_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\x129\n" +
 	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt*|\n" +
+	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12@\n" +
+	"\aanswers\x18\f \x03(\v2&.tandem.meetings.v1.RegistrationAnswerR\aanswers*|\n" +
 	"\x11ParticipantStatus\x12\"\n" +
 	"\x1ePARTICIPANT_STATUS_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPARTICIPANT_STATUS_REGISTERED\x10\x01\x12 \n" +
@@ -256,17 +267,19 @@ var file_tandem_meetings_v1_participant_proto_goTypes = []any{
 	(*Participant)(nil),           // 1: tandem.meetings.v1.Participant
 	(*v1.ProfileRef)(nil),         // 2: tandem.profiles.v1.ProfileRef
 	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*RegistrationAnswer)(nil),    // 4: tandem.meetings.v1.RegistrationAnswer
 }
 var file_tandem_meetings_v1_participant_proto_depIdxs = []int32{
 	2, // 0: tandem.meetings.v1.Participant.profile:type_name -> tandem.profiles.v1.ProfileRef
 	0, // 1: tandem.meetings.v1.Participant.status:type_name -> tandem.meetings.v1.ParticipantStatus
 	3, // 2: tandem.meetings.v1.Participant.registered_at:type_name -> google.protobuf.Timestamp
 	3, // 3: tandem.meetings.v1.Participant.updated_at:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 4: tandem.meetings.v1.Participant.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_participant_proto_init() }
@@ -274,6 +287,7 @@ func file_tandem_meetings_v1_participant_proto_init() {
 	if File_tandem_meetings_v1_participant_proto != nil {
 		return
 	}
+	file_tandem_meetings_v1_event_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
