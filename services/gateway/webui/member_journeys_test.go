@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -71,12 +72,15 @@ func TestMemberJourneys(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := company.in(t)
-		// Matching learns of the demo profiles from their events: look
-		// again until the read model has them.
+		// Matching learns of the demo profiles and of the request from
+		// their events: look again until the read model has them (until
+		// then the page suggests from the organisation's description).
 		deadline = time.Now().Add(60 * time.Second)
+		fromProfile := fmt.Sprintf(`!!document.querySelector(".suggestion h3 a") && (document.querySelector("#from-profile")?.innerText ?? "").includes(%q)`,
+			"from your organisation's profile")
 		for {
 			c.open("/partners")
-			if c.has(".suggestion h3 a") {
+			if eval[bool](c, fromProfile) {
 				break
 			}
 			if time.Now().After(deadline) {
