@@ -112,5 +112,7 @@ var eventMessages = map[string][2]string{
 	"event.capacity":               {"%d places", "%d posti"},
 	"field.registration_questions": {"Registration questions (optional)", "Domande di iscrizione (facoltative)"},
 	"hint.registration_questions":  {"One question a line, e.g. \"What do you offer at this event?\". Start a line with * to make the question required.", "Una domanda per riga, ad es. \"Che cosa offrite a questo evento?\". Inizia la riga con * per renderla obbligatoria."},
+	"event.grid_pages":             {"Tables of the schedule", "Tavoli del programma"},
+	"event.grid_window":            {"Tables %d–%d of %d", "Tavoli %d–%d di %d"},
 	"form.bad_break":               {"A break needs both times, after the day's start and before its end.", "Una pausa richiede entrambi gli orari, dopo l'inizio della giornata e prima della fine."},
 }

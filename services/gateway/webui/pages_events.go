@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -197,6 +198,9 @@ type figures struct {
 type grid struct {
 	Tables []*meetingsv1.Table
 	Rows   []gridRow
+	// Page is the window of tables shown: a grid of hundreds of tables
+	// shows gridTables at a time, with links to the others.
+	Page gridPage
 	// Conflicts counts cells where a participant would be in two places;
 	// the schedule service never produces one, and the grid shows it if it did.
 	Conflicts int
@@ -300,6 +304,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 			v.Schedule = sched
 			v.Grid = buildGrid(ev, meetings)
 			v.Grid.name(c.L, v.Names)
+			v.Grid.window(ev.GetId(), c.r.URL.Query().Get("move"), gridStart(c))
 		}
 		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, meetings)
 		v.Fill = summariseFill(sched, v.Requests, meetings)
@@ -434,7 +439,7 @@ func (u *UI) eventEditSchedule(c *call) error {
 	}
 	switch status.Code(err) {
 	case codes.OK:
-		return c.redirect("/events/"+id+"#schedule-grid", done)
+		return c.redirect("/events/"+id+"?tables="+strconv.Itoa(gridStart(c))+"#schedule-grid", done)
 	case codes.InvalidArgument, codes.FailedPrecondition, codes.Aborted, codes.NotFound:
 		p := problemFrom(c.L, err)
 		p.Message = c.L.T("event.edit_refused")
@@ -535,6 +540,57 @@ func buildGrid(ev *meetingsv1.Event, meetings []*meetingsv1.Meeting) *grid {
 		}
 	}
 	return g
+}
+
+// gridTables is how many tables (columns) of the grid a page shows: with
+// the slots (rows) of a day or two, that is a few thousand cells at most,
+// whatever the number of tables.
+const gridTables = 20
+
+// gridPage says which tables a page of the grid shows, 1-based, and links
+// to the pages before and after.
+type gridPage struct {
+	From, To, Total int
+	Start           int
+	Prev, Next      string
+}
+
+// gridStart is the first table (0-based) the request asks to see.
+func gridStart(c *call) int {
+	v := c.r.URL.Query().Get("tables")
+	if c.r.Method == http.MethodPost {
+		v = c.r.PostForm.Get("tables")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// window keeps gridTables tables from start, and the cells under them.
+func (g *grid) window(eventID, moving string, start int) {
+	total := len(g.Tables)
+	start = min(start, max(0, total-1)) / gridTables * gridTables
+	end := min(total, start+gridTables)
+	href := func(at int) string {
+		q := url.Values{"tables": {strconv.Itoa(at)}}
+		if moving != "" {
+			q.Set("move", moving)
+		}
+		return "/events/" + eventID + "?" + q.Encode() + "#schedule-grid"
+	}
+	g.Page = gridPage{From: start + 1, To: end, Total: total, Start: start}
+	if start > 0 {
+		g.Page.Prev = href(start - gridTables)
+	}
+	if end < total {
+		g.Page.Next = href(end)
+	}
+	g.Tables = g.Tables[start:end]
+	for i := range g.Rows {
+		g.Rows[i].Cells = g.Rows[i].Cells[start:end]
+	}
 }
 
 // name fills each meeting cell's Who from names.
