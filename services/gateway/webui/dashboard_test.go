@@ -116,6 +116,23 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 			return err == nil, errString(err)
 		})
 	}
+	// A need of the cluster with no offer, and competencies close to it,
+	// inside and outside the cluster.
+	eventually(t, "request published", func() (bool, string) {
+		_, err := s.Comp.CreateCooperationProfile(admin, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: org(a2), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST, Title: "Early detection of lung tumours",
+			Summary: "Wanted: a partner for early detection.", TermIds: []string{"MESH:D008175"},
+			Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED, Visibility: pub,
+		}})
+		return err == nil, errString(err)
+	})
+	for _, holder := range []string{a, x} {
+		eventually(t, "close competency published", func() (bool, string) {
+			_, err := s.Comp.PublishCompetency(admin, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+				Holder: org(holder), TermId: "MESH:D011658", Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT, Description: "Imaging of the fibrotic lung."}})
+			return err == nil, errString(err)
+		})
+	}
 	// The admin sees every pair once the UI has followed the feedback.
 	adminUI := tokenBrowser(t, s, auth.Principal{Subject: "dash-admin", Roles: []auth.Role{auth.RoleAdmin}})
 	eventually(t, "the admin's network", func() (bool, string) {
@@ -151,6 +168,24 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 	for _, leak := range []string{"Liver", "Xylem", "Birch"} {
 		if strings.Contains(csvText, leak) {
 			t.Errorf("the manager's CSV shows %q", leak)
+		}
+	}
+	// The unmet need drills down to who needs it and who almost offers it,
+	// within the cluster.
+	if !strings.Contains(page, `href="/dashboard/need/MESH:D008175"`) {
+		t.Error("the unmet need does not lead to its drill-down")
+	}
+	need := pageOf(t, manager, s.URL+"/dashboard/need/MESH:D008175")
+	whoNeeds, almost, _ := strings.Cut(need, `id="almost-offers"`)
+	if !strings.Contains(whoNeeds, "Aspen Omics") || !strings.Contains(whoNeeds, "Early detection of lung tumours") {
+		t.Errorf("who needs it:\n%s", whoNeeds)
+	}
+	if !strings.Contains(almost, "Alder Bio") || !strings.Contains(almost, "Pulmonary Fibrosis") {
+		t.Errorf("who almost offers it:\n%s", almost)
+	}
+	for _, leak := range []string{"Xylem", "Birch"} {
+		if strings.Contains(need, leak) {
+			t.Errorf("the drill-down shows %q", leak)
 		}
 	}
 	// A manager of no cluster sees no organisation at all.

@@ -265,6 +265,7 @@ func (u *UI) routes() {
 
 	m.HandleFunc("GET /dashboard", u.page(u.dashboardPage))
 	m.HandleFunc("GET /dashboard/export.csv", u.page(u.dashboardCSV))
+	m.HandleFunc("GET /dashboard/need/{term}", u.page(u.dashboardNeed))
 	m.HandleFunc("GET /notifications", u.page(u.notificationsPage))
 	m.HandleFunc("GET /notifications/live", u.page(u.notificationsLive))
 	m.HandleFunc("/", u.public(u.notFound))

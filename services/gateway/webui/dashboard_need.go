@@ -1,0 +1,133 @@
+package webui
+
+import (
+	"context"
+	"slices"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// A need in the coverage table opens its drill-down: who needs the term
+// (requests tagged with it) and who almost offers it (competencies and
+// offers in its broader terms and their other narrower ones), within the
+// clusters the manager manages.
+
+type needRow struct {
+	Title, Holder, Href, Term string
+}
+
+type needView struct {
+	Term     *competenciesv1.Term
+	Needs    []needRow
+	Almost   []needRow
+	Problems []*problem
+}
+
+func (u *UI) dashboardNeed(c *call) error {
+	if !c.user.Is("cluster_manager") {
+		return status.Error(codes.PermissionDenied, c.L.T("error.permission"))
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	term, err := u.opts.Competencies.GetTerm(ctx, &competenciesv1.GetTermRequest{Id: c.r.PathValue("term")})
+	if err != nil {
+		return err
+	}
+	v := needView{Term: term.GetTerm()}
+	note := func(err error) {
+		if err != nil {
+			v.Problems = append(v.Problems, problemFrom(c.L, err))
+		}
+	}
+	inScope, err := u.managedScope(ctx, c)
+	note(err)
+	reqs, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{TermIds: []string{v.Term.GetId()}, PageSize: 200})
+	note(err)
+	var needs, almost []*competenciesv1.CooperationProfile
+	for _, p := range reqs.GetCooperationProfiles() {
+		if isRequest(p.GetKind()) && inScope(p.GetHolder()) {
+			needs = append(needs, p)
+		}
+	}
+	var comps []*competenciesv1.Competency
+	for _, parent := range v.Term.GetParentIds() {
+		cs, err := u.opts.Competencies.ListCompetencies(ctx, &competenciesv1.ListCompetenciesRequest{TermId: parent, IncludeDescendants: true, PageSize: 200})
+		note(err)
+		for _, comp := range cs.GetCompetencies() {
+			if comp.GetTermId() != v.Term.GetId() && inScope(comp.GetHolder()) {
+				comps = append(comps, comp)
+			}
+		}
+		offers, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{TermIds: []string{parent}, PageSize: 200})
+		note(err)
+		for _, p := range offers.GetCooperationProfiles() {
+			if !isRequest(p.GetKind()) && !slices.Contains(p.GetTermIds(), v.Term.GetId()) && inScope(p.GetHolder()) {
+				almost = append(almost, p)
+			}
+		}
+	}
+	var refs []*profilesv1.ProfileRef
+	for _, p := range append(slices.Clip(needs), almost...) {
+		refs = append(refs, p.GetHolder())
+	}
+	for _, comp := range comps {
+		refs = append(refs, comp.GetHolder())
+	}
+	names := c.names(refs)
+	row := func(title string, holder *profilesv1.ProfileRef, terms []*competenciesv1.TermRef) needRow {
+		r := needRow{Title: title, Holder: c.nameOr(names, holder), Href: profileHref(holder)}
+		if names[profileKey(holder)] == "" {
+			r.Href = ""
+		}
+		for _, t := range terms {
+			if r.Term == "" {
+				r.Term = t.GetLabel()
+			}
+		}
+		return r
+	}
+	for _, p := range needs {
+		v.Needs = append(v.Needs, row(p.GetTitle(), p.GetHolder(), nil))
+	}
+	for _, comp := range comps {
+		v.Almost = append(v.Almost, row(comp.GetDescription(), comp.GetHolder(), []*competenciesv1.TermRef{comp.GetTerm()}))
+	}
+	for _, p := range almost {
+		v.Almost = append(v.Almost, row(p.GetTitle(), p.GetHolder(), p.GetTerms()))
+	}
+	return c.renderNamed("dashboard_need", c.L.T("dashboard.need_title", v.Term.GetLabel()), v)
+}
+
+// managedScope says which holders a cluster manager's dashboard counts:
+// organisations of the managed clusters and their people; an admin's
+// counts everyone.
+func (u *UI) managedScope(ctx context.Context, c *call) (func(*profilesv1.ProfileRef) bool, error) {
+	if c.user.Has("admin") {
+		return func(*profilesv1.ProfileRef) bool { return true }, nil
+	}
+	member := map[string]bool{}
+	var firstErr error
+	for _, cluster := range c.user.Clusters {
+		orgs, err := u.allOrganizations(ctx, cluster)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		for _, o := range orgs {
+			member[o.GetId()] = true
+		}
+	}
+	orgOf, err := u.personOrganizations(ctx)
+	if err != nil && firstErr == nil {
+		firstErr = err
+	}
+	return func(r *profilesv1.ProfileRef) bool {
+		if id := r.GetPersonId(); id != "" {
+			return member[orgOf[id]]
+		}
+		return member[r.GetOrganizationId()]
+	}, firstErr
+}
