@@ -34,7 +34,7 @@ func Common(t testing.TB) runtime.Common {
 		RedisPrefix:     prefix,
 		AuthPublicKeys:  authtest.PublicKeys(t, authtest.Default()),
 		LogLevel:        "warn",
-		StartupTimeout:  20 * time.Second,
+		StartupTimeout:  time.Minute,
 		ShutdownTimeout: 10 * time.Second,
 	}
 }
@@ -50,15 +50,19 @@ func Start(t testing.TB, o runtime.Options) *grpc.ClientConn {
 	o.Ready = func(grpcAddr, _ string) { ready <- grpcAddr }
 	go func() { done <- runtime.Run(ctx, o) }()
 
+	// The service gives up by itself when NATS or Redis do not answer
+	// within its StartupTimeout; the minute beyond it is for declaring
+	// streams and loading read models on a loaded machine.
+	limit := o.Common.StartupTimeout + time.Minute
 	var addr string
 	select {
 	case addr = <-ready:
 	case err := <-done:
 		cancel()
 		t.Fatalf("%s stopped before serving: %v", o.Name, err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(limit):
 		cancel()
-		t.Fatalf("%s did not start within 30s", o.Name)
+		t.Fatalf("%s did not start within %v", o.Name, limit)
 	}
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
