@@ -62,23 +62,33 @@ func (s *Service) withdrawErased(ctx context.Context, id string) error {
 	if !ok {
 		return nil
 	}
-	eventID := pa.Value.GetEventId()
+	_, _, err := s.cancelActivity(ctx, system, pa.Value.GetEventId(), id, func(rid string) error { return s.cancelRequest(ctx, system, rid, true) })
+	return err
+}
+
+// cancelActivity cancels the open requests of a withdrawn participant with
+// cancelRequest, then its confirmed meetings (the other parties are told
+// by the events), and counts what it cancelled. Each step skips what is
+// done, so running it again finishes an interrupted run.
+func (s *Service) cancelActivity(ctx context.Context, actor domain.Principal, eventID, id string, cancelRequest func(id string) error) (requests, meetings int32, err error) {
 	for _, r := range s.index.Requests(eventID) {
 		if !open(r) || (r.GetFromParticipantId() != id && r.GetToParticipantId() != id) {
 			continue
 		}
-		if err := retryConflict(func() error { return s.cancelErasedRequest(ctx, r.GetId()) }); err != nil {
-			return err
+		if err := retryConflict(func() error { return cancelRequest(r.GetId()) }); err != nil {
+			return requests, meetings, err
 		}
+		requests++
 	}
 	for _, m := range s.participantMeetings(eventID, id, active) {
 		if err := retryConflict(func() error {
-			return s.cancelMeeting(ctx, system, m.GetId(), "a participant withdrew from the event")
+			return s.cancelMeeting(ctx, actor, m.GetId(), "a participant withdrew from the event")
 		}); err != nil {
-			return err
+			return requests, meetings, err
 		}
+		meetings++
 	}
-	return nil
+	return requests, meetings, nil
 }
 
 // withdrawParticipant replaces the participant's history by its withdrawal,
@@ -99,28 +109,6 @@ func (s *Service) withdrawParticipant(ctx context.Context, id string) error {
 	return s.erase(ctx, id, &eventsv1.ParticipantWithdrawn{
 		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: id, AggregateVersion: next.Version, ActorSubject: h.Actor,
 		BrokerageEventId: cur.GetEventId(), Participant: next, ProfileErased: true,
-	}, rev)
-}
-
-// cancelErasedRequest cancels an open request of an erased participant and
-// drops its messages, which either side may have written about it. A
-// meeting confirmed for it is cancelled by the caller with the others.
-func (s *Service) cancelErasedRequest(ctx context.Context, id string) error {
-	cur, rev, err := s.loadRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !open(cur) {
-		return nil
-	}
-	next := domain.Clone(cur)
-	next.Status, next.Message, next.ResponseMessage = cancelled, "", ""
-	next.Version++
-	next.UpdatedAt = s.ts()
-	h := s.header(system)
-	return s.erase(ctx, id, &eventsv1.MeetingRequestCancelled{
-		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: id, AggregateVersion: next.Version, ActorSubject: h.Actor,
-		BrokerageEventId: cur.GetEventId(), MeetingRequest: next,
 	}, rev)
 }
 

@@ -110,3 +110,7 @@ func (g *GRPC) SwapMeetings(ctx context.Context, r *meetingsv1.SwapMeetingsReque
 func (g *GRPC) SetMeetingLock(ctx context.Context, r *meetingsv1.SetMeetingLockRequest) (*meetingsv1.SetMeetingLockResponse, error) {
 	return g.app.SetMeetingLock(ctx, r)
 }
+
+func (g *GRPC) WithdrawParticipant(ctx context.Context, r *meetingsv1.WithdrawParticipantRequest) (*meetingsv1.WithdrawParticipantResponse, error) {
+	return g.app.WithdrawParticipant(ctx, r)
+}

@@ -198,6 +198,125 @@ func (RequestDirection) EnumDescriptor() ([]byte, []int) {
 	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
 }
 
+// Request for WithdrawParticipant.
+type WithdrawParticipantRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The participant to withdraw.
+	ParticipantId string `protobuf:"bytes,2,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawParticipantRequest) Reset() {
+	*x = WithdrawParticipantRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawParticipantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawParticipantRequest) ProtoMessage() {}
+
+func (x *WithdrawParticipantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawParticipantRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawParticipantRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *WithdrawParticipantRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *WithdrawParticipantRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+// Response for WithdrawParticipant.
+type WithdrawParticipantResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The participant, with status WITHDRAWN.
+	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	// How many of its open meeting requests were cancelled.
+	CancelledRequests int32 `protobuf:"varint,2,opt,name=cancelled_requests,json=cancelledRequests,proto3" json:"cancelled_requests,omitempty"`
+	// How many of its confirmed meetings were cancelled.
+	CancelledMeetings int32 `protobuf:"varint,3,opt,name=cancelled_meetings,json=cancelledMeetings,proto3" json:"cancelled_meetings,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *WithdrawParticipantResponse) Reset() {
+	*x = WithdrawParticipantResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawParticipantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawParticipantResponse) ProtoMessage() {}
+
+func (x *WithdrawParticipantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawParticipantResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawParticipantResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *WithdrawParticipantResponse) GetParticipant() *Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+func (x *WithdrawParticipantResponse) GetCancelledRequests() int32 {
+	if x != nil {
+		return x.CancelledRequests
+	}
+	return 0
+}
+
+func (x *WithdrawParticipantResponse) GetCancelledMeetings() int32 {
+	if x != nil {
+		return x.CancelledMeetings
+	}
+	return 0
+}
+
 // Request for MoveMeeting.
 type MoveMeetingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -218,7 +337,7 @@ type MoveMeetingRequest struct {
 
 func (x *MoveMeetingRequest) Reset() {
 	*x = MoveMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -230,7 +349,7 @@ func (x *MoveMeetingRequest) String() string {
 func (*MoveMeetingRequest) ProtoMessage() {}
 
 func (x *MoveMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -243,7 +362,7 @@ func (x *MoveMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveMeetingRequest.ProtoReflect.Descriptor instead.
 func (*MoveMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MoveMeetingRequest) GetEventId() string {
@@ -295,7 +414,7 @@ type MoveMeetingResponse struct {
 
 func (x *MoveMeetingResponse) Reset() {
 	*x = MoveMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -307,7 +426,7 @@ func (x *MoveMeetingResponse) String() string {
 func (*MoveMeetingResponse) ProtoMessage() {}
 
 func (x *MoveMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -320,7 +439,7 @@ func (x *MoveMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveMeetingResponse.ProtoReflect.Descriptor instead.
 func (*MoveMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MoveMeetingResponse) GetMeeting() *Meeting {
@@ -355,7 +474,7 @@ type SwapMeetingsRequest struct {
 
 func (x *SwapMeetingsRequest) Reset() {
 	*x = SwapMeetingsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -367,7 +486,7 @@ func (x *SwapMeetingsRequest) String() string {
 func (*SwapMeetingsRequest) ProtoMessage() {}
 
 func (x *SwapMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -380,7 +499,7 @@ func (x *SwapMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwapMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*SwapMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SwapMeetingsRequest) GetEventId() string {
@@ -424,7 +543,7 @@ type SwapMeetingsResponse struct {
 
 func (x *SwapMeetingsResponse) Reset() {
 	*x = SwapMeetingsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +555,7 @@ func (x *SwapMeetingsResponse) String() string {
 func (*SwapMeetingsResponse) ProtoMessage() {}
 
 func (x *SwapMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +568,7 @@ func (x *SwapMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwapMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*SwapMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SwapMeetingsResponse) GetMeetings() []*Meeting {
@@ -484,7 +603,7 @@ type SetMeetingLockRequest struct {
 
 func (x *SetMeetingLockRequest) Reset() {
 	*x = SetMeetingLockRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +615,7 @@ func (x *SetMeetingLockRequest) String() string {
 func (*SetMeetingLockRequest) ProtoMessage() {}
 
 func (x *SetMeetingLockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +628,7 @@ func (x *SetMeetingLockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMeetingLockRequest.ProtoReflect.Descriptor instead.
 func (*SetMeetingLockRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SetMeetingLockRequest) GetEventId() string {
@@ -553,7 +672,7 @@ type SetMeetingLockResponse struct {
 
 func (x *SetMeetingLockResponse) Reset() {
 	*x = SetMeetingLockResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +684,7 @@ func (x *SetMeetingLockResponse) String() string {
 func (*SetMeetingLockResponse) ProtoMessage() {}
 
 func (x *SetMeetingLockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +697,7 @@ func (x *SetMeetingLockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMeetingLockResponse.ProtoReflect.Descriptor instead.
 func (*SetMeetingLockResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SetMeetingLockResponse) GetMeeting() *Meeting {
@@ -611,7 +730,7 @@ type ItemError struct {
 
 func (x *ItemError) Reset() {
 	*x = ItemError{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +742,7 @@ func (x *ItemError) String() string {
 func (*ItemError) ProtoMessage() {}
 
 func (x *ItemError) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +755,7 @@ func (x *ItemError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemError.ProtoReflect.Descriptor instead.
 func (*ItemError) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ItemError) GetCode() string {
@@ -673,7 +792,7 @@ type ItemFieldViolation struct {
 
 func (x *ItemFieldViolation) Reset() {
 	*x = ItemFieldViolation{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -685,7 +804,7 @@ func (x *ItemFieldViolation) String() string {
 func (*ItemFieldViolation) ProtoMessage() {}
 
 func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +817,7 @@ func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemFieldViolation.ProtoReflect.Descriptor instead.
 func (*ItemFieldViolation) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ItemFieldViolation) GetField() string {
@@ -728,7 +847,7 @@ type BatchRegisterParticipantsRequest struct {
 
 func (x *BatchRegisterParticipantsRequest) Reset() {
 	*x = BatchRegisterParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +859,7 @@ func (x *BatchRegisterParticipantsRequest) String() string {
 func (*BatchRegisterParticipantsRequest) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +872,7 @@ func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRegisterParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BatchRegisterParticipantsRequest) GetEventId() string {
@@ -781,7 +900,7 @@ type BatchRegisterParticipantsResponse struct {
 
 func (x *BatchRegisterParticipantsResponse) Reset() {
 	*x = BatchRegisterParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +912,7 @@ func (x *BatchRegisterParticipantsResponse) String() string {
 func (*BatchRegisterParticipantsResponse) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +925,7 @@ func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use BatchRegisterParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchRegisterParticipantsResponse) GetResults() []*BatchRegisterParticipantsResult {
@@ -829,7 +948,7 @@ type BatchRegisterParticipantsResult struct {
 
 func (x *BatchRegisterParticipantsResult) Reset() {
 	*x = BatchRegisterParticipantsResult{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +960,7 @@ func (x *BatchRegisterParticipantsResult) String() string {
 func (*BatchRegisterParticipantsResult) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +973,7 @@ func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRegisterParticipantsResult.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsResult) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BatchRegisterParticipantsResult) GetParticipant() *Participant {
@@ -887,7 +1006,7 @@ type BatchRequestMeetingsRequest struct {
 
 func (x *BatchRequestMeetingsRequest) Reset() {
 	*x = BatchRequestMeetingsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +1018,7 @@ func (x *BatchRequestMeetingsRequest) String() string {
 func (*BatchRequestMeetingsRequest) ProtoMessage() {}
 
 func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +1031,7 @@ func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequestMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRequestMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchRequestMeetingsRequest) GetEventId() string {
@@ -947,7 +1066,7 @@ type BatchRequestMeetingsResponse struct {
 
 func (x *BatchRequestMeetingsResponse) Reset() {
 	*x = BatchRequestMeetingsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1078,7 @@ func (x *BatchRequestMeetingsResponse) String() string {
 func (*BatchRequestMeetingsResponse) ProtoMessage() {}
 
 func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1091,7 @@ func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequestMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRequestMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BatchRequestMeetingsResponse) GetResults() []*MeetingRequestResult {
@@ -995,7 +1114,7 @@ type MeetingRequestResult struct {
 
 func (x *MeetingRequestResult) Reset() {
 	*x = MeetingRequestResult{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1126,7 @@ func (x *MeetingRequestResult) String() string {
 func (*MeetingRequestResult) ProtoMessage() {}
 
 func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1139,7 @@ func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingRequestResult.ProtoReflect.Descriptor instead.
 func (*MeetingRequestResult) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MeetingRequestResult) GetMeetingRequest() *MeetingRequest {
@@ -1048,7 +1167,7 @@ type BatchRespondToMeetingRequestsRequest struct {
 
 func (x *BatchRespondToMeetingRequestsRequest) Reset() {
 	*x = BatchRespondToMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1060,7 +1179,7 @@ func (x *BatchRespondToMeetingRequestsRequest) String() string {
 func (*BatchRespondToMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1073,7 +1192,7 @@ func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use BatchRespondToMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRespondToMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchRespondToMeetingRequestsRequest) GetItems() []*RespondToMeetingRequestRequest {
@@ -1094,7 +1213,7 @@ type BatchRespondToMeetingRequestsResponse struct {
 
 func (x *BatchRespondToMeetingRequestsResponse) Reset() {
 	*x = BatchRespondToMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1106,7 +1225,7 @@ func (x *BatchRespondToMeetingRequestsResponse) String() string {
 func (*BatchRespondToMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1119,7 +1238,7 @@ func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use BatchRespondToMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRespondToMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BatchRespondToMeetingRequestsResponse) GetResults() []*MeetingRequestResult {
@@ -1143,7 +1262,7 @@ type CreateEventRequest struct {
 
 func (x *CreateEventRequest) Reset() {
 	*x = CreateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1155,7 +1274,7 @@ func (x *CreateEventRequest) String() string {
 func (*CreateEventRequest) ProtoMessage() {}
 
 func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1168,7 +1287,7 @@ func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateEventRequest) GetEvent() *Event {
@@ -1196,7 +1315,7 @@ type CreateEventResponse struct {
 
 func (x *CreateEventResponse) Reset() {
 	*x = CreateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1327,7 @@ func (x *CreateEventResponse) String() string {
 func (*CreateEventResponse) ProtoMessage() {}
 
 func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1340,7 @@ func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateEventResponse) GetEvent() *Event {
@@ -1242,7 +1361,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1254,7 +1373,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1267,7 +1386,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetEventRequest) GetId() string {
@@ -1288,7 +1407,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1300,7 +1419,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1313,7 +1432,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -1344,7 +1463,7 @@ type UpdateEventRequest struct {
 
 func (x *UpdateEventRequest) Reset() {
 	*x = UpdateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1475,7 @@ func (x *UpdateEventRequest) String() string {
 func (*UpdateEventRequest) ProtoMessage() {}
 
 func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1488,7 @@ func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateEventRequest) GetEvent() *Event {
@@ -1423,7 +1542,7 @@ type UpdateEventResponse struct {
 
 func (x *UpdateEventResponse) Reset() {
 	*x = UpdateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1554,7 @@ func (x *UpdateEventResponse) String() string {
 func (*UpdateEventResponse) ProtoMessage() {}
 
 func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1567,7 @@ func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateEventResponse) GetEvent() *Event {
@@ -1491,7 +1610,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1622,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1635,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListEventsRequest) GetPageSize() int32 {
@@ -1567,7 +1686,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1579,7 +1698,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1592,7 +1711,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -1638,7 +1757,7 @@ type RegisterParticipantRequest struct {
 
 func (x *RegisterParticipantRequest) Reset() {
 	*x = RegisterParticipantRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1769,7 @@ func (x *RegisterParticipantRequest) String() string {
 func (*RegisterParticipantRequest) ProtoMessage() {}
 
 func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1782,7 @@ func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantRequest.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RegisterParticipantRequest) GetEventId() string {
@@ -1733,7 +1852,7 @@ type RegisterParticipantResponse struct {
 
 func (x *RegisterParticipantResponse) Reset() {
 	*x = RegisterParticipantResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1745,7 +1864,7 @@ func (x *RegisterParticipantResponse) String() string {
 func (*RegisterParticipantResponse) ProtoMessage() {}
 
 func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1758,7 +1877,7 @@ func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantResponse.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RegisterParticipantResponse) GetParticipant() *Participant {
@@ -1787,7 +1906,7 @@ type SetAvailabilityRequest struct {
 
 func (x *SetAvailabilityRequest) Reset() {
 	*x = SetAvailabilityRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1799,7 +1918,7 @@ func (x *SetAvailabilityRequest) String() string {
 func (*SetAvailabilityRequest) ProtoMessage() {}
 
 func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1812,7 +1931,7 @@ func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SetAvailabilityRequest) GetEventId() string {
@@ -1861,7 +1980,7 @@ type SetAvailabilityResponse struct {
 
 func (x *SetAvailabilityResponse) Reset() {
 	*x = SetAvailabilityResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +1992,7 @@ func (x *SetAvailabilityResponse) String() string {
 func (*SetAvailabilityResponse) ProtoMessage() {}
 
 func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +2005,7 @@ func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SetAvailabilityResponse) GetParticipant() *Participant {
@@ -1915,7 +2034,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1927,7 +2046,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1940,7 +2059,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -1991,7 +2110,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2003,7 +2122,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2016,7 +2135,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -2060,7 +2179,7 @@ type RequestMeetingRequest struct {
 
 func (x *RequestMeetingRequest) Reset() {
 	*x = RequestMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2072,7 +2191,7 @@ func (x *RequestMeetingRequest) String() string {
 func (*RequestMeetingRequest) ProtoMessage() {}
 
 func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2085,7 +2204,7 @@ func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingRequest.ProtoReflect.Descriptor instead.
 func (*RequestMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RequestMeetingRequest) GetEventId() string {
@@ -2155,7 +2274,7 @@ type RequestMeetingResponse struct {
 
 func (x *RequestMeetingResponse) Reset() {
 	*x = RequestMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2167,7 +2286,7 @@ func (x *RequestMeetingResponse) String() string {
 func (*RequestMeetingResponse) ProtoMessage() {}
 
 func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2180,7 +2299,7 @@ func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingResponse.ProtoReflect.Descriptor instead.
 func (*RequestMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RequestMeetingResponse) GetMeetingRequest() *MeetingRequest {
@@ -2209,7 +2328,7 @@ type UpdateMeetingRequestRequest struct {
 
 func (x *UpdateMeetingRequestRequest) Reset() {
 	*x = UpdateMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2221,7 +2340,7 @@ func (x *UpdateMeetingRequestRequest) String() string {
 func (*UpdateMeetingRequestRequest) ProtoMessage() {}
 
 func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2234,7 +2353,7 @@ func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateMeetingRequestRequest) GetRequestId() string {
@@ -2283,7 +2402,7 @@ type UpdateMeetingRequestResponse struct {
 
 func (x *UpdateMeetingRequestResponse) Reset() {
 	*x = UpdateMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2295,7 +2414,7 @@ func (x *UpdateMeetingRequestResponse) String() string {
 func (*UpdateMeetingRequestResponse) ProtoMessage() {}
 
 func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2308,7 +2427,7 @@ func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*UpdateMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdateMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -2340,7 +2459,7 @@ type RespondToMeetingRequestRequest struct {
 
 func (x *RespondToMeetingRequestRequest) Reset() {
 	*x = RespondToMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2352,7 +2471,7 @@ func (x *RespondToMeetingRequestRequest) String() string {
 func (*RespondToMeetingRequestRequest) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2365,7 +2484,7 @@ func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RespondToMeetingRequestRequest) GetRequestId() string {
@@ -2421,7 +2540,7 @@ type RespondToMeetingRequestResponse struct {
 
 func (x *RespondToMeetingRequestResponse) Reset() {
 	*x = RespondToMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2433,7 +2552,7 @@ func (x *RespondToMeetingRequestResponse) String() string {
 func (*RespondToMeetingRequestResponse) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2446,7 +2565,7 @@ func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RespondToMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -2477,7 +2596,7 @@ type ListMeetingRequestsRequest struct {
 
 func (x *ListMeetingRequestsRequest) Reset() {
 	*x = ListMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2489,7 +2608,7 @@ func (x *ListMeetingRequestsRequest) String() string {
 func (*ListMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2502,7 +2621,7 @@ func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListMeetingRequestsRequest) GetEventId() string {
@@ -2560,7 +2679,7 @@ type ListMeetingRequestsResponse struct {
 
 func (x *ListMeetingRequestsResponse) Reset() {
 	*x = ListMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2572,7 +2691,7 @@ func (x *ListMeetingRequestsResponse) String() string {
 func (*ListMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2585,7 +2704,7 @@ func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListMeetingRequestsResponse) GetMeetingRequests() []*MeetingRequest {
@@ -2625,7 +2744,7 @@ type BookMeetingRequest struct {
 
 func (x *BookMeetingRequest) Reset() {
 	*x = BookMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2637,7 +2756,7 @@ func (x *BookMeetingRequest) String() string {
 func (*BookMeetingRequest) ProtoMessage() {}
 
 func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2650,7 +2769,7 @@ func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingRequest.ProtoReflect.Descriptor instead.
 func (*BookMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *BookMeetingRequest) GetEventId() string {
@@ -2713,7 +2832,7 @@ type BookMeetingResponse struct {
 
 func (x *BookMeetingResponse) Reset() {
 	*x = BookMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2725,7 +2844,7 @@ func (x *BookMeetingResponse) String() string {
 func (*BookMeetingResponse) ProtoMessage() {}
 
 func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2738,7 +2857,7 @@ func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingResponse.ProtoReflect.Descriptor instead.
 func (*BookMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *BookMeetingResponse) GetMeeting() *Meeting {
@@ -2770,7 +2889,7 @@ type GenerateScheduleRequest struct {
 
 func (x *GenerateScheduleRequest) Reset() {
 	*x = GenerateScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2782,7 +2901,7 @@ func (x *GenerateScheduleRequest) String() string {
 func (*GenerateScheduleRequest) ProtoMessage() {}
 
 func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2795,7 +2914,7 @@ func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GenerateScheduleRequest) GetEventId() string {
@@ -2851,7 +2970,7 @@ type GenerateScheduleResponse struct {
 
 func (x *GenerateScheduleResponse) Reset() {
 	*x = GenerateScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +2982,7 @@ func (x *GenerateScheduleResponse) String() string {
 func (*GenerateScheduleResponse) ProtoMessage() {}
 
 func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2876,7 +2995,7 @@ func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GenerateScheduleResponse) GetSchedule() *Schedule {
@@ -2901,7 +3020,7 @@ type PublishScheduleRequest struct {
 
 func (x *PublishScheduleRequest) Reset() {
 	*x = PublishScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2913,7 +3032,7 @@ func (x *PublishScheduleRequest) String() string {
 func (*PublishScheduleRequest) ProtoMessage() {}
 
 func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2926,7 +3045,7 @@ func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PublishScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PublishScheduleRequest) GetEventId() string {
@@ -2961,7 +3080,7 @@ type PublishScheduleResponse struct {
 
 func (x *PublishScheduleResponse) Reset() {
 	*x = PublishScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2973,7 +3092,7 @@ func (x *PublishScheduleResponse) String() string {
 func (*PublishScheduleResponse) ProtoMessage() {}
 
 func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2986,7 +3105,7 @@ func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PublishScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PublishScheduleResponse) GetSchedule() *Schedule {
@@ -3013,7 +3132,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3144,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3157,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetScheduleRequest) GetEventId() string {
@@ -3084,7 +3203,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3096,7 +3215,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3109,7 +3228,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{45}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -3148,7 +3267,7 @@ type GetAgendaRequest struct {
 
 func (x *GetAgendaRequest) Reset() {
 	*x = GetAgendaRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3160,7 +3279,7 @@ func (x *GetAgendaRequest) String() string {
 func (*GetAgendaRequest) ProtoMessage() {}
 
 func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3173,7 +3292,7 @@ func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaRequest.ProtoReflect.Descriptor instead.
 func (*GetAgendaRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{46}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetAgendaRequest) GetEventId() string {
@@ -3218,7 +3337,7 @@ type AgendaItem struct {
 
 func (x *AgendaItem) Reset() {
 	*x = AgendaItem{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3230,7 +3349,7 @@ func (x *AgendaItem) String() string {
 func (*AgendaItem) ProtoMessage() {}
 
 func (x *AgendaItem) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3243,7 +3362,7 @@ func (x *AgendaItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgendaItem.ProtoReflect.Descriptor instead.
 func (*AgendaItem) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{47}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *AgendaItem) GetMeeting() *Meeting {
@@ -3303,7 +3422,7 @@ type GetAgendaResponse struct {
 
 func (x *GetAgendaResponse) Reset() {
 	*x = GetAgendaResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3315,7 +3434,7 @@ func (x *GetAgendaResponse) String() string {
 func (*GetAgendaResponse) ProtoMessage() {}
 
 func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3328,7 +3447,7 @@ func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaResponse.ProtoReflect.Descriptor instead.
 func (*GetAgendaResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{48}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetAgendaResponse) GetParticipant() *Participant {
@@ -3365,7 +3484,7 @@ type ExportCalendarRequest struct {
 
 func (x *ExportCalendarRequest) Reset() {
 	*x = ExportCalendarRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3377,7 +3496,7 @@ func (x *ExportCalendarRequest) String() string {
 func (*ExportCalendarRequest) ProtoMessage() {}
 
 func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3390,7 +3509,7 @@ func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarRequest.ProtoReflect.Descriptor instead.
 func (*ExportCalendarRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{49}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ExportCalendarRequest) GetEventId() string {
@@ -3426,7 +3545,7 @@ type ExportCalendarResponse struct {
 
 func (x *ExportCalendarResponse) Reset() {
 	*x = ExportCalendarResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3438,7 +3557,7 @@ func (x *ExportCalendarResponse) String() string {
 func (*ExportCalendarResponse) ProtoMessage() {}
 
 func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3451,7 +3570,7 @@ func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarResponse.ProtoReflect.Descriptor instead.
 func (*ExportCalendarResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{50}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ExportCalendarResponse) GetContent() []byte {
@@ -3486,7 +3605,14 @@ var File_tandem_meetings_v1_meetings_service_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\n" +
-	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"\xbe\x01\n" +
+	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"^\n" +
+	"\x1aWithdrawParticipantRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12%\n" +
+	"\x0eparticipant_id\x18\x02 \x01(\tR\rparticipantId\"\xbe\x01\n" +
+	"\x1bWithdrawParticipantResponse\x12A\n" +
+	"\vparticipant\x18\x01 \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant\x12-\n" +
+	"\x12cancelled_requests\x18\x02 \x01(\x05R\x11cancelledRequests\x12-\n" +
+	"\x12cancelled_meetings\x18\x03 \x01(\x05R\x11cancelledMeetings\"\xbe\x01\n" +
 	"\x12MoveMeetingRequest\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
 	"\n" +
@@ -3721,7 +3847,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xe0\x13\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xd8\x14\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -3746,7 +3872,8 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dBatchRespondToMeetingRequests\x128.tandem.meetings.v1.BatchRespondToMeetingRequestsRequest\x1a9.tandem.meetings.v1.BatchRespondToMeetingRequestsResponse\x12^\n" +
 	"\vMoveMeeting\x12&.tandem.meetings.v1.MoveMeetingRequest\x1a'.tandem.meetings.v1.MoveMeetingResponse\x12a\n" +
 	"\fSwapMeetings\x12'.tandem.meetings.v1.SwapMeetingsRequest\x1a(.tandem.meetings.v1.SwapMeetingsResponse\x12g\n" +
-	"\x0eSetMeetingLock\x12).tandem.meetings.v1.SetMeetingLockRequest\x1a*.tandem.meetings.v1.SetMeetingLockResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
+	"\x0eSetMeetingLock\x12).tandem.meetings.v1.SetMeetingLockRequest\x1a*.tandem.meetings.v1.SetMeetingLockResponse\x12v\n" +
+	"\x13WithdrawParticipant\x12..tandem.meetings.v1.WithdrawParticipantRequest\x1a/.tandem.meetings.v1.WithdrawParticipantResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
 
 var (
 	file_tandem_meetings_v1_meetings_service_proto_rawDescOnce sync.Once
@@ -3761,187 +3888,192 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
 	(RequestDirection)(0),                         // 2: tandem.meetings.v1.RequestDirection
-	(*MoveMeetingRequest)(nil),                    // 3: tandem.meetings.v1.MoveMeetingRequest
-	(*MoveMeetingResponse)(nil),                   // 4: tandem.meetings.v1.MoveMeetingResponse
-	(*SwapMeetingsRequest)(nil),                   // 5: tandem.meetings.v1.SwapMeetingsRequest
-	(*SwapMeetingsResponse)(nil),                  // 6: tandem.meetings.v1.SwapMeetingsResponse
-	(*SetMeetingLockRequest)(nil),                 // 7: tandem.meetings.v1.SetMeetingLockRequest
-	(*SetMeetingLockResponse)(nil),                // 8: tandem.meetings.v1.SetMeetingLockResponse
-	(*ItemError)(nil),                             // 9: tandem.meetings.v1.ItemError
-	(*ItemFieldViolation)(nil),                    // 10: tandem.meetings.v1.ItemFieldViolation
-	(*BatchRegisterParticipantsRequest)(nil),      // 11: tandem.meetings.v1.BatchRegisterParticipantsRequest
-	(*BatchRegisterParticipantsResponse)(nil),     // 12: tandem.meetings.v1.BatchRegisterParticipantsResponse
-	(*BatchRegisterParticipantsResult)(nil),       // 13: tandem.meetings.v1.BatchRegisterParticipantsResult
-	(*BatchRequestMeetingsRequest)(nil),           // 14: tandem.meetings.v1.BatchRequestMeetingsRequest
-	(*BatchRequestMeetingsResponse)(nil),          // 15: tandem.meetings.v1.BatchRequestMeetingsResponse
-	(*MeetingRequestResult)(nil),                  // 16: tandem.meetings.v1.MeetingRequestResult
-	(*BatchRespondToMeetingRequestsRequest)(nil),  // 17: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	(*BatchRespondToMeetingRequestsResponse)(nil), // 18: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	(*CreateEventRequest)(nil),                    // 19: tandem.meetings.v1.CreateEventRequest
-	(*CreateEventResponse)(nil),                   // 20: tandem.meetings.v1.CreateEventResponse
-	(*GetEventRequest)(nil),                       // 21: tandem.meetings.v1.GetEventRequest
-	(*GetEventResponse)(nil),                      // 22: tandem.meetings.v1.GetEventResponse
-	(*UpdateEventRequest)(nil),                    // 23: tandem.meetings.v1.UpdateEventRequest
-	(*UpdateEventResponse)(nil),                   // 24: tandem.meetings.v1.UpdateEventResponse
-	(*ListEventsRequest)(nil),                     // 25: tandem.meetings.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),                    // 26: tandem.meetings.v1.ListEventsResponse
-	(*RegisterParticipantRequest)(nil),            // 27: tandem.meetings.v1.RegisterParticipantRequest
-	(*RegisterParticipantResponse)(nil),           // 28: tandem.meetings.v1.RegisterParticipantResponse
-	(*SetAvailabilityRequest)(nil),                // 29: tandem.meetings.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),               // 30: tandem.meetings.v1.SetAvailabilityResponse
-	(*ListParticipantsRequest)(nil),               // 31: tandem.meetings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),              // 32: tandem.meetings.v1.ListParticipantsResponse
-	(*RequestMeetingRequest)(nil),                 // 33: tandem.meetings.v1.RequestMeetingRequest
-	(*RequestMeetingResponse)(nil),                // 34: tandem.meetings.v1.RequestMeetingResponse
-	(*UpdateMeetingRequestRequest)(nil),           // 35: tandem.meetings.v1.UpdateMeetingRequestRequest
-	(*UpdateMeetingRequestResponse)(nil),          // 36: tandem.meetings.v1.UpdateMeetingRequestResponse
-	(*RespondToMeetingRequestRequest)(nil),        // 37: tandem.meetings.v1.RespondToMeetingRequestRequest
-	(*RespondToMeetingRequestResponse)(nil),       // 38: tandem.meetings.v1.RespondToMeetingRequestResponse
-	(*ListMeetingRequestsRequest)(nil),            // 39: tandem.meetings.v1.ListMeetingRequestsRequest
-	(*ListMeetingRequestsResponse)(nil),           // 40: tandem.meetings.v1.ListMeetingRequestsResponse
-	(*BookMeetingRequest)(nil),                    // 41: tandem.meetings.v1.BookMeetingRequest
-	(*BookMeetingResponse)(nil),                   // 42: tandem.meetings.v1.BookMeetingResponse
-	(*GenerateScheduleRequest)(nil),               // 43: tandem.meetings.v1.GenerateScheduleRequest
-	(*GenerateScheduleResponse)(nil),              // 44: tandem.meetings.v1.GenerateScheduleResponse
-	(*PublishScheduleRequest)(nil),                // 45: tandem.meetings.v1.PublishScheduleRequest
-	(*PublishScheduleResponse)(nil),               // 46: tandem.meetings.v1.PublishScheduleResponse
-	(*GetScheduleRequest)(nil),                    // 47: tandem.meetings.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),                   // 48: tandem.meetings.v1.GetScheduleResponse
-	(*GetAgendaRequest)(nil),                      // 49: tandem.meetings.v1.GetAgendaRequest
-	(*AgendaItem)(nil),                            // 50: tandem.meetings.v1.AgendaItem
-	(*GetAgendaResponse)(nil),                     // 51: tandem.meetings.v1.GetAgendaResponse
-	(*ExportCalendarRequest)(nil),                 // 52: tandem.meetings.v1.ExportCalendarRequest
-	(*ExportCalendarResponse)(nil),                // 53: tandem.meetings.v1.ExportCalendarResponse
-	(*Meeting)(nil),                               // 54: tandem.meetings.v1.Meeting
-	(*Schedule)(nil),                              // 55: tandem.meetings.v1.Schedule
+	(*WithdrawParticipantRequest)(nil),            // 3: tandem.meetings.v1.WithdrawParticipantRequest
+	(*WithdrawParticipantResponse)(nil),           // 4: tandem.meetings.v1.WithdrawParticipantResponse
+	(*MoveMeetingRequest)(nil),                    // 5: tandem.meetings.v1.MoveMeetingRequest
+	(*MoveMeetingResponse)(nil),                   // 6: tandem.meetings.v1.MoveMeetingResponse
+	(*SwapMeetingsRequest)(nil),                   // 7: tandem.meetings.v1.SwapMeetingsRequest
+	(*SwapMeetingsResponse)(nil),                  // 8: tandem.meetings.v1.SwapMeetingsResponse
+	(*SetMeetingLockRequest)(nil),                 // 9: tandem.meetings.v1.SetMeetingLockRequest
+	(*SetMeetingLockResponse)(nil),                // 10: tandem.meetings.v1.SetMeetingLockResponse
+	(*ItemError)(nil),                             // 11: tandem.meetings.v1.ItemError
+	(*ItemFieldViolation)(nil),                    // 12: tandem.meetings.v1.ItemFieldViolation
+	(*BatchRegisterParticipantsRequest)(nil),      // 13: tandem.meetings.v1.BatchRegisterParticipantsRequest
+	(*BatchRegisterParticipantsResponse)(nil),     // 14: tandem.meetings.v1.BatchRegisterParticipantsResponse
+	(*BatchRegisterParticipantsResult)(nil),       // 15: tandem.meetings.v1.BatchRegisterParticipantsResult
+	(*BatchRequestMeetingsRequest)(nil),           // 16: tandem.meetings.v1.BatchRequestMeetingsRequest
+	(*BatchRequestMeetingsResponse)(nil),          // 17: tandem.meetings.v1.BatchRequestMeetingsResponse
+	(*MeetingRequestResult)(nil),                  // 18: tandem.meetings.v1.MeetingRequestResult
+	(*BatchRespondToMeetingRequestsRequest)(nil),  // 19: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	(*BatchRespondToMeetingRequestsResponse)(nil), // 20: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	(*CreateEventRequest)(nil),                    // 21: tandem.meetings.v1.CreateEventRequest
+	(*CreateEventResponse)(nil),                   // 22: tandem.meetings.v1.CreateEventResponse
+	(*GetEventRequest)(nil),                       // 23: tandem.meetings.v1.GetEventRequest
+	(*GetEventResponse)(nil),                      // 24: tandem.meetings.v1.GetEventResponse
+	(*UpdateEventRequest)(nil),                    // 25: tandem.meetings.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),                   // 26: tandem.meetings.v1.UpdateEventResponse
+	(*ListEventsRequest)(nil),                     // 27: tandem.meetings.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),                    // 28: tandem.meetings.v1.ListEventsResponse
+	(*RegisterParticipantRequest)(nil),            // 29: tandem.meetings.v1.RegisterParticipantRequest
+	(*RegisterParticipantResponse)(nil),           // 30: tandem.meetings.v1.RegisterParticipantResponse
+	(*SetAvailabilityRequest)(nil),                // 31: tandem.meetings.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),               // 32: tandem.meetings.v1.SetAvailabilityResponse
+	(*ListParticipantsRequest)(nil),               // 33: tandem.meetings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),              // 34: tandem.meetings.v1.ListParticipantsResponse
+	(*RequestMeetingRequest)(nil),                 // 35: tandem.meetings.v1.RequestMeetingRequest
+	(*RequestMeetingResponse)(nil),                // 36: tandem.meetings.v1.RequestMeetingResponse
+	(*UpdateMeetingRequestRequest)(nil),           // 37: tandem.meetings.v1.UpdateMeetingRequestRequest
+	(*UpdateMeetingRequestResponse)(nil),          // 38: tandem.meetings.v1.UpdateMeetingRequestResponse
+	(*RespondToMeetingRequestRequest)(nil),        // 39: tandem.meetings.v1.RespondToMeetingRequestRequest
+	(*RespondToMeetingRequestResponse)(nil),       // 40: tandem.meetings.v1.RespondToMeetingRequestResponse
+	(*ListMeetingRequestsRequest)(nil),            // 41: tandem.meetings.v1.ListMeetingRequestsRequest
+	(*ListMeetingRequestsResponse)(nil),           // 42: tandem.meetings.v1.ListMeetingRequestsResponse
+	(*BookMeetingRequest)(nil),                    // 43: tandem.meetings.v1.BookMeetingRequest
+	(*BookMeetingResponse)(nil),                   // 44: tandem.meetings.v1.BookMeetingResponse
+	(*GenerateScheduleRequest)(nil),               // 45: tandem.meetings.v1.GenerateScheduleRequest
+	(*GenerateScheduleResponse)(nil),              // 46: tandem.meetings.v1.GenerateScheduleResponse
+	(*PublishScheduleRequest)(nil),                // 47: tandem.meetings.v1.PublishScheduleRequest
+	(*PublishScheduleResponse)(nil),               // 48: tandem.meetings.v1.PublishScheduleResponse
+	(*GetScheduleRequest)(nil),                    // 49: tandem.meetings.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),                   // 50: tandem.meetings.v1.GetScheduleResponse
+	(*GetAgendaRequest)(nil),                      // 51: tandem.meetings.v1.GetAgendaRequest
+	(*AgendaItem)(nil),                            // 52: tandem.meetings.v1.AgendaItem
+	(*GetAgendaResponse)(nil),                     // 53: tandem.meetings.v1.GetAgendaResponse
+	(*ExportCalendarRequest)(nil),                 // 54: tandem.meetings.v1.ExportCalendarRequest
+	(*ExportCalendarResponse)(nil),                // 55: tandem.meetings.v1.ExportCalendarResponse
 	(*Participant)(nil),                           // 56: tandem.meetings.v1.Participant
-	(*MeetingRequest)(nil),                        // 57: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 58: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 59: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 60: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 61: tandem.profiles.v1.ProfileRef
-	(*RegistrationAnswer)(nil),                    // 62: tandem.meetings.v1.RegistrationAnswer
-	(ParticipantStatus)(0),                        // 63: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 64: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 65: tandem.meetings.v1.MeetingRequestStatus
-	(ScheduleMode)(0),                             // 66: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 67: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 68: tandem.meetings.v1.BalancedWeights
-	(*timestamppb.Timestamp)(nil),                 // 69: google.protobuf.Timestamp
+	(*Meeting)(nil),                               // 57: tandem.meetings.v1.Meeting
+	(*Schedule)(nil),                              // 58: tandem.meetings.v1.Schedule
+	(*MeetingRequest)(nil),                        // 59: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 60: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 61: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 62: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 63: tandem.profiles.v1.ProfileRef
+	(*RegistrationAnswer)(nil),                    // 64: tandem.meetings.v1.RegistrationAnswer
+	(ParticipantStatus)(0),                        // 65: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 66: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 67: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 68: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 69: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 70: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 71: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	54, // 0: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	55, // 1: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	54, // 2: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	55, // 3: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	54, // 4: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	55, // 5: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	10, // 6: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
-	27, // 7: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
-	13, // 8: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	56, // 9: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
-	9,  // 10: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
-	33, // 11: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
-	16, // 12: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	57, // 13: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	9,  // 14: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
-	37, // 15: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	16, // 16: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	58, // 17: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	58, // 18: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	58, // 19: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	58, // 20: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	59, // 21: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 22: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	58, // 23: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	60, // 24: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	61, // 25: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	58, // 26: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	61, // 27: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	62, // 28: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	56, // 29: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	56, // 30: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	63, // 31: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	56, // 32: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	64, // 33: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	57, // 34: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	64, // 35: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	57, // 36: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	1,  // 37: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	64, // 38: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	57, // 39: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	2,  // 40: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	65, // 41: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	57, // 42: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	54, // 43: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	66, // 44: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	67, // 45: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	68, // 46: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	55, // 47: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	55, // 48: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	55, // 49: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	54, // 50: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	54, // 51: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	61, // 52: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	56, // 53: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
-	50, // 54: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	69, // 55: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	19, // 56: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	21, // 57: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	23, // 58: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	25, // 59: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	27, // 60: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	29, // 61: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	31, // 62: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	33, // 63: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	35, // 64: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	37, // 65: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	39, // 66: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	41, // 67: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	43, // 68: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	45, // 69: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	47, // 70: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	49, // 71: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	52, // 72: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	11, // 73: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	14, // 74: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	17, // 75: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	3,  // 76: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
-	5,  // 77: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
-	7,  // 78: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
-	20, // 79: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	22, // 80: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	24, // 81: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	26, // 82: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	28, // 83: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	30, // 84: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	32, // 85: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	34, // 86: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	36, // 87: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	38, // 88: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	40, // 89: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	42, // 90: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	44, // 91: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	46, // 92: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	48, // 93: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	51, // 94: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	53, // 95: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	12, // 96: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	15, // 97: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	18, // 98: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	4,  // 99: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
-	6,  // 100: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
-	8,  // 101: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
-	79, // [79:102] is the sub-list for method output_type
-	56, // [56:79] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	56, // 0: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	57, // 1: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	58, // 2: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	57, // 3: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	58, // 4: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	57, // 5: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	58, // 6: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	12, // 7: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
+	29, // 8: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
+	15, // 9: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
+	56, // 10: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	11, // 11: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
+	35, // 12: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
+	18, // 13: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	59, // 14: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	11, // 15: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
+	39, // 16: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	18, // 17: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	60, // 18: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	60, // 19: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	60, // 20: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	60, // 21: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	61, // 22: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 23: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
+	60, // 24: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	62, // 25: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	63, // 26: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	60, // 27: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	63, // 28: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	64, // 29: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	56, // 30: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	56, // 31: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	65, // 32: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	56, // 33: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	66, // 34: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	59, // 35: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	66, // 36: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	59, // 37: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	1,  // 38: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
+	66, // 39: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	59, // 40: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	2,  // 41: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
+	67, // 42: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	59, // 43: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	57, // 44: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	68, // 45: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	69, // 46: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	70, // 47: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	58, // 48: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	58, // 49: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	58, // 50: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	57, // 51: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	57, // 52: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	63, // 53: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	56, // 54: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	52, // 55: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
+	71, // 56: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	21, // 57: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	23, // 58: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	25, // 59: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	27, // 60: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	29, // 61: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	31, // 62: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	33, // 63: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	35, // 64: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	37, // 65: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	39, // 66: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	41, // 67: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	43, // 68: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	45, // 69: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	47, // 70: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	49, // 71: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	51, // 72: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	54, // 73: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	13, // 74: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	16, // 75: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	19, // 76: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	5,  // 77: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	7,  // 78: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	9,  // 79: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	3,  // 80: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
+	22, // 81: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	24, // 82: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	26, // 83: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	28, // 84: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	30, // 85: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	32, // 86: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	34, // 87: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	36, // 88: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	38, // 89: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	40, // 90: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	42, // 91: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	44, // 92: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	46, // 93: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	48, // 94: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	50, // 95: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	53, // 96: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	55, // 97: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	14, // 98: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	17, // 99: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	20, // 100: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	6,  // 101: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	8,  // 102: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	10, // 103: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	4,  // 104: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
+	81, // [81:105] is the sub-list for method output_type
+	57, // [57:81] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -3959,7 +4091,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   51,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

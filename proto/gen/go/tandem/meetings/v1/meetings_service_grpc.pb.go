@@ -42,6 +42,7 @@ const (
 	MeetingsService_MoveMeeting_FullMethodName                   = "/tandem.meetings.v1.MeetingsService/MoveMeeting"
 	MeetingsService_SwapMeetings_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/SwapMeetings"
 	MeetingsService_SetMeetingLock_FullMethodName                = "/tandem.meetings.v1.MeetingsService/SetMeetingLock"
+	MeetingsService_WithdrawParticipant_FullMethodName           = "/tandem.meetings.v1.MeetingsService/WithdrawParticipant"
 )
 
 // MeetingsServiceClient is the client API for MeetingsService service.
@@ -121,6 +122,11 @@ type MeetingsServiceClient interface {
 	// generated again (full or fill-free-slots); confirmed meetings never
 	// move on a re-run, so they need no lock. Organizers only.
 	SetMeetingLock(ctx context.Context, in *SetMeetingLockRequest, opts ...grpc.CallOption) (*SetMeetingLockResponse, error)
+	// WithdrawParticipant takes a participant out of an event: its open
+	// requests are cancelled and its confirmed meetings too (the other
+	// parties are told, calendars remove them). The participant itself or an
+	// organizer. Withdrawing again changes nothing.
+	WithdrawParticipant(ctx context.Context, in *WithdrawParticipantRequest, opts ...grpc.CallOption) (*WithdrawParticipantResponse, error)
 }
 
 type meetingsServiceClient struct {
@@ -361,6 +367,16 @@ func (c *meetingsServiceClient) SetMeetingLock(ctx context.Context, in *SetMeeti
 	return out, nil
 }
 
+func (c *meetingsServiceClient) WithdrawParticipant(ctx context.Context, in *WithdrawParticipantRequest, opts ...grpc.CallOption) (*WithdrawParticipantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawParticipantResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_WithdrawParticipant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MeetingsServiceServer is the server API for MeetingsService service.
 // All implementations must embed UnimplementedMeetingsServiceServer
 // for forward compatibility.
@@ -438,6 +454,11 @@ type MeetingsServiceServer interface {
 	// generated again (full or fill-free-slots); confirmed meetings never
 	// move on a re-run, so they need no lock. Organizers only.
 	SetMeetingLock(context.Context, *SetMeetingLockRequest) (*SetMeetingLockResponse, error)
+	// WithdrawParticipant takes a participant out of an event: its open
+	// requests are cancelled and its confirmed meetings too (the other
+	// parties are told, calendars remove them). The participant itself or an
+	// organizer. Withdrawing again changes nothing.
+	WithdrawParticipant(context.Context, *WithdrawParticipantRequest) (*WithdrawParticipantResponse, error)
 	mustEmbedUnimplementedMeetingsServiceServer()
 }
 
@@ -516,6 +537,9 @@ func (UnimplementedMeetingsServiceServer) SwapMeetings(context.Context, *SwapMee
 }
 func (UnimplementedMeetingsServiceServer) SetMeetingLock(context.Context, *SetMeetingLockRequest) (*SetMeetingLockResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetMeetingLock not implemented")
+}
+func (UnimplementedMeetingsServiceServer) WithdrawParticipant(context.Context, *WithdrawParticipantRequest) (*WithdrawParticipantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawParticipant not implemented")
 }
 func (UnimplementedMeetingsServiceServer) mustEmbedUnimplementedMeetingsServiceServer() {}
 func (UnimplementedMeetingsServiceServer) testEmbeddedByValue()                         {}
@@ -952,6 +976,24 @@ func _MeetingsService_SetMeetingLock_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_WithdrawParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawParticipantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).WithdrawParticipant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_WithdrawParticipant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).WithdrawParticipant(ctx, req.(*WithdrawParticipantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MeetingsService_ServiceDesc is the grpc.ServiceDesc for MeetingsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1050,6 +1092,10 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetMeetingLock",
 			Handler:    _MeetingsService_SetMeetingLock_Handler,
+		},
+		{
+			MethodName: "WithdrawParticipant",
+			Handler:    _MeetingsService_WithdrawParticipant_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
