@@ -1,0 +1,68 @@
+package webui_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOrganiserWithdrawsParticipant: in Chromium, the organiser withdraws
+// the company from the participants list; the confirmation page says that
+// its one open request will be cancelled, "No, keep it" changes nothing,
+// the confirmed withdrawal takes it off the list, and the institute that
+// asked for the meeting is told the request was cancelled.
+func TestOrganiserWithdrawsParticipant(t *testing.T) {
+	root := browser(t)
+	s := startStack(t)
+	o := newUser(t, root, s.URL, "organiser")
+	c := newUser(t, root, s.URL, "company member")
+	r := newUser(t, root, s.URL, "researcher")
+	o.signIn("organizer")
+	c.signIn("company")
+	r.signIn("researcher")
+	eventPath := createOpenEvent(o, "Trieste Partnering Day")
+	c.open(eventPath)
+	c.submit("#register")
+	c.mustSucceed("registering the company")
+	r.open(eventPath)
+	r.submit("#register")
+	r.mustSucceed("registering the institute")
+	companyID := eval[string](r, `[...document.querySelectorAll("#f-to option")].find(o => o.textContent.includes("Tagliamentoomics")).value`)
+	r.set("#f-to", companyID)
+	r.submit("#send-request")
+	r.mustSucceed("sending the request")
+
+	o.open(eventPath + "/participants")
+	withdrawCompany := `[...document.querySelectorAll("#participant-list tbody tr")].find(tr => tr.textContent.includes("Tagliamentoomics")).querySelector("button.withdraw")`
+	o.waitFor("a Withdraw button on the company's row", "!!"+withdrawCompany)
+	// Asked first, and "No, keep it" leaves the company registered.
+	o.submit("button[aria-label^='Withdraw Tagliamentoomics']")
+	o.expect("#confirm-box", "Withdraw this participant from the event?")
+	o.expect("#confirm-detail", "1 open requests and 0 confirmed meetings will be cancelled")
+	o.expect("#confirm-detail", "Tagliamentoomics")
+	o.checkPage()
+	o.submit("#keep")
+	o.waitFor("the company still withdrawable", "!!"+withdrawCompany)
+
+	o.submit("button[aria-label^='Withdraw Tagliamentoomics']")
+	o.submit("#confirm")
+	o.mustSucceed("withdrawing the company")
+	o.expect("#notice", "The participant was withdrawn")
+	if strings.Contains(eval[string](o, `document.querySelector("#participant-list").textContent`), "Tagliamentoomics") {
+		t.Error("the withdrawn company is still listed")
+	}
+	o.checkPage()
+
+	// The institute's request is cancelled, and it is told.
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		r.open("/notifications")
+		if strings.Contains(r.bodyText(), "was cancelled") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the institute was never told its request was cancelled: %s", r.bodyText())
+		}
+	}
+	r.expect("main", "Tagliamentoomics")
+}
