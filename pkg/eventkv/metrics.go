@@ -7,6 +7,14 @@ var (
 		Name: "tandem_relay_gaps_total",
 		Help: "Revisions the relay found dropped from a bucket's history before it published them.",
 	}, []string{"bucket"})
+	relayHandedBack = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_relay_handed_back_total",
+		Help: "Events a relay stopping gracefully had fetched and not published, handed back to the next holder.",
+	}, []string{"bucket"})
+	relayAckWaits = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_relay_ack_waits_total",
+		Help: "Times a relay taking over waited for the ack wait of events an earlier holder left pending (a killed replica).",
+	}, []string{"bucket"})
 	watchSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_stored_events_skipped_total",
 		Help: "Stored events a read index skipped because this build cannot decode them.",
@@ -14,4 +22,6 @@ var (
 )
 
 // Collectors are the package's metrics, for a service's registry.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{relayGaps, watchSkipped} }
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{relayGaps, relayHandedBack, relayAckWaits, watchSkipped}
+}

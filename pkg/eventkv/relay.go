@@ -200,7 +200,10 @@ func (s *Store) relayRun(ctx context.Context, log *slog.Logger) error {
 	// Events an earlier holder took and never acknowledged come back once
 	// their ack wait is over, ahead of later events: wait for that, so a
 	// later event of the same aggregate cannot overtake them.
-	if info, err := cons.Info(ctx); err == nil && info.NumAckPending > 0 {
+	// Events a replica that stopped gracefully handed back (handBack) are
+	// due already, ahead of later ones: no wait for those.
+	if info, err := cons.Info(ctx); err == nil && info.NumAckPending > 0 && !s.allHandedBack(ctx, info) {
+		relayAckWaits.WithLabelValues(s.cfg.Bucket).Inc()
 		if !sleep(ctx, RelayAckWait+RelayAckWait/2) {
 			return nil
 		}
@@ -210,25 +213,132 @@ func (s *Store) relayRun(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("relay consumer: %w", err)
 	}
 	defer it.Stop()
-	defer context.AfterFunc(ctx, it.Stop)()
 	p := &pipeline{s: s, log: log, window: make(chan *relayed, inFlight), last: map[string]*relayed{}}
 	p.wg.Go(p.complete)
 	defer p.close()
 	for {
-		m, err := it.Next()
+		m, err := it.Next(jetstream.NextContext(ctx)) // what it buffered stays readable, to be handed back
 		if err != nil {
 			if ctx.Err() != nil {
+				s.handBack(ctx, log, cons, it, p, nil)
 				return nil
 			}
 			return fmt.Errorf("relay consumer: %w", err)
 		}
+		p.see(m)
+		if ctx.Err() != nil {
+			s.handBack(ctx, log, cons, it, p, m)
+			return nil
+		}
 		if err := p.add(ctx, m); err != nil {
 			if ctx.Err() != nil {
+				s.handBack(ctx, log, cons, it, p, m) // add published nothing, or at most what a redelivery de-duplicates
 				return nil
 			}
 			return err
 		}
 	}
+}
+
+// handBack gives back, when the relay stops gracefully (its replica
+// stops), the events it holds, so the next holder finds them due at once
+// instead of waiting for their ack wait. It lets the publishes in flight be
+// answered (each within relayAckTimeout) and acknowledged, takes what the
+// consumer still delivers until it has the acks and delivers no more, and
+// returns the events fetched and not published in the order they were
+// stored. Whenever that cannot be made sure (a publish failed, an event is
+// unaccounted for), it returns nothing and leaves them to their ack wait,
+// which keeps each aggregate's order.
+func (s *Store) handBack(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, it jetstream.MessagesContext, p *pipeline, held jetstream.Msg) {
+	defer it.Stop()
+	p.close()
+	if p.failed.Load() {
+		return
+	}
+	var back []jetstream.Msg
+	if held != nil {
+		back = append(back, held)
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	settled := func() (*jetstream.ConsumerInfo, bool) {
+		info, err := cons.Info(wctx)
+		return info, err == nil && info.Delivered.Consumer == p.seen && info.NumAckPending == len(back)
+	}
+	for {
+		for {
+			m, err := it.Next(jetstream.NextMaxWait(10 * time.Millisecond))
+			if err != nil {
+				break
+			}
+			p.see(m)
+			back = append(back, m)
+		}
+		if _, ok := settled(); ok {
+			break
+		}
+		if wctx.Err() != nil {
+			log.Info("relay stopped with events unaccounted for; the next holder waits for them")
+			return
+		}
+	}
+	it.Stop()
+	// Once the consumer no longer waits to deliver here, a nak'd event
+	// stays due until the next holder asks.
+	for {
+		if info, ok := settled(); ok && info.NumWaiting == 0 {
+			break
+		}
+		if !sleep(wctx, 10*time.Millisecond) {
+			log.Info("relay stopped with events pending; the next holder waits for them")
+			return
+		}
+	}
+	if len(back) == 0 {
+		return
+	}
+	for _, m := range back[:len(back)-1] {
+		_ = m.Nak()
+	}
+	// The consumer takes acks in turn: once it answers the last nak, it has
+	// them all, the events are due again, ahead of any later one.
+	if _, err := s.js.Conn().RequestWithContext(wctx, back[len(back)-1].Reply(), []byte("-NAK")); err != nil {
+		log.Info("relay stopped with events pending; the next holder waits for them", "err", err)
+		return
+	}
+	relayHandedBack.WithLabelValues(s.cfg.Bucket).Add(float64(len(back)))
+	// Tell the next holder that what is pending was handed back.
+	info, ok := settled()
+	if ok && info.NumWaiting == 0 {
+		_, err := s.leases.Put(wctx, s.cfg.Bucket+handBackSuffix, []byte(handBackMark(info)))
+		ok = err == nil
+	}
+	if !ok {
+		log.Info("relay stopped with events pending; the next holder waits for them", "handed_back", len(back))
+	}
+}
+
+// handBackSuffix names, after the bucket's name in LeaseBucket, the record
+// of the events a stopping relay handed back.
+const handBackSuffix = ".handed_back"
+
+// handBackMark describes the consumer as a stopping relay left it: what it
+// delivered, what is pending, and on which server, whose redelivery queue
+// holds the events handed back.
+func handBackMark(info *jetstream.ConsumerInfo) string {
+	leader := ""
+	if info.Cluster != nil {
+		leader = info.Cluster.Leader
+	}
+	return fmt.Sprintf("%d %d %s", info.Delivered.Consumer, info.NumAckPending, leader)
+}
+
+// allHandedBack reports whether the events pending on the relay consumer
+// are those a stopping relay handed back: nothing was delivered since and
+// the same server leads the consumer, so they come back at once, in order.
+func (s *Store) allHandedBack(ctx context.Context, info *jetstream.ConsumerInfo) bool {
+	e, err := s.leases.Get(ctx, s.cfg.Bucket+handBackSuffix)
+	return err == nil && string(e.Value()) == handBackMark(info)
 }
 
 // relayed is one event on its way to the event stream.
@@ -251,6 +361,15 @@ type pipeline struct {
 	last   map[string]*relayed // each key's latest event, published by add
 	failed atomic.Bool
 	wg     sync.WaitGroup
+	closed sync.Once
+	seen   uint64 // the last delivery taken from the consumer
+}
+
+// see notes m's delivery, so handBack can tell when none is on the way.
+func (p *pipeline) see(m jetstream.Msg) {
+	if md, err := m.Metadata(); err == nil {
+		p.seen = max(p.seen, md.Sequence.Consumer)
+	}
 }
 
 func (p *pipeline) add(ctx context.Context, m jetstream.Msg) error {
@@ -377,7 +496,7 @@ func (p *pipeline) await(r *relayed) error {
 
 // close waits for the events in flight to be answered.
 func (p *pipeline) close() {
-	close(p.window)
+	p.closed.Do(func() { close(p.window) })
 	p.wg.Wait()
 }
 

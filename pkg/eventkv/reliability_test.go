@@ -330,23 +330,39 @@ func TestRelayKeepsEachAggregatesOrderAcrossReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for k := range keys {
-			id := fmt.Sprintf("o%d", k)
-			ev := upserted(id, fmt.Sprintf("%s-%d", id, v), "v", v)
-			var err error
-			if v == 1 {
-				revs[k], err = s.Create(ctx, id, ev)
-			} else {
-				revs[k], err = s.Update(ctx, id, ev, revs[k])
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		writeVersion(t, s, revs, v)
 	}
 	subjects, ids := streamed(t, js, keys*versions)
-	if len(ids) != keys*versions {
-		t.Fatalf("%d events on the stream, want %d", len(ids), keys*versions)
+	inOrderOnce(t, subjects, ids, keys*versions)
+}
+
+// writeVersion stores version v of aggregates o0, o1, … (one per entry of
+// revs, which holds their revisions), with event ids <key>-<v>.
+func writeVersion(t *testing.T, s *eventkv.Store, revs []uint64, v int64) {
+	t.Helper()
+	ctx := context.Background()
+	for k := range revs {
+		id := fmt.Sprintf("o%d", k)
+		ev := upserted(id, fmt.Sprintf("%s-%d", id, v), "v", v)
+		var err error
+		if v == 1 {
+			revs[k], err = s.Create(ctx, id, ev)
+		} else {
+			revs[k], err = s.Update(ctx, id, ev, revs[k])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// inOrderOnce fails unless the event stream holds want events with ids
+// <key>-<version>, each on its key's subject, every key's versions from 1
+// on in order: none lost, none twice.
+func inOrderOnce(t *testing.T, subjects, ids []string, want int) {
+	t.Helper()
+	if len(ids) != want {
+		t.Fatalf("%d events on the stream, want %d", len(ids), want)
 	}
 	next := map[string]int{}
 	for i, id := range ids {
@@ -425,4 +441,61 @@ func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// A replica stopped gracefully (SIGTERM) while it relays a backlog hands
+// back the events it fetched and had not published: the replica taking over
+// relays at once instead of waiting for their ack wait, every event reaches
+// the event stream once and each aggregate's events in the order stored.
+func TestRelayStoppedReplicaHandsBackItsEvents(t *testing.T) {
+	s, js := open(t)
+	ctx := context.Background()
+	const keys, versions = 50, 60
+	revs := make([]uint64, keys)
+	for v := int64(1); v <= versions; v++ {
+		writeVersion(t, s, revs, v)
+	}
+	handedBack, waits := eventkv.RelayHandedBack.WithLabelValues("orgs"), eventkv.RelayAckWaits.WithLabelValues("orgs")
+	handedBefore, waitsBefore := testutil.ToFloat64(handedBack), testutil.ToFloat64(waits)
+
+	// The first replica relays until the first events are on the stream,
+	// then stops with the rest of the backlog in hand.
+	first, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Relay(first, nil) }()
+	st, err := js.Stream(ctx, "TANDEM_PROFILES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		info, err := st.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.State.Msgs > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first replica relayed nothing")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.ToFloat64(handedBack) - handedBefore; n == 0 {
+		t.Fatal("the stopped replica held no events: the backlog was relayed before it stopped")
+	}
+
+	next, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: "orgs", Stream: "TANDEM_PROFILES", StreamSubjects: "tandem.profiles.v1.>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startRelay(t, next)
+	subjects, ids := streamed(t, js, keys*versions)
+	if n := testutil.ToFloat64(waits) - waitsBefore; n != 0 {
+		t.Fatalf("the replica taking over waited %v times for events left pending", n)
+	}
+	inOrderOnce(t, subjects, ids, keys*versions)
 }
