@@ -140,7 +140,11 @@ func (p *PrefetchLimiter) Run(ctx context.Context) error {
 			_ = p.Flush(fctx)
 			return nil
 		case <-t.C:
-			_ = p.giveBack(ctx, p.now().Add(-p.idle))
+			// Units taken off the books are returned even if ctx ends
+			// meanwhile: cancelled, they would be lost for a minute.
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			_ = p.giveBack(gctx, p.now().Add(-p.idle))
+			cancel()
 		}
 	}
 }
