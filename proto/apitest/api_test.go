@@ -57,7 +57,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 		}},
 		{"tandem.messaging.v1.MessagingService", []string{
 			"SendContactRequest", "RespondToContactRequest", "PostMessage", "GetConversation", "ListConversations",
-			"GetNotificationSettings", "UpdateNotificationSettings",
+			"GetNotificationSettings", "UpdateNotificationSettings", "MessageEventParticipants",
 		}},
 	}
 	for _, tt := range tests {

@@ -1,5 +1,6 @@
 // Package messaging is the messaging service: contact requests between
-// members, the message threads that follow an accepted request, and e-mail
+// members, the message threads that follow an accepted request, organizers'
+// messages to the participants of their events, and e-mail
 // notifications through SMTP with each user's digest and opt-out settings.
 //
 // The binary in cmd/messaging and `tandem dev` both start it through Options.
@@ -82,12 +83,16 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	// Lists and access checks answer from memory, so the server serves
 	// only once the buckets and the profiles it knows of are loaded.
 	var synced sync.WaitGroup
-	synced.Add(3)
+	synced.Add(4)
 	convSynced, settingsSynced, dirSynced := sync.OnceFunc(synced.Done), sync.OnceFunc(synced.Done), sync.OnceFunc(synced.Done)
+	rosterSynced := sync.OnceFunc(synced.Done)
 	watchConv, watchSettings := stores.Watches(svc, convSynced, settingsSynced)
 	rt.Go("watch conversations", watchConv)
 	rt.Go("watch settings", watchSettings)
 	rt.Go("follow profiles", func(ctx context.Context) error { return adapters.FollowDirectory(ctx, rt.JS, rt.Log, dir, dirSynced) })
+	rt.Go("follow events", func(ctx context.Context) error {
+		return adapters.FollowRoster(ctx, rt.JS, rt.Log, svc.Roster, rosterSynced)
+	})
 	done := make(chan struct{})
 	go func() { synced.Wait(); close(done) }()
 	select {
@@ -96,6 +101,7 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 		convSynced()
 		settingsSynced()
 		dirSynced()
+		rosterSynced()
 		return fmt.Errorf("messaging: state not loaded within %s", rt.Config.StartupTimeout)
 	}
 

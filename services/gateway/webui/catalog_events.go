@@ -4,6 +4,19 @@ package webui
 // the event pages and the member pages grow without touching each other's
 // lines. A key is in one map only (a test checks).
 var eventMessages = map[string][2]string{
+	"event.message_title":          {"Message participants", "Scrivi ai partecipanti"},
+	"event.message_intro":          {"Each participant gets your message in a thread with your organisation for this event, with a notification and an e-mail as their settings say, and can answer you there.", "Ogni partecipante riceve il messaggio in una conversazione con la tua organizzazione per questo evento, con una notifica e un'e-mail secondo le sue impostazioni, e può risponderti lì."},
+	"event.message_to_all":         {"All %d participants", "Tutti i %d partecipanti"},
+	"event.message_to_chosen":      {"Only those ticked below", "Solo quelli selezionati qui sotto"},
+	"event.message_choose":         {"Tick at least one participant, or write to all.", "Seleziona almeno un partecipante, oppure scrivi a tutti."},
+	"event.message_participants":   {"Message participants", "Scrivi ai partecipanti"},
+	"event.message_of":             {"Write to %s", "Scrivi a %s"},
+	"event.back_participants":      {"Back to the participants", "Torna ai partecipanti"},
+	"field.recipients":             {"To", "Destinatari"},
+	"hint.event_message":           {"Plain text, up to 4,000 characters.", "Testo semplice, fino a 4.000 caratteri."},
+	"action.write":                 {"Write", "Scrivi"},
+	"done.event_message_sent":      {"Your message was sent. Answers arrive in Messages.", "Il messaggio è stato inviato. Le risposte arrivano in Messaggi."},
+	"done.event_message_nobody":    {"Nobody to write to: the event has no participants besides your organisation.", "Nessuno a cui scrivere: l'evento non ha partecipanti oltre alla tua organizzazione."},
 	"done.already_asked":           {"You have already asked them to meet. Your first request is kept as it was: change it below instead of sending another.", "Hai già chiesto di incontrarli. La tua prima richiesta è rimasta com'era: modificala qui sotto invece di inviarne un'altra."},
 	"done.request_edited":          {"Your meeting request was changed.", "La richiesta di incontro è stata modificata."},
 	"action.edit_request":          {"Edit request", "Modifica richiesta"},

@@ -258,6 +258,8 @@ func (u *UI) routes() {
 	m.HandleFunc("POST /events/{id}/requests/{rid}/edit", u.page(u.eventEditRequest))
 	m.HandleFunc("GET /events/{id}/participants", u.page(u.eventParticipants))
 	m.HandleFunc("POST /events/{id}/participants/{pid}/withdraw", u.page(u.eventWithdraw))
+	m.HandleFunc("GET /events/{id}/message", u.page(u.eventMessagePage))
+	m.HandleFunc("POST /events/{id}/message", u.page(u.eventMessageSend))
 	m.HandleFunc("GET /events/{id}/directory", u.page(u.eventDirectory))
 	m.HandleFunc("GET /events/{id}/requests", u.page(u.eventRequests))
 	m.HandleFunc("GET /events/{id}/agenda/{pid}", u.page(u.agendaPage))

@@ -12,21 +12,7 @@ import (
 // the confirmed withdrawal takes it off the list, and the institute that
 // asked for the meeting is told the request was cancelled.
 func TestOrganiserWithdrawsParticipant(t *testing.T) {
-	root := browser(t)
-	s := startStack(t)
-	o := newUser(t, root, s.URL, "organiser")
-	c := newUser(t, root, s.URL, "company member")
-	r := newUser(t, root, s.URL, "researcher")
-	o.signIn("organizer")
-	c.signIn("company")
-	r.signIn("researcher")
-	eventPath := createOpenEvent(o, "Trieste Partnering Day")
-	c.open(eventPath)
-	c.submit("#register")
-	c.mustSucceed("registering the company")
-	r.open(eventPath)
-	r.submit("#register")
-	r.mustSucceed("registering the institute")
+	o, _, r, eventPath := twoRegistered(t)
 	companyID := eval[string](r, `[...document.querySelectorAll("#f-to option")].find(o => o.textContent.includes("Tagliamentoomics")).value`)
 	r.set("#f-to", companyID)
 	r.submit("#send-request")
@@ -65,4 +51,27 @@ func TestOrganiserWithdrawsParticipant(t *testing.T) {
 		}
 	}
 	r.expect("main", "Tagliamentoomics")
+}
+
+// twoRegistered starts the stack and Chromium, signs the organiser, the
+// company member and the researcher in, and registers the company and the
+// university at a new open event, whose path it returns.
+func twoRegistered(t *testing.T) (o, c, r *user, eventPath string) {
+	t.Helper()
+	root := browser(t)
+	s := startStack(t)
+	o = newUser(t, root, s.URL, "organiser")
+	c = newUser(t, root, s.URL, "company member")
+	r = newUser(t, root, s.URL, "researcher")
+	o.signIn("organizer")
+	c.signIn("company")
+	r.signIn("researcher")
+	eventPath = createOpenEvent(o, "Trieste Partnering Day")
+	c.open(eventPath)
+	c.submit("#register")
+	c.mustSucceed("registering the company")
+	r.open(eventPath)
+	r.submit("#register")
+	r.mustSucceed("registering the institute")
+	return o, c, r, eventPath
 }

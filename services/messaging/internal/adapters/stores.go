@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -79,15 +80,61 @@ func (s *Stores) Watches(svc *app.Service, convSynced, settingsSynced func()) (c
 // called once it caught up with the stream as it was at start, or at once
 // while the stream does not exist yet (no profile exists either).
 func FollowDirectory(ctx context.Context, js jetstream.JetStream, log *slog.Logger, dir *app.Directory, synced func()) error {
+	return follow(ctx, js, log, profilesevents.Stream, profilesevents.Subjects, func(subject string, data []byte) {
+		if ev, err := profilesevents.Decode(subject, data); err == nil && ev != nil {
+			dir.ApplyProfile(ev)
+		}
+	}, synced)
+}
+
+// The meetings service's event stream, of which the roster follows the
+// events and their participants.
+const (
+	MeetingsStream   = "TANDEM_MEETINGS"
+	MeetingsSubjects = "tandem.meetings.v1.>"
+)
+
+// FollowRoster replays and then tails the meetings stream's event and
+// participant changes into roster, as FollowDirectory does for profiles.
+func FollowRoster(ctx context.Context, js jetstream.JetStream, log *slog.Logger, roster *app.Roster, synced func()) error {
+	return follow(ctx, js, log, MeetingsStream, MeetingsSubjects, func(subject string, data []byte) {
+		var ev proto.Message
+		switch {
+		case strings.HasPrefix(subject, "tandem.meetings.v1.event.created."):
+			ev = &eventsv1.BrokerageEventCreated{}
+		case strings.HasPrefix(subject, "tandem.meetings.v1.event.updated."):
+			ev = &eventsv1.BrokerageEventUpdated{}
+		case strings.HasPrefix(subject, "tandem.meetings.v1.event.status_changed."):
+			ev = &eventsv1.BrokerageEventStatusChanged{}
+		case strings.HasPrefix(subject, "tandem.meetings.v1.participant.registered."):
+			ev = &eventsv1.ParticipantRegistered{}
+		case strings.HasPrefix(subject, "tandem.meetings.v1.participant.updated."):
+			ev = &eventsv1.ParticipantUpdated{}
+		case strings.HasPrefix(subject, "tandem.meetings.v1.participant.availability_set."):
+			ev = &eventsv1.ParticipantAvailabilitySet{}
+		case strings.HasPrefix(subject, "tandem.meetings.v1.participant.withdrawn."):
+			ev = &eventsv1.ParticipantWithdrawn{}
+		default:
+			return
+		}
+		if proto.Unmarshal(data, ev) == nil {
+			roster.ApplyMeetings(ev)
+		}
+	}, synced)
+}
+
+// follow replays and tails stream's subjects into apply with an ordered
+// consumer, resuming after interruptions until ctx ends.
+func follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger, stream, subjects string, apply func(subject string, data []byte), synced func()) error {
 	for ctx.Err() == nil {
-		err := followOnce(ctx, js, dir, synced)
+		err := followOnce(ctx, js, stream, subjects, apply, synced)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			synced()
 		} else {
-			log.Warn("following profiles interrupted; resuming", "err", err)
+			log.Warn("following a stream interrupted; resuming", "stream", stream, "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -97,8 +144,8 @@ func FollowDirectory(ctx context.Context, js jetstream.JetStream, log *slog.Logg
 	return nil
 }
 
-func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory, synced func()) error {
-	stream, err := js.Stream(ctx, profilesevents.Stream)
+func followOnce(ctx context.Context, js jetstream.JetStream, name, subjects string, apply func(subject string, data []byte), synced func()) error {
+	stream, err := js.Stream(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -110,7 +157,7 @@ func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory,
 	if last == 0 {
 		synced()
 	}
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{profilesevents.Subjects}})
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subjects}})
 	if err != nil {
 		return err
 	}
@@ -130,9 +177,7 @@ func followOnce(ctx context.Context, js jetstream.JetStream, dir *app.Directory,
 			}
 			return err
 		}
-		if ev, err := profilesevents.Decode(m.Subject(), m.Data()); err == nil && ev != nil {
-			dir.ApplyProfile(ev)
-		}
+		apply(m.Subject(), m.Data())
 		if md, err := m.Metadata(); err == nil && md.Sequence.Stream >= last {
 			synced()
 		}

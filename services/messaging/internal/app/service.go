@@ -45,6 +45,7 @@ type Service struct {
 	Settings      EventStore
 	Claims        Claims
 	Dir           *Directory
+	Roster        *Roster
 	Log           *slog.Logger
 
 	mu       sync.RWMutex
@@ -55,7 +56,7 @@ type Service struct {
 
 // New returns the service with an empty index.
 func New(conv, settings EventStore, claims Claims, dir *Directory, log *slog.Logger) *Service {
-	return &Service{Conversations: conv, Settings: settings, Claims: claims, Dir: dir, Log: log,
+	return &Service{Conversations: conv, Settings: settings, Claims: claims, Dir: dir, Roster: NewRoster(), Log: log,
 		convs: map[string]*messagingv1.Conversation{}, bySide: map[string]map[string]bool{},
 		settings: map[string]*messagingv1.NotificationSettings{}}
 }

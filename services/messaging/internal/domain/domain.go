@@ -139,6 +139,30 @@ func ParsePost(r *messagingv1.PostMessageRequest) error {
 	return v.err()
 }
 
+// MaxRecipients is how many participants one organizer's message may name.
+const MaxRecipients = 2000
+
+// ParseEventMessage checks a MessageEventParticipants request.
+func ParseEventMessage(r *messagingv1.MessageEventParticipantsRequest) error {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "is not a valid event id")
+	}
+	if len(r.GetParticipantIds()) > MaxRecipients {
+		v.add("participant_ids", "names more than %d participants", MaxRecipients)
+	}
+	for i, id := range r.GetParticipantIds() {
+		if !ValidID(id) {
+			v.add(fmt.Sprintf("participant_ids[%d]", i), "is not a valid participant id")
+		}
+	}
+	checkText(r.GetText(), "text", true, MaxText, &v)
+	if len(r.GetClientRequestId()) > 100 {
+		v.add("client_request_id", "is longer than 100 characters")
+	}
+	return v.err()
+}
+
 // ParseSettings checks UpdateNotificationSettings.
 func ParseSettings(r *messagingv1.UpdateNotificationSettingsRequest) error {
 	var v violations

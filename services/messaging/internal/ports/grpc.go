@@ -69,3 +69,11 @@ func (g *GRPC) UpdateNotificationSettings(ctx context.Context, r *messagingv1.Up
 	}
 	return &messagingv1.UpdateNotificationSettingsResponse{Settings: s}, nil
 }
+
+func (g *GRPC) MessageEventParticipants(ctx context.Context, r *messagingv1.MessageEventParticipantsRequest) (*messagingv1.MessageEventParticipantsResponse, error) {
+	cs, err := g.svc.MessageEventParticipants(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &messagingv1.MessageEventParticipantsResponse{Conversations: cs}, nil
+}

@@ -767,6 +767,123 @@ func (x *UpdateNotificationSettingsResponse) GetSettings() *NotificationSettings
 	return nil
 }
 
+type MessageEventParticipantsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The brokerage event (meetings Event.id).
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Participants (meetings Participant.id) to write to; empty means every
+	// participant not withdrawn.
+	ParticipantIds []string `protobuf:"bytes,2,rep,name=participant_ids,json=participantIds,proto3" json:"participant_ids,omitempty"`
+	Text           string   `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// A retry with the same id sends nothing twice.
+	ClientRequestId string `protobuf:"bytes,4,opt,name=client_request_id,json=clientRequestId,proto3" json:"client_request_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MessageEventParticipantsRequest) Reset() {
+	*x = MessageEventParticipantsRequest{}
+	mi := &file_tandem_messaging_v1_messaging_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageEventParticipantsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageEventParticipantsRequest) ProtoMessage() {}
+
+func (x *MessageEventParticipantsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_messaging_v1_messaging_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageEventParticipantsRequest.ProtoReflect.Descriptor instead.
+func (*MessageEventParticipantsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_messaging_v1_messaging_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MessageEventParticipantsRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MessageEventParticipantsRequest) GetParticipantIds() []string {
+	if x != nil {
+		return x.ParticipantIds
+	}
+	return nil
+}
+
+func (x *MessageEventParticipantsRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *MessageEventParticipantsRequest) GetClientRequestId() string {
+	if x != nil {
+		return x.ClientRequestId
+	}
+	return ""
+}
+
+type MessageEventParticipantsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One conversation per participant written to, with the message added.
+	Conversations []*Conversation `protobuf:"bytes,1,rep,name=conversations,proto3" json:"conversations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageEventParticipantsResponse) Reset() {
+	*x = MessageEventParticipantsResponse{}
+	mi := &file_tandem_messaging_v1_messaging_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageEventParticipantsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageEventParticipantsResponse) ProtoMessage() {}
+
+func (x *MessageEventParticipantsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_messaging_v1_messaging_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageEventParticipantsResponse.ProtoReflect.Descriptor instead.
+func (*MessageEventParticipantsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_messaging_v1_messaging_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MessageEventParticipantsResponse) GetConversations() []*Conversation {
+	if x != nil {
+		return x.Conversations
+	}
+	return nil
+}
+
 var File_tandem_messaging_v1_messaging_service_proto protoreflect.FileDescriptor
 
 const file_tandem_messaging_v1_messaging_service_proto_rawDesc = "" +
@@ -810,7 +927,14 @@ const file_tandem_messaging_v1_messaging_service_proto_rawDesc = "" +
 	"\bsettings\x18\x01 \x01(\v2).tandem.messaging.v1.NotificationSettingsR\bsettings\x12)\n" +
 	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\"k\n" +
 	"\"UpdateNotificationSettingsResponse\x12E\n" +
-	"\bsettings\x18\x01 \x01(\v2).tandem.messaging.v1.NotificationSettingsR\bsettings2\xeb\x06\n" +
+	"\bsettings\x18\x01 \x01(\v2).tandem.messaging.v1.NotificationSettingsR\bsettings\"\xa5\x01\n" +
+	"\x1fMessageEventParticipantsRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12'\n" +
+	"\x0fparticipant_ids\x18\x02 \x03(\tR\x0eparticipantIds\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x12*\n" +
+	"\x11client_request_id\x18\x04 \x01(\tR\x0fclientRequestId\"k\n" +
+	" MessageEventParticipantsResponse\x12G\n" +
+	"\rconversations\x18\x01 \x03(\v2!.tandem.messaging.v1.ConversationR\rconversations2\xf5\a\n" +
 	"\x10MessagingService\x12u\n" +
 	"\x12SendContactRequest\x12..tandem.messaging.v1.SendContactRequestRequest\x1a/.tandem.messaging.v1.SendContactRequestResponse\x12\x84\x01\n" +
 	"\x17RespondToContactRequest\x123.tandem.messaging.v1.RespondToContactRequestRequest\x1a4.tandem.messaging.v1.RespondToContactRequestResponse\x12`\n" +
@@ -818,7 +942,8 @@ const file_tandem_messaging_v1_messaging_service_proto_rawDesc = "" +
 	"\x0fGetConversation\x12+.tandem.messaging.v1.GetConversationRequest\x1a,.tandem.messaging.v1.GetConversationResponse\x12r\n" +
 	"\x11ListConversations\x12-.tandem.messaging.v1.ListConversationsRequest\x1a..tandem.messaging.v1.ListConversationsResponse\x12\x84\x01\n" +
 	"\x17GetNotificationSettings\x123.tandem.messaging.v1.GetNotificationSettingsRequest\x1a4.tandem.messaging.v1.GetNotificationSettingsResponse\x12\x8d\x01\n" +
-	"\x1aUpdateNotificationSettings\x126.tandem.messaging.v1.UpdateNotificationSettingsRequest\x1a7.tandem.messaging.v1.UpdateNotificationSettingsResponseBOZMgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1;messagingv1b\x06proto3"
+	"\x1aUpdateNotificationSettings\x126.tandem.messaging.v1.UpdateNotificationSettingsRequest\x1a7.tandem.messaging.v1.UpdateNotificationSettingsResponse\x12\x87\x01\n" +
+	"\x18MessageEventParticipants\x124.tandem.messaging.v1.MessageEventParticipantsRequest\x1a5.tandem.messaging.v1.MessageEventParticipantsResponseBOZMgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1;messagingv1b\x06proto3"
 
 var (
 	file_tandem_messaging_v1_messaging_service_proto_rawDescOnce sync.Once
@@ -832,7 +957,7 @@ func file_tandem_messaging_v1_messaging_service_proto_rawDescGZIP() []byte {
 	return file_tandem_messaging_v1_messaging_service_proto_rawDescData
 }
 
-var file_tandem_messaging_v1_messaging_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_tandem_messaging_v1_messaging_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_tandem_messaging_v1_messaging_service_proto_goTypes = []any{
 	(*SendContactRequestRequest)(nil),          // 0: tandem.messaging.v1.SendContactRequestRequest
 	(*SendContactRequestResponse)(nil),         // 1: tandem.messaging.v1.SendContactRequestResponse
@@ -848,42 +973,47 @@ var file_tandem_messaging_v1_messaging_service_proto_goTypes = []any{
 	(*GetNotificationSettingsResponse)(nil),    // 11: tandem.messaging.v1.GetNotificationSettingsResponse
 	(*UpdateNotificationSettingsRequest)(nil),  // 12: tandem.messaging.v1.UpdateNotificationSettingsRequest
 	(*UpdateNotificationSettingsResponse)(nil), // 13: tandem.messaging.v1.UpdateNotificationSettingsResponse
-	(*v1.ProfileRef)(nil),                      // 14: tandem.profiles.v1.ProfileRef
-	(*Conversation)(nil),                       // 15: tandem.messaging.v1.Conversation
-	(ContactStatus)(0),                         // 16: tandem.messaging.v1.ContactStatus
-	(*NotificationSettings)(nil),               // 17: tandem.messaging.v1.NotificationSettings
+	(*MessageEventParticipantsRequest)(nil),    // 14: tandem.messaging.v1.MessageEventParticipantsRequest
+	(*MessageEventParticipantsResponse)(nil),   // 15: tandem.messaging.v1.MessageEventParticipantsResponse
+	(*v1.ProfileRef)(nil),                      // 16: tandem.profiles.v1.ProfileRef
+	(*Conversation)(nil),                       // 17: tandem.messaging.v1.Conversation
+	(ContactStatus)(0),                         // 18: tandem.messaging.v1.ContactStatus
+	(*NotificationSettings)(nil),               // 19: tandem.messaging.v1.NotificationSettings
 }
 var file_tandem_messaging_v1_messaging_service_proto_depIdxs = []int32{
-	14, // 0: tandem.messaging.v1.SendContactRequestRequest.from:type_name -> tandem.profiles.v1.ProfileRef
-	14, // 1: tandem.messaging.v1.SendContactRequestRequest.to:type_name -> tandem.profiles.v1.ProfileRef
-	15, // 2: tandem.messaging.v1.SendContactRequestResponse.conversation:type_name -> tandem.messaging.v1.Conversation
-	15, // 3: tandem.messaging.v1.RespondToContactRequestResponse.conversation:type_name -> tandem.messaging.v1.Conversation
-	15, // 4: tandem.messaging.v1.PostMessageResponse.conversation:type_name -> tandem.messaging.v1.Conversation
-	15, // 5: tandem.messaging.v1.GetConversationResponse.conversation:type_name -> tandem.messaging.v1.Conversation
-	16, // 6: tandem.messaging.v1.ListConversationsRequest.status:type_name -> tandem.messaging.v1.ContactStatus
-	15, // 7: tandem.messaging.v1.ListConversationsResponse.conversations:type_name -> tandem.messaging.v1.Conversation
-	17, // 8: tandem.messaging.v1.GetNotificationSettingsResponse.settings:type_name -> tandem.messaging.v1.NotificationSettings
-	17, // 9: tandem.messaging.v1.UpdateNotificationSettingsRequest.settings:type_name -> tandem.messaging.v1.NotificationSettings
-	17, // 10: tandem.messaging.v1.UpdateNotificationSettingsResponse.settings:type_name -> tandem.messaging.v1.NotificationSettings
-	0,  // 11: tandem.messaging.v1.MessagingService.SendContactRequest:input_type -> tandem.messaging.v1.SendContactRequestRequest
-	2,  // 12: tandem.messaging.v1.MessagingService.RespondToContactRequest:input_type -> tandem.messaging.v1.RespondToContactRequestRequest
-	4,  // 13: tandem.messaging.v1.MessagingService.PostMessage:input_type -> tandem.messaging.v1.PostMessageRequest
-	6,  // 14: tandem.messaging.v1.MessagingService.GetConversation:input_type -> tandem.messaging.v1.GetConversationRequest
-	8,  // 15: tandem.messaging.v1.MessagingService.ListConversations:input_type -> tandem.messaging.v1.ListConversationsRequest
-	10, // 16: tandem.messaging.v1.MessagingService.GetNotificationSettings:input_type -> tandem.messaging.v1.GetNotificationSettingsRequest
-	12, // 17: tandem.messaging.v1.MessagingService.UpdateNotificationSettings:input_type -> tandem.messaging.v1.UpdateNotificationSettingsRequest
-	1,  // 18: tandem.messaging.v1.MessagingService.SendContactRequest:output_type -> tandem.messaging.v1.SendContactRequestResponse
-	3,  // 19: tandem.messaging.v1.MessagingService.RespondToContactRequest:output_type -> tandem.messaging.v1.RespondToContactRequestResponse
-	5,  // 20: tandem.messaging.v1.MessagingService.PostMessage:output_type -> tandem.messaging.v1.PostMessageResponse
-	7,  // 21: tandem.messaging.v1.MessagingService.GetConversation:output_type -> tandem.messaging.v1.GetConversationResponse
-	9,  // 22: tandem.messaging.v1.MessagingService.ListConversations:output_type -> tandem.messaging.v1.ListConversationsResponse
-	11, // 23: tandem.messaging.v1.MessagingService.GetNotificationSettings:output_type -> tandem.messaging.v1.GetNotificationSettingsResponse
-	13, // 24: tandem.messaging.v1.MessagingService.UpdateNotificationSettings:output_type -> tandem.messaging.v1.UpdateNotificationSettingsResponse
-	18, // [18:25] is the sub-list for method output_type
-	11, // [11:18] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	16, // 0: tandem.messaging.v1.SendContactRequestRequest.from:type_name -> tandem.profiles.v1.ProfileRef
+	16, // 1: tandem.messaging.v1.SendContactRequestRequest.to:type_name -> tandem.profiles.v1.ProfileRef
+	17, // 2: tandem.messaging.v1.SendContactRequestResponse.conversation:type_name -> tandem.messaging.v1.Conversation
+	17, // 3: tandem.messaging.v1.RespondToContactRequestResponse.conversation:type_name -> tandem.messaging.v1.Conversation
+	17, // 4: tandem.messaging.v1.PostMessageResponse.conversation:type_name -> tandem.messaging.v1.Conversation
+	17, // 5: tandem.messaging.v1.GetConversationResponse.conversation:type_name -> tandem.messaging.v1.Conversation
+	18, // 6: tandem.messaging.v1.ListConversationsRequest.status:type_name -> tandem.messaging.v1.ContactStatus
+	17, // 7: tandem.messaging.v1.ListConversationsResponse.conversations:type_name -> tandem.messaging.v1.Conversation
+	19, // 8: tandem.messaging.v1.GetNotificationSettingsResponse.settings:type_name -> tandem.messaging.v1.NotificationSettings
+	19, // 9: tandem.messaging.v1.UpdateNotificationSettingsRequest.settings:type_name -> tandem.messaging.v1.NotificationSettings
+	19, // 10: tandem.messaging.v1.UpdateNotificationSettingsResponse.settings:type_name -> tandem.messaging.v1.NotificationSettings
+	17, // 11: tandem.messaging.v1.MessageEventParticipantsResponse.conversations:type_name -> tandem.messaging.v1.Conversation
+	0,  // 12: tandem.messaging.v1.MessagingService.SendContactRequest:input_type -> tandem.messaging.v1.SendContactRequestRequest
+	2,  // 13: tandem.messaging.v1.MessagingService.RespondToContactRequest:input_type -> tandem.messaging.v1.RespondToContactRequestRequest
+	4,  // 14: tandem.messaging.v1.MessagingService.PostMessage:input_type -> tandem.messaging.v1.PostMessageRequest
+	6,  // 15: tandem.messaging.v1.MessagingService.GetConversation:input_type -> tandem.messaging.v1.GetConversationRequest
+	8,  // 16: tandem.messaging.v1.MessagingService.ListConversations:input_type -> tandem.messaging.v1.ListConversationsRequest
+	10, // 17: tandem.messaging.v1.MessagingService.GetNotificationSettings:input_type -> tandem.messaging.v1.GetNotificationSettingsRequest
+	12, // 18: tandem.messaging.v1.MessagingService.UpdateNotificationSettings:input_type -> tandem.messaging.v1.UpdateNotificationSettingsRequest
+	14, // 19: tandem.messaging.v1.MessagingService.MessageEventParticipants:input_type -> tandem.messaging.v1.MessageEventParticipantsRequest
+	1,  // 20: tandem.messaging.v1.MessagingService.SendContactRequest:output_type -> tandem.messaging.v1.SendContactRequestResponse
+	3,  // 21: tandem.messaging.v1.MessagingService.RespondToContactRequest:output_type -> tandem.messaging.v1.RespondToContactRequestResponse
+	5,  // 22: tandem.messaging.v1.MessagingService.PostMessage:output_type -> tandem.messaging.v1.PostMessageResponse
+	7,  // 23: tandem.messaging.v1.MessagingService.GetConversation:output_type -> tandem.messaging.v1.GetConversationResponse
+	9,  // 24: tandem.messaging.v1.MessagingService.ListConversations:output_type -> tandem.messaging.v1.ListConversationsResponse
+	11, // 25: tandem.messaging.v1.MessagingService.GetNotificationSettings:output_type -> tandem.messaging.v1.GetNotificationSettingsResponse
+	13, // 26: tandem.messaging.v1.MessagingService.UpdateNotificationSettings:output_type -> tandem.messaging.v1.UpdateNotificationSettingsResponse
+	15, // 27: tandem.messaging.v1.MessagingService.MessageEventParticipants:output_type -> tandem.messaging.v1.MessageEventParticipantsResponse
+	20, // [20:28] is the sub-list for method output_type
+	12, // [12:20] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_tandem_messaging_v1_messaging_service_proto_init() }
@@ -898,7 +1028,7 @@ func file_tandem_messaging_v1_messaging_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_messaging_v1_messaging_service_proto_rawDesc), len(file_tandem_messaging_v1_messaging_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,7 @@ const (
 	MessagingService_ListConversations_FullMethodName          = "/tandem.messaging.v1.MessagingService/ListConversations"
 	MessagingService_GetNotificationSettings_FullMethodName    = "/tandem.messaging.v1.MessagingService/GetNotificationSettings"
 	MessagingService_UpdateNotificationSettings_FullMethodName = "/tandem.messaging.v1.MessagingService/UpdateNotificationSettings"
+	MessagingService_MessageEventParticipants_FullMethodName   = "/tandem.messaging.v1.MessagingService/MessageEventParticipants"
 )
 
 // MessagingServiceClient is the client API for MessagingService service.
@@ -51,6 +52,12 @@ type MessagingServiceClient interface {
 	GetNotificationSettings(ctx context.Context, in *GetNotificationSettingsRequest, opts ...grpc.CallOption) (*GetNotificationSettingsResponse, error)
 	// UpdateNotificationSettings replaces the caller's e-mail preferences.
 	UpdateNotificationSettings(ctx context.Context, in *UpdateNotificationSettingsRequest, opts ...grpc.CallOption) (*UpdateNotificationSettingsResponse, error)
+	// MessageEventParticipants sends an organizer's message to the
+	// participants of a brokerage event: all of them, or those named. Each
+	// participant gets it in its thread with the organizer's organization
+	// for that event (created accepted, so the participant can answer), with
+	// the usual notification and e-mail. Organizers of the event only.
+	MessageEventParticipants(ctx context.Context, in *MessageEventParticipantsRequest, opts ...grpc.CallOption) (*MessageEventParticipantsResponse, error)
 }
 
 type messagingServiceClient struct {
@@ -131,6 +138,16 @@ func (c *messagingServiceClient) UpdateNotificationSettings(ctx context.Context,
 	return out, nil
 }
 
+func (c *messagingServiceClient) MessageEventParticipants(ctx context.Context, in *MessageEventParticipantsRequest, opts ...grpc.CallOption) (*MessageEventParticipantsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MessageEventParticipantsResponse)
+	err := c.cc.Invoke(ctx, MessagingService_MessageEventParticipants_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MessagingServiceServer is the server API for MessagingService service.
 // All implementations must embed UnimplementedMessagingServiceServer
 // for forward compatibility.
@@ -154,6 +171,12 @@ type MessagingServiceServer interface {
 	GetNotificationSettings(context.Context, *GetNotificationSettingsRequest) (*GetNotificationSettingsResponse, error)
 	// UpdateNotificationSettings replaces the caller's e-mail preferences.
 	UpdateNotificationSettings(context.Context, *UpdateNotificationSettingsRequest) (*UpdateNotificationSettingsResponse, error)
+	// MessageEventParticipants sends an organizer's message to the
+	// participants of a brokerage event: all of them, or those named. Each
+	// participant gets it in its thread with the organizer's organization
+	// for that event (created accepted, so the participant can answer), with
+	// the usual notification and e-mail. Organizers of the event only.
+	MessageEventParticipants(context.Context, *MessageEventParticipantsRequest) (*MessageEventParticipantsResponse, error)
 	mustEmbedUnimplementedMessagingServiceServer()
 }
 
@@ -184,6 +207,9 @@ func (UnimplementedMessagingServiceServer) GetNotificationSettings(context.Conte
 }
 func (UnimplementedMessagingServiceServer) UpdateNotificationSettings(context.Context, *UpdateNotificationSettingsRequest) (*UpdateNotificationSettingsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateNotificationSettings not implemented")
+}
+func (UnimplementedMessagingServiceServer) MessageEventParticipants(context.Context, *MessageEventParticipantsRequest) (*MessageEventParticipantsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MessageEventParticipants not implemented")
 }
 func (UnimplementedMessagingServiceServer) mustEmbedUnimplementedMessagingServiceServer() {}
 func (UnimplementedMessagingServiceServer) testEmbeddedByValue()                          {}
@@ -332,6 +358,24 @@ func _MessagingService_UpdateNotificationSettings_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MessagingService_MessageEventParticipants_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MessageEventParticipantsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).MessageEventParticipants(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MessagingService_MessageEventParticipants_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).MessageEventParticipants(ctx, req.(*MessageEventParticipantsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MessagingService_ServiceDesc is the grpc.ServiceDesc for MessagingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -366,6 +410,10 @@ var MessagingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateNotificationSettings",
 			Handler:    _MessagingService_UpdateNotificationSettings_Handler,
+		},
+		{
+			MethodName: "MessageEventParticipants",
+			Handler:    _MessagingService_MessageEventParticipants_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
