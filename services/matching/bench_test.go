@@ -221,6 +221,12 @@ func (noop) SuggestPartners(context.Context, *matchingv1.SuggestPartnersRequest)
 func serve(b *testing.B, impl matchingv1.MatchingServiceServer, a *auth.Verifier) matchingv1.MatchingServiceClient {
 	b.Helper()
 	srv, _ := grpcserver.New(grpcserver.Options{Log: slog.New(slog.DiscardHandler), Auth: a})
+	return listen(b, srv, impl)
+}
+
+// listen serves impl on srv over TCP and returns a client of it.
+func listen(b *testing.B, srv *grpc.Server, impl matchingv1.MatchingServiceServer) matchingv1.MatchingServiceClient {
+	b.Helper()
 	matchingv1.RegisterMatchingServiceServer(srv, impl)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -104,6 +104,9 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	if err := svc.SetRefKey(refKey); err != nil {
 		return err
 	}
+	// Answers to questions without a need are computed again after each
+	// change to the index, the most recently asked first.
+	rt.Go("refresh kept answers", svc.Kept.Run)
 	// Match events from before they carried references only hold names;
 	// they go once, at the first start that finds them. A failure leaves
 	// them for the next start.

@@ -77,12 +77,15 @@ type Service struct {
 	commented map[string][]string
 	// sealer makes the opaque references of anonymous candidates.
 	sealer *sealer
+	// Kept keeps the answers to queries without a typed need (kept.go).
+	Kept *Kept
 }
 
 // New returns the service.
 func New(index *domain.Index, ont domain.Ontology, stores Stores, log *slog.Logger, stopping <-chan struct{}) *Service {
 	return &Service{Index: index, Ont: ont, Book: domain.NewFeedbackBook(), Feedback: stores.Feedback, Searches: stores.Searches,
-		Claims: stores.Claims, Matches: stores.Matches, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}, commented: map[string][]string{}}
+		Claims: stores.Claims, Matches: stores.Matches, Log: log, Stopping: stopping, searches: map[string]*matchingv1.SavedSearch{}, commented: map[string][]string{},
+		Kept: NewKept(index, DefaultKeptAnswers, DefaultHotFor)}
 }
 
 // ApplyStored feeds the feedback book and the saved searches from the
@@ -145,28 +148,57 @@ func (s *Service) authorizeEvent(p auth.Principal, eventID string, sk domain.See
 
 // Suggest answers SuggestPartners.
 func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, error) {
+	res, _, err := s.SuggestWire(ctx, r)
+	return res, err
+}
+
+// SuggestWire answers SuggestPartners and, for an answer kept (a question
+// without a need), its wire encoding too, made once per kept answer.
+func (s *Service) SuggestWire(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, []byte, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q, err := domain.ParseSuggest(r, s.Ont)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.authorizeEvent(p, q.Filter.EventID, q.Seeker); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	org := seekerOrg(s.Index, q.Seeker)
 	q.Filter.CandidateIDs = s.openIDs(p, org, q.Filter.CandidateIDs)
 	q.Filter.ExcludeIDs = s.openIDs(p, org, q.Filter.ExcludeIDs)
 	q.Viewer = viewerOf(p)
 	s.Book.For(&q)
+	seal := func(res *matchingv1.SuggestPartnersResponse) *matchingv1.SuggestPartnersResponse {
+		return s.sealAnswer(org, res)
+	}
+	if keptQuery(q) {
+		// Visibility goes by the viewer's organisation, clusters and role:
+		// the members of an organisation share its kept answers.
+		q.Viewer.Subject = ""
+		v, err := s.Kept.answer(q)
+		if err != nil {
+			return nil, nil, err
+		}
+		sa, err := v.servedAs(seal)
+		if err != nil {
+			return nil, nil, err
+		}
+		return sa.res, sa.wire, nil
+	}
 	res, err := s.Index.Suggest(q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// The index may answer the same query again with res: it is copied,
-	// never changed, where an anonymous candidate is sealed.
+	return seal(res), nil, nil
+}
+
+// sealAnswer seals the anonymous candidates of res for org. The index may
+// answer the same query again with res: it is copied, never changed, where
+// an anonymous candidate is sealed.
+func (s *Service) sealAnswer(org string, res *matchingv1.SuggestPartnersResponse) *matchingv1.SuggestPartnersResponse {
 	out := res
 	for i, sg := range res.GetSuggestions() {
 		if sealed := s.sealFor(org, sg); sealed != sg {
@@ -176,7 +208,7 @@ func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequ
 			out.Suggestions[i] = sealed
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Explain answers ExplainMatch.

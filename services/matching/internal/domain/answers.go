@@ -27,7 +27,18 @@ type answers struct {
 	epoch atomic.Uint64
 	off   atomic.Bool
 	kept  *lru.Cache[string, answer]
+	// moved is signalled (at most one signal pending) when the epoch moves.
+	moved chan struct{}
 }
+
+// Epoch counts the changes to what scoring reads (applied events, new
+// weights). An answer computed while the epoch read before it still holds
+// is the index's answer; once the epoch moves on it may not be.
+func (x *Index) Epoch() uint64 { return x.answers.epoch.Load() }
+
+// EpochMoved is signalled after the epoch moves on; signals coalesce, so a
+// reader reads Epoch after each.
+func (x *Index) EpochMoved() <-chan struct{} { return x.answers.moved }
 
 // KeepAnswers turns keeping answers on (the default) or off; off, every
 // query is scored, as benchmarks of the scoring itself need.
@@ -41,11 +52,17 @@ func newAnswers() *answers {
 	if err != nil {
 		panic(err) // only for a size ≤ 0
 	}
-	return &answers{kept: c}
+	return &answers{kept: c, moved: make(chan struct{}, 1)}
 }
 
 // changed makes every kept answer stale.
-func (a *answers) changed() { a.epoch.Add(1) }
+func (a *answers) changed() {
+	a.epoch.Add(1)
+	select {
+	case a.moved <- struct{}{}:
+	default:
+	}
+}
 
 // answerKey is the query in a canonical form: encoding/json writes struct
 // fields in order and map keys sorted.

@@ -19,8 +19,18 @@ type GRPC struct {
 func NewGRPC(svc *app.Service) *GRPC { return &GRPC{svc: svc} }
 
 // SuggestPartners returns a ranked, explained list of candidates.
+//
+// A kept answer goes out as the encoding made when it was first served: a
+// response holding it as its only (unknown) fields is written byte for
+// byte, so it is not encoded again on every call.
 func (g *GRPC) SuggestPartners(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, error) {
-	return g.svc.Suggest(ctx, r)
+	res, wire, err := g.svc.SuggestWire(ctx, r)
+	if err != nil || wire == nil {
+		return res, err
+	}
+	out := &matchingv1.SuggestPartnersResponse{}
+	out.ProtoReflect().SetUnknown(wire)
+	return out, nil
 }
 
 // ExplainMatch explains one pair in full.

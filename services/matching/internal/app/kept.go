@@ -1,0 +1,266 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"google.golang.org/protobuf/proto"
+
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
+)
+
+// Kept answers to the common query: an organisation's (or person's, or
+// cooperation profile's) suggestions without a typed need, asked again on
+// every visit. The scorer is called as for any query and its answer kept
+// with the index epoch it was computed at; it is served only while the
+// epoch holds, so a kept answer is always the one the scorer would give
+// now. When an event moves the epoch on, a background worker computes the
+// answers asked for recently again, the most recently asked first, so the
+// next visit finds a fresh answer instead of scoring.
+//
+// Why the epoch and not a finer test of which answers an event can change:
+// scoring reads corpus-wide statistics (document count, average length,
+// how many candidates hold a word or a term), and nearly every event
+// (a competency's label is part of its holder's text) moves them, so every
+// answer's scores move with it. Keeping an answer whose candidates did not
+// change would serve scores the scorer no longer gives.
+const (
+	// DefaultKeptAnswers is how many answers are kept (least recently
+	// asked dropped first).
+	DefaultKeptAnswers = 20000
+	// DefaultHotFor is how recently an answer must have been asked for the
+	// worker to compute it again after an event; older ones are computed
+	// when next asked.
+	DefaultHotFor = 10 * time.Minute
+)
+
+// Kept holds the kept answers and runs their refresh.
+type Kept struct {
+	x      *domain.Index
+	hotFor time.Duration
+	cache  *lru.Cache[string, *keptAnswer]
+	// onRefresh, when set, is told of each answer a refresh computes and
+	// when a pass has left every hot answer fresh at an epoch.
+	onRefresh atomic.Pointer[func(epoch uint64, computed int, done bool)]
+	// computed counts the answers the scorer computed for the kept answers,
+	// asked or refreshed.
+	computed atomic.Int64
+}
+
+type keptAnswer struct {
+	q     domain.Query
+	mu    sync.Mutex // held while computing, so concurrent askers score once
+	val   atomic.Pointer[keptValue]
+	asked atomic.Int64 // unix nanoseconds of the last ask
+}
+
+type keptValue struct {
+	epoch uint64
+	res   *matchingv1.SuggestPartnersResponse
+	// served is the answer as served (sealed for the seeker) and its wire
+	// encoding, made on the first ask.
+	served atomic.Pointer[servedAnswer]
+}
+
+type servedAnswer struct {
+	res  *matchingv1.SuggestPartnersResponse
+	wire []byte
+}
+
+// servedAs returns the answer sealed by seal and encoded, made once.
+func (v *keptValue) servedAs(seal func(*matchingv1.SuggestPartnersResponse) *matchingv1.SuggestPartnersResponse) (*servedAnswer, error) {
+	if sa := v.served.Load(); sa != nil {
+		return sa, nil
+	}
+	res := seal(v.res)
+	wire, err := proto.MarshalOptions{Deterministic: true}.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	sa := &servedAnswer{res: res, wire: wire}
+	if !v.served.CompareAndSwap(nil, sa) {
+		return v.served.Load(), nil
+	}
+	return sa, nil
+}
+
+// NewKept keeps up to size answers, refreshing those asked within hotFor.
+func NewKept(x *domain.Index, size int, hotFor time.Duration) *Kept {
+	c, err := lru.New[string, *keptAnswer](max(size, 1))
+	if err != nil {
+		panic(err) // only for a size ≤ 0
+	}
+	return &Kept{x: x, hotFor: hotFor, cache: c}
+}
+
+// keptQuery reports whether q is the common query the kept answers are
+// for: no typed need, neither text nor chosen terms.
+func keptQuery(q domain.Query) bool {
+	return q.Need.Text == "" && len(q.Need.Terms) == 0 && len(q.Need.ExcludedTerms) == 0
+}
+
+// keptKey is q in a canonical form: encoding/json writes struct fields in
+// order and map keys sorted, so every field of the query, the feedback
+// read into it included, tells answers apart.
+func keptKey(q domain.Query) (string, bool) {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// Suggest answers q from a kept answer while the index's epoch holds, and
+// otherwise asks the scorer and keeps its answer.
+func (k *Kept) Suggest(q domain.Query) (*matchingv1.SuggestPartnersResponse, error) {
+	v, err := k.answer(q)
+	if err != nil {
+		return nil, err
+	}
+	return v.res, nil
+}
+
+func (k *Kept) answer(q domain.Query) (*keptValue, error) {
+	key, ok := keptKey(q)
+	if !ok {
+		res, err := k.x.Suggest(q)
+		if err != nil {
+			return nil, err
+		}
+		return &keptValue{res: res}, nil
+	}
+	e, found := k.cache.Get(key)
+	if !found {
+		e = &keptAnswer{q: q}
+		if prev, ok, _ := k.cache.PeekOrAdd(key, e); ok {
+			e = prev
+		}
+	}
+	e.asked.Store(time.Now().UnixNano())
+	if v := e.val.Load(); v != nil && v.epoch == k.x.Epoch() {
+		return v, nil
+	}
+	return k.compute(e)
+}
+
+// compute asks the scorer for e's answer unless another caller has just
+// done so at the current epoch.
+func (k *Kept) compute(e *keptAnswer) (*keptValue, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	// The epoch is read before scoring: a change during it moves the epoch
+	// on, and the answer is kept under the older one, never served.
+	epoch := k.x.Epoch()
+	if v := e.val.Load(); v != nil && v.epoch == epoch {
+		return v, nil
+	}
+	res, err := k.x.Suggest(e.q)
+	if err != nil {
+		return nil, err
+	}
+	k.computed.Add(1)
+	v := &keptValue{epoch: epoch, res: res}
+	if old := e.val.Load(); old == nil || old.epoch <= epoch {
+		e.val.Store(v)
+	}
+	return v, nil
+}
+
+// Refresh computes again, most recently asked first, every hot answer that
+// is stale; when the epoch moves on meanwhile it starts over from the most
+// recently asked. It returns the epoch at which every hot answer is fresh
+// and how many it computed, or early, with ctx's error, when ctx ends.
+func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
+	n := 0
+	for {
+		epoch := k.x.Epoch()
+		keys := k.cache.Keys() // least recently used first
+		hot := time.Now().Add(-k.hotFor).UnixNano()
+		moved := false
+		for _, key := range slices.Backward(keys) {
+			if err := ctx.Err(); err != nil {
+				return epoch, n, err
+			}
+			if k.x.Epoch() != epoch {
+				moved = true
+				break
+			}
+			e, ok := k.cache.Peek(key)
+			if !ok || e.asked.Load() < hot {
+				continue
+			}
+			if v := e.val.Load(); v != nil && v.epoch == epoch {
+				continue
+			}
+			// An answer the scorer refuses (its seeker erased) is dropped:
+			// the next ask gets the refusal from the scorer.
+			if _, err := k.compute(e); err != nil {
+				k.cache.Remove(key)
+			}
+			n++
+			if f := k.onRefresh.Load(); f != nil {
+				(*f)(epoch, n, false)
+			}
+			// Low priority: requests waiting to run go first.
+			runtime.Gosched()
+		}
+		if !moved && k.x.Epoch() == epoch {
+			if f := k.onRefresh.Load(); f != nil {
+				(*f)(epoch, n, true)
+			}
+			return epoch, n, nil
+		}
+	}
+}
+
+// Run refreshes the hot answers after every change to the index until ctx
+// ends.
+func (k *Kept) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-k.x.EpochMoved():
+		}
+		if _, _, err := k.Refresh(ctx); err != nil {
+			return nil
+		}
+	}
+}
+
+// OnRefresh sets f to be told, by the refresh, of each answer it computed
+// at an epoch (done false, with how many so far) and when every hot answer
+// is fresh at the epoch (done true); nil stops.
+func (k *Kept) OnRefresh(f func(epoch uint64, computed int, done bool)) {
+	if f == nil {
+		k.onRefresh.Store(nil)
+		return
+	}
+	k.onRefresh.Store(&f)
+}
+
+// Fresh reports how many kept answers are fresh at the current epoch, and
+// how many are kept.
+func (k *Kept) Fresh() (fresh, kept int) {
+	epoch := k.x.Epoch()
+	for _, key := range k.cache.Keys() {
+		if e, ok := k.cache.Peek(key); ok {
+			kept++
+			if v := e.val.Load(); v != nil && v.epoch == epoch {
+				fresh++
+			}
+		}
+	}
+	return fresh, kept
+}
+
+// Computed counts the answers the scorer has computed for the kept
+// answers, asked or refreshed.
+func (k *Kept) Computed() int64 { return k.computed.Load() }
