@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 )
@@ -51,6 +52,22 @@ func busyAt(ms map[string]*meetingsv1.Meeting, skip *meetingsv1.Meeting, pid, sl
 		}
 	}
 	return false
+}
+
+// idleGapsOf counts the free slots between each participant's first and
+// last meeting of the day (the test's event has one day).
+func idleGapsOf(ms map[string]*meetingsv1.Meeting) int32 {
+	at := map[string][]int{}
+	for _, m := range ms {
+		for _, p := range m.GetParticipantIds() {
+			at[p] = append(at[p], slices.Index(daySlots, m.GetSlotId()))
+		}
+	}
+	var n int32
+	for _, is := range at {
+		n += int32(slices.Max(is) - slices.Min(is) + 1 - len(is))
+	}
+	return n
 }
 
 func wantRefusal(t *testing.T, err error, code codes.Code, text string) {
@@ -154,8 +171,14 @@ func TestScheduleEditing(t *testing.T) {
 	if got := res.GetMeeting(); got.GetId() != mfg.GetId() || got.GetSlotId() != to || got.GetTableId() != table || !got.GetLocked() || res.GetSchedule().GetVersion() != 2 {
 		t.Fatalf("moved meeting %v in schedule %v, want %s at %s/%s, locked, version 2", got, res.GetSchedule(), mfg.GetId(), to, table)
 	}
-	if _, now := scheduleNow(t, org, ev.GetId()); now[fg.GetId()].GetSlotId() != to || now[fg.GetId()].GetTableId() != table {
+	sc2, now := scheduleNow(t, org, ev.GetId())
+	if now[fg.GetId()].GetSlotId() != to || now[fg.GetId()].GetTableId() != table {
 		t.Fatalf("after the move the schedule has %v", now[fg.GetId()])
+	}
+	// The figures follow the move: recounted like the scheduler counts them.
+	if st := sc2.GetStats(); st.GetIdleGaps() != idleGapsOf(now) || st.GetMeetingsPlaced() != 4 || st.GetMeanMeetingsPerParticipant() != 8.0/6 ||
+		st.GetSolveDuration().AsDuration() != sc.GetStats().GetSolveDuration().AsDuration() {
+		t.Errorf("figures after the move %v, want %d idle gaps, 4 placed, 8/6 a participant, the solve time kept", st, idleGapsOf(now))
 	}
 
 	// A swap exchanges two places, checked as two moves: F and G's meeting
@@ -208,6 +231,12 @@ func TestScheduleEditing(t *testing.T) {
 		t.Errorf("the unlocked meeting of A and B after a re-run is %v, want it planned afresh", m)
 	}
 	checkSchedule(t, ev, slices.Collect(mapValues(ms)), map[string][]string{d.GetId(): daySlots[:2]})
+	// A lock moves nothing: the figures recounted after it are the
+	// scheduler's own.
+	lock(ms[fg.GetId()], true)
+	if locked, _ := scheduleNow(t, org, ev.GetId()); !proto.Equal(locked.GetStats(), again.GetStats()) {
+		t.Errorf("recounted after a lock the figures are %v, the scheduler's %v", locked.GetStats(), again.GetStats())
+	}
 
 	// Filling free slots keeps them too.
 	fill := must[*meetingsv1.GenerateScheduleResponse](t)(org.GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId(), Mode: meetingsv1.ScheduleMode_SCHEDULE_MODE_FILL_FREE_SLOTS})).GetSchedule()

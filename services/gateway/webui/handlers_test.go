@@ -293,6 +293,7 @@ func TestEventFigures(t *testing.T) {
 		{Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_DECLINED},
 		{Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_NO_THANKS},
 		{Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING},
+		{Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED}, // not counted
 	}
 	parts := []*meetingsv1.Participant{{Id: "a"}, {Id: "b"}, {Id: "c"}, {Id: "d"}, {Id: "e"}, {Id: "f"}, {Id: "g"}}
 	meetings := []*meetingsv1.Meeting{
@@ -304,7 +305,7 @@ func TestEventFigures(t *testing.T) {
 	// of the seven registered have no meeting (d and e only a cancelled one).
 	f := eventFigures(parts, reqs, &meetingsv1.Schedule{Stats: &meetingsv1.ScheduleStats{MeetingsPlaced: 2, UpperBound: 2, MeanMeetingsPerParticipant: 0.57, ParticipantsWithoutMeetings: 0}}, meetings)
 	if f.Participants != 7 || f.Requests != 5 || f.Accepted != 2 || f.Pending != 1 || f.AcceptanceRate != 0.5 || !f.HasSchedule || f.Placed != 2 || f.Without != 4 {
-		t.Fatalf("figures = %+v, want 7 participants, 4 without meetings", f)
+		t.Fatalf("figures = %+v, want 7 participants, 5 requests (the cancelled one left out), 4 without meetings", f)
 	}
 }
 

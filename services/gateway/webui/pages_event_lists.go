@@ -39,9 +39,9 @@ func allPages[T any](next func(token string) ([]T, string, error)) ([]T, error) 
 	}
 }
 
-func (u *UI) allParticipants(ctx context.Context, eventID string) ([]*meetingsv1.Participant, error) {
+func (u *UI) allParticipants(ctx context.Context, eventID string, statuses ...meetingsv1.ParticipantStatus) ([]*meetingsv1.Participant, error) {
 	return allPages(func(token string) ([]*meetingsv1.Participant, string, error) {
-		res, err := u.opts.Meetings.ListParticipants(ctx, &meetingsv1.ListParticipantsRequest{EventId: eventID, PageSize: 1000, PageToken: token})
+		res, err := u.opts.Meetings.ListParticipants(ctx, &meetingsv1.ListParticipantsRequest{EventId: eventID, PageSize: 1000, PageToken: token, Statuses: statuses})
 		return res.GetParticipants(), res.GetNextPageToken(), err
 	})
 }
@@ -152,7 +152,7 @@ type participantRow struct {
 }
 
 var (
-	participantShows = []string{"all", "without_meetings", "no_requests"}
+	participantShows = []string{"all", "registered", "without_meetings", "no_requests", "withdrawn"}
 	participantSorts = []string{"name", "fewest_meetings", "most_requests"}
 	requestShows     = []string{"all", "pending", "accepted", "declined", "no_thanks", "cancelled"}
 	requestSorts     = []string{"newest", "oldest", "from", "to"}
@@ -171,8 +171,8 @@ type eventListView struct {
 }
 
 // organizedParticipants loads an event for its organiser's lists, with its
-// participants under the names the user may see; others are told the page
-// is not theirs.
+// participants under the names the user may see, the withdrawn ones too;
+// others are told the page is not theirs.
 func (u *UI) organizedParticipants(ctx context.Context, c *call) (*meetingsv1.Event, []*meetingsv1.Participant, error) {
 	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
 	if err != nil {
@@ -181,7 +181,7 @@ func (u *UI) organizedParticipants(ctx context.Context, c *call) (*meetingsv1.Ev
 	if !c.organizes(ev) {
 		return nil, nil, status.Error(codes.PermissionDenied, c.L.T("event.organizers_only"))
 	}
-	parts, err := u.allParticipants(ctx, ev.GetId())
+	parts, err := u.allParticipants(ctx, ev.GetId(), meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED, meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_WITHDRAWN)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -209,7 +209,7 @@ func (u *UI) eventParticipants(c *call) error {
 	lq := readListQuery(c.r.URL.Query(), participantShows, participantSorts)
 	rows := participantRows(parts, reqs, meetings, lq)
 	if c.r.URL.Query().Get("format") == "csv" {
-		header := []string{"participant_id", "name", "kind", "available_slots", "requests_sent", "requests_received", "requests_accepted", "meetings"}
+		header := []string{"participant_id", "name", "kind", "available_slots", "requests_sent", "requests_received", "requests_accepted", "meetings", "status"}
 		for _, q := range ev.GetRegistrationQuestions() {
 			header = append(header, q.GetText())
 		}
@@ -222,7 +222,8 @@ func (u *UI) eventParticipants(c *call) error {
 			if n := len(r.P.GetAvailableSlotIds()); n > 0 {
 				avail = strconv.Itoa(n)
 			}
-			return append([]string{r.P.GetId(), r.P.GetDisplayName(), kind, avail, strconv.Itoa(r.Sent), strconv.Itoa(r.Received), strconv.Itoa(r.Accepted), strconv.Itoa(r.Meets)},
+			st := strings.ToLower(strings.TrimPrefix(r.P.GetStatus().String(), "PARTICIPANT_STATUS_"))
+			return append([]string{r.P.GetId(), r.P.GetDisplayName(), kind, avail, strconv.Itoa(r.Sent), strconv.Itoa(r.Received), strconv.Itoa(r.Accepted), strconv.Itoa(r.Meets), st},
 				answerCells(ev, r.P)...)
 		})
 	}
@@ -246,6 +247,9 @@ func participantRows(parts []*meetingsv1.Participant, reqs []*meetingsv1.Meeting
 		}
 	}
 	for _, r := range reqs {
+		if r.GetStatus() == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED {
+			continue // withdrawn by a party, the organiser or a withdrawal: no longer asked
+		}
 		count(r.GetFromParticipantId(), func(row *participantRow) { row.Sent++ })
 		count(r.GetToParticipantId(), func(row *participantRow) { row.Received++ })
 		if r.GetStatus() == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED {
@@ -262,9 +266,16 @@ func participantRows(parts []*meetingsv1.Participant, reqs []*meetingsv1.Meeting
 		}
 	}
 	rows = slices.DeleteFunc(rows, func(r participantRow) bool {
+		gone := r.P.GetStatus() == meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_WITHDRAWN
 		switch {
 		case !lq.matches(r.P.GetDisplayName()):
 			return true
+		case lq.Show == "withdrawn":
+			return !gone
+		case lq.Show == "all":
+			return false
+		case gone:
+			return true // the other choices are about who takes part
 		case lq.Show == "without_meetings":
 			return r.Meets > 0
 		case lq.Show == "no_requests":

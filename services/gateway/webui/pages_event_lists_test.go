@@ -19,12 +19,18 @@ func TestParticipantRows(t *testing.T) {
 	part := func(id, name string) *meetingsv1.Participant {
 		return &meetingsv1.Participant{Id: id, DisplayName: name}
 	}
-	parts := []*meetingsv1.Participant{part("a", "Alpha Bio"), part("b", "beta Labs"), part("c", "Gamma Clinic"), part("d", "Delta")}
+	gone := part("e", "Epsilon Withdrawn")
+	gone.Status = meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_WITHDRAWN
+	parts := []*meetingsv1.Participant{part("a", "Alpha Bio"), part("b", "beta Labs"), part("c", "Gamma Clinic"), part("d", "Delta"), gone}
 	accepted, pending := meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED, meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_PENDING
 	reqs := []*meetingsv1.MeetingRequest{
 		{FromParticipantId: "a", ToParticipantId: "b", Status: accepted},
 		{FromParticipantId: "a", ToParticipantId: "c", Status: pending},
 		{FromParticipantId: "c", ToParticipantId: "b", Status: accepted},
+		// Cancelled requests are not counted, neither is the withdrawn
+		// participant's, cancelled by its withdrawal.
+		{FromParticipantId: "d", ToParticipantId: "a", Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED},
+		{FromParticipantId: "e", ToParticipantId: "b", Status: meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED},
 	}
 	meetings := []*meetingsv1.Meeting{
 		{ParticipantIds: []string{"a", "b"}, Status: meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED},
@@ -42,13 +48,15 @@ func TestParticipantRows(t *testing.T) {
 		q    url.Values
 		want string
 	}{
-		{"by name, ignoring case", url.Values{}, "a:2/0/1/1 b:0/2/2/1 d:0/0/0/0 c:1/1/1/0"},
+		{"by name, ignoring case, the withdrawn too", url.Values{}, "a:2/0/1/1 b:0/2/2/1 d:0/0/0/0 e:0/0/0/0 c:1/1/1/0"},
 		{"search", url.Values{"q": {"LA"}}, "b:0/2/2/1"},
+		{"taking part", url.Values{"show": {"registered"}}, "a:2/0/1/1 b:0/2/2/1 d:0/0/0/0 c:1/1/1/0"},
+		{"withdrawn", url.Values{"show": {"withdrawn"}}, "e:0/0/0/0"},
 		{"without meetings counts a cancelled one as none", url.Values{"show": {"without_meetings"}}, "d:0/0/0/0 c:1/1/1/0"},
-		{"no requests", url.Values{"show": {"no_requests"}}, "d:0/0/0/0"},
-		{"fewest meetings first", url.Values{"sort": {"fewest_meetings"}}, "d:0/0/0/0 c:1/1/1/0 a:2/0/1/1 b:0/2/2/1"},
-		{"most requests first", url.Values{"sort": {"most_requests"}}, "a:2/0/1/1 b:0/2/2/1 c:1/1/1/0 d:0/0/0/0"},
-		{"unknown choices fall back", url.Values{"show": {"x"}, "sort": {"y"}}, "a:2/0/1/1 b:0/2/2/1 d:0/0/0/0 c:1/1/1/0"},
+		{"no requests, a cancelled one not counted", url.Values{"show": {"no_requests"}}, "d:0/0/0/0"},
+		{"fewest meetings first", url.Values{"sort": {"fewest_meetings"}, "show": {"registered"}}, "d:0/0/0/0 c:1/1/1/0 a:2/0/1/1 b:0/2/2/1"},
+		{"most requests first", url.Values{"sort": {"most_requests"}, "show": {"registered"}}, "a:2/0/1/1 b:0/2/2/1 c:1/1/1/0 d:0/0/0/0"},
+		{"unknown choices fall back", url.Values{"show": {"x"}, "sort": {"y"}}, "a:2/0/1/1 b:0/2/2/1 d:0/0/0/0 e:0/0/0/0 c:1/1/1/0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,7 +23,9 @@ func (u *UI) eventWithdraw(c *call) error {
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(parts, func(p *meetingsv1.Participant) bool { return p.GetId() == pid })
+		i := slices.IndexFunc(parts, func(p *meetingsv1.Participant) bool {
+			return p.GetId() == pid && p.GetStatus() != meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_WITHDRAWN
+		})
 		if i < 0 {
 			return status.Error(codes.NotFound, c.L.T("event.no_such_participant"))
 		}

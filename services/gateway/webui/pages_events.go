@@ -612,8 +612,11 @@ func (g *grid) name(l *Lang, names map[string]string) {
 // not anyone asked to meet them (the scheduler's own figure counts only
 // those with an accepted request).
 func eventFigures(participants []*meetingsv1.Participant, reqs []*meetingsv1.MeetingRequest, s *meetingsv1.Schedule, meetings []*meetingsv1.Meeting) figures {
-	f := figures{Participants: len(participants), Requests: len(reqs)}
+	f := figures{Participants: len(participants)}
 	for _, r := range reqs {
+		if r.GetStatus() != meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED {
+			f.Requests++ // a cancelled request is no longer asked
+		}
 		switch r.GetStatus() {
 		case meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED:
 			f.Accepted++

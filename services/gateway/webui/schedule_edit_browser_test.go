@@ -173,8 +173,8 @@ func TestScheduleEditing(t *testing.T) {
 		o.open(eventPath + "/participants")
 		o.expect("#participant-list thead", "What do you seek?")
 		rows := csvRows(t, eval[string](o, `fetch(location.pathname + "?format=csv").then(r => r.text())`))
-		if h := rows[0]; len(h) != 10 || h[8] != "What do you offer at this event?" || h[9] != "What do you seek?" {
-			t.Errorf("the participants CSV header is %q, want the two questions last", h)
+		if h := rows[0]; len(h) != 11 || h[8] != "status" || h[9] != "What do you offer at this event?" || h[10] != "What do you seek?" {
+			t.Errorf("the participants CSV header is %q, want the status, then the two questions last", h)
 		}
 	})
 

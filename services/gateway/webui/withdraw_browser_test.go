@@ -9,8 +9,11 @@ import (
 // TestOrganiserWithdrawsParticipant: in Chromium, the organiser withdraws
 // the company from the participants list; the confirmation page says that
 // its one open request will be cancelled, "No, keep it" changes nothing,
-// the confirmed withdrawal takes it off the list, and the institute that
-// asked for the meeting is told the request was cancelled.
+// after the confirmed withdrawal the company stays listed as withdrawn
+// (shown by the "Withdrawn" filter, not by "Taking part"), the cancelled
+// request counts neither in the researcher's row nor in the event's
+// figures, and the institute that asked for the meeting is told the
+// request was cancelled.
 func TestOrganiserWithdrawsParticipant(t *testing.T) {
 	o, _, r, eventPath := twoRegistered(t)
 	companyID := eval[string](r, `[...document.querySelectorAll("#f-to option")].find(o => o.textContent.includes("Tagliamentoomics")).value`)
@@ -34,10 +37,33 @@ func TestOrganiserWithdrawsParticipant(t *testing.T) {
 	o.submit("#confirm")
 	o.mustSucceed("withdrawing the company")
 	o.expect("#notice", "The participant was withdrawn")
-	if strings.Contains(eval[string](o, `document.querySelector("#participant-list").textContent`), "Tagliamentoomics") {
-		t.Error("the withdrawn company is still listed")
+	// The company stays listed, marked withdrawn and with nothing left to
+	// do; the researcher's cancelled request is no longer counted.
+	o.expect(`#participant-list tr.withdrawn`, "Tagliamentoomics")
+	o.expect(`#participant-list tr.withdrawn .tag`, "Withdrawn")
+	if eval[bool](o, "!!"+withdrawCompany) {
+		t.Error("the withdrawn company can be withdrawn again")
+	}
+	sent := `[...document.querySelectorAll("#participant-list tbody tr")].find(tr => tr.textContent.includes("Trieste")).cells[2].textContent`
+	if got := eval[string](o, sent); got != "0" {
+		t.Errorf("the researcher's cancelled request still counts: sent %s", got)
 	}
 	o.checkPage()
+	o.accessible()
+	// Filters: those taking part, and the withdrawn.
+	o.set("#f-show", "registered")
+	o.submit("#apply-filter")
+	if strings.Contains(o.text("#participant-list"), "Tagliamentoomics") {
+		t.Error("the withdrawn company is listed among those taking part")
+	}
+	o.set("#f-show", "withdrawn")
+	o.submit("#apply-filter")
+	o.expect("#participant-list", "Tagliamentoomics")
+	if strings.Contains(o.text("#participant-list"), "Trieste") {
+		t.Error("the researcher is listed among the withdrawn")
+	}
+	o.open(eventPath)
+	o.expect("#fig-requests", "0")
 
 	// The institute's request is cancelled, and it is told.
 	deadline := time.Now().Add(45 * time.Second)

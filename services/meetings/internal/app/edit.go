@@ -247,12 +247,20 @@ func (rv *review) find(id, field string) (*meetingsv1.Meeting, error) {
 }
 
 // commit records changed meetings as the next version of the review's
-// schedule: the event first (a conflicting edit loses here), then the
+// schedule, with its figures recounted: the event first (a conflicting edit loses here), then the
 // meetings under the new version's key. Should the second write not
 // happen, redoEdit makes it from the event.
 func (s *Service) commit(ctx context.Context, p domain.Principal, rv *review, changed ...*meetingsv1.Meeting) (*meetingsv1.Schedule, error) {
+	base, err := s.provisional(ctx, rv.sc)
+	if err != nil {
+		return nil, err
+	}
+	ms := withEdits(base, changed)
 	next := domain.Clone(rv.sc)
 	next.Version++
+	// The figures follow the edit, counted over the meetings the organiser
+	// sees (a withdrawn participant's are gone from the review).
+	next.Stats = s.restat(rv.ev, rv.sc.GetStats(), s.withoutWithdrawn(s.asTheyAre(ms)))
 	h := s.header(p)
 	if _, err := s.write(ctx, next.GetId(), &eventsv1.ScheduleEdited{
 		EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: next.GetId(), AggregateVersion: next.GetVersion(), ActorSubject: h.Actor,
@@ -260,11 +268,6 @@ func (s *Service) commit(ctx context.Context, p domain.Principal, rv *review, ch
 	}, rv.rev); err != nil {
 		return nil, err
 	}
-	base, err := s.provisional(ctx, rv.sc)
-	if err != nil {
-		return nil, err
-	}
-	ms := withEdits(base, changed)
 	key := provisionalKey(next.GetId(), next.GetVersion())
 	if err := s.store.SaveProvisional(ctx, key, ms); err != nil {
 		return nil, err
