@@ -53,7 +53,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"ListParticipants", "RequestMeeting", "UpdateMeetingRequest", "RespondToMeetingRequest", "ListMeetingRequests", "BookMeeting",
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
-			"MoveMeeting", "SwapMeetings", "SetMeetingLock", "WithdrawParticipant",
+			"MoveMeeting", "SwapMeetings", "SetMeetingLock", "WithdrawParticipant", "PlaceRequest",
 		}},
 		{"tandem.messaging.v1.MessagingService", []string{
 			"SendContactRequest", "RespondToContactRequest", "PostMessage", "GetConversation", "ListConversations",

@@ -47,7 +47,7 @@ func BenchmarkEventPageLargeGrid(b *testing.B) {
 			for b.Loop() {
 				v.Grid = buildGrid(ev, meetings)
 				if bc.window {
-					v.Grid.window(ev.GetId(), "", 0)
+					v.Grid.window(ev.GetId(), "", "", 0)
 				}
 				w := httptest.NewRecorder()
 				c := &call{ui: ui, w: w, r: req, L: langFor("en"), user: &user{}}

@@ -4,6 +4,13 @@ package webui
 // the event pages and the member pages grow without touching each other's
 // lines. A key is in one map only (a test checks).
 var eventMessages = map[string][2]string{
+	"event.unplaced":               {"Accepted requests without a place (%d)", "Richieste accettate senza posto (%d)"},
+	"event.place_meeting_of":       {"Place the meeting of %s", "Colloca l'incontro di %s"},
+	"action.place":                 {"Place", "Colloca"},
+	"event.placing":                {"Placing the meeting of %s: choose a free place in the grid. Availability, the other meetings, the table and each participant's limit are checked.", "Stai collocando l'incontro di %s: scegli un posto libero nella griglia. Si controllano disponibilità, altri incontri, tavolo e limite di ciascun partecipante."},
+	"event.place_here_at":          {"Place here: %s, %s", "Colloca qui: %s, %s"},
+	"action.place_here":            {"Place here", "Colloca qui"},
+	"done.placed":                  {"The meeting was placed: in a schedule under review it is locked there, in a published one it is confirmed.", "L'incontro è stato collocato: in un programma in revisione resta bloccato lì, in uno pubblicato è confermato."},
 	"event.message_title":          {"Message participants", "Scrivi ai partecipanti"},
 	"event.message_intro":          {"Each participant gets your message in a thread with your organisation for this event, with a notification and an e-mail as their settings say, and can answer you there.", "Ogni partecipante riceve il messaggio in una conversazione con la tua organizzazione per questo evento, con una notifica e un'e-mail secondo le sue impostazioni, e può risponderti lì."},
 	"event.message_to_all":         {"All %d participants", "Tutti i %d partecipanti"},

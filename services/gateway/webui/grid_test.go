@@ -42,7 +42,7 @@ func TestGridWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		g := buildGrid(ev, ms)
-		g.window(ev.GetId(), "M5", tt.start)
+		g.window(ev.GetId(), "M5", "", tt.start)
 		p := g.Page
 		if p.From != tt.from || p.To != tt.to || p.Total != 700 || (p.Prev != "") != tt.prev || (p.Next != "") != tt.next {
 			t.Errorf("start %d: page %+v, want tables %d–%d of 700", tt.start, p, tt.from, tt.to)

@@ -128,6 +128,38 @@ type eventView struct {
 	Edit *gridEdit
 }
 
+// unplacedRow is an accepted request without a meeting, with the names of
+// its two participants.
+type unplacedRow struct {
+	Request *meetingsv1.MeetingRequest
+	Names   string
+}
+
+// unplacedRequests are the accepted requests that no meeting of the
+// schedule (cancelled ones aside) holds, neither by request nor by pair.
+func unplacedRequests(reqs []*meetingsv1.MeetingRequest, meetings []*meetingsv1.Meeting) []*meetingsv1.MeetingRequest {
+	byReq, byPair := map[string]bool{}, map[[2]string]bool{}
+	pair := func(a, b string) [2]string { return [2]string{min(a, b), max(a, b)} }
+	for _, m := range meetings {
+		if m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
+			continue
+		}
+		byReq[m.GetRequestId()] = true
+		if ids := m.GetParticipantIds(); len(ids) == 2 {
+			byPair[pair(ids[0], ids[1])] = true
+		}
+	}
+	var out []*meetingsv1.MeetingRequest
+	for _, r := range reqs {
+		if r.GetStatus() == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED && !byReq[r.GetId()] &&
+			!byPair[pair(r.GetFromParticipantId(), r.GetToParticipantId())] {
+			byPair[pair(r.GetFromParticipantId(), r.GetToParticipantId())] = true // the pair meets once
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // gridEdit is what the grid needs to move, swap, lock and unlock meetings:
 // the schedule version the edit form sends, the meeting being moved (by
 // keyboard: "Move", then a place), and why the last edit was refused.
@@ -136,6 +168,11 @@ type gridEdit struct {
 	Moving  *meetingsv1.Meeting
 	// MovingNames names the moving meeting's participants.
 	MovingNames string
+	// Unplaced are the accepted requests without a meeting, which the
+	// organiser places by hand in a free cell ("Place", then a place);
+	// Placing is the one being placed.
+	Unplaced []unplacedRow
+	Placing  *unplacedRow
 	// Review is true while the schedule is provisional: its meetings swap
 	// and lock; published ones only move.
 	Review  bool
@@ -304,11 +341,11 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 			v.Schedule = sched
 			v.Grid = buildGrid(ev, meetings)
 			v.Grid.name(c.L, v.Names)
-			v.Grid.window(ev.GetId(), c.r.URL.Query().Get("move"), gridStart(c))
+			v.Grid.window(ev.GetId(), c.r.URL.Query().Get("move"), c.r.URL.Query().Get("place"), gridStart(c))
 		}
 		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, meetings)
 		v.Fill = summariseFill(sched, v.Requests, meetings)
-		v.Edit = gridEditOf(c, ev, sched, meetings, v.Names, editProblem)
+		v.Edit = gridEditOf(c, ev, sched, meetings, v.Requests, v.Names, editProblem)
 		// The event page shows the first rows; the lists have them all.
 		v.FirstParticipants = v.Participants[:min(len(v.Participants), firstRows)]
 		v.FirstRequests = v.Requests[:min(len(v.Requests), firstRows)]
@@ -366,7 +403,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 
 // gridEditOf allows hand edits of a schedule while the event is being
 // scheduled or is published (not once closed).
-func gridEditOf(c *call, ev *meetingsv1.Event, sched *meetingsv1.Schedule, meetings []*meetingsv1.Meeting, names map[string]string, prob *problem) *gridEdit {
+func gridEditOf(c *call, ev *meetingsv1.Event, sched *meetingsv1.Schedule, meetings []*meetingsv1.Meeting, reqs []*meetingsv1.MeetingRequest, names map[string]string, prob *problem) *gridEdit {
 	switch {
 	case sched == nil:
 		return nil
@@ -377,9 +414,23 @@ func gridEditOf(c *call, ev *meetingsv1.Event, sched *meetingsv1.Schedule, meeti
 	if ed.Review {
 		ed.Version = sched.GetVersion()
 	}
-	moving := c.r.URL.Query().Get("move")
+	moving, placing := c.r.URL.Query().Get("move"), c.r.URL.Query().Get("place")
 	if c.r.Method == http.MethodPost {
-		moving = c.r.PostForm.Get("meeting")
+		moving, placing = c.r.PostForm.Get("meeting"), c.r.PostForm.Get("place")
+	}
+	who := func(ids ...string) string {
+		var ns []string
+		for _, id := range ids {
+			ns = append(ns, cmpOr(names[id], c.L.T("event.unnamed")))
+		}
+		return strings.Join(ns, " – ")
+	}
+	for _, r := range unplacedRequests(reqs, meetings) {
+		row := unplacedRow{Request: r, Names: who(r.GetFromParticipantId(), r.GetToParticipantId())}
+		ed.Unplaced = append(ed.Unplaced, row)
+		if r.GetId() == placing && moving == "" {
+			ed.Placing = &row
+		}
 	}
 	for _, m := range meetings {
 		if m.GetId() == moving && m.GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
@@ -413,6 +464,7 @@ func (u *UI) eventEditSchedule(c *call) error {
 	mid := text(f, "meeting", 40, errs)
 	to, swap := text(f, "to", 140, errs), text(f, "swap", 40, errs)
 	lock, unlock := text(f, "lock", 40, errs), text(f, "unlock", 40, errs)
+	placing := text(f, "place", 40, errs)
 	if len(errs) > 0 {
 		return status.Error(codes.InvalidArgument, "schedule edit form")
 	}
@@ -420,6 +472,10 @@ func (u *UI) eventEditSchedule(c *call) error {
 	defer cancel()
 	var err error
 	done := ""
+	slot, table, cut := strings.Cut(to, "/")
+	if to != "" && !cut {
+		return status.Error(codes.InvalidArgument, "schedule edit form: to")
+	}
 	switch {
 	case lock != "" || unlock != "":
 		_, err = u.opts.Meetings.SetMeetingLock(ctx, &meetingsv1.SetMeetingLockRequest{EventId: id, MeetingId: lock + unlock, Locked: lock != "", ExpectedScheduleVersion: version})
@@ -427,11 +483,10 @@ func (u *UI) eventEditSchedule(c *call) error {
 	case mid != "" && swap != "":
 		_, err = u.opts.Meetings.SwapMeetings(ctx, &meetingsv1.SwapMeetingsRequest{EventId: id, MeetingId: mid, OtherMeetingId: swap, ExpectedScheduleVersion: version})
 		done = "swapped"
+	case placing != "" && to != "":
+		_, err = u.opts.Meetings.PlaceRequest(ctx, &meetingsv1.PlaceRequestRequest{EventId: id, RequestId: placing, SlotId: slot, TableId: table, ExpectedScheduleVersion: version})
+		done = "placed"
 	case mid != "" && to != "":
-		slot, table, ok := strings.Cut(to, "/")
-		if !ok {
-			return status.Error(codes.InvalidArgument, "schedule edit form: to")
-		}
 		_, err = u.opts.Meetings.MoveMeeting(ctx, &meetingsv1.MoveMeetingRequest{EventId: id, MeetingId: mid, SlotId: slot, TableId: table, ExpectedScheduleVersion: version})
 		done = "moved"
 	default:
@@ -569,7 +624,7 @@ func gridStart(c *call) int {
 }
 
 // window keeps gridTables tables from start, and the cells under them.
-func (g *grid) window(eventID, moving string, start int) {
+func (g *grid) window(eventID, moving, placing string, start int) {
 	total := len(g.Tables)
 	start = min(start, max(0, total-1)) / gridTables * gridTables
 	end := min(total, start+gridTables)
@@ -577,6 +632,9 @@ func (g *grid) window(eventID, moving string, start int) {
 		q := url.Values{"tables": {strconv.Itoa(at)}}
 		if moving != "" {
 			q.Set("move", moving)
+		}
+		if placing != "" {
+			q.Set("place", placing)
 		}
 		return "/events/" + eventID + "?" + q.Encode() + "#schedule-grid"
 	}

@@ -256,6 +256,7 @@ func (s *Service) commit(ctx context.Context, p domain.Principal, rv *review, ch
 		return nil, err
 	}
 	ms := withEdits(base, changed)
+	sortMeetings(rv.ev, ms)
 	next := domain.Clone(rv.sc)
 	next.Version++
 	// The figures follow the edit, counted over the meetings the organiser
@@ -277,14 +278,15 @@ func (s *Service) commit(ctx context.Context, p domain.Principal, rv *review, ch
 	return next, nil
 }
 
-// withEdits is ms with the changed meetings in place of their old selves.
+// withEdits is ms with the changed meetings in place of their old selves,
+// and those new to it (placed by hand) added.
 func withEdits(ms, changed []*meetingsv1.Meeting) []*meetingsv1.Meeting {
 	out := slices.Clone(ms)
-	for i, m := range out {
-		for _, c := range changed {
-			if c.GetId() == m.GetId() {
-				out[i] = c
-			}
+	for _, c := range changed {
+		if i := slices.IndexFunc(out, func(m *meetingsv1.Meeting) bool { return m.GetId() == c.GetId() }); i >= 0 {
+			out[i] = c
+		} else {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -308,6 +310,9 @@ func (s *Service) redoEdit(ctx context.Context, sc *meetingsv1.Schedule) ([]*mee
 		return nil, err
 	}
 	ms := withEdits(base, ed.GetMeetings())
+	if ev, ok := s.index.Event(sc.GetEventId()); ok {
+		sortMeetings(ev.Value, ms)
+	}
 	if err := s.store.SaveProvisional(ctx, provisionalKey(sc.GetId(), sc.GetVersion()), ms); err != nil {
 		return nil, err
 	}

@@ -305,6 +305,27 @@ func ValidateMove(r *meetingsv1.MoveMeetingRequest) error {
 	return v.err()
 }
 
+// ValidatePlace checks a PlaceRequest request's ids.
+func ValidatePlace(r *meetingsv1.PlaceRequestRequest) error {
+	var v violations
+	if !ValidID(r.GetEventId()) {
+		v.add("event_id", "required")
+	}
+	if !ValidID(r.GetRequestId()) {
+		v.add("request_id", "required")
+	}
+	if !ValidID(r.GetSlotId()) {
+		v.add("slot_id", "required")
+	}
+	if !tableIDPattern.MatchString(r.GetTableId()) {
+		v.add("table_id", "required: a table id")
+	}
+	if r.GetExpectedScheduleVersion() < 0 {
+		v.add("expected_schedule_version", "must not be negative")
+	}
+	return v.err()
+}
+
 // ValidateSwap checks a SwapMeetings request's ids.
 func ValidateSwap(r *meetingsv1.SwapMeetingsRequest) error {
 	var v violations

@@ -111,6 +111,10 @@ func (g *GRPC) SetMeetingLock(ctx context.Context, r *meetingsv1.SetMeetingLockR
 	return g.app.SetMeetingLock(ctx, r)
 }
 
+func (g *GRPC) PlaceRequest(ctx context.Context, r *meetingsv1.PlaceRequestRequest) (*meetingsv1.PlaceRequestResponse, error) {
+	return g.app.PlaceRequest(ctx, r)
+}
+
 func (g *GRPC) WithdrawParticipant(ctx context.Context, r *meetingsv1.WithdrawParticipantRequest) (*meetingsv1.WithdrawParticipantResponse, error) {
 	return g.app.WithdrawParticipant(ctx, r)
 }

@@ -198,6 +198,145 @@ func (RequestDirection) EnumDescriptor() ([]byte, []int) {
 	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
 }
 
+// Request for PlaceRequest.
+type PlaceRequestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event. Required.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The accepted request to place. Required.
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The slot. Required.
+	SlotId string `protobuf:"bytes,3,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
+	// The table. Required.
+	TableId string `protobuf:"bytes,4,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// For a schedule under review: the schedule version the organizer last
+	// read; a different current version gets Aborted. 0 skips the check.
+	ExpectedScheduleVersion int64 `protobuf:"varint,5,opt,name=expected_schedule_version,json=expectedScheduleVersion,proto3" json:"expected_schedule_version,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *PlaceRequestRequest) Reset() {
+	*x = PlaceRequestRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceRequestRequest) ProtoMessage() {}
+
+func (x *PlaceRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceRequestRequest.ProtoReflect.Descriptor instead.
+func (*PlaceRequestRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PlaceRequestRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *PlaceRequestRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *PlaceRequestRequest) GetSlotId() string {
+	if x != nil {
+		return x.SlotId
+	}
+	return ""
+}
+
+func (x *PlaceRequestRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *PlaceRequestRequest) GetExpectedScheduleVersion() int64 {
+	if x != nil {
+		return x.ExpectedScheduleVersion
+	}
+	return 0
+}
+
+// Response for PlaceRequest.
+type PlaceRequestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new meeting: provisional and locked under review, confirmed after
+	// publication.
+	Meeting *Meeting `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	// The schedule under review after the edit; unset after publication.
+	Schedule      *Schedule `protobuf:"bytes,2,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceRequestResponse) Reset() {
+	*x = PlaceRequestResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceRequestResponse) ProtoMessage() {}
+
+func (x *PlaceRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceRequestResponse.ProtoReflect.Descriptor instead.
+func (*PlaceRequestResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PlaceRequestResponse) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+func (x *PlaceRequestResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
 // Request for WithdrawParticipant.
 type WithdrawParticipantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -211,7 +350,7 @@ type WithdrawParticipantRequest struct {
 
 func (x *WithdrawParticipantRequest) Reset() {
 	*x = WithdrawParticipantRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -223,7 +362,7 @@ func (x *WithdrawParticipantRequest) String() string {
 func (*WithdrawParticipantRequest) ProtoMessage() {}
 
 func (x *WithdrawParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[0]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -236,7 +375,7 @@ func (x *WithdrawParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawParticipantRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{0}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *WithdrawParticipantRequest) GetEventId() string {
@@ -268,7 +407,7 @@ type WithdrawParticipantResponse struct {
 
 func (x *WithdrawParticipantResponse) Reset() {
 	*x = WithdrawParticipantResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -280,7 +419,7 @@ func (x *WithdrawParticipantResponse) String() string {
 func (*WithdrawParticipantResponse) ProtoMessage() {}
 
 func (x *WithdrawParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[1]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -293,7 +432,7 @@ func (x *WithdrawParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawParticipantResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{1}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *WithdrawParticipantResponse) GetParticipant() *Participant {
@@ -337,7 +476,7 @@ type MoveMeetingRequest struct {
 
 func (x *MoveMeetingRequest) Reset() {
 	*x = MoveMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -349,7 +488,7 @@ func (x *MoveMeetingRequest) String() string {
 func (*MoveMeetingRequest) ProtoMessage() {}
 
 func (x *MoveMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[2]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -362,7 +501,7 @@ func (x *MoveMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveMeetingRequest.ProtoReflect.Descriptor instead.
 func (*MoveMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{2}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MoveMeetingRequest) GetEventId() string {
@@ -414,7 +553,7 @@ type MoveMeetingResponse struct {
 
 func (x *MoveMeetingResponse) Reset() {
 	*x = MoveMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +565,7 @@ func (x *MoveMeetingResponse) String() string {
 func (*MoveMeetingResponse) ProtoMessage() {}
 
 func (x *MoveMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[3]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +578,7 @@ func (x *MoveMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveMeetingResponse.ProtoReflect.Descriptor instead.
 func (*MoveMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{3}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MoveMeetingResponse) GetMeeting() *Meeting {
@@ -474,7 +613,7 @@ type SwapMeetingsRequest struct {
 
 func (x *SwapMeetingsRequest) Reset() {
 	*x = SwapMeetingsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +625,7 @@ func (x *SwapMeetingsRequest) String() string {
 func (*SwapMeetingsRequest) ProtoMessage() {}
 
 func (x *SwapMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[4]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +638,7 @@ func (x *SwapMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwapMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*SwapMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{4}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SwapMeetingsRequest) GetEventId() string {
@@ -543,7 +682,7 @@ type SwapMeetingsResponse struct {
 
 func (x *SwapMeetingsResponse) Reset() {
 	*x = SwapMeetingsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +694,7 @@ func (x *SwapMeetingsResponse) String() string {
 func (*SwapMeetingsResponse) ProtoMessage() {}
 
 func (x *SwapMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[5]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +707,7 @@ func (x *SwapMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwapMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*SwapMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{5}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SwapMeetingsResponse) GetMeetings() []*Meeting {
@@ -603,7 +742,7 @@ type SetMeetingLockRequest struct {
 
 func (x *SetMeetingLockRequest) Reset() {
 	*x = SetMeetingLockRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -615,7 +754,7 @@ func (x *SetMeetingLockRequest) String() string {
 func (*SetMeetingLockRequest) ProtoMessage() {}
 
 func (x *SetMeetingLockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[6]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -628,7 +767,7 @@ func (x *SetMeetingLockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMeetingLockRequest.ProtoReflect.Descriptor instead.
 func (*SetMeetingLockRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{6}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SetMeetingLockRequest) GetEventId() string {
@@ -672,7 +811,7 @@ type SetMeetingLockResponse struct {
 
 func (x *SetMeetingLockResponse) Reset() {
 	*x = SetMeetingLockResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -684,7 +823,7 @@ func (x *SetMeetingLockResponse) String() string {
 func (*SetMeetingLockResponse) ProtoMessage() {}
 
 func (x *SetMeetingLockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[7]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -697,7 +836,7 @@ func (x *SetMeetingLockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMeetingLockResponse.ProtoReflect.Descriptor instead.
 func (*SetMeetingLockResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{7}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SetMeetingLockResponse) GetMeeting() *Meeting {
@@ -730,7 +869,7 @@ type ItemError struct {
 
 func (x *ItemError) Reset() {
 	*x = ItemError{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +881,7 @@ func (x *ItemError) String() string {
 func (*ItemError) ProtoMessage() {}
 
 func (x *ItemError) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[8]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +894,7 @@ func (x *ItemError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemError.ProtoReflect.Descriptor instead.
 func (*ItemError) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{8}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ItemError) GetCode() string {
@@ -792,7 +931,7 @@ type ItemFieldViolation struct {
 
 func (x *ItemFieldViolation) Reset() {
 	*x = ItemFieldViolation{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -804,7 +943,7 @@ func (x *ItemFieldViolation) String() string {
 func (*ItemFieldViolation) ProtoMessage() {}
 
 func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[9]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -817,7 +956,7 @@ func (x *ItemFieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemFieldViolation.ProtoReflect.Descriptor instead.
 func (*ItemFieldViolation) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{9}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ItemFieldViolation) GetField() string {
@@ -847,7 +986,7 @@ type BatchRegisterParticipantsRequest struct {
 
 func (x *BatchRegisterParticipantsRequest) Reset() {
 	*x = BatchRegisterParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -859,7 +998,7 @@ func (x *BatchRegisterParticipantsRequest) String() string {
 func (*BatchRegisterParticipantsRequest) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[10]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -872,7 +1011,7 @@ func (x *BatchRegisterParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRegisterParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{10}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BatchRegisterParticipantsRequest) GetEventId() string {
@@ -900,7 +1039,7 @@ type BatchRegisterParticipantsResponse struct {
 
 func (x *BatchRegisterParticipantsResponse) Reset() {
 	*x = BatchRegisterParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1051,7 @@ func (x *BatchRegisterParticipantsResponse) String() string {
 func (*BatchRegisterParticipantsResponse) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[11]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1064,7 @@ func (x *BatchRegisterParticipantsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use BatchRegisterParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{11}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchRegisterParticipantsResponse) GetResults() []*BatchRegisterParticipantsResult {
@@ -948,7 +1087,7 @@ type BatchRegisterParticipantsResult struct {
 
 func (x *BatchRegisterParticipantsResult) Reset() {
 	*x = BatchRegisterParticipantsResult{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1099,7 @@ func (x *BatchRegisterParticipantsResult) String() string {
 func (*BatchRegisterParticipantsResult) ProtoMessage() {}
 
 func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[12]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1112,7 @@ func (x *BatchRegisterParticipantsResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRegisterParticipantsResult.ProtoReflect.Descriptor instead.
 func (*BatchRegisterParticipantsResult) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{12}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BatchRegisterParticipantsResult) GetParticipant() *Participant {
@@ -1006,7 +1145,7 @@ type BatchRequestMeetingsRequest struct {
 
 func (x *BatchRequestMeetingsRequest) Reset() {
 	*x = BatchRequestMeetingsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1157,7 @@ func (x *BatchRequestMeetingsRequest) String() string {
 func (*BatchRequestMeetingsRequest) ProtoMessage() {}
 
 func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[13]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1170,7 @@ func (x *BatchRequestMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequestMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRequestMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{13}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchRequestMeetingsRequest) GetEventId() string {
@@ -1066,7 +1205,7 @@ type BatchRequestMeetingsResponse struct {
 
 func (x *BatchRequestMeetingsResponse) Reset() {
 	*x = BatchRequestMeetingsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1217,7 @@ func (x *BatchRequestMeetingsResponse) String() string {
 func (*BatchRequestMeetingsResponse) ProtoMessage() {}
 
 func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[14]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1230,7 @@ func (x *BatchRequestMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequestMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRequestMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{14}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchRequestMeetingsResponse) GetResults() []*MeetingRequestResult {
@@ -1114,7 +1253,7 @@ type MeetingRequestResult struct {
 
 func (x *MeetingRequestResult) Reset() {
 	*x = MeetingRequestResult{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1265,7 @@ func (x *MeetingRequestResult) String() string {
 func (*MeetingRequestResult) ProtoMessage() {}
 
 func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[15]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1278,7 @@ func (x *MeetingRequestResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingRequestResult.ProtoReflect.Descriptor instead.
 func (*MeetingRequestResult) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{15}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MeetingRequestResult) GetMeetingRequest() *MeetingRequest {
@@ -1167,7 +1306,7 @@ type BatchRespondToMeetingRequestsRequest struct {
 
 func (x *BatchRespondToMeetingRequestsRequest) Reset() {
 	*x = BatchRespondToMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +1318,7 @@ func (x *BatchRespondToMeetingRequestsRequest) String() string {
 func (*BatchRespondToMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[16]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +1331,7 @@ func (x *BatchRespondToMeetingRequestsRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use BatchRespondToMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRespondToMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{16}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BatchRespondToMeetingRequestsRequest) GetItems() []*RespondToMeetingRequestRequest {
@@ -1213,7 +1352,7 @@ type BatchRespondToMeetingRequestsResponse struct {
 
 func (x *BatchRespondToMeetingRequestsResponse) Reset() {
 	*x = BatchRespondToMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1225,7 +1364,7 @@ func (x *BatchRespondToMeetingRequestsResponse) String() string {
 func (*BatchRespondToMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[17]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1238,7 +1377,7 @@ func (x *BatchRespondToMeetingRequestsResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use BatchRespondToMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRespondToMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{17}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BatchRespondToMeetingRequestsResponse) GetResults() []*MeetingRequestResult {
@@ -1262,7 +1401,7 @@ type CreateEventRequest struct {
 
 func (x *CreateEventRequest) Reset() {
 	*x = CreateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1274,7 +1413,7 @@ func (x *CreateEventRequest) String() string {
 func (*CreateEventRequest) ProtoMessage() {}
 
 func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[18]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1287,7 +1426,7 @@ func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{18}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateEventRequest) GetEvent() *Event {
@@ -1315,7 +1454,7 @@ type CreateEventResponse struct {
 
 func (x *CreateEventResponse) Reset() {
 	*x = CreateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1466,7 @@ func (x *CreateEventResponse) String() string {
 func (*CreateEventResponse) ProtoMessage() {}
 
 func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[19]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1479,7 @@ func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{19}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateEventResponse) GetEvent() *Event {
@@ -1361,7 +1500,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1512,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[20]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1525,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{20}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetEventRequest) GetId() string {
@@ -1407,7 +1546,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1558,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[21]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1571,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{21}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -1463,7 +1602,7 @@ type UpdateEventRequest struct {
 
 func (x *UpdateEventRequest) Reset() {
 	*x = UpdateEventRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1614,7 @@ func (x *UpdateEventRequest) String() string {
 func (*UpdateEventRequest) ProtoMessage() {}
 
 func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[22]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1627,7 @@ func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEventRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{22}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdateEventRequest) GetEvent() *Event {
@@ -1542,7 +1681,7 @@ type UpdateEventResponse struct {
 
 func (x *UpdateEventResponse) Reset() {
 	*x = UpdateEventResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1693,7 @@ func (x *UpdateEventResponse) String() string {
 func (*UpdateEventResponse) ProtoMessage() {}
 
 func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[23]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1706,7 @@ func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEventResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{23}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateEventResponse) GetEvent() *Event {
@@ -1610,7 +1749,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1761,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[24]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1774,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{24}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListEventsRequest) GetPageSize() int32 {
@@ -1686,7 +1825,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +1837,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[25]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +1850,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{25}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -1757,7 +1896,7 @@ type RegisterParticipantRequest struct {
 
 func (x *RegisterParticipantRequest) Reset() {
 	*x = RegisterParticipantRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +1908,7 @@ func (x *RegisterParticipantRequest) String() string {
 func (*RegisterParticipantRequest) ProtoMessage() {}
 
 func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[26]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +1921,7 @@ func (x *RegisterParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantRequest.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{26}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RegisterParticipantRequest) GetEventId() string {
@@ -1852,7 +1991,7 @@ type RegisterParticipantResponse struct {
 
 func (x *RegisterParticipantResponse) Reset() {
 	*x = RegisterParticipantResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +2003,7 @@ func (x *RegisterParticipantResponse) String() string {
 func (*RegisterParticipantResponse) ProtoMessage() {}
 
 func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[27]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +2016,7 @@ func (x *RegisterParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterParticipantResponse.ProtoReflect.Descriptor instead.
 func (*RegisterParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{27}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RegisterParticipantResponse) GetParticipant() *Participant {
@@ -1906,7 +2045,7 @@ type SetAvailabilityRequest struct {
 
 func (x *SetAvailabilityRequest) Reset() {
 	*x = SetAvailabilityRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +2057,7 @@ func (x *SetAvailabilityRequest) String() string {
 func (*SetAvailabilityRequest) ProtoMessage() {}
 
 func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[28]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +2070,7 @@ func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{28}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SetAvailabilityRequest) GetEventId() string {
@@ -1980,7 +2119,7 @@ type SetAvailabilityResponse struct {
 
 func (x *SetAvailabilityResponse) Reset() {
 	*x = SetAvailabilityResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1992,7 +2131,7 @@ func (x *SetAvailabilityResponse) String() string {
 func (*SetAvailabilityResponse) ProtoMessage() {}
 
 func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[29]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2005,7 +2144,7 @@ func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{29}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SetAvailabilityResponse) GetParticipant() *Participant {
@@ -2034,7 +2173,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2046,7 +2185,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[30]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2059,7 +2198,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{30}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -2110,7 +2249,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2122,7 +2261,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[31]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2135,7 +2274,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{31}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -2179,7 +2318,7 @@ type RequestMeetingRequest struct {
 
 func (x *RequestMeetingRequest) Reset() {
 	*x = RequestMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2191,7 +2330,7 @@ func (x *RequestMeetingRequest) String() string {
 func (*RequestMeetingRequest) ProtoMessage() {}
 
 func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[32]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2204,7 +2343,7 @@ func (x *RequestMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingRequest.ProtoReflect.Descriptor instead.
 func (*RequestMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{32}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RequestMeetingRequest) GetEventId() string {
@@ -2274,7 +2413,7 @@ type RequestMeetingResponse struct {
 
 func (x *RequestMeetingResponse) Reset() {
 	*x = RequestMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2286,7 +2425,7 @@ func (x *RequestMeetingResponse) String() string {
 func (*RequestMeetingResponse) ProtoMessage() {}
 
 func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[33]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2299,7 +2438,7 @@ func (x *RequestMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestMeetingResponse.ProtoReflect.Descriptor instead.
 func (*RequestMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{33}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RequestMeetingResponse) GetMeetingRequest() *MeetingRequest {
@@ -2328,7 +2467,7 @@ type UpdateMeetingRequestRequest struct {
 
 func (x *UpdateMeetingRequestRequest) Reset() {
 	*x = UpdateMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2340,7 +2479,7 @@ func (x *UpdateMeetingRequestRequest) String() string {
 func (*UpdateMeetingRequestRequest) ProtoMessage() {}
 
 func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[34]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2353,7 +2492,7 @@ func (x *UpdateMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{34}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpdateMeetingRequestRequest) GetRequestId() string {
@@ -2402,7 +2541,7 @@ type UpdateMeetingRequestResponse struct {
 
 func (x *UpdateMeetingRequestResponse) Reset() {
 	*x = UpdateMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2414,7 +2553,7 @@ func (x *UpdateMeetingRequestResponse) String() string {
 func (*UpdateMeetingRequestResponse) ProtoMessage() {}
 
 func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[35]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2427,7 +2566,7 @@ func (x *UpdateMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*UpdateMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{35}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *UpdateMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -2459,7 +2598,7 @@ type RespondToMeetingRequestRequest struct {
 
 func (x *RespondToMeetingRequestRequest) Reset() {
 	*x = RespondToMeetingRequestRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2610,7 @@ func (x *RespondToMeetingRequestRequest) String() string {
 func (*RespondToMeetingRequestRequest) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[36]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2623,7 @@ func (x *RespondToMeetingRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestRequest.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{36}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RespondToMeetingRequestRequest) GetRequestId() string {
@@ -2540,7 +2679,7 @@ type RespondToMeetingRequestResponse struct {
 
 func (x *RespondToMeetingRequestResponse) Reset() {
 	*x = RespondToMeetingRequestResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2552,7 +2691,7 @@ func (x *RespondToMeetingRequestResponse) String() string {
 func (*RespondToMeetingRequestResponse) ProtoMessage() {}
 
 func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[37]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2565,7 +2704,7 @@ func (x *RespondToMeetingRequestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RespondToMeetingRequestResponse.ProtoReflect.Descriptor instead.
 func (*RespondToMeetingRequestResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{37}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RespondToMeetingRequestResponse) GetMeetingRequest() *MeetingRequest {
@@ -2596,7 +2735,7 @@ type ListMeetingRequestsRequest struct {
 
 func (x *ListMeetingRequestsRequest) Reset() {
 	*x = ListMeetingRequestsRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2608,7 +2747,7 @@ func (x *ListMeetingRequestsRequest) String() string {
 func (*ListMeetingRequestsRequest) ProtoMessage() {}
 
 func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[38]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2621,7 +2760,7 @@ func (x *ListMeetingRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{38}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListMeetingRequestsRequest) GetEventId() string {
@@ -2679,7 +2818,7 @@ type ListMeetingRequestsResponse struct {
 
 func (x *ListMeetingRequestsResponse) Reset() {
 	*x = ListMeetingRequestsResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2691,7 +2830,7 @@ func (x *ListMeetingRequestsResponse) String() string {
 func (*ListMeetingRequestsResponse) ProtoMessage() {}
 
 func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[39]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2704,7 +2843,7 @@ func (x *ListMeetingRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeetingRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{39}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListMeetingRequestsResponse) GetMeetingRequests() []*MeetingRequest {
@@ -2744,7 +2883,7 @@ type BookMeetingRequest struct {
 
 func (x *BookMeetingRequest) Reset() {
 	*x = BookMeetingRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +2895,7 @@ func (x *BookMeetingRequest) String() string {
 func (*BookMeetingRequest) ProtoMessage() {}
 
 func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[40]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +2908,7 @@ func (x *BookMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingRequest.ProtoReflect.Descriptor instead.
 func (*BookMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{40}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *BookMeetingRequest) GetEventId() string {
@@ -2832,7 +2971,7 @@ type BookMeetingResponse struct {
 
 func (x *BookMeetingResponse) Reset() {
 	*x = BookMeetingResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2844,7 +2983,7 @@ func (x *BookMeetingResponse) String() string {
 func (*BookMeetingResponse) ProtoMessage() {}
 
 func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[41]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2857,7 +2996,7 @@ func (x *BookMeetingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookMeetingResponse.ProtoReflect.Descriptor instead.
 func (*BookMeetingResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{41}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *BookMeetingResponse) GetMeeting() *Meeting {
@@ -2889,7 +3028,7 @@ type GenerateScheduleRequest struct {
 
 func (x *GenerateScheduleRequest) Reset() {
 	*x = GenerateScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2901,7 +3040,7 @@ func (x *GenerateScheduleRequest) String() string {
 func (*GenerateScheduleRequest) ProtoMessage() {}
 
 func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[42]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2914,7 +3053,7 @@ func (x *GenerateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{42}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GenerateScheduleRequest) GetEventId() string {
@@ -2970,7 +3109,7 @@ type GenerateScheduleResponse struct {
 
 func (x *GenerateScheduleResponse) Reset() {
 	*x = GenerateScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2982,7 +3121,7 @@ func (x *GenerateScheduleResponse) String() string {
 func (*GenerateScheduleResponse) ProtoMessage() {}
 
 func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[43]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2995,7 +3134,7 @@ func (x *GenerateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GenerateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{43}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GenerateScheduleResponse) GetSchedule() *Schedule {
@@ -3020,7 +3159,7 @@ type PublishScheduleRequest struct {
 
 func (x *PublishScheduleRequest) Reset() {
 	*x = PublishScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3032,7 +3171,7 @@ func (x *PublishScheduleRequest) String() string {
 func (*PublishScheduleRequest) ProtoMessage() {}
 
 func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[44]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3045,7 +3184,7 @@ func (x *PublishScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PublishScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{44}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *PublishScheduleRequest) GetEventId() string {
@@ -3080,7 +3219,7 @@ type PublishScheduleResponse struct {
 
 func (x *PublishScheduleResponse) Reset() {
 	*x = PublishScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3092,7 +3231,7 @@ func (x *PublishScheduleResponse) String() string {
 func (*PublishScheduleResponse) ProtoMessage() {}
 
 func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[45]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3105,7 +3244,7 @@ func (x *PublishScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PublishScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{45}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PublishScheduleResponse) GetSchedule() *Schedule {
@@ -3132,7 +3271,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3144,7 +3283,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[46]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3157,7 +3296,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{46}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetScheduleRequest) GetEventId() string {
@@ -3203,7 +3342,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3215,7 +3354,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[47]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3228,7 +3367,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{47}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -3267,7 +3406,7 @@ type GetAgendaRequest struct {
 
 func (x *GetAgendaRequest) Reset() {
 	*x = GetAgendaRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3279,7 +3418,7 @@ func (x *GetAgendaRequest) String() string {
 func (*GetAgendaRequest) ProtoMessage() {}
 
 func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[48]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3292,7 +3431,7 @@ func (x *GetAgendaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaRequest.ProtoReflect.Descriptor instead.
 func (*GetAgendaRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{48}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetAgendaRequest) GetEventId() string {
@@ -3337,7 +3476,7 @@ type AgendaItem struct {
 
 func (x *AgendaItem) Reset() {
 	*x = AgendaItem{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3349,7 +3488,7 @@ func (x *AgendaItem) String() string {
 func (*AgendaItem) ProtoMessage() {}
 
 func (x *AgendaItem) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[49]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3362,7 +3501,7 @@ func (x *AgendaItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgendaItem.ProtoReflect.Descriptor instead.
 func (*AgendaItem) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{49}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *AgendaItem) GetMeeting() *Meeting {
@@ -3422,7 +3561,7 @@ type GetAgendaResponse struct {
 
 func (x *GetAgendaResponse) Reset() {
 	*x = GetAgendaResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3434,7 +3573,7 @@ func (x *GetAgendaResponse) String() string {
 func (*GetAgendaResponse) ProtoMessage() {}
 
 func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[50]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3447,7 +3586,7 @@ func (x *GetAgendaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgendaResponse.ProtoReflect.Descriptor instead.
 func (*GetAgendaResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{50}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetAgendaResponse) GetParticipant() *Participant {
@@ -3484,7 +3623,7 @@ type ExportCalendarRequest struct {
 
 func (x *ExportCalendarRequest) Reset() {
 	*x = ExportCalendarRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[51]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3496,7 +3635,7 @@ func (x *ExportCalendarRequest) String() string {
 func (*ExportCalendarRequest) ProtoMessage() {}
 
 func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[51]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3509,7 +3648,7 @@ func (x *ExportCalendarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarRequest.ProtoReflect.Descriptor instead.
 func (*ExportCalendarRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{51}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ExportCalendarRequest) GetEventId() string {
@@ -3545,7 +3684,7 @@ type ExportCalendarResponse struct {
 
 func (x *ExportCalendarResponse) Reset() {
 	*x = ExportCalendarResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[52]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3557,7 +3696,7 @@ func (x *ExportCalendarResponse) String() string {
 func (*ExportCalendarResponse) ProtoMessage() {}
 
 func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[52]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3570,7 +3709,7 @@ func (x *ExportCalendarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCalendarResponse.ProtoReflect.Descriptor instead.
 func (*ExportCalendarResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{52}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ExportCalendarResponse) GetContent() []byte {
@@ -3605,7 +3744,17 @@ var File_tandem_meetings_v1_meetings_service_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\n" +
-	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"^\n" +
+	")tandem/meetings/v1/meetings_service.proto\x12\x12tandem.meetings.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"\xbf\x01\n" +
+	"\x13PlaceRequestRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x17\n" +
+	"\aslot_id\x18\x03 \x01(\tR\x06slotId\x12\x19\n" +
+	"\btable_id\x18\x04 \x01(\tR\atableId\x12:\n" +
+	"\x19expected_schedule_version\x18\x05 \x01(\x03R\x17expectedScheduleVersion\"\x87\x01\n" +
+	"\x14PlaceRequestResponse\x125\n" +
+	"\ameeting\x18\x01 \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting\x128\n" +
+	"\bschedule\x18\x02 \x01(\v2\x1c.tandem.meetings.v1.ScheduleR\bschedule\"^\n" +
 	"\x1aWithdrawParticipantRequest\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12%\n" +
 	"\x0eparticipant_id\x18\x02 \x01(\tR\rparticipantId\"\xbe\x01\n" +
@@ -3847,7 +3996,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xd8\x14\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xbb\x15\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -3873,7 +4022,8 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\vMoveMeeting\x12&.tandem.meetings.v1.MoveMeetingRequest\x1a'.tandem.meetings.v1.MoveMeetingResponse\x12a\n" +
 	"\fSwapMeetings\x12'.tandem.meetings.v1.SwapMeetingsRequest\x1a(.tandem.meetings.v1.SwapMeetingsResponse\x12g\n" +
 	"\x0eSetMeetingLock\x12).tandem.meetings.v1.SetMeetingLockRequest\x1a*.tandem.meetings.v1.SetMeetingLockResponse\x12v\n" +
-	"\x13WithdrawParticipant\x12..tandem.meetings.v1.WithdrawParticipantRequest\x1a/.tandem.meetings.v1.WithdrawParticipantResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
+	"\x13WithdrawParticipant\x12..tandem.meetings.v1.WithdrawParticipantRequest\x1a/.tandem.meetings.v1.WithdrawParticipantResponse\x12a\n" +
+	"\fPlaceRequest\x12'.tandem.meetings.v1.PlaceRequestRequest\x1a(.tandem.meetings.v1.PlaceRequestResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
 
 var (
 	file_tandem_meetings_v1_meetings_service_proto_rawDescOnce sync.Once
@@ -3888,192 +4038,198 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
 	(RequestDirection)(0),                         // 2: tandem.meetings.v1.RequestDirection
-	(*WithdrawParticipantRequest)(nil),            // 3: tandem.meetings.v1.WithdrawParticipantRequest
-	(*WithdrawParticipantResponse)(nil),           // 4: tandem.meetings.v1.WithdrawParticipantResponse
-	(*MoveMeetingRequest)(nil),                    // 5: tandem.meetings.v1.MoveMeetingRequest
-	(*MoveMeetingResponse)(nil),                   // 6: tandem.meetings.v1.MoveMeetingResponse
-	(*SwapMeetingsRequest)(nil),                   // 7: tandem.meetings.v1.SwapMeetingsRequest
-	(*SwapMeetingsResponse)(nil),                  // 8: tandem.meetings.v1.SwapMeetingsResponse
-	(*SetMeetingLockRequest)(nil),                 // 9: tandem.meetings.v1.SetMeetingLockRequest
-	(*SetMeetingLockResponse)(nil),                // 10: tandem.meetings.v1.SetMeetingLockResponse
-	(*ItemError)(nil),                             // 11: tandem.meetings.v1.ItemError
-	(*ItemFieldViolation)(nil),                    // 12: tandem.meetings.v1.ItemFieldViolation
-	(*BatchRegisterParticipantsRequest)(nil),      // 13: tandem.meetings.v1.BatchRegisterParticipantsRequest
-	(*BatchRegisterParticipantsResponse)(nil),     // 14: tandem.meetings.v1.BatchRegisterParticipantsResponse
-	(*BatchRegisterParticipantsResult)(nil),       // 15: tandem.meetings.v1.BatchRegisterParticipantsResult
-	(*BatchRequestMeetingsRequest)(nil),           // 16: tandem.meetings.v1.BatchRequestMeetingsRequest
-	(*BatchRequestMeetingsResponse)(nil),          // 17: tandem.meetings.v1.BatchRequestMeetingsResponse
-	(*MeetingRequestResult)(nil),                  // 18: tandem.meetings.v1.MeetingRequestResult
-	(*BatchRespondToMeetingRequestsRequest)(nil),  // 19: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	(*BatchRespondToMeetingRequestsResponse)(nil), // 20: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	(*CreateEventRequest)(nil),                    // 21: tandem.meetings.v1.CreateEventRequest
-	(*CreateEventResponse)(nil),                   // 22: tandem.meetings.v1.CreateEventResponse
-	(*GetEventRequest)(nil),                       // 23: tandem.meetings.v1.GetEventRequest
-	(*GetEventResponse)(nil),                      // 24: tandem.meetings.v1.GetEventResponse
-	(*UpdateEventRequest)(nil),                    // 25: tandem.meetings.v1.UpdateEventRequest
-	(*UpdateEventResponse)(nil),                   // 26: tandem.meetings.v1.UpdateEventResponse
-	(*ListEventsRequest)(nil),                     // 27: tandem.meetings.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),                    // 28: tandem.meetings.v1.ListEventsResponse
-	(*RegisterParticipantRequest)(nil),            // 29: tandem.meetings.v1.RegisterParticipantRequest
-	(*RegisterParticipantResponse)(nil),           // 30: tandem.meetings.v1.RegisterParticipantResponse
-	(*SetAvailabilityRequest)(nil),                // 31: tandem.meetings.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),               // 32: tandem.meetings.v1.SetAvailabilityResponse
-	(*ListParticipantsRequest)(nil),               // 33: tandem.meetings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),              // 34: tandem.meetings.v1.ListParticipantsResponse
-	(*RequestMeetingRequest)(nil),                 // 35: tandem.meetings.v1.RequestMeetingRequest
-	(*RequestMeetingResponse)(nil),                // 36: tandem.meetings.v1.RequestMeetingResponse
-	(*UpdateMeetingRequestRequest)(nil),           // 37: tandem.meetings.v1.UpdateMeetingRequestRequest
-	(*UpdateMeetingRequestResponse)(nil),          // 38: tandem.meetings.v1.UpdateMeetingRequestResponse
-	(*RespondToMeetingRequestRequest)(nil),        // 39: tandem.meetings.v1.RespondToMeetingRequestRequest
-	(*RespondToMeetingRequestResponse)(nil),       // 40: tandem.meetings.v1.RespondToMeetingRequestResponse
-	(*ListMeetingRequestsRequest)(nil),            // 41: tandem.meetings.v1.ListMeetingRequestsRequest
-	(*ListMeetingRequestsResponse)(nil),           // 42: tandem.meetings.v1.ListMeetingRequestsResponse
-	(*BookMeetingRequest)(nil),                    // 43: tandem.meetings.v1.BookMeetingRequest
-	(*BookMeetingResponse)(nil),                   // 44: tandem.meetings.v1.BookMeetingResponse
-	(*GenerateScheduleRequest)(nil),               // 45: tandem.meetings.v1.GenerateScheduleRequest
-	(*GenerateScheduleResponse)(nil),              // 46: tandem.meetings.v1.GenerateScheduleResponse
-	(*PublishScheduleRequest)(nil),                // 47: tandem.meetings.v1.PublishScheduleRequest
-	(*PublishScheduleResponse)(nil),               // 48: tandem.meetings.v1.PublishScheduleResponse
-	(*GetScheduleRequest)(nil),                    // 49: tandem.meetings.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),                   // 50: tandem.meetings.v1.GetScheduleResponse
-	(*GetAgendaRequest)(nil),                      // 51: tandem.meetings.v1.GetAgendaRequest
-	(*AgendaItem)(nil),                            // 52: tandem.meetings.v1.AgendaItem
-	(*GetAgendaResponse)(nil),                     // 53: tandem.meetings.v1.GetAgendaResponse
-	(*ExportCalendarRequest)(nil),                 // 54: tandem.meetings.v1.ExportCalendarRequest
-	(*ExportCalendarResponse)(nil),                // 55: tandem.meetings.v1.ExportCalendarResponse
-	(*Participant)(nil),                           // 56: tandem.meetings.v1.Participant
-	(*Meeting)(nil),                               // 57: tandem.meetings.v1.Meeting
-	(*Schedule)(nil),                              // 58: tandem.meetings.v1.Schedule
-	(*MeetingRequest)(nil),                        // 59: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 60: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 61: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 62: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 63: tandem.profiles.v1.ProfileRef
-	(*RegistrationAnswer)(nil),                    // 64: tandem.meetings.v1.RegistrationAnswer
-	(ParticipantStatus)(0),                        // 65: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 66: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 67: tandem.meetings.v1.MeetingRequestStatus
-	(ScheduleMode)(0),                             // 68: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 69: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 70: tandem.meetings.v1.BalancedWeights
-	(*timestamppb.Timestamp)(nil),                 // 71: google.protobuf.Timestamp
+	(*PlaceRequestRequest)(nil),                   // 3: tandem.meetings.v1.PlaceRequestRequest
+	(*PlaceRequestResponse)(nil),                  // 4: tandem.meetings.v1.PlaceRequestResponse
+	(*WithdrawParticipantRequest)(nil),            // 5: tandem.meetings.v1.WithdrawParticipantRequest
+	(*WithdrawParticipantResponse)(nil),           // 6: tandem.meetings.v1.WithdrawParticipantResponse
+	(*MoveMeetingRequest)(nil),                    // 7: tandem.meetings.v1.MoveMeetingRequest
+	(*MoveMeetingResponse)(nil),                   // 8: tandem.meetings.v1.MoveMeetingResponse
+	(*SwapMeetingsRequest)(nil),                   // 9: tandem.meetings.v1.SwapMeetingsRequest
+	(*SwapMeetingsResponse)(nil),                  // 10: tandem.meetings.v1.SwapMeetingsResponse
+	(*SetMeetingLockRequest)(nil),                 // 11: tandem.meetings.v1.SetMeetingLockRequest
+	(*SetMeetingLockResponse)(nil),                // 12: tandem.meetings.v1.SetMeetingLockResponse
+	(*ItemError)(nil),                             // 13: tandem.meetings.v1.ItemError
+	(*ItemFieldViolation)(nil),                    // 14: tandem.meetings.v1.ItemFieldViolation
+	(*BatchRegisterParticipantsRequest)(nil),      // 15: tandem.meetings.v1.BatchRegisterParticipantsRequest
+	(*BatchRegisterParticipantsResponse)(nil),     // 16: tandem.meetings.v1.BatchRegisterParticipantsResponse
+	(*BatchRegisterParticipantsResult)(nil),       // 17: tandem.meetings.v1.BatchRegisterParticipantsResult
+	(*BatchRequestMeetingsRequest)(nil),           // 18: tandem.meetings.v1.BatchRequestMeetingsRequest
+	(*BatchRequestMeetingsResponse)(nil),          // 19: tandem.meetings.v1.BatchRequestMeetingsResponse
+	(*MeetingRequestResult)(nil),                  // 20: tandem.meetings.v1.MeetingRequestResult
+	(*BatchRespondToMeetingRequestsRequest)(nil),  // 21: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	(*BatchRespondToMeetingRequestsResponse)(nil), // 22: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	(*CreateEventRequest)(nil),                    // 23: tandem.meetings.v1.CreateEventRequest
+	(*CreateEventResponse)(nil),                   // 24: tandem.meetings.v1.CreateEventResponse
+	(*GetEventRequest)(nil),                       // 25: tandem.meetings.v1.GetEventRequest
+	(*GetEventResponse)(nil),                      // 26: tandem.meetings.v1.GetEventResponse
+	(*UpdateEventRequest)(nil),                    // 27: tandem.meetings.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),                   // 28: tandem.meetings.v1.UpdateEventResponse
+	(*ListEventsRequest)(nil),                     // 29: tandem.meetings.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),                    // 30: tandem.meetings.v1.ListEventsResponse
+	(*RegisterParticipantRequest)(nil),            // 31: tandem.meetings.v1.RegisterParticipantRequest
+	(*RegisterParticipantResponse)(nil),           // 32: tandem.meetings.v1.RegisterParticipantResponse
+	(*SetAvailabilityRequest)(nil),                // 33: tandem.meetings.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),               // 34: tandem.meetings.v1.SetAvailabilityResponse
+	(*ListParticipantsRequest)(nil),               // 35: tandem.meetings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),              // 36: tandem.meetings.v1.ListParticipantsResponse
+	(*RequestMeetingRequest)(nil),                 // 37: tandem.meetings.v1.RequestMeetingRequest
+	(*RequestMeetingResponse)(nil),                // 38: tandem.meetings.v1.RequestMeetingResponse
+	(*UpdateMeetingRequestRequest)(nil),           // 39: tandem.meetings.v1.UpdateMeetingRequestRequest
+	(*UpdateMeetingRequestResponse)(nil),          // 40: tandem.meetings.v1.UpdateMeetingRequestResponse
+	(*RespondToMeetingRequestRequest)(nil),        // 41: tandem.meetings.v1.RespondToMeetingRequestRequest
+	(*RespondToMeetingRequestResponse)(nil),       // 42: tandem.meetings.v1.RespondToMeetingRequestResponse
+	(*ListMeetingRequestsRequest)(nil),            // 43: tandem.meetings.v1.ListMeetingRequestsRequest
+	(*ListMeetingRequestsResponse)(nil),           // 44: tandem.meetings.v1.ListMeetingRequestsResponse
+	(*BookMeetingRequest)(nil),                    // 45: tandem.meetings.v1.BookMeetingRequest
+	(*BookMeetingResponse)(nil),                   // 46: tandem.meetings.v1.BookMeetingResponse
+	(*GenerateScheduleRequest)(nil),               // 47: tandem.meetings.v1.GenerateScheduleRequest
+	(*GenerateScheduleResponse)(nil),              // 48: tandem.meetings.v1.GenerateScheduleResponse
+	(*PublishScheduleRequest)(nil),                // 49: tandem.meetings.v1.PublishScheduleRequest
+	(*PublishScheduleResponse)(nil),               // 50: tandem.meetings.v1.PublishScheduleResponse
+	(*GetScheduleRequest)(nil),                    // 51: tandem.meetings.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),                   // 52: tandem.meetings.v1.GetScheduleResponse
+	(*GetAgendaRequest)(nil),                      // 53: tandem.meetings.v1.GetAgendaRequest
+	(*AgendaItem)(nil),                            // 54: tandem.meetings.v1.AgendaItem
+	(*GetAgendaResponse)(nil),                     // 55: tandem.meetings.v1.GetAgendaResponse
+	(*ExportCalendarRequest)(nil),                 // 56: tandem.meetings.v1.ExportCalendarRequest
+	(*ExportCalendarResponse)(nil),                // 57: tandem.meetings.v1.ExportCalendarResponse
+	(*Meeting)(nil),                               // 58: tandem.meetings.v1.Meeting
+	(*Schedule)(nil),                              // 59: tandem.meetings.v1.Schedule
+	(*Participant)(nil),                           // 60: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 61: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 62: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 63: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 64: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 65: tandem.profiles.v1.ProfileRef
+	(*RegistrationAnswer)(nil),                    // 66: tandem.meetings.v1.RegistrationAnswer
+	(ParticipantStatus)(0),                        // 67: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 68: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 69: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 70: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 71: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 72: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 73: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	56, // 0: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	57, // 1: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	58, // 2: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	57, // 3: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	58, // 4: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	57, // 5: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	58, // 6: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	12, // 7: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
-	29, // 8: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
-	15, // 9: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	56, // 10: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
-	11, // 11: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
-	35, // 12: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
-	18, // 13: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	59, // 14: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	11, // 15: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
-	39, // 16: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	18, // 17: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	60, // 18: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	60, // 19: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	60, // 20: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	60, // 21: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	61, // 22: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 23: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	60, // 24: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	62, // 25: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	63, // 26: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	60, // 27: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	63, // 28: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	64, // 29: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	56, // 30: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	56, // 31: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	65, // 32: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	56, // 33: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	66, // 34: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	59, // 35: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	66, // 36: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	59, // 37: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	1,  // 38: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	66, // 39: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	59, // 40: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	2,  // 41: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	67, // 42: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	59, // 43: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	57, // 44: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	68, // 45: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	69, // 46: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	70, // 47: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	58, // 48: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	58, // 49: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	58, // 50: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	57, // 51: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	57, // 52: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	63, // 53: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	56, // 54: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
-	52, // 55: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	71, // 56: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	21, // 57: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	23, // 58: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	25, // 59: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	27, // 60: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	29, // 61: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	31, // 62: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	33, // 63: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	35, // 64: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	37, // 65: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	39, // 66: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	41, // 67: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	43, // 68: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	45, // 69: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	47, // 70: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	49, // 71: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	51, // 72: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	54, // 73: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	13, // 74: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	16, // 75: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	19, // 76: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	5,  // 77: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
-	7,  // 78: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
-	9,  // 79: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
-	3,  // 80: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
-	22, // 81: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	24, // 82: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	26, // 83: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	28, // 84: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	30, // 85: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	32, // 86: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	34, // 87: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	36, // 88: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	38, // 89: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	40, // 90: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	42, // 91: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	44, // 92: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	46, // 93: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	48, // 94: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	50, // 95: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	53, // 96: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	55, // 97: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	14, // 98: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	17, // 99: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	20, // 100: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	6,  // 101: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
-	8,  // 102: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
-	10, // 103: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
-	4,  // 104: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
-	81, // [81:105] is the sub-list for method output_type
-	57, // [57:81] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	58, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	59, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	60, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	58, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	59, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	58, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	59, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	58, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	59, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	14, // 9: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
+	31, // 10: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
+	17, // 11: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
+	60, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	13, // 13: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
+	37, // 14: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
+	20, // 15: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	61, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	13, // 17: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
+	41, // 18: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	20, // 19: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
+	62, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	62, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	62, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	62, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	63, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 25: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
+	62, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	64, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	65, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	62, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	65, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	66, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	60, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	60, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	67, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	60, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	68, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	61, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	68, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	61, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	1,  // 40: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
+	68, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	61, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	2,  // 43: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
+	69, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	61, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	58, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	70, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	71, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	72, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	59, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	59, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	59, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	58, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	58, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	65, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	60, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	54, // 57: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
+	73, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	23, // 59: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	25, // 60: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	27, // 61: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	29, // 62: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	31, // 63: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	33, // 64: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	35, // 65: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	37, // 66: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	39, // 67: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	41, // 68: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	43, // 69: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	45, // 70: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	47, // 71: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	49, // 72: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	51, // 73: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	53, // 74: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	56, // 75: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	15, // 76: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	18, // 77: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	21, // 78: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	7,  // 79: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	9,  // 80: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	11, // 81: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	5,  // 82: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
+	3,  // 83: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
+	24, // 84: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	26, // 85: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	28, // 86: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	30, // 87: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	32, // 88: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	34, // 89: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	36, // 90: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	38, // 91: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	40, // 92: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	42, // 93: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	44, // 94: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	46, // 95: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	48, // 96: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	50, // 97: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	52, // 98: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	55, // 99: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	57, // 100: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	16, // 101: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	19, // 102: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	22, // 103: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	8,  // 104: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	10, // 105: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	12, // 106: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	6,  // 107: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
+	4,  // 108: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
+	84, // [84:109] is the sub-list for method output_type
+	59, // [59:84] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -4091,7 +4247,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   53,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

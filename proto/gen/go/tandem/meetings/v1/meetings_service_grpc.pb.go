@@ -43,6 +43,7 @@ const (
 	MeetingsService_SwapMeetings_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/SwapMeetings"
 	MeetingsService_SetMeetingLock_FullMethodName                = "/tandem.meetings.v1.MeetingsService/SetMeetingLock"
 	MeetingsService_WithdrawParticipant_FullMethodName           = "/tandem.meetings.v1.MeetingsService/WithdrawParticipant"
+	MeetingsService_PlaceRequest_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/PlaceRequest"
 )
 
 // MeetingsServiceClient is the client API for MeetingsService service.
@@ -127,6 +128,12 @@ type MeetingsServiceClient interface {
 	// parties are told, calendars remove them). The participant itself or an
 	// organizer. Withdrawing again changes nothing.
 	WithdrawParticipant(ctx context.Context, in *WithdrawParticipantRequest, opts ...grpc.CallOption) (*WithdrawParticipantResponse, error)
+	// PlaceRequest places an accepted request that has no meeting by hand in
+	// a slot and at a table, checked like a move (availability, the other
+	// meetings, the table) and against each participant's limit of meetings.
+	// Under review it adds a locked provisional meeting to the schedule;
+	// after publication it books a confirmed one. Organizers only.
+	PlaceRequest(ctx context.Context, in *PlaceRequestRequest, opts ...grpc.CallOption) (*PlaceRequestResponse, error)
 }
 
 type meetingsServiceClient struct {
@@ -377,6 +384,16 @@ func (c *meetingsServiceClient) WithdrawParticipant(ctx context.Context, in *Wit
 	return out, nil
 }
 
+func (c *meetingsServiceClient) PlaceRequest(ctx context.Context, in *PlaceRequestRequest, opts ...grpc.CallOption) (*PlaceRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlaceRequestResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_PlaceRequest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MeetingsServiceServer is the server API for MeetingsService service.
 // All implementations must embed UnimplementedMeetingsServiceServer
 // for forward compatibility.
@@ -459,6 +476,12 @@ type MeetingsServiceServer interface {
 	// parties are told, calendars remove them). The participant itself or an
 	// organizer. Withdrawing again changes nothing.
 	WithdrawParticipant(context.Context, *WithdrawParticipantRequest) (*WithdrawParticipantResponse, error)
+	// PlaceRequest places an accepted request that has no meeting by hand in
+	// a slot and at a table, checked like a move (availability, the other
+	// meetings, the table) and against each participant's limit of meetings.
+	// Under review it adds a locked provisional meeting to the schedule;
+	// after publication it books a confirmed one. Organizers only.
+	PlaceRequest(context.Context, *PlaceRequestRequest) (*PlaceRequestResponse, error)
 	mustEmbedUnimplementedMeetingsServiceServer()
 }
 
@@ -540,6 +563,9 @@ func (UnimplementedMeetingsServiceServer) SetMeetingLock(context.Context, *SetMe
 }
 func (UnimplementedMeetingsServiceServer) WithdrawParticipant(context.Context, *WithdrawParticipantRequest) (*WithdrawParticipantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WithdrawParticipant not implemented")
+}
+func (UnimplementedMeetingsServiceServer) PlaceRequest(context.Context, *PlaceRequestRequest) (*PlaceRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlaceRequest not implemented")
 }
 func (UnimplementedMeetingsServiceServer) mustEmbedUnimplementedMeetingsServiceServer() {}
 func (UnimplementedMeetingsServiceServer) testEmbeddedByValue()                         {}
@@ -994,6 +1020,24 @@ func _MeetingsService_WithdrawParticipant_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_PlaceRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlaceRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).PlaceRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_PlaceRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).PlaceRequest(ctx, req.(*PlaceRequestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MeetingsService_ServiceDesc is the grpc.ServiceDesc for MeetingsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1096,6 +1140,10 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WithdrawParticipant",
 			Handler:    _MeetingsService_WithdrawParticipant_Handler,
+		},
+		{
+			MethodName: "PlaceRequest",
+			Handler:    _MeetingsService_PlaceRequest_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
