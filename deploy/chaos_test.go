@@ -176,6 +176,7 @@ type chaosRow struct {
 	repeat, unnotified     int
 	failed                 int
 	heal, rebuild, checked time.Duration
+	steps                  string // where the heal went: organisation, competency, suggested, serving
 }
 
 func newChaos(t *testing.T) *chaos {
@@ -608,12 +609,13 @@ func (c *chaos) fault(name string, inject func() time.Time) {
 	c.mu.Unlock()
 	injected := time.Now()
 	ended := inject()
-	row := chaosRow{fault: name, heal: c.healed(ended)}
+	row := chaosRow{fault: name}
+	row.heal, row.steps = c.healed(ended)
 	if c.rebuilt > 0 {
 		row.rebuild, c.rebuilt = c.rebuilt, 0
 	}
 	if row.heal > c.bound {
-		t.Errorf("%s: healed in %s, bound %s", name, row.heal.Round(100*time.Millisecond), c.bound)
+		t.Errorf("%s: healed in %s (%s), bound %s", name, row.heal.Round(100*time.Millisecond), row.steps, c.bound)
 	}
 	checked := time.Now()
 	c.check(&row)
@@ -622,9 +624,9 @@ func (c *chaos) fault(name string, inject func() time.Time) {
 	row.failed = c.fails - failsBefore
 	c.mu.Unlock()
 	c.rows = append(c.rows, row)
-	t.Logf("%-36s acked %4d lost %d dup %d repeated %d unnotified %d retried calls %3d; injected in %s, healed %s later; checked in %s",
+	t.Logf("%-36s acked %4d lost %d dup %d repeated %d unnotified %d retried calls %3d; injected in %s, healed %s later (%s); checked in %s",
 		row.fault, row.acked, row.lost, row.dup, row.repeat, row.unnotified, row.failed, ended.Sub(injected).Round(100*time.Millisecond),
-		row.heal.Round(100*time.Millisecond), row.checked.Round(100*time.Millisecond))
+		row.heal.Round(100*time.Millisecond), row.steps, row.checked.Round(100*time.Millisecond))
 }
 
 // restartNATS stops node i and starts it again; it returns at the restart.
@@ -636,17 +638,27 @@ func (c *chaos) restartNATS(i int) time.Time {
 
 // healed returns how long after began every replica serves and a new
 // organisation with a competency is suggested by matching, by every
-// replica (four answers in a row, alternating over the gateways).
-func (c *chaos) healed(began time.Time) time.Duration {
+// replica (four answers in a row, alternating over the gateways), and how
+// that time went on each step.
+func (c *chaos) healed(began time.Time) (time.Duration, string) {
 	c.t.Helper()
 	c.probes++
 	deadline := began.Add(settle)
+	var steps []string
+	last := began
+	step := func(name string) {
+		now := time.Now()
+		steps = append(steps, fmt.Sprintf("%s %.1f s", name, now.Sub(last).Seconds()))
+		last = now
+	}
 	id, ok := c.createOrg(fmt.Sprintf("Chaos Probe %03d", c.probes), time.Until(deadline))
+	step("organisation")
 	if ok {
 		ok = c.publish(id, probeTerm, time.Until(deadline))
+		step("competency")
 	}
 	if !ok {
-		c.t.Fatalf("probe %d: no write acknowledged within %s", c.probes, settle)
+		c.t.Fatalf("probe %d: no write acknowledged within %s (%s)", c.probes, settle, strings.Join(steps, ", "))
 	}
 	for inRow := 0; inRow < 4; {
 		st, got := c.suggest(probeTerm, []string{id})
@@ -660,8 +672,10 @@ func (c *chaos) healed(began time.Time) time.Duration {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	step("suggested")
 	c.waitFor("every replica serving", time.Until(deadline), c.allServing)
-	return time.Since(began)
+	step("serving")
+	return time.Since(began), strings.Join(steps, ", ")
 }
 
 // check pauses the writer and verifies the invariants.

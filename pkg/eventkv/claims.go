@@ -47,7 +47,8 @@ func OpenClaims(ctx context.Context, js jetstream.JetStream, bucket string, repl
 // any string (they are hashed).
 func (c *Claims) Claim(ctx context.Context, key, value string) (winner string, created bool, err error) {
 	k := claimKey(key)
-	if _, err := c.kv.Create(ctx, k, []byte(value)); err == nil {
+	_, err = natsx.Attempts(ctx, func(ctx context.Context) (uint64, error) { return c.kv.Create(ctx, k, []byte(value)) })
+	if err == nil {
 		return value, true, nil
 	} else if !errors.Is(err, jetstream.ErrKeyExists) {
 		return "", false, fmt.Errorf("claim: %w", err)
@@ -56,7 +57,9 @@ func (c *Claims) Claim(ctx context.Context, key, value string) (winner string, c
 	if err != nil || !ok {
 		return "", false, fmt.Errorf("claim: read the earlier claim: %w", errors.Join(err, jetstream.ErrKeyNotFound))
 	}
-	return v, false, nil
+	// A first try that was stored but not answered (its leader stopped)
+	// makes the repeat find this call's own value: values are fresh ids.
+	return v, v == value, nil
 }
 
 // get reads a claim from the bucket's leader: a follower may not have the

@@ -208,11 +208,21 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 		m.Header.Set("Nats-Rollup", "sub")
 		m.Header.Set(headerErase, "1")
 	}
+	// A try that a stopped leader never answered is repeated; if it was
+	// stored, the event id makes JetStream answer the repeat with the
+	// stored revision instead of refusing it as stale.
+	m.Header.Set(jetstream.MsgIDHeader, eventID)
 	tracing.InjectNATS(ctx, m.Header)
-	ack, err := s.js.PublishMsg(ctx, m)
+	ack, err := natsx.Attempts(ctx, func(ctx context.Context) (*jetstream.PubAck, error) { return s.js.PublishMsg(ctx, m) })
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			// A single server checks the revision before the event id: a
+			// repeat of a stored try is refused as stale, and the key's
+			// latest event is this very one.
+			if last, lerr := natsx.LastMsg(ctx, s.js, s.kvStream, s.prefix+key); lerr == nil && last.Header.Get(HeaderEventID) == eventID {
+				return last.Sequence, nil
+			}
 			return 0, fmt.Errorf("%s: revision %d is stale: %w", key, lastRev, grpcerr.ErrConflict)
 		}
 		return 0, fmt.Errorf("eventkv: write %s %s: %w", s.cfg.Bucket, key, err)

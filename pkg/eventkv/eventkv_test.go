@@ -288,3 +288,34 @@ func TestClaims(t *testing.T) {
 		t.Fatalf("lookup of an unclaimed key = %v %v", ok, err)
 	}
 }
+
+// TestRepeatedWriteAnswersTheStoredRevision: a write repeated because its
+// first try went unanswered (a stream leader stopped after storing it)
+// gets the stored revision back, not a refusal as a duplicate create or a
+// stale update; a different write from the old revision is still refused.
+func TestRepeatedWriteAnswersTheStoredRevision(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	created := upserted("org1", "e1", "Area Science Park", 1)
+	rev, err := s.Create(ctx, "org1", created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.Create(ctx, "org1", created); err != nil || again != rev {
+		t.Fatalf("repeated create = %d, %v; want %d", again, err, rev)
+	}
+	updated := upserted("org1", "e2", "Area Science Park Trieste", 2)
+	rev2, err := s.Update(ctx, "org1", updated, rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.Update(ctx, "org1", updated, rev); err != nil || again != rev2 {
+		t.Fatalf("repeated update = %d, %v; want %d", again, err, rev2)
+	}
+	if _, err := s.Update(ctx, "org1", upserted("org1", "e3", "other", 2), rev); !errors.Is(err, grpcerr.ErrConflict) {
+		t.Fatalf("another write from the old revision: %v, want ErrConflict", err)
+	}
+	if ev, got, err := s.Get(ctx, "org1"); err != nil || got != rev2 || ev.(*eventsv1.OrganizationUpserted).GetEventId() != "e2" {
+		t.Fatalf("Get = %v at %d (%v), want e2 at %d", ev, got, err, rev2)
+	}
+}

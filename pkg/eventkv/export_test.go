@@ -1,7 +1,20 @@
 package eventkv
 
+import "context"
+
 // RelayGaps counts gaps per bucket, for tests.
 var RelayGaps = relayGaps
 
 // RelayHandedBack and RelayAckWaits count per bucket, for tests.
 var RelayHandedBack, RelayAckWaits = relayHandedBack, relayAckWaits
+
+// TakeBack runs the lease take-back of s for replica, for tests; value is
+// the lease value s would write.
+func TakeBack(s *Store, replica string, first bool) (value string, ok bool) {
+	value = s.incarnation + " " + replica
+	_, ok = s.takeBack(context.Background(), replica, value, first)
+	return value, ok
+}
+
+// Incarnation is the run of s that its leases name.
+func Incarnation(s *Store) string { return s.incarnation }

@@ -111,9 +111,9 @@ func (s *Store) acquireLease(ctx context.Context, log *slog.Logger, replica stri
 		if err == nil {
 			return &lease{kv: s.leases, key: s.cfg.Bucket, value: value, rev: rev}, nil
 		}
-		if first && replica != "" && errors.Is(err, jetstream.ErrKeyExists) {
-			if rev, ok := s.takeBack(ctx, replica, value); ok {
-				log.Info("relay lease taken back from this replica's previous run", "replica", replica)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			if rev, ok := s.takeBack(ctx, replica, value, first); ok {
+				log.Info("relay lease taken back", "replica", replica)
 				return &lease{kv: s.leases, key: s.cfg.Bucket, value: value, rev: rev}, nil
 			}
 		}
@@ -124,16 +124,22 @@ func (s *Store) acquireLease(ctx context.Context, log *slog.Logger, replica stri
 	}
 }
 
-// takeBack replaces the bucket's lease by value if an earlier incarnation
-// of replica holds it. The update names the revision read, so a lease
-// renewed or taken meanwhile stays as it is.
-func (s *Store) takeBack(ctx context.Context, replica, value string) (uint64, bool) {
+// takeBack replaces the bucket's lease by value if this very run holds it
+// still (it stopped relaying when it could not renew the lease while NATS
+// was restarting, and nobody took the lease since), or, on the first
+// acquisition (first), if an earlier incarnation of replica holds it. The
+// update names the revision read, so a lease renewed or taken meanwhile
+// stays as it is.
+func (s *Store) takeBack(ctx context.Context, replica, value string, first bool) (uint64, bool) {
 	e, err := s.leases.Get(ctx, s.cfg.Bucket)
 	if err != nil {
 		return 0, false
 	}
-	incarnation, name, _ := strings.Cut(string(e.Value()), " ")
-	if name != replica || incarnation == s.incarnation {
+	held := string(e.Value())
+	incarnation, name, _ := strings.Cut(held, " ")
+	ours := held == value
+	earlierRun := first && replica != "" && name == replica && incarnation != s.incarnation
+	if !ours && !earlierRun {
 		return 0, false
 	}
 	rev, err := s.leases.Update(ctx, s.cfg.Bucket, []byte(value), e.Revision())
@@ -208,7 +214,11 @@ func (s *Store) relayRun(ctx context.Context, log *slog.Logger) error {
 			return nil
 		}
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(inFlight))
+	// A pull answered "no responders" while a NATS node restarts is not
+	// repeated until two heartbeats are missed: with the client's default
+	// (15 s) the relay sat idle for up to 30 s after the cluster healed.
+	it, err := cons.Messages(jetstream.PullMaxMessages(inFlight), jetstream.PullHeartbeat(time.Second),
+		jetstream.WithMessagesErrOnMissingHeartbeat(false))
 	if err != nil {
 		return fmt.Errorf("relay consumer: %w", err)
 	}

@@ -499,3 +499,48 @@ func TestRelayStoppedReplicaHandsBackItsEvents(t *testing.T) {
 	}
 	inOrderOnce(t, subjects, ids, keys*versions)
 }
+
+// TestRelayTakesBackTheLeaseItGaveUp: a relay that stopped because it could
+// not renew its lease (NATS restarting) takes the lease back as soon as it
+// can, if nobody took it meanwhile, instead of waiting for it to lapse; it
+// never takes another replica's lease, and an earlier run's only on its
+// first acquisition.
+func TestRelayTakesBackTheLeaseItGaveUp(t *testing.T) {
+	_, _, js := testenv.JetStream(t)
+	ctx := context.Background()
+	s, err := eventkv.Open(ctx, js, eventkv.Config{Bucket: "orgs", Stream: "TANDEM_PROFILES", StreamSubjects: "tandem.profiles.v1.>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leases, err := js.KeyValue(ctx, eventkv.LeaseBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "profiles-0.example/[::]:50051"
+	hold := func(value string) {
+		t.Helper()
+		if _, err := leases.Put(ctx, "orgs", []byte(value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		what, held  string
+		first, want bool
+	}{
+		{"its own lease, later", eventkv.Incarnation(s) + " " + name, false, true},
+		{"another replica's", "other-run profiles-1.example/[::]:50051", false, false},
+		{"another replica's, first", "other-run profiles-1.example/[::]:50051", true, false},
+		{"an earlier run's, later", "earlier-run " + name, false, false},
+		{"an earlier run's, first", "earlier-run " + name, true, true},
+	} {
+		hold(c.held)
+		value, ok := eventkv.TakeBack(s, name, c.first)
+		e, err := leases.Get(ctx, "orgs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != c.want || (ok && string(e.Value()) != value) || (!ok && string(e.Value()) != c.held) {
+			t.Errorf("%s: taken %v, lease %q; want taken %v", c.what, ok, e.Value(), c.want)
+		}
+	}
+}

@@ -134,6 +134,14 @@ type consumer struct {
 	tracer trace.Tracer
 }
 
+// consumeHeartbeat is how often an idle consumer's leader says it is there.
+// A pull that reached a stream while its consumer had no leader (a NATS node
+// restarting) is answered "no responders" and never repeated by itself: two
+// missed heartbeats make the client pull again. The client's default, half
+// the 30 s pull expiry, left such a consumer idle for up to 30 s after the
+// cluster had healed.
+const consumeHeartbeat = time.Second
+
 // errConsumerGone ends run so Consume recreates the consumer.
 var errConsumerGone = errors.New("consumer gone")
 
@@ -157,7 +165,7 @@ func (c *consumer) run(ctx context.Context, cons jetstream.Consumer) error {
 		inflight.Add(1)
 		defer inflight.Done()
 		c.handleOne(ctx, msg)
-	}, jetstream.PullMaxMessages(batch), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	}, jetstream.PullMaxMessages(batch), jetstream.PullHeartbeat(consumeHeartbeat), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		if ctx.Err() != nil {
 			return
 		}

@@ -40,7 +40,9 @@ func leaderGet(ctx context.Context, js jetstream.JetStream, stream string, req m
 	if prefix == "" {
 		prefix = jetstream.DefaultAPIPrefix
 	}
-	resp, err := js.Conn().RequestWithContext(ctx, prefix+"STREAM.MSG.GET."+stream, body)
+	resp, err := Attempts(ctx, func(ctx context.Context) (*nats.Msg, error) {
+		return js.Conn().RequestWithContext(ctx, prefix+"STREAM.MSG.GET."+stream, body)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("get from %s: %w", stream, err)
 	}

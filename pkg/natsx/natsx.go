@@ -141,3 +141,27 @@ func transient(err error) bool {
 // jsErrCodeClusterNotAvailable is "JetStream system temporarily
 // unavailable", while a cluster elects its meta leader.
 const jsErrCodeClusterNotAvailable jetstream.ErrorCode = 10008
+
+// RequestAttempt bounds one try of a write or a leader read made on behalf
+// of a caller. When a stream's leader stops, a publish or a get already sent
+// to it is never answered: without a bound the caller waits out its whole
+// deadline (15 s through the gateway) although a new leader answers a
+// second try within a few hundred milliseconds.
+const RequestAttempt = 2 * time.Second
+
+// Attempts runs op, each try bounded by RequestAttempt, again after a short
+// pause while its error is transient (a timeout, no responders, an
+// election), until it succeeds, fails for good, or ctx ends. op must be safe
+// to repeat: a publish carries a Nats-Msg-Id, so that JetStream answers a
+// repeat of a stored message with the first one's sequence.
+func Attempts[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
+	return retry.Until(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}, func() (T, error) {
+		attempt, cancel := context.WithTimeout(ctx, RequestAttempt)
+		defer cancel()
+		v, err := op(attempt)
+		if err != nil && ctx.Err() == nil && !transient(err) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+			return v, retry.Permanent(err)
+		}
+		return v, err
+	}, nil)
+}

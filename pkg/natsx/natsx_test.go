@@ -277,3 +277,43 @@ func TestConnectAndDrain(t *testing.T) {
 		t.Fatal("connection not closed after Drain")
 	}
 }
+
+// TestAttemptsRepeatsAnUnansweredRequest: a request that is never answered
+// (as when the stream leader it reached stops) is tried again, and the
+// second answer returns well before the caller's deadline; an error that
+// cannot heal by repeating ends the attempts at once.
+func TestAttemptsRepeatsAnUnansweredRequest(t *testing.T) {
+	_, nc, _ := testenv.JetStream(t)
+	var mu sync.Mutex
+	seen := 0
+	sub, err := nc.Subscribe("svc.get", func(m *nats.Msg) {
+		mu.Lock()
+		seen++
+		n := seen
+		mu.Unlock()
+		if n > 1 { // the first request is lost
+			_ = m.Respond([]byte(fmt.Sprint("answer ", n)))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	// A deadline far beyond one attempt: without repeats the call would
+	// fail with it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*natsx.RequestAttempt)
+	defer cancel()
+	got, err := natsx.Attempts(ctx, func(ctx context.Context) (*nats.Msg, error) { return nc.RequestWithContext(ctx, "svc.get", nil) })
+	if err != nil {
+		t.Fatalf("Attempts: %v", err)
+	}
+	if string(got.Data) != "answer 2" {
+		t.Fatalf("answer %q, want the second try's", got.Data)
+	}
+
+	calls := 0
+	permanent := &jetstream.APIError{Code: 400, ErrorCode: jetstream.JSErrCodeStreamWrongLastSequence, Description: "wrong last sequence"}
+	if _, err := natsx.Attempts(ctx, func(context.Context) (int, error) { calls++; return 0, permanent }); !errors.As(err, new(*jetstream.APIError)) || calls != 1 {
+		t.Fatalf("a stale write: %v after %d calls, want the API error after one", err, calls)
+	}
+}
