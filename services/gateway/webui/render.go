@@ -39,6 +39,9 @@ var templateFuncs = template.FuncMap{
 	},
 	"list": func(xs ...any) []any { return xs },
 	"int":  func(n int32) int { return int(n) },
+	// profile is the profile page of a participant's organisation or
+	// person, or "" when it has none to show.
+	"profile": profileHref,
 }
 
 // contains reports whether the slice xs holds v (compared as strings, so
@@ -138,6 +141,13 @@ func problemFrom(l *Lang, err error) *problem {
 				field, desc := formField(fv.GetField()), violationText(l, fv.GetDescription())
 				if _, dup := p.Fields[field]; !dup {
 					p.Fields[field] = desc
+				}
+				// An item of a list ("nace_codes[1]", "evidence[0].year")
+				// also marks the list, for forms with one control for it.
+				if i := strings.IndexByte(field, '['); i > 0 {
+					if _, dup := p.Fields[field[:i]]; !dup {
+						p.Fields[field[:i]] = desc
+					}
 				}
 				p.FieldList = append(p.FieldList, fieldProblem{Field: field, Label: fieldLabel(l, field), Description: desc})
 			}
