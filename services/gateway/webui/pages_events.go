@@ -665,10 +665,11 @@ func (g *grid) name(l *Lang, names map[string]string) {
 	}
 }
 
-// eventFigures sums up an event for its organiser. Without counts the
-// registered participants who have no meeting in the schedule, whether or
-// not anyone asked to meet them (the scheduler's own figure counts only
-// those with an accepted request).
+// eventFigures sums up an event for its organiser from its participants,
+// requests and meetings as they are now. Without counts the registered
+// participants who have no meeting in the schedule, whether or not anyone
+// asked to meet them (the scheduler's own figure counts only those with an
+// accepted request).
 func eventFigures(participants []*meetingsv1.Participant, reqs []*meetingsv1.MeetingRequest, s *meetingsv1.Schedule, meetings []*meetingsv1.Meeting) figures {
 	f := figures{Participants: len(participants)}
 	for _, r := range reqs {
@@ -689,20 +690,42 @@ func eventFigures(participants []*meetingsv1.Participant, reqs []*meetingsv1.Mee
 		f.AcceptanceRate = float64(f.Accepted) / float64(f.Responded)
 	}
 	if s != nil {
-		st := s.GetStats()
 		f.HasSchedule = true
-		f.Placed, f.UpperBound, f.MeanMeetings = int(st.GetMeetingsPlaced()), int(st.GetUpperBound()), st.GetMeanMeetingsPerParticipant()
-		met := map[string]bool{}
+		f.UpperBound = int(s.GetStats().GetUpperBound())
+		// Placed and the mean are counted from the meetings as they are,
+		// as the scheduler counts them (the mean over the participants
+		// with an accepted request or a meeting), so moves, placements and
+		// cancellations after publication show at once.
+		registered := map[string]bool{}
+		for _, p := range participants {
+			registered[p.GetId()] = true
+		}
+		met := map[string]int{}
+		involved := map[string]bool{}
+		for _, r := range reqs {
+			if r.GetStatus() == meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_ACCEPTED && registered[r.GetFromParticipantId()] && registered[r.GetToParticipantId()] {
+				involved[r.GetFromParticipantId()], involved[r.GetToParticipantId()] = true, true
+			}
+		}
 		for _, m := range meetings {
 			if m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
 				continue
 			}
+			f.Placed++
 			for _, id := range m.GetParticipantIds() {
-				met[id] = true
+				met[id]++
+				involved[id] = involved[id] || registered[id]
 			}
 		}
+		total := 0
+		for id := range involved {
+			total += met[id]
+		}
+		if len(involved) > 0 {
+			f.MeanMeetings = float64(total) / float64(len(involved))
+		}
 		for _, p := range participants {
-			if !met[p.GetId()] {
+			if met[p.GetId()] == 0 {
 				f.Without++
 			}
 		}
