@@ -15,6 +15,10 @@ var (
 		Name: "tandem_relay_ack_waits_total",
 		Help: "Times a relay taking over waited for the ack wait of events an earlier holder left pending (a killed replica).",
 	}, []string{"bucket"})
+	relayResent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_relay_resent_total",
+		Help: "Relay publishes sent again because the event stream did not answer in time (a stream leader stopped).",
+	}, []string{"bucket"})
 	watchSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_stored_events_skipped_total",
 		Help: "Stored events a read index skipped because this build cannot decode them.",
@@ -23,5 +27,5 @@ var (
 
 // Collectors are the package's metrics, for a service's registry.
 func Collectors() []prometheus.Collector {
-	return []prometheus.Collector{relayGaps, relayHandedBack, relayAckWaits, watchSkipped}
+	return []prometheus.Collector{relayGaps, relayHandedBack, relayAckWaits, relayResent, watchSkipped}
 }

@@ -354,6 +354,7 @@ func (s *Store) allHandedBack(ctx context.Context, info *jetstream.ConsumerInfo)
 // relayed is one event on its way to the event stream.
 type relayed struct {
 	msg   jetstream.Msg
+	out   *nats.Msg              // what is published
 	rev   uint64                 // the stored event's revision
 	fut   jetstream.PubAckFuture // nil when published synchronously
 	seq   uint64                 // the event's sequence in the event stream
@@ -406,7 +407,7 @@ func (p *pipeline) add(ctx context.Context, m jetstream.Msg) error {
 	if prev == nil || strconv.FormatUint(prev.rev, 10) != h.Get(headerPrevRev) {
 		s.checkGap(ctx, p.log, key, h, md) // the replaced revision was not the last one relayed here
 	}
-	r := &relayed{msg: m, rev: md.Sequence.Stream, done: make(chan struct{})}
+	r := &relayed{msg: m, out: out, rev: md.Sequence.Stream, done: make(chan struct{})}
 	if h.Get(headerErase) != "" {
 		// Every earlier event of this aggregate: tandem.<svc>.v1.<entity>.*.<key>.
 		subject := strings.TrimSuffix(out.Subject, "."+key)
@@ -472,7 +473,11 @@ func (p *pipeline) complete() {
 }
 
 // await waits for the event stream's answer to r's publish, telling the
-// bucket's stream meanwhile that r is still being worked on.
+// bucket's stream meanwhile that r is still being worked on. A publish left
+// unanswered for natsx.RequestAttempt (its stream leader stopped), or
+// refused for a reason that passes (no responders during an election), is
+// sent again: its Nats-Msg-Id makes the stream store it once, and no later
+// event of the same aggregate is in flight meanwhile (add waits for it).
 func (p *pipeline) await(r *relayed) error {
 	if r.fut == nil {
 		return nil
@@ -482,20 +487,33 @@ func (p *pipeline) await(r *relayed) error {
 		r.seq = ack.Sequence
 		return nil
 	case err := <-r.fut.Err():
-		return err
+		if !natsx.Transient(err) {
+			return err
+		}
 	default:
 	}
 	timeout := time.NewTimer(relayAckTimeout)
 	defer timeout.Stop()
 	progress := time.NewTicker(RelayAckWait / 3)
 	defer progress.Stop()
+	resend := time.NewTicker(natsx.RequestAttempt)
+	defer resend.Stop()
+	fut := r.fut
 	for {
 		select {
-		case ack := <-r.fut.Ok():
+		case ack := <-fut.Ok():
 			r.seq = ack.Sequence
 			return nil
-		case err := <-r.fut.Err():
-			return err
+		case err := <-fut.Err():
+			if !natsx.Transient(err) {
+				return err
+			}
+			fut = pending // sent again at the next tick
+		case <-resend.C:
+			if next, err := p.s.js.PublishMsgAsync(r.out); err == nil {
+				relayResent.WithLabelValues(p.s.cfg.Bucket).Inc()
+				fut = next
+			}
 		case <-progress.C:
 			_ = r.msg.InProgress()
 		case <-timeout.C:
@@ -503,6 +521,15 @@ func (p *pipeline) await(r *relayed) error {
 		}
 	}
 }
+
+// pending is a publish that is never answered.
+var pending jetstream.PubAckFuture = pendingFuture{}
+
+type pendingFuture struct{}
+
+func (pendingFuture) Ok() <-chan *jetstream.PubAck { return nil }
+func (pendingFuture) Err() <-chan error            { return nil }
+func (pendingFuture) Msg() *nats.Msg               { return nil }
 
 // close waits for the events in flight to be answered.
 func (p *pipeline) close() {

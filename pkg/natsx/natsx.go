@@ -114,19 +114,19 @@ func ensure[T any](ctx context.Context, op func(context.Context) (T, error)) (T,
 		attempt, cancel := context.WithTimeout(ctx, ensureAttempt)
 		defer cancel()
 		v, err := op(attempt)
-		if err != nil && ctx.Err() == nil && !transient(err) {
+		if err != nil && ctx.Err() == nil && !Transient(err) {
 			return v, retry.Permanent(err)
 		}
 		return v, err
 	}, nil)
 }
 
-// transient reports whether a JetStream API call may succeed when repeated:
-// it timed out, nobody answered yet, the cluster is electing, or a
+// Transient reports whether a JetStream API call or publish may succeed when
+// repeated: it timed out, nobody answered yet, the cluster is electing, or a
 // concurrent create of the same name was in flight.
-func transient(err error) bool {
+func Transient(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
 		return true
 	}
 	var apiErr *jetstream.APIError
@@ -159,7 +159,7 @@ func Attempts[T any](ctx context.Context, op func(context.Context) (T, error)) (
 		attempt, cancel := context.WithTimeout(ctx, RequestAttempt)
 		defer cancel()
 		v, err := op(attempt)
-		if err != nil && ctx.Err() == nil && !transient(err) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+		if err != nil && ctx.Err() == nil && !Transient(err) {
 			return v, retry.Permanent(err)
 		}
 		return v, err
