@@ -23,7 +23,10 @@ import (
 // epoch holds, so a kept answer is always the one the scorer would give
 // now. When an event moves the epoch on, a background worker computes the
 // answers asked for recently again, the most recently asked first, so the
-// next visit finds a fresh answer instead of scoring.
+// next visit finds a fresh answer instead of scoring. Only answers served
+// again after they were computed are computed again: where events come
+// faster than an answer is asked, computing it on asking costs less than
+// computing it after every event.
 //
 // Why the epoch and not a finer test of which answers an event can change:
 // scoring reads corpus-wide statistics (document count, average length,
@@ -64,6 +67,9 @@ type keptAnswer struct {
 type keptValue struct {
 	epoch uint64
 	res   *matchingv1.SuggestPartnersResponse
+	// hit tells whether the answer was served again after the ask or
+	// refresh that computed it.
+	hit atomic.Bool
 	// served is the answer as served (sealed for the seeker) and its wire
 	// encoding, made on the first ask.
 	served atomic.Pointer[servedAnswer]
@@ -145,6 +151,9 @@ func (k *Kept) answer(q domain.Query) (*keptValue, error) {
 	}
 	e.asked.Store(time.Now().UnixNano())
 	if v := e.val.Load(); v != nil && v.epoch == k.x.Epoch() {
+		if !v.hit.Load() {
+			v.hit.Store(true)
+		}
 		return v, nil
 	}
 	return k.compute(e)
@@ -174,7 +183,7 @@ func (k *Kept) compute(e *keptAnswer) (*keptValue, error) {
 }
 
 // Refresh computes again, most recently asked first, every hot answer that
-// is stale; when the epoch moves on meanwhile it starts over from the most
+// is stale and was served again after it was computed; when the epoch moves on meanwhile it starts over from the most
 // recently asked. It returns the epoch at which every hot answer is fresh
 // and how many it computed, or early, with ctx's error, when ctx ends.
 func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
@@ -196,7 +205,7 @@ func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
 			if !ok || e.asked.Load() < hot {
 				continue
 			}
-			if v := e.val.Load(); v != nil && v.epoch == epoch {
+			if v := e.val.Load(); v == nil || v.epoch == epoch || !v.hit.Load() {
 				continue
 			}
 			// An answer the scorer refuses (its seeker erased) is dropped:
@@ -246,19 +255,19 @@ func (k *Kept) OnRefresh(f func(epoch uint64, computed int, done bool)) {
 	k.onRefresh.Store(&f)
 }
 
-// Fresh reports how many kept answers are fresh at the current epoch, and
-// how many are kept.
-func (k *Kept) Fresh() (fresh, kept int) {
+// Stale counts the answers a refresh keeps fresh (served again after they
+// were computed) that are not fresh at the index's current epoch.
+func (k *Kept) Stale() int {
 	epoch := k.x.Epoch()
+	n := 0
 	for _, key := range k.cache.Keys() {
 		if e, ok := k.cache.Peek(key); ok {
-			kept++
-			if v := e.val.Load(); v != nil && v.epoch == epoch {
-				fresh++
+			if v := e.val.Load(); v != nil && v.hit.Load() && v.epoch != epoch {
+				n++
 			}
 		}
 	}
-	return fresh, kept
+	return n
 }
 
 // Computed counts the answers the scorer has computed for the kept
