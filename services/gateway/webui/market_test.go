@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -26,16 +27,7 @@ func TestMarketplaceFiltersEveryListing(t *testing.T) {
 		}
 		return res.GetOrganization().GetId()
 	}
-	offer := func(holder, title string) {
-		retryUntilKnown(t, "offer "+title, func() error {
-			_, err := s.Comp.CreateCooperationProfile(admin, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
-				Holder: orgRef(holder), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
-				Title: title, Summary: "An offer of the test.", Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED,
-				Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
-			}})
-			return err
-		})
-	}
+	offer := func(holder, title string) { publishOffer(t, s, admin, holder, title) }
 	pordenone, milan := org("Pordenone Probes (test)", "ITH41"), org("Milano Many Offers (test)", "ITC4C")
 	offer(pordenone, "The oldest listing, in Pordenone")
 	for i := range 110 {
@@ -68,4 +60,18 @@ func listingTitles(page string) string {
 		out = append(out, title)
 	}
 	return strings.Join(out, "\n")
+}
+
+// publishOffer publishes a public technology offer of holder as an admin,
+// once the competencies service knows the holder.
+func publishOffer(t *testing.T, s *stack, admin context.Context, holder, title string) {
+	t.Helper()
+	retryUntilKnown(t, "offer "+title, func() error {
+		_, err := s.Comp.CreateCooperationProfile(admin, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+			Holder: orgRef(holder), Kind: competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER,
+			Title: title, Summary: "An offer of the test.", Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED,
+			Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC,
+		}})
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ type marketQuery struct {
 	Collab    []competenciesv1.CollaborationType
 	Sectors   []profilesv1.Sector
 	NUTS      string
+	NACE      string // a NACE Rev. 2 code or its start: 72, 72.1, 21.20
 	MinTRL    int
 	OpenUntil string // yyyy-mm-dd: only listings open at least until then
 	Page      int
@@ -69,6 +71,7 @@ func decodeMarketQuery(v url.Values) (marketQuery, fieldErrs) {
 		Collab:    enums[competenciesv1.CollaborationType](v, "collab", competenciesv1.CollaborationType_value, errs),
 		Sectors:   enums[profilesv1.Sector](v, "sector", profilesv1.Sector_value, errs),
 		NUTS:      strings.ToUpper(text(v, "nuts", 5, errs)),
+		NACE:      text(v, "nace", 5, errs),
 		MinTRL:    number(v, "min_trl", 0, 9, 0, errs),
 		OpenUntil: text(v, "open_until", 10, errs),
 		Page:      number(v, "page", 1, 1<<20, 1, errs),
@@ -76,6 +79,10 @@ func decodeMarketQuery(v url.Values) (marketQuery, fieldErrs) {
 	if q.NUTS != "" && !isAlnum(q.NUTS) {
 		errs.add("nuts", "form.bad_nuts")
 		q.NUTS = ""
+	}
+	if q.NACE != "" && !naceStart.MatchString(q.NACE) {
+		errs.add("nace", "form.bad_nace")
+		q.NACE = ""
 	}
 	if q.OpenUntil != "" {
 		if _, err := time.Parse(time.DateOnly, q.OpenUntil); err != nil {
@@ -89,7 +96,7 @@ func decodeMarketQuery(v url.Values) (marketQuery, fieldErrs) {
 func (u *UI) marketPage(c *call) error {
 	q, errs := decodeMarketQuery(c.r.URL.Query())
 	v := marketView{Query: q, ChosenTerms: q.Terms, Kinds: offerKinds, Collab: collabChoices, Sectors: sectorChoices,
-		Filtered: len(q.Sectors) > 0 || q.NUTS != "" || q.OpenUntil != "" || len(q.Collab) > 0 || q.MinTRL > 0}
+		Filtered: len(q.Sectors) > 0 || q.NUTS != "" || q.NACE != "" || q.OpenUntil != "" || len(q.Collab) > 0 || q.MinTRL > 0}
 	if p := errs.problem(c.L); p != nil {
 		return c.render("market", "market.title", v, p)
 	}
@@ -122,7 +129,7 @@ func (u *UI) marketPage(c *call) error {
 			return o.GetDeadline() != nil && o.GetDeadline().AsTime().Before(until)
 		})
 	}
-	if len(q.Sectors) > 0 || q.NUTS != "" {
+	if len(q.Sectors) > 0 || q.NUTS != "" || q.NACE != "" {
 		orgs := u.holderOrgs(c, offers)
 		offers = slices.DeleteFunc(offers, func(o *competenciesv1.CooperationProfile) bool {
 			org := orgs[holderOrg(o.GetHolder())]
@@ -130,6 +137,9 @@ func (u *UI) marketPage(c *call) error {
 				return true
 			}
 			if q.NUTS != "" && !strings.HasPrefix(org.GetNutsCode(), q.NUTS) {
+				return true
+			}
+			if q.NACE != "" && !slices.ContainsFunc(org.GetNaceCodes(), func(code string) bool { return naceWithin(code, q.NACE) }) {
 				return true
 			}
 			return len(q.Sectors) > 0 && !slices.ContainsFunc(org.GetSectors(), func(s profilesv1.Sector) bool { return slices.Contains(q.Sectors, s) })
@@ -149,6 +159,22 @@ func (u *UI) marketPage(c *call) error {
 		v.Listings = append(v.Listings, l)
 	}
 	return c.render("market", "market.title", v, nil)
+}
+
+// naceStart is a NACE Rev. 2 division, group or class, or the start of
+// one: 72, 72.1, 72.11.
+var naceStart = regexp.MustCompile(`^\d{1,2}(\.\d{0,2})?$`)
+
+// naceWithin reports whether code lies in the NACE division, group or
+// class start: "72.11" is in 72 and 72.1, not in 7 (no division is one
+// digit long) nor 21.
+func naceWithin(code, start string) bool {
+	start = strings.TrimSuffix(start, ".")
+	if !strings.HasPrefix(code, start) {
+		return false
+	}
+	// A division matches whole: "7" must not take in "72".
+	return len(code) == len(start) || strings.Contains(start, ".") || code[len(start)] == '.'
 }
 
 // holderOrg is the organisation a holder stands for: itself, or a person's
