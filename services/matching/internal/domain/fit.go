@@ -19,8 +19,17 @@ const (
 	maxFitQuestions = 300
 	fitSeekers      = 3  // members of a question that ask
 	fitNegatives    = 12 // other candidates per positive
+	fitPool         = 60 // candidates the negatives are spread over
+	// fitWidePool is that pool for a cross-fitted (small) history. There
+	// the members of a question trail the head of the pool on almost
+	// every component (on CORDIS all but country), and a fit against the
+	// head alone puts nearly all weight on one; spread over most of the
+	// field, the negatives show what activity, experience and the graph
+	// are worth.
+	fitWidePool     = 600
 	minFitPairs     = 150
 	minFitQuestions = 40 // collaborations asked about: fewer are too few to learn from
+	fitFolds        = 3  // of a history too small for fitShare to give minFitQuestions
 	fitSteps        = 500
 	fitRate         = 4
 	fitStart        = 10   // the defaults, scaled to a logistic slope
@@ -47,20 +56,21 @@ type FitReport struct {
 // little history it scores with DefaultWeights. It reads a snapshot, so
 // queries go on while it runs.
 func (x *Index) Fit() FitReport {
-	questions, changes, total := x.fitSnapshot()
-	rep := FitReport{Collaborations: total, Questions: len(questions)}
+	folds, total := x.fitSnapshot()
+	rep := FitReport{Collaborations: total}
 	var pairs [][NumFeatures]float64
-	if len(questions) > 0 {
+	for _, f := range folds {
+		rep.Questions += len(f.questions)
 		t := NewIndex(x.ont)
 		t.pruneFloor = x.pruneFloor
-		t.Apply(changes...)
-		for _, q := range questions {
-			pairs = append(pairs, t.fitPairs(q)...)
+		t.Apply(f.changes...)
+		for _, q := range f.questions {
+			pairs = append(pairs, t.fitPairs(q, len(folds) > 1)...)
 		}
 	}
 	rep.Pairs = len(pairs)
 	rep.Weights = DefaultWeights
-	if len(pairs) < minFitPairs || len(questions) < minFitQuestions {
+	if len(pairs) < minFitPairs || rep.Questions < minFitQuestions {
 		rep.Fallback = true
 	} else {
 		rep.Weights = learnWeights(pairs).normalized()
@@ -71,17 +81,29 @@ func (x *Index) Fit() FitReport {
 	return rep
 }
 
-// fitSnapshot picks the question collaborations and lists everything else
-// the index holds as changes for the training index.
-func (x *Index) fitSnapshot() (questions []*Collaboration, changes []Change, total int) {
+// fitFold is one training index's part of a fit: the collaborations asked
+// about and everything else the index holds, as changes.
+type fitFold struct {
+	questions []*Collaboration
+	changes   []Change
+}
+
+// fitSnapshot picks the question collaborations and lists, for each fold,
+// everything else the index holds as changes for its training index. A
+// history large enough gives fitShare of its collaborations as questions,
+// in one fold; a smaller one (fewer than minFitQuestions in that share)
+// is cross-fitted: its collaborations are split by hash into fitFolds
+// folds, and each fold is asked about against an index of the others, so
+// every collaboration is a question once and never in the index that
+// scores it.
+func (x *Index) fitSnapshot() (folds []fitFold, total int) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	type keyed struct {
 		h uint64
 		c *Collaboration
 	}
-	var qs []keyed
-	held := map[string]bool{}
+	var all []keyed
 	for _, id := range sortedKeys(x.collabs) {
 		c := x.collabs[id]
 		n := 0
@@ -96,11 +118,9 @@ func (x *Index) fitSnapshot() (questions []*Collaboration, changes []Change, tot
 		total++
 		h := fnv.New64a()
 		h.Write([]byte(id))
-		if s := h.Sum64(); float64(s%1000) < fitShare*1000 {
-			qs = append(qs, keyed{s, c})
-		}
+		all = append(all, keyed{h.Sum64(), c})
 	}
-	slices.SortFunc(qs, func(a, b keyed) int {
+	slices.SortFunc(all, func(a, b keyed) int {
 		if a.h != b.h {
 			if a.h < b.h {
 				return -1
@@ -109,35 +129,66 @@ func (x *Index) fitSnapshot() (questions []*Collaboration, changes []Change, tot
 		}
 		return strings.Compare(a.c.ID, b.c.ID)
 	})
-	for _, q := range qs[:min(len(qs), maxFitQuestions)] {
-		questions = append(questions, q.c)
-		held[q.c.ID] = true
-	}
-	for _, id := range sortedKeys(x.orgs) {
-		changes = append(changes, Change{Key: OrgKey(id), Version: 1, Org: x.orgs[id]})
-	}
-	for _, id := range sortedKeys(x.people) {
-		changes = append(changes, Change{Key: PersonKey(id), Version: 1, Person: x.people[id]})
-	}
-	for _, id := range sortedKeys(x.comps) {
-		changes = append(changes, Change{Key: CompKey(id), Version: 1, Comp: x.comps[id]})
-	}
-	for _, id := range sortedKeys(x.coops) {
-		changes = append(changes, Change{Key: CoopKey(id), Version: 1, Coop: x.coops[id]})
-	}
-	for _, id := range sortedKeys(x.collabs) {
-		if !held[id] {
-			changes = append(changes, Change{Key: CollabKey(id), Version: 1, Collab: x.collabs[id]})
+	share := 0
+	for _, k := range all {
+		if float64(k.h%1000) < fitShare*1000 {
+			share++
 		}
 	}
-	return questions, changes, total
+	n := 1
+	if share < minFitQuestions {
+		n = fitFolds
+	}
+	held := make([]map[string]bool, n)
+	questions := make([][]*Collaboration, n)
+	for f := range n {
+		held[f] = map[string]bool{}
+	}
+	for _, k := range all {
+		f := int(k.h % uint64(n))
+		if n == 1 && float64(k.h%1000) >= fitShare*1000 || len(questions[f]) >= maxFitQuestions/n {
+			continue
+		}
+		questions[f] = append(questions[f], k.c)
+		held[f][k.c.ID] = true
+	}
+	var common []Change
+	for _, id := range sortedKeys(x.orgs) {
+		common = append(common, Change{Key: OrgKey(id), Version: 1, Org: x.orgs[id]})
+	}
+	for _, id := range sortedKeys(x.people) {
+		common = append(common, Change{Key: PersonKey(id), Version: 1, Person: x.people[id]})
+	}
+	for _, id := range sortedKeys(x.comps) {
+		common = append(common, Change{Key: CompKey(id), Version: 1, Comp: x.comps[id]})
+	}
+	for _, id := range sortedKeys(x.coops) {
+		common = append(common, Change{Key: CoopKey(id), Version: 1, Coop: x.coops[id]})
+	}
+	for f := range n {
+		if len(questions[f]) == 0 {
+			continue
+		}
+		changes := slices.Clone(common)
+		for _, id := range sortedKeys(x.collabs) {
+			if !held[f][id] {
+				changes = append(changes, Change{Key: CollabKey(id), Version: 1, Collab: x.collabs[id]})
+			}
+		}
+		folds = append(folds, fitFold{questions[f], changes})
+	}
+	return folds, total
 }
 
 // fitPairs asks the training index q's questions and returns the
 // differences of components between each other member and the candidates
 // ranked around it that are not members. Members ask without a need: a
 // need adds to the profile and is scored with the same weights.
-func (x *Index) fitPairs(q *Collaboration) (pairs [][NumFeatures]float64) {
+func (x *Index) fitPairs(q *Collaboration, small bool) (pairs [][NumFeatures]float64) {
+	poolSize := fitPool
+	if small {
+		poolSize = fitWidePool
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	asked := 0
@@ -156,14 +207,20 @@ func (x *Index) fitPairs(q *Collaboration) (pairs [][NumFeatures]float64) {
 		}
 		var pos, neg [][NumFeatures]float64
 		for _, m := range q.Members {
-			if i, ok := x.byRef[OrgRef(m.OrgID)]; ok && m.OrgID != s.OrgID {
+			// In a small history, a member the training index knows
+			// nothing of (no text, terms, offers, requests or other
+			// collaboration) is not learned from: nothing could have
+			// found it, and most members of a small history are such,
+			// so pairs ranking them first would teach the weights to
+			// prefer the unknown (in CORDIS, the same country alone).
+			if i, ok := x.byRef[OrgRef(m.OrgID)]; ok && m.OrgID != s.OrgID && !(small && x.cands[i].blank()) {
 				pos = append(pos, x.score(query, p, x.cands[i]).features())
 			}
 		}
 		// Negatives are spread over the pool, not its head: the head is
 		// what the current weights like, and learning from it alone
 		// would turn their preferences against them.
-		pool := x.candidatePool(query, p, 60)
+		pool := x.candidatePool(query, p, poolSize)
 		step := max(1, len(pool)/fitNegatives)
 		for k := 0; k < len(pool) && len(neg) < fitNegatives; k += step {
 			if sc := pool[k]; !q.Has(x.cands[sc.i].orgID) {
@@ -238,4 +295,10 @@ func learnWeights(diffs [][NumFeatures]float64) Weights {
 		w[k] = (1-fitShrink)*w[k] + fitShrink*DefaultWeights[k]
 	}
 	return w.normalized()
+}
+
+// blank reports whether a candidate's document holds nothing to match:
+// no text, terms, offers or requests (its name and kind only).
+func (c *cand) blank() bool {
+	return c.length == 0 && len(c.terms) == 0 && len(c.offers) == 0 && len(c.requests) == 0
 }

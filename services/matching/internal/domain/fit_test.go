@@ -19,6 +19,12 @@ type question struct {
 
 func communities(t *testing.T, seed uint64) (*domain.Index, []question) {
 	t.Helper()
+	return field(t, seed, 28)
+}
+
+// field is communities with perGroup projects per group.
+func field(t *testing.T, seed uint64, perGroup int) (*domain.Index, []question) {
+	t.Helper()
 	topics := []string{rnaSeq, proteomics, "EDAM:topic_0622", "EDAM:topic_0080", "EDAM:topic_3474", "EDAM:topic_0154"}
 	r := rand.New(rand.NewPCG(seed, 1))
 	x := domain.NewIndex(ontology())
@@ -38,7 +44,7 @@ func communities(t *testing.T, seed uint64) (*domain.Index, []question) {
 		}
 	}
 	for k, topic := range topics {
-		for j := range 28 {
+		for j := range perGroup {
 			a, b := r.IntN(size), r.IntN(size)
 			if a == b {
 				b = (b + 1) % size
@@ -117,6 +123,30 @@ func TestFitLearnsFromHistory(t *testing.T) {
 	}
 	// Nobody in this field publishes requests, and all share a region:
 	// the history cannot say what those are worth.
+	for _, f := range []domain.Feature{domain.FeatReciprocity, domain.FeatClusterRegion} {
+		if d := rep.Weights[f] - domain.DefaultWeights[f]; d > 1e-9 || d < -1e-9 {
+			t.Errorf("%s, which the history never varies, weighs %.3f, not its default %.3f", f, rep.Weights[f], domain.DefaultWeights[f])
+		}
+	}
+}
+
+// A history too small for a share of it to give enough questions is
+// cross-fitted: every collaboration is asked about once, against an index
+// of the other folds, and the fit learns instead of falling back.
+func TestFitCrossFitsASmallHistory(t *testing.T) {
+	x, _ := field(t, 7, 9) // 54 collaborations: 30% would be about 16 questions
+	rep := x.Fit()
+	if rep.Collaborations != 54 || rep.Questions != rep.Collaborations {
+		t.Fatalf("%d of %d collaborations asked about, want every one: %+v", rep.Questions, rep.Collaborations, rep)
+	}
+	if rep.Fallback || rep.Weights == domain.DefaultWeights || x.Weights() != rep.Weights {
+		t.Fatalf("a cross-fitted history fell back or is not used: %+v", rep)
+	}
+	// The same history fitted again gives the same weights.
+	if again := x.Fit(); again.Weights != rep.Weights {
+		t.Fatalf("a second fit differs: %v, then %v", rep.Weights, again.Weights)
+	}
+	// Nobody in this field publishes requests, and all share a region.
 	for _, f := range []domain.Feature{domain.FeatReciprocity, domain.FeatClusterRegion} {
 		if d := rep.Weights[f] - domain.DefaultWeights[f]; d > 1e-9 || d < -1e-9 {
 			t.Errorf("%s, which the history never varies, weighs %.3f, not its default %.3f", f, rep.Weights[f], domain.DefaultWeights[f])
