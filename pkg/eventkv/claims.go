@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tandem-cluster/tandem/pkg/natsx"
@@ -87,4 +89,58 @@ func (c *Claims) Lookup(ctx context.Context, key string) (string, bool, error) {
 func claimKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
+}
+
+// ClaimResult is the outcome of one claim of ClaimMany, as Claim returns it.
+type ClaimResult struct {
+	Winner  string
+	Created bool
+	Err     error
+}
+
+// ClaimMany claims each key for the value at the same index, as Claim
+// would, and returns the outcomes in order. It publishes the claims up to
+// BatchInFlight ahead of their acknowledgements rather than one round trip
+// each, and reads the earlier claim of the keys claimed already. Values must
+// be unique to the attempt (fresh ids): a claim published again after its
+// answer did not come is then recognised as this attempt's own.
+func (c *Claims) ClaimMany(ctx context.Context, keys, values []string) []ClaimResult {
+	out := make([]ClaimResult, len(keys))
+	msgs := make([]*nats.Msg, len(keys))
+	for i, key := range keys {
+		k := claimKey(key)
+		m := nats.NewMsg("$KV." + c.bucket + "." + k)
+		m.Data = []byte(values[i])
+		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+		m.Header.Set(jetstream.MsgIDHeader, k+":"+values[i])
+		msgs[i] = m
+	}
+	_, errs := publishMany(ctx, c.js, msgs, nil) // a claim found taken is read below
+	var taken []int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			out[i] = ClaimResult{Winner: values[i], Created: true}
+		case staleRevision(err):
+			taken = append(taken, i)
+		default:
+			out[i].Err = fmt.Errorf("claim: %w", err)
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, i := range taken {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			v, ok, err := c.get(ctx, claimKey(keys[i]))
+			if err != nil || !ok {
+				out[i].Err = fmt.Errorf("claim: read the earlier claim: %w", errors.Join(err, jetstream.ErrKeyNotFound))
+				return
+			}
+			out[i] = ClaimResult{Winner: v, Created: v == values[i]}
+		})
+	}
+	wg.Wait()
+	return out
 }

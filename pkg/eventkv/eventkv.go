@@ -181,20 +181,39 @@ func (s *Store) Erase(ctx context.Context, key string, erasedEv proto.Message, l
 }
 
 func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev uint64, erase bool) (uint64, error) {
-	if !ValidKey(key) {
-		return 0, fmt.Errorf("eventkv: invalid key %q", key)
-	}
-	subject, eventID, err := describe(ev)
+	m, err := s.message(ctx, key, ev, lastRev, erase)
 	if err != nil {
 		return 0, err
 	}
+	ack, err := natsx.Attempts(ctx, func(ctx context.Context) (*jetstream.PubAck, error) { return s.js.PublishMsg(ctx, m) })
+	if err != nil && staleRevision(err) {
+		if ack, ok := s.landed(ctx, key, m); ok {
+			return ack.Sequence, nil
+		}
+	}
+	if err != nil {
+		return 0, s.writeErr(key, lastRev, err)
+	}
+	return ack.Sequence, nil
+}
+
+// message builds the bucket write of ev under key, expecting the key's
+// revision lastRev (0: never written).
+func (s *Store) message(ctx context.Context, key string, ev proto.Message, lastRev uint64, erase bool) (*nats.Msg, error) {
+	if !ValidKey(key) {
+		return nil, fmt.Errorf("eventkv: invalid key %q", key)
+	}
+	subject, eventID, err := describe(ev)
+	if err != nil {
+		return nil, err
+	}
 	a, err := anypb.New(ev)
 	if err != nil {
-		return 0, fmt.Errorf("eventkv: wrap %T: %w", ev, err)
+		return nil, fmt.Errorf("eventkv: wrap %T: %w", ev, err)
 	}
 	data, err := proto.Marshal(a)
 	if err != nil {
-		return 0, fmt.Errorf("eventkv: marshal %T: %w", ev, err)
+		return nil, fmt.Errorf("eventkv: marshal %T: %w", ev, err)
 	}
 	m := nats.NewMsg(s.prefix + key)
 	m.Data = data
@@ -213,21 +232,34 @@ func (s *Store) write(ctx context.Context, key string, ev proto.Message, lastRev
 	// stored revision instead of refusing it as stale.
 	m.Header.Set(jetstream.MsgIDHeader, eventID)
 	tracing.InjectNATS(ctx, m.Header)
-	ack, err := natsx.Attempts(ctx, func(ctx context.Context) (*jetstream.PubAck, error) { return s.js.PublishMsg(ctx, m) })
-	if err != nil {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-			// A single server checks the revision before the event id: a
-			// repeat of a stored try is refused as stale, and the key's
-			// latest event is this very one.
-			if last, lerr := natsx.LastMsg(ctx, s.js, s.kvStream, s.prefix+key); lerr == nil && last.Header.Get(HeaderEventID) == eventID {
-				return last.Sequence, nil
-			}
-			return 0, fmt.Errorf("%s: revision %d is stale: %w", key, lastRev, grpcerr.ErrConflict)
-		}
-		return 0, fmt.Errorf("eventkv: write %s %s: %w", s.cfg.Bucket, key, err)
+	return m, nil
+}
+
+// staleRevision reports whether a write was refused for expecting another
+// revision of its key than the last one.
+func staleRevision(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// landed reports whether m, a write of key refused as stale, is the key's
+// latest event: a single server checks the revision before the event id, so
+// a repeat of a try that was stored but not answered is refused as stale
+// rather than answered as a duplicate. It then returns the stored revision.
+func (s *Store) landed(ctx context.Context, key string, m *nats.Msg) (*jetstream.PubAck, bool) {
+	last, err := natsx.LastMsg(ctx, s.js, s.kvStream, s.prefix+key)
+	if err != nil || last.Header.Get(HeaderEventID) != m.Header.Get(HeaderEventID) {
+		return nil, false
 	}
-	return ack.Sequence, nil
+	return &jetstream.PubAck{Stream: s.kvStream, Sequence: last.Sequence, Duplicate: true}, true
+}
+
+// writeErr words the failure of a write of key that expected lastRev.
+func (s *Store) writeErr(key string, lastRev uint64, err error) error {
+	if staleRevision(err) {
+		return fmt.Errorf("%s: revision %d is stale: %w", key, lastRev, grpcerr.ErrConflict)
+	}
+	return fmt.Errorf("eventkv: write %s %s: %w", s.cfg.Bucket, key, err)
 }
 
 // Get returns the latest event stored under key and its revision, or

@@ -1,6 +1,9 @@
 package eventkv
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // RelayGaps counts gaps per bucket, for tests.
 var RelayGaps = relayGaps
@@ -18,3 +21,10 @@ func TakeBack(s *Store, replica string, first bool) (value string, ok bool) {
 
 // Incarnation is the run of s that its leases name.
 func Incarnation(s *Store) string { return s.incarnation }
+
+// SetBatchAttempt bounds the wait for one answer of a batch, for tests.
+func SetBatchAttempt(d time.Duration) (restore func()) {
+	old := batchAttempt
+	batchAttempt = d
+	return func() { batchAttempt = old }
+}

@@ -147,6 +147,16 @@ func Item(log *slog.Logger, err error) (code, message string, violations []Viola
 	return rpccode.Code(st.Code()).String(), st.Message(), violations
 }
 
+// ItemCode reads back the code of an item's result in a batch call (its
+// name, as Item gives it); an unknown name is codes.Unknown.
+func ItemCode(name string) codes.Code {
+	v, ok := rpccode.Code_value[name]
+	if !ok {
+		return codes.Unknown
+	}
+	return codes.Code(v)
+}
+
 func validationStatus(ve *ValidationError) error {
 	return withViolations(status.New(codes.InvalidArgument, ve.Error()), ve.Violations)
 }

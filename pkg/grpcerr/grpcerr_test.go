@@ -122,3 +122,17 @@ func TestDependencyDownIsUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// TestItemCodeReadsBackItem: the code an item's result names reads back as
+// the single call's code.
+func TestItemCodeReadsBackItem(t *testing.T) {
+	for _, err := range []error{grpcerr.ErrNotFound, grpcerr.ErrConflict, grpcerr.ErrPrecondition, grpcerr.Invalid(grpcerr.Violation{Field: "f", Description: "d"})} {
+		name, _, _ := grpcerr.Item(nil, err)
+		if got, want := grpcerr.ItemCode(name), status.Code(grpcerr.ToStatus(nil, err)); got != want {
+			t.Errorf("%v: ItemCode(%q) = %v, want %v", err, name, got, want)
+		}
+	}
+	if got := grpcerr.ItemCode("NO_SUCH_CODE"); got != codes.Unknown {
+		t.Errorf("unknown name read as %v", got)
+	}
+}

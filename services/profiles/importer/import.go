@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
 
@@ -199,7 +200,7 @@ func createBatch(ctx context.Context, client profilesv1.ProfilesServiceClient, r
 		for j, r := range res.GetResults() {
 			i := todo[j]
 			errs[i] = itemReason(r.GetError())
-			if e := r.GetError(); e != nil && retryable(codeOf(e.GetCode())) {
+			if e := r.GetError(); e != nil && retryable(grpcerr.ItemCode(e.GetCode())) {
 				again = append(again, i)
 			}
 		}
@@ -209,15 +210,6 @@ func createBatch(ctx context.Context, client profilesv1.ProfilesServiceClient, r
 		return nil, err
 	}
 	return errs, nil
-}
-
-// codeOf reads a status code's name ("INVALID_ARGUMENT").
-func codeOf(name string) codes.Code {
-	var c codes.Code
-	if c.UnmarshalJSON([]byte(`"`+name+`"`)) != nil {
-		return codes.Unknown
-	}
-	return c
 }
 
 // itemReason is a batch item's refusal as reason words it for one call.

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -31,11 +32,15 @@ type EventStore interface {
 	Get(ctx context.Context, key string) (proto.Message, uint64, error)
 	// LastRevision is the store's latest revision, as its leader knows it.
 	LastRevision(ctx context.Context) (uint64, error)
+	// WriteMany stores many writes at once, each as Create or Update would.
+	WriteMany(ctx context.Context, ws []eventkv.Write) []eventkv.Written
 }
 
 // Claims remembers which resource a client request created (eventkv.Claims).
 type Claims interface {
 	Claim(ctx context.Context, key, value string) (winner string, created bool, err error)
+	// ClaimMany claims many keys at once, each as Claim would.
+	ClaimMany(ctx context.Context, keys, values []string) []eventkv.ClaimResult
 }
 
 // Page sizes of lists.
@@ -206,6 +211,27 @@ func (s *Service) CreateOrganization(ctx context.Context, in *profilesv1.Organiz
 	if err != nil {
 		return nil, err
 	}
+	o, err := s.newOrg(ctx, v, in, requestID)
+	if err != nil {
+		return nil, err
+	}
+	id := newID()
+	if requestID != "" {
+		winner, created, err := s.claims.Claim(ctx, claimKey("organization", v, requestID), id)
+		if err != nil {
+			return nil, fmt.Errorf("create organization: %w", err)
+		}
+		if !created {
+			return s.createClaimed(ctx, v, o, winner, requestID)
+		}
+	}
+	_, err = s.orgs.Create(ctx, id, s.orgCreated(v, o, id))
+	return s.created(ctx, v, o, requestID, err)
+}
+
+// newOrg checks that v may create in with requestID and returns the
+// organisation to create, without its id.
+func (s *Service) newOrg(ctx context.Context, v domain.Viewer, in *profilesv1.Organization, requestID string) (*profilesv1.Organization, error) {
 	o := proto.CloneOf(in)
 	if o == nil {
 		o = &profilesv1.Organization{}
@@ -225,32 +251,38 @@ func (s *Service) CreateOrganization(ctx context.Context, in *profilesv1.Organiz
 	if err := v.CanCreateOrg(o); err != nil {
 		return nil, err
 	}
-	id := newID()
-	if requestID != "" {
-		winner, created, err := s.claims.Claim(ctx, claimKey("organization", v, requestID), id)
-		if err != nil {
-			return nil, fmt.Errorf("create organization: %w", err)
-		}
-		if !created {
-			// The first attempt may have died after claiming: then its id is
-			// still free and this attempt creates it.
-			id = winner
-			if cur, _, err := s.loadOrg(ctx, id); err == nil {
-				return writerOrgView(v, cur), nil
-			} else if !errors.Is(err, grpcerr.ErrNotFound) {
-				return nil, err
-			}
-		}
+	return o, nil
+}
+
+// createClaimed creates o under id, the id an earlier attempt of the same
+// request claimed, unless that attempt created it: then it answers what
+// the store holds. (The first attempt may have died after claiming: then
+// its id is still free and this attempt creates it.)
+func (s *Service) createClaimed(ctx context.Context, v domain.Viewer, o *profilesv1.Organization, id, requestID string) (*profilesv1.Organization, error) {
+	if cur, _, err := s.loadOrg(ctx, id); err == nil {
+		return writerOrgView(v, cur), nil
+	} else if !errors.Is(err, grpcerr.ErrNotFound) {
+		return nil, err
 	}
+	_, err := s.orgs.Create(ctx, id, s.orgCreated(v, o, id))
+	return s.created(ctx, v, o, requestID, err)
+}
+
+// orgCreated stamps o as created now under id and returns its event.
+func (s *Service) orgCreated(v domain.Viewer, o *profilesv1.Organization, id string) *eventsv1.OrganizationUpserted {
 	now := timestamppb.New(s.now())
 	o.Id, o.Version, o.CreatedAt, o.UpdatedAt = id, 1, now, now
 	stampConsent(o.Contact, nil, now)
-	ev := &eventsv1.OrganizationUpserted{EventId: newID(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: v.Subject, Organization: o}
-	if _, err := s.orgs.Create(ctx, id, ev); err != nil {
+	return &eventsv1.OrganizationUpserted{EventId: newID(), OccurredAt: now, AggregateId: id, AggregateVersion: 1, ActorSubject: v.Subject, Organization: o}
+}
+
+// created answers the create of o whose write ended with err.
+func (s *Service) created(ctx context.Context, v domain.Viewer, o *profilesv1.Organization, requestID string, err error) (*profilesv1.Organization, error) {
+	if err != nil {
 		if errors.Is(err, grpcerr.ErrAlreadyExists) && requestID != "" {
 			// A concurrent retry of the same request won the race, or the
 			// organisation was erased since: answer what the store holds.
-			cur, _, gerr := s.loadOrg(ctx, id)
+			cur, _, gerr := s.loadOrg(ctx, o.GetId())
 			if gerr != nil {
 				return nil, gerr
 			}
