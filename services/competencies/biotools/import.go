@@ -7,11 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -190,16 +194,79 @@ func importOrg(ctx context.Context, o Options, p OrgPlan, bar *progressbar.Progr
 	holder := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: orgID}}
 	for _, c := range p.Competencies {
 		c.Holder = holder
-		ch, err := publish(ctx, o, c)
-		if err != nil {
-			return orgID, created, changed, fmt.Errorf("organisation %s, term %s: %w", p.ExternalID, c.GetTermId(), err)
-		}
-		if ch {
-			changed++
-		}
-		_ = bar.Add(1)
+	}
+	changed, err = publishAll(ctx, o, p.Competencies, bar)
+	if err != nil {
+		return orgID, created, changed, fmt.Errorf("organisation %s: %w", p.ExternalID, err)
 	}
 	return orgID, created, changed, nil
+}
+
+// maxBatch is the most competencies one BatchPublishCompetencies call
+// takes.
+const maxBatch = 1000
+
+// publishAll publishes an organisation's competencies in batch calls (one
+// call, unless it has more than maxBatch), waiting for the service to learn
+// of a just-created organisation, and returns how many changed. Against a
+// service without the batch call it publishes them one by one.
+func publishAll(ctx context.Context, o Options, cs []*competenciesv1.Competency, bar *progressbar.ProgressBar) (int, error) {
+	changed := 0
+	for chunk := range slices.Chunk(cs, maxBatch) {
+		done := make([]bool, len(chunk)) // published, by this call or an earlier attempt
+		err := importkit.RetryUnknownHolder(ctx, o.HolderWait, func() error {
+			req := &competenciesv1.BatchPublishCompetenciesRequest{}
+			var at []int
+			for i, c := range chunk {
+				if !done[i] {
+					req.Items = append(req.Items, &competenciesv1.PublishCompetencyRequest{Competency: c})
+					at = append(at, i)
+				}
+			}
+			cctx, cancel := context.WithTimeout(ctx, o.RPCTimeout)
+			defer cancel()
+			res, err := o.Competencies.BatchPublishCompetencies(cctx, req)
+			if err != nil {
+				return err
+			}
+			if len(res.GetResults()) != len(at) {
+				return fmt.Errorf("the service answered %d results for %d competencies", len(res.GetResults()), len(at))
+			}
+			var failed error
+			for j, r := range res.GetResults() {
+				i := at[j]
+				if e := r.GetError(); e != nil {
+					if failed == nil {
+						failed = status.Error(grpcerr.ItemCode(e.GetCode()), fmt.Sprintf("term %s: %s", chunk[i].GetTermId(), e.GetMessage()))
+					}
+					continue
+				}
+				done[i] = true
+				if r.GetChanged() {
+					changed++
+				}
+				_ = bar.Add(1)
+			}
+			return failed
+		})
+		if status.Code(err) == codes.Unimplemented {
+			for _, c := range chunk {
+				ch, err := publish(ctx, o, c)
+				if err != nil {
+					return changed, fmt.Errorf("term %s: %w", c.GetTermId(), err)
+				}
+				if ch {
+					changed++
+				}
+				_ = bar.Add(1)
+			}
+			continue
+		}
+		if err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
 }
 
 // ensureOrganization finds the organisation by external id or creates it.

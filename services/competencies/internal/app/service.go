@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandem-cluster/tandem/pkg/anonref"
+	"github.com/tandem-cluster/tandem/pkg/eventkv"
 	"github.com/tandem-cluster/tandem/pkg/grpcerr"
 	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -32,12 +33,16 @@ type EventStore interface {
 	Update(ctx context.Context, key string, ev proto.Message, lastRev uint64) (uint64, error)
 	Erase(ctx context.Context, key string, erasedEv proto.Message, lastRev uint64) (uint64, error)
 	Get(ctx context.Context, key string) (proto.Message, uint64, error)
+	// WriteMany stores many writes at once, each as Create or Update would.
+	WriteMany(ctx context.Context, ws []eventkv.Write) []eventkv.Written
 }
 
 // Claims remembers which resource a client request created (eventkv.Claims).
 type Claims interface {
 	Claim(ctx context.Context, key, value string) (winner string, created bool, err error)
 	Lookup(ctx context.Context, key string) (value string, found bool, err error)
+	// ClaimMany claims many keys at once, each as Claim would.
+	ClaimMany(ctx context.Context, keys, values []string) []eventkv.ClaimResult
 }
 
 // HolderStore is the service's record of existing organisations and people.
@@ -66,6 +71,8 @@ type Service struct {
 
 	// refs makes the opaque references to anonymous holders (SetRefKey).
 	refs *anonref.Sealer
+	// publishing holds the competencies being published in this replica.
+	publishing keyLocks
 }
 
 func (s *Service) now() time.Time {
@@ -120,35 +127,75 @@ type PublishResult struct {
 
 // PublishCompetency creates or replaces the competency of a holder in a term.
 func (s *Service) PublishCompetency(ctx context.Context, v domain.Viewer, in *competenciesv1.Competency, expectedVersion int64, requestID string) (PublishResult, error) {
-	if vs := domain.ValidateCompetency(in); len(vs) > 0 {
-		return PublishResult{}, grpcerr.Invalid(vs...)
-	}
-	term, err := checkTerm(s.Vocab, "competency.term_id", in.GetTermId())
+	key, ref, c, err := s.toPublish(in)
 	if err != nil {
 		return PublishResult{}, err
 	}
-	ref, _ := domain.RefOf(in.GetHolder())
 	if _, err := s.holderFor(ctx, v, ref); err != nil {
 		return PublishResult{}, err
 	}
 	claimKey := ""
 	if requestID != "" {
-		claimKey = "publish|" + v.Subject + "|" + requestID
+		claimKey = publishClaimKey(v, requestID)
 		if prev, ok, err := s.Claims.Lookup(ctx, claimKey); err != nil {
 			return PublishResult{}, err
 		} else if ok {
 			return s.replayPublish(ctx, prev)
 		}
 	}
+	res, err := s.publishKey(ctx, v, key, c, expectedVersion, false)
+	if err == nil && claimKey != "" && res.Changed {
+		if _, _, err := s.Claims.Claim(ctx, claimKey, publishClaim(key, res)); err != nil {
+			s.Log.WarnContext(ctx, "record publish request", "err", err)
+		}
+	}
+	return res, err
+}
+
+// toPublish checks in and returns the key it is stored under, its holder
+// and the competency to store, its term and holder in stored form.
+func (s *Service) toPublish(in *competenciesv1.Competency) (string, domain.HolderRef, *competenciesv1.Competency, error) {
+	if vs := domain.ValidateCompetency(in); len(vs) > 0 {
+		return "", domain.HolderRef{}, nil, grpcerr.Invalid(vs...)
+	}
+	term, err := checkTerm(s.Vocab, "competency.term_id", in.GetTermId())
+	if err != nil {
+		return "", domain.HolderRef{}, nil, err
+	}
+	ref, _ := domain.RefOf(in.GetHolder())
 	c := proto.Clone(in).(*competenciesv1.Competency)
 	c.TermId = term.ID
 	c.Term = TermRefProto(term)
 	c.Holder = ref.Proto()
 	domain.NormalizeCompetency(c)
-	key := domain.CompetencyKey(ref, term.ID)
-	// Without an expected version the caller asked to replace whatever is
-	// there, so losing a race to another writer is retried, not reported.
-	fresh := false // the first attempt reads the competency from the index
+	return domain.CompetencyKey(ref, term.ID), ref, c, nil
+}
+
+// publishClaimKey names the claim of a publish request.
+func publishClaimKey(v domain.Viewer, requestID string) string {
+	return "publish|" + v.Subject + "|" + requestID
+}
+
+// publishClaim is what the claim of a publish records: "key|version".
+func publishClaim(key string, res PublishResult) string {
+	return fmt.Sprintf("%s|%d", key, res.Competency.GetVersion())
+}
+
+// publishKey publishes c under key, reading what is there from the index
+// first unless fresh. Without an expected version the caller asked to
+// replace whatever is there, so losing a race to another writer is
+// retried, not reported.
+func (s *Service) publishKey(ctx context.Context, v domain.Viewer, key string, c *competenciesv1.Competency, expectedVersion int64, fresh bool) (PublishResult, error) {
+	unlock, err := s.publishing.lock(ctx, key)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	defer unlock()
+	return s.publishLocked(ctx, v, key, c, expectedVersion, fresh)
+}
+
+// publishLocked is publishKey once key is held.
+func (s *Service) publishLocked(ctx context.Context, v domain.Viewer, key string, c *competenciesv1.Competency, expectedVersion int64, fresh bool) (PublishResult, error) {
 	for attempt := 1; ; attempt++ {
 		res, err := s.publishOnce(ctx, v, key, c, expectedVersion, fresh)
 		if errors.Is(err, grpcerr.ErrConflict) && !fresh {
@@ -160,15 +207,7 @@ func (s *Service) PublishCompetency(ctx context.Context, v domain.Viewer, in *co
 		if errors.Is(err, grpcerr.ErrConflict) && expectedVersion == 0 && attempt < maxPublishAttempts {
 			continue
 		}
-		if err != nil {
-			return PublishResult{}, err
-		}
-		if claimKey != "" && res.Changed {
-			if _, _, err := s.Claims.Claim(ctx, claimKey, fmt.Sprintf("%s|%d", key, res.Competency.GetVersion())); err != nil {
-				s.Log.WarnContext(ctx, "record publish request", "err", err)
-			}
-		}
-		return res, nil
+		return res, err
 	}
 }
 
@@ -177,43 +216,71 @@ func (s *Service) PublishCompetency(ctx context.Context, v domain.Viewer, in *co
 const maxPublishAttempts = 5
 
 // publishOnce is one read-compare-write of a competency. Unless fresh, it
-// reads the competency from the index, saving a round trip to the store, and
-// only to write: the write expects the revision read, so a stale read fails
-// as a conflict; any other outcome is decided on the store's copy.
+// reads the competency from the index (nothing there reads as never
+// written), saving a round trip to the store, and only to write: the write
+// expects the revision read, so a stale read fails as a conflict; any other
+// outcome is decided on the store's copy.
 func (s *Service) publishOnce(ctx context.Context, v domain.Viewer, key string, in *competenciesv1.Competency, expectedVersion int64, fresh bool) (PublishResult, error) {
-	c := proto.Clone(in).(*competenciesv1.Competency)
 	var (
 		cur proto.Message
 		rev uint64
-		ok  bool
 		err error
 	)
-	if !fresh {
-		cur, rev, ok = s.Index.StoredCompetency(key)
-	}
-	if !ok {
-		fresh = true
+	if fresh {
 		cur, rev, err = s.Competencies.Get(ctx, key)
 		if err != nil && !errors.Is(err, grpcerr.ErrNotFound) {
 			return PublishResult{}, err
 		}
+	} else {
+		cur, rev, _ = s.Index.StoredCompetency(key)
 	}
-	now := timestamppb.New(s.now())
-	existing, _ := cur.(*eventsv1.CompetencyPublished)
-	writes := !(existing != nil && expectedVersion != 0 && existing.GetCompetency().GetVersion() != expectedVersion) &&
-		!(existing == nil && expectedVersion != 0) && !(existing != nil && domain.SameContent(existing.GetCompetency(), c))
-	if !fresh && !writes {
+	w, res, err := s.nextPublish(v, key, in, expectedVersion, cur, rev)
+	switch {
+	case w == nil && !fresh:
 		return s.publishOnce(ctx, v, key, in, expectedVersion, true)
+	case w == nil:
+		if err == nil {
+			s.Index.ApplyCompetency(key, cur, rev)
+		}
+		return res, err
 	}
+	var newRev uint64
+	if w.LastRev == 0 {
+		newRev, err = s.Competencies.Create(ctx, key, w.Event)
+	} else {
+		newRev, err = s.Competencies.Update(ctx, key, w.Event, w.LastRev)
+	}
+	if err != nil {
+		return PublishResult{}, publishConflict(key, err)
+	}
+	s.Index.ApplyCompetency(key, w.Event, newRev)
+	return res, nil
+}
+
+// publishConflict words a create that found the key written as the
+// conflict it is.
+func publishConflict(key string, err error) error {
+	if errors.Is(err, grpcerr.ErrAlreadyExists) {
+		return fmt.Errorf("competency %s was published concurrently: %w", key, grpcerr.ErrConflict)
+	}
+	return err
+}
+
+// nextPublish decides the publish of in over cur, stored under key at
+// revision rev: the write to make and the result once it is made, or (no
+// write) the answer, which holds only if cur is the store's latest.
+func (s *Service) nextPublish(v domain.Viewer, key string, in *competenciesv1.Competency, expectedVersion int64, cur proto.Message, rev uint64) (*eventkv.Write, PublishResult, error) {
+	existing, _ := cur.(*eventsv1.CompetencyPublished)
 	switch {
 	case existing != nil && expectedVersion != 0 && existing.GetCompetency().GetVersion() != expectedVersion:
-		return PublishResult{}, fmt.Errorf("competency %s is at version %d, not %d: %w", existing.GetCompetency().GetId(), existing.GetCompetency().GetVersion(), expectedVersion, grpcerr.ErrConflict)
+		return nil, PublishResult{}, fmt.Errorf("competency %s is at version %d, not %d: %w", existing.GetCompetency().GetId(), existing.GetCompetency().GetVersion(), expectedVersion, grpcerr.ErrConflict)
 	case existing == nil && expectedVersion != 0:
-		return PublishResult{}, fmt.Errorf("no competency %s to update at version %d: %w", key, expectedVersion, grpcerr.ErrConflict)
-	case existing != nil && domain.SameContent(existing.GetCompetency(), c):
-		s.Index.ApplyCompetency(key, cur, rev)
-		return PublishResult{Competency: existing.GetCompetency(), Changed: false}, nil
+		return nil, PublishResult{}, fmt.Errorf("no competency %s to update at version %d: %w", key, expectedVersion, grpcerr.ErrConflict)
+	case existing != nil && domain.SameContent(existing.GetCompetency(), in):
+		return nil, PublishResult{Competency: existing.GetCompetency(), Changed: false}, nil
 	}
+	c := proto.Clone(in).(*competenciesv1.Competency)
+	now := timestamppb.New(s.now())
 	if existing != nil {
 		old := existing.GetCompetency()
 		c.Id, c.Version, c.CreatedAt = old.GetId(), old.GetVersion()+1, old.GetCreatedAt()
@@ -223,20 +290,10 @@ func (s *Service) publishOnce(ctx context.Context, v domain.Viewer, key string, 
 	c.UpdatedAt = now
 	ev := &eventsv1.CompetencyPublished{EventId: newEventID(), OccurredAt: now, AggregateId: c.GetId(),
 		AggregateVersion: c.GetVersion(), ActorSubject: v.Subject, Competency: c}
-	var newRev uint64
 	if cur == nil {
-		newRev, err = s.Competencies.Create(ctx, key, ev)
-		if errors.Is(err, grpcerr.ErrAlreadyExists) {
-			err = fmt.Errorf("competency %s was published concurrently: %w", key, grpcerr.ErrConflict)
-		}
-	} else {
-		newRev, err = s.Competencies.Update(ctx, key, ev, rev)
+		rev = 0
 	}
-	if err != nil {
-		return PublishResult{}, err
-	}
-	s.Index.ApplyCompetency(key, ev, newRev)
-	return PublishResult{Competency: c, Changed: true}, nil
+	return &eventkv.Write{Key: key, Event: ev, LastRev: rev}, PublishResult{Competency: c, Changed: true}, nil
 }
 
 // replayPublish answers a retried publish from its claim "key|version".
