@@ -10,6 +10,7 @@ var eventMessages = map[string][2]string{
 	"event.placing":                {"Placing the meeting of %s: choose a free place in the grid. Availability, the other meetings, the table and each participant's limit are checked.", "Stai collocando l'incontro di %s: scegli un posto libero nella griglia. Si controllano disponibilità, altri incontri, tavolo e limite di ciascun partecipante."},
 	"event.place_here_at":          {"Place here: %s, %s", "Colloca qui: %s, %s"},
 	"action.place_here":            {"Place here", "Colloca qui"},
+	"action.cancel_place":          {"Stop placing", "Annulla collocazione"},
 	"done.placed":                  {"The meeting was placed: in a schedule under review it is locked there, in a published one it is confirmed.", "L'incontro è stato collocato: in un programma in revisione resta bloccato lì, in uno pubblicato è confermato."},
 	"event.message_title":          {"Message participants", "Scrivi ai partecipanti"},
 	"event.message_intro":          {"Each participant gets your message in a thread with your organisation for this event, with a notification and an e-mail as their settings say, and can answer you there.", "Ogni partecipante riceve il messaggio in una conversazione con la tua organizzazione per questo evento, con una notifica e un'e-mail secondo le sue impostazioni, e può risponderti lì."},

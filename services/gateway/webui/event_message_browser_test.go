@@ -32,6 +32,7 @@ func TestOrganiserMessagesParticipants(t *testing.T) {
 	o.submit("#send-event-message")
 	o.expect("#e-participant", "Tick at least one participant")
 	o.accessible()
+	o.shot("event-message-refused")
 	o.click("#to-all")
 	o.submit("#send-event-message")
 	o.mustSucceed("writing to all participants")
@@ -54,6 +55,7 @@ func TestOrganiserMessagesParticipants(t *testing.T) {
 	c.submit("#send")
 	c.mustSucceed("answering the organiser")
 	c.expect("#thread", "ci saremo")
+	c.shot("event-message-thread-it")
 	for c.open("/notifications"); !strings.Contains(c.text("main"), "Nuovo messaggio da"); c.open("/notifications") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no notification of the organiser's message: %s", c.bodyText())

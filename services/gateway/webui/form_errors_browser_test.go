@@ -36,6 +36,7 @@ func TestErrorsBesideFieldsAndPartnerLinks(t *testing.T) {
 		t.Error("the NACE field is not marked invalid")
 	}
 	c.accessible()
+	c.shot("organisation-errors-it")
 
 	// The competency form: each evidence row's problem beside that row.
 	r.open("/competencies")
@@ -52,5 +53,6 @@ func TestErrorsBesideFieldsAndPartnerLinks(t *testing.T) {
 	r.submit("#publish")
 	r.expect("#e-evidence-0", "needs a reference, a title or a url")
 	r.expect("#e-evidence-1-kind", "required")
+	r.shot("competency-errors")
 	r.accessible()
 }

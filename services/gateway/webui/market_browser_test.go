@@ -56,6 +56,7 @@ func TestMarketplaceFiltersBySectorAndRegion(t *testing.T) {
 		t.Errorf("NACE 21.2 in ITH4 lists:\n%s", got)
 	}
 	m.accessible()
+	m.shot("marketplace-nace-it")
 	m.typeInto("#f-nace", "R-S")
 	m.submit("#market-search")
 	m.expect("#e-nace", "deve essere un codice NACE")

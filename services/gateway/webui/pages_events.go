@@ -724,6 +724,9 @@ func eventFigures(participants []*meetingsv1.Participant, reqs []*meetingsv1.Mee
 		if len(involved) > 0 {
 			f.MeanMeetings = float64(total) / float64(len(involved))
 		}
+		// The bound is the solver's when it ran; meetings placed by hand
+		// since show that more were possible.
+		f.UpperBound = max(f.UpperBound, f.Placed)
 		for _, p := range participants {
 			if met[p.GetId()] == 0 {
 				f.Without++

@@ -36,6 +36,7 @@ func TestOrganiserPlacesUnscheduledRequest(t *testing.T) {
 	o.waitFor("place mode", `!!document.querySelector("#placing")`)
 	o.expect("#placing", "choose a free place")
 	o.accessible()
+	o.shot("event-schedule-placing")
 
 	// At ten the institute is away: refused, in Italian, and nothing placed.
 	o.open("/lang/it?next=" + "%2F" + eventPath[1:])
@@ -44,6 +45,7 @@ func TestOrganiserPlacesUnscheduledRequest(t *testing.T) {
 	table := eval[string](o, `document.querySelector("#schedule-grid button.place-here").value.split("/")[1]`)
 	o.submit(`#schedule-grid button.place-here[value$="T1000/` + table + `"]`)
 	o.expect("#edit-problem", "non è disponibile")
+	o.shot("event-schedule-place-refused-it")
 	if o.has("#schedule-grid .meeting") {
 		t.Fatal("a refused placement placed the meeting")
 	}

@@ -50,6 +50,7 @@ func TestOrganiserWithdrawsParticipant(t *testing.T) {
 	}
 	o.checkPage()
 	o.accessible()
+	o.shot("event-participants-withdrawn")
 	// Filters: those taking part, and the withdrawn.
 	o.set("#f-show", "registered")
 	o.submit("#apply-filter")
