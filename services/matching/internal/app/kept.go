@@ -36,8 +36,9 @@ import (
 // change would serve scores the scorer no longer gives.
 const (
 	// DefaultKeptAnswers is how many answers are kept (least recently
-	// asked dropped first).
-	DefaultKeptAnswers = 20000
+	// asked dropped first): about 16 KB each with its encoding (ten
+	// explained suggestions), 80 MB at most.
+	DefaultKeptAnswers = 5000
 	// DefaultHotFor is how recently an answer must have been asked for the
 	// worker to compute it again after an event; older ones are computed
 	// when next asked.
