@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -114,6 +115,46 @@ not json
 	}
 	if rej[0].Line != 4 || rej[1].Line != 5 {
 		t.Errorf("rejections = %v", rej)
+	}
+}
+
+// TestParseJSONLKeepsLineOrder: a file of many lines (read on every core)
+// gives its rows and its rejections in the order of their lines, each with
+// its own line number, blank lines counted.
+func TestParseJSONLKeepsLineOrder(t *testing.T) {
+	var in strings.Builder
+	for i := 1; i <= 2000; i++ {
+		switch {
+		case i%50 == 0:
+			in.WriteString("\n")
+		case i%7 == 0:
+			fmt.Fprintf(&in, "{\"name\": %d}\n", i)
+		default:
+			fmt.Fprintf(&in, `{"name":"Line %d","kind":"company","countryCode":"IT"}`+"\n", i)
+		}
+	}
+	rows, rej, err := importer.Parse(strings.NewReader(in.String()), importer.JSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, j := 0, 0
+	for i := 1; i <= 2000; i++ {
+		switch {
+		case i%50 == 0:
+		case i%7 == 0:
+			if j >= len(rej) || rej[j].Line != i {
+				t.Fatalf("rejection %d: %+v, want line %d", j, rej[min(j, len(rej)-1)], i)
+			}
+			j++
+		default:
+			if r >= len(rows) || rows[r].Line != i || rows[r].Org.GetName() != fmt.Sprintf("Line %d", i) {
+				t.Fatalf("row %d: line %d %q, want line %d", r, rows[min(r, len(rows)-1)].Line, rows[min(r, len(rows)-1)].Org.GetName(), i)
+			}
+			r++
+		}
+	}
+	if r != len(rows) || j != len(rej) {
+		t.Fatalf("%d rows and %d rejections, want %d and %d", len(rows), len(rej), r, j)
 	}
 }
 
