@@ -50,7 +50,11 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger) (*nats.Con
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect nats %s: %w", url, err)
 	}
-	js, err := jetstream.New(nc)
+	// An asynchronous publish never answered (its stream leader stopped;
+	// the relay and batch writes send it again) is dropped from the
+	// client's pending list after this long instead of holding a place in
+	// it for good.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(30*time.Second))
 	if err != nil {
 		nc.Close()
 		return nil, nil, fmt.Errorf("jetstream: %w", err)
