@@ -132,6 +132,7 @@ type Index struct {
 	post       []*postings[float32]          // term number -> candidate -> strength
 	numbered   sync.Map                      // term -> *numbered, its expansion by number
 	gen        uint64                        // counts flushes that changed candidates: what numbered entries are valid for
+	slotGen    uint64                        // counts candidates added and removed: what the active list is valid for
 	reqPost    map[string]*postings[uint16]  // request term -> candidate -> 1
 	reqGen     uint64                        // counts changes to which terms reqPost holds
 	recip      []*atomic.Pointer[recipLists] // term number -> the request lists it answers
@@ -396,6 +397,7 @@ func (x *Index) rebuild(r Ref) {
 			delete(x.byRef, r)
 			x.free = append(x.free, i)
 			x.nCands--
+			x.slotGen++
 		}
 		return
 	}
@@ -412,6 +414,7 @@ func (x *Index) rebuild(r Ref) {
 		}
 		x.byRef[r] = i
 		x.nCands++
+		x.slotGen++
 	}
 	doc.idx = i
 	if r.Kind == KindOrg {
