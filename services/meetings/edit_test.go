@@ -70,6 +70,32 @@ func idleGapsOf(ms map[string]*meetingsv1.Meeting) int32 {
 	return n
 }
 
+// wantFreshFigures checks a schedule's figures against a count made here
+// from its meetings as they are: meetings placed, and over the participants
+// involved (those of an accepted request or a meeting) the fewest and mean
+// meetings, those without any and the idle gaps of the day.
+func wantFreshFigures(t *testing.T, st *meetingsv1.ScheduleStats, ms map[string]*meetingsv1.Meeting, involved []string) {
+	t.Helper()
+	n := map[string]int32{}
+	for _, m := range ms {
+		for _, p := range m.GetParticipantIds() {
+			n[p]++
+		}
+	}
+	least, without, total := int32(len(ms)), int32(0), int32(0)
+	for _, p := range involved {
+		least, total = min(least, n[p]), total+n[p]
+		if n[p] == 0 {
+			without++
+		}
+	}
+	mean := float64(total) / float64(len(involved))
+	if st.GetMeetingsPlaced() != int32(len(ms)) || st.GetMinMeetingsPerParticipant() != least || st.GetMeanMeetingsPerParticipant() != mean ||
+		st.GetParticipantsWithoutMeetings() != without || st.GetIdleGaps() != idleGapsOf(ms) {
+		t.Errorf("figures %v, counted afresh: %d placed, fewest %d, mean %v, %d without, %d idle gaps", st, len(ms), least, mean, without, idleGapsOf(ms))
+	}
+}
+
 func wantRefusal(t *testing.T, err error, code codes.Code, text string) {
 	t.Helper()
 	if status.Code(err) != code || !strings.Contains(status.Convert(err).Message(), text) {
@@ -284,6 +310,9 @@ func TestScheduleEditing(t *testing.T) {
 	if moved.GetSlotId() != to || moved.GetIcalSequence() != mfg.GetIcalSequence()+1 || moved.GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED {
 		t.Fatalf("published meeting moved to %v", moved)
 	}
+	// The published schedule's figures follow the move.
+	published, now := scheduleNow(t, org, ev.GetId())
+	wantFreshFigures(t, published.GetStats(), now, []string{a.GetId(), b.GetId(), cc.GetId(), d.GetId(), f.GetId(), g.GetId()})
 	agenda := must[*meetingsv1.GetAgendaResponse](t)(e.as(member("ORGF")).GetAgenda(c, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: f.GetId()}))
 	if len(agenda.GetItems()) != 1 || agenda.GetItems()[0].GetMeeting().GetSlotId() != to {
 		t.Fatalf("F's agenda after the move = %v", agenda.GetItems())

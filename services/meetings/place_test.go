@@ -108,4 +108,11 @@ func TestPlaceRequest(t *testing.T) {
 	if bm := booked.GetMeeting(); bm.GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED || bm.GetSlotId() != slot || bm.GetRequestId() != bc.GetId() || booked.GetSchedule() != nil {
 		t.Fatalf("placed after publication: %v", booked)
 	}
+	// The published schedule's figures count the placed meeting: one more
+	// than the schedule as published, and as a fresh count finds them.
+	after, now := scheduleNow(t, org, ev.GetId())
+	if after.GetStats().GetMeetingsPlaced() != sc2.GetStats().GetMeetingsPlaced()+1 {
+		t.Errorf("after a placement the published schedule has %d meetings placed, want %d", after.GetStats().GetMeetingsPlaced(), sc2.GetStats().GetMeetingsPlaced()+1)
+	}
+	wantFreshFigures(t, after.GetStats(), now, []string{a.GetId(), b.GetId(), cc.GetId(), d.GetId(), late.GetId()})
 }

@@ -516,5 +516,13 @@ func (s *Service) GetSchedule(ctx context.Context, req *meetingsv1.GetScheduleRe
 	if err != nil {
 		return nil, err
 	}
-	return &meetingsv1.GetScheduleResponse{Schedule: s.shown(sc), Meetings: items, NextPageToken: next}, nil
+	shown := s.shown(sc)
+	if sc.GetStatus() == publishedSchedule {
+		// A published schedule's meetings change one by one (moved or
+		// placed by hand, booked, cancelled): its figures are those of the
+		// meetings as they are, counted as after an edit under review.
+		shown = domain.Clone(sc)
+		shown.Stats = s.restat(ev, sc.GetStats(), s.withoutWithdrawn(ms))
+	}
+	return &meetingsv1.GetScheduleResponse{Schedule: shown, Meetings: items, NextPageToken: next}, nil
 }
