@@ -246,6 +246,9 @@ type grid struct {
 type gridRow struct {
 	Slot  *meetingsv1.Slot
 	Cells []gridCell
+	// Why says why, while a meeting is moved or placed, no cell of the
+	// row is offered for it.
+	Why string
 }
 
 type gridCell struct {
@@ -258,6 +261,9 @@ type gridCell struct {
 	// Slot and Table place the cell, for moves into it.
 	Slot  *meetingsv1.Slot
 	Table *meetingsv1.Table
+	// Offer is true for a free cell that would take the meeting being
+	// moved or placed.
+	Offer bool
 }
 
 func (u *UI) loadEvent(ctx context.Context, id string) (*meetingsv1.Event, error) {
@@ -346,6 +352,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, meetings)
 		v.Fill = summariseFill(sched, v.Requests, meetings)
 		v.Edit = gridEditOf(c, ev, sched, meetings, v.Requests, v.Names, editProblem)
+		v.Grid.offer(c.L, ev, v.Edit, v.Participants, meetings, v.Names)
 		// The event page shows the first rows; the lists have them all.
 		v.FirstParticipants = v.Participants[:min(len(v.Participants), firstRows)]
 		v.FirstRequests = v.Requests[:min(len(v.Requests), firstRows)]

@@ -1,6 +1,8 @@
 package webui_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -9,7 +11,8 @@ import (
 // TestOrganiserPlacesUnscheduledRequest: in Chromium, a request accepted
 // after the schedule was made is listed under "Accepted requests without a
 // place"; the organiser chooses "Place", a place when the institute is
-// away is refused with the reason (in Italian for an Italian reader), and
+// away is not offered, its time saying why, and sent anyway is refused with
+// the reason (in Italian for an Italian reader), and
 // a free place in time holds it: the meeting is in the grid, locked, the
 // list is empty and the figures count it. The page passes axe-core, also
 // at phone width.
@@ -38,12 +41,25 @@ func TestOrganiserPlacesUnscheduledRequest(t *testing.T) {
 	o.accessible()
 	o.shot("event-schedule-placing")
 
-	// At ten the institute is away: refused, in Italian, and nothing placed.
+	// At ten the institute is away: no place is offered then, the time
+	// says why (in Italian for an Italian reader), and a place sent anyway
+	// (a page left open, a drop) is refused with the reason, nothing placed.
 	o.open("/lang/it?next=" + "%2F" + eventPath[1:])
 	o.submit("#unplaced a.place")
 	o.waitFor("place mode", `!!document.querySelector("#placing")`)
-	table := eval[string](o, `document.querySelector("#schedule-grid button.place-here").value.split("/")[1]`)
-	o.submit(`#schedule-grid button.place-here[value$="T1000/` + table + `"]`)
+	o.expect("#placing", "Sono proposti solo i posti che il programma accetterebbe")
+	offered := eval[[]string](o, `[...document.querySelectorAll("#schedule-grid button.place-here")].map(b => b.value.split("/")[0].slice(-4))`)
+	if len(offered) == 0 || slices.ContainsFunc(offered, func(at string) bool { return at >= "1000" }) {
+		t.Errorf("places offered at %v, want some, none from ten when the institute is away", offered)
+	}
+	rows := eval[[][]string](o, `[...document.querySelectorAll("#schedule-grid tbody tr")].map(tr => [tr.querySelector("td").dataset.to.split("/")[0].slice(-4), tr.querySelector("th .why")?.textContent || ""])`)
+	for _, row := range rows {
+		if away := row[0] >= "1000"; away != strings.Contains(row[1], "non è disponibile") {
+			t.Errorf("the time %s says %q, want the institute away from ten only", row[0], row[1])
+		}
+	}
+	o.do("send ten anyway", chromedp.Evaluate[chromedp.Void](`(b => b.value = b.value.replace(/T0900\//, "T1000/").replace(/T0930\//, "T1000/"))(document.querySelector("#schedule-grid button.place-here"))`))
+	o.submit("#schedule-grid button.place-here")
 	o.expect("#edit-problem", "non è disponibile")
 	o.shot("event-schedule-place-refused-it")
 	if o.has("#schedule-grid .meeting") {

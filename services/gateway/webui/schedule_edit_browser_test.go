@@ -10,7 +10,8 @@ import (
 
 // TestScheduleEditing walks the organiser's hand edits of a schedule in
 // Chromium: a meeting moved with the keyboard (Move, then Move here) and by
-// drag and drop, a move refused because a participant is away then, lock
+// drag and drop, no place offered when a participant is away (the time
+// saying why) and a move sent there anyway refused, lock
 // and unlock, and the moved meeting kept in place by generating again.
 func TestScheduleEditing(t *testing.T) {
 	root := browser(t)
@@ -69,7 +70,19 @@ func TestScheduleEditing(t *testing.T) {
 		o.open(eventPath)
 		o.submit("#schedule-grid .meeting a.move")
 		o.waitFor("move mode", `!!document.querySelector("#moving")`)
-		o.submit(`#schedule-grid button.move-here[value$="T1000/` + eval[string](o, `document.querySelector("#schedule-grid button.move-here").value.split("/")[1]`) + `"]`)
+		// Nothing is offered from ten, and the times say why.
+		o.expect("#moving", "Only the places the schedule would accept are offered")
+		rows := eval[[][]string](o, `[...document.querySelectorAll("#schedule-grid tbody tr")].map(tr => [tr.querySelector("td").dataset.to.split("/")[0].slice(-4), tr.querySelector("th .why")?.textContent || "", String(tr.querySelectorAll("button.move-here").length)])`)
+		for _, row := range rows {
+			if away := row[0] >= "1000"; away != strings.Contains(row[1], "is away") || away != (row[2] == "0") {
+				t.Errorf("the time %s says %q and offers %s places, want the institute away from ten only", row[0], row[1], row[2])
+			}
+		}
+		o.accessible()
+		o.shot("event-schedule-moving-offered")
+		// A place sent anyway (a page left open) is refused with the reason.
+		o.do("send ten anyway", chromedp.Evaluate[chromedp.Void](`(b => b.value = b.value.replace(/T0\d{3}\//, "T1000/"))(document.querySelector("#schedule-grid button.move-here"))`))
+		o.submit("#schedule-grid button.move-here")
 		o.expect("#edit-problem", "not possible")
 		o.expect("#edit-problem", "is not available at")
 		if cellOf() != start {
