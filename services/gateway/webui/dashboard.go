@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -50,6 +51,10 @@ type dashboardView struct {
 	Pairs       int
 	Problems    []*problem
 	ClusterName string
+	// Trend holds the dated figures in the chosen period and by month.
+	Trend      trend
+	TrendChart template.HTML
+	Periods    []choice
 }
 
 func (u *UI) dashboardPage(c *call) error {
@@ -80,6 +85,13 @@ func (u *UI) dashboardCSV(c *call) error {
 	for _, r := range v.Coverage {
 		rows = append(rows, []string{c.L.T("dashboard.coverage"), r.Label, strconv.Itoa(r.Offers), strconv.Itoa(r.Needs)})
 	}
+	for _, sr := range v.Trend.Series {
+		label := c.L.T(sr.Label)
+		rows = append(rows, []string{c.L.T("dashboard.csv_period", c.L.T(periodLabel(v.Trend.Period))), label, strconv.Itoa(sr.InPeriod), ""})
+		for i, m := range v.Trend.Months {
+			rows = append(rows, []string{c.L.T("dashboard.csv_month", m), label, strconv.Itoa(sr.Months[i]), ""})
+		}
+	}
 	header := []string{c.L.T("dashboard.csv_section"), c.L.T("dashboard.csv_item"), c.L.T("dashboard.csv_count"), c.L.T("dashboard.csv_needs")}
 	return c.writeCSVFile("tandem-dashboard.csv", header, len(rows), func(i int) []string { return rows[i] })
 }
@@ -89,7 +101,10 @@ func (u *UI) dashboardCSV(c *call) error {
 func (u *UI) dashboardData(c *call) dashboardView {
 	ctx, cancel := c.ctx()
 	defer cancel()
-	v := dashboardView{}
+	v := dashboardView{Periods: periods}
+	now := time.Now().UTC()
+	when := periodOf(c.r.URL.Query().Get("period"), now)
+	dates := dated{}
 	// A cluster manager sees the clusters they manage, as the profiles
 	// service lists them (hidden organisations are not listed); an admin
 	// sees everything.
@@ -136,6 +151,9 @@ func (u *UI) dashboardData(c *call) dashboardView {
 			continue
 		}
 		v.Total++
+		if t := o.GetCreatedAt(); t != nil {
+			dates.add(actOrgs, t.AsTime())
+		}
 		kinds[o.GetKind()]++
 		regions[regionOf(o)]++
 		for _, s := range o.GetSectors() {
@@ -178,12 +196,20 @@ func (u *UI) dashboardData(c *call) dashboardView {
 			return seenOrg[r.GetOrganizationId()]
 		}
 	}
-	cov, err := u.coverage(ctx, inScope)
+	// Meetings and contact requests count when one side is in scope.
+	for _, a := range u.hub.activities() {
+		if inScope == nil || inScope(refFromKey(a.A)) || inScope(refFromKey(a.B)) {
+			dates.add(a.Kind, a.At)
+		}
+	}
+	cov, err := u.coverage(ctx, inScope, dates)
 	if err != nil {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
 	}
 	v.Coverage = topCoverage(cov, 12)
 	v.Chart = coverageSVG(c.L, v.Coverage)
+	v.Trend = trendOf(dates, when, now)
+	v.TrendChart = trendSVG(c.L, v.Trend)
 
 	pairs := u.hub.network()
 	if !admin {
@@ -259,8 +285,9 @@ func (u *UI) personOrganizations(ctx context.Context) (map[string]string, error)
 
 // coverage counts, per term, the holders offering it (competencies and
 // offers) and the holders needing it (published requests); only holders
-// inScope when it is set.
-func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) bool) (map[string]*coverage, error) {
+// inScope when it is set. It notes in d when each competency and each
+// offer or request was published.
+func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) bool, d dated) (map[string]*coverage, error) {
 	terms := map[string]*coverage{}
 	seen := map[string]bool{}
 	term := func(id, label string) *coverage {
@@ -284,6 +311,9 @@ func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) 
 			if inScope != nil && !inScope(c.GetHolder()) {
 				continue
 			}
+			if t := c.GetCreatedAt(); t != nil {
+				d.add(actCompetencies, t.AsTime())
+			}
 			k := "o|" + c.GetTermId() + "|" + profileKey(c.GetHolder())
 			if !seen[k] {
 				seen[k] = true
@@ -303,6 +333,9 @@ func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) 
 		for _, p := range res.GetCooperationProfiles() {
 			if inScope != nil && !inScope(p.GetHolder()) {
 				continue
+			}
+			if t := cmp.Or(p.GetPublishedAt(), p.GetCreatedAt()); t != nil {
+				d.add(actOffers, t.AsTime())
 			}
 			need := isRequest(p.GetKind())
 			labels := map[string]string{}

@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -68,15 +69,7 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 	admin := s.admin(t)
 	create := func(name string, kind profilesv1.OrganizationKind, vis profilesv1.Visibility, cluster string) string {
 		t.Helper()
-		o := &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", Visibility: vis}
-		if cluster != "" {
-			o.ClusterMemberships = []*profilesv1.ClusterMembership{{ClusterId: cluster}}
-		}
-		res, err := s.Profiles.CreateOrganization(admin, &profilesv1.CreateOrganizationRequest{Organization: o})
-		if err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-		return res.GetOrganization().GetId()
+		return createInCluster(t, s, admin, &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", Visibility: vis}, cluster)
 	}
 	pub, hidden := profilesv1.Visibility_VISIBILITY_PUBLIC, profilesv1.Visibility_VISIBILITY_HIDDEN
 	company := profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
@@ -196,6 +189,19 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 			t.Errorf("a manager of no cluster sees %q", leak)
 		}
 	}
+}
+
+// createInCluster creates o, a member of cluster unless it is "".
+func createInCluster(t *testing.T, s *stack, admin context.Context, o *profilesv1.Organization, cluster string) string {
+	t.Helper()
+	if cluster != "" {
+		o.ClusterMemberships = []*profilesv1.ClusterMembership{{ClusterId: cluster}}
+	}
+	res, err := s.Profiles.CreateOrganization(admin, &profilesv1.CreateOrganizationRequest{Organization: o})
+	if err != nil {
+		t.Fatalf("create %s: %v", o.GetName(), err)
+	}
+	return res.GetOrganization().GetId()
 }
 
 func errString(err error) string {

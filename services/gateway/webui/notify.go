@@ -55,6 +55,17 @@ type note struct {
 	Href   string
 }
 
+// act is a meeting confirmed or a contact requested between two profiles,
+// for the dashboard's figures over time.
+type act struct {
+	Kind string // actMeetings or actContacts
+	A, B string
+	At   time.Time
+}
+
+// maxActs bounds the dated activities the hub keeps; the oldest go first.
+const maxActs = 200_000
+
 // pair is two profiles that met, or that one saved or contacted.
 type pair struct {
 	A, B                  string
@@ -71,6 +82,7 @@ type hub struct {
 	seen         map[string]int64 // subject -> last seq read
 	pairs        map[string]*pair
 	counted      map[string]bool // meeting and feedback ids already in pairs
+	acts         []act           // dated meetings and contact requests, oldest first
 	subs         map[chan note][]string
 	types        map[string]protoreflect.MessageType
 }
@@ -215,12 +227,14 @@ func (h *hub) apply(subject string, data []byte) {
 			h.counted["meeting:"+m.GetId()] = true
 			if a, b := h.participants[ids[0]], h.participants[ids[1]]; a != "" && b != "" {
 				h.pair(a, b).Met++
+				h.act(actMeetings, a, b, at(ev.GetOccurredAt()))
 			}
 		}
 	case *eventsv1.FeedbackRecorded:
 		h.feedback(ev.GetFeedback())
 	case *eventsv1.ContactRequested:
 		c := ev.GetConversation()
+		h.act(actContacts, profileKey(c.GetFrom()), profileKey(c.GetTo()), at(ev.GetOccurredAt()))
 		h.notify(profileKey(c.GetTo()), note{Kind: "contact_received", At: at(ev.GetOccurredAt()), WhoKey: profileKey(c.GetFrom()), Href: "/messages/" + c.GetId()})
 	case *eventsv1.ContactAccepted:
 		c := ev.GetConversation()
@@ -378,6 +392,21 @@ func (h *hub) unsubscribe(ch chan note) {
 	h.mu.Lock()
 	delete(h.subs, ch)
 	h.mu.Unlock()
+}
+
+// act records a dated activity. Callers hold mu.
+func (h *hub) act(kind, a, b string, t time.Time) {
+	if len(h.acts) >= maxActs {
+		h.acts = append(h.acts[:0], h.acts[len(h.acts)-maxActs/2:]...)
+	}
+	h.acts = append(h.acts, act{Kind: kind, A: a, B: b, At: t})
+}
+
+// activities returns the dated meetings and contact requests.
+func (h *hub) activities() []act {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.acts)
 }
 
 // network returns the pairs of profiles.

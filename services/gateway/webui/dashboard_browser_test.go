@@ -1,0 +1,148 @@
+package webui_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/tandem-cluster/tandem/pkg/auth"
+	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
+	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+)
+
+// as returns a context that calls the services as p.
+func (s *stack) as(t *testing.T, p auth.Principal) context.Context {
+	t.Helper()
+	tok, _, err := s.Authority.Issue(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
+}
+
+// signInWithToken signs in in the browser with the sign-in page's token
+// form, as a manager of a cluster the demo does not know would.
+func (u *user) signInWithToken(s *stack, p auth.Principal) {
+	u.t.Helper()
+	tok, _, err := s.Authority.Issue(p)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	u.open("/login")
+	u.do("open the token form", chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-token").closest("details").open = true`))
+	u.typeInto("#f-token", tok)
+	u.submit("details.card form button[type=submit]")
+	u.waitFor("the start page", `!!document.querySelector(".tiles")`)
+}
+
+// TestDashboardTimeFilterAndTrend: in Chromium, a cluster manager picks
+// a period on the dashboard and reads, for the managed cluster only, the
+// organisations, competencies, offers and contact requests of that period
+// and their trend by month, as a chart in the brand colours and as a
+// table; in English at desktop width and in Italian on a phone, with no
+// serious or critical axe-core violation.
+func TestDashboardTimeFilterAndTrend(t *testing.T) {
+	root := browser(t)
+	s := startStack(t)
+	admin := s.admin(t)
+	create := func(name, cluster string, kind profilesv1.OrganizationKind) string {
+		t.Helper()
+		return createInCluster(t, s, admin, &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", NutsCode: "ITH44", Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}, cluster)
+	}
+	company := profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
+	mine := create("Trend Cluster", "", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER)
+	other := create("Other Trend Cluster", "", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER)
+	a := create("Alpine Assays", mine, company)
+	b := create("Bora Biologics", mine, company)
+	x := create("Xenon Elsewhere", other, company)
+	for holder, term := range map[string]string{a: "EDAM:topic_0622", x: "MESH:D008103"} {
+		retryUntilKnown(t, "competency", func() error {
+			_, err := s.Comp.PublishCompetency(admin, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+				Holder: orgRef(holder), TermId: term, Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT}})
+			return err
+		})
+	}
+	publishOffer(t, s, admin, b, "Cell assays in Trieste")
+	publishOffer(t, s, admin, x, "Somewhere else entirely")
+	// A contact request inside the cluster, one in the other cluster.
+	for from, to := range map[string]string{a: b, x: a} {
+		ctx := s.as(t, auth.Principal{Subject: "trend-" + from, Organization: from, Roles: []auth.Role{auth.RoleMember}})
+		retryUntilKnown(t, "contact request", func() error {
+			_, err := s.Messaging.SendContactRequest(ctx, &messagingv1.SendContactRequestRequest{From: orgRef(from), To: orgRef(to), Message: "Shall we talk about assays?", ClientRequestId: "trend-" + from})
+			return err
+		})
+	}
+
+	m := newUser(t, root, s.URL, "cluster manager")
+	m.signInWithToken(s, auth.Principal{Subject: "trend-manager", Organization: mine, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{mine}})
+	figure := func(kind string) string { return strings.TrimSpace(m.text("#n-" + kind)) }
+	// The contact requests arrive by the event stream: look again until
+	// both are counted (one is in the cluster, the other has one side in it).
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		m.open("/dashboard?period=30d")
+		if figure("contacts") == "2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("contact requests in the last 30 days = %q, want 2", figure("contacts"))
+		}
+	}
+	if got := eval[string](m, `document.querySelector("[aria-current]").id`); got != "period-30d" {
+		t.Errorf("the current period is %q, want period-30d", got)
+	}
+	for kind, want := range map[string]string{"orgs": "2", "competencies": "1", "offers": "1", "meetings": "0"} {
+		if got := figure(kind); got != want {
+			t.Errorf("%s in the last 30 days = %q, want %q (the cluster's only)", kind, got, want)
+		}
+	}
+	// The trend: 2 months for 30 days, this month last, with the same
+	// figures in the table and in the chart's bars of this month.
+	month := time.Now().UTC().Format("2006-01")
+	rows := eval[[]string](m, `[...document.querySelectorAll("#trend-table tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()).join(" "))`)
+	if len(rows) != 2 || rows[1] != month+" 2 1 1 0 2" {
+		t.Errorf("trend table rows = %q, want 2 months ending %q", rows, month+" 2 1 1 0 2")
+	}
+	if got := eval[int](m, `document.querySelectorAll("#trend svg[role=img] g.series rect.bar-need").length`); got != 5 {
+		t.Errorf("the chart marks %d series in this month, want 5", got)
+	}
+	if got := eval[string](m, `getComputedStyle(document.querySelector("#trend g.orgs rect.bar-need")).fill`); got != "rgb(194, 97, 15)" {
+		t.Errorf("this month's bar is %s, want the brand's warm colour", got)
+	}
+	if body := m.bodyText(); strings.Contains(body, "Xenon") || strings.Contains(body, "Other Trend Cluster") {
+		t.Error("the dashboard names an organisation of another cluster")
+	}
+	m.accessible()
+	m.shot("dashboard-activity")
+	csvHref := eval[string](m, `document.querySelector("#dashboard-csv").getAttribute("href")`)
+	if csvHref != "/dashboard/export.csv?period=30d" {
+		t.Errorf("the CSV link is %q, want it for the chosen period", csvHref)
+	}
+
+	// In Italian on a phone, for the last 12 months.
+	m.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	m.open("/lang/it?next=%2Fdashboard")
+	m.submit("#period-12m") // a link: follows it and checks the page
+	if got := eval[string](m, `document.querySelector("[aria-current]").id`); got != "period-12m" {
+		t.Errorf("after choosing 12 months the current period is %q", got)
+	}
+	m.expect("#activity", "Nuove organizzazioni")
+	m.expect("#period-12m", "Ultimi 12 mesi")
+	if got := eval[int](m, `document.querySelectorAll("#trend-table tbody tr").length`); got != 12 {
+		t.Errorf("the trend over 12 months has %d rows", got)
+	}
+	if figure("orgs") != "2" || figure("contacts") != "2" {
+		t.Errorf("in 12 months: organisations %q, contact requests %q", figure("orgs"), figure("contacts"))
+	}
+	m.click("#activity details summary")
+	m.accessible()
+	m.shot("phone-dashboard-it")
+	m.do("desktop screen", chromedp.ResetViewport())
+}
