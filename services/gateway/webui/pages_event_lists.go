@@ -168,6 +168,7 @@ type eventListView struct {
 	People []participantRow
 	Reqs   []*meetingsv1.MeetingRequest
 	Names  map[string]string
+	Links  map[string]string // profile pages by participant id
 }
 
 // organizedParticipants loads an event for its organiser's lists, with its
@@ -326,7 +327,7 @@ func (u *UI) eventRequests(c *call) error {
 		})
 	}
 	base := "/events/" + ev.GetId() + "/requests"
-	v := eventListView{Event: ev, Query: lq, Shows: requestShows, Sorts: requestSorts, Base: base, Names: names}
+	v := eventListView{Event: ev, Query: lq, Shows: requestShows, Sorts: requestSorts, Base: base, Names: names, Links: profileLinks(parts)}
 	v.Reqs, v.Pager = paginate(reqs, lq, base)
 	return c.renderNamed("event_requests", eventTitle(c.L, ev, "event.requests"), v)
 }

@@ -92,21 +92,24 @@ type eventView struct {
 	Organizer    bool
 	Participants []*meetingsv1.Participant
 	Names        map[string]string
-	Me           *meetingsv1.Participant
-	CanRegister  bool
-	RegisterAs   []registerChoice
-	Requests     []*meetingsv1.MeetingRequest
-	Incoming     []*meetingsv1.MeetingRequest
-	Outgoing     []*meetingsv1.MeetingRequest
-	Schedule     *meetingsv1.Schedule
-	Grid         *grid
-	Figures      figures
-	Agenda       *meetingsv1.GetAgendaResponse
-	Days         []dayGroup
-	Problems     []*problem
-	Priorities   []meetingsv1.MeetingPriority
-	Partners     []*meetingsv1.Participant
-	Suggest      eventSuggestions
+	// Links are the participants' profile pages by participant id (none
+	// for a sealed profile), for the names in the requests table.
+	Links       map[string]string
+	Me          *meetingsv1.Participant
+	CanRegister bool
+	RegisterAs  []registerChoice
+	Requests    []*meetingsv1.MeetingRequest
+	Incoming    []*meetingsv1.MeetingRequest
+	Outgoing    []*meetingsv1.MeetingRequest
+	Schedule    *meetingsv1.Schedule
+	Grid        *grid
+	Figures     figures
+	Agenda      *meetingsv1.GetAgendaResponse
+	Days        []dayGroup
+	Problems    []*problem
+	Priorities  []meetingsv1.MeetingPriority
+	Partners    []*meetingsv1.Participant
+	Suggest     eventSuggestions
 	// RequestTo pre-selects whom the meeting request form asks, when the
 	// user came from a suggestion's "Request a meeting".
 	RequestTo string
@@ -356,6 +359,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 		// The event page shows the first rows; the lists have them all.
 		v.FirstParticipants = v.Participants[:min(len(v.Participants), firstRows)]
 		v.FirstRequests = v.Requests[:min(len(v.Requests), firstRows)]
+		v.Links = profileLinks(v.Participants)
 	}
 	if v.Me != nil {
 		for _, p := range v.Participants {
@@ -450,6 +454,17 @@ func gridEditOf(c *call, ev *meetingsv1.Event, sched *meetingsv1.Schedule, meeti
 		}
 	}
 	return ed
+}
+
+// profileLinks are the participants' profile pages by participant id.
+func profileLinks(parts []*meetingsv1.Participant) map[string]string {
+	links := make(map[string]string, len(parts))
+	for _, p := range parts {
+		if href := profileHref(p.GetProfile()); href != "" {
+			links[p.GetId()] = href
+		}
+	}
+	return links
 }
 
 func cmpOr(a, b string) string {
