@@ -55,6 +55,7 @@ type dashboardView struct {
 	Trend      trend
 	TrendChart template.HTML
 	Periods    []choice
+	Events     eventKPIs
 }
 
 func (u *UI) dashboardPage(c *call) error {
@@ -209,6 +210,11 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	v.Coverage = topCoverage(cov, 12)
 	v.Chart = coverageSVG(c.L, v.Coverage)
 	v.Trend = trendOf(dates, when, now)
+	v.Events = u.dashboardEvents(ctx, clusters, admin, func(err error) {
+		if err != nil && status.Code(err) != codes.NotFound { // an event without a schedule yet
+			v.Problems = append(v.Problems, problemFrom(c.L, err))
+		}
+	})
 	v.TrendChart = trendSVG(c.L, v.Trend)
 
 	pairs := u.hub.network()

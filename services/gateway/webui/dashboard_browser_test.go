@@ -8,9 +8,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 )
@@ -42,6 +44,18 @@ func (u *user) signInWithToken(s *stack, p auth.Principal) {
 	u.waitFor("the start page", `!!document.querySelector(".tiles")`)
 }
 
+// dashboardStack starts the stack and returns it, an administrator's
+// context, and a way to create a public organisation in Trieste (ITH44),
+// a member of a cluster unless that is "".
+func dashboardStack(t *testing.T) (*stack, context.Context, func(name, cluster string, kind profilesv1.OrganizationKind) string) {
+	s := startStack(t)
+	admin := s.admin(t)
+	return s, admin, func(name, cluster string, kind profilesv1.OrganizationKind) string {
+		t.Helper()
+		return createInCluster(t, s, admin, &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", NutsCode: "ITH44", Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}, cluster)
+	}
+}
+
 // TestDashboardTimeFilterAndTrend: in Chromium, a cluster manager picks
 // a period on the dashboard and reads, for the managed cluster only, the
 // organisations, competencies, offers and contact requests of that period
@@ -50,12 +64,7 @@ func (u *user) signInWithToken(s *stack, p auth.Principal) {
 // serious or critical axe-core violation.
 func TestDashboardTimeFilterAndTrend(t *testing.T) {
 	root := browser(t)
-	s := startStack(t)
-	admin := s.admin(t)
-	create := func(name, cluster string, kind profilesv1.OrganizationKind) string {
-		t.Helper()
-		return createInCluster(t, s, admin, &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", NutsCode: "ITH44", Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}, cluster)
-	}
+	s, admin, create := dashboardStack(t)
 	company := profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
 	mine := create("Trend Cluster", "", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER)
 	other := create("Other Trend Cluster", "", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER)
@@ -145,4 +154,85 @@ func TestDashboardTimeFilterAndTrend(t *testing.T) {
 	m.accessible()
 	m.shot("phone-dashboard-it")
 	m.do("desktop screen", chromedp.ResetViewport())
+}
+
+// TestDashboardEventKPIs: in Chromium, a cluster manager who organises
+// none of them reads, for each brokerage event the cluster hosts, the
+// figures its organisers see: participants, meeting requests, meetings
+// placed, acceptance rate and participants without meetings; an event of
+// another cluster is not listed. In English at desktop width and in
+// Italian on a phone, with no serious or critical axe-core violation.
+func TestDashboardEventKPIs(t *testing.T) {
+	root := browser(t)
+	s, admin, org := dashboardStack(t)
+	clusterKind, company := profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER, profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
+	mine, other := org("KPI Cluster", "", clusterKind), org("Other KPI Cluster", "", clusterKind)
+	a, b, c := org("Asti Assays", mine, company), org("Bari Bio", mine, company), org("Como Cells", mine, company)
+	ev := openClusterEvent(t, s, "KPI Brokerage Day", []string{mine}, orgRef(a), orgRef(b), orgRef(c))
+	elsewhere := openClusterEvent(t, s, "Elsewhere Brokerage Day", []string{other}, orgRef(a))
+	parts, err := s.Meetings.ListParticipants(admin, &meetingsv1.ListParticipantsRequest{EventId: ev.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := map[string]string{}
+	for _, p := range parts.GetParticipants() {
+		pid[p.GetProfile().GetOrganizationId()] = p.GetId()
+	}
+	as := func(o string) context.Context {
+		return s.as(t, auth.Principal{Subject: "kpi-" + o, Organization: o, Roles: []auth.Role{auth.RoleMember}})
+	}
+	// A asks B, who accepts; C asks A, unanswered. The schedule places
+	// A and B; C has no meeting.
+	ab, err := s.Meetings.RequestMeeting(as(a), &meetingsv1.RequestMeetingRequest{EventId: ev.GetId(), FromParticipantId: pid[a], ToParticipantId: pid[b]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.RespondToMeetingRequest(as(b), &meetingsv1.RespondToMeetingRequestRequest{RequestId: ab.GetMeetingRequest().GetId(), Action: meetingsv1.MeetingRequestAction_MEETING_REQUEST_ACTION_ACCEPT}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.RequestMeeting(as(c), &meetingsv1.RequestMeetingRequest{EventId: ev.GetId(), FromParticipantId: pid[c], ToParticipantId: pid[a]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.UpdateEvent(admin, &meetingsv1.UpdateEventRequest{Event: &meetingsv1.Event{Id: ev.GetId(), Status: meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING},
+		ExpectedVersion: ev.GetVersion(), UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.GenerateSchedule(admin, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+
+	m := newUser(t, root, s.URL, "cluster manager")
+	m.signInWithToken(s, auth.Principal{Subject: "kpi-manager", Organization: mine, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{mine}})
+	m.open("/dashboard")
+	m.mustSucceed("the dashboard")
+	row := func() []string {
+		return eval[[]string](m, `[...document.querySelectorAll("#kpi-`+ev.GetId()+` td")].map(c => c.textContent.trim())`)
+	}
+	if got, want := row(), []string{"3", "2", "1", "100%", "1"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the event's participants, requests, placed, acceptance, without = %q, want %q", got, want)
+	}
+	m.expect("#event-kpis", "KPI Brokerage Day")
+	m.expect("#event-kpis", "Events your clusters host: 1,")
+	if m.has("#kpi-" + elsewhere.GetId()) {
+		t.Error("the dashboard lists an event of another cluster")
+	}
+	m.accessible()
+	m.shot("dashboard-events")
+
+	m.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	defer m.do("desktop screen", chromedp.ResetViewport())
+	m.open("/lang/it?next=%2Fdashboard")
+	m.expect("#event-kpis", "Partecipanti senza incontri")
+	if got := row(); len(got) != 5 || got[0] != "3" || got[4] != "1" {
+		t.Errorf("in Italian the event's figures are %q", got)
+	}
+	// On a phone each event is a card of labelled figures, none cut off.
+	if eval[bool](m, `(() => { const t = document.querySelector("#events-table"); return t.scrollWidth > t.parentElement.clientWidth + 1 })()`) {
+		t.Error("the event figures are wider than a phone's screen")
+	}
+	if got := eval[string](m, `getComputedStyle(document.querySelector("#kpi-`+ev.GetId()+` td:nth-of-type(2)"), "::before").content`); got != `"Richieste di incontro"` {
+		t.Errorf("on a phone the requests figure is labelled %s", got)
+	}
+	m.accessible()
+	m.shot("phone-dashboard-events-it")
 }

@@ -52,9 +52,15 @@ func newOrg(t *testing.T, s *stack, name string, vis profilesv1.Visibility) stri
 // the given profiles, as its organiser would.
 func openEvent(t *testing.T, s *stack, name string, profiles ...*profilesv1.ProfileRef) *meetingsv1.Event {
 	t.Helper()
+	return openClusterEvent(t, s, name, nil, profiles...)
+}
+
+// openClusterEvent is openEvent for an event hosted by clusters.
+func openClusterEvent(t *testing.T, s *stack, name string, clusters []string, profiles ...*profilesv1.ProfileRef) *meetingsv1.Event {
+	t.Helper()
 	ctx := s.admin(t)
 	day := time.Now().AddDate(0, 1, 0)
-	created, err := s.Meetings.CreateEvent(ctx, &meetingsv1.CreateEventRequest{Event: &meetingsv1.Event{
+	created, err := s.Meetings.CreateEvent(ctx, &meetingsv1.CreateEventRequest{Event: &meetingsv1.Event{ClusterIds: clusters,
 		Name: name, Venue: "Area Science Park, Trieste", TimeZone: "Europe/Rome",
 		Days: []*meetingsv1.EventDay{{
 			Date:     &meetingsv1.Date{Year: int32(day.Year()), Month: int32(day.Month()), Day: int32(day.Day())},

@@ -98,7 +98,7 @@ func caller(ctx context.Context) (domain.Principal, error) {
 	if err != nil {
 		return domain.Principal{}, err
 	}
-	return domain.Principal{Subject: p.Subject, Organization: p.Organization, Admin: p.Has(auth.RoleAdmin), Clusters: p.Clusters}, nil
+	return domain.Principal{Subject: p.Subject, Organization: p.Organization, Admin: p.Has(auth.RoleAdmin), Clusters: p.Clusters, ClusterManager: p.Has(auth.RoleClusterManager)}, nil
 }
 
 func newID() string { return ulid.Make().String() }
@@ -272,6 +272,14 @@ func (s *Service) visibleEvent(ctx context.Context, p domain.Principal, id strin
 func requireOrganizer(p domain.Principal, ev *meetingsv1.Event) error {
 	if !domain.IsOrganizer(p, ev) {
 		return fmt.Errorf("%s is not an organizer of event %s: %w", p.Subject, ev.GetId(), grpcerr.ErrPermission)
+	}
+	return nil
+}
+
+// requireOverseer lets organisers and the hosting clusters' managers read.
+func requireOverseer(p domain.Principal, ev *meetingsv1.Event) error {
+	if !domain.Oversees(p, ev) {
+		return fmt.Errorf("%s neither organizes event %s nor manages a cluster hosting it: %w", p.Subject, ev.GetId(), grpcerr.ErrPermission)
 	}
 	return nil
 }

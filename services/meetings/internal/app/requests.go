@@ -319,7 +319,7 @@ func (s *Service) ListMeetingRequests(ctx context.Context, req *meetingsv1.ListM
 	if err != nil {
 		return nil, err
 	}
-	organizer := domain.IsOrganizer(p, ev)
+	organizer := domain.Oversees(p, ev) // reads only
 	pid := req.GetParticipantId()
 	if pid == "" && !organizer {
 		return nil, fmt.Errorf("only organizers list every request of event %s; name a participant: %w", ev.GetId(), grpcerr.ErrPermission)

@@ -471,7 +471,7 @@ func (s *Service) GetSchedule(ctx context.Context, req *meetingsv1.GetScheduleRe
 	if err != nil {
 		return nil, err
 	}
-	if err := requireOrganizer(p, ev); err != nil {
+	if err := requireOverseer(p, ev); err != nil {
 		return nil, err
 	}
 	var sc *meetingsv1.Schedule

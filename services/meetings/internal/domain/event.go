@@ -276,6 +276,13 @@ func IsOrganizer(p Principal, ev *meetingsv1.Event) bool {
 	return p.Admin || slices.Contains(ev.GetOrganizerSubjects(), p.Subject)
 }
 
+// Oversees reports whether p may read all of ev's requests and its
+// schedule without changing them: its organisers, an admin, or a manager of
+// a cluster hosting it (for the cluster's dashboard).
+func Oversees(p Principal, ev *meetingsv1.Event) bool {
+	return IsOrganizer(p, ev) || p.ClusterManager && slices.ContainsFunc(ev.GetClusterIds(), func(c string) bool { return slices.Contains(p.Clusters, c) })
+}
+
 // Principal is the caller as the domain needs it.
 type Principal struct {
 	Subject      string
@@ -283,6 +290,8 @@ type Principal struct {
 	Admin        bool
 	// Clusters the caller's token names, for "cluster members only" names.
 	Clusters []string
+	// ClusterManager: the caller manages Clusters.
+	ClusterManager bool
 }
 
 // ActsFor reports whether the caller is the participant: its organisation
