@@ -14,6 +14,7 @@ var eventMessages = map[string][2]string{
 	"event.not_offered_busy":       {"%s already meets someone", "%s ha già un incontro"},
 	"event.not_offered_withdrawn":  {"%s has withdrawn", "%s si è ritirato"},
 	"event.not_offered_limit":      {"%s has reached the limit of %d meetings", "%s ha raggiunto il limite di %d incontri"},
+	"form.line_n":                  {", line %d", ", riga %d"},
 	"event.offer_rule":             {"Only the places the schedule would accept are offered: both participants available and free, the table free. A time without any says why.", "Sono proposti solo i posti che il programma accetterebbe: entrambi i partecipanti disponibili e liberi, il tavolo libero. Un orario senza posti dice perché."},
 	"action.cancel_place":          {"Stop placing", "Annulla collocazione"},
 	"done.placed":                  {"The meeting was placed: in a schedule under review it is locked there, in a published one it is confirmed.", "L'incontro è stato collocato: in un programma in revisione resta bloccato lì, in uno pubblicato è confermato."},

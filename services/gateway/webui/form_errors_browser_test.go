@@ -10,7 +10,8 @@ import (
 // and on the member forms the services' field violations stand beside
 // their fields: a NACE code on the organisation form (read in Italian),
 // an evidence row with neither reference, title nor URL, an evidence row
-// without a kind and a year out of range on the competency form. Each page
+// without a kind and a year out of range on the competency form, the
+// summary's link for the year putting the focus on that row's year. Each page
 // with errors passes axe-core.
 func TestErrorsBesideFieldsAndPartnerLinks(t *testing.T) {
 	o, c, r, eventPath := twoRegistered(t)
@@ -49,6 +50,9 @@ func TestErrorsBesideFieldsAndPartnerLinks(t *testing.T) {
 	if !r.has("#e-evidence-1-year") {
 		t.Fatalf("no error beside the second row's year: %s", r.bodyText())
 	}
+	// The summary's link for the year goes to the second row's year.
+	r.click(`#problem a[href="#ev-year-1"]`)
+	r.waitFor("focus on the second row's year", `document.activeElement && document.activeElement.id === "ev-year-1"`)
 	r.typeInto("#ev-year-1", "2023")
 	r.submit("#publish")
 	r.expect("#e-evidence-0", "needs a reference, a title or a url")

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"path"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -118,6 +120,52 @@ type problem struct {
 
 type fieldProblem struct{ Field, Label, Description string }
 
+// Anchor is the id of the control the error summary links to for the
+// field. A list the form edits item by item links to the item's own
+// control (an event's day, a competency's evidence row); a list edited in
+// one control (NACE codes, table names, registration questions) to that
+// control.
+func (f fieldProblem) Anchor() string {
+	if m := dayField.FindStringSubmatch(f.Field); m != nil {
+		switch {
+		case m[2] == "":
+			return "day-date-" + m[1]
+		case m[2] == "0":
+			return "day-start-" + m[1]
+		default:
+			return "day-break-end-" + m[1]
+		}
+	}
+	if m := evidenceField.FindStringSubmatch(f.Field); m != nil {
+		switch m[2] {
+		case "url":
+			return "f-evidence[" + m[1] + "].url"
+		case "year":
+			return "ev-year-" + m[1]
+		case "reference":
+			return "ev-ref-" + m[1]
+		case "title":
+			return "ev-title-" + m[1]
+		}
+		return "ev-kind-" + m[1]
+	}
+	if list, _, ok := strings.Cut(f.Field, "["); ok {
+		if c, ok := listControl[list]; ok {
+			return "f-" + c
+		}
+		return "f-" + list
+	}
+	return "f-" + f.Field
+}
+
+var (
+	dayField      = regexp.MustCompile(`^days\[(\d+)\](?:\.sessions\[(\d+)\].*)?`)
+	evidenceField = regexp.MustCompile(`^evidence\[(\d+)\](?:\.(\w+))?`)
+	// listControl names the control of a list field whose form has
+	// another name for it.
+	listControl = map[string]string{"tables": "table_names"}
+)
+
 // problemFrom turns a service error into a message for the user, with the
 // field violations of an InvalidArgument mapped to the form fields.
 func problemFrom(l *Lang, err error) *problem {
@@ -201,6 +249,12 @@ func fieldLabel(l *Lang, field string) string {
 	base := field
 	if i := strings.IndexByte(base, '['); i > 0 {
 		base = base[:i]
+		// An item of a list typed one a line names its control and line.
+		if c, ok := listControl[base]; ok {
+			if n, err := strconv.Atoi(field[i+1 : i+strings.IndexByte(field[i:], ']')]); err == nil {
+				return l.T("field."+c) + l.T("form.line_n", n+1)
+			}
+		}
 	}
 	key := "field." + base
 	if _, ok := l.m[key]; ok {
