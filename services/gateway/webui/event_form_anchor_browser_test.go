@@ -3,7 +3,6 @@ package webui_test
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestEventFormSummaryLinksToFields: in Chromium, an error the service
@@ -19,11 +18,7 @@ func TestEventFormSummaryLinksToFields(t *testing.T) {
 	o.signIn("organizer")
 	o.open("/events")
 	o.typeInto("#f-name", "Trieste Partnering Day")
-	rome, _ := time.LoadLocation("Europe/Rome")
-	o.set("#day-date-0", time.Now().In(rome).AddDate(0, 0, 7).Format("2006-01-02"))
-	o.set("#day-start-0", "09:00")
-	o.set("#day-end-0", "10:30")
-	o.typeInto("#f-meeting_minutes", "25")
+	fillDay(o)
 	o.typeInto("#f-tables", "2")
 	o.typeInto("#f-table_names", "Table 1\n"+strings.Repeat("Galilei ", 30))
 	o.submit("#create-event")

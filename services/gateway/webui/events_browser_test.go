@@ -275,6 +275,17 @@ func calendarEvents(t *testing.T, data string) []calEvent {
 	return out
 }
 
+// fillDay fills the event form's first day, a week from now, 09:00 to
+// 10:30, with meetings of 25 minutes.
+func fillDay(o *user) {
+	o.t.Helper()
+	rome, _ := time.LoadLocation("Europe/Rome")
+	o.set("#day-date-0", time.Now().In(rome).AddDate(0, 0, 7).Format("2006-01-02"))
+	o.set("#day-start-0", "09:00")
+	o.set("#day-end-0", "10:30")
+	o.typeInto("#f-meeting_minutes", "25")
+}
+
 // createOpenEvent creates a one-day event with three tables through the
 // web UI, opens its registration and returns its path.
 func createOpenEvent(o *user, name string) string {
@@ -282,11 +293,7 @@ func createOpenEvent(o *user, name string) string {
 	o.open("/events")
 	o.typeInto("#f-name", name)
 	o.typeInto("#f-venue", "Area Science Park, Trieste")
-	rome, _ := time.LoadLocation("Europe/Rome")
-	o.set("#day-date-0", time.Now().In(rome).AddDate(0, 0, 7).Format("2006-01-02"))
-	o.set("#day-start-0", "09:00")
-	o.set("#day-end-0", "10:30")
-	o.typeInto("#f-meeting_minutes", "25")
+	fillDay(o)
 	o.typeInto("#f-break_minutes", "5")
 	o.typeInto("#f-tables", "3")
 	o.typeInto("#f-table_names", "Table 1, Hall B\nTable 2, Hall B\nGalilei room, Foyer")
