@@ -56,6 +56,7 @@ type dashboardView struct {
 	TrendChart template.HTML
 	Periods    []choice
 	Events     eventKPIs
+	Links      collabNetwork
 }
 
 func (u *UI) dashboardPage(c *call) error {
@@ -145,6 +146,7 @@ func (u *UI) dashboardData(c *call) dashboardView {
 		isCluster[id] = true
 	}
 	names := map[string]string{}
+	var members []string
 	kinds, sectors, regions := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}, map[string]int{}
 	for _, o := range orgs {
 		names["org:"+o.GetId()] = o.GetName()
@@ -152,6 +154,7 @@ func (u *UI) dashboardData(c *call) dashboardView {
 			continue
 		}
 		v.Total++
+		members = append(members, o.GetId())
 		if t := o.GetCreatedAt(); t != nil {
 			dates.add(actOrgs, t.AsTime())
 		}
@@ -239,6 +242,9 @@ func (u *UI) dashboardData(c *call) dashboardView {
 		}
 		maps.Copy(names, c.names(people))
 	}
+	v.Links = u.collaborationNetwork(ctx, members, c.orgNames(names), func(err error) {
+		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	})
 	v.Pairs = len(pairs)
 	v.Network = networkSVG(c.L, pairs, names, 30)
 	return v

@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +236,78 @@ func TestDashboardEventKPIs(t *testing.T) {
 	}
 	m.accessible()
 	m.shot("phone-dashboard-events-it")
+}
+
+// TestDashboardCollaborationLinks: in Chromium, a cluster manager reads the
+// collaboration history of the cluster as a list (members by number of
+// partners) and a table of links, strongest first, with partners outside
+// the cluster marked; a collaboration without a member is not shown, and
+// with more links than the table holds it says "the 50 strongest of N".
+// In English at desktop width and in Italian on a phone, with no serious
+// or critical axe-core violation.
+func TestDashboardCollaborationLinks(t *testing.T) {
+	root := browser(t)
+	s, admin, org := dashboardStack(t)
+	clusterKind, company := profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER, profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
+	mine, other := org("Links Cluster", "", clusterKind), org("Other Links Cluster", "", clusterKind)
+	a, b, c := org("Aosta Antibodies", mine, company), org("Biella Bioinformatics", mine, company), org("Cuneo Cytometry", mine, company)
+	x, u := org("Xanthe Outside", other, company), org("Umbra University", "", company)
+	put := func(id string, year int32, orgs ...string) {
+		t.Helper()
+		var ps []*competenciesv1.CollaborationParticipant
+		for _, o := range orgs {
+			ps = append(ps, &competenciesv1.CollaborationParticipant{OrganizationId: o, Role: competenciesv1.ParticipantRole_PARTICIPANT_ROLE_PARTICIPANT})
+		}
+		retryUntilKnown(t, "put collaboration "+id, func() error {
+			_, err := s.Comp.PutCollaboration(admin, &competenciesv1.PutCollaborationRequest{Collaboration: &competenciesv1.Collaboration{
+				Kind: competenciesv1.CollaborationKind_COLLABORATION_KIND_PROJECT, Title: "Project " + id, Acronym: id, Year: year,
+				Source: "test", SourceId: id, Participants: ps}})
+			return err
+		})
+	}
+	put("ABONE", 2020, a, b)
+	put("ABTWO", 2022, a, b, u)
+	put("CX", 2019, c, x)
+	put("NOMEMBER", 2023, x, u)
+
+	m := newUser(t, root, s.URL, "cluster manager")
+	m.signInWithToken(s, auth.Principal{Subject: "links-manager", Organization: mine, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{mine}})
+	m.open("/dashboard")
+	m.mustSucceed("the dashboard")
+	rows := func() []string {
+		return eval[[]string](m, `[...document.querySelectorAll("#links-table tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()).join(" | "))`)
+	}
+	got := rows()
+	if len(got) != 4 || got[0] != "Aosta Antibodies | Biella Bioinformatics | 2 | 2022 | ABONE, ABTWO" {
+		t.Fatalf("links = %q, want 4, Aosta and Biella first with 2 collaborations", got)
+	}
+	joined := strings.Join(got, "\n")
+	if !strings.Contains(joined, "Cuneo Cytometry | Xanthe Outside outside your clusters | 1 | 2019 | CX") {
+		t.Errorf("the link with a partner of another cluster is missing or unmarked:\n%s", joined)
+	}
+	if strings.Contains(joined, "NOMEMBER") {
+		t.Errorf("a collaboration without a member is shown:\n%s", joined)
+	}
+	m.expect("#collab-links", "All 4 links, strongest first")
+	if list := m.text("#link-orgs"); !strings.HasPrefix(strings.TrimSpace(list), "Aosta Antibodies: 2 partners in 2 collaborations") {
+		t.Errorf("the members by partners start with %q", list)
+	}
+	m.accessible()
+	m.shot("dashboard-links")
+
+	// More links than the table holds: it says it shows a sample.
+	var many []string
+	for i := range 55 {
+		many = append(many, org(fmt.Sprintf("Partner %02d", i), "", company))
+	}
+	put("BIG", 2024, append([]string{c}, many...)...)
+	m.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	defer m.do("desktop screen", chromedp.ResetViewport())
+	m.open("/lang/it?next=%2Fdashboard")
+	m.expect("#collab-links", "I 50 legami più forti su 59")
+	if n := len(rows()); n != 50 {
+		t.Errorf("the sampled table has %d rows, want 50", n)
+	}
+	m.accessible()
+	m.shot("phone-dashboard-links-it")
 }
