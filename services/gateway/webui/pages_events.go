@@ -803,12 +803,55 @@ func (u *UI) eventGenerate(c *call) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
+	if mode == meetingsv1.ScheduleMode_SCHEDULE_MODE_FULL && c.r.PostForm.Get("after") != "" && !c.confirmed() {
+		q, err := u.generateQuestion(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		if q != nil {
+			return q()
+		}
+	}
 	// The form names the schedule the organiser saw ("after"), so a run
 	// after hand edits is a new run, while a resent form is the same one.
 	_, err := u.opts.Meetings.GenerateSchedule(ctx, &meetingsv1.GenerateScheduleRequest{
 		EventId: id, Mode: mode, ExpectedEventVersion: int64(version), ClientRequestId: requestKey(c.user.Subject, c.r.PostForm),
 	})
 	return c.backToEvent(id, err, "generated")
+}
+
+// generateQuestion asks before a new run replaces a schedule under review
+// whose meetings are not all locked: the locked ones stay, the others are
+// planned afresh and may move or go. It is nil when nothing would be lost.
+func (u *UI) generateQuestion(ctx context.Context, c *call, id string) (func() error, error) {
+	sched, meetings, err := u.latestSchedule(ctx, id)
+	if err != nil || sched.GetStatus() != meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PROVISIONAL {
+		return nil, nil // no schedule under review: the run itself says what is wrong
+	}
+	locked, afresh := 0, 0
+	for _, m := range meetings {
+		if m.GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_PROVISIONAL {
+			continue
+		}
+		if m.GetLocked() {
+			locked++
+		} else {
+			afresh++
+		}
+	}
+	if afresh == 0 {
+		return nil, nil
+	}
+	ev, err := u.loadEvent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		return c.askFirst(eventTitle(c.L, ev, "confirm.title"), "/events/"+id+"#schedule-grid", confirmView{
+			Question: "confirm.generate_again", Consequence: "confirm.generate_again_then", Yes: "action.generate_again",
+			Detail: c.L.T("confirm.generate_again_counts", afresh, locked),
+		})
+	}, nil
 }
 
 func (u *UI) eventPublish(c *call) error {

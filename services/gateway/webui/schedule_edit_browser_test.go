@@ -10,7 +10,8 @@ import (
 
 // TestScheduleEditing walks the organiser's hand edits of a schedule in
 // Chromium: a meeting moved with the keyboard (Move, then Move here) and by
-// drag and drop, no place offered when a participant is away (the time
+// drag and drop, generating again asked first while a meeting is not
+// locked, no place offered when a participant is away (the time
 // saying why) and a move sent there anyway refused, lock
 // and unlock, and the moved meeting kept in place by generating again.
 func TestScheduleEditing(t *testing.T) {
@@ -120,9 +121,20 @@ func TestScheduleEditing(t *testing.T) {
 		if o.has("#schedule-grid .meeting.locked") {
 			t.Fatal("the meeting is still locked")
 		}
+		// Unlocked, the meeting would be planned afresh: generating asks
+		// first, and keeping the schedule changes nothing.
+		o.submit("#generate")
+		o.expect("#confirm-box", "Generate the schedule again?")
+		o.expect("#confirm-detail", "Meetings planned afresh: 1. Locked meetings that stay: 0.")
+		o.accessible()
+		o.shot("event-schedule-generate-again")
+		o.submit("#keep")
+		if got := cellOf(); got != start {
+			t.Fatalf("keeping the schedule moved the meeting from %s to %s", start, got)
+		}
 		o.submit("#schedule-grid button.lock-toggle")
 		o.expect("#notice", "is locked")
-		o.submit("#generate")
+		o.submit("#generate") // all locked: nothing to lose, no question
 		o.mustSucceed("generating again")
 		if got := cellOf(); got != start {
 			t.Fatalf("generating again moved the locked meeting from %s to %s", start, got)
