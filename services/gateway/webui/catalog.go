@@ -589,6 +589,7 @@ var messages = map[string][2]string{
 	"dashboard.link_examples":        {"For example", "Per esempio"},
 	"dashboard.link_outside":         {"outside your clusters", "esterno ai tuoi cluster"},
 	"dashboard.no_links":             {"No collaboration of your members is recorded yet.", "Non è ancora registrata alcuna collaborazione dei tuoi membri."},
+	"dashboard.network_sample":       {"The drawing shows the %d most connected of %d organisations or people.", "Il disegno mostra le %d più collegate di %d organizzazioni o persone."},
 	"dashboard.csv_month":            {"Month %s", "Mese %s"},
 
 	// Notifications.

@@ -479,6 +479,7 @@ func networkSVG(l *Lang, pairs []pair, names map[string]string, maxNodes int) te
 		nodes = append(nodes, k)
 	}
 	slices.SortFunc(nodes, func(a, b string) int { return cmp.Or(degree[b]-degree[a], strings.Compare(a, b)) })
+	all := len(nodes)
 	if len(nodes) > maxNodes {
 		nodes = nodes[:maxNodes]
 	}
@@ -496,7 +497,15 @@ func networkSVG(l *Lang, pairs []pair, names map[string]string, maxNodes int) te
 	esc := html.EscapeString
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="net-title net-desc">`, width, height)
-	fmt.Fprintf(&b, `<title id="net-title">%s</title><desc id="net-desc">%s</desc>`, esc(l.T("dashboard.network")), esc(l.T("dashboard.network_desc", len(nodes), len(pairs))))
+	desc := l.T("dashboard.network_desc", len(nodes), len(pairs))
+	if all > len(nodes) {
+		// A sample: say so in the picture itself, not only to screen readers.
+		desc = l.T("dashboard.network_sample", len(nodes), all)
+	}
+	fmt.Fprintf(&b, `<title id="net-title">%s</title><desc id="net-desc">%s</desc>`, esc(l.T("dashboard.network")), esc(desc))
+	if all > len(nodes) {
+		fmt.Fprintf(&b, `<text x="10" y="38" class="legend sample">%s</text>`, esc(desc))
+	}
 	fmt.Fprintf(&b, `<line x1="10" y1="14" x2="40" y2="14" class="edge met"/><text x="46" y="18" class="legend">%s</text>`, esc(l.T("dashboard.met")))
 	fmt.Fprintf(&b, `<line x1="150" y1="14" x2="180" y2="14" class="edge contacted"/><text x="186" y="18" class="legend">%s</text>`, esc(l.T("dashboard.contacted")))
 	fmt.Fprintf(&b, `<line x1="310" y1="14" x2="340" y2="14" class="edge saved"/><text x="346" y="18" class="legend">%s</text>`, esc(l.T("dashboard.saved")))

@@ -359,8 +359,16 @@ func TestNetworkPicture(t *testing.T) {
 	if n := strings.Count(svg, `<g class="node">`); n != 4 {
 		t.Errorf("%d nodes, want 4", n)
 	}
-	if n := strings.Count(string(networkSVG(langFor("en"), pairs, nil, 2)), `<g class="node">`); n != 2 {
+	capped := string(networkSVG(langFor("en"), pairs, nil, 2))
+	if n := strings.Count(capped, `<g class="node">`); n != 2 {
 		t.Errorf("capped network has %d nodes, want 2", n)
+	}
+	// A sample says so, visibly and to screen readers; the whole does not.
+	if want := `class="legend sample">The drawing shows the 2 most connected of 4 organisations or people.</text>`; !strings.Contains(capped, want) {
+		t.Errorf("the capped network does not say it is a sample:\n%s", capped)
+	}
+	if strings.Contains(svg, "most connected") {
+		t.Error("the whole network says it is a sample")
 	}
 }
 
