@@ -203,6 +203,14 @@ func TestScheduleEditing(t *testing.T) {
 		o.open(eventPath)
 		o.open(eventPath + "?move=" + eval[string](o, `document.querySelector("#schedule-grid .meeting").dataset.m`))
 		o.expect("#moving", "Tagliamentoomics")
+		// On a phone too, nothing is offered from ten and the times say why.
+		rows := eval[[][]string](o, `[...document.querySelectorAll("#schedule-grid tbody tr")].map(tr => [tr.querySelector("td").dataset.to.split("/")[0].slice(-4), tr.querySelector("th .why")?.textContent || "", String(tr.querySelectorAll("button.move-here").length)])`)
+		for _, row := range rows {
+			if row[0] >= "1000" && (!strings.Contains(row[1], "is away") || row[2] != "0") {
+				t.Errorf("on a phone the time %s says %q and offers %s places, want the institute away", row[0], row[1], row[2])
+			}
+		}
+		o.accessible()
 	})
 }
 
