@@ -21,7 +21,7 @@ func TestClusterManagerReadsTheClusterEvents(t *testing.T) {
 	ev := e.openEvent(t, day)
 	a, b := e.register(t, ev.GetId(), "ORGA"), e.register(t, ev.GetId(), "ORGB")
 	must[*meetingsv1.RequestMeetingResponse](t)(e.as(member("ORGA")).RequestMeeting(c, &meetingsv1.RequestMeetingRequest{
-		EventId: ev.GetId(), FromParticipantId: a.GetId(), ToParticipantId: b.GetId()}))
+		EventId: ev.GetId(), FromParticipantId: a.GetId(), ToParticipantId: b.GetId(), Message: "Our assay for your cohort?"}))
 	manager := func(cluster string) meetingsv1.MeetingsServiceClient {
 		return e.as(auth.Principal{Subject: "mgr-" + cluster, Organization: cluster, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{cluster}})
 	}
@@ -30,6 +30,15 @@ func TestClusterManagerReadsTheClusterEvents(t *testing.T) {
 	reqs := must[*meetingsv1.ListMeetingRequestsResponse](t)(mine.ListMeetingRequests(c, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId()})).GetMeetingRequests()
 	if len(reqs) != 1 {
 		t.Fatalf("the hosting cluster's manager lists %d requests, want 1", len(reqs))
+	}
+	// What the participants wrote each other is not the manager's to read;
+	// the organiser reads it.
+	if m := reqs[0].GetMessage(); m != "" {
+		t.Errorf("the manager reads the request's message %q", m)
+	}
+	byOrganizer := must[*meetingsv1.ListMeetingRequestsResponse](t)(e.as(organizer).ListMeetingRequests(c, &meetingsv1.ListMeetingRequestsRequest{EventId: ev.GetId()})).GetMeetingRequests()
+	if len(byOrganizer) != 1 || byOrganizer[0].GetMessage() != "Our assay for your cohort?" {
+		t.Errorf("the organiser lists %v, want the request with its message", byOrganizer)
 	}
 	e.setStatus(t, must[*meetingsv1.GetEventResponse](t)(e.as(organizer).GetEvent(c, &meetingsv1.GetEventRequest{Id: ev.GetId()})).GetEvent(), meetingsv1.EventStatus_EVENT_STATUS_SCHEDULING)
 	must[*meetingsv1.GenerateScheduleResponse](t)(e.as(organizer).GenerateSchedule(c, &meetingsv1.GenerateScheduleRequest{EventId: ev.GetId()}))

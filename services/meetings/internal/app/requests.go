@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"slices"
 
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
@@ -308,6 +309,15 @@ func (s *Service) RespondToMeetingRequest(ctx context.Context, req *meetingsv1.R
 	return &meetingsv1.RespondToMeetingRequestResponse{MeetingRequest: next}, nil
 }
 
+// actsForParticipant reports whether p acts for participant pid of ev.
+func (s *Service) actsForParticipant(ctx context.Context, p domain.Principal, ev *meetingsv1.Event, pid string) bool {
+	if pid == "" {
+		return false
+	}
+	pa, err := s.readParticipant(ctx, pid)
+	return err == nil && pa.GetEventId() == ev.GetId() && domain.ActsFor(p, pa)
+}
+
 // ListMeetingRequests lists requests, newest first: one participant's for
 // that participant and organizers, all of them for organizers only.
 func (s *Service) ListMeetingRequests(ctx context.Context, req *meetingsv1.ListMeetingRequestsRequest) (*meetingsv1.ListMeetingRequestsResponse, error) {
@@ -324,11 +334,8 @@ func (s *Service) ListMeetingRequests(ctx context.Context, req *meetingsv1.ListM
 	if pid == "" && !organizer {
 		return nil, fmt.Errorf("only organizers list every request of event %s; name a participant: %w", ev.GetId(), grpcerr.ErrPermission)
 	}
-	if pid != "" && !organizer {
-		pa, err := s.readParticipant(ctx, pid)
-		if err != nil || pa.GetEventId() != ev.GetId() || !domain.ActsFor(p, pa) {
-			return nil, fmt.Errorf("%s may not read participant %s's requests: %w", p.Subject, pid, grpcerr.ErrPermission)
-		}
+	if pid != "" && !organizer && !s.actsForParticipant(ctx, p, ev, pid) {
+		return nil, fmt.Errorf("%s may not read participant %s's requests: %w", p.Subject, pid, grpcerr.ErrPermission)
 	}
 	dir := req.GetDirection()
 	var out []*meetingsv1.MeetingRequest
@@ -359,6 +366,18 @@ func (s *Service) ListMeetingRequests(ctx context.Context, req *meetingsv1.ListM
 	items, next, err := page(out, req.GetPageSize(), 1000, 50, req.GetPageToken())
 	if err != nil {
 		return nil, err
+	}
+	if organizer && !domain.IsOrganizer(p, ev) && !s.actsForParticipant(ctx, p, ev, pid) {
+		// A hosting cluster's manager reads the requests for their figures:
+		// what the two sides wrote each other stays between them and the
+		// event's organisers.
+		for i, r := range items {
+			if r.GetMessage() != "" || r.GetResponseMessage() != "" {
+				r = proto.CloneOf(r)
+				r.Message, r.ResponseMessage = "", ""
+				items[i] = r
+			}
+		}
 	}
 	return &meetingsv1.ListMeetingRequestsResponse{MeetingRequests: items, NextPageToken: next}, nil
 }
