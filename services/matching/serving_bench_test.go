@@ -287,3 +287,23 @@ func BenchmarkKeptFreshness(b *testing.B) {
 	b.ReportMetric(p50, "all-p50-ms")
 	b.ReportMetric(p99, "all-p99-ms")
 }
+
+// BenchmarkApplyEvent measures one competency event applied to the index:
+// the time the index's write lock is held, which every query arriving
+// meanwhile waits out.
+func BenchmarkApplyEvent(b *testing.B) {
+	c, x := loadBench(b)
+	orgIDs := make([]string, len(c.orgs))
+	for i := range orgIDs {
+		orgIDs[i] = fmt.Sprintf("O%07d", i)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	changes := make([]domain.Change, b.N)
+	for i := range changes {
+		changes[i] = benchCompetency(r, orgIDs, fmt.Sprintf("AP%d-%d", time.Now().UnixNano(), i))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		x.Apply(changes[i])
+	}
+}

@@ -1,8 +1,8 @@
 package app
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"runtime"
 	"slices"
 	"sync"
@@ -53,6 +53,8 @@ type Kept struct {
 	// onRefresh, when set, is told of each answer a refresh computes and
 	// when a pass has left every hot answer fresh at an epoch.
 	onRefresh atomic.Pointer[func(epoch uint64, computed int, done bool)]
+	// workers compute the stale answers again side by side.
+	workers atomic.Int32
 	// computed counts the answers the scorer computed for the kept answers,
 	// asked or refreshed.
 	computed atomic.Int64
@@ -104,8 +106,17 @@ func NewKept(x *domain.Index, size int, hotFor time.Duration) *Kept {
 	if err != nil {
 		panic(err) // only for a size ≤ 0
 	}
-	return &Kept{x: x, hotFor: hotFor, cache: c}
+	k := &Kept{x: x, hotFor: hotFor, cache: c}
+	k.SetRefreshWorkers(max(1, runtime.GOMAXPROCS(0)-1))
+	return k
 }
+
+// SetRefreshWorkers sets how many answers a refresh computes side by side
+// (at least one). The default leaves a core to requests and the garbage
+// collector: on 2 cores, two workers gave each answer fresh again sooner at
+// the median (26–36 ms against 50) but later at the p99 (186 ms against
+// 114, medians of 5), the collection of the index's heap starved of a core.
+func (k *Kept) SetRefreshWorkers(n int) { k.workers.Store(int32(max(1, n))) }
 
 // keptQuery reports whether q is the common query the kept answers are
 // for: no typed need, neither text nor chosen terms.
@@ -113,16 +124,18 @@ func keptQuery(q domain.Query) bool {
 	return q.Need.Text == "" && len(q.Need.Terms) == 0 && len(q.Need.ExcludedTerms) == 0
 }
 
-// keptKey is q in a canonical form: encoding/json writes struct fields in
-// order and map keys sorted, so every field of the query, the feedback
-// read into it included, tells answers apart.
-func keptKey(q domain.Query) (string, bool) {
-	b, err := json.Marshal(q)
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
+// keptKey is q in a canonical form (domain.Query.AppendKey): every field
+// of the query, the feedback read into it included, tells answers apart.
+func keptKey(q *domain.Query) string {
+	var buf [256]byte
+	return string(q.AppendKey(buf[:0]))
 }
+
+// promoteEvery is how often at most an answer asked again is moved to the
+// front of the least-recently-used order: the move takes the cache's
+// exclusive lock, which every call in flight would otherwise queue on,
+// while a lookup takes its shared one.
+const promoteEvery = time.Second
 
 // Suggest answers q from a kept answer while the index's epoch holds, and
 // otherwise asks the scorer and keeps its answer.
@@ -135,22 +148,19 @@ func (k *Kept) Suggest(q domain.Query) (*matchingv1.SuggestPartnersResponse, err
 }
 
 func (k *Kept) answer(q domain.Query) (*keptValue, error) {
-	key, ok := keptKey(q)
-	if !ok {
-		res, err := k.x.Suggest(q)
-		if err != nil {
-			return nil, err
-		}
-		return &keptValue{res: res}, nil
-	}
-	e, found := k.cache.Get(key)
-	if !found {
+	key := keptKey(&q)
+	now := time.Now().UnixNano()
+	e, found := k.cache.Peek(key)
+	switch {
+	case !found:
 		e = &keptAnswer{q: q}
 		if prev, ok, _ := k.cache.PeekOrAdd(key, e); ok {
 			e = prev
 		}
+	case now-e.asked.Load() >= int64(promoteEvery):
+		k.cache.Get(key)
 	}
-	e.asked.Store(time.Now().UnixNano())
+	e.asked.Store(now)
 	if v := e.val.Load(); v != nil && v.epoch == k.x.Epoch() {
 		if !v.hit.Load() {
 			v.hit.Store(true)
@@ -183,51 +193,89 @@ func (k *Kept) compute(e *keptAnswer) (*keptValue, error) {
 	return v, nil
 }
 
-// Refresh computes again, most recently asked first, every hot answer that
-// is stale and was served again after it was computed; when the epoch moves on meanwhile it starts over from the most
-// recently asked. It returns the epoch at which every hot answer is fresh
-// and how many it computed, or early, with ctx's error, when ctx ends.
+// Refresh computes again every hot answer that is stale and was served
+// again after it was computed, on the refresh workers taking them most
+// recently asked first; when the epoch moves on meanwhile it starts over
+// from the most recently asked. It returns the epoch at which every hot
+// answer is fresh and how many it computed, or early, with ctx's error,
+// when ctx ends.
 func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
-	n := 0
+	var n atomic.Int64
 	for {
 		epoch := k.x.Epoch()
-		keys := k.cache.Keys() // least recently used first
-		hot := time.Now().Add(-k.hotFor).UnixNano()
-		moved := false
-		for _, key := range slices.Backward(keys) {
-			if err := ctx.Err(); err != nil {
-				return epoch, n, err
+		todo := k.stale(epoch)
+		var moved atomic.Bool
+		var next atomic.Int64
+		work := func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) || ctx.Err() != nil {
+					return
+				}
+				if k.x.Epoch() != epoch {
+					moved.Store(true)
+					return
+				}
+				// An answer the scorer refuses (its seeker erased) is
+				// dropped: the next ask gets the refusal from the scorer.
+				if _, err := k.compute(todo[i].e); err != nil {
+					k.cache.Remove(todo[i].key)
+				}
+				done := n.Add(1)
+				if f := k.onRefresh.Load(); f != nil {
+					(*f)(epoch, int(done), false)
+				}
+				// Low priority: requests waiting to run go first.
+				runtime.Gosched()
 			}
-			if k.x.Epoch() != epoch {
-				moved = true
-				break
-			}
-			e, ok := k.cache.Peek(key)
-			if !ok || e.asked.Load() < hot {
-				continue
-			}
-			if v := e.val.Load(); v == nil || v.epoch == epoch || !v.hit.Load() {
-				continue
-			}
-			// An answer the scorer refuses (its seeker erased) is dropped:
-			// the next ask gets the refusal from the scorer.
-			if _, err := k.compute(e); err != nil {
-				k.cache.Remove(key)
-			}
-			n++
-			if f := k.onRefresh.Load(); f != nil {
-				(*f)(epoch, n, false)
-			}
-			// Low priority: requests waiting to run go first.
-			runtime.Gosched()
 		}
-		if !moved && k.x.Epoch() == epoch {
+		workers := min(int(k.workers.Load()), len(todo))
+		var wg sync.WaitGroup
+		for range workers - 1 {
+			wg.Go(work)
+		}
+		if workers > 0 {
+			work()
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return epoch, int(n.Load()), err
+		}
+		if !moved.Load() && k.x.Epoch() == epoch {
 			if f := k.onRefresh.Load(); f != nil {
-				(*f)(epoch, n, true)
+				(*f)(epoch, int(n.Load()), true)
 			}
-			return epoch, n, nil
+			return epoch, int(n.Load()), nil
 		}
 	}
+}
+
+type keptEntry struct {
+	key   string
+	e     *keptAnswer
+	asked int64
+}
+
+// stale lists the hot answers not fresh at epoch that were served again
+// after they were computed, most recently asked first.
+func (k *Kept) stale(epoch uint64) []keptEntry {
+	keys := k.cache.Keys() // least recently used first
+	hot := time.Now().Add(-k.hotFor).UnixNano()
+	var out []keptEntry
+	for _, key := range slices.Backward(keys) {
+		e, ok := k.cache.Peek(key)
+		if !ok || e.asked.Load() < hot {
+			continue
+		}
+		if v := e.val.Load(); v == nil || v.epoch == epoch || !v.hit.Load() {
+			continue
+		}
+		out = append(out, keptEntry{key: key, e: e, asked: e.asked.Load()})
+	}
+	// The order of use moves at most once a second per answer: the time
+	// of the last ask tells more recent asks apart.
+	slices.SortStableFunc(out, func(a, b keptEntry) int { return cmp.Compare(b.asked, a.asked) })
+	return out
 }
 
 // Run refreshes the hot answers after every change to the index until ctx

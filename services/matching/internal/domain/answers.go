@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"encoding/json"
 	"sync/atomic"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -64,14 +63,9 @@ func (a *answers) changed() {
 	}
 }
 
-// answerKey is the query in a canonical form: encoding/json writes struct
-// fields in order and map keys sorted.
+// answerKey is the query in a canonical form (Query.AppendKey).
 func answerKey(q Query) (string, bool) {
-	b, err := json.Marshal(q)
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
+	return string(q.AppendKey(nil)), true
 }
 
 func (a *answers) get(key string, epoch uint64) *matchingv1.SuggestPartnersResponse {
