@@ -263,16 +263,6 @@ func (s *Service) eachAtOnce(n int, f func(j int)) {
 	wg.Wait()
 }
 
-// batchKey is the key a competency is stored under (its term's id as
-// stored, whatever form the item names it by).
-func (s *Service) batchKey(c *competenciesv1.Competency) string {
-	ref, _ := domain.RefOf(c.GetHolder())
-	if t, ok := s.Vocab.Term(c.GetTermId()); ok {
-		return domain.CompetencyKey(ref, t.ID)
-	}
-	return domain.CompetencyKey(ref, c.GetTermId())
-}
-
 // itemError is an item's error as the single call's status would carry it.
 func (s *Service) itemError(err error) *competenciesv1.ItemError {
 	if err == nil {
