@@ -114,10 +114,17 @@ const ensureAttempt = 5 * time.Second
 // ensure runs op, one bounded attempt after another, until it succeeds,
 // fails for good, or ctx ends.
 func ensure[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
-	return retry.Until(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: 2 * time.Second}, func() (T, error) {
-		attempt, cancel := context.WithTimeout(ctx, ensureAttempt)
+	return bounded(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: 2 * time.Second}, ensureAttempt, op)
+}
+
+// bounded runs op, each try bounded by attempt and the pauses between tries
+// set by p, while its error is Transient, until it succeeds, fails for good,
+// or ctx ends.
+func bounded[T any](ctx context.Context, p retry.Policy, attempt time.Duration, op func(context.Context) (T, error)) (T, error) {
+	return retry.Until(ctx, p, func() (T, error) {
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		defer cancel()
-		v, err := op(attempt)
+		v, err := op(actx)
 		if err != nil && ctx.Err() == nil && !Transient(err) {
 			return v, retry.Permanent(err)
 		}
@@ -159,13 +166,5 @@ const RequestAttempt = 2 * time.Second
 // to repeat: a publish carries a Nats-Msg-Id, so that JetStream answers a
 // repeat of a stored message with the first one's sequence.
 func Attempts[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
-	return retry.Until(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}, func() (T, error) {
-		attempt, cancel := context.WithTimeout(ctx, RequestAttempt)
-		defer cancel()
-		v, err := op(attempt)
-		if err != nil && ctx.Err() == nil && !Transient(err) {
-			return v, retry.Permanent(err)
-		}
-		return v, err
-	}, nil)
+	return bounded(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}, RequestAttempt, op)
 }
