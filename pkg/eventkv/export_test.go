@@ -11,10 +11,10 @@ var RelayGaps = relayGaps
 // RelayHandedBack and RelayAckWaits count per bucket, for tests.
 var RelayHandedBack, RelayAckWaits = relayHandedBack, relayAckWaits
 
-// TakeBack runs the lease take-back of s for replica, for tests; value is
-// the lease value s would write.
-func TakeBack(s *Store, replica string, first bool) (value string, ok bool) {
-	value = s.incarnation + " " + replica
+// TakeBack runs the lease take-back of s's Relay run for replica, for
+// tests; value is the lease value that run would write.
+func TakeBack(s *Store, replica, run string, first bool) (value string, ok bool) {
+	value = s.incarnation + "/" + run + " " + replica
 	_, ok = s.takeBack(context.Background(), replica, value, first)
 	return value, ok
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 )
@@ -58,8 +59,9 @@ func (s *Store) Relay(ctx context.Context, log *slog.Logger, opts ...RelayOption
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("bucket", s.cfg.Bucket)
+	run := nuid.Next() // this call's: another Relay of the store never takes its lease
 	for first := true; ctx.Err() == nil; first = false {
-		l, err := s.acquireLease(ctx, log, o.replica, first)
+		l, err := s.acquireLease(ctx, log, o.replica, run, first)
 		if err != nil {
 			return nil // ctx ended
 		}
@@ -98,11 +100,12 @@ type lease struct {
 }
 
 // acquireLease waits until this replica holds the bucket's lease, or ctx
-// ends. The lease's value is the store's incarnation, then the replica's
-// name; on its first acquisition a named replica takes over a lease left
-// under its name by an earlier incarnation (itself, before a restart).
-func (s *Store) acquireLease(ctx context.Context, log *slog.Logger, replica string, first bool) (*lease, error) {
-	value := s.incarnation
+// ends. The lease's value is the store's incarnation and the Relay call's
+// run, then the replica's name; on its first acquisition a named replica
+// takes over a lease left under its name by an earlier incarnation
+// (itself, before a restart).
+func (s *Store) acquireLease(ctx context.Context, log *slog.Logger, replica, run string, first bool) (*lease, error) {
+	value := s.incarnation + "/" + run
 	if replica != "" {
 		value += " " + replica
 	}
@@ -136,7 +139,8 @@ func (s *Store) takeBack(ctx context.Context, replica, value string, first bool)
 		return 0, false
 	}
 	held := string(e.Value())
-	incarnation, name, _ := strings.Cut(held, " ")
+	owner, name, _ := strings.Cut(held, " ")
+	incarnation, _, _ := strings.Cut(owner, "/")
 	ours := held == value
 	earlierRun := first && replica != "" && name == replica && incarnation != s.incarnation
 	if !ours && !earlierRun {

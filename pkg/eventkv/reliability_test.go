@@ -503,8 +503,8 @@ func TestRelayStoppedReplicaHandsBackItsEvents(t *testing.T) {
 // TestRelayTakesBackTheLeaseItGaveUp: a relay that stopped because it could
 // not renew its lease (NATS restarting) takes the lease back as soon as it
 // can, if nobody took it meanwhile, instead of waiting for it to lapse; it
-// never takes another replica's lease, and an earlier run's only on its
-// first acquisition.
+// never takes another replica's lease or another Relay's of the same
+// store, and an earlier run's only on its first acquisition.
 func TestRelayTakesBackTheLeaseItGaveUp(t *testing.T) {
 	_, _, js := testenv.JetStream(t)
 	ctx := context.Background()
@@ -527,14 +527,16 @@ func TestRelayTakesBackTheLeaseItGaveUp(t *testing.T) {
 		what, held  string
 		first, want bool
 	}{
-		{"its own lease, later", eventkv.Incarnation(s) + " " + name, false, true},
+		{"its own lease, later", eventkv.Incarnation(s) + "/r1 " + name, false, true},
+		{"another Relay run of the same store", eventkv.Incarnation(s) + "/r2 " + name, false, false},
+		{"another Relay run of the same store, first", eventkv.Incarnation(s) + "/r2 " + name, true, false},
 		{"another replica's", "other-run profiles-1.example/[::]:50051", false, false},
 		{"another replica's, first", "other-run profiles-1.example/[::]:50051", true, false},
 		{"an earlier run's, later", "earlier-run " + name, false, false},
 		{"an earlier run's, first", "earlier-run " + name, true, true},
 	} {
 		hold(c.held)
-		value, ok := eventkv.TakeBack(s, name, c.first)
+		value, ok := eventkv.TakeBack(s, name, "r1", c.first)
 		e, err := leases.Get(ctx, "orgs")
 		if err != nil {
 			t.Fatal(err)
