@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -55,25 +56,29 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 	}
 }
 
-// freePort asks the kernel for a port nobody listens on.
+// freePort returns a port nobody listens on, below the kernel's ephemeral
+// range (32768 and up on Linux): a port the kernel handed out and took back
+// may be given at once to another test's listener or outgoing connection,
+// and two services then fight over it.
 func freePort(t *testing.T) int {
 	t.Helper()
 	handedOut.Lock()
 	defer handedOut.Unlock()
-	for {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		if handedOut.ports[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		// The kernel may give a closed port again at once: two services of
-		// one test then fight over it.
-		if !handedOut.ports[port] {
-			handedOut.ports[port] = true
-			return port
-		}
+		handedOut.ports[port] = true
+		return port
 	}
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }
 
 // handedOut are the ports freePort returned in this test process.
