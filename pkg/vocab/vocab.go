@@ -570,3 +570,28 @@ func (v *Vocabulary) SortedAncestors(id string) (ids []string, distances map[str
 	m := v.Ancestors(id)
 	return sortedIDs(m), m
 }
+
+// italianLabels is read once from the shipped Italian glossary.
+var italianLabels = sync.OnceValue(func() map[string]string {
+	b, err := dataFS.ReadFile("data/glossary_it.tsv")
+	if err != nil {
+		panic(err) // embedded at build time: cannot be missing
+	}
+	syn, err := ParseSynonyms(bytes.NewReader(b), "glossary_it.tsv")
+	if err != nil {
+		panic(err) // the shipped glossary is checked by the tests
+	}
+	out := make(map[string]string, len(syn))
+	for id, names := range syn {
+		if len(names) > 0 {
+			out[id] = names[0]
+		}
+	}
+	return out
+})
+
+// ItalianLabel is a term's Italian label from the shipped glossary (the
+// first name of its row), or "" when the glossary does not name the term.
+// It reads only the glossary, so pages can show Italian labels without
+// loading the vocabulary.
+func ItalianLabel(id string) string { return italianLabels()[id] }

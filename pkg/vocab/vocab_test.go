@@ -343,3 +343,12 @@ func ids(ms []vocab.Match) []string {
 	}
 	return out
 }
+
+// TestItalianLabel: terms the glossary names read in Italian; others not.
+func TestItalianLabel(t *testing.T) {
+	for id, want := range map[string]string{"MESH:D008103": "Fibrosi epatica", "MESH:D015415": "Biomarcatori", "EDAM:topic_0000": ""} {
+		if got := vocab.ItalianLabel(id); got != want {
+			t.Errorf("ItalianLabel(%s) = %q, want %q", id, got, want)
+		}
+	}
+}

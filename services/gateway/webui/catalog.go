@@ -534,7 +534,7 @@ var messages = map[string][2]string{
 	"dashboard.unmet":                {"Unmet need", "Esigenza scoperta"},
 	"dashboard.unmet_mark":           {"unmet", "scoperta"},
 	"dashboard.no_terms":             {"No competencies or requests published yet.", "Ancora nessuna competenza o richiesta pubblicata."},
-	"dashboard.row_title":            {"%s: %d offer, %d need", "%s: %d offrono, %d cercano"},
+	"dashboard.row_title":            {"%s: offered by %d, needed by %d", "%s: offerto da %d, cercato da %d"},
 	"dashboard.term":                 {"Term", "Termine"},
 	"dashboard.as_table":             {"Show as a table", "Mostra come tabella"},
 	"dashboard.network":              {"Collaboration network", "Rete di collaborazioni"},
@@ -744,7 +744,7 @@ var messages = map[string][2]string{
 }
 
 // catalogEN and catalogIT are read-only views of messages per language.
-var catalogEN, catalogIT = split(messages, eventMessages)
+var catalogEN, catalogIT = split(messages, eventMessages, pluralMessages)
 
 func split(ms ...map[string][2]string) (en, it map[string]string) {
 	en, it = map[string]string{}, map[string]string{}

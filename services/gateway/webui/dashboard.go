@@ -211,6 +211,9 @@ func (u *UI) dashboardData(c *call) dashboardView {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
 	}
 	v.Coverage = topCoverage(cov, 12)
+	for i, t := range v.Coverage {
+		v.Coverage[i].Label = c.L.Label(t.ID, t.Label)
+	}
 	v.Chart = coverageSVG(c.L, v.Coverage)
 	v.Trend = trendOf(dates, when, now)
 	v.Events = u.dashboardEvents(ctx, clusters, admin, func(err error) {

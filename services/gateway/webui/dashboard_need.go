@@ -85,7 +85,7 @@ func (u *UI) dashboardNeed(c *call) error {
 		}
 		for _, t := range terms {
 			if r.Term == "" {
-				r.Term = t.GetLabel()
+				r.Term = c.L.TermLabel(t)
 			}
 		}
 		return r
@@ -99,7 +99,7 @@ func (u *UI) dashboardNeed(c *call) error {
 	for _, p := range almost {
 		v.Almost = append(v.Almost, row(p.GetTitle(), p.GetHolder(), p.GetTerms()))
 	}
-	return c.renderNamed("dashboard_need", c.L.T("dashboard.need_title", v.Term.GetLabel()), v)
+	return c.renderNamed("dashboard_need", c.L.T("dashboard.need_title", c.L.TermLabel(v.Term)), v)
 }
 
 // managedScope says which holders a cluster manager's dashboard counts:

@@ -137,7 +137,7 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 	manager := tokenBrowser(t, s, auth.Principal{Subject: "dash-manager", Organization: c1, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{c1}})
 	page := pageOf(t, manager, s.URL+"/dashboard")
 	// Its coverage counts the competencies of the cluster's members only.
-	for _, want := range []string{"Alder Bio", "Aspen Omics", "1 pairs", `<th scope="row">Genomics`} {
+	for _, want := range []string{"Alder Bio", "Aspen Omics", "(1 pair)", `<th scope="row">Genomics`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("manager's dashboard lacks %q", want)
 		}

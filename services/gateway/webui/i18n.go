@@ -6,9 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 )
 
 // languages the UI speaks, the first being the fallback. The first cluster
@@ -24,19 +27,70 @@ const missingMark = "⟦"
 // Lang translates the UI's strings into one language.
 type Lang struct {
 	Code string
+	tag  language.Tag
 	m    map[string]string
 }
 
-// T translates key; with args the translation is a fmt format.
+// T translates key; with args the translation is a fmt format. Counts
+// choose the plural form: when the catalogue has key with a suffix naming
+// each integer argument's CLDR plural category in the language (".one" for
+// "%d partner", ".one.other" for "%d partner in %d collaborations"), that
+// wording is used; key itself holds the form where every count is "other".
 func (l *Lang) T(key string, args ...any) string {
 	s, ok := l.m[key]
 	if !ok {
 		return missingMark + key + "⟧"
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+	if len(args) == 0 {
+		return s
 	}
-	return s
+	if forms := l.pluralSuffix(args); forms != "" {
+		if p, ok := l.m[key+forms]; ok {
+			s = p
+		}
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// pluralSuffix names the plural category of each integer argument, e.g.
+// ".one.other"; "" when there is no integer or every one is "other".
+func (l *Lang) pluralSuffix(args []any) string {
+	var b strings.Builder
+	special := false
+	for _, a := range args {
+		var n int64
+		switch v := a.(type) {
+		case int:
+			n = int64(v)
+		case int32:
+			n = int64(v)
+		case int64:
+			n = v
+		default:
+			continue
+		}
+		if n < 0 {
+			n = -n
+		}
+		// Integers have no visible fraction: v, w, f and t are 0.
+		form := plural.Cardinal.MatchPlural(l.tag, int(n), 0, 0, 0, 0)
+		name := pluralNames[form]
+		if name == "" {
+			name = "other"
+		}
+		special = special || name != "other"
+		b.WriteString("." + name)
+	}
+	if !special {
+		return ""
+	}
+	return b.String()
+}
+
+// pluralNames are the CLDR names of the plural categories.
+var pluralNames = map[plural.Form]string{
+	plural.Other: "other", plural.Zero: "zero", plural.One: "one",
+	plural.Two: "two", plural.Few: "few", plural.Many: "many",
 }
 
 // E translates an enum value by its proto name, e.g. "enum.SECTOR_PHARMA".
@@ -57,6 +111,32 @@ func (l *Lang) Table(name string) string {
 		return name
 	}
 	return l.T("event.table_n", n)
+}
+
+// TermLabel names a vocabulary term in the language: in Italian, the label
+// of the glossary shipped with the vocabulary when it names the term, else
+// the vocabulary's (English) label, else the id.
+func (l *Lang) TermLabel(t termNamed) string {
+	return l.Label(t.GetId(), t.GetLabel())
+}
+
+// termNamed is a term or a reference to one.
+type termNamed interface {
+	GetId() string
+	GetLabel() string
+}
+
+// Label is TermLabel for a term known by its id and English label.
+func (l *Lang) Label(id, label string) string {
+	if l.Code == "it" {
+		if it := vocab.ItalianLabel(id); it != "" {
+			return it
+		}
+	}
+	if label == "" {
+		return id
+	}
+	return label
 }
 
 // Other is the other language, for the switch.
@@ -135,9 +215,9 @@ func location(tz string) (*time.Location, bool) {
 
 func langFor(code string) *Lang {
 	if code == "it" {
-		return &Lang{Code: "it", m: catalogIT}
+		return &Lang{Code: "it", tag: language.Italian, m: catalogIT}
 	}
-	return &Lang{Code: "en", m: catalogEN}
+	return &Lang{Code: "en", tag: language.English, m: catalogEN}
 }
 
 // pickLanguage chooses the language from the switch cookie, else from the

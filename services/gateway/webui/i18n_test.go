@@ -192,3 +192,91 @@ func TestTableNames(t *testing.T) {
 		t.Errorf("English %q", got)
 	}
 }
+
+// TestPluralForms: a count of one reads in the singular in both languages
+// ("1 partner in 1 collaboration", "1 nuova notifica"), other counts in
+// the plural, and every plural wording belongs to a message.
+func TestPluralForms(t *testing.T) {
+	en, it := langFor("en"), langFor("it")
+	for _, tt := range []struct {
+		l    *Lang
+		key  string
+		args []any
+		want string
+	}{
+		{en, "dashboard.link_org_counts", []any{1, 1}, "1 partner in 1 collaboration"},
+		{en, "dashboard.link_org_counts", []any{1, 3}, "1 partner in 3 collaborations"},
+		{en, "dashboard.link_org_counts", []any{2, 1}, "2 partners in 1 collaboration"},
+		{en, "dashboard.link_org_counts", []any{0, 0}, "0 partners in 0 collaborations"},
+		{it, "dashboard.link_org_counts", []any{2, 1}, "2 partner in 1 collaborazione"},
+		{it, "dashboard.link_org_counts", []any{1, 5}, "1 partner in 5 collaborazioni"},
+		{en, "home.unread", []any{1}, "1 new notification"},
+		{en, "home.unread", []any{21}, "21 new notifications"},
+		{it, "home.unread", []any{1}, "1 nuova notifica"},
+		{it, "home.unread", []any{11}, "11 nuove notifiche"},
+		{it, "event.capacity", []any{int32(1)}, "1 posto"},
+		{en, "event.slots", []any{1, 2}, "1 meeting slot, 2 tables"},
+		{it, "event.slots", []any{8, 1}, "8 slot di incontro, 1 tavolo"},
+		{it, "home.awaiting", []any{1}, "1 richiesta di contatto attende la tua risposta"},
+	} {
+		if got := tt.l.T(tt.key, tt.args...); got != tt.want {
+			t.Errorf("%s %s%v = %q, want %q", tt.l.Code, tt.key, tt.args, got, tt.want)
+		}
+	}
+	// No message with counts reads a plural noun after "1" when every
+	// count is one.
+	pluralAfterOne := map[string]*regexp.Regexp{
+		"en": regexp.MustCompile(`\b1 (?:new |open |confirmed |meeting )?(partners|requests|notifications|meetings|slots|tables|places|participants|pairs|collaborations|links|members|events|organisations|people)\b`),
+		"it": regexp.MustCompile(`\b1 (?:nuove )?(richieste|notifiche|incontri|tavoli|posti|partecipanti|coppie|collaborazioni|legami|membri|eventi|organizzazioni|persone)\b`),
+	}
+	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
+	for _, l := range []*Lang{en, it} {
+		for k, s := range l.m {
+			if strings.Contains(k, ".one") || !strings.Contains(s, "%d") {
+				continue
+			}
+			var args []any
+			for _, v := range verb.FindAllString(s, -1) {
+				if strings.HasSuffix(v, "d") {
+					args = append(args, 1)
+				} else {
+					args = append(args, "X")
+				}
+			}
+			if got := l.T(k, args...); pluralAfterOne[l.Code].MatchString(got) {
+				t.Errorf("%s %s with counts of one: %q", l.Code, k, got)
+			}
+		}
+	}
+	for k := range pluralMessages {
+		base := k
+		for strings.HasSuffix(base, ".one") || strings.HasSuffix(base, ".other") {
+			base = base[:strings.LastIndex(base, ".")]
+		}
+		if _, ok := messages[base]; !ok {
+			if _, ok := eventMessages[base]; !ok {
+				t.Errorf("plural wording %q has no message %q", k, base)
+			}
+		}
+	}
+}
+
+// TestTermLabelsInItalian: Italian pages name the terms of the vocabulary's
+// Italian glossary in Italian; other terms, and English pages, keep the
+// vocabulary's label.
+func TestTermLabelsInItalian(t *testing.T) {
+	it, en := langFor("it"), langFor("en")
+	liver := &competenciesv1.TermRef{Id: "MESH:D008103", Label: "Liver Cirrhosis"}
+	if got := it.TermLabel(liver); got != "Fibrosi epatica" {
+		t.Errorf("Italian %s = %q", liver.Id, got)
+	}
+	if got := en.TermLabel(liver); got != "Liver Cirrhosis" {
+		t.Errorf("English %s = %q", liver.Id, got)
+	}
+	if got := it.Label("EDAM:topic_9999", "Something"); got != "Something" {
+		t.Errorf("a term the glossary lacks = %q", got)
+	}
+	if got := it.Label("EDAM:topic_9999", ""); got != "EDAM:topic_9999" {
+		t.Errorf("a term without a label = %q", got)
+	}
+}

@@ -95,7 +95,7 @@ func (u *UI) partnersPage(c *call) error {
 		}
 	}
 	v.Asked, v.Suggestions = true, res.GetSuggestions()
-	v.Resolved, v.Excluded = readTerms(q, u.termLabels(ctx, res.GetResolvedNeedTermIds()))
+	v.Resolved, v.Excluded = readTerms(q, u.termLabels(ctx, c.L, res.GetResolvedNeedTermIds()))
 	// With nothing typed the suggestions come from the seeker's own profile,
 	// requests and history; the page says so, so an empty search is never a
 	// silent reload.
@@ -501,14 +501,17 @@ func (v partnersView) Candidate(s *matchingv1.Suggestion) string {
 
 // termLabels names vocabulary terms for display, keeping the id when the
 // vocabulary cannot answer.
-func (u *UI) termLabels(ctx context.Context, ids []string) []termChoice {
+func (u *UI) termLabels(ctx context.Context, l *Lang, ids []string) []termChoice {
 	if len(ids) > 12 {
 		ids = ids[:12]
 	}
 	out := make([]termChoice, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		out[i] = termChoice{ID: id, Label: id}
+		out[i] = termChoice{ID: id, Label: l.Label(id, "")}
+		if out[i].Label != id {
+			continue // the glossary names it
+		}
 		wg.Go(func() {
 			if res, err := u.opts.Competencies.GetTerm(ctx, &competenciesv1.GetTermRequest{Id: id}); err == nil && res.GetTerm().GetLabel() != "" {
 				out[i].Label = res.GetTerm().GetLabel()

@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -59,22 +58,22 @@ func (u *UI) termsJSON(c *call) error {
 			c.w.WriteHeader(httpStatus(status.Code(err)))
 			return json.NewEncoder(c.w).Encode(map[string]string{"error": problemFrom(c.L, err).Message})
 		}
-		out = termSuggestions(res.GetMatches())
+		out = termSuggestions(c.L, res.GetMatches())
 	}
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.Header().Set("Cache-Control", "private, max-age=60")
 	return json.NewEncoder(c.w).Encode(out)
 }
 
-func termSuggestions(ms []*competenciesv1.TermMatch) []termSuggestion {
+func termSuggestions(l *Lang, ms []*competenciesv1.TermMatch) []termSuggestion {
 	out := make([]termSuggestion, 0, len(ms))
 	for _, m := range ms {
-		s := termSuggestion{ID: m.GetTerm().GetId(), Label: m.GetTerm().GetLabel(), Source: strings.TrimPrefix(m.GetTerm().GetSource().String(), "TERM_SOURCE_")}
+		s := termSuggestion{ID: m.GetTerm().GetId(), Label: l.TermLabel(m.GetTerm()), Source: strings.TrimPrefix(m.GetTerm().GetSource().String(), "TERM_SOURCE_")}
 		if mt := m.GetMatchedText(); mt != "" && mt != s.Label {
 			s.Matched = mt
 		}
 		for _, p := range m.GetParents() {
-			s.Broader = append(s.Broader, p.GetLabel())
+			s.Broader = append(s.Broader, l.TermLabel(p))
 		}
 		out = append(out, s)
 	}
@@ -217,7 +216,7 @@ func (u *UI) competenciesPage(c *call) error {
 		}
 		m := v.Mine[i]
 		v.Form = competencyForm{
-			Holder: f.Holder, TermID: m.GetTermId(), TermLabel: cmp.Or(m.GetTerm().GetLabel(), m.GetTermId()), Level: m.GetLevel(),
+			Holder: f.Holder, TermID: m.GetTermId(), TermLabel: c.L.Label(m.GetTermId(), m.GetTerm().GetLabel()), Level: m.GetLevel(),
 			Description: m.GetDescription(), Evidence: withBlankRow(slices.Clone(m.GetEvidence())), EditID: m.GetId(), Version: m.GetVersion(),
 		}
 	}
@@ -241,7 +240,7 @@ func (u *UI) competencyPublish(c *call) error {
 		if err != nil {
 			return c.render("competencies", "competencies.title", v, problemFrom(c.L, err))
 		}
-		v.Candidates = termSuggestions(res.GetMatches())
+		v.Candidates = termSuggestions(c.L, res.GetMatches())
 		p := &problem{Message: c.L.T("competencies.pick_term"), Fields: map[string]string{"term_id": c.L.T("competencies.pick_term")}, Code: codes.InvalidArgument}
 		return c.render("competencies", "competencies.title", v, p)
 	}
@@ -386,7 +385,7 @@ func (u *UI) offersPage(c *call) error {
 		}
 		f = offerForm{Holder: f.Holder, Profile: p, EditID: p.GetId(), Version: p.GetVersion()}
 		for _, t := range p.GetTerms() {
-			f.Terms = append(f.Terms, termChoice{ID: t.GetId(), Label: cmp.Or(t.GetLabel(), t.GetId())})
+			f.Terms = append(f.Terms, termChoice{ID: t.GetId(), Label: c.L.TermLabel(t)})
 		}
 	}
 	return c.render("offers", "offers.title", u.offersView(c, f), nil)
