@@ -54,6 +54,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
 			"MoveMeeting", "SwapMeetings", "SetMeetingLock", "WithdrawParticipant", "PlaceRequest",
+			"CheckInParticipant", "MarkNoShow",
 		}},
 		{"tandem.messaging.v1.MessagingService", []string{
 			"SendContactRequest", "RespondToContactRequest", "PostMessage", "GetConversation", "ListConversations",

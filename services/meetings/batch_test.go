@@ -5,9 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -177,14 +175,7 @@ func TestRegistrationNeedsAKnownProfile(t *testing.T) {
 	}{{orgRef(unknown), "profile.organization_id"}, {personRef, "profile.person_id"}} {
 		_, err := org.RegisterParticipant(c, &meetingsv1.RegisterParticipantRequest{EventId: ev.GetId(), Profile: tc.ref})
 		wantCode(t, err, codes.NotFound)
-		var fields []string
-		for _, d := range status.Convert(err).Details() {
-			if br, ok := d.(*errdetails.BadRequest); ok {
-				for _, v := range br.GetFieldViolations() {
-					fields = append(fields, v.GetField())
-				}
-			}
-		}
+		fields := fieldsOf(err)
 		if len(fields) != 1 || fields[0] != tc.field {
 			t.Errorf("registering unknown %v: field violations %v, want [%s]", tc.ref, fields, tc.field)
 		}

@@ -222,17 +222,8 @@ func (e *env) accepted(t *testing.T, eventID string, from, to *meetingsv1.Partic
 // every wanted prefix was seen or the deadline passes.
 func (e *env) subjects(t *testing.T, want ...string) map[string]int {
 	t.Helper()
-	nc, err := nats.Connect(e.natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := ctx(t)
-	cons, err := js.OrderedConsumer(c, "TANDEM_MEETINGS", jetstream.OrderedConsumerConfig{})
+	cons, err := e.jetStream(t).OrderedConsumer(c, "TANDEM_MEETINGS", jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,6 +261,21 @@ func (e *env) subjects(t *testing.T, want ...string) map[string]int {
 		t.Fatalf("events never published: %v (seen %v)", m, seen)
 	}
 	return seen
+}
+
+// jetStream connects to e's JetStream until the test ends.
+func (e *env) jetStream(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(e.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
 
 func lastDot(s string) int {

@@ -176,6 +176,8 @@ func participantOf(m proto.Message) (*meetingsv1.Participant, bool) {
 		return e.GetParticipant(), true
 	case *eventsv1.ParticipantWithdrawn:
 		return e.GetParticipant(), true
+	case *eventsv1.ParticipantCheckedIn:
+		return e.GetParticipant(), true
 	}
 	return nil, false
 }
@@ -213,6 +215,8 @@ func meetingOf(m proto.Message) (*meetingsv1.Meeting, bool) {
 	case *eventsv1.MeetingMoved:
 		return e.GetMeeting(), true
 	case *eventsv1.MeetingCancelled:
+		return e.GetMeeting(), true
+	case *eventsv1.MeetingNoShowMarked:
 		return e.GetMeeting(), true
 	}
 	return nil, false

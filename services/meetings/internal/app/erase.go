@@ -147,10 +147,16 @@ func (s *Service) nameFor(p domain.Principal, pa *meetingsv1.Participant) string
 	return domain.NameFor(p, pa.GetProfile(), s.lookup)
 }
 
-// view returns a participant as p may see it: its name redacted for p.
+// view returns a participant as p may see it: its name redacted for p,
+// its check-in code only for itself and the event's organizers.
 func (s *Service) view(p domain.Principal, pa *meetingsv1.Participant) *meetingsv1.Participant {
 	out := domain.Clone(pa)
 	out.DisplayName = s.nameFor(p, pa)
+	if !domain.ActsFor(p, pa) {
+		if ev, ok := s.index.Event(pa.GetEventId()); !ok || !domain.IsOrganizer(p, ev.Value) {
+			out.CheckInCode = ""
+		}
+	}
 	return out
 }
 

@@ -81,6 +81,8 @@ func (x *Index) Apply(_ string, ev proto.Message, rev uint64) error {
 		x.putParticipant(e.GetParticipant(), rev)
 	case *eventsv1.ParticipantWithdrawn:
 		x.putParticipant(e.GetParticipant(), rev)
+	case *eventsv1.ParticipantCheckedIn:
+		x.putParticipant(e.GetParticipant(), rev)
 	case *eventsv1.MeetingRequestCreated:
 		x.putRequest(e.GetMeetingRequest(), rev)
 	case *eventsv1.MeetingRequestUpdated:
@@ -100,6 +102,8 @@ func (x *Index) Apply(_ string, ev proto.Message, rev uint64) error {
 	case *eventsv1.MeetingMoved:
 		x.putMeeting(e.GetMeeting(), rev)
 	case *eventsv1.MeetingCancelled:
+		x.putMeeting(e.GetMeeting(), rev)
+	case *eventsv1.MeetingNoShowMarked:
 		x.putMeeting(e.GetMeeting(), rev)
 	}
 	return nil

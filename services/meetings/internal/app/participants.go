@@ -115,7 +115,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 			AvailableSlotIds: slices.Clone(req.GetAvailableSlotIds()), MaxMeetings: req.GetMaxMeetings(),
 			CooperationProfileIds: slices.Clone(req.GetCooperationProfileIds()),
 			Status:                meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED, Version: 1, RegisteredAt: now, UpdatedAt: now,
-			Answers: cloneAnswers(req.GetAnswers()),
+			Answers: cloneAnswers(req.GetAnswers()), CheckInCode: newCheckInCode(),
 		}
 		_, err := s.write(ctx, id, &eventsv1.ParticipantRegistered{
 			EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: id, AggregateVersion: 1, ActorSubject: h.Actor,
@@ -151,6 +151,9 @@ func (s *Service) RegisterParticipant(ctx context.Context, req *meetingsv1.Regis
 		next.Answers = cloneAnswers(req.GetAnswers())
 	}
 	next.Status = meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED
+	if next.CheckInCode == "" { // registered before agendas carried one
+		next.CheckInCode = newCheckInCode()
+	}
 	if err := s.keepsMeetings(next); err != nil {
 		return nil, err
 	}
@@ -270,6 +273,7 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 		v.DisplayName = name
 		if !organizer && !domain.ActsFor(p, pa) {
 			v.Answers = nil // a registration form is for the organizers
+			v.CheckInCode = ""
 		}
 		if q != "" && !strings.Contains(strings.ToLower(name), q) {
 			continue

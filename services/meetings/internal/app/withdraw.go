@@ -22,25 +22,7 @@ func (s *Service) WithdrawParticipant(ctx context.Context, req *meetingsv1.Withd
 	if err != nil {
 		return nil, err
 	}
-	var vs []grpcerr.Violation
-	if req.GetEventId() == "" {
-		vs = append(vs, grpcerr.Violation{Field: "event_id", Description: "required"})
-	}
-	if req.GetParticipantId() == "" {
-		vs = append(vs, grpcerr.Violation{Field: "participant_id", Description: "required"})
-	}
-	if len(vs) > 0 {
-		return nil, grpcerr.Invalid(vs...)
-	}
-	ev, err := s.visibleEvent(ctx, p, req.GetEventId())
-	if err != nil {
-		return nil, err
-	}
-	pa, err := s.readParticipant(ctx, req.GetParticipantId())
-	if isNotFound(err) || (err == nil && pa.GetEventId() != ev.GetId()) {
-		return nil, grpcerr.Refused(grpcerr.ErrNotFound, fmt.Sprintf("event %s has no participant %s", ev.GetId(), req.GetParticipantId()),
-			grpcerr.Violation{Field: "participant_id", Description: "not a participant of this event"})
-	}
+	ev, pa, err := s.eventParticipant(ctx, p, req.GetEventId(), req.GetParticipantId())
 	if err != nil {
 		return nil, err
 	}

@@ -118,3 +118,11 @@ func (g *GRPC) PlaceRequest(ctx context.Context, r *meetingsv1.PlaceRequestReque
 func (g *GRPC) WithdrawParticipant(ctx context.Context, r *meetingsv1.WithdrawParticipantRequest) (*meetingsv1.WithdrawParticipantResponse, error) {
 	return g.app.WithdrawParticipant(ctx, r)
 }
+
+func (g *GRPC) CheckInParticipant(ctx context.Context, r *meetingsv1.CheckInParticipantRequest) (*meetingsv1.CheckInParticipantResponse, error) {
+	return g.app.CheckInParticipant(ctx, r)
+}
+
+func (g *GRPC) MarkNoShow(ctx context.Context, r *meetingsv1.MarkNoShowRequest) (*meetingsv1.MarkNoShowResponse, error) {
+	return g.app.MarkNoShow(ctx, r)
+}

@@ -8,6 +8,7 @@ package eventsv1
 
 import (
 	v1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
+	v11 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1909,11 +1910,259 @@ func (x *MeetingCancelled) GetMeeting() *v1.Meeting {
 	return nil
 }
 
+// ParticipantCheckedIn: a participant arrived at the event (its
+// checked_in_at is set).
+//
+// NATS subject: tandem.meetings.v1.participant.checked_in
+type ParticipantCheckedIn struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique id of this event (ULID); published as the Nats-Msg-Id header so
+	// JetStream drops duplicate publishes. Consumers dedupe on it too.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// When the change happened.
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Id of the participant the event is about.
+	AggregateId string `protobuf:"bytes,3,opt,name=aggregate_id,json=aggregateId,proto3" json:"aggregate_id,omitempty"`
+	// Version of the participant after the change; consumers apply an event
+	// only if it is newer than what they hold, so replays change nothing.
+	AggregateVersion int64 `protobuf:"varint,4,opt,name=aggregate_version,json=aggregateVersion,proto3" json:"aggregate_version,omitempty"`
+	// Authentication subject of the user who checked the participant in.
+	ActorSubject string `protobuf:"bytes,5,opt,name=actor_subject,json=actorSubject,proto3" json:"actor_subject,omitempty"`
+	// The brokerage event (Event.id) this belongs to. Named so to avoid
+	// confusion with event_id, the id of this domain event.
+	BrokerageEventId string `protobuf:"bytes,10,opt,name=brokerage_event_id,json=brokerageEventId,proto3" json:"brokerage_event_id,omitempty"`
+	// The participant after check-in.
+	Participant   *v1.Participant `protobuf:"bytes,11,opt,name=participant,proto3" json:"participant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParticipantCheckedIn) Reset() {
+	*x = ParticipantCheckedIn{}
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParticipantCheckedIn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParticipantCheckedIn) ProtoMessage() {}
+
+func (x *ParticipantCheckedIn) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParticipantCheckedIn.ProtoReflect.Descriptor instead.
+func (*ParticipantCheckedIn) Descriptor() ([]byte, []int) {
+	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ParticipantCheckedIn) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ParticipantCheckedIn) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ParticipantCheckedIn) GetAggregateId() string {
+	if x != nil {
+		return x.AggregateId
+	}
+	return ""
+}
+
+func (x *ParticipantCheckedIn) GetAggregateVersion() int64 {
+	if x != nil {
+		return x.AggregateVersion
+	}
+	return 0
+}
+
+func (x *ParticipantCheckedIn) GetActorSubject() string {
+	if x != nil {
+		return x.ActorSubject
+	}
+	return ""
+}
+
+func (x *ParticipantCheckedIn) GetBrokerageEventId() string {
+	if x != nil {
+		return x.BrokerageEventId
+	}
+	return ""
+}
+
+func (x *ParticipantCheckedIn) GetParticipant() *v1.Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+// MeetingNoShowMarked: an organizer marked a party of a confirmed meeting
+// as not having come, or took the mark back.
+//
+// NATS subject: tandem.meetings.v1.meeting.no_show_marked
+type MeetingNoShowMarked struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique id of this event (ULID); published as the Nats-Msg-Id header so
+	// JetStream drops duplicate publishes. Consumers dedupe on it too.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// When the change happened.
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Id of the meeting the event is about.
+	AggregateId string `protobuf:"bytes,3,opt,name=aggregate_id,json=aggregateId,proto3" json:"aggregate_id,omitempty"`
+	// Version of the meeting after the change; consumers apply an event
+	// only if it is newer than what they hold, so replays change nothing.
+	AggregateVersion int64 `protobuf:"varint,4,opt,name=aggregate_version,json=aggregateVersion,proto3" json:"aggregate_version,omitempty"`
+	// Authentication subject of the organizer who marked it.
+	ActorSubject string `protobuf:"bytes,5,opt,name=actor_subject,json=actorSubject,proto3" json:"actor_subject,omitempty"`
+	// The brokerage event (Event.id) this belongs to. Named so to avoid
+	// confusion with event_id, the id of this domain event.
+	BrokerageEventId string `protobuf:"bytes,10,opt,name=brokerage_event_id,json=brokerageEventId,proto3" json:"brokerage_event_id,omitempty"`
+	// The meeting, with its no_show_participant_ids after the change.
+	Meeting *v1.Meeting `protobuf:"bytes,11,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	// The participant marked (or no longer marked).
+	ParticipantId string `protobuf:"bytes,12,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// True: it did not come; false: the mark was taken back.
+	NoShow bool `protobuf:"varint,13,opt,name=no_show,json=noShow,proto3" json:"no_show,omitempty"`
+	// The profile of the participant marked.
+	AbsentProfile *v11.ProfileRef `protobuf:"bytes,14,opt,name=absent_profile,json=absentProfile,proto3" json:"absent_profile,omitempty"`
+	// The profile of the meeting's other party, who came.
+	PresentProfile *v11.ProfileRef `protobuf:"bytes,15,opt,name=present_profile,json=presentProfile,proto3" json:"present_profile,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MeetingNoShowMarked) Reset() {
+	*x = MeetingNoShowMarked{}
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingNoShowMarked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingNoShowMarked) ProtoMessage() {}
+
+func (x *MeetingNoShowMarked) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_events_v1_meetings_events_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingNoShowMarked.ProtoReflect.Descriptor instead.
+func (*MeetingNoShowMarked) Descriptor() ([]byte, []int) {
+	return file_tandem_events_v1_meetings_events_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MeetingNoShowMarked) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MeetingNoShowMarked) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MeetingNoShowMarked) GetAggregateId() string {
+	if x != nil {
+		return x.AggregateId
+	}
+	return ""
+}
+
+func (x *MeetingNoShowMarked) GetAggregateVersion() int64 {
+	if x != nil {
+		return x.AggregateVersion
+	}
+	return 0
+}
+
+func (x *MeetingNoShowMarked) GetActorSubject() string {
+	if x != nil {
+		return x.ActorSubject
+	}
+	return ""
+}
+
+func (x *MeetingNoShowMarked) GetBrokerageEventId() string {
+	if x != nil {
+		return x.BrokerageEventId
+	}
+	return ""
+}
+
+func (x *MeetingNoShowMarked) GetMeeting() *v1.Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+func (x *MeetingNoShowMarked) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *MeetingNoShowMarked) GetNoShow() bool {
+	if x != nil {
+		return x.NoShow
+	}
+	return false
+}
+
+func (x *MeetingNoShowMarked) GetAbsentProfile() *v11.ProfileRef {
+	if x != nil {
+		return x.AbsentProfile
+	}
+	return nil
+}
+
+func (x *MeetingNoShowMarked) GetPresentProfile() *v11.ProfileRef {
+	if x != nil {
+		return x.PresentProfile
+	}
+	return nil
+}
+
 var File_tandem_events_v1_meetings_events_proto protoreflect.FileDescriptor
 
 const file_tandem_events_v1_meetings_events_proto_rawDesc = "" +
 	"\n" +
-	"&tandem/events/v1/meetings_events.proto\x12\x10tandem.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/events/v1/subject.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\"\xe9\x02\n" +
+	"&tandem/events/v1/meetings_events.proto\x12\x10tandem.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/events/v1/subject.proto\x1a\x1etandem/meetings/v1/event.proto\x1a(tandem/meetings/v1/meeting_request.proto\x1a$tandem/meetings/v1/participant.proto\x1a!tandem/meetings/v1/schedule.proto\x1a tandem/profiles/v1/profile.proto\"\xe9\x02\n" +
 	"\x15BrokerageEventCreated\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -2091,7 +2340,31 @@ const file_tandem_events_v1_meetings_events_proto_rawDesc = "" +
 	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x12,\n" +
 	"\x12brokerage_event_id\x18\n" +
 	" \x01(\tR\x10brokerageEventId\x125\n" +
-	"\ameeting\x18\v \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting:(\xca\xf3\x18$tandem.meetings.v1.meeting.cancelledBIZGgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1;eventsv1b\x06proto3"
+	"\ameeting\x18\v \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting:(\xca\xf3\x18$tandem.meetings.v1.meeting.cancelled\"\x83\x03\n" +
+	"\x14ParticipantCheckedIn\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12!\n" +
+	"\faggregate_id\x18\x03 \x01(\tR\vaggregateId\x12+\n" +
+	"\x11aggregate_version\x18\x04 \x01(\x03R\x10aggregateVersion\x12#\n" +
+	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x12,\n" +
+	"\x12brokerage_event_id\x18\n" +
+	" \x01(\tR\x10brokerageEventId\x12A\n" +
+	"\vparticipant\x18\v \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant:-\xca\xf3\x18)tandem.meetings.v1.participant.checked_in\"\xc6\x04\n" +
+	"\x13MeetingNoShowMarked\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12!\n" +
+	"\faggregate_id\x18\x03 \x01(\tR\vaggregateId\x12+\n" +
+	"\x11aggregate_version\x18\x04 \x01(\x03R\x10aggregateVersion\x12#\n" +
+	"\ractor_subject\x18\x05 \x01(\tR\factorSubject\x12,\n" +
+	"\x12brokerage_event_id\x18\n" +
+	" \x01(\tR\x10brokerageEventId\x125\n" +
+	"\ameeting\x18\v \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting\x12%\n" +
+	"\x0eparticipant_id\x18\f \x01(\tR\rparticipantId\x12\x17\n" +
+	"\ano_show\x18\r \x01(\bR\x06noShow\x12E\n" +
+	"\x0eabsent_profile\x18\x0e \x01(\v2\x1e.tandem.profiles.v1.ProfileRefR\rabsentProfile\x12G\n" +
+	"\x0fpresent_profile\x18\x0f \x01(\v2\x1e.tandem.profiles.v1.ProfileRefR\x0epresentProfile:-\xca\xf3\x18)tandem.meetings.v1.meeting.no_show_markedBIZGgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_tandem_events_v1_meetings_events_proto_rawDescOnce sync.Once
@@ -2105,7 +2378,7 @@ func file_tandem_events_v1_meetings_events_proto_rawDescGZIP() []byte {
 	return file_tandem_events_v1_meetings_events_proto_rawDescData
 }
 
-var file_tandem_events_v1_meetings_events_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_tandem_events_v1_meetings_events_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_tandem_events_v1_meetings_events_proto_goTypes = []any{
 	(*BrokerageEventCreated)(nil),       // 0: tandem.events.v1.BrokerageEventCreated
 	(*BrokerageEventUpdated)(nil),       // 1: tandem.events.v1.BrokerageEventUpdated
@@ -2124,57 +2397,66 @@ var file_tandem_events_v1_meetings_events_proto_goTypes = []any{
 	(*MeetingConfirmed)(nil),            // 14: tandem.events.v1.MeetingConfirmed
 	(*MeetingMoved)(nil),                // 15: tandem.events.v1.MeetingMoved
 	(*MeetingCancelled)(nil),            // 16: tandem.events.v1.MeetingCancelled
-	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
-	(*v1.Event)(nil),                    // 18: tandem.meetings.v1.Event
-	(v1.EventStatus)(0),                 // 19: tandem.meetings.v1.EventStatus
-	(*v1.Participant)(nil),              // 20: tandem.meetings.v1.Participant
-	(*v1.MeetingRequest)(nil),           // 21: tandem.meetings.v1.MeetingRequest
-	(*v1.Schedule)(nil),                 // 22: tandem.meetings.v1.Schedule
-	(*v1.Meeting)(nil),                  // 23: tandem.meetings.v1.Meeting
+	(*ParticipantCheckedIn)(nil),        // 17: tandem.events.v1.ParticipantCheckedIn
+	(*MeetingNoShowMarked)(nil),         // 18: tandem.events.v1.MeetingNoShowMarked
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*v1.Event)(nil),                    // 20: tandem.meetings.v1.Event
+	(v1.EventStatus)(0),                 // 21: tandem.meetings.v1.EventStatus
+	(*v1.Participant)(nil),              // 22: tandem.meetings.v1.Participant
+	(*v1.MeetingRequest)(nil),           // 23: tandem.meetings.v1.MeetingRequest
+	(*v1.Schedule)(nil),                 // 24: tandem.meetings.v1.Schedule
+	(*v1.Meeting)(nil),                  // 25: tandem.meetings.v1.Meeting
+	(*v11.ProfileRef)(nil),              // 26: tandem.profiles.v1.ProfileRef
 }
 var file_tandem_events_v1_meetings_events_proto_depIdxs = []int32{
-	17, // 0: tandem.events.v1.BrokerageEventCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	18, // 1: tandem.events.v1.BrokerageEventCreated.event:type_name -> tandem.meetings.v1.Event
-	17, // 2: tandem.events.v1.BrokerageEventUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	18, // 3: tandem.events.v1.BrokerageEventUpdated.event:type_name -> tandem.meetings.v1.Event
-	17, // 4: tandem.events.v1.BrokerageEventStatusChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	19, // 5: tandem.events.v1.BrokerageEventStatusChanged.previous_status:type_name -> tandem.meetings.v1.EventStatus
-	18, // 6: tandem.events.v1.BrokerageEventStatusChanged.event:type_name -> tandem.meetings.v1.Event
-	17, // 7: tandem.events.v1.ParticipantRegistered.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 8: tandem.events.v1.ParticipantRegistered.participant:type_name -> tandem.meetings.v1.Participant
-	17, // 9: tandem.events.v1.ParticipantUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 10: tandem.events.v1.ParticipantUpdated.participant:type_name -> tandem.meetings.v1.Participant
-	17, // 11: tandem.events.v1.ParticipantAvailabilitySet.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 12: tandem.events.v1.ParticipantAvailabilitySet.participant:type_name -> tandem.meetings.v1.Participant
-	17, // 13: tandem.events.v1.ParticipantWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
-	20, // 14: tandem.events.v1.ParticipantWithdrawn.participant:type_name -> tandem.meetings.v1.Participant
-	17, // 15: tandem.events.v1.MeetingRequestCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 16: tandem.events.v1.MeetingRequestCreated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	17, // 17: tandem.events.v1.MeetingRequestUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 18: tandem.events.v1.MeetingRequestUpdated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	17, // 19: tandem.events.v1.MeetingRequestResponded.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 20: tandem.events.v1.MeetingRequestResponded.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	17, // 21: tandem.events.v1.MeetingRequestCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 22: tandem.events.v1.MeetingRequestCancelled.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	17, // 23: tandem.events.v1.ScheduleGenerated.occurred_at:type_name -> google.protobuf.Timestamp
-	22, // 24: tandem.events.v1.ScheduleGenerated.schedule:type_name -> tandem.meetings.v1.Schedule
-	17, // 25: tandem.events.v1.SchedulePublished.occurred_at:type_name -> google.protobuf.Timestamp
-	22, // 26: tandem.events.v1.SchedulePublished.schedule:type_name -> tandem.meetings.v1.Schedule
-	17, // 27: tandem.events.v1.ScheduleEdited.occurred_at:type_name -> google.protobuf.Timestamp
-	22, // 28: tandem.events.v1.ScheduleEdited.schedule:type_name -> tandem.meetings.v1.Schedule
-	23, // 29: tandem.events.v1.ScheduleEdited.meetings:type_name -> tandem.meetings.v1.Meeting
-	17, // 30: tandem.events.v1.MeetingConfirmed.occurred_at:type_name -> google.protobuf.Timestamp
-	23, // 31: tandem.events.v1.MeetingConfirmed.meeting:type_name -> tandem.meetings.v1.Meeting
-	17, // 32: tandem.events.v1.MeetingMoved.occurred_at:type_name -> google.protobuf.Timestamp
-	23, // 33: tandem.events.v1.MeetingMoved.meeting:type_name -> tandem.meetings.v1.Meeting
-	17, // 34: tandem.events.v1.MeetingMoved.previous_start_time:type_name -> google.protobuf.Timestamp
-	17, // 35: tandem.events.v1.MeetingCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	23, // 36: tandem.events.v1.MeetingCancelled.meeting:type_name -> tandem.meetings.v1.Meeting
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	19, // 0: tandem.events.v1.BrokerageEventCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // 1: tandem.events.v1.BrokerageEventCreated.event:type_name -> tandem.meetings.v1.Event
+	19, // 2: tandem.events.v1.BrokerageEventUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // 3: tandem.events.v1.BrokerageEventUpdated.event:type_name -> tandem.meetings.v1.Event
+	19, // 4: tandem.events.v1.BrokerageEventStatusChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	21, // 5: tandem.events.v1.BrokerageEventStatusChanged.previous_status:type_name -> tandem.meetings.v1.EventStatus
+	20, // 6: tandem.events.v1.BrokerageEventStatusChanged.event:type_name -> tandem.meetings.v1.Event
+	19, // 7: tandem.events.v1.ParticipantRegistered.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 8: tandem.events.v1.ParticipantRegistered.participant:type_name -> tandem.meetings.v1.Participant
+	19, // 9: tandem.events.v1.ParticipantUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 10: tandem.events.v1.ParticipantUpdated.participant:type_name -> tandem.meetings.v1.Participant
+	19, // 11: tandem.events.v1.ParticipantAvailabilitySet.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 12: tandem.events.v1.ParticipantAvailabilitySet.participant:type_name -> tandem.meetings.v1.Participant
+	19, // 13: tandem.events.v1.ParticipantWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 14: tandem.events.v1.ParticipantWithdrawn.participant:type_name -> tandem.meetings.v1.Participant
+	19, // 15: tandem.events.v1.MeetingRequestCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 16: tandem.events.v1.MeetingRequestCreated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	19, // 17: tandem.events.v1.MeetingRequestUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 18: tandem.events.v1.MeetingRequestUpdated.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	19, // 19: tandem.events.v1.MeetingRequestResponded.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 20: tandem.events.v1.MeetingRequestResponded.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	19, // 21: tandem.events.v1.MeetingRequestCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	23, // 22: tandem.events.v1.MeetingRequestCancelled.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	19, // 23: tandem.events.v1.ScheduleGenerated.occurred_at:type_name -> google.protobuf.Timestamp
+	24, // 24: tandem.events.v1.ScheduleGenerated.schedule:type_name -> tandem.meetings.v1.Schedule
+	19, // 25: tandem.events.v1.SchedulePublished.occurred_at:type_name -> google.protobuf.Timestamp
+	24, // 26: tandem.events.v1.SchedulePublished.schedule:type_name -> tandem.meetings.v1.Schedule
+	19, // 27: tandem.events.v1.ScheduleEdited.occurred_at:type_name -> google.protobuf.Timestamp
+	24, // 28: tandem.events.v1.ScheduleEdited.schedule:type_name -> tandem.meetings.v1.Schedule
+	25, // 29: tandem.events.v1.ScheduleEdited.meetings:type_name -> tandem.meetings.v1.Meeting
+	19, // 30: tandem.events.v1.MeetingConfirmed.occurred_at:type_name -> google.protobuf.Timestamp
+	25, // 31: tandem.events.v1.MeetingConfirmed.meeting:type_name -> tandem.meetings.v1.Meeting
+	19, // 32: tandem.events.v1.MeetingMoved.occurred_at:type_name -> google.protobuf.Timestamp
+	25, // 33: tandem.events.v1.MeetingMoved.meeting:type_name -> tandem.meetings.v1.Meeting
+	19, // 34: tandem.events.v1.MeetingMoved.previous_start_time:type_name -> google.protobuf.Timestamp
+	19, // 35: tandem.events.v1.MeetingCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	25, // 36: tandem.events.v1.MeetingCancelled.meeting:type_name -> tandem.meetings.v1.Meeting
+	19, // 37: tandem.events.v1.ParticipantCheckedIn.occurred_at:type_name -> google.protobuf.Timestamp
+	22, // 38: tandem.events.v1.ParticipantCheckedIn.participant:type_name -> tandem.meetings.v1.Participant
+	19, // 39: tandem.events.v1.MeetingNoShowMarked.occurred_at:type_name -> google.protobuf.Timestamp
+	25, // 40: tandem.events.v1.MeetingNoShowMarked.meeting:type_name -> tandem.meetings.v1.Meeting
+	26, // 41: tandem.events.v1.MeetingNoShowMarked.absent_profile:type_name -> tandem.profiles.v1.ProfileRef
+	26, // 42: tandem.events.v1.MeetingNoShowMarked.present_profile:type_name -> tandem.profiles.v1.ProfileRef
+	43, // [43:43] is the sub-list for method output_type
+	43, // [43:43] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_tandem_events_v1_meetings_events_proto_init() }
@@ -2189,7 +2471,7 @@ func file_tandem_events_v1_meetings_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_events_v1_meetings_events_proto_rawDesc), len(file_tandem_events_v1_meetings_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

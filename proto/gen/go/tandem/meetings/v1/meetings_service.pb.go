@@ -3740,6 +3740,245 @@ func (x *ExportCalendarResponse) GetGeneratedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// Request for CheckInParticipant.
+type CheckInParticipantRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event. Required.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The participant arriving. Required.
+	ParticipantId string `protobuf:"bytes,2,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// The participant's check_in_code, from its printed agenda. Required
+	// when the participant checks itself in; organizers need none.
+	CheckInCode   string `protobuf:"bytes,3,opt,name=check_in_code,json=checkInCode,proto3" json:"check_in_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckInParticipantRequest) Reset() {
+	*x = CheckInParticipantRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckInParticipantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckInParticipantRequest) ProtoMessage() {}
+
+func (x *CheckInParticipantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckInParticipantRequest.ProtoReflect.Descriptor instead.
+func (*CheckInParticipantRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *CheckInParticipantRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *CheckInParticipantRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *CheckInParticipantRequest) GetCheckInCode() string {
+	if x != nil {
+		return x.CheckInCode
+	}
+	return ""
+}
+
+// Response for CheckInParticipant.
+type CheckInParticipantResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The participant, with checked_in_at set.
+	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	// False when it had checked in before (nothing changed).
+	CheckedInNow  bool `protobuf:"varint,2,opt,name=checked_in_now,json=checkedInNow,proto3" json:"checked_in_now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckInParticipantResponse) Reset() {
+	*x = CheckInParticipantResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckInParticipantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckInParticipantResponse) ProtoMessage() {}
+
+func (x *CheckInParticipantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckInParticipantResponse.ProtoReflect.Descriptor instead.
+func (*CheckInParticipantResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *CheckInParticipantResponse) GetParticipant() *Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+func (x *CheckInParticipantResponse) GetCheckedInNow() bool {
+	if x != nil {
+		return x.CheckedInNow
+	}
+	return false
+}
+
+// Request for MarkNoShow.
+type MarkNoShowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event. Required.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// A confirmed meeting of the event. Required.
+	MeetingId string `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	// The party of the meeting who did not come. Required.
+	ParticipantId string `protobuf:"bytes,3,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// True marks the no-show; false takes it back.
+	NoShow        bool `protobuf:"varint,4,opt,name=no_show,json=noShow,proto3" json:"no_show,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkNoShowRequest) Reset() {
+	*x = MarkNoShowRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkNoShowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkNoShowRequest) ProtoMessage() {}
+
+func (x *MarkNoShowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkNoShowRequest.ProtoReflect.Descriptor instead.
+func (*MarkNoShowRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *MarkNoShowRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MarkNoShowRequest) GetMeetingId() string {
+	if x != nil {
+		return x.MeetingId
+	}
+	return ""
+}
+
+func (x *MarkNoShowRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *MarkNoShowRequest) GetNoShow() bool {
+	if x != nil {
+		return x.NoShow
+	}
+	return false
+}
+
+// Response for MarkNoShow.
+type MarkNoShowResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The meeting, with its no_show_participant_ids.
+	Meeting       *Meeting `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkNoShowResponse) Reset() {
+	*x = MarkNoShowResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkNoShowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkNoShowResponse) ProtoMessage() {}
+
+func (x *MarkNoShowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkNoShowResponse.ProtoReflect.Descriptor instead.
+func (*MarkNoShowResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *MarkNoShowResponse) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
 var File_tandem_meetings_v1_meetings_service_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
@@ -3981,7 +4220,22 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x1a\n" +
 	"\bfilename\x18\x03 \x01(\tR\bfilename\x12=\n" +
-	"\fgenerated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt*p\n" +
+	"\fgenerated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\"\x81\x01\n" +
+	"\x19CheckInParticipantRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12%\n" +
+	"\x0eparticipant_id\x18\x02 \x01(\tR\rparticipantId\x12\"\n" +
+	"\rcheck_in_code\x18\x03 \x01(\tR\vcheckInCode\"\x85\x01\n" +
+	"\x1aCheckInParticipantResponse\x12A\n" +
+	"\vparticipant\x18\x01 \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant\x12$\n" +
+	"\x0echecked_in_now\x18\x02 \x01(\bR\fcheckedInNow\"\x8d\x01\n" +
+	"\x11MarkNoShowRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\tR\tmeetingId\x12%\n" +
+	"\x0eparticipant_id\x18\x03 \x01(\tR\rparticipantId\x12\x17\n" +
+	"\ano_show\x18\x04 \x01(\bR\x06noShow\"K\n" +
+	"\x12MarkNoShowResponse\x125\n" +
+	"\ameeting\x18\x01 \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting*p\n" +
 	"\x0eConflictPolicy\x12\x1f\n" +
 	"\x1bCONFLICT_POLICY_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16CONFLICT_POLICY_REFUSE\x10\x01\x12!\n" +
@@ -3996,7 +4250,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xbb\x15\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\x8d\x17\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -4023,7 +4277,10 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\fSwapMeetings\x12'.tandem.meetings.v1.SwapMeetingsRequest\x1a(.tandem.meetings.v1.SwapMeetingsResponse\x12g\n" +
 	"\x0eSetMeetingLock\x12).tandem.meetings.v1.SetMeetingLockRequest\x1a*.tandem.meetings.v1.SetMeetingLockResponse\x12v\n" +
 	"\x13WithdrawParticipant\x12..tandem.meetings.v1.WithdrawParticipantRequest\x1a/.tandem.meetings.v1.WithdrawParticipantResponse\x12a\n" +
-	"\fPlaceRequest\x12'.tandem.meetings.v1.PlaceRequestRequest\x1a(.tandem.meetings.v1.PlaceRequestResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
+	"\fPlaceRequest\x12'.tandem.meetings.v1.PlaceRequestRequest\x1a(.tandem.meetings.v1.PlaceRequestResponse\x12s\n" +
+	"\x12CheckInParticipant\x12-.tandem.meetings.v1.CheckInParticipantRequest\x1a..tandem.meetings.v1.CheckInParticipantResponse\x12[\n" +
+	"\n" +
+	"MarkNoShow\x12%.tandem.meetings.v1.MarkNoShowRequest\x1a&.tandem.meetings.v1.MarkNoShowResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
 
 var (
 	file_tandem_meetings_v1_meetings_service_proto_rawDescOnce sync.Once
@@ -4038,7 +4295,7 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
@@ -4098,138 +4355,148 @@ var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(*GetAgendaResponse)(nil),                     // 55: tandem.meetings.v1.GetAgendaResponse
 	(*ExportCalendarRequest)(nil),                 // 56: tandem.meetings.v1.ExportCalendarRequest
 	(*ExportCalendarResponse)(nil),                // 57: tandem.meetings.v1.ExportCalendarResponse
-	(*Meeting)(nil),                               // 58: tandem.meetings.v1.Meeting
-	(*Schedule)(nil),                              // 59: tandem.meetings.v1.Schedule
-	(*Participant)(nil),                           // 60: tandem.meetings.v1.Participant
-	(*MeetingRequest)(nil),                        // 61: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 62: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 63: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 64: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 65: tandem.profiles.v1.ProfileRef
-	(*RegistrationAnswer)(nil),                    // 66: tandem.meetings.v1.RegistrationAnswer
-	(ParticipantStatus)(0),                        // 67: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 68: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 69: tandem.meetings.v1.MeetingRequestStatus
-	(ScheduleMode)(0),                             // 70: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 71: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 72: tandem.meetings.v1.BalancedWeights
-	(*timestamppb.Timestamp)(nil),                 // 73: google.protobuf.Timestamp
+	(*CheckInParticipantRequest)(nil),             // 58: tandem.meetings.v1.CheckInParticipantRequest
+	(*CheckInParticipantResponse)(nil),            // 59: tandem.meetings.v1.CheckInParticipantResponse
+	(*MarkNoShowRequest)(nil),                     // 60: tandem.meetings.v1.MarkNoShowRequest
+	(*MarkNoShowResponse)(nil),                    // 61: tandem.meetings.v1.MarkNoShowResponse
+	(*Meeting)(nil),                               // 62: tandem.meetings.v1.Meeting
+	(*Schedule)(nil),                              // 63: tandem.meetings.v1.Schedule
+	(*Participant)(nil),                           // 64: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 65: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 66: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 67: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 68: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 69: tandem.profiles.v1.ProfileRef
+	(*RegistrationAnswer)(nil),                    // 70: tandem.meetings.v1.RegistrationAnswer
+	(ParticipantStatus)(0),                        // 71: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 72: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 73: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 74: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 75: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 76: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 77: google.protobuf.Timestamp
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	58, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	59, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	60, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	58, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	59, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	58, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	59, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	58, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	59, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	62, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	63, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	64, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	62, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	63, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	62, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	63, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	62, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	63, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
 	14, // 9: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
 	31, // 10: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
 	17, // 11: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	60, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	64, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
 	13, // 13: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
 	37, // 14: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
 	20, // 15: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	61, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	65, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	13, // 17: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
 	41, // 18: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
 	20, // 19: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	62, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	62, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	62, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	62, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	63, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	66, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	66, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	66, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	66, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	67, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 25: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	62, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	64, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	65, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	62, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	65, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	66, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	60, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	60, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	67, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	60, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	68, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	61, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	68, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	61, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	66, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	68, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	69, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	66, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	69, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	70, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	64, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	64, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	71, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	64, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	72, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	65, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	72, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	65, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	1,  // 40: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	68, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	61, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	72, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	65, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	2,  // 43: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	69, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	61, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	58, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	70, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	71, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	72, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	59, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	59, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	59, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	58, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	58, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	65, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	60, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	73, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	65, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	62, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	74, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	75, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	76, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	63, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	63, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	63, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	62, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	62, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	69, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	64, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
 	54, // 57: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	73, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	23, // 59: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	25, // 60: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	27, // 61: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	29, // 62: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	31, // 63: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	33, // 64: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	35, // 65: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	37, // 66: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	39, // 67: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	41, // 68: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	43, // 69: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	45, // 70: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	47, // 71: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	49, // 72: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	51, // 73: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	53, // 74: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	56, // 75: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	15, // 76: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	18, // 77: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	21, // 78: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	7,  // 79: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
-	9,  // 80: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
-	11, // 81: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
-	5,  // 82: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
-	3,  // 83: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
-	24, // 84: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	26, // 85: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	28, // 86: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	30, // 87: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	32, // 88: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	34, // 89: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	36, // 90: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	38, // 91: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	40, // 92: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	42, // 93: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	44, // 94: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	46, // 95: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	48, // 96: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	50, // 97: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	52, // 98: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	55, // 99: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	57, // 100: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	16, // 101: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	19, // 102: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	22, // 103: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	8,  // 104: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
-	10, // 105: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
-	12, // 106: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
-	6,  // 107: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
-	4,  // 108: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
-	84, // [84:109] is the sub-list for method output_type
-	59, // [59:84] is the sub-list for method input_type
-	59, // [59:59] is the sub-list for extension type_name
-	59, // [59:59] is the sub-list for extension extendee
-	0,  // [0:59] is the sub-list for field type_name
+	77, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	64, // 59: tandem.meetings.v1.CheckInParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	62, // 60: tandem.meetings.v1.MarkNoShowResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	23, // 61: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	25, // 62: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	27, // 63: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	29, // 64: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	31, // 65: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	33, // 66: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	35, // 67: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	37, // 68: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	39, // 69: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	41, // 70: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	43, // 71: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	45, // 72: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	47, // 73: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	49, // 74: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	51, // 75: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	53, // 76: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	56, // 77: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	15, // 78: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	18, // 79: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	21, // 80: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	7,  // 81: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	9,  // 82: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	11, // 83: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	5,  // 84: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
+	3,  // 85: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
+	58, // 86: tandem.meetings.v1.MeetingsService.CheckInParticipant:input_type -> tandem.meetings.v1.CheckInParticipantRequest
+	60, // 87: tandem.meetings.v1.MeetingsService.MarkNoShow:input_type -> tandem.meetings.v1.MarkNoShowRequest
+	24, // 88: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	26, // 89: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	28, // 90: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	30, // 91: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	32, // 92: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	34, // 93: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	36, // 94: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	38, // 95: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	40, // 96: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	42, // 97: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	44, // 98: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	46, // 99: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	48, // 100: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	50, // 101: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	52, // 102: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	55, // 103: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	57, // 104: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	16, // 105: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	19, // 106: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	22, // 107: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	8,  // 108: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	10, // 109: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	12, // 110: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	6,  // 111: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
+	4,  // 112: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
+	59, // 113: tandem.meetings.v1.MeetingsService.CheckInParticipant:output_type -> tandem.meetings.v1.CheckInParticipantResponse
+	61, // 114: tandem.meetings.v1.MeetingsService.MarkNoShow:output_type -> tandem.meetings.v1.MarkNoShowResponse
+	88, // [88:115] is the sub-list for method output_type
+	61, // [61:88] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -4247,7 +4514,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   55,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -44,6 +44,8 @@ const (
 	MeetingsService_SetMeetingLock_FullMethodName                = "/tandem.meetings.v1.MeetingsService/SetMeetingLock"
 	MeetingsService_WithdrawParticipant_FullMethodName           = "/tandem.meetings.v1.MeetingsService/WithdrawParticipant"
 	MeetingsService_PlaceRequest_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/PlaceRequest"
+	MeetingsService_CheckInParticipant_FullMethodName            = "/tandem.meetings.v1.MeetingsService/CheckInParticipant"
+	MeetingsService_MarkNoShow_FullMethodName                    = "/tandem.meetings.v1.MeetingsService/MarkNoShow"
 )
 
 // MeetingsServiceClient is the client API for MeetingsService service.
@@ -134,6 +136,17 @@ type MeetingsServiceClient interface {
 	// Under review it adds a locked provisional meeting to the schedule;
 	// after publication it books a confirmed one. Organizers only.
 	PlaceRequest(ctx context.Context, in *PlaceRequestRequest, opts ...grpc.CallOption) (*PlaceRequestResponse, error)
+	// CheckInParticipant records that a participant arrived at the event: an
+	// organizer checks anyone in; a participant checks itself in with the
+	// check-in code of its printed agenda. Checking in again changes nothing.
+	// Refused with FailedPrecondition before the event's first day begins
+	// (in its time zone) and for a withdrawn participant.
+	CheckInParticipant(ctx context.Context, in *CheckInParticipantRequest, opts ...grpc.CallOption) (*CheckInParticipantResponse, error)
+	// MarkNoShow records that a party of a confirmed meeting did not come to
+	// it, or takes that back. Organizers only, once the meeting's slot has
+	// started. Matching takes a no-show as feedback of the party who came.
+	// Marking what is already marked changes nothing.
+	MarkNoShow(ctx context.Context, in *MarkNoShowRequest, opts ...grpc.CallOption) (*MarkNoShowResponse, error)
 }
 
 type meetingsServiceClient struct {
@@ -394,6 +407,26 @@ func (c *meetingsServiceClient) PlaceRequest(ctx context.Context, in *PlaceReque
 	return out, nil
 }
 
+func (c *meetingsServiceClient) CheckInParticipant(ctx context.Context, in *CheckInParticipantRequest, opts ...grpc.CallOption) (*CheckInParticipantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckInParticipantResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_CheckInParticipant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) MarkNoShow(ctx context.Context, in *MarkNoShowRequest, opts ...grpc.CallOption) (*MarkNoShowResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MarkNoShowResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_MarkNoShow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MeetingsServiceServer is the server API for MeetingsService service.
 // All implementations must embed UnimplementedMeetingsServiceServer
 // for forward compatibility.
@@ -482,6 +515,17 @@ type MeetingsServiceServer interface {
 	// Under review it adds a locked provisional meeting to the schedule;
 	// after publication it books a confirmed one. Organizers only.
 	PlaceRequest(context.Context, *PlaceRequestRequest) (*PlaceRequestResponse, error)
+	// CheckInParticipant records that a participant arrived at the event: an
+	// organizer checks anyone in; a participant checks itself in with the
+	// check-in code of its printed agenda. Checking in again changes nothing.
+	// Refused with FailedPrecondition before the event's first day begins
+	// (in its time zone) and for a withdrawn participant.
+	CheckInParticipant(context.Context, *CheckInParticipantRequest) (*CheckInParticipantResponse, error)
+	// MarkNoShow records that a party of a confirmed meeting did not come to
+	// it, or takes that back. Organizers only, once the meeting's slot has
+	// started. Matching takes a no-show as feedback of the party who came.
+	// Marking what is already marked changes nothing.
+	MarkNoShow(context.Context, *MarkNoShowRequest) (*MarkNoShowResponse, error)
 	mustEmbedUnimplementedMeetingsServiceServer()
 }
 
@@ -566,6 +610,12 @@ func (UnimplementedMeetingsServiceServer) WithdrawParticipant(context.Context, *
 }
 func (UnimplementedMeetingsServiceServer) PlaceRequest(context.Context, *PlaceRequestRequest) (*PlaceRequestResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlaceRequest not implemented")
+}
+func (UnimplementedMeetingsServiceServer) CheckInParticipant(context.Context, *CheckInParticipantRequest) (*CheckInParticipantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckInParticipant not implemented")
+}
+func (UnimplementedMeetingsServiceServer) MarkNoShow(context.Context, *MarkNoShowRequest) (*MarkNoShowResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkNoShow not implemented")
 }
 func (UnimplementedMeetingsServiceServer) mustEmbedUnimplementedMeetingsServiceServer() {}
 func (UnimplementedMeetingsServiceServer) testEmbeddedByValue()                         {}
@@ -1038,6 +1088,42 @@ func _MeetingsService_PlaceRequest_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_CheckInParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckInParticipantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).CheckInParticipant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_CheckInParticipant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).CheckInParticipant(ctx, req.(*CheckInParticipantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_MarkNoShow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkNoShowRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).MarkNoShow(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_MarkNoShow_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).MarkNoShow(ctx, req.(*MarkNoShowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MeetingsService_ServiceDesc is the grpc.ServiceDesc for MeetingsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1144,6 +1230,14 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PlaceRequest",
 			Handler:    _MeetingsService_PlaceRequest_Handler,
+		},
+		{
+			MethodName: "CheckInParticipant",
+			Handler:    _MeetingsService_CheckInParticipant_Handler,
+		},
+		{
+			MethodName: "MarkNoShow",
+			Handler:    _MeetingsService_MarkNoShow_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -104,7 +104,14 @@ type Participant struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// Answers to the event's registration questions; the participant and
 	// organizers see them.
-	Answers       []*RegistrationAnswer `protobuf:"bytes,12,rep,name=answers,proto3" json:"answers,omitempty"`
+	Answers []*RegistrationAnswer `protobuf:"bytes,12,rep,name=answers,proto3" json:"answers,omitempty"`
+	// When the participant checked in at the event; unset until then.
+	// Set with CheckInParticipant. Output only.
+	CheckedInAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=checked_in_at,json=checkedInAt,proto3" json:"checked_in_at,omitempty"`
+	// The code on the participant's printed agenda (inside its check-in QR
+	// code) that lets it check itself in; unguessable, set at registration.
+	// Only the participant itself and organizers see it. Output only.
+	CheckInCode   string `protobuf:"bytes,14,opt,name=check_in_code,json=checkInCode,proto3" json:"check_in_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -223,11 +230,25 @@ func (x *Participant) GetAnswers() []*RegistrationAnswer {
 	return nil
 }
 
+func (x *Participant) GetCheckedInAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckedInAt
+	}
+	return nil
+}
+
+func (x *Participant) GetCheckInCode() string {
+	if x != nil {
+		return x.CheckInCode
+	}
+	return ""
+}
+
 var File_tandem_meetings_v1_participant_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_participant_proto_rawDesc = "" +
 	"\n" +
-	"$tandem/meetings/v1/participant.proto\x12\x12tandem.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a tandem/profiles/v1/profile.proto\"\xb5\x04\n" +
+	"$tandem/meetings/v1/participant.proto\x12\x12tandem.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a tandem/profiles/v1/profile.proto\"\x99\x05\n" +
 	"\vParticipant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x128\n" +
@@ -242,7 +263,9 @@ const file_tandem_meetings_v1_participant_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\x129\n" +
 	"\n" +
 	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12@\n" +
-	"\aanswers\x18\f \x03(\v2&.tandem.meetings.v1.RegistrationAnswerR\aanswers*|\n" +
+	"\aanswers\x18\f \x03(\v2&.tandem.meetings.v1.RegistrationAnswerR\aanswers\x12>\n" +
+	"\rchecked_in_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vcheckedInAt\x12\"\n" +
+	"\rcheck_in_code\x18\x0e \x01(\tR\vcheckInCode*|\n" +
 	"\x11ParticipantStatus\x12\"\n" +
 	"\x1ePARTICIPANT_STATUS_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPARTICIPANT_STATUS_REGISTERED\x10\x01\x12 \n" +
@@ -275,11 +298,12 @@ var file_tandem_meetings_v1_participant_proto_depIdxs = []int32{
 	3, // 2: tandem.meetings.v1.Participant.registered_at:type_name -> google.protobuf.Timestamp
 	3, // 3: tandem.meetings.v1.Participant.updated_at:type_name -> google.protobuf.Timestamp
 	4, // 4: tandem.meetings.v1.Participant.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	3, // 5: tandem.meetings.v1.Participant.checked_in_at:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_participant_proto_init() }

@@ -351,9 +351,12 @@ type Meeting struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// Locked by an organizer: GenerateSchedule keeps it in its slot and
 	// table. Meetings moved by hand are locked. Set with SetMeetingLock.
-	Locked        bool `protobuf:"varint,17,opt,name=locked,proto3" json:"locked,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Locked bool `protobuf:"varint,17,opt,name=locked,proto3" json:"locked,omitempty"`
+	// Participants an organizer marked as not having come to this meeting
+	// (see MarkNoShow). Output only.
+	NoShowParticipantIds []string `protobuf:"bytes,18,rep,name=no_show_participant_ids,json=noShowParticipantIds,proto3" json:"no_show_participant_ids,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Meeting) Reset() {
@@ -503,6 +506,13 @@ func (x *Meeting) GetLocked() bool {
 		return x.Locked
 	}
 	return false
+}
+
+func (x *Meeting) GetNoShowParticipantIds() []string {
+	if x != nil {
+		return x.NoShowParticipantIds
+	}
+	return nil
 }
 
 // BalancedWeights value a meeting under SCHEDULE_POLICY_BALANCED. A request
@@ -889,7 +899,7 @@ var File_tandem_meetings_v1_schedule_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"\n" +
-	"!tandem/meetings/v1/schedule.proto\x12\x12tandem.meetings.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x05\n" +
+	"!tandem/meetings/v1/schedule.proto\x12\x12tandem.meetings.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x05\n" +
 	"\aMeeting\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x17\n" +
@@ -912,7 +922,8 @@ const file_tandem_meetings_v1_schedule_proto_rawDesc = "" +
 	"created_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x16\n" +
-	"\x06locked\x18\x11 \x01(\bR\x06locked\"Q\n" +
+	"\x06locked\x18\x11 \x01(\bR\x06locked\x125\n" +
+	"\x17no_show_participant_ids\x18\x12 \x03(\tR\x14noShowParticipantIds\"Q\n" +
 	"\x0fBalancedWeights\x12\x12\n" +
 	"\x04must\x18\x01 \x01(\x05R\x04must\x12\x16\n" +
 	"\x06mutual\x18\x02 \x01(\x05R\x06mutual\x12\x12\n" +
