@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tandem-cluster/tandem/pkg/vocab"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -90,6 +91,18 @@ var relationText = map[matchingv1.TermRelation][2]string{
 	matchingv1.TermRelation_TERM_RELATION_NARROWER: {"narrower term", "termine più specifico"},
 	matchingv1.TermRelation_TERM_RELATION_RELATED:  {"related term", "termine correlato"},
 	matchingv1.TermRelation_TERM_RELATION_LINKED:   {"same concept in another vocabulary", "stesso concetto in un altro vocabolario"},
+}
+
+// termLabel names a term in the language: Italian explanations use the
+// label of the Italian glossary shipped with the vocabulary when it names
+// the term.
+func (x *Index) termLabel(lang, id string) string {
+	if isItalian(lang) {
+		if it := vocab.ItalianLabel(id); it != "" {
+			return it
+		}
+	}
+	return x.ont.Label(id)
 }
 
 func isItalian(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "it") }
@@ -214,10 +227,10 @@ func (x *Index) explain(lang string, p *profile, c *cand, d *detail, rs *reason)
 	case matchingv1.ExplanationKind_EXPLANATION_KIND_REQUEST_ANSWERED_BY_SEEKER:
 		mine := r.offer.title
 		if mine == "" {
-			mine = x.ont.Label(r.offerTerm)
+			mine = x.termLabel(lang, r.offerTerm)
 		}
 		theirs := x.coops[r.reqIDs[0]]
-		title := x.ont.Label(r.reqTerm)
+		title := x.termLabel(lang, r.reqTerm)
 		kind := "request"
 		if theirs != nil {
 			title, kind = theirs.Title, theirs.KindLabel()
@@ -297,7 +310,7 @@ func matchedOffer(m *termMatch) string {
 }
 
 func (x *Index) seekerSideText(lang string, t seekerTerm) string {
-	label := x.ont.Label(t.id)
+	label := x.termLabel(lang, t.id)
 	switch t.origin {
 	case fromRequest:
 		return pick(lang, "your request '"+label+"'", "la vostra richiesta '"+label+"'")
@@ -310,7 +323,7 @@ func (x *Index) seekerSideText(lang string, t seekerTerm) string {
 }
 
 func (x *Index) candidateSideText(lang string, c *cand, m termMatch) string {
-	label := x.ont.Label(m.rel.TermID)
+	label := x.termLabel(lang, m.rel.TermID)
 	if len(m.hit.comps) == 0 && len(m.hit.coops) > 0 {
 		offer := x.coops[m.hit.coops[0]]
 		return pick(lang, "their "+offer.KindLabel()+" '"+offer.Title+"' ('"+label+"')",
