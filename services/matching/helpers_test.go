@@ -57,13 +57,18 @@ func newBenchEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	for name, subj := range map[string]string{"TANDEM_PROFILES": "tandem.profiles.v1.>", "TANDEM_COMPETENCIES": "tandem.competencies.v1.>"} {
-		if _, err := natsx.EnsureStream(ctx, js, jetstream.StreamConfig{Name: name, Subjects: []string{subj}, Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute}); err != nil {
-			t.Fatal(err)
-		}
+	e := &env{t: t, ctx: ctx, cfg: cfg, js: js, aut: authtest.Default().Signer}
+	e.stream("TANDEM_PROFILES", "tandem.profiles.v1.>")
+	e.stream("TANDEM_COMPETENCIES", "tandem.competencies.v1.>")
+	return e
+}
+
+// stream creates a stream another service (or matching itself) owns, as it would.
+func (e *env) stream(name, subjects string) {
+	e.t.Helper()
+	if _, err := natsx.EnsureStream(e.ctx, e.js, jetstream.StreamConfig{Name: name, Subjects: []string{subjects}, Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute}); err != nil {
+		e.t.Fatal(err)
 	}
-	a := authtest.Default().Signer
-	return &env{t: t, ctx: ctx, cfg: cfg, js: js, aut: a}
 }
 
 func (e *env) start() matchingv1.MatchingServiceClient {

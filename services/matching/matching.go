@@ -134,7 +134,7 @@ func register(ctx context.Context, rt *runtime.Runtime, cfg Config) error {
 	}
 
 	feed := &adapters.Feed{JS: rt.JS, Log: rt.Log, Projection: proj, Index: index, Sources: adapters.Sources,
-		GuardEvery: max(cfg.ProjectionCheck, 10*time.Millisecond), OnApplied: svc.OnApplied}
+		GuardEvery: max(cfg.ProjectionCheck, 10*time.Millisecond), OnApplied: svc.OnApplied, OnFeedback: svc.RecordEventFeedback}
 	rt.Go("consume profiles and competencies", feed.Run)
 	// Suggestions from a half-built read model would be wrong: not ready
 	// until the projection is complete.

@@ -22,10 +22,7 @@ import (
 func TestNamedMatchEventsAreSwept(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := natsx.EnsureStream(e.ctx, e.js, jetstream.StreamConfig{Name: "TANDEM_MATCHING", Subjects: []string{"tandem.matching.v1.>"},
-		Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute}); err != nil {
-		t.Fatal(err)
-	}
+	e.stream("TANDEM_MATCHING", "tandem.matching.v1.>")
 	ref := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "EGRET"}}
 	publish := func(sg *matchingv1.Suggestion) string {
 		id := ulid.Make().String()

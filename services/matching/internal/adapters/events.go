@@ -7,6 +7,7 @@ import (
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
@@ -92,6 +93,35 @@ func ChangeOf(ev proto.Message) (c domain.Change, cascade []string, ok bool, err
 		return domain.Change{Key: domain.CoopKey(e.GetAggregateId()), Version: e.GetAggregateVersion(), Removed: true}, nil, e.GetAggregateId() != "", nil
 	}
 	return c, nil, false, nil
+}
+
+// FeedbackOf turns an organizer's no-show mark at a brokerage event into
+// feedback of the party who came about the one who did not: NO_SHOW, or
+// MET when the mark is taken back. Its id is the meetings event's, a ULID
+// of the time of the mark, so a redelivery stores nothing new and the
+// feedback book orders it among the seeker's own. ok is false for other
+// events; the feedback is nil for a mark whose parties' profiles are
+// unknown.
+func FeedbackOf(ev proto.Message) (*matchingv1.Feedback, bool) {
+	e, ok := ev.(*eventsv1.MeetingNoShowMarked)
+	if !ok {
+		return nil, false
+	}
+	present, pok := refOf(e.GetPresentProfile())
+	_, aok := refOf(e.GetAbsentProfile())
+	if !pok || !aok || e.GetEventId() == "" {
+		return nil, true
+	}
+	seeker := &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: present.ID}}
+	if present.Kind == domain.KindPerson {
+		seeker = &matchingv1.Seeker{Seeker: &matchingv1.Seeker_PersonId{PersonId: present.ID}}
+	}
+	kind := matchingv1.FeedbackKind_FEEDBACK_KIND_NO_SHOW
+	if !e.GetNoShow() {
+		kind = matchingv1.FeedbackKind_FEEDBACK_KIND_MET
+	}
+	return &matchingv1.Feedback{Id: e.GetEventId(), Seeker: seeker, Candidate: e.GetAbsentProfile(), Kind: kind,
+		RecordedBy: e.GetActorSubject(), CreatedAt: e.GetOccurredAt()}, true
 }
 
 var collabKinds = map[competenciesv1.CollaborationKind]domain.CollabKind{

@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
+
 	"github.com/tandem-cluster/tandem/pkg/natsx"
 	"github.com/tandem-cluster/tandem/pkg/retry"
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
@@ -59,6 +61,9 @@ type Feed struct {
 	// GuardEvery is how often the epoch is checked.
 	GuardEvery time.Duration
 	OnApplied  Applied
+	// OnFeedback stores the feedback another service's event implies (a
+	// no-show at a brokerage event); nil ignores such events.
+	OnFeedback func(ctx context.Context, f *matchingv1.Feedback) error
 
 	ready atomic.Bool
 }
@@ -183,6 +188,12 @@ func (f *Feed) handle(ctx context.Context, stream string, m jetstream.Msg) error
 	md, err := m.Metadata()
 	if err != nil {
 		return err
+	}
+	if fb, ok := FeedbackOf(ev); ok {
+		if fb == nil || f.OnFeedback == nil {
+			return nil
+		}
+		return f.OnFeedback(ctx, fb)
 	}
 	c, cascade, ok, err := ChangeOf(ev)
 	if err != nil {

@@ -335,6 +335,20 @@ func (s *Service) RecordFeedback(ctx context.Context, r *matchingv1.RecordFeedba
 	return answer(f), nil
 }
 
+// RecordEventFeedback stores feedback another service's event implies
+// (adapters.FeedbackOf) as RecordFeedback stores a user's, under the
+// feedback's own id: a redelivered event finds it stored and changes
+// nothing.
+func (s *Service) RecordEventFeedback(ctx context.Context, f *matchingv1.Feedback) error {
+	ev := &eventsv1.FeedbackRecorded{EventId: ulid.Make().String(), OccurredAt: timestamppb.Now(), AggregateId: f.GetId(), AggregateVersion: 1,
+		ActorSubject: f.GetRecordedBy(), Feedback: f}
+	if _, err := s.Feedback.Create(ctx, f.GetId(), ev); err != nil && !errors.Is(err, grpcerr.ErrAlreadyExists) {
+		return err
+	}
+	s.Book.Apply(f)
+	return nil
+}
+
 // saveSearch stores a new saved search for p.
 func (s *Service) saveSearch(ctx context.Context, p auth.Principal, in *matchingv1.SavedSearch, crid string) (*matchingv1.SavedSearch, error) {
 	sk, err := domain.ParseSeeker(in.GetSeeker(), "saved_search.seeker")

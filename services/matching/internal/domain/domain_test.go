@@ -369,6 +369,48 @@ func TestDismissedFeedback(t *testing.T) {
 	}
 }
 
+// TestNoShowFeedback: a candidate who did not come to a meeting is no
+// longer suggested to the seeker who came, saying why, until they meet
+// (the mark taken back) or the seeker clears it; an older no-show replayed
+// later does not bring it back, and other seekers are not concerned.
+func TestNoShowFeedback(t *testing.T) {
+	x := world(t)
+	book := domain.NewFeedbackBook()
+	fb := func(id string, kind matchingv1.FeedbackKind) *matchingv1.Feedback {
+		return &matchingv1.Feedback{Id: id, Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: "ACME"}},
+			Candidate: &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: "ICGEB"}}, Kind: kind}
+	}
+	excluded := func(who string) (bool, []string) {
+		q := seek(who)
+		book.For(&q)
+		ex, err := x.Explain(q, domain.OrgRef("ICGEB"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !slices.Contains(ids(suggest(t, x, q)), "ICGEB"), ex.GetExclusionReasons()
+	}
+	if out, _ := excluded("ACME"); out {
+		t.Fatal("ICGEB not suggested to ACME before any feedback")
+	}
+	book.Apply(fb("01A", matchingv1.FeedbackKind_FEEDBACK_KIND_NO_SHOW))
+	if out, why := excluded("ACME"); !out || len(why) == 0 || !strings.HasPrefix(why[0], "did not come to a meeting with you on ") {
+		t.Fatalf("after the no-show: excluded %v, reasons %v", out, why)
+	}
+	if out, _ := excluded("BIOCO"); out {
+		t.Error("the no-show concerned another seeker")
+	}
+	book.Apply(fb("01B", matchingv1.FeedbackKind_FEEDBACK_KIND_MET))
+	book.Apply(fb("01A", matchingv1.FeedbackKind_FEEDBACK_KIND_NO_SHOW))
+	if out, why := excluded("ACME"); out {
+		t.Fatalf("after they met: still excluded (%v)", why)
+	}
+	book.Apply(fb("01C", matchingv1.FeedbackKind_FEEDBACK_KIND_NO_SHOW))
+	book.Apply(fb("01D", matchingv1.FeedbackKind_FEEDBACK_KIND_CLEARED))
+	if out, why := excluded("ACME"); out {
+		t.Fatalf("after clearing: still excluded (%v)", why)
+	}
+}
+
 func TestTextOnlyProfilesMatch(t *testing.T) {
 	x := world(t)
 	x.Apply(domain.Change{Key: domain.OrgKey("TXT"), Version: 1, Org: &domain.Org{ID: "TXT", Name: "Hepatology Lab", Kind: university, Visibility: pub,

@@ -18,11 +18,15 @@ type feedbackState struct {
 	saved       bool
 	savedID     string
 	savedAt     time.Time
+	noShow      bool
+	noShowID    string
+	noShowAt    time.Time
 }
 
 // FeedbackBook keeps, per seeker and candidate, what the seeker's feedback
-// means for suggestions: dismissed (until cleared) and existing partners
-// (contacted or met). Feedback is applied in id order (ULIDs), so replays
+// means for suggestions: dismissed or missed at a brokerage event (until
+// cleared; a meeting ends a no-show too) and existing partners (contacted
+// or met). Feedback is applied in id order (ULIDs), so replays
 // and redeliveries leave the same state.
 type FeedbackBook struct {
 	mu   sync.RWMutex
@@ -75,7 +79,19 @@ func (b *FeedbackBook) Apply(f *matchingv1.Feedback) {
 		if f.GetId() > st.savedID {
 			st.saved, st.savedID = false, f.GetId()
 		}
-	case matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED, matchingv1.FeedbackKind_FEEDBACK_KIND_MET:
+		if f.GetId() > st.noShowID {
+			st.noShow, st.noShowID = false, f.GetId()
+		}
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_NO_SHOW:
+		if f.GetId() > st.noShowID {
+			st.noShow, st.noShowID, st.noShowAt = true, f.GetId(), f.GetCreatedAt().AsTime()
+		}
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_MET:
+		st.partner = true
+		if f.GetId() > st.noShowID {
+			st.noShow, st.noShowID = false, f.GetId()
+		}
+	case matchingv1.FeedbackKind_FEEDBACK_KIND_CONTACTED:
 		st.partner = true
 	}
 }
@@ -112,8 +128,11 @@ func (b *FeedbackBook) For(q *Query) {
 	defer b.mu.RUnlock()
 	q.Dismissed, q.Partners = map[string]string{}, map[string]bool{}
 	for id, st := range b.m[q.Seeker.Key()] {
-		if st.dismissed {
-			q.Dismissed[id] = st.dismissedAt.UTC().Format("2006-01-02")
+		switch {
+		case st.dismissed:
+			q.Dismissed[id] = "dismissed on " + st.dismissedAt.UTC().Format("2006-01-02")
+		case st.noShow:
+			q.Dismissed[id] = "did not come to a meeting with you on " + st.noShowAt.UTC().Format("2006-01-02")
 		}
 		if st.partner {
 			q.Partners[id] = true

@@ -20,8 +20,8 @@ func (x *Index) exclusion(q Query, p *profile, d *cand) string {
 	if !x.visible(q.Viewer, d) {
 		return "filtered: not visible to you"
 	}
-	if when, ok := q.Dismissed[id]; ok {
-		return "dismissed on " + when
+	if why, ok := q.Dismissed[id]; ok {
+		return why
 	}
 	f := q.Filter
 	switch f.CandidateType {

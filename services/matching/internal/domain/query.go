@@ -82,7 +82,7 @@ type Query struct {
 	Viewer    Viewer
 	Lang      string
 	// Dismissed and Partners are candidate ids from the seeker's feedback.
-	Dismissed map[string]string // id -> when, for ExplainMatch's reasons
+	Dismissed map[string]string // id -> why ("dismissed on <date>"), for ExplainMatch's reasons
 	Partners  map[string]bool
 }
 

@@ -37,8 +37,15 @@ const (
 	FeedbackKind_FEEDBACK_KIND_MET FeedbackKind = 3
 	// Not interested; the candidate is no longer suggested to this seeker.
 	FeedbackKind_FEEDBACK_KIND_DISMISSED FeedbackKind = 4
-	// Withdraws an earlier SAVED or DISMISSED.
+	// Withdraws an earlier SAVED, DISMISSED or NO_SHOW.
 	FeedbackKind_FEEDBACK_KIND_CLEARED FeedbackKind = 5
+	// The candidate did not come to a meeting with the seeker at a brokerage
+	// event: it is no longer suggested to this seeker, as if dismissed, until
+	// cleared or until they meet. Recorded by matching itself when an
+	// event's organizer marks the no-show (tandem.meetings.v1.meeting.
+	// no_show_marked; taking the mark back records MET); RecordFeedback
+	// refuses it.
+	FeedbackKind_FEEDBACK_KIND_NO_SHOW FeedbackKind = 6
 )
 
 // Enum value maps for FeedbackKind.
@@ -50,6 +57,7 @@ var (
 		3: "FEEDBACK_KIND_MET",
 		4: "FEEDBACK_KIND_DISMISSED",
 		5: "FEEDBACK_KIND_CLEARED",
+		6: "FEEDBACK_KIND_NO_SHOW",
 	}
 	FeedbackKind_value = map[string]int32{
 		"FEEDBACK_KIND_UNSPECIFIED": 0,
@@ -58,6 +66,7 @@ var (
 		"FEEDBACK_KIND_MET":         3,
 		"FEEDBACK_KIND_DISMISSED":   4,
 		"FEEDBACK_KIND_CLEARED":     5,
+		"FEEDBACK_KIND_NO_SHOW":     6,
 	}
 )
 
@@ -285,14 +294,15 @@ const file_tandem_matching_v1_feedback_proto_rawDesc = "" +
 	"\vrecorded_by\x18\a \x01(\tR\n" +
 	"recordedBy\x129\n" +
 	"\n" +
-	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt*\xb2\x01\n" +
+	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt*\xcd\x01\n" +
 	"\fFeedbackKind\x12\x1d\n" +
 	"\x19FEEDBACK_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13FEEDBACK_KIND_SAVED\x10\x01\x12\x1b\n" +
 	"\x17FEEDBACK_KIND_CONTACTED\x10\x02\x12\x15\n" +
 	"\x11FEEDBACK_KIND_MET\x10\x03\x12\x1b\n" +
 	"\x17FEEDBACK_KIND_DISMISSED\x10\x04\x12\x19\n" +
-	"\x15FEEDBACK_KIND_CLEARED\x10\x05*\x87\x02\n" +
+	"\x15FEEDBACK_KIND_CLEARED\x10\x05\x12\x19\n" +
+	"\x15FEEDBACK_KIND_NO_SHOW\x10\x06*\x87\x02\n" +
 	"\rDismissReason\x12\x1e\n" +
 	"\x1aDISMISS_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bDISMISS_REASON_NOT_RELEVANT\x10\x01\x12\"\n" +
