@@ -29,6 +29,14 @@ type count struct {
 	N     int
 }
 
+// regionRow is what the members of a region (NUTS-3 area, else country)
+// hold: members, published offers (competencies and offers) and needs, and
+// collaborations in the chosen period.
+type regionRow struct {
+	Label                                  string
+	Members, Offers, Needs, Collaborations int
+}
+
 type coverage struct {
 	ID, Label     string
 	Offers, Needs int
@@ -41,7 +49,7 @@ type dashboardView struct {
 	Total       int
 	ByKind      []count
 	BySector    []count
-	ByRegion    []count
+	ByRegion    []regionRow
 	MaxKind     int
 	MaxSector   int
 	MaxRegion   int
@@ -79,9 +87,17 @@ func (u *UI) dashboardCSV(c *call) error {
 	for _, sec := range []struct {
 		key  string
 		rows []count
-	}{{"dashboard.by_kind", v.ByKind}, {"dashboard.by_sector", v.BySector}, {"dashboard.by_region", v.ByRegion}} {
+	}{{"dashboard.by_kind", v.ByKind}, {"dashboard.by_sector", v.BySector}} {
 		for _, r := range sec.rows {
 			rows = append(rows, []string{c.L.T(sec.key), r.Label, strconv.Itoa(r.N), ""})
+		}
+	}
+	for _, r := range v.ByRegion {
+		for _, col := range []struct {
+			key string
+			n   int
+		}{{"dashboard.by_region", r.Members}, {"dashboard.csv_region_offers", r.Offers}, {"dashboard.csv_region_needs", r.Needs}, {"dashboard.csv_region_collabs", r.Collaborations}} {
+			rows = append(rows, []string{c.L.T(col.key), r.Label, strconv.Itoa(col.n), ""})
 		}
 	}
 	for _, r := range v.Coverage {
@@ -93,6 +109,29 @@ func (u *UI) dashboardCSV(c *call) error {
 		for i, m := range v.Trend.Months {
 			rows = append(rows, []string{c.L.T("dashboard.csv_month", m), label, strconv.Itoa(sr.Months[i]), ""})
 		}
+	}
+	// The brokerage events and the collaboration links of the period.
+	for _, ev := range v.Events.Events {
+		f := ev.Figures
+		for _, fig := range []struct {
+			key string
+			n   int
+			ok  bool
+		}{{"event.participants", f.Participants, true}, {"dashboard.ev_requests", f.Requests, true}, {"dashboard.ev_placed", f.Placed, f.HasSchedule}, {"dashboard.ev_without", f.Without, f.HasSchedule}} {
+			if fig.ok {
+				rows = append(rows, []string{c.L.T("dashboard.csv_event", c.L.T(fig.key)), ev.Name, strconv.Itoa(fig.n), ""})
+			}
+		}
+		if f.Responded > 0 {
+			rows = append(rows, []string{c.L.T("dashboard.csv_event", c.L.T("event.acceptance")), ev.Name, c.L.Percent(f.AcceptanceRate), ""})
+		}
+	}
+	unnamed := func(s string) string { return cmp.Or(s, c.L.T("dashboard.unnamed")) }
+	for _, o := range v.Links.Orgs {
+		rows = append(rows, []string{c.L.T("dashboard.csv_link_partners"), unnamed(o.Name), strconv.Itoa(o.Partners), ""})
+	}
+	for _, l := range v.Links.Links {
+		rows = append(rows, []string{c.L.T("dashboard.csv_link"), unnamed(l.AName) + " – " + unnamed(l.BName), strconv.Itoa(l.N), ""})
 	}
 	header := []string{c.L.T("dashboard.csv_section"), c.L.T("dashboard.csv_item"), c.L.T("dashboard.csv_count"), c.L.T("dashboard.csv_needs")}
 	return c.writeCSVFile("tandem-dashboard.csv", header, len(rows), func(i int) []string { return rows[i] })
@@ -146,20 +185,27 @@ func (u *UI) dashboardData(c *call) dashboardView {
 		isCluster[id] = true
 	}
 	names := map[string]string{}
-	var members []string
-	kinds, sectors, regions := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}, map[string]int{}
+	kinds, sectors := map[profilesv1.OrganizationKind]int{}, map[profilesv1.Sector]int{}
+	regions := map[string]*regionRow{}
+	regionOfMember := map[string]string{}
+	inRegion := func(r string) *regionRow {
+		if regions[r] == nil {
+			regions[r] = &regionRow{Label: cmp.Or(r, c.L.T("dashboard.no_region"))}
+		}
+		return regions[r]
+	}
 	for _, o := range orgs {
 		names["org:"+o.GetId()] = o.GetName()
 		if isCluster[o.GetId()] {
 			continue
 		}
 		v.Total++
-		members = append(members, o.GetId())
 		if t := o.GetCreatedAt(); t != nil {
 			dates.add(actOrgs, t.AsTime())
 		}
 		kinds[o.GetKind()]++
-		regions[regionOf(o)]++
+		regionOfMember[o.GetId()] = regionOf(o)
+		inRegion(regionOf(o)).Members++
 		for _, s := range o.GetSectors() {
 			sectors[s]++
 		}
@@ -172,32 +218,35 @@ func (u *UI) dashboardData(c *call) dashboardView {
 		v.BySector = append(v.BySector, count{Label: c.L.E(s), N: n})
 		v.MaxSector = max(v.MaxSector, n)
 	}
-	for r, n := range regions {
-		label := r
-		if label == "" {
-			label = c.L.T("dashboard.no_region")
-		}
-		v.ByRegion = append(v.ByRegion, count{Label: label, N: n})
-		v.MaxRegion = max(v.MaxRegion, n)
-	}
 	byCount := func(a, b count) int { return cmp.Or(b.N-a.N, strings.Compare(a.Label, b.Label)) }
-	slices.SortFunc(v.ByRegion, byCount)
 	slices.SortFunc(v.ByKind, byCount)
 	slices.SortFunc(v.BySector, byCount)
 
 	// A cluster manager's coverage counts the holders of the managed
 	// clusters only: their organisations, and people of those.
+	orgOf, err := u.personOrganizations(ctx)
+	if err != nil {
+		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	}
+	holderOrg := func(r *profilesv1.ProfileRef) string {
+		if id := r.GetPersonId(); id != "" {
+			return orgOf[id]
+		}
+		return r.GetOrganizationId()
+	}
 	var inScope func(*profilesv1.ProfileRef) bool
 	if !admin {
-		orgOf, err := u.personOrganizations(ctx)
-		if err != nil {
-			v.Problems = append(v.Problems, problemFrom(c.L, err))
-		}
-		inScope = func(r *profilesv1.ProfileRef) bool {
-			if id := r.GetPersonId(); id != "" {
-				return seenOrg[orgOf[id]]
-			}
-			return seenOrg[r.GetOrganizationId()]
+		inScope = func(r *profilesv1.ProfileRef) bool { return seenOrg[holderOrg(r)] }
+	}
+	// Offers and needs count in the region of the member holding them.
+	tally := func(r *profilesv1.ProfileRef, need bool) {
+		region, ok := regionOfMember[holderOrg(r)]
+		switch {
+		case !ok:
+		case need:
+			inRegion(region).Needs++
+		default:
+			inRegion(region).Offers++
 		}
 	}
 	// Meetings and contact requests count when one side is in scope.
@@ -206,7 +255,7 @@ func (u *UI) dashboardData(c *call) dashboardView {
 			dates.add(a.Kind, a.At)
 		}
 	}
-	cov, err := u.coverage(ctx, inScope, dates)
+	cov, err := u.coverage(ctx, inScope, tally, dates)
 	if err != nil {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
 	}
@@ -216,7 +265,7 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	}
 	v.Chart = coverageSVG(c.L, v.Coverage)
 	v.Trend = trendOf(dates, when, now)
-	v.Events = u.dashboardEvents(ctx, clusters, admin, func(err error) {
+	v.Events = u.dashboardEvents(ctx, clusters, admin, when.Since, func(err error) {
 		if err != nil && status.Code(err) != codes.NotFound { // an event without a schedule yet
 			v.Problems = append(v.Problems, problemFrom(c.L, err))
 		}
@@ -245,8 +294,18 @@ func (u *UI) dashboardData(c *call) dashboardView {
 		}
 		maps.Copy(names, c.names(people))
 	}
-	v.Links = u.collaborationNetwork(ctx, members, c.orgNames(names), func(err error) {
+	v.Links = u.collaborationNetwork(ctx, regionOfMember, when.Since, c.orgNames(names), func(err error) {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	})
+	for r, n := range v.Links.ByRegion {
+		inRegion(r).Collaborations = n
+	}
+	for _, r := range regions {
+		v.ByRegion = append(v.ByRegion, *r)
+		v.MaxRegion = max(v.MaxRegion, r.Members)
+	}
+	slices.SortFunc(v.ByRegion, func(a, b regionRow) int {
+		return cmp.Or(b.Members-a.Members, b.Offers+b.Needs-a.Offers-a.Needs, strings.Compare(a.Label, b.Label))
 	})
 	v.Pairs = len(pairs)
 	v.Network = networkSVG(c.L, pairs, names, 30)
@@ -301,8 +360,9 @@ func (u *UI) personOrganizations(ctx context.Context) (map[string]string, error)
 // coverage counts, per term, the holders offering it (competencies and
 // offers) and the holders needing it (published requests); only holders
 // inScope when it is set. It notes in d when each competency and each
-// offer or request was published.
-func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) bool, d dated) (map[string]*coverage, error) {
+// offer or request was published, and tallies each (a need when it is a
+// request) by its holder.
+func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) bool, tally func(*profilesv1.ProfileRef, bool), d dated) (map[string]*coverage, error) {
 	terms := map[string]*coverage{}
 	seen := map[string]bool{}
 	term := func(id, label string) *coverage {
@@ -329,6 +389,7 @@ func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) 
 			if t := c.GetCreatedAt(); t != nil {
 				d.add(actCompetencies, t.AsTime())
 			}
+			tally(c.GetHolder(), false)
 			k := "o|" + c.GetTermId() + "|" + profileKey(c.GetHolder())
 			if !seen[k] {
 				seen[k] = true
@@ -353,6 +414,7 @@ func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) 
 				d.add(actOffers, t.AsTime())
 			}
 			need := isRequest(p.GetKind())
+			tally(p.GetHolder(), need)
 			labels := map[string]string{}
 			for _, t := range p.GetTerms() {
 				labels[t.GetId()] = t.GetLabel()

@@ -213,9 +213,16 @@ func TestDashboardEventKPIs(t *testing.T) {
 		t.Errorf("the event's participants, requests, placed, acceptance, without = %q, want %q", got, want)
 	}
 	m.expect("#event-kpis", "KPI Brokerage Day")
-	m.expect("#event-kpis", "Events your clusters host: 1,")
+	m.expect("#event-kpis", "Events your clusters host in the period or later: 1,")
 	if m.has("#kpi-" + elsewhere.GetId()) {
 		t.Error("the dashboard lists an event of another cluster")
+	}
+	// The CSV holds the event's figures too.
+	csvText := eval[string](m, `fetch("/dashboard/export.csv?period=all").then(r => r.text())`)
+	for _, want := range []string{"Brokerage event: Participants,KPI Brokerage Day,3,", "Brokerage event: Meeting requests,KPI Brokerage Day,2,", "Brokerage event: Acceptance rate,KPI Brokerage Day,100%,"} {
+		if !strings.Contains(csvText, want) {
+			t.Errorf("the dashboard CSV lacks %q:\n%s", want, csvText)
+		}
 	}
 	m.accessible()
 	m.shot("dashboard-events")
@@ -292,8 +299,44 @@ func TestDashboardCollaborationLinks(t *testing.T) {
 	if list := m.text("#link-orgs"); !strings.HasPrefix(strings.TrimSpace(list), "Aosta Antibodies: 2 partners in 2 collaborations") {
 		t.Errorf("the members by partners start with %q", list)
 	}
+	// By region: the three members in ITH44 and the three collaborations they took part in.
+	region := func() string {
+		return eval[string](m, `[...document.querySelectorAll("#by-region tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()).join(" | ")).join("\n")`)
+	}
+	if got := region(); got != "ITH44 | 3 | 0 | 0 | 3" {
+		t.Errorf("by region = %q, want ITH44 with 3 members and 3 collaborations", got)
+	}
 	m.accessible()
 	m.shot("dashboard-links")
+
+	// The links, the collaborations by region and the CSV follow the
+	// period: in the last 12 months only this year's collaboration counts.
+	put("NOW", int32(time.Now().Year()), a, c)
+	m.open("/dashboard?period=12m")
+	if got := rows(); len(got) != 1 || !strings.HasPrefix(got[0], "Aosta Antibodies | Cuneo Cytometry | 1 | ") {
+		t.Errorf("links in the last 12 months = %q, want only Aosta and Cuneo's of this year", got)
+	}
+	if got := region(); got != "ITH44 | 3 | 0 | 0 | 1" {
+		t.Errorf("by region in the last 12 months = %q", got)
+	}
+	csv12 := eval[string](m, `fetch(document.querySelector("#dashboard-csv").href).then(r => r.text())`)
+	csvAll := eval[string](m, `fetch("/dashboard/export.csv?period=all").then(r => r.text())`)
+	for _, tt := range []struct {
+		csv, want string
+		has       bool
+	}{
+		{csv12, "Collaboration links in the period (shared collaborations),Aosta Antibodies – Cuneo Cytometry,1,", true},
+		{csv12, "Biella Bioinformatics", false},
+		{csv12, "Collaborations by region (NUTS) in the period,ITH44,1,", true},
+		{csvAll, "Collaboration links in the period (shared collaborations),Aosta Antibodies – Biella Bioinformatics,2,", true},
+		{csvAll, "Members by number of partners in the period,Aosta Antibodies,3,", true},
+		{csvAll, "Collaborations by region (NUTS) in the period,ITH44,4,", true},
+	} {
+		if strings.Contains(tt.csv, tt.want) != tt.has {
+			t.Errorf("CSV has %q: %v, want %v:\n%s", tt.want, !tt.has, tt.has, tt.csv)
+		}
+	}
+	m.open("/dashboard")
 
 	// More links than the table holds: it says it shows a sample.
 	var many []string
@@ -304,7 +347,7 @@ func TestDashboardCollaborationLinks(t *testing.T) {
 	m.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	defer m.do("desktop screen", chromedp.ResetViewport())
 	m.open("/lang/it?next=%2Fdashboard")
-	m.expect("#collab-links", "I 50 legami più forti su 59")
+	m.expect("#collab-links", "I 50 legami più forti su 60")
 	if n := len(rows()); n != 50 {
 		t.Errorf("the sampled table has %d rows, want 50", n)
 	}

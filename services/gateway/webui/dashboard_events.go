@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 )
@@ -33,7 +34,7 @@ func (k eventKPIs) Sampled() bool { return k.Total > len(k.Events) }
 // event the caller may see when clusters is nil, for an administrator).
 // A cluster manager reads their requests and schedules as the meetings
 // service lets the hosting clusters' managers.
-func (u *UI) dashboardEvents(ctx context.Context, clusters []string, all bool, note func(error)) eventKPIs {
+func (u *UI) dashboardEvents(ctx context.Context, clusters []string, all bool, since time.Time, note func(error)) eventKPIs {
 	var evs []*meetingsv1.Event
 	seen := map[string]bool{}
 	list := func(cluster string) {
@@ -43,7 +44,7 @@ func (u *UI) dashboardEvents(ctx context.Context, clusters []string, all bool, n
 		})
 		note(err)
 		for _, ev := range got {
-			if !seen[ev.GetId()] && ev.GetStatus() != meetingsv1.EventStatus_EVENT_STATUS_DRAFT {
+			if !seen[ev.GetId()] && ev.GetStatus() != meetingsv1.EventStatus_EVENT_STATUS_DRAFT && !eventTime(ev).Before(since) {
 				seen[ev.GetId()] = true
 				evs = append(evs, ev)
 			}
@@ -69,4 +70,20 @@ func (u *UI) dashboardEvents(ctx context.Context, clusters []string, all bool, n
 		out.Events = append(out.Events, eventKPI{ID: ev.GetId(), Name: ev.GetName(), Status: ev.GetStatus(), Figures: eventFigures(parts, reqs, sched, meetings)})
 	}
 	return out
+}
+
+// eventTime is when an event takes place (its first slot), else when it
+// was created: the dashboard's period counts the events held in it, and
+// the ones to come.
+func eventTime(ev *meetingsv1.Event) time.Time {
+	var first time.Time
+	for _, s := range ev.GetSlots() {
+		if t := s.GetStartTime().AsTime(); s.GetStartTime() != nil && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	if first.IsZero() && ev.GetCreatedAt() != nil {
+		first = ev.GetCreatedAt().AsTime()
+	}
+	return first
 }

@@ -3,9 +3,11 @@ package webui
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -51,6 +53,9 @@ type collabNetwork struct {
 	TotalOrgs int
 	// Read is how many members' histories were read, of Members.
 	Read, Members int
+	// ByRegion counts the collaborations members of each region took part
+	// in (once per region).
+	ByRegion map[string]int
 }
 
 func (n collabNetwork) LinksSampled() bool   { return n.TotalLinks > len(n.Links) }
@@ -60,14 +65,16 @@ func (n collabNetwork) MembersSampled() bool { return n.Members > n.Read }
 // collaborationNetwork reads the collaboration history of members (ids) in
 // the competencies service, which leaves out what the caller may not see,
 // and links every two organisations that took part in one together when
-// at least one is a member. name names an organisation id ("" when the
-// caller may not see it).
-func (u *UI) collaborationNetwork(ctx context.Context, members []string, name func([]string) map[string]string, note func(error)) collabNetwork {
-	out := collabNetwork{Members: len(members)}
-	members = members[:min(len(members), maxLinkMembers)]
-	out.Read = len(members)
+// at least one is a member; members maps each to its region. name names an organisation id ("" when the
+// caller may not see it). With since set, only collaborations of its year
+// or later count.
+func (u *UI) collaborationNetwork(ctx context.Context, members map[string]string, since time.Time, name func([]string) map[string]string, note func(error)) collabNetwork {
+	out := collabNetwork{Members: len(members), ByRegion: map[string]int{}}
+	read := slices.Sorted(maps.Keys(members))
+	read = read[:min(len(read), maxLinkMembers)]
+	out.Read = len(read)
 	isMember := map[string]bool{}
-	for _, m := range members {
+	for _, m := range read {
 		isMember[m] = true
 	}
 	var (
@@ -99,7 +106,7 @@ func (u *UI) collaborationNetwork(ctx context.Context, members []string, name fu
 			}
 		}()
 	}
-	for _, m := range members {
+	for _, m := range read {
 		next <- m
 	}
 	close(next)
@@ -109,15 +116,20 @@ func (u *UI) collaborationNetwork(ctx context.Context, members []string, name fu
 	examples := map[[2]string][]string{}
 	orgCollabs := map[string]int{}
 	for _, c := range collabs {
+		if !since.IsZero() && int(c.GetYear()) < since.Year() {
+			continue
+		}
 		var ids []string
 		for _, p := range c.GetParticipants() {
 			ids = append(ids, p.GetOrganizationId())
 		}
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
+		regions := map[string]bool{}
 		for i, a := range ids {
 			if isMember[a] {
 				orgCollabs[a]++
+				regions[members[a]] = true
 			}
 			for _, b := range ids[i+1:] {
 				if !isMember[a] && !isMember[b] {
@@ -135,6 +147,9 @@ func (u *UI) collaborationNetwork(ctx context.Context, members []string, name fu
 					examples[k] = append(examples[k], cmp.Or(c.GetAcronym(), clip(c.GetTitle(), 40)))
 				}
 			}
+		}
+		for r := range regions {
+			out.ByRegion[r]++
 		}
 	}
 	partners := map[string]int{}

@@ -149,11 +149,12 @@ func TestDashboardShowsOnlyManagedClusters(t *testing.T) {
 	}
 	// Members by region, and every table as CSV for a spreadsheet, of the
 	// managed clusters only.
-	if !strings.Contains(page, `<th scope="row">IT</th><td><meter min="0" max="2" value="2" aria-hidden="true"></meter> 2</td>`) {
-		t.Error("the manager's dashboard does not count its two visible members in IT by region")
+	// In IT: two visible members, Alder's two competencies, Aspen's need.
+	if !strings.Contains(page, `<th scope="row">IT</th><td data-label="Members"><meter min="0" max="2" value="2" aria-hidden="true"></meter> 2</td><td data-label="Offers">2</td><td data-label="Needs">1</td><td data-label="Collaborations in the period">0</td>`) {
+		t.Error("the manager's dashboard does not count its two visible members, their two offers and one need in IT by region")
 	}
 	csvText := pageOf(t, manager, s.URL+"/dashboard/export.csv")
-	for _, want := range []string{"Table,Item,Count (for terms: offers),Needs", "Members by region (NUTS),IT,2,", "Genomics,1,0"} {
+	for _, want := range []string{"Table,Item,Count (for terms: offers),Needs", "Members by region (NUTS),IT,2,", "Offers by region (NUTS),IT,2,", "Needs by region (NUTS),IT,1,", "Genomics,1,0"} {
 		if !strings.Contains(csvText, want) {
 			t.Errorf("the dashboard CSV lacks %q:\n%s", want, csvText)
 		}
