@@ -55,6 +55,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
 			"MoveMeeting", "SwapMeetings", "SetMeetingLock", "WithdrawParticipant", "PlaceRequest",
 			"CheckInParticipant", "MarkNoShow",
+			"SetCalendarFeed", "GetCalendarFeed",
 		}},
 		{"tandem.messaging.v1.MessagingService", []string{
 			"SendContactRequest", "RespondToContactRequest", "PostMessage", "GetConversation", "ListConversations",

@@ -153,6 +153,17 @@ func (b *backend) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 	}, nil
 }
 
+func (b *backend) GetCalendarFeed(_ context.Context, req *meetingsv1.GetCalendarFeedRequest) (*meetingsv1.GetCalendarFeedResponse, error) {
+	b.count("GetCalendarFeed")
+	if req.GetToken() != "feed-token-1" {
+		return nil, grpcerr.ErrNotFound
+	}
+	return &meetingsv1.GetCalendarFeedResponse{Calendar: &meetingsv1.ExportCalendarResponse{
+		Content:     []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:feed\r\nEND:VCALENDAR\r\n"),
+		ContentType: "text/calendar; charset=utf-8", Filename: "smart-health-agenda.ics",
+	}}, nil
+}
+
 // startBackend runs the test backend and returns it with its address.
 func startBackend(t testing.TB) (*backend, string) {
 	t.Helper()

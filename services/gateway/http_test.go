@@ -600,6 +600,31 @@ func TestCalendarFile(t *testing.T) {
 	}
 }
 
+// TestCalendarFeedFile: a calendar app fetches a private feed without a
+// login; a token the service does not know is 404; the per-address budget
+// of anonymous requests applies.
+func TestCalendarFeedFile(t *testing.T) {
+	t.Parallel()
+	_, addr := startBackend(t)
+	base := gatewayWith(t, addr, func(c *gateway.Config) { c.RatePerIP, c.RatePerUser = 3, 0 })
+	r := do(t, "GET", base+"/v1/calendar-feeds/feed-token-1/agenda.ics", nil, nil)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/calendar; charset=utf-8" || !strings.Contains(string(r.body), "X-WR-CALNAME:feed") {
+		t.Fatalf("feed = %d %s %q", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	if r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control = %q", r.header.Get("Cache-Control"))
+	}
+	r = do(t, "GET", base+"/v1/calendar-feeds/revoked-token/agenda.ics", nil, nil)
+	if r.status != http.StatusNotFound {
+		t.Fatalf("unknown token = %d %s", r.status, r.body)
+	}
+	r.apiErr(t)
+	do(t, "GET", base+"/v1/calendar-feeds/feed-token-1/agenda.ics", nil, nil)
+	if r := do(t, "GET", base+"/v1/calendar-feeds/feed-token-1/agenda.ics", nil, nil); r.status != http.StatusTooManyRequests {
+		t.Fatalf("4th feed request from one address = %d, want 429", r.status)
+	}
+}
+
 func TestRateLimitPerAddress(t *testing.T) {
 	t.Parallel()
 	_, addr := startBackend(t)
@@ -759,7 +784,7 @@ func TestOpenAPIListsEveryOperation(t *testing.T) {
 		}
 	}
 	methods := rpcMethods()
-	if len(methods) != 65 {
+	if len(methods) != 67 {
 		t.Fatalf("found %d RPCs; the test's list of services is out of date", len(methods))
 	}
 	for _, m := range methods {
@@ -768,7 +793,7 @@ func TestOpenAPIListsEveryOperation(t *testing.T) {
 			t.Errorf("RPC %s has no HTTP operation", m.FullName())
 		}
 	}
-	for _, id := range []string{"Auth_Login", "Auth_Me", "Auth_DemoUsers", "MeetingsService_ExportCalendarFile"} {
+	for _, id := range []string{"Auth_Login", "Auth_Me", "Auth_DemoUsers", "MeetingsService_ExportCalendarFile", "MeetingsService_GetCalendarFeedFile"} {
 		if ops[id] == "" {
 			t.Errorf("operation %s missing", id)
 		}

@@ -272,6 +272,11 @@ func TestProfileErasure(t *testing.T) {
 		t.Fatalf("B's agenda before the erase = %v", agenda.GetItems())
 	}
 	meeting := agenda.GetItems()[0].GetMeeting()
+	goneFeed := must[*meetingsv1.SetCalendarFeedResponse](t)(w.as(member(gone.GetId())).SetCalendarFeed(c, &meetingsv1.SetCalendarFeedRequest{EventId: ev.GetId(), ParticipantId: pa.GetId()})).GetToken()
+	bFeed := must[*meetingsv1.SetCalendarFeedResponse](t)(w.as(member(b.GetId())).SetCalendarFeed(c, &meetingsv1.SetCalendarFeedRequest{EventId: ev.GetId(), ParticipantId: pb.GetId()})).GetToken()
+	if _, text, err := w.readFeed(t, bFeed); err != nil || !strings.Contains(text, `ATTENDEE;CN="Helix Biotech"`) {
+		t.Fatalf("B's feed before the erase (%v):\n%s", err, text)
+	}
 
 	if _, err := w.profiles.EraseOrganization(c, &profilesv1.EraseOrganizationRequest{Id: gone.GetId(), Reason: "asked to be forgotten"}); err != nil {
 		t.Fatal(err)
@@ -317,6 +322,13 @@ func TestProfileErasure(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("B's calendar lacks %q:\n%s", want, text)
 		}
+	}
+	// The erased participant's feed is gone; B's keeps the cancelled meeting without its name.
+	if _, _, err := w.readFeed(t, goneFeed); codeOf(err) != codes.NotFound {
+		t.Errorf("the erased participant's feed answers %v, want NotFound", err)
+	}
+	if feed, text, err := w.readFeed(t, bFeed); err != nil || feed[meeting.GetIcalUid()].status != "CANCELLED" || strings.Contains(text, "Helix") || strings.Contains(text, pa.GetId()) {
+		t.Errorf("B's feed after the erase (%v):\n%s", err, text)
 	}
 	// The provisional meeting of D and A is gone from the schedule under review.
 	if meetsA() {

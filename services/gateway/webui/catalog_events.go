@@ -4,6 +4,19 @@ package webui
 // the event pages and the member pages grow without touching each other's
 // lines. A key is in one map only (a test checks).
 var eventMessages = map[string][2]string{
+	"feed.title":                    {"Subscribe in your calendar app", "Abbonati dalla tua app di calendario"},
+	"feed.none":                     {"A private address lets your calendar app follow this agenda: new meetings, moves and cancellations arrive by themselves.", "Un indirizzo privato permette alla tua app di calendario di seguire questa agenda: nuovi incontri, spostamenti e cancellazioni arrivano da soli."},
+	"feed.active_since":             {"Your calendar app can follow this agenda at a private address made on %s.", "La tua app di calendario può seguire questa agenda a un indirizzo privato creato il %s."},
+	"feed.address":                  {"Private calendar address", "Indirizzo privato del calendario"},
+	"feed.copy_now":                 {"Copy it now into your calendar app (\"subscribe\" or \"add by URL\"): it is shown only this once. Anyone who has it sees your agenda; make a new one if it gets out.", "Copialo ora nella tua app di calendario (\"iscriviti\" o \"aggiungi da URL\"): è mostrato solo questa volta. Chi lo ha vede la tua agenda; creane uno nuovo se viene diffuso."},
+	"action.feed_make":              {"Make a private address", "Crea un indirizzo privato"},
+	"action.feed_new":               {"Make a new address", "Crea un nuovo indirizzo"},
+	"action.feed_revoke":            {"Turn the address off", "Disattiva l'indirizzo"},
+	"confirm.feed_new":              {"Make a new private calendar address?", "Creare un nuovo indirizzo privato del calendario?"},
+	"confirm.feed_new_then":         {"The address you have now stops working: calendar apps that follow it get no more updates until you give them the new one.", "L'indirizzo attuale smette di funzionare: le app di calendario che lo seguono non ricevono più aggiornamenti finché non dai loro quello nuovo."},
+	"confirm.feed_revoke":           {"Turn the private calendar address off?", "Disattivare l'indirizzo privato del calendario?"},
+	"confirm.feed_revoke_then":      {"Calendar apps that follow it get no more updates. You can make a new address later.", "Le app di calendario che lo seguono non ricevono più aggiornamenti. Potrai creare un nuovo indirizzo più tardi."},
+	"done.feed_revoked":             {"The private calendar address is off.", "L'indirizzo privato del calendario è disattivato."},
 	"event.unplaced":                {"Accepted requests without a place (%d)", "Richieste accettate senza posto (%d)"},
 	"event.place_meeting_of":        {"Place the meeting of %s", "Colloca l'incontro di %s"},
 	"action.place":                  {"Place", "Colloca"},

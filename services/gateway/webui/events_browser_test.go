@@ -140,16 +140,8 @@ func TestEventRequests(t *testing.T) {
 
 	t.Run("cancelling a published meeting asks first, tells the other party and reaches calendars", func(t *testing.T) {
 		c := company.in(t)
-		c.open(eventPath)
-		c.submit("#incoming button.accept")
-		c.mustSucceed("accepting the request")
 		o := organizer.in(t)
-		o.open(eventPath)
-		o.submit("#close-registration")
-		o.submit("#generate")
-		o.mustSucceed("generating the schedule")
-		o.submit("#publish-schedule")
-		o.mustSucceed("publishing the schedule")
+		acceptAndPublish(c, o, eventPath)
 		o.waitFor("the meeting in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === 1`)
 		o.expect("#schedule-grid thead", "Galilei room")
 		o.expect("#schedule-grid thead", "Foyer")

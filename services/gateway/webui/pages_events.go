@@ -129,6 +129,8 @@ type eventView struct {
 	Fill *fillSummary
 	// Edit is the organiser's hand editing of the grid, when allowed.
 	Edit *gridEdit
+	// FeedURL is the private calendar address just made, shown once.
+	FeedURL string
 }
 
 // unplacedRow is an accepted request without a meeting, with the names of
@@ -310,6 +312,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 		return err
 	}
 	v := eventView{Event: ev, Organizer: c.organizes(ev), Names: map[string]string{}, Priorities: []meetingsv1.MeetingPriority{meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT, meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST}}
+	v.FeedURL = c.feedURL
 	v.Days = groupSlots(c.L, ev)
 	note := func(err error) {
 		if err != nil && status.Code(err) != codes.NotFound {
@@ -1048,6 +1051,11 @@ func (u *UI) calendarFile(c *call) error {
 	if err != nil {
 		return err
 	}
+	return c.writeCalendar(res)
+}
+
+// writeCalendar answers with an exported calendar as a file.
+func (c *call) writeCalendar(res *meetingsv1.ExportCalendarResponse) error {
 	name := path.Base(res.GetFilename())
 	if name == "" || name == "." || name == "/" || strings.ContainsAny(name, "\"\r\n;") {
 		name = "agenda.ics"
@@ -1061,7 +1069,7 @@ func (u *UI) calendarFile(c *call) error {
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
 	c.w.WriteHeader(http.StatusOK)
-	_, err = c.w.Write(res.GetContent())
+	_, err := c.w.Write(res.GetContent())
 	return err
 }
 

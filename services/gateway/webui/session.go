@@ -49,6 +49,8 @@ type call struct {
 	L    *Lang
 	user *user
 	csrf string
+	// feedURL is a calendar feed's address made by this request, shown once.
+	feedURL string
 }
 
 // ctx returns a context for one call to a domain service, carrying the

@@ -265,6 +265,8 @@ func (u *UI) routes() {
 	m.HandleFunc("GET /events/{id}/agenda/{pid}", u.page(u.agendaPage))
 	m.HandleFunc("GET /events/{id}/agendas", u.page(u.agendasPage))
 	m.HandleFunc("GET /events/{id}/calendar/{pid}", u.page(u.calendarFile))
+	m.HandleFunc("POST /events/{id}/calendar-feed", u.page(u.eventFeed))
+	m.HandleFunc("GET /calendar-feeds/{token}/agenda.ics", u.public(u.feedFile))
 
 	m.HandleFunc("GET /dashboard", u.page(u.dashboardPage))
 	m.HandleFunc("GET /dashboard/export.csv", u.page(u.dashboardCSV))

@@ -44,6 +44,19 @@ type Event struct {
 	Description  string
 	Cancelled    bool
 	URL          string
+	// Organizer is who runs the event (ORGANIZER); zero: left out.
+	Organizer Party
+	// Attendees are the meeting's parties (ATTENDEE), as far as the reader
+	// of the file may know them.
+	Attendees []Party
+}
+
+// Party is an ORGANIZER or ATTENDEE: a display name (CN) and a
+// calendar user address, a URI (RFC 5545 3.3.3). Tandem shares no
+// e-mail addresses, so the address names the party inside Tandem.
+type Party struct {
+	Name string
+	URI  string
 }
 
 // Render returns the calendar as RFC 5545 text.
@@ -84,6 +97,14 @@ func Write(w io.Writer, c Calendar) error {
 		}
 		if e.Description != "" {
 			lw.prop("DESCRIPTION", Escape(e.Description))
+		}
+		if e.Organizer.URI != "" {
+			lw.param("ORGANIZER", e.Organizer, "")
+		}
+		for _, a := range e.Attendees {
+			if a.URI != "" {
+				lw.param("ATTENDEE", a, ";ROLE=REQ-PARTICIPANT")
+			}
 		}
 		if e.URL != "" && !strings.ContainsAny(e.URL, "\r\n") {
 			lw.prop("URL", e.URL)
@@ -156,6 +177,35 @@ func (lw *lineWriter) prop(name, value string) {
 		return
 	}
 	_, lw.err = io.WriteString(lw.w, Fold(name+":"+value))
+}
+
+// param writes an ORGANIZER or ATTENDEE line: NAME;CN="...":URI.
+func (lw *lineWriter) param(name string, p Party, params string) {
+	if strings.ContainsAny(p.URI, "\x00\r\n\t \"") {
+		return
+	}
+	line := name
+	if cn := ParamValue(p.Name); cn != "" {
+		line += `;CN="` + cn + `"`
+	}
+	lw.prop(line+params, p.URI)
+}
+
+// ParamValue makes text a quoted parameter value's content (RFC 5545 3.2):
+// a double quote cannot be escaped there, so it becomes a single one;
+// control characters and invalid UTF-8 are dropped.
+func ParamValue(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, r < 0x20, r == 0x7f:
+		case r == '"':
+			b.WriteByte('\'')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // Fold splits a content line into lines of at most 75 octets, each

@@ -217,6 +217,8 @@ func FuzzRender(f *testing.F) {
 		data := ical.Render(ical.Calendar{Name: text, Events: []ical.Event{{
 			UID: uid, Sequence: seq, Start: start, End: start.Add(25 * time.Minute), Stamp: stamp,
 			Summary: text, Location: location, Description: text,
+			Organizer: ical.Party{Name: location, URI: "urn:tandem:event:e1"},
+			Attendees: []ical.Party{{Name: text, URI: "urn:tandem:participant:p1"}},
 		}}})
 		for _, line := range strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n") {
 			if len(line) > ical.MaxLineOctets {
@@ -231,6 +233,15 @@ func FuzzRender(f *testing.F) {
 		got, err := events[0].Props.Text(goical.PropSummary)
 		if err != nil || got != want {
 			t.Fatalf("SUMMARY = %q (%v), want %q", got, err, want)
+		}
+		for prop, name := range map[string]string{goical.PropOrganizer: location, goical.PropAttendee: text} {
+			p := events[0].Props.Get(prop)
+			if p == nil {
+				t.Fatalf("no %s", prop)
+			}
+			if cn := p.Params.Get(goical.ParamCommonName); cn != ical.ParamValue(name) {
+				t.Fatalf("%s CN = %q, want %q", prop, cn, ical.ParamValue(name))
+			}
 		}
 	})
 }
@@ -279,5 +290,27 @@ func TestCancelledMeetingFile(t *testing.T) {
 	}}))
 	if m, _ := both.Props.Text(goical.PropMethod); m != "PUBLISH" {
 		t.Errorf("agenda METHOD = %q, want PUBLISH", m)
+	}
+}
+
+// TestOrganizerAndAttendees: each meeting names who runs the event and
+// its two parties, with their names as CN and a URI as the address.
+func TestOrganizerAndAttendees(t *testing.T) {
+	t.Parallel()
+	e := meeting("m1@tandem", 0, time.Date(2025, 5, 6, 9, 30, 0, 0, rome), "Meeting with ICGEB", false)
+	e.Organizer = ical.Party{Name: `Cluster "Smart Health"; FVG`, URI: "urn:tandem:event:E1"}
+	e.Attendees = []ical.Party{{Name: "ICGEB, Trieste", URI: "urn:tandem:participant:P1"}, {Name: "Elettra", URI: "urn:tandem:participant:P2"}, {Name: "no address"}}
+	ev := parse(t, ical.Render(ical.Calendar{Events: []ical.Event{e}})).Events()[0]
+	org := ev.Props.Get(goical.PropOrganizer)
+	if org == nil || org.Value != "urn:tandem:event:E1" || org.Params.Get(goical.ParamCommonName) != "Cluster 'Smart Health'; FVG" {
+		t.Fatalf("ORGANIZER = %+v", org)
+	}
+	var got []string
+	for _, a := range ev.Props.Values(goical.PropAttendee) {
+		got = append(got, a.Params.Get(goical.ParamCommonName)+" <"+a.Value+">")
+	}
+	want := []string{"ICGEB, Trieste <urn:tandem:participant:P1>", "Elettra <urn:tandem:participant:P2>"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("ATTENDEE = %q, want %q", got, want)
 	}
 }

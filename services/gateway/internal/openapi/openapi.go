@@ -155,6 +155,17 @@ func Document() ([]byte, error) {
 		},
 		"responses": map[string]any{"200": map[string]any{"description": "The iCalendar file.", "schema": map[string]any{"type": "file"}}},
 	}}
+	paths["/v1/calendar-feeds/{token}/agenda.ics"] = map[string]any{"get": map[string]any{
+		"operationId": "MeetingsService_GetCalendarFeedFile",
+		"summary":     "A participant's private calendar feed, for calendar apps to subscribe to: GetCalendarFeed as the iCalendar file itself. No login: the token is the credential; a revoked or replaced token is 404.",
+		"tags":        []string{"MeetingsService"},
+		"security":    []any{},
+		"produces":    []string{"text/calendar"},
+		"parameters": []any{
+			map[string]any{"name": "token", "in": "path", "required": true, "type": "string"},
+		},
+		"responses": map[string]any{"200": map[string]any{"description": "The iCalendar file.", "schema": map[string]any{"type": "file"}}},
+	}}
 
 	// Every operation can fail, and always in the same shape.
 	for _, item := range paths {

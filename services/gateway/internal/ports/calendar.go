@@ -30,15 +30,62 @@ func calendarFile(mux *runtime.ServeMux, client meetingsv1.MeetingsServiceClient
 			onError(r.Context(), mux, nil, w, r, err)
 			return
 		}
-		ct := res.GetContentType()
-		if ct == "" {
-			ct = "text/calendar; charset=utf-8"
-		}
-		w.Header().Set("Content-Type", ct)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(res.GetFilename())+`"`)
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(res.GetContent())
+		writeCalendar(w, res)
 	}
+}
+
+const feedPath = "/v1/calendar-feeds/{token}/agenda.ics"
+
+// feedFile serves GetCalendarFeed as the .ics file itself: the address a
+// calendar app subscribes to. It needs no login (the token in the path is
+// the credential), so it is answered like the agenda file of a logged-in
+// participant, rate limited per address like every anonymous request.
+func feedFile(mux *runtime.ServeMux, client meetingsv1.MeetingsServiceClient, onError runtime.ErrorHandlerFunc) runtime.HandlerFunc {
+	const method = "/tandem.meetings.v1.MeetingsService/GetCalendarFeed"
+	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+		ctx, err := runtime.AnnotateContext(r.Context(), mux, r, method, runtime.WithHTTPPathPattern(feedPath))
+		if err != nil {
+			onError(r.Context(), mux, nil, w, r, err)
+			return
+		}
+		res, err := client.GetCalendarFeed(ctx, &meetingsv1.GetCalendarFeedRequest{Token: params["token"]})
+		if err != nil {
+			onError(r.Context(), mux, nil, w, r, err)
+			return
+		}
+		writeCalendar(w, res.GetCalendar())
+	}
+}
+
+// feedPrefixes start the paths whose next segment is a calendar feed's
+// token: the API's and the web UI's.
+var feedPrefixes = []string{"/v1/calendar-feeds/", "/calendar-feeds/"}
+
+// loggedPath is a request path as logs may keep it: a calendar feed's
+// token is a credential, so it is left out.
+func loggedPath(p string) string {
+	for _, prefix := range feedPrefixes {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			tail := ""
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				tail = rest[i:]
+			}
+			return prefix + "{token}" + tail
+		}
+	}
+	return p
+}
+
+// writeCalendar writes an exported calendar as a file to save.
+func writeCalendar(w http.ResponseWriter, res *meetingsv1.ExportCalendarResponse) {
+	ct := res.GetContentType()
+	if ct == "" {
+		ct = "text/calendar; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(res.GetFilename())+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(res.GetContent())
 }
 
 // safeFilename keeps a header-safe file name; the service suggests it, but a

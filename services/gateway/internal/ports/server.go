@@ -151,6 +151,7 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 		{http.MethodGet, "/v1/auth/me", ah.Me},
 		{http.MethodGet, "/v1/auth/demo-users", ah.DemoUsers},
 		{http.MethodGet, calendarPath, calendarFile(mux, meetingsv1.NewMeetingsServiceClient(b.Meetings), onError)},
+		{http.MethodGet, feedPath, feedFile(mux, meetingsv1.NewMeetingsServiceClient(b.Meetings), onError)},
 	} {
 		if err := mux.HandlePath(p.method, p.path, p.h); err != nil {
 			return nil, fmt.Errorf("gateway http: route %s %s: %w", p.method, p.path, err)

@@ -108,6 +108,12 @@ func (s *Service) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 	if err != nil {
 		return nil, err
 	}
+	return s.calendar(ctx, p, ev, pa), nil
+}
+
+// calendar renders pa's agenda with the names p may see: a partner p may
+// not identify (hidden, anonymous, erased) has neither name nor ATTENDEE.
+func (s *Service) calendar(ctx context.Context, p domain.Principal, ev *meetingsv1.Event, pa *meetingsv1.Participant) *meetingsv1.ExportCalendarResponse {
 	ms := s.participantMeetings(ev.GetId(), pa.GetId(), func(m *meetingsv1.Meeting) bool {
 		return m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED || m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED
 	})
@@ -118,12 +124,21 @@ func (s *Service) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 	}
 	now := s.now()
 	cal := ical.Calendar{Name: ev.GetName(), TimeZone: ev.GetTimeZone()}
+	organizer := ical.Party{Name: s.organizerName(p, ev), URI: "urn:tandem:event:" + ev.GetId()}
+	var self []ical.Party
+	if name, ok := domain.Disclose(p, pa.GetProfile(), s.lookup); ok && name != "" {
+		self = []ical.Party{{Name: name, URI: "urn:tandem:participant:" + pa.GetId()}}
+	}
 	for _, m := range ms {
 		partner := ""
+		attendees := self
 		for _, id := range m.GetParticipantIds() {
 			if id != pa.GetId() {
 				if other, err := s.readParticipant(ctx, id); err == nil {
 					partner = s.nameFor(p, other)
+					if name, ok := domain.Disclose(p, other.GetProfile(), s.lookup); ok && name != "" {
+						attendees = append(slices.Clip(attendees), ical.Party{Name: name, URI: "urn:tandem:participant:" + id})
+					}
 				}
 			}
 		}
@@ -148,12 +163,13 @@ func (s *Service) ExportCalendar(ctx context.Context, req *meetingsv1.ExportCale
 			Start: m.GetStartTime().AsTime(), End: m.GetEndTime().AsTime(), Stamp: now, LastModified: m.GetUpdatedAt().AsTime(),
 			Summary: summary, Location: strings.Join(where, ", "), Description: desc,
 			Cancelled: m.GetStatus() == meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED,
+			Organizer: organizer, Attendees: attendees,
 		})
 	}
 	return &meetingsv1.ExportCalendarResponse{
 		Content: ical.Render(cal), ContentType: ical.ContentType,
 		Filename: slug(ev.GetName()) + "-agenda.ics", GeneratedAt: s.ts(),
-	}, nil
+	}
 }
 
 // slug makes a file name part from an event name.

@@ -157,7 +157,19 @@ func (s *Service) view(p domain.Principal, pa *meetingsv1.Participant) *meetings
 			out.CheckInCode = ""
 		}
 	}
+	hideFeed(p, out)
 	return out
+}
+
+// hideFeed keeps a participant's calendar feed from everyone but the
+// participant, who learns only that it has one: nobody sees its digest.
+func hideFeed(p domain.Principal, out *meetingsv1.Participant) {
+	if f := out.GetCalendarFeed(); f != nil {
+		out.CalendarFeed = nil
+		if domain.ActsFor(p, out) {
+			out.CalendarFeed = &meetingsv1.CalendarFeed{CreatedAt: f.GetCreatedAt()}
+		}
+	}
 }
 
 // knownProfile refuses registrations of a profile the profiles service

@@ -275,6 +275,7 @@ func (s *Service) ListParticipants(ctx context.Context, req *meetingsv1.ListPart
 			v.Answers = nil // a registration form is for the organizers
 			v.CheckInCode = ""
 		}
+		hideFeed(p, v)
 		if q != "" && !strings.Contains(strings.ToLower(name), q) {
 			continue
 		}

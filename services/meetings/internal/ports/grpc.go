@@ -126,3 +126,11 @@ func (g *GRPC) CheckInParticipant(ctx context.Context, r *meetingsv1.CheckInPart
 func (g *GRPC) MarkNoShow(ctx context.Context, r *meetingsv1.MarkNoShowRequest) (*meetingsv1.MarkNoShowResponse, error) {
 	return g.app.MarkNoShow(ctx, r)
 }
+
+func (g *GRPC) SetCalendarFeed(ctx context.Context, r *meetingsv1.SetCalendarFeedRequest) (*meetingsv1.SetCalendarFeedResponse, error) {
+	return g.app.SetCalendarFeed(ctx, r)
+}
+
+func (g *GRPC) GetCalendarFeed(ctx context.Context, r *meetingsv1.GetCalendarFeedRequest) (*meetingsv1.GetCalendarFeedResponse, error) {
+	return g.app.GetCalendarFeed(ctx, r)
+}

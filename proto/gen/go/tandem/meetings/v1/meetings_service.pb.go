@@ -3979,6 +3979,219 @@ func (x *MarkNoShowResponse) GetMeeting() *Meeting {
 	return nil
 }
 
+// Request for SetCalendarFeed.
+type SetCalendarFeedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The participant; only the participant themselves may change its feed.
+	ParticipantId string `protobuf:"bytes,2,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// Revoke the feed instead of giving it a new token.
+	Revoke        bool `protobuf:"varint,3,opt,name=revoke,proto3" json:"revoke,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCalendarFeedRequest) Reset() {
+	*x = SetCalendarFeedRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCalendarFeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCalendarFeedRequest) ProtoMessage() {}
+
+func (x *SetCalendarFeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCalendarFeedRequest.ProtoReflect.Descriptor instead.
+func (*SetCalendarFeedRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *SetCalendarFeedRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *SetCalendarFeedRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *SetCalendarFeedRequest) GetRevoke() bool {
+	if x != nil {
+		return x.Revoke
+	}
+	return false
+}
+
+// Response for SetCalendarFeed.
+type SetCalendarFeedResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new token (empty when revoked). Only its SHA-256 digest is stored,
+	// so it is shown this once: GET /v1/calendar-feeds/{token}/agenda.ics.
+	Token string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The feed as stored now.
+	Feed          *CalendarFeed `protobuf:"bytes,2,opt,name=feed,proto3" json:"feed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCalendarFeedResponse) Reset() {
+	*x = SetCalendarFeedResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCalendarFeedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCalendarFeedResponse) ProtoMessage() {}
+
+func (x *SetCalendarFeedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCalendarFeedResponse.ProtoReflect.Descriptor instead.
+func (*SetCalendarFeedResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *SetCalendarFeedResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *SetCalendarFeedResponse) GetFeed() *CalendarFeed {
+	if x != nil {
+		return x.Feed
+	}
+	return nil
+}
+
+// Request for GetCalendarFeed. No caller is needed: the token is the credential.
+type GetCalendarFeedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A token from SetCalendarFeedResponse.
+	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCalendarFeedRequest) Reset() {
+	*x = GetCalendarFeedRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCalendarFeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCalendarFeedRequest) ProtoMessage() {}
+
+func (x *GetCalendarFeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCalendarFeedRequest.ProtoReflect.Descriptor instead.
+func (*GetCalendarFeedRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *GetCalendarFeedRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// Response for GetCalendarFeed: the participant's agenda as ExportCalendar
+// renders it for the participant.
+type GetCalendarFeedResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The calendar file.
+	Calendar      *ExportCalendarResponse `protobuf:"bytes,1,opt,name=calendar,proto3" json:"calendar,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCalendarFeedResponse) Reset() {
+	*x = GetCalendarFeedResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCalendarFeedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCalendarFeedResponse) ProtoMessage() {}
+
+func (x *GetCalendarFeedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCalendarFeedResponse.ProtoReflect.Descriptor instead.
+func (*GetCalendarFeedResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *GetCalendarFeedResponse) GetCalendar() *ExportCalendarResponse {
+	if x != nil {
+		return x.Calendar
+	}
+	return nil
+}
+
 var File_tandem_meetings_v1_meetings_service_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
@@ -4235,7 +4448,18 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x0eparticipant_id\x18\x03 \x01(\tR\rparticipantId\x12\x17\n" +
 	"\ano_show\x18\x04 \x01(\bR\x06noShow\"K\n" +
 	"\x12MarkNoShowResponse\x125\n" +
-	"\ameeting\x18\x01 \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting*p\n" +
+	"\ameeting\x18\x01 \x01(\v2\x1b.tandem.meetings.v1.MeetingR\ameeting\"r\n" +
+	"\x16SetCalendarFeedRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12%\n" +
+	"\x0eparticipant_id\x18\x02 \x01(\tR\rparticipantId\x12\x16\n" +
+	"\x06revoke\x18\x03 \x01(\bR\x06revoke\"e\n" +
+	"\x17SetCalendarFeedResponse\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x124\n" +
+	"\x04feed\x18\x02 \x01(\v2 .tandem.meetings.v1.CalendarFeedR\x04feed\".\n" +
+	"\x16GetCalendarFeedRequest\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\"a\n" +
+	"\x17GetCalendarFeedResponse\x12F\n" +
+	"\bcalendar\x18\x01 \x01(\v2*.tandem.meetings.v1.ExportCalendarResponseR\bcalendar*p\n" +
 	"\x0eConflictPolicy\x12\x1f\n" +
 	"\x1bCONFLICT_POLICY_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16CONFLICT_POLICY_REFUSE\x10\x01\x12!\n" +
@@ -4250,7 +4474,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\x8d\x17\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xe5\x18\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -4280,7 +4504,9 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\fPlaceRequest\x12'.tandem.meetings.v1.PlaceRequestRequest\x1a(.tandem.meetings.v1.PlaceRequestResponse\x12s\n" +
 	"\x12CheckInParticipant\x12-.tandem.meetings.v1.CheckInParticipantRequest\x1a..tandem.meetings.v1.CheckInParticipantResponse\x12[\n" +
 	"\n" +
-	"MarkNoShow\x12%.tandem.meetings.v1.MarkNoShowRequest\x1a&.tandem.meetings.v1.MarkNoShowResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
+	"MarkNoShow\x12%.tandem.meetings.v1.MarkNoShowRequest\x1a&.tandem.meetings.v1.MarkNoShowResponse\x12j\n" +
+	"\x0fSetCalendarFeed\x12*.tandem.meetings.v1.SetCalendarFeedRequest\x1a+.tandem.meetings.v1.SetCalendarFeedResponse\x12j\n" +
+	"\x0fGetCalendarFeed\x12*.tandem.meetings.v1.GetCalendarFeedRequest\x1a+.tandem.meetings.v1.GetCalendarFeedResponseBMZKgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1;meetingsv1b\x06proto3"
 
 var (
 	file_tandem_meetings_v1_meetings_service_proto_rawDescOnce sync.Once
@@ -4295,7 +4521,7 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
@@ -4359,144 +4585,155 @@ var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(*CheckInParticipantResponse)(nil),            // 59: tandem.meetings.v1.CheckInParticipantResponse
 	(*MarkNoShowRequest)(nil),                     // 60: tandem.meetings.v1.MarkNoShowRequest
 	(*MarkNoShowResponse)(nil),                    // 61: tandem.meetings.v1.MarkNoShowResponse
-	(*Meeting)(nil),                               // 62: tandem.meetings.v1.Meeting
-	(*Schedule)(nil),                              // 63: tandem.meetings.v1.Schedule
-	(*Participant)(nil),                           // 64: tandem.meetings.v1.Participant
-	(*MeetingRequest)(nil),                        // 65: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 66: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 67: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 68: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 69: tandem.profiles.v1.ProfileRef
-	(*RegistrationAnswer)(nil),                    // 70: tandem.meetings.v1.RegistrationAnswer
-	(ParticipantStatus)(0),                        // 71: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 72: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 73: tandem.meetings.v1.MeetingRequestStatus
-	(ScheduleMode)(0),                             // 74: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 75: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 76: tandem.meetings.v1.BalancedWeights
-	(*timestamppb.Timestamp)(nil),                 // 77: google.protobuf.Timestamp
+	(*SetCalendarFeedRequest)(nil),                // 62: tandem.meetings.v1.SetCalendarFeedRequest
+	(*SetCalendarFeedResponse)(nil),               // 63: tandem.meetings.v1.SetCalendarFeedResponse
+	(*GetCalendarFeedRequest)(nil),                // 64: tandem.meetings.v1.GetCalendarFeedRequest
+	(*GetCalendarFeedResponse)(nil),               // 65: tandem.meetings.v1.GetCalendarFeedResponse
+	(*Meeting)(nil),                               // 66: tandem.meetings.v1.Meeting
+	(*Schedule)(nil),                              // 67: tandem.meetings.v1.Schedule
+	(*Participant)(nil),                           // 68: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 69: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 70: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 71: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 72: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 73: tandem.profiles.v1.ProfileRef
+	(*RegistrationAnswer)(nil),                    // 74: tandem.meetings.v1.RegistrationAnswer
+	(ParticipantStatus)(0),                        // 75: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 76: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 77: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 78: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 79: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 80: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 81: google.protobuf.Timestamp
+	(*CalendarFeed)(nil),                          // 82: tandem.meetings.v1.CalendarFeed
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	62, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	63, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	64, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	62, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	63, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	62, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	63, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	62, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	63, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	66, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	67, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	68, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	66, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	67, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	66, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	67, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	66, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	67, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
 	14, // 9: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
 	31, // 10: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
 	17, // 11: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	64, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	68, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
 	13, // 13: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
 	37, // 14: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
 	20, // 15: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	65, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	69, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	13, // 17: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
 	41, // 18: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
 	20, // 19: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	66, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	66, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	66, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	66, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	67, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	70, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	70, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	70, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	70, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	71, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 25: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	66, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	68, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	69, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	66, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	69, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	70, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	64, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	64, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	71, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	64, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	72, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	65, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	72, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	65, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	70, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	72, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	73, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	70, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	73, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	74, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	68, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	68, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	75, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	68, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	76, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	69, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	76, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	69, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	1,  // 40: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	72, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	65, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	76, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	69, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	2,  // 43: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	73, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	65, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	62, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	74, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	75, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	76, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	63, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	63, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	63, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	62, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	62, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	69, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	64, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	77, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	69, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	66, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	78, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	79, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	80, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	67, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	67, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	67, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	66, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	66, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	73, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	68, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
 	54, // 57: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	77, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	64, // 59: tandem.meetings.v1.CheckInParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	62, // 60: tandem.meetings.v1.MarkNoShowResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	23, // 61: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	25, // 62: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	27, // 63: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	29, // 64: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	31, // 65: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	33, // 66: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	35, // 67: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	37, // 68: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	39, // 69: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	41, // 70: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	43, // 71: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	45, // 72: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	47, // 73: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	49, // 74: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	51, // 75: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	53, // 76: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	56, // 77: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	15, // 78: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	18, // 79: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	21, // 80: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	7,  // 81: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
-	9,  // 82: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
-	11, // 83: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
-	5,  // 84: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
-	3,  // 85: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
-	58, // 86: tandem.meetings.v1.MeetingsService.CheckInParticipant:input_type -> tandem.meetings.v1.CheckInParticipantRequest
-	60, // 87: tandem.meetings.v1.MeetingsService.MarkNoShow:input_type -> tandem.meetings.v1.MarkNoShowRequest
-	24, // 88: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	26, // 89: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	28, // 90: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	30, // 91: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	32, // 92: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	34, // 93: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	36, // 94: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	38, // 95: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	40, // 96: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	42, // 97: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	44, // 98: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	46, // 99: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	48, // 100: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	50, // 101: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	52, // 102: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	55, // 103: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	57, // 104: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	16, // 105: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	19, // 106: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	22, // 107: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	8,  // 108: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
-	10, // 109: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
-	12, // 110: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
-	6,  // 111: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
-	4,  // 112: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
-	59, // 113: tandem.meetings.v1.MeetingsService.CheckInParticipant:output_type -> tandem.meetings.v1.CheckInParticipantResponse
-	61, // 114: tandem.meetings.v1.MeetingsService.MarkNoShow:output_type -> tandem.meetings.v1.MarkNoShowResponse
-	88, // [88:115] is the sub-list for method output_type
-	61, // [61:88] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	81, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	68, // 59: tandem.meetings.v1.CheckInParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	66, // 60: tandem.meetings.v1.MarkNoShowResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	82, // 61: tandem.meetings.v1.SetCalendarFeedResponse.feed:type_name -> tandem.meetings.v1.CalendarFeed
+	57, // 62: tandem.meetings.v1.GetCalendarFeedResponse.calendar:type_name -> tandem.meetings.v1.ExportCalendarResponse
+	23, // 63: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	25, // 64: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	27, // 65: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	29, // 66: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	31, // 67: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	33, // 68: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	35, // 69: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	37, // 70: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	39, // 71: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	41, // 72: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	43, // 73: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	45, // 74: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	47, // 75: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	49, // 76: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	51, // 77: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	53, // 78: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	56, // 79: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	15, // 80: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	18, // 81: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	21, // 82: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	7,  // 83: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	9,  // 84: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	11, // 85: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	5,  // 86: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
+	3,  // 87: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
+	58, // 88: tandem.meetings.v1.MeetingsService.CheckInParticipant:input_type -> tandem.meetings.v1.CheckInParticipantRequest
+	60, // 89: tandem.meetings.v1.MeetingsService.MarkNoShow:input_type -> tandem.meetings.v1.MarkNoShowRequest
+	62, // 90: tandem.meetings.v1.MeetingsService.SetCalendarFeed:input_type -> tandem.meetings.v1.SetCalendarFeedRequest
+	64, // 91: tandem.meetings.v1.MeetingsService.GetCalendarFeed:input_type -> tandem.meetings.v1.GetCalendarFeedRequest
+	24, // 92: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	26, // 93: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	28, // 94: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	30, // 95: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	32, // 96: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	34, // 97: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	36, // 98: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	38, // 99: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	40, // 100: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	42, // 101: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	44, // 102: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	46, // 103: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	48, // 104: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	50, // 105: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	52, // 106: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	55, // 107: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	57, // 108: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	16, // 109: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	19, // 110: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	22, // 111: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	8,  // 112: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	10, // 113: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	12, // 114: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	6,  // 115: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
+	4,  // 116: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
+	59, // 117: tandem.meetings.v1.MeetingsService.CheckInParticipant:output_type -> tandem.meetings.v1.CheckInParticipantResponse
+	61, // 118: tandem.meetings.v1.MeetingsService.MarkNoShow:output_type -> tandem.meetings.v1.MarkNoShowResponse
+	63, // 119: tandem.meetings.v1.MeetingsService.SetCalendarFeed:output_type -> tandem.meetings.v1.SetCalendarFeedResponse
+	65, // 120: tandem.meetings.v1.MeetingsService.GetCalendarFeed:output_type -> tandem.meetings.v1.GetCalendarFeedResponse
+	92, // [92:121] is the sub-list for method output_type
+	63, // [63:92] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -4514,7 +4751,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   59,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -46,6 +46,8 @@ const (
 	MeetingsService_PlaceRequest_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/PlaceRequest"
 	MeetingsService_CheckInParticipant_FullMethodName            = "/tandem.meetings.v1.MeetingsService/CheckInParticipant"
 	MeetingsService_MarkNoShow_FullMethodName                    = "/tandem.meetings.v1.MeetingsService/MarkNoShow"
+	MeetingsService_SetCalendarFeed_FullMethodName               = "/tandem.meetings.v1.MeetingsService/SetCalendarFeed"
+	MeetingsService_GetCalendarFeed_FullMethodName               = "/tandem.meetings.v1.MeetingsService/GetCalendarFeed"
 )
 
 // MeetingsServiceClient is the client API for MeetingsService service.
@@ -147,6 +149,15 @@ type MeetingsServiceClient interface {
 	// started. Matching takes a no-show as feedback of the party who came.
 	// Marking what is already marked changes nothing.
 	MarkNoShow(ctx context.Context, in *MarkNoShowRequest, opts ...grpc.CallOption) (*MarkNoShowResponse, error)
+	// SetCalendarFeed gives a participant a private address of their agenda
+	// feed, replaces it (the old address stops working) or revokes it. The
+	// participant only: the token in the address is a credential.
+	SetCalendarFeed(ctx context.Context, in *SetCalendarFeedRequest, opts ...grpc.CallOption) (*SetCalendarFeedResponse, error)
+	// GetCalendarFeed returns the agenda feed a token names, as
+	// ExportCalendar does, to anyone holding the token: calendars that
+	// subscribed fetch it without logging in. A revoked, replaced or unknown
+	// token is NOT_FOUND.
+	GetCalendarFeed(ctx context.Context, in *GetCalendarFeedRequest, opts ...grpc.CallOption) (*GetCalendarFeedResponse, error)
 }
 
 type meetingsServiceClient struct {
@@ -427,6 +438,26 @@ func (c *meetingsServiceClient) MarkNoShow(ctx context.Context, in *MarkNoShowRe
 	return out, nil
 }
 
+func (c *meetingsServiceClient) SetCalendarFeed(ctx context.Context, in *SetCalendarFeedRequest, opts ...grpc.CallOption) (*SetCalendarFeedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetCalendarFeedResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_SetCalendarFeed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meetingsServiceClient) GetCalendarFeed(ctx context.Context, in *GetCalendarFeedRequest, opts ...grpc.CallOption) (*GetCalendarFeedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCalendarFeedResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_GetCalendarFeed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MeetingsServiceServer is the server API for MeetingsService service.
 // All implementations must embed UnimplementedMeetingsServiceServer
 // for forward compatibility.
@@ -526,6 +557,15 @@ type MeetingsServiceServer interface {
 	// started. Matching takes a no-show as feedback of the party who came.
 	// Marking what is already marked changes nothing.
 	MarkNoShow(context.Context, *MarkNoShowRequest) (*MarkNoShowResponse, error)
+	// SetCalendarFeed gives a participant a private address of their agenda
+	// feed, replaces it (the old address stops working) or revokes it. The
+	// participant only: the token in the address is a credential.
+	SetCalendarFeed(context.Context, *SetCalendarFeedRequest) (*SetCalendarFeedResponse, error)
+	// GetCalendarFeed returns the agenda feed a token names, as
+	// ExportCalendar does, to anyone holding the token: calendars that
+	// subscribed fetch it without logging in. A revoked, replaced or unknown
+	// token is NOT_FOUND.
+	GetCalendarFeed(context.Context, *GetCalendarFeedRequest) (*GetCalendarFeedResponse, error)
 	mustEmbedUnimplementedMeetingsServiceServer()
 }
 
@@ -616,6 +656,12 @@ func (UnimplementedMeetingsServiceServer) CheckInParticipant(context.Context, *C
 }
 func (UnimplementedMeetingsServiceServer) MarkNoShow(context.Context, *MarkNoShowRequest) (*MarkNoShowResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkNoShow not implemented")
+}
+func (UnimplementedMeetingsServiceServer) SetCalendarFeed(context.Context, *SetCalendarFeedRequest) (*SetCalendarFeedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetCalendarFeed not implemented")
+}
+func (UnimplementedMeetingsServiceServer) GetCalendarFeed(context.Context, *GetCalendarFeedRequest) (*GetCalendarFeedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCalendarFeed not implemented")
 }
 func (UnimplementedMeetingsServiceServer) mustEmbedUnimplementedMeetingsServiceServer() {}
 func (UnimplementedMeetingsServiceServer) testEmbeddedByValue()                         {}
@@ -1124,6 +1170,42 @@ func _MeetingsService_MarkNoShow_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_SetCalendarFeed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetCalendarFeedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).SetCalendarFeed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_SetCalendarFeed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).SetCalendarFeed(ctx, req.(*SetCalendarFeedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeetingsService_GetCalendarFeed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCalendarFeedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).GetCalendarFeed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_GetCalendarFeed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).GetCalendarFeed(ctx, req.(*GetCalendarFeedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MeetingsService_ServiceDesc is the grpc.ServiceDesc for MeetingsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1238,6 +1320,14 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "MarkNoShow",
 			Handler:    _MeetingsService_MarkNoShow_Handler,
+		},
+		{
+			MethodName: "SetCalendarFeed",
+			Handler:    _MeetingsService_SetCalendarFeed_Handler,
+		},
+		{
+			MethodName: "GetCalendarFeed",
+			Handler:    _MeetingsService_GetCalendarFeed_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -111,7 +111,10 @@ type Participant struct {
 	// The code on the participant's printed agenda (inside its check-in QR
 	// code) that lets it check itself in; unguessable, set at registration.
 	// Only the participant itself and organizers see it. Output only.
-	CheckInCode   string `protobuf:"bytes,14,opt,name=check_in_code,json=checkInCode,proto3" json:"check_in_code,omitempty"`
+	CheckInCode string `protobuf:"bytes,14,opt,name=check_in_code,json=checkInCode,proto3" json:"check_in_code,omitempty"`
+	// The participant's private calendar feed (see SetCalendarFeed); only the
+	// participant sees it, and never its token.
+	CalendarFeed  *CalendarFeed `protobuf:"bytes,20,opt,name=calendar_feed,json=calendarFeed,proto3" json:"calendar_feed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -244,11 +247,73 @@ func (x *Participant) GetCheckInCode() string {
 	return ""
 }
 
+func (x *Participant) GetCalendarFeed() *CalendarFeed {
+	if x != nil {
+		return x.CalendarFeed
+	}
+	return nil
+}
+
+// CalendarFeed is a participant's private, revocable agenda feed.
+type CalendarFeed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SHA-256 digest of the token. Never output.
+	TokenSha256 []byte `protobuf:"bytes,1,opt,name=token_sha256,json=tokenSha256,proto3" json:"token_sha256,omitempty"`
+	// When the current token was made.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CalendarFeed) Reset() {
+	*x = CalendarFeed{}
+	mi := &file_tandem_meetings_v1_participant_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CalendarFeed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CalendarFeed) ProtoMessage() {}
+
+func (x *CalendarFeed) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_participant_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CalendarFeed.ProtoReflect.Descriptor instead.
+func (*CalendarFeed) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_participant_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CalendarFeed) GetTokenSha256() []byte {
+	if x != nil {
+		return x.TokenSha256
+	}
+	return nil
+}
+
+func (x *CalendarFeed) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
 var File_tandem_meetings_v1_participant_proto protoreflect.FileDescriptor
 
 const file_tandem_meetings_v1_participant_proto_rawDesc = "" +
 	"\n" +
-	"$tandem/meetings/v1/participant.proto\x12\x12tandem.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a tandem/profiles/v1/profile.proto\"\x99\x05\n" +
+	"$tandem/meetings/v1/participant.proto\x12\x12tandem.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etandem/meetings/v1/event.proto\x1a tandem/profiles/v1/profile.proto\"\xe0\x05\n" +
 	"\vParticipant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x128\n" +
@@ -265,7 +330,12 @@ const file_tandem_meetings_v1_participant_proto_rawDesc = "" +
 	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12@\n" +
 	"\aanswers\x18\f \x03(\v2&.tandem.meetings.v1.RegistrationAnswerR\aanswers\x12>\n" +
 	"\rchecked_in_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vcheckedInAt\x12\"\n" +
-	"\rcheck_in_code\x18\x0e \x01(\tR\vcheckInCode*|\n" +
+	"\rcheck_in_code\x18\x0e \x01(\tR\vcheckInCode\x12E\n" +
+	"\rcalendar_feed\x18\x14 \x01(\v2 .tandem.meetings.v1.CalendarFeedR\fcalendarFeed\"l\n" +
+	"\fCalendarFeed\x12!\n" +
+	"\ftoken_sha256\x18\x01 \x01(\fR\vtokenSha256\x129\n" +
+	"\n" +
+	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt*|\n" +
 	"\x11ParticipantStatus\x12\"\n" +
 	"\x1ePARTICIPANT_STATUS_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPARTICIPANT_STATUS_REGISTERED\x10\x01\x12 \n" +
@@ -284,26 +354,29 @@ func file_tandem_meetings_v1_participant_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_participant_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tandem_meetings_v1_participant_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_tandem_meetings_v1_participant_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_tandem_meetings_v1_participant_proto_goTypes = []any{
 	(ParticipantStatus)(0),        // 0: tandem.meetings.v1.ParticipantStatus
 	(*Participant)(nil),           // 1: tandem.meetings.v1.Participant
-	(*v1.ProfileRef)(nil),         // 2: tandem.profiles.v1.ProfileRef
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
-	(*RegistrationAnswer)(nil),    // 4: tandem.meetings.v1.RegistrationAnswer
+	(*CalendarFeed)(nil),          // 2: tandem.meetings.v1.CalendarFeed
+	(*v1.ProfileRef)(nil),         // 3: tandem.profiles.v1.ProfileRef
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*RegistrationAnswer)(nil),    // 5: tandem.meetings.v1.RegistrationAnswer
 }
 var file_tandem_meetings_v1_participant_proto_depIdxs = []int32{
-	2, // 0: tandem.meetings.v1.Participant.profile:type_name -> tandem.profiles.v1.ProfileRef
+	3, // 0: tandem.meetings.v1.Participant.profile:type_name -> tandem.profiles.v1.ProfileRef
 	0, // 1: tandem.meetings.v1.Participant.status:type_name -> tandem.meetings.v1.ParticipantStatus
-	3, // 2: tandem.meetings.v1.Participant.registered_at:type_name -> google.protobuf.Timestamp
-	3, // 3: tandem.meetings.v1.Participant.updated_at:type_name -> google.protobuf.Timestamp
-	4, // 4: tandem.meetings.v1.Participant.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	3, // 5: tandem.meetings.v1.Participant.checked_in_at:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	4, // 2: tandem.meetings.v1.Participant.registered_at:type_name -> google.protobuf.Timestamp
+	4, // 3: tandem.meetings.v1.Participant.updated_at:type_name -> google.protobuf.Timestamp
+	5, // 4: tandem.meetings.v1.Participant.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	4, // 5: tandem.meetings.v1.Participant.checked_in_at:type_name -> google.protobuf.Timestamp
+	2, // 6: tandem.meetings.v1.Participant.calendar_feed:type_name -> tandem.meetings.v1.CalendarFeed
+	4, // 7: tandem.meetings.v1.CalendarFeed.created_at:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_participant_proto_init() }
@@ -318,7 +391,7 @@ func file_tandem_meetings_v1_participant_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_participant_proto_rawDesc), len(file_tandem_meetings_v1_participant_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
