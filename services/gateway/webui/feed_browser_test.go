@@ -16,6 +16,20 @@ func fetchFeed(u *user, address string) (int, string) {
 	return int(res[0].(float64)), res[1].(string)
 }
 
+// oneMeetingPublished registers the company and the researcher (see
+// twoRegistered); the researcher asks the company, which accepts, and the
+// organiser publishes a schedule holding their one meeting.
+func oneMeetingPublished(t *testing.T) (o, c, r *user, eventPath string) {
+	t.Helper()
+	o, c, r, eventPath = twoRegistered(t)
+	companyID := eval[string](r, `[...document.querySelectorAll("#f-to option")].find(o => o.textContent.includes("Tagliamentoomics")).value`)
+	r.set("#f-to", companyID)
+	r.submit("#send-request")
+	r.mustSucceed("sending the request")
+	acceptAndPublish(c, o, eventPath)
+	return o, c, r, eventPath
+}
+
 // acceptAndPublish has c accept its request and the organiser o close
 // registration, schedule and publish.
 func acceptAndPublish(c, o *user, eventPath string) {
@@ -38,12 +52,7 @@ func acceptAndPublish(c, o *user, eventPath string) {
 // first) retires the old one, and turning it off retires it too. Phone and
 // desktop widths, no axe violation.
 func TestCalendarFeedSubscription(t *testing.T) {
-	o, c, r, eventPath := twoRegistered(t)
-	companyID := eval[string](r, `[...document.querySelectorAll("#f-to option")].find(o => o.textContent.includes("Tagliamentoomics")).value`)
-	r.set("#f-to", companyID)
-	r.submit("#send-request")
-	r.mustSucceed("sending the request")
-	acceptAndPublish(c, o, eventPath)
+	_, c, r, eventPath := oneMeetingPublished(t)
 
 	r.open(eventPath)
 	r.expect("#calendar-feed", "private address")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -216,6 +218,7 @@ func (h *hub) apply(subject string, data []byte) {
 			}
 			h.notify(h.participants[p], note{Kind: "meeting_cancelled", At: at(ev.GetOccurredAt()), WhoKey: other, Event: h.eventNames[id], Href: "/events/" + id})
 		}
+		h.signal(gridKey(id), note{Kind: "meeting_cancelled", At: at(ev.GetOccurredAt()), Extra: m.GetId()})
 	case *eventsv1.MeetingMoved:
 		m := ev.GetMeeting()
 		for _, p := range m.GetParticipantIds() {
@@ -336,6 +339,11 @@ func (h *hub) notify(key string, n note) {
 		list = list[len(list)-maxNotesPerKey:]
 	}
 	h.notes[key] = list
+	h.signal(key, n)
+}
+
+// signal pushes n to the live listeners of key. Callers hold mu.
+func (h *hub) signal(key string, n note) {
 	for ch, keys := range h.subs {
 		if slices.Contains(keys, key) {
 			select {
@@ -345,6 +353,10 @@ func (h *hub) notify(key string, n note) {
 		}
 	}
 }
+
+// gridKey addresses the live updates of an event's schedule grid: they go
+// to the organisers' open grids only, and are kept as no one's notes.
+func gridKey(eventID string) string { return "grid:" + eventID }
 
 // list returns the notes of keys, newest first.
 func (h *hub) list(keys []string) []note {
@@ -513,12 +525,41 @@ func (u *UI) notificationsPage(c *call) error {
 
 // notificationsLive pushes the user's new notifications as Server-Sent Events.
 func (u *UI) notificationsLive(c *call) error {
+	c.personID()
+	return u.live(c, c.noteKeys(), func(n note) (string, any) {
+		one := []note{n}
+		c.nameNotes(one)
+		n = one[0]
+		return "note", map[string]string{"text": noteText(c.L, n), "href": n.Href, "when": c.L.When(timestamppb.New(n.At), "Europe/Rome")}
+	})
+}
+
+// gridLive tells an organiser's open schedule grid, as Server-Sent Events,
+// which meetings were cancelled, so the grid drops them without a reload.
+// The events carry meeting ids only.
+func (u *UI) gridLive(c *call) error {
+	ctx, cancel := c.ctx()
+	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
+	cancel()
+	if err != nil {
+		return err
+	}
+	if !c.organizes(ev) {
+		return status.Error(codes.PermissionDenied, c.L.T("event.organizers_only"))
+	}
+	return u.live(c, []string{gridKey(ev.GetId())}, func(n note) (string, any) {
+		return "cancelled", map[string]string{"meeting": n.Extra}
+	})
+}
+
+// live streams the hub's notes for keys as Server-Sent Events, each shaped
+// by event, until the browser goes away.
+func (u *UI) live(c *call, keys []string, event func(note) (name string, data any)) error {
 	fl, ok := c.w.(http.Flusher)
 	if !ok {
 		return errors.New("streaming unsupported")
 	}
-	c.personID()
-	ch := u.hub.subscribe(c.noteKeys())
+	ch := u.hub.subscribe(keys)
 	defer u.hub.unsubscribe(ch)
 	sse := startSSE(c.w)
 	fl.Flush()
@@ -534,11 +575,8 @@ func (u *UI) notificationsLive(c *call) error {
 			}
 			fl.Flush()
 		case n := <-ch:
-			one := []note{n}
-			c.nameNotes(one)
-			n = one[0]
-			row := map[string]string{"text": noteText(c.L, n), "href": n.Href, "when": c.L.When(timestamppb.New(n.At), "Europe/Rome")}
-			if sse.send("note", "", row) != nil {
+			name, data := event(n)
+			if sse.send(name, "", data) != nil {
 				return nil
 			}
 			fl.Flush()

@@ -199,7 +199,8 @@ func Unmetered(r *http.Request) bool {
 		return false
 	}
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/static/") || p == "/searches/live" || p == "/notifications/live"
+	return strings.HasPrefix(p, "/static/") || p == "/searches/live" || p == "/notifications/live" ||
+		strings.HasPrefix(p, "/events/") && strings.HasSuffix(p, "/grid/live")
 }
 
 func (u *UI) routes() {
@@ -266,6 +267,7 @@ func (u *UI) routes() {
 	m.HandleFunc("GET /events/{id}/agendas", u.page(u.agendasPage))
 	m.HandleFunc("GET /events/{id}/calendar/{pid}", u.page(u.calendarFile))
 	m.HandleFunc("POST /events/{id}/calendar-feed", u.page(u.eventFeed))
+	m.HandleFunc("GET /events/{id}/grid/live", u.page(u.gridLive))
 	m.HandleFunc("GET /calendar-feeds/{token}/agenda.ics", u.public(u.feedFile))
 
 	m.HandleFunc("GET /dashboard", u.page(u.dashboardPage))

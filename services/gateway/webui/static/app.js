@@ -115,6 +115,7 @@
   function liveNotes(badge) {
     if (!window.EventSource) return;
     var es = new EventSource(badge.getAttribute("data-live"));
+    es.onopen = function () { badge.setAttribute("data-live-open", "1"); };
     es.addEventListener("note", function (e) {
       var n = JSON.parse(e.data);
       badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
@@ -183,6 +184,21 @@
     });
   }
 
+  // The organiser's grid drops a meeting as soon as it is cancelled,
+  // told by the server (Server-Sent Events), and says so.
+  function liveGrid(table) {
+    if (!window.EventSource) return;
+    var es = new EventSource(table.getAttribute("data-live"));
+    es.onopen = function () { table.setAttribute("data-live-open", "1"); };
+    es.addEventListener("cancelled", function (e) {
+      var m = document.getElementById("m-" + JSON.parse(e.data).meeting);
+      if (!m) return;
+      m.remove();
+      var status = document.getElementById("grid-live");
+      if (status) status.textContent = status.getAttribute("data-cancelled");
+    });
+  }
+
   // Schedule editing by drag and drop: a meeting dropped on a free place
   // moves there, on another meeting (both under review) swaps with it. The
   // drop fills and sends the same form as the keyboard's Move here / Swap
@@ -243,6 +259,7 @@
     if (matches) liveMatches(matches);
     var g = document.getElementById("schedule-grid");
     if (g) grid(g);
+    if (g && g.getAttribute("data-live")) liveGrid(g);
     var ef = document.getElementById("edit-form");
     if (g && ef) gridEdit(g, ef);
     document.querySelectorAll("[data-print]").forEach(function (b) {
