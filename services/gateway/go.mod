@@ -11,6 +11,7 @@ require (
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0
 	golang.org/x/time v0.16.0
 	google.golang.org/grpc v1.85.0
+	rsc.io/qr v0.2.0
 )
 
 require (

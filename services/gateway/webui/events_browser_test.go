@@ -278,14 +278,23 @@ func fillDay(o *user) {
 	o.typeInto("#f-meeting_minutes", "25")
 }
 
-// createOpenEvent creates a one-day event with three tables through the
-// web UI, opens its registration and returns its path.
+// createOpenEvent creates a one-day event with three tables a week ahead
+// through the web UI, opens its registration and returns its path.
 func createOpenEvent(o *user, name string) string {
+	o.t.Helper()
+	return createEventOn(o, name, 7)
+}
+
+// createEventOn is createOpenEvent with the day days from today (negative:
+// in the past, its meetings over).
+func createEventOn(o *user, name string, days int) string {
 	o.t.Helper()
 	o.open("/events")
 	o.typeInto("#f-name", name)
 	o.typeInto("#f-venue", "Area Science Park, Trieste")
 	fillDay(o)
+	rome, _ := time.LoadLocation("Europe/Rome")
+	o.set("#day-date-0", time.Now().In(rome).AddDate(0, 0, days).Format("2006-01-02"))
 	o.typeInto("#f-break_minutes", "5")
 	o.typeInto("#f-tables", "3")
 	o.typeInto("#f-table_names", "Table 1, Hall B\nTable 2, Hall B\nGalilei room, Foyer")

@@ -34,13 +34,7 @@ func oneMeetingPublished(t *testing.T) (o, c, r *user, eventPath string) {
 // registration, schedule and publish.
 func acceptAndPublish(c, o *user, eventPath string) {
 	c.t.Helper()
-	c.open(eventPath)
-	c.submit("#incoming button.accept")
-	c.mustSucceed("accepting the request")
-	o.open(eventPath)
-	o.submit("#close-registration")
-	o.submit("#generate")
-	o.mustSucceed("generating the schedule")
+	acceptAndGenerate(c, o, eventPath)
 	o.submit("#publish-schedule")
 	o.mustSucceed("publishing the schedule")
 }

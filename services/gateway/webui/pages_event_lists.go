@@ -149,10 +149,12 @@ func paginate[T any](rows []T, lq listQuery, base string) ([]T, pager) {
 type participantRow struct {
 	P                               *meetingsv1.Participant
 	Sent, Received, Accepted, Meets int
+	// NoShows counts the meetings an organiser marked it absent from.
+	NoShows int
 }
 
 var (
-	participantShows = []string{"all", "registered", "without_meetings", "no_requests", "withdrawn"}
+	participantShows = []string{"all", "registered", "without_meetings", "no_requests", "checked_in", "not_checked_in", "withdrawn"}
 	participantSorts = []string{"name", "fewest_meetings", "most_requests"}
 	requestShows     = []string{"all", "pending", "accepted", "declined", "no_thanks", "cancelled"}
 	requestSorts     = []string{"newest", "oldest", "from", "to"}
@@ -210,7 +212,7 @@ func (u *UI) eventParticipants(c *call) error {
 	lq := readListQuery(c.r.URL.Query(), participantShows, participantSorts)
 	rows := participantRows(parts, reqs, meetings, lq)
 	if c.r.URL.Query().Get("format") == "csv" {
-		header := []string{"participant_id", "name", "kind", "available_slots", "requests_sent", "requests_received", "requests_accepted", "meetings", "status"}
+		header := []string{"participant_id", "name", "kind", "available_slots", "requests_sent", "requests_received", "requests_accepted", "meetings", "status", "checked_in_at", "no_shows"}
 		for _, q := range ev.GetRegistrationQuestions() {
 			header = append(header, q.GetText())
 		}
@@ -224,7 +226,8 @@ func (u *UI) eventParticipants(c *call) error {
 				avail = strconv.Itoa(n)
 			}
 			st := strings.ToLower(strings.TrimPrefix(r.P.GetStatus().String(), "PARTICIPANT_STATUS_"))
-			return append([]string{r.P.GetId(), r.P.GetDisplayName(), kind, avail, strconv.Itoa(r.Sent), strconv.Itoa(r.Received), strconv.Itoa(r.Accepted), strconv.Itoa(r.Meets), st},
+			return append([]string{r.P.GetId(), r.P.GetDisplayName(), kind, avail, strconv.Itoa(r.Sent), strconv.Itoa(r.Received), strconv.Itoa(r.Accepted), strconv.Itoa(r.Meets), st,
+				csvTime(r.P.GetCheckedInAt().AsTime(), r.P.GetCheckedInAt() != nil), strconv.Itoa(r.NoShows)},
 				answerCells(ev, r.P)...)
 		})
 	}
@@ -265,6 +268,9 @@ func participantRows(parts []*meetingsv1.Participant, reqs []*meetingsv1.Meeting
 		for _, id := range m.GetParticipantIds() {
 			count(id, func(row *participantRow) { row.Meets++ })
 		}
+		for _, id := range m.GetNoShowParticipantIds() {
+			count(id, func(row *participantRow) { row.NoShows++ })
+		}
 	}
 	rows = slices.DeleteFunc(rows, func(r participantRow) bool {
 		gone := r.P.GetStatus() == meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_WITHDRAWN
@@ -281,6 +287,10 @@ func participantRows(parts []*meetingsv1.Participant, reqs []*meetingsv1.Meeting
 			return r.Meets > 0
 		case lq.Show == "no_requests":
 			return r.Sent+r.Received > 0
+		case lq.Show == "checked_in":
+			return r.P.GetCheckedInAt() == nil
+		case lq.Show == "not_checked_in":
+			return r.P.GetCheckedInAt() != nil
 		}
 		return false
 	})

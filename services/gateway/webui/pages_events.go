@@ -235,6 +235,11 @@ type figures struct {
 	HasSchedule                                          bool
 	Placed, UpperBound, Without                          int
 	MeanMeetings                                         float64
+	// CheckedIn participants arrived at the event; NoShows counts the
+	// parties of meetings marked as not having come.
+	CheckedIn, NoShows int
+	// Load is the number of meetings in each slot, for the organiser's chart.
+	Load []slotLoad
 }
 
 type grid struct {
@@ -356,6 +361,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 			v.Grid.window(ev.GetId(), c.r.URL.Query().Get("move"), c.r.URL.Query().Get("place"), gridStart(c))
 		}
 		v.Figures = eventFigures(v.Participants, v.Requests, v.Schedule, meetings)
+		v.Figures.Load = slotLoads(ev, meetings)
 		v.Fill = summariseFill(sched, v.Requests, meetings)
 		v.Edit = gridEditOf(c, ev, sched, meetings, v.Requests, v.Names, editProblem)
 		v.Grid.offer(c.L, ev, v.Edit, v.Participants, meetings, v.Names)
@@ -697,6 +703,16 @@ func (g *grid) name(l *Lang, names map[string]string) {
 // accepted request).
 func eventFigures(participants []*meetingsv1.Participant, reqs []*meetingsv1.MeetingRequest, s *meetingsv1.Schedule, meetings []*meetingsv1.Meeting) figures {
 	f := figures{Participants: len(participants)}
+	for _, p := range participants {
+		if p.GetCheckedInAt() != nil && p.GetStatus() == meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED {
+			f.CheckedIn++
+		}
+	}
+	for _, m := range meetings {
+		if m.GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_CANCELLED {
+			f.NoShows += len(m.GetNoShowParticipantIds())
+		}
+	}
 	for _, r := range reqs {
 		if r.GetStatus() != meetingsv1.MeetingRequestStatus_MEETING_REQUEST_STATUS_CANCELLED {
 			f.Requests++ // a cancelled request is no longer asked
@@ -1000,22 +1016,38 @@ var answerQuestions = map[meetingsv1.MeetingRequestAction]confirmView{
 type agendaView struct {
 	Event   *meetingsv1.Event
 	Agendas []*meetingsv1.GetAgendaResponse
+	// CheckIns are the check-in links printed on agendas, by participant.
+	CheckIns map[string]checkInLink
+}
+
+// oneAgenda loads the event and the agenda of participant {pid} of the
+// path, under the names the user may see.
+func (u *UI) oneAgenda(ctx context.Context, c *call) (*meetingsv1.Event, *meetingsv1.GetAgendaResponse, error) {
+	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: c.r.PathValue("pid")})
+	if err != nil {
+		return nil, nil, err
+	}
+	c.nameAgendas(a)
+	unnamedAgendas(c.L, a)
+	return ev, a, nil
 }
 
 func (u *UI) agendaPage(c *call) error {
 	ctx, cancel := c.ctx()
 	defer cancel()
-	ev, err := u.loadEvent(ctx, c.r.PathValue("id"))
+	ev, a, err := u.oneAgenda(ctx, c)
 	if err != nil {
 		return err
 	}
-	a, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: c.r.PathValue("pid")})
-	if err != nil {
+	v := agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}}
+	if v.CheckIns, err = c.checkInLinks(ev, v.Agendas); err != nil {
 		return err
 	}
-	c.nameAgendas(a)
-	unnamedAgendas(c.L, a)
-	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title"), agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}})
+	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title"), v)
 }
 
 // agendasPage is every participant's agenda on one printable page, for the
@@ -1041,6 +1073,9 @@ func (u *UI) agendasPage(c *call) error {
 	}
 	c.nameAgendas(v.Agendas...)
 	unnamedAgendas(c.L, v.Agendas...)
+	if v.CheckIns, err = c.checkInLinks(ev, v.Agendas); err != nil {
+		return err
+	}
 	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title_all"), v)
 }
 

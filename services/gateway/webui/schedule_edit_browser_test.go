@@ -33,14 +33,7 @@ func TestScheduleEditing(t *testing.T) {
 	r.submit("#register")
 	r.mustSucceed("registering the institute")
 	leaveAtTenAndAsk(r)
-	c.open(eventPath)
-	c.submit("#incoming button.accept")
-	c.mustSucceed("accepting the request")
-
-	o.open(eventPath)
-	o.submit("#close-registration")
-	o.submit("#generate")
-	o.mustSucceed("generating the schedule")
+	acceptAndGenerate(c, o, eventPath)
 	o.expect("#edit-hint", "Drag a meeting")
 	cellOf := func() string {
 		return eval[string](o, `document.querySelector("#schedule-grid .meeting").closest("td").dataset.to`)
@@ -191,8 +184,8 @@ func TestScheduleEditing(t *testing.T) {
 		o.open(eventPath + "/participants")
 		o.expect("#participant-list thead", "What do you seek?")
 		rows := csvRows(t, eval[string](o, `fetch(location.pathname + "?format=csv").then(r => r.text())`))
-		if h := rows[0]; len(h) != 11 || h[8] != "status" || h[9] != "What do you offer at this event?" || h[10] != "What do you seek?" {
-			t.Errorf("the participants CSV header is %q, want the status, then the two questions last", h)
+		if h := rows[0]; len(h) != 13 || h[8] != "status" || h[10] != "no_shows" || h[11] != "What do you offer at this event?" || h[12] != "What do you seek?" {
+			t.Errorf("the participants CSV header is %q, want the status, check-in and absences, then the two questions last", h)
 		}
 	})
 

@@ -269,6 +269,11 @@ func (u *UI) routes() {
 	m.HandleFunc("POST /events/{id}/calendar-feed", u.page(u.eventFeed))
 	m.HandleFunc("GET /events/{id}/grid/live", u.page(u.gridLive))
 	m.HandleFunc("GET /calendar-feeds/{token}/agenda.ics", u.public(u.feedFile))
+	m.HandleFunc("GET /events/{id}/checkin/{pid}", u.page(u.checkInPage))
+	m.HandleFunc("POST /events/{id}/participants/{pid}/checkin", u.page(u.eventCheckIn))
+	m.HandleFunc("GET /events/{id}/day", u.page(u.eventDayPage))
+	m.HandleFunc("POST /events/{id}/meetings/{mid}/noshow", u.page(u.eventNoShow))
+	m.HandleFunc("GET /events/{id}/report.csv", u.page(u.eventReport))
 
 	m.HandleFunc("GET /dashboard", u.page(u.dashboardPage))
 	m.HandleFunc("GET /dashboard/export.csv", u.page(u.dashboardCSV))

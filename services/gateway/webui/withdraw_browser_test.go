@@ -85,6 +85,12 @@ func TestOrganiserWithdrawsParticipant(t *testing.T) {
 // university at a new open event, whose path it returns.
 func twoRegistered(t *testing.T) (o, c, r *user, eventPath string) {
 	t.Helper()
+	return twoRegisteredOn(t, 7)
+}
+
+// twoRegisteredOn is twoRegistered for an event days from today.
+func twoRegisteredOn(t *testing.T, days int) (o, c, r *user, eventPath string) {
+	t.Helper()
 	root := browser(t)
 	s := startStack(t)
 	o = newUser(t, root, s.URL, "organiser")
@@ -93,7 +99,7 @@ func twoRegistered(t *testing.T) (o, c, r *user, eventPath string) {
 	o.signIn("organizer")
 	c.signIn("company")
 	r.signIn("researcher")
-	eventPath = createOpenEvent(o, "Trieste Partnering Day")
+	eventPath = createEventOn(o, "Trieste Partnering Day", days)
 	c.open(eventPath)
 	c.submit("#register")
 	c.mustSucceed("registering the company")
