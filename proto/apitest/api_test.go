@@ -167,3 +167,16 @@ func findService(t *testing.T, name string) protoreflect.ServiceDescriptor {
 	}
 	return sd
 }
+
+// TestListCollaborationsReadsManyOrganisations: the collaboration history of
+// many organisations (a cluster's members) is one paged call, by a repeated
+// organization_ids beside the single organization_id.
+func TestListCollaborationsReadsManyOrganisations(t *testing.T) {
+	md := (&competenciesv1.ListCollaborationsRequest{}).ProtoReflect().Descriptor()
+	for name, repeated := range map[protoreflect.Name]bool{"organization_id": false, "organization_ids": true, "page_size": false, "page_token": false} {
+		f := md.Fields().ByName(name)
+		if f == nil || f.Kind() != protoreflect.StringKind && f.Kind() != protoreflect.Int32Kind || (f.Cardinality() == protoreflect.Repeated) != repeated {
+			t.Errorf("ListCollaborationsRequest.%s: %v, want repeated=%v", name, f, repeated)
+		}
+	}
+}

@@ -199,6 +199,38 @@ func TestCollaborationLifecycle(t *testing.T) {
 		t.Errorf("list without organisation: %v, want InvalidArgument", err)
 	}
 
+	// Several organisations in one paged call: every collaboration any of
+	// them took part in, once, in the same order; the hidden one's alone
+	// stays unlisted.
+	put(t, admin, project("cordis", "4", 2016, b))
+	var both []string
+	token = ""
+	for range 5 {
+		res, err := member.ListCollaborations(ctx(t), &competenciesv1.ListCollaborationsRequest{OrganizationIds: []string{a, b, hidden, a}, PageSize: 2, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.GetCollaborations() {
+			both = append(both, fmt.Sprintf("%d:%s", c.GetYear(), participantIDs(c)))
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if want := fmt.Sprintf("[2018:%[1]s 2016:%[2]s 2014:%[1]s,%[2]s 2010:%[2]s,%[1]s]", a, b); fmt.Sprint(both) != want {
+		t.Errorf("collaborations of A and B: %v, want %s", both, want)
+	}
+	if _, err := member.ListCollaborations(ctx(t), &competenciesv1.ListCollaborationsRequest{OrganizationId: a, OrganizationIds: []string{b}}); code(err) != codes.InvalidArgument {
+		t.Errorf("list by organization_id and organization_ids: %v, want InvalidArgument", err)
+	}
+	tooMany := make([]string, 1001)
+	for i := range tooMany {
+		tooMany[i] = a
+	}
+	if _, err := member.ListCollaborations(ctx(t), &competenciesv1.ListCollaborationsRequest{OrganizationIds: tooMany}); code(err) != codes.InvalidArgument || !strings.Contains(violations(err), "organization_ids") {
+		t.Errorf("list of 1001 organisations: %v, want InvalidArgument naming organization_ids", err)
+	}
+
 	// Erasing an organisation removes it from every collaboration, and from
 	// every stored and published event; a collaboration left empty is erased.
 	e.eraseOrganization(hidden, 2)
@@ -218,7 +250,7 @@ func TestCollaborationLifecycle(t *testing.T) {
 	eventually(t, "no event names the erased organisation", func() error { return noEventNames(e.js, hidden) })
 	eventually(t, "collaboration events", func() error {
 		return countEvents(e.js, map[string]int{
-			"tandem.competencies.v1.collaboration.upserted": 3, // the rolled-up project and the two others
+			"tandem.competencies.v1.collaboration.upserted": 4, // the rolled-up project and the three others
 			"tandem.competencies.v1.collaboration.erased":   1,
 		})
 	})

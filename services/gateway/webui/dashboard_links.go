@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
@@ -19,10 +18,8 @@ const (
 	// maxLinkOrgs is how many organisations the network list shows.
 	maxLinkOrgs = 20
 	// maxLinkMembers bounds the members whose collaboration history the
-	// dashboard reads (one call each), so a huge cluster stays quick.
+	// dashboard reads (in one paged call), so a huge cluster stays quick.
 	maxLinkMembers = 500
-	// linkReaders is how many members' histories are read at once.
-	linkReaders = 8
 )
 
 // link is two organisations that took part in collaborations together,
@@ -77,40 +74,18 @@ func (u *UI) collaborationNetwork(ctx context.Context, members map[string]string
 	for _, m := range read {
 		isMember[m] = true
 	}
-	var (
-		mu      sync.Mutex
-		collabs = map[string]*competenciesv1.Collaboration{}
-		wg      sync.WaitGroup
-		next    = make(chan string)
-	)
-	for range linkReaders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range next {
-				token := ""
-				for range 4 {
-					res, err := u.opts.Competencies.ListCollaborations(ctx, &competenciesv1.ListCollaborationsRequest{OrganizationId: id, PageSize: 500, PageToken: token})
-					mu.Lock()
-					if err != nil {
-						note(err)
-					}
-					for _, c := range res.GetCollaborations() {
-						collabs[c.GetId()] = c
-					}
-					mu.Unlock()
-					if token = res.GetNextPageToken(); err != nil || token == "" {
-						break
-					}
-				}
-			}
-		}()
+	// One paged call reads the history of every member read, each
+	// collaboration once, however many members took part in it.
+	collabs, err := allPages(func(token string) ([]*competenciesv1.Collaboration, string, error) {
+		if len(read) == 0 {
+			return nil, "", nil
+		}
+		res, err := u.opts.Competencies.ListCollaborations(ctx, &competenciesv1.ListCollaborationsRequest{OrganizationIds: read, PageSize: 500, PageToken: token})
+		return res.GetCollaborations(), res.GetNextPageToken(), err
+	})
+	if err != nil {
+		note(err)
 	}
-	for _, m := range read {
-		next <- m
-	}
-	close(next)
-	wg.Wait()
 
 	links := map[[2]string]*link{}
 	examples := map[[2]string][]string{}

@@ -2,19 +2,23 @@ package webui_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	matchingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/matching/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/gateway/webui"
 )
 
 // tokenBrowser signs in with a token on the sign-in page's token form.
@@ -210,4 +214,54 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// countingCompetencies counts the ListCollaborations calls the web UI makes
+// to the real competencies service.
+type countingCompetencies struct {
+	competenciesv1.CompetenciesServiceClient
+	collabCalls atomic.Int64
+}
+
+func (c *countingCompetencies) ListCollaborations(ctx context.Context, in *competenciesv1.ListCollaborationsRequest, opts ...grpc.CallOption) (*competenciesv1.ListCollaborationsResponse, error) {
+	c.collabCalls.Add(1)
+	return c.CompetenciesServiceClient.ListCollaborations(ctx, in, opts...)
+}
+
+// TestDashboardReadsCollaborationsInOneCall: the dashboard reads the
+// collaboration history of all the members of a cluster in one paged call,
+// not one call per member, and still finds every link.
+func TestDashboardReadsCollaborationsInOneCall(t *testing.T) {
+	counter := &countingCompetencies{}
+	s := startStack(t, func(o *webui.Options) {
+		counter.CompetenciesServiceClient = o.Competencies
+		o.Competencies = counter
+	})
+	admin := s.admin(t)
+	org := func(name, cluster string, kind profilesv1.OrganizationKind) string {
+		return createInCluster(t, s, admin, &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", NutsCode: "ITH44", Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}, cluster)
+	}
+	cluster := org("Batch Cluster", "", profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER)
+	var members []string
+	for i := range 30 {
+		members = append(members, org(fmt.Sprintf("Member %02d", i), cluster, profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY))
+	}
+	for i := 0; i+1 < len(members); i += 2 {
+		ps := []*competenciesv1.CollaborationParticipant{{OrganizationId: members[i]}, {OrganizationId: members[i+1]}}
+		eventually(t, "collaboration recorded", func() (bool, string) {
+			_, err := s.Comp.PutCollaboration(admin, &competenciesv1.PutCollaborationRequest{Collaboration: &competenciesv1.Collaboration{
+				Kind: competenciesv1.CollaborationKind_COLLABORATION_KIND_PROJECT, Title: fmt.Sprintf("Pair %d", i), Acronym: fmt.Sprintf("P%02d", i), Year: 2024,
+				Source: "test", SourceId: fmt.Sprintf("p%d", i), Participants: ps}})
+			return err == nil, errString(err)
+		})
+	}
+	manager := tokenBrowser(t, s, auth.Principal{Subject: "batch-manager", Organization: cluster, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{cluster}})
+	before := counter.collabCalls.Load()
+	page := pageOf(t, manager, s.URL+"/dashboard")
+	if n := counter.collabCalls.Load() - before; n != 1 {
+		t.Errorf("one dashboard visit made %d ListCollaborations calls for 30 members, want 1", n)
+	}
+	if !strings.Contains(page, "All 15 links, strongest first") {
+		t.Errorf("the dashboard does not list the 15 links of the 30 members:\n%s", page)
+	}
 }

@@ -174,29 +174,48 @@ func (s *Service) visibleCollaboration(v domain.Viewer, c *competenciesv1.Collab
 	return out, true
 }
 
-// ListCollaborations lists the collaborations of an organisation the viewer
-// may see it in, newest year first, then by id.
-func (s *Service) ListCollaborations(v domain.Viewer, orgID string, kinds []competenciesv1.CollaborationKind, pageSize int, token string) ([]*competenciesv1.Collaboration, string, error) {
-	if !domain.ValidID(orgID) {
+// MaxCollaborationOrgs bounds the organisations one ListCollaborations
+// call names.
+const MaxCollaborationOrgs = 1000
+
+// ListCollaborations lists the collaborations that an organisation of
+// orgIDs took part in, where the viewer may see it among the participants,
+// each once, newest year first, then by id.
+func (s *Service) ListCollaborations(v domain.Viewer, orgIDs []string, kinds []competenciesv1.CollaborationKind, pageSize int, token string) ([]*competenciesv1.Collaboration, string, error) {
+	if len(orgIDs) == 0 {
 		return nil, "", grpcerr.Invalid(grpcerr.Violation{Field: "organization_id", Description: "is required"})
+	}
+	if len(orgIDs) > MaxCollaborationOrgs {
+		return nil, "", grpcerr.Invalid(grpcerr.Violation{Field: "organization_ids", Description: "at most " + strconv.Itoa(MaxCollaborationOrgs) + " items"})
+	}
+	wanted := make(map[string]bool, len(orgIDs))
+	for _, id := range orgIDs {
+		if !domain.ValidID(id) {
+			return nil, "", grpcerr.Invalid(grpcerr.Violation{Field: "organization_ids", Description: "not a valid id"})
+		}
+		wanted[id] = true
 	}
 	after, err := decodeCollabToken(token)
 	if err != nil {
 		return nil, "", err
 	}
 	var out []*competenciesv1.Collaboration
-	for _, c := range s.Index.CollaborationsOf(orgID) {
-		if len(kinds) > 0 && !slices.Contains(kinds, c.GetKind()) {
-			continue
+	seen := map[string]bool{}
+	for id := range wanted {
+		for _, c := range s.Index.CollaborationsOf(id) {
+			if seen[c.GetId()] || len(kinds) > 0 && !slices.Contains(kinds, c.GetKind()) {
+				continue
+			}
+			seen[c.GetId()] = true
+			vc, ok := s.visibleCollaboration(v, c)
+			if !ok || !slices.ContainsFunc(vc.GetParticipants(), func(p *competenciesv1.CollaborationParticipant) bool { return wanted[p.GetOrganizationId()] }) {
+				continue
+			}
+			if after != nil && collabCmp(vc, after.year, after.id) <= 0 {
+				continue
+			}
+			out = append(out, vc)
 		}
-		vc, ok := s.visibleCollaboration(v, c)
-		if !ok || !slices.ContainsFunc(vc.GetParticipants(), func(p *competenciesv1.CollaborationParticipant) bool { return p.GetOrganizationId() == orgID }) {
-			continue
-		}
-		if after != nil && collabCmp(vc, after.year, after.id) <= 0 {
-			continue
-		}
-		out = append(out, vc)
 	}
 	slices.SortFunc(out, func(a, b *competenciesv1.Collaboration) int { return collabCmp(a, b.GetYear(), b.GetId()) })
 	next := ""

@@ -305,7 +305,14 @@ func (g *GRPC) ListCollaborations(ctx context.Context, req *competenciesv1.ListC
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := g.svc.ListCollaborations(v, req.GetOrganizationId(), req.GetKinds(), pageSize(req.GetPageSize(), 50, 500), req.GetPageToken())
+	orgs := req.GetOrganizationIds()
+	switch {
+	case req.GetOrganizationId() != "" && len(orgs) > 0:
+		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "organization_ids", Description: "only without organization_id"})
+	case req.GetOrganizationId() != "":
+		orgs = []string{req.GetOrganizationId()}
+	}
+	list, next, err := g.svc.ListCollaborations(v, orgs, req.GetKinds(), pageSize(req.GetPageSize(), 50, 500), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

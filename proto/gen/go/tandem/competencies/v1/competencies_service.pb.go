@@ -1801,16 +1801,21 @@ func (x *GetCollaborationResponse) GetCollaboration() *Collaboration {
 // Request for ListCollaborations.
 type ListCollaborationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The organisation whose collaborations to list; required.
+	// The organisation whose collaborations to list; this or organization_ids
+	// is required.
 	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// Maximum results per page; 0 means 50, values above 500 are capped.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only these kinds.
-	Kinds         []CollaborationKind `protobuf:"varint,4,rep,packed,name=kinds,proto3,enum=tandem.competencies.v1.CollaborationKind" json:"kinds,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Kinds []CollaborationKind `protobuf:"varint,4,rep,packed,name=kinds,proto3,enum=tandem.competencies.v1.CollaborationKind" json:"kinds,omitempty"`
+	// Instead of organization_id: the collaborations any of these
+	// organisations (at most 1000) took part in, each listed once, e.g. the
+	// collaboration history of a cluster's members in one paged call.
+	OrganizationIds []string `protobuf:"bytes,5,rep,name=organization_ids,json=organizationIds,proto3" json:"organization_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ListCollaborationsRequest) Reset() {
@@ -1867,6 +1872,13 @@ func (x *ListCollaborationsRequest) GetPageToken() string {
 func (x *ListCollaborationsRequest) GetKinds() []CollaborationKind {
 	if x != nil {
 		return x.Kinds
+	}
+	return nil
+}
+
+func (x *ListCollaborationsRequest) GetOrganizationIds() []string {
+	if x != nil {
+		return x.OrganizationIds
 	}
 	return nil
 }
@@ -2048,13 +2060,14 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\x17GetCollaborationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"g\n" +
 	"\x18GetCollaborationResponse\x12K\n" +
-	"\rcollaboration\x18\x01 \x01(\v2%.tandem.competencies.v1.CollaborationR\rcollaboration\"\xc1\x01\n" +
+	"\rcollaboration\x18\x01 \x01(\v2%.tandem.competencies.v1.CollaborationR\rcollaboration\"\xec\x01\n" +
 	"\x19ListCollaborationsRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12?\n" +
-	"\x05kinds\x18\x04 \x03(\x0e2).tandem.competencies.v1.CollaborationKindR\x05kinds\"\x93\x01\n" +
+	"\x05kinds\x18\x04 \x03(\x0e2).tandem.competencies.v1.CollaborationKindR\x05kinds\x12)\n" +
+	"\x10organization_ids\x18\x05 \x03(\tR\x0forganizationIds\"\x93\x01\n" +
 	"\x1aListCollaborationsResponse\x12M\n" +
 	"\x0ecollaborations\x18\x01 \x03(\v2%.tandem.competencies.v1.CollaborationR\x0ecollaborations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xde\r\n" +

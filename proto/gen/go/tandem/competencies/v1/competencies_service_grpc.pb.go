@@ -76,7 +76,8 @@ type CompetenciesServiceClient interface {
 	PutCollaboration(ctx context.Context, in *PutCollaborationRequest, opts ...grpc.CallOption) (*PutCollaborationResponse, error)
 	// GetCollaboration returns a collaboration the caller may see.
 	GetCollaboration(ctx context.Context, in *GetCollaborationRequest, opts ...grpc.CallOption) (*GetCollaborationResponse, error)
-	// ListCollaborations lists an organisation's collaborations, newest year first.
+	// ListCollaborations lists an organisation's collaborations, or those of
+	// any of several organisations in one paged call, newest year first.
 	ListCollaborations(ctx context.Context, in *ListCollaborationsRequest, opts ...grpc.CallOption) (*ListCollaborationsResponse, error)
 }
 
@@ -269,7 +270,8 @@ type CompetenciesServiceServer interface {
 	PutCollaboration(context.Context, *PutCollaborationRequest) (*PutCollaborationResponse, error)
 	// GetCollaboration returns a collaboration the caller may see.
 	GetCollaboration(context.Context, *GetCollaborationRequest) (*GetCollaborationResponse, error)
-	// ListCollaborations lists an organisation's collaborations, newest year first.
+	// ListCollaborations lists an organisation's collaborations, or those of
+	// any of several organisations in one paged call, newest year first.
 	ListCollaborations(context.Context, *ListCollaborationsRequest) (*ListCollaborationsResponse, error)
 	mustEmbedUnimplementedCompetenciesServiceServer()
 }
