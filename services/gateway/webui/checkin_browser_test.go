@@ -109,6 +109,15 @@ func TestOnTheDay(t *testing.T) {
 		t.Errorf("the event report = %q, want the meeting with the researcher absent", rows)
 	}
 
+	// At an event still to come, check-in is refused, saying when it opens.
+	later := createEventOn(o, "Trieste Partnering Day 2", 7)
+	c.open(later)
+	c.submit("#register")
+	c.mustSucceed("registering the company for the later event")
+	o.open(later + "/participants")
+	o.submit("#participant-list button.check-in")
+	o.expect("main", "Check-in opens on the event's first day.")
+
 	// On a phone.
 	o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	o.open(eventPath + "/day")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"rsc.io/qr"
@@ -103,13 +104,9 @@ func (u *UI) eventCheckIn(c *call) error {
 	id, pid := c.r.PathValue("id"), c.r.PathValue("pid")
 	ctx, cancel := c.ctx()
 	defer cancel()
-	code := c.r.PostForm.Get("code")
-	_, err := u.opts.Meetings.CheckInParticipant(ctx, &meetingsv1.CheckInParticipantRequest{EventId: id, ParticipantId: pid, CheckInCode: code})
-	if status.Code(err) == codes.PermissionDenied && code != "" {
-		return status.Error(codes.PermissionDenied, c.L.T("checkin.wrong_code"))
-	}
+	_, err := u.opts.Meetings.CheckInParticipant(ctx, &meetingsv1.CheckInParticipantRequest{EventId: id, ParticipantId: pid, CheckInCode: c.r.PostForm.Get("code")})
 	if err != nil {
-		return err
+		return c.refusedAs(err, map[string]string{"event_id": "checkin.not_yet", "participant_id": "checkin.withdrawn", "check_in_code": "checkin.wrong_code"})
 	}
 	back := "/events/" + id + "/participants"
 	if c.r.PostForm.Get("next") == "agenda" {
@@ -229,13 +226,33 @@ func (u *UI) eventNoShow(c *call) error {
 	absent := c.r.PostForm.Get("absent") == "1"
 	_, err := u.opts.Meetings.MarkNoShow(ctx, &meetingsv1.MarkNoShowRequest{EventId: id, MeetingId: mid, ParticipantId: c.r.PostForm.Get("participant"), NoShow: absent})
 	if err != nil {
-		return err
+		return c.refusedAs(err, map[string]string{"meeting_id": "day.not_started"})
 	}
 	done := "no_show"
 	if !absent {
 		done = "no_show_undone"
 	}
 	return c.redirect("/events/"+id+"/day?slot="+url.QueryEscape(c.r.PostForm.Get("slot"))+"#m-"+mid, done)
+}
+
+// refusedAs words a service's refusal (FailedPrecondition or
+// PermissionDenied) that names one of keys' fields with the catalogue's
+// message for that field, in the reader's language; other errors pass.
+func (c *call) refusedAs(err error, keys map[string]string) error {
+	st, _ := status.FromError(err)
+	if st.Code() != codes.FailedPrecondition && st.Code() != codes.PermissionDenied {
+		return err
+	}
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				if key, ok := keys[fv.GetField()]; ok {
+					return status.Error(st.Code(), c.L.T(key))
+				}
+			}
+		}
+	}
+	return err
 }
 
 // slotLoad is one bar of the organiser's chart of meetings per slot.
