@@ -30,6 +30,13 @@ var pluralMessages = map[string][2]string{
 	"dashboard.network_desc.one.one":   {"%d organisation or person, %d pair", "%d organizzazione o persona, %d coppia"},
 	"dashboard.network_hint.one":       {"Pairs that met at events, or where one saved or contacted the other (%d pair).", "Coppie che si sono incontrate agli eventi, o in cui una ha salvato o contattato l'altra (%d coppia)."},
 
+	"dashboard.net_shows_all.one":              {"Showing the %d pair.", "È mostrata l'unica coppia (%d)."},
+	"dashboard.net_shows_filtered.one.other":   {"Showing %d of %d pairs: the one with a side of the kind and region chosen.", "È mostrata %d coppia su %d: quella con una parte del tipo e della regione scelti."},
+	"dashboard.net_shows_filtered.one.one":     {"Showing %d of %d pair: the one with a side of the kind and region chosen.", "È mostrata %d coppia su %d: quella con una parte del tipo e della regione scelti."},
+	"dashboard.net_shows_focus.one":            {"%s and its partner: %d pair.", "%s e il suo partner: %d coppia."},
+	"dashboard.pairs_all.one":                  {"The %d pair", "L'unica coppia (%d)"},
+	"dashboard.pairs_sample.one.other":         {"The strongest %d of %d pairs", "La coppia più forte (%d) su %d"},
+	"dashboard.pairs_sample.one.one":           {"The strongest %d of %d pair", "La coppia più forte (%d) su %d"},
 	"dashboard.link_org_counts.one.other":      {"%d partner in %d collaborations", "%d partner in %d collaborazioni"},
 	"dashboard.link_org_counts.other.one":      {"%d partners in %d collaboration", "%d partner in %d collaborazione"},
 	"dashboard.link_org_counts.one.one":        {"%d partner in %d collaboration", "%d partner in %d collaborazione"},

@@ -56,6 +56,7 @@ type dashboardView struct {
 	Coverage    []coverage
 	Chart       template.HTML
 	Network     template.HTML
+	Net         networkView
 	Pairs       int
 	Problems    []*problem
 	ClusterName string
@@ -307,8 +308,19 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	slices.SortFunc(v.ByRegion, func(a, b regionRow) int {
 		return cmp.Or(b.Members-a.Members, b.Offers+b.Needs-a.Offers-a.Needs, strings.Compare(a.Label, b.Label))
 	})
+	nodes := map[string]networkNode{}
+	for _, o := range orgs {
+		nodes["org:"+o.GetId()] = networkNode{Kind: o.GetKind(), Region: regionOf(o)}
+	}
+	for person, org := range orgOf {
+		if n, ok := nodes["org:"+org]; ok {
+			nodes["person:"+person] = n
+		}
+	}
 	v.Pairs = len(pairs)
-	v.Network = networkSVG(c.L, pairs, names, 30)
+	var shown []pair
+	v.Net, shown = networkOf(c.L, c.r.URL.Query(), pairs, nodes, names)
+	v.Network = networkSVG(c.L, shown, names, 30, v.Net.Focus)
 	return v
 }
 
@@ -532,8 +544,9 @@ func coverageSVG(l *Lang, rows []coverage) template.HTML {
 }
 
 // networkSVG draws profiles on a circle with a line per pair: solid for
-// met, dashed for contacted, dotted for saved. The busiest nodes are kept.
-func networkSVG(l *Lang, pairs []pair, names map[string]string, maxNodes int) template.HTML {
+// met, dashed for contacted, dotted for saved. The busiest nodes are kept;
+// focus, when set, stands in the centre.
+func networkSVG(l *Lang, pairs []pair, names map[string]string, maxNodes int, focus string) template.HTML {
 	degree := map[string]int{}
 	for _, p := range pairs {
 		degree[p.A]++
@@ -549,15 +562,19 @@ func networkSVG(l *Lang, pairs []pair, names map[string]string, maxNodes int) te
 		nodes = nodes[:maxNodes]
 	}
 	slices.Sort(nodes) // stable positions between visits
+	around := slices.DeleteFunc(slices.Clone(nodes), func(n string) bool { return n == focus })
 	// The circle grows with the number of nodes; labels get room on both sides.
 	radius := min(230.0, 50+20*float64(len(nodes)))
 	const labelRoom = 200.0
 	width, height := 2*radius+2*labelRoom, 2*radius+80
 	cx, cy := width/2, height/2+15
 	pos := map[string][2]float64{}
-	for i, n := range nodes {
-		a := 2*math.Pi*float64(i)/float64(max(len(nodes), 1)) - math.Pi/2
+	for i, n := range around {
+		a := 2*math.Pi*float64(i)/float64(max(len(around), 1)) - math.Pi/2
 		pos[n] = [2]float64{cx + radius*math.Cos(a), cy + radius*math.Sin(a)}
+	}
+	if len(around) < len(nodes) {
+		pos[focus] = [2]float64{cx, cy}
 	}
 	esc := html.EscapeString
 	var b strings.Builder

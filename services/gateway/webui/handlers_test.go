@@ -349,7 +349,7 @@ func TestCoverageChart(t *testing.T) {
 
 func TestNetworkPicture(t *testing.T) {
 	pairs := []pair{{A: "org:1", B: "org:2", Met: 1}, {A: "org:1", B: "person:3", Contacted: 1}, {A: "org:2", B: "org:4", Saved: 2}}
-	svg := string(networkSVG(langFor("en"), pairs, map[string]string{"org:1": "Alpha & Co", "org:2": "Beta"}, 30))
+	svg := string(networkSVG(langFor("en"), pairs, map[string]string{"org:1": "Alpha & Co", "org:2": "Beta"}, 30, ""))
 	wellFormed(t, svg)
 	for _, want := range []string{`class="edge met"`, `class="edge contacted"`, `class="edge saved"`, "Alpha &amp; Co", catalogEN["dashboard.unnamed"]} {
 		if !strings.Contains(svg, want) {
@@ -359,7 +359,7 @@ func TestNetworkPicture(t *testing.T) {
 	if n := strings.Count(svg, `<g class="node">`); n != 4 {
 		t.Errorf("%d nodes, want 4", n)
 	}
-	capped := string(networkSVG(langFor("en"), pairs, nil, 2))
+	capped := string(networkSVG(langFor("en"), pairs, nil, 2, ""))
 	if n := strings.Count(capped, `<g class="node">`); n != 2 {
 		t.Errorf("capped network has %d nodes, want 2", n)
 	}
