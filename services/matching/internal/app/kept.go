@@ -21,19 +21,15 @@ import (
 // every visit. The scorer is called as for any query and its answer kept
 // with the index epoch it was computed at; it is served only while the
 // epoch holds, so a kept answer is always the one the scorer would give
-// now. When an event moves the epoch on, a background worker computes the
-// answers asked for recently again, the most recently asked first, so the
-// next visit finds a fresh answer instead of scoring. Only answers served
-// again after they were computed are computed again: where events come
+// now. When an event moves the epoch on, a background worker brings the
+// answers asked for recently up to date, the most recently asked first, so
+// the next visit finds a fresh answer instead of scoring. An answer the
+// event cannot move (domain.Index.Holds: only documents changed, none
+// that its seeker or its pool read, none now reaching its pool) is kept
+// as it is at the new epoch; the others are computed again. Only answers
+// served again after they were computed are refreshed: where events come
 // faster than an answer is asked, computing it on asking costs less than
 // computing it after every event.
-//
-// Why the epoch and not a finer test of which answers an event can change:
-// scoring reads corpus-wide statistics (document count, average length,
-// how many candidates hold a word or a term), and nearly every event
-// (a competency's label is part of its holder's text) moves them, so every
-// answer's scores move with it. Keeping an answer whose candidates did not
-// change would serve scores the scorer no longer gives.
 const (
 	// DefaultKeptAnswers is how many answers are kept (least recently
 	// asked dropped first): about 16 KB each with its encoding (ten
@@ -56,8 +52,8 @@ type Kept struct {
 	// workers compute the stale answers again side by side.
 	workers atomic.Int32
 	// computed counts the answers the scorer computed for the kept answers,
-	// asked or refreshed.
-	computed atomic.Int64
+	// asked or refreshed; held those found to hold at a later epoch.
+	computed, held atomic.Int64
 }
 
 type keptAnswer struct {
@@ -70,6 +66,7 @@ type keptAnswer struct {
 type keptValue struct {
 	epoch uint64
 	res   *matchingv1.SuggestPartnersResponse
+	fp    *domain.Footprint // what it read, for Holds
 	// hit tells whether the answer was served again after the ask or
 	// refresh that computed it.
 	hit atomic.Bool
@@ -170,23 +167,33 @@ func (k *Kept) answer(q domain.Query) (*keptValue, error) {
 	return k.compute(e)
 }
 
-// compute asks the scorer for e's answer unless another caller has just
-// done so at the current epoch.
+// compute brings e's answer to the current epoch, unless another caller
+// has just done so: kept as it is where the changes since cannot move it,
+// asked of the scorer otherwise.
 func (k *Kept) compute(e *keptAnswer) (*keptValue, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	// The epoch is read before scoring: a change during it moves the epoch
-	// on, and the answer is kept under the older one, never served.
-	epoch := k.x.Epoch()
-	if v := e.val.Load(); v != nil && v.epoch == epoch {
-		return v, nil
+	old := e.val.Load()
+	if old != nil && old.epoch == k.x.Epoch() {
+		return old, nil
 	}
-	res, err := k.x.Suggest(e.q)
+	if old != nil {
+		if epoch, ok := k.x.Holds(e.q, old.fp, old.epoch); ok {
+			k.held.Add(1)
+			v := &keptValue{epoch: epoch, res: old.res, fp: old.fp}
+			v.served.Store(old.served.Load())
+			e.val.Store(v)
+			return v, nil
+		}
+	}
+	// The epoch is read with the scoring: a change after it moves the
+	// epoch on, and the answer is kept under the older one, never served.
+	res, epoch, fp, err := k.x.SuggestKept(e.q)
 	if err != nil {
 		return nil, err
 	}
 	k.computed.Add(1)
-	v := &keptValue{epoch: epoch, res: res}
+	v := &keptValue{epoch: epoch, res: res, fp: fp}
 	if old := e.val.Load(); old == nil || old.epoch <= epoch {
 		e.val.Store(v)
 	}
@@ -322,3 +329,7 @@ func (k *Kept) Stale() int {
 // Computed counts the answers the scorer has computed for the kept
 // answers, asked or refreshed.
 func (k *Kept) Computed() int64 { return k.computed.Load() }
+
+// Held counts the kept answers found to hold at a later epoch instead of
+// being computed again.
+func (k *Kept) Held() int64 { return k.held.Load() }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"sync"
 	"sync/atomic"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -28,7 +29,25 @@ type answers struct {
 	kept  *lru.Cache[string, answer]
 	// moved is signalled (at most one signal pending) when the epoch moves.
 	moved chan struct{}
+
+	// Since the last change that may move every answer (epoch full), the
+	// epochs that changed documents only, each with the candidates whose
+	// documents changed: Holds tells from them whether an answer moved.
+	mu   sync.Mutex
+	full uint64
+	log  []docDelta
 }
+
+// docDelta is an epoch that changed documents only.
+type docDelta struct {
+	epoch uint64
+	refs  []Ref   // the documents rebuilt
+	cands []int32 // the indexes of those still candidates
+}
+
+// deltaLog is how many epochs of document changes are remembered; an
+// answer older than that is stale.
+const deltaLog = 64
 
 // Epoch counts the changes to what scoring reads (applied events, new
 // weights). An answer computed while the epoch read before it still holds
@@ -56,11 +75,46 @@ func newAnswers() *answers {
 
 // changed makes every kept answer stale.
 func (a *answers) changed() {
-	a.epoch.Add(1)
+	a.mu.Lock()
+	a.full = a.epoch.Add(1)
+	a.log = a.log[:0]
+	a.mu.Unlock()
+	a.signal()
+}
+
+// changedDocs moves the epoch on for a change to the documents of refs
+// alone (cands the indexes of those still candidates).
+func (a *answers) changedDocs(refs []Ref, cands []int32) {
+	a.mu.Lock()
+	if len(a.log) == deltaLog {
+		a.log = append(a.log[:0], a.log[1:]...)
+	}
+	a.log = append(a.log, docDelta{epoch: a.epoch.Add(1), refs: refs, cands: cands})
+	a.mu.Unlock()
+	a.signal()
+}
+
+func (a *answers) signal() {
 	select {
 	case a.moved <- struct{}{}:
 	default:
 	}
+}
+
+// since returns the current epoch and the document changes after epoch
+// e; ok is false when a change that may move every answer came after e,
+// or e is older than the log remembers.
+func (a *answers) since(e uint64) (now uint64, ds []docDelta, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now = a.epoch.Load()
+	if now == e {
+		return now, nil, true
+	}
+	if a.full > e || len(a.log) == 0 || a.log[0].epoch > e+1 {
+		return now, nil, false
+	}
+	return now, append([]docDelta(nil), a.log[e+1-a.log[0].epoch:]...), true
 }
 
 // answerKey is the query in a canonical form (Query.AppendKey).

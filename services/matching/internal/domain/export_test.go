@@ -30,7 +30,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 	slices.Sort(words)
 	var idfSum float64
 	for _, w := range words {
-		idfSum += x.idf(x.wordPost(w).df())
+		idfSum += x.idf(x.wordDFOf(w))
 	}
 	var all []first
 	for i, c := range x.cands {
@@ -42,7 +42,7 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 		for _, t := range p.need {
 			var best float32
 			for _, e := range x.expand(t.id) {
-				if x.broadTerm(e.Sim*x.candTermWeight(e.TermID), x.termPost(e.TermID).df()) {
+				if x.broadTerm(e.Sim*x.candTermWeight(e.TermID), x.termDFOf(e.TermID)) {
 					continue
 				}
 				if h := x.heldTerm(c, e.TermID); h != nil {
@@ -57,12 +57,12 @@ func exhaustivePool(x *Index, q Query, p *profile, poolSize int) []scored {
 			}
 		}
 		for _, w := range words {
-			if x.commonWord(x.wordPost(w).df()) {
+			if x.commonWord(x.wordDFOf(w)) {
 				continue
 			}
 			if f, ok := x.heldWord(c, w); ok {
 				tf := float64(f)
-				s += float32(p.w[FeatText] * x.idf(x.wordPost(w).df()) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
+				s += float32(p.w[FeatText] * x.idf(x.wordDFOf(w)) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(c.length)/x.avgLen())) / (1.5 * idfSum))
 				reached = true
 			}
 		}
@@ -144,4 +144,22 @@ func (x *Index) SetPruneFloor(n int) {
 	defer x.mu.Unlock()
 	x.pruneFloor = n
 	x.answers.changed()
+}
+
+// SetStatsDrift lets the documents changed since the statistics' snapshot
+// reach 1/share of its candidates before it is taken again (1/100 by
+// default), so that a small test index changes documents under one
+// snapshot.
+func (x *Index) SetStatsDrift(share int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.driftShare = share
+}
+
+// StatsDrift returns how many documents changed since the statistics'
+// snapshot, and how many candidates it counted.
+func (x *Index) StatsDrift() (drift, cands int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.drift, x.st.nCands
 }

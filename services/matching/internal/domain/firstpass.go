@@ -57,7 +57,7 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 	for k := range p.need {
 		for j, e := range p.exps[k] {
 			cw := e.Sim * p.cws[k][j]
-			if x.broadTerm(cw, p.lists[k][j].df()) {
+			if x.broadTerm(cw, p.dfs[k][j]) {
 				continue
 			}
 			fl := p.lists[k][j].list(x.kinds)
@@ -81,7 +81,7 @@ func (x *Index) preselect(p *profile, s *scratch, buckets []int) {
 			}
 			post := x.tokPost[n]
 			// Common words only re-rank; walking them costs much and finds little.
-			if x.commonWord(post.df()) {
+			if x.commonWord(x.wordDF(n)) {
 				continue
 			}
 			wi := p.w[FeatText] * p.idfs[k]
@@ -132,7 +132,7 @@ func (x *Index) preselectGraph(p *profile, s *scratch) {
 // is small (their IDF is low) and the full scoring still counts them; on
 // 100,000 organisations a single such word would be a list of 10,000.
 func (x *Index) commonWord(df int) bool {
-	return df > min(x.nCands/4+10, max(x.nCands/50, x.pruneFloor))
+	return df > min(x.st.nCands/4+10, max(x.st.nCands/50, x.pruneFloor))
 }
 
 // broadTerm reports whether the first pass leaves out an expanded term of
@@ -141,7 +141,7 @@ func (x *Index) commonWord(df int) bool {
 // it still counts in full scoring; walking it would cost the first pass a
 // third of its time for a share of a score under a tenth.
 func (x *Index) broadTerm(w float64, df int) bool {
-	return w < 0.1 && df > max(x.nCands/50, x.pruneFloor)
+	return w < 0.1 && df > max(x.st.nCands/50, x.pruneFloor)
 }
 
 // candidatePool takes candidates in first-pass order (score, then id) and
@@ -150,6 +150,12 @@ func (x *Index) broadTerm(w float64, df int) bool {
 // sorting everything the first pass reached; the head grows only when the
 // filters leave too few in it.
 func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
+	return x.trackedPool(q, p, poolSize, nil)
+}
+
+// trackedPool is candidatePool, noting in fp (when not nil) every
+// candidate it reads and the one that fills the pool.
+func (x *Index) trackedPool(q Query, p *profile, poolSize int, fp *Footprint) []scored {
 	s := x.scratch.get(len(x.cands))
 	defer x.scratch.put(s)
 	x.preselect(p, s, bucketsOf(q.Filter.Kinds))
@@ -158,6 +164,9 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 		for _, i := range order {
 			if len(pool) >= poolSize {
 				return true
+			}
+			if fp != nil {
+				fp.examined = append(fp.examined, i)
 			}
 			// The kind filter first, from the dense array: a candidate it
 			// drops is never read at all.
@@ -173,6 +182,9 @@ func (x *Index) candidatePool(q Query, p *profile, poolSize int) []scored {
 				continue
 			}
 			pool = append(pool, scored{i, det})
+			if fp != nil && len(pool) == poolSize {
+				fp.full, fp.last = true, preEntry{s.cells[i].acc, x.idKeys[i], i}
+			}
 		}
 		return len(pool) >= poolSize
 	}

@@ -146,6 +146,14 @@ type Index struct {
 
 	dirty map[Ref]struct{}
 
+	// st is the snapshot of the corpus statistics scoring reads (stats.go);
+	// the pending marks name the words and terms whose counts moved since,
+	// and drift counts the documents changed since.
+	st                 corpusStats
+	wordPend, termPend pending
+	drift              int
+	driftShare         int
+
 	// pruneFloor is the fewest candidates a word or term must reach before
 	// the first pass may leave it out (see commonWord and broadTerm).
 	pruneFloor int
@@ -180,6 +188,7 @@ func NewIndex(ont Ontology) *Index {
 		surface:      map[string]string{},
 		dirty:        map[Ref]struct{}{},
 		pruneFloor:   1000,
+		driftShare:   statsDriftShare,
 		answers:      newAnswers(),
 	}
 	x.SetWeights(DefaultWeights)
@@ -221,15 +230,33 @@ func (x *Index) Apply(changes ...Change) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	n := 0
+	docsOnly := true
 	for _, c := range changes {
 		if x.applyOne(c) {
 			n++
+			if kind, _ := splitKey(c.Key); !docKinds[kind] {
+				docsOnly = false
+			}
 		}
 	}
-	x.flush()
-	x.answers.changed()
+	slots := x.slotGen
+	refs, cands := x.flush()
+	x.drift += len(refs)
+	if !docsOnly || x.slotGen != slots || x.statsDue() {
+		// Anything else (the history, events, candidates added or
+		// removed) may move every answer: the statistics are taken again
+		// with it.
+		x.takeStats()
+		x.answers.changed()
+		return n
+	}
+	x.answers.changedDocs(refs, cands)
 	return n
 }
+
+// docKinds are the aggregates whose changes reach only the documents of
+// their holders (and those holders' organisations and people).
+var docKinds = map[string]bool{"org": true, "person": true, "comp": true, "coop": true}
 
 // HeldBy lists the aggregate keys of the competencies and cooperation
 // profiles held by ref, so an erasure can remove them too.
@@ -372,15 +399,20 @@ func (x *Index) markOrg(id string) {
 }
 
 // flush rebuilds the documents of every candidate touched since the last
-// flush.
-func (x *Index) flush() {
+// flush, and returns their refs and the indexes of those still candidates.
+func (x *Index) flush() (refs []Ref, cands []int32) {
 	if len(x.dirty) > 0 {
 		x.gen++
 	}
 	for r := range x.dirty {
 		x.rebuild(r)
+		refs = append(refs, r)
+		if i, ok := x.byRef[r]; ok {
+			cands = append(cands, i)
+		}
 	}
 	clear(x.dirty)
+	return refs, cands
 }
 
 func (x *Index) rebuild(r Ref) {
@@ -434,6 +466,7 @@ func (x *Index) unpost(i int32) {
 	}
 	for _, ct := range d.terms {
 		x.post[ct.t].remove(i)
+		x.termPend.mark(ct.t)
 	}
 	for t := range d.reqTerms {
 		if m := x.reqPost[t]; m != nil {
@@ -446,6 +479,7 @@ func (x *Index) unpost(i int32) {
 	}
 	for _, cw := range d.tokens {
 		x.tokPost[cw.w].remove(i)
+		x.wordPend.mark(cw.w)
 	}
 	x.totalLen -= int64(d.length)
 }
@@ -453,6 +487,7 @@ func (x *Index) unpost(i int32) {
 func (x *Index) postDoc(i int32, d *cand) {
 	for _, ct := range d.terms {
 		x.post[ct.t].set(i, ct.strength)
+		x.termPend.mark(ct.t)
 	}
 	for t := range d.reqTerms {
 		m := x.reqPost[t]
@@ -465,6 +500,7 @@ func (x *Index) postDoc(i int32, d *cand) {
 	}
 	for _, cw := range d.tokens {
 		x.tokPost[cw.w].set(i, tokenHit{cw.tf, uint16(min(d.length, maxTokLen))})
+		x.wordPend.mark(cw.w)
 	}
 	x.totalLen += int64(d.length)
 }
@@ -689,15 +725,6 @@ func (c *cand) tf(w int32) (uint16, bool) {
 		return c.tokens[lo].tf, true
 	}
 	return 0, false
-}
-
-// termPost returns the posting list of a term, nil when no candidate ever
-// held it.
-func (x *Index) termPost(term string) *postings[float32] {
-	if n, ok := x.termNum[term]; ok {
-		return x.post[n]
-	}
-	return nil
 }
 
 // genericNameWords say nothing about which institution a name is.

@@ -68,6 +68,7 @@ type profile struct {
 	exps     [][]Related            // expansion of each need term
 	cws      [][]float64            // candTermWeight of each expanded term
 	lists    [][]*postings[float32] // posting list of each expanded term
+	dfs      [][]int                // the statistics' count of candidates holding each expanded term
 	wordList []string               // words, sorted
 	wordNums []int32                // number of each word, -1 when no candidate uses it
 	idfs     []float64              // IDF of each word
@@ -144,6 +145,7 @@ func (p *profile) release() {
 	clear(p.requests[:cap(p.requests)])
 	clear(p.exps[:cap(p.exps)])
 	clear(p.lists[:cap(p.lists)])
+	clear(p.dfs[:cap(p.dfs)])
 	clear(p.bestH[:cap(p.bestH)])
 	profilePool.Put(p)
 }
@@ -389,7 +391,7 @@ func (x *Index) topWords(p *profile, d *cand) {
 	}
 	var all []ws
 	for _, cw := range d.tokens {
-		all = append(all, ws{x.wordName[cw.w], float64(cw.tf) * x.idf(x.tokPost[cw.w].df())})
+		all = append(all, ws{x.wordName[cw.w], float64(cw.tf) * x.idf(x.wordDF(cw.w))})
 	}
 	slices.SortFunc(all, func(a, b ws) int { return cmp.Or(cmp.Compare(b.s, a.s), strings.Compare(a.w, b.w)) })
 	for _, a := range all[:min(len(all), ownWords)] {
@@ -400,22 +402,22 @@ func (x *Index) topWords(p *profile, d *cand) {
 }
 
 func (x *Index) idf(df int) float64 {
-	n := float64(x.nCands)
+	n := float64(x.st.nCands)
 	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
 }
 
 // rarity is in [0, 1]: high for terms few candidates hold and for specific
 // terms of the vocabulary.
-func (x *Index) rarity(term string) float64 { return x.rarityOf(term, x.termPost(term).df()) }
+func (x *Index) rarity(term string) float64 { return x.rarityOf(term, x.termDFOf(term)) }
 
 func (x *Index) rarityOf(term string, termDF int) float64 {
-	return x.rarityFrom(x.ont.InformationContent(term), termDF, math.Log(float64(x.nCands)+1))
+	return x.rarityFrom(x.ont.InformationContent(term), termDF, math.Log(float64(x.st.nCands)+1))
 }
 
 // rarityFrom is rarityOf from the term's information content, with
 // logN = ln(candidates + 1) worked out by the caller.
 func (x *Index) rarityFrom(ic float64, termDF int, logN float64) float64 {
-	n := float64(x.nCands)
+	n := float64(x.st.nCands)
 	df := float64(termDF)
 	idfNorm := 1.0
 	if n > 1 {
@@ -427,7 +429,7 @@ func (x *Index) rarityFrom(ic float64, termDF int, logN float64) float64 {
 func (x *Index) needWeight(t seekerTerm) float64 { return t.weight * (0.4 + 0.6*x.rarity(t.id)) }
 
 func (x *Index) candTermWeight(term string) float64 {
-	return x.candTermWeightOf(term, x.termPost(term).df())
+	return x.candTermWeightOf(term, x.termDFOf(term))
 }
 
 func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4*x.rarityOf(term, df) }
@@ -441,6 +443,7 @@ type numbered struct {
 	nums  []int32 // -1 where no candidate ever held the term
 	lists []*postings[float32]
 	cws   []float64 // candTermWeight of each expanded term
+	dfs   []int     // the statistics' count of candidates holding each
 }
 
 // numberedExpansion returns exp, the expansion of term, as numbers,
@@ -451,8 +454,8 @@ func (x *Index) numberedExpansion(term string, exp []Related) *numbered {
 			return ne
 		}
 	}
-	ne := &numbered{gen: x.gen, nums: make([]int32, len(exp)), lists: make([]*postings[float32], len(exp)), cws: make([]float64, len(exp))}
-	logN := math.Log(float64(x.nCands) + 1)
+	ne := &numbered{gen: x.gen, nums: make([]int32, len(exp)), lists: make([]*postings[float32], len(exp)), cws: make([]float64, len(exp)), dfs: make([]int, len(exp))}
+	logN := math.Log(float64(x.st.nCands) + 1)
 	for j, e := range exp {
 		t, ok := x.termNum[e.TermID]
 		if ok {
@@ -460,7 +463,8 @@ func (x *Index) numberedExpansion(term string, exp []Related) *numbered {
 		} else {
 			ne.nums[j] = -1
 		}
-		ne.cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, ne.lists[j].df(), logN)
+		ne.dfs[j] = x.termDF(ne.nums[j])
+		ne.cws[j] = 0.6 + 0.4*x.rarityFrom(e.IC, ne.dfs[j], logN)
 	}
 	x.numbered.Store(term, ne)
 	return ne
@@ -484,6 +488,7 @@ func (x *Index) prepare(p *profile) {
 		n += len(p.exps[k])
 	}
 	p.lists = grown(p.lists, len(p.need))
+	p.dfs = grown(p.dfs, len(p.need))
 	p.expAt = slices.Grow(p.expAt[:0], n)
 	for k, nt := range p.need {
 		ne := x.numberedExpansion(nt.id, p.exps[k])
@@ -500,6 +505,7 @@ func (x *Index) prepare(p *profile) {
 			p.expAt = append(p.expAt, expRef{int32(k), int32(j), next})
 		}
 		p.cws[k] = ne.cws
+		p.dfs[k] = ne.dfs
 		p.lists[k] = ne.lists
 	}
 	p.bestV = grown(p.bestV, len(p.need))
@@ -521,7 +527,7 @@ func (x *Index) prepare(p *profile) {
 			n = -1
 		}
 		p.wordNums[k] = n
-		p.idfs[k] = x.idf(x.wordPost(w).df())
+		p.idfs[k] = x.idf(x.wordDF(n))
 		p.idfSum += p.idfs[k]
 		if n >= 0 {
 			p.expWords = append(p.expWords, expWord{n, p.idfs[k]})
@@ -532,10 +538,10 @@ func (x *Index) prepare(p *profile) {
 }
 
 func (x *Index) avgLen() float64 {
-	if x.nCands == 0 {
+	if x.st.nCands == 0 {
 		return 1
 	}
-	return max(1, float64(x.totalLen)/float64(x.nCands))
+	return max(1, float64(x.st.totalLen)/float64(x.st.nCands))
 }
 
 func (x *Index) expand(id string) []Related {

@@ -44,6 +44,12 @@ func (x *Index) Suggest(q Query) (*matchingv1.SuggestPartnersResponse, error) {
 }
 
 func (x *Index) suggest(q Query, poolOf poolFunc) (*matchingv1.SuggestPartnersResponse, error) {
+	return x.suggestTracked(q, poolOf, nil)
+}
+
+// suggestTracked is suggest, noting in fp (when not nil) the epoch and
+// what the seeker's profile was read from; poolOf notes the pool's part.
+func (x *Index) suggestTracked(q Query, poolOf poolFunc, fp *Footprint) (*matchingv1.SuggestPartnersResponse, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	p, err := x.seekerProfile(q)
@@ -51,6 +57,13 @@ func (x *Index) suggest(q Query, poolOf poolFunc) (*matchingv1.SuggestPartnersRe
 		return nil, err
 	}
 	defer p.release()
+	if fp != nil {
+		fp.epoch = x.answers.epoch.Load()
+		fp.deps = append(fp.deps, p.self, OrgRef(p.orgID))
+		if q.Viewer.Org != "" {
+			fp.deps = append(fp.deps, OrgRef(q.Viewer.Org))
+		}
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultLimit
