@@ -24,6 +24,75 @@ type Footprint struct {
 	full     bool
 	last     preEntry
 	epoch    uint64
+	// What the first pass walks for the seeker, each sorted: a candidate
+	// holding none of it (nor among the most active, where activity
+	// counts) has no first-pass score, and Holds needs no profile for it.
+	terms  []int32  // the expanded terms' numbers
+	words  []int32  // the words' numbers
+	reqs   []string // the request terms reciprocity answers
+	orgs   []int32  // the organisations the walk reached
+	active bool     // whether activity counts
+}
+
+// noteReach notes in fp what the first pass walks for p.
+func (x *Index) noteReach(fp *Footprint, p *profile) {
+	for t := range p.expOf {
+		fp.terms = append(fp.terms, t)
+	}
+	slices.Sort(fp.terms)
+	for _, n := range p.wordNums {
+		if n >= 0 && !x.commonWord(x.wordDF(n)) {
+			fp.words = append(fp.words, n)
+		}
+	}
+	slices.Sort(fp.words)
+	for t := range p.offers {
+		for _, e := range x.expand(t) {
+			if e.Sim >= 0.7 {
+				fp.reqs = append(fp.reqs, e.TermID)
+			}
+		}
+	}
+	slices.Sort(fp.reqs)
+	for _, o := range p.gt {
+		if p.gv[o] > 0 {
+			fp.orgs = append(fp.orgs, o)
+		}
+	}
+	slices.Sort(fp.orgs)
+	fp.active = p.w[FeatActivity] > 0
+}
+
+// mayReach reports whether the first pass may give c a score for the
+// seeker of fp. Callers hold the read lock.
+func (x *Index) mayReach(fp *Footprint, c *cand) bool {
+	if meets(c.terms, fp.terms, func(ct candTerm) int32 { return ct.t }) || meets(c.tokens, fp.words, func(cw candWord) int32 { return cw.w }) {
+		return true
+	}
+	for r := range c.reqTerms {
+		if _, ok := slices.BinarySearch(fp.reqs, r); ok {
+			return true
+		}
+	}
+	if _, ok := slices.BinarySearch(fp.orgs, c.orgN); ok && c.ref.Kind == KindOrg {
+		return true
+	}
+	return fp.active && slices.Contains(x.actives().cands, c.idx)
+}
+
+// meets reports whether as (sorted by num) and bs (sorted) share a number.
+func meets[T any](as []T, bs []int32, num func(T) int32) bool {
+	for i, j := 0, 0; i < len(as) && j < len(bs); {
+		switch a := num(as[i]); {
+		case a < bs[j]:
+			i++
+		case a > bs[j]:
+			j++
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // SuggestKept answers q as Suggest does, always scored, with the epoch it
@@ -68,7 +137,9 @@ func (x *Index) Holds(q Query, fp *Footprint, since uint64) (uint64, bool) {
 			if len(q.Filter.Kinds) > 0 && !slices.Contains(q.Filter.Kinds, x.kinds[i]) {
 				continue // never walked by the first pass, never taken
 			}
-			reach = append(reach, i)
+			if c := x.cands[i]; c == nil || x.mayReach(fp, c) {
+				reach = append(reach, i)
+			}
 		}
 	}
 	if len(reach) == 0 {

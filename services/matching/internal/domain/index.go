@@ -131,7 +131,7 @@ type Index struct {
 	countryNum map[string]int32
 	post       []*postings[float32]          // term number -> candidate -> strength
 	numbered   sync.Map                      // term -> *numbered, its expansion by number
-	gen        uint64                        // counts flushes that changed candidates: what numbered entries are valid for
+	gen        uint64                        // counts statistics snapshots and terms numbered: what numbered entries are valid for
 	slotGen    uint64                        // counts candidates added and removed: what the active list is valid for
 	reqPost    map[string]*postings[uint16]  // request term -> candidate -> 1
 	reqGen     uint64                        // counts changes to which terms reqPost holds
@@ -401,9 +401,6 @@ func (x *Index) markOrg(id string) {
 // flush rebuilds the documents of every candidate touched since the last
 // flush, and returns their refs and the indexes of those still candidates.
 func (x *Index) flush() (refs []Ref, cands []int32) {
-	if len(x.dirty) > 0 {
-		x.gen++
-	}
 	for r := range x.dirty {
 		x.rebuild(r)
 		refs = append(refs, r)
@@ -681,6 +678,7 @@ func lookupNumber(m map[string]int32, name string) int32 {
 func (x *Index) number(term string) int32 {
 	n := numberOf(x.termNum, term)
 	if int(n) == len(x.post) {
+		x.gen++ // an expansion may hold the term, unnumbered until now
 		x.post = append(x.post, newPostings[float32]())
 		x.recip = append(x.recip, &atomic.Pointer[recipLists]{})
 	}

@@ -436,8 +436,9 @@ func (x *Index) candTermWeightOf(term string, df int) float64 { return 0.6 + 0.4
 
 // numbered is a term's expansion as the index numbers it, with the weight
 // of each expanded term: what prepare would otherwise look up by name and
-// work out, term by term, on every query. It holds until the index
-// changes; entries are never changed once stored, so queries share them.
+// work out, term by term, on every query. It holds until the statistics
+// are taken again or a term is numbered; entries are never changed once
+// stored, so queries share them.
 type numbered struct {
 	gen   uint64  // the index generation it was made in
 	nums  []int32 // -1 where no candidate ever held the term

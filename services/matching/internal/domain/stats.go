@@ -58,6 +58,7 @@ func (x *Index) takeStats() {
 	x.st.wordDF = x.wordPend.take(x.st.wordDF, len(x.tokPost), func(n int32) int { return x.tokPost[n].df() })
 	x.st.termDF = x.termPend.take(x.st.termDF, len(x.post), func(n int32) int { return x.post[n].df() })
 	x.drift = 0
+	x.gen++ // the expansions' weights read the statistics
 }
 
 // statsDue reports whether the documents changed since the snapshot are

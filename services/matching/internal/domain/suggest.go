@@ -63,6 +63,7 @@ func (x *Index) suggestTracked(q Query, poolOf poolFunc, fp *Footprint) (*matchi
 		if q.Viewer.Org != "" {
 			fp.deps = append(fp.deps, OrgRef(q.Viewer.Org))
 		}
+		x.noteReach(fp, p)
 	}
 	limit := q.Limit
 	if limit <= 0 {
