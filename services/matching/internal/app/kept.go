@@ -164,18 +164,19 @@ func (k *Kept) answer(q domain.Query) (*keptValue, error) {
 		}
 		return v, nil
 	}
-	return k.compute(e)
+	v, _, err := k.compute(e)
+	return v, err
 }
 
 // compute brings e's answer to the current epoch, unless another caller
 // has just done so: kept as it is where the changes since cannot move it,
-// asked of the scorer otherwise.
-func (k *Kept) compute(e *keptAnswer) (*keptValue, error) {
+// asked of the scorer otherwise (scored tells).
+func (k *Kept) compute(e *keptAnswer) (v *keptValue, scored bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.val.Load()
 	if old != nil && old.epoch == k.x.Epoch() {
-		return old, nil
+		return old, false, nil
 	}
 	if old != nil {
 		if epoch, ok := k.x.Holds(e.q, old.fp, old.epoch); ok {
@@ -183,21 +184,21 @@ func (k *Kept) compute(e *keptAnswer) (*keptValue, error) {
 			v := &keptValue{epoch: epoch, res: old.res, fp: old.fp}
 			v.served.Store(old.served.Load())
 			e.val.Store(v)
-			return v, nil
+			return v, false, nil
 		}
 	}
 	// The epoch is read with the scoring: a change after it moves the
 	// epoch on, and the answer is kept under the older one, never served.
 	res, epoch, fp, err := k.x.SuggestKept(e.q)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	k.computed.Add(1)
-	v := &keptValue{epoch: epoch, res: res, fp: fp}
+	v = &keptValue{epoch: epoch, res: res, fp: fp}
 	if old := e.val.Load(); old == nil || old.epoch <= epoch {
 		e.val.Store(v)
 	}
-	return v, nil
+	return v, true, nil
 }
 
 // Refresh computes again every hot answer that is stale and was served
@@ -225,15 +226,22 @@ func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
 				}
 				// An answer the scorer refuses (its seeker erased) is
 				// dropped: the next ask gets the refusal from the scorer.
-				if _, err := k.compute(todo[i].e); err != nil {
+				_, scored, err := k.compute(todo[i].e)
+				if err != nil {
 					k.cache.Remove(todo[i].key)
 				}
 				done := n.Add(1)
 				if f := k.onRefresh.Load(); f != nil {
 					(*f)(epoch, int(done), false)
 				}
-				// Low priority: requests waiting to run go first.
-				runtime.Gosched()
+				// Low priority: requests waiting to run go first after a
+				// scoring. An answer kept as it is took microseconds;
+				// yielding after each would hand the core to whatever
+				// runs (under load, the collector's mark workers) 64
+				// times over.
+				if scored {
+					runtime.Gosched()
+				}
 			}
 		}
 		workers := min(int(k.workers.Load()), len(todo))
