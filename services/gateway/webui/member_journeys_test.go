@@ -164,7 +164,7 @@ func TestMemberJourneys(t *testing.T) {
 
 		r := researcher.in(t)
 		r.open("/lang/it?next=%2Fmessages")
-		r.expect("#awaiting", "attendono la tua risposta")
+		r.expect("#awaiting", "1 richiesta di contatto attende la tua risposta")
 		r.submit("#conversations li.awaiting h2 a")
 		r.expect("#thread", "validated serum markers")
 		r.typeInto("#f-message", "Volentieri: misuriamo la fibrosi con marcatori sierici.")

@@ -27,7 +27,7 @@ func TestOrganiserWithdrawsParticipant(t *testing.T) {
 	// Asked first, and "No, keep it" leaves the company registered.
 	o.submit("button[aria-label^='Withdraw Tagliamentoomics']")
 	o.expect("#confirm-box", "Withdraw this participant from the event?")
-	o.expect("#confirm-detail", "1 open requests and 0 confirmed meetings will be cancelled")
+	o.expect("#confirm-detail", "1 open request and 0 confirmed meetings will be cancelled")
 	o.expect("#confirm-detail", "Tagliamentoomics")
 	o.checkPage()
 	o.submit("#keep")
