@@ -3,6 +3,7 @@ module github.com/tandem-cluster/tandem/services/gateway
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
 	github.com/rs/cors v1.11.1

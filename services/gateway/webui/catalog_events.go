@@ -131,6 +131,7 @@ var eventMessages = map[string][2]string{
 	"day.no_such_slot":              {"No meeting of this time has begun.", "Nessun incontro di questo orario è iniziato."},
 	"action.on_the_day":             {"On the day", "Il giorno dell'evento"},
 	"event.report_csv":              {"Event report (CSV)", "Resoconto dell'evento (CSV)"},
+	"event.report_pdf":              {"Event report (PDF)", "Resoconto dell'evento (PDF)"},
 	"event.checked_in":              {"Checked in", "Arrivati"},
 	"event.no_shows":                {"Absences from meetings", "Assenze agli incontri"},
 	"event.load":                    {"Meetings per time slot", "Incontri per orario"},

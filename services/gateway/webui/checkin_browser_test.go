@@ -108,6 +108,10 @@ func TestOnTheDay(t *testing.T) {
 	if len(rows) != 2 || rows[0][7] != "absent" || rows[1][6] != "confirmed" || rows[1][7] == "" || strings.Contains(rows[1][7], "Tagliamentoomics") {
 		t.Errorf("the event report = %q, want the meeting with the researcher absent", rows)
 	}
+	pdf := eval[string](o, `fetch(document.querySelector("#report-pdf").href).then(async r => r.headers.get("Content-Type") + "\n" + await r.text())`)
+	if !strings.HasPrefix(pdf, "application/pdf\n%PDF-") || !strings.Contains(pdf, "(Absent)Tj") || !strings.Contains(pdf, "Tagliamentoomics") {
+		t.Errorf("the PDF report begins %.60q and lacks the absence column or the company", pdf)
+	}
 
 	// At an event still to come, check-in is refused, saying when it opens.
 	later := createEventOn(o, "Trieste Partnering Day 2", 7)

@@ -1,9 +1,11 @@
 package webui
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -52,5 +54,31 @@ func TestQRCodeSVG(t *testing.T) {
 	}
 	if !strings.Contains(s, "M4 4h1v1h-1z") || strings.Contains(s, "M3 ") {
 		t.Errorf("the finder pattern does not start at the quiet zone's edge: %.400s", s)
+	}
+}
+
+// TestReportPDF: the PDF report is one PDF document holding the event's
+// name, its figures under Italian labels for an Italian reader, and each
+// meeting with who did not come, Italian letters included.
+func TestReportPDF(t *testing.T) {
+	ev := &meetingsv1.Event{Name: "Giornata di partenariato", Venue: "Area Science Park", TimeZone: "Europe/Rome",
+		Slots: []*meetingsv1.Slot{{Id: "s1", StartTime: timestamppb.New(time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC))}}, Tables: []*meetingsv1.Table{{Id: "T1", Name: "Tavolo 1"}}}
+	m := &meetingsv1.Meeting{Id: "m1", SlotId: "s1", TableId: "T1", StartTime: ev.Slots[0].StartTime, ParticipantIds: []string{"a", "b"}, NoShowParticipantIds: []string{"b"},
+		Status: meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED}
+	rows := reportRows(organized{event: ev, meetings: []*meetingsv1.Meeting{m}, names: map[string]string{"a": "Tagliamentoomics", "b": "Università degli Studi di Trieste"}, tables: map[string]string{"T1": "Tavolo 1"}})
+	var buf bytes.Buffer
+	l := langFor("it")
+	if err := writeReportPDF(&buf, l, ev, figures{Participants: 2, CheckedIn: 1, NoShows: 1}, slotLoads(ev, []*meetingsv1.Meeting{m}), rows); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if !bytes.HasPrefix(out, []byte("%PDF-")) || !bytes.Contains(out[len(out)-10:], []byte("%%EOF")) {
+		t.Fatalf("not one PDF document: %q ... %q", out[:min(20, len(out))], out[max(0, len(out)-20):])
+	}
+	for _, want := range []string{"Giornata di partenariato", l.T("event.checked_in"), "1 / 2", l.T("event.no_shows"), "Tagliamentoomics", "Universit\xe0 degli Studi di Trieste", "Tavolo 1"} {
+		w := []byte(want)
+		if !bytes.Contains(out, w) {
+			t.Errorf("the PDF lacks %q", want)
+		}
 	}
 }

@@ -288,6 +288,39 @@ func slotLoads(ev *meetingsv1.Event, meetings []*meetingsv1.Meeting) []slotLoad 
 	return out
 }
 
+// reportRow is one meeting of the event report.
+type reportRow struct {
+	M          *meetingsv1.Meeting
+	Table      string
+	Who1, Who2 string
+	Status     string
+	Absent     string
+}
+
+// reportRows are the event's meetings in time and table order, with the
+// names the organiser sees.
+func reportRows(o organized) []reportRow {
+	slices.SortStableFunc(o.meetings, func(a, b *meetingsv1.Meeting) int {
+		return cmp.Or(a.GetStartTime().AsTime().Compare(b.GetStartTime().AsTime()), cmp.Compare(o.tables[a.GetTableId()], o.tables[b.GetTableId()]))
+	})
+	out := make([]reportRow, len(o.meetings))
+	for i, m := range o.meetings {
+		who := make([]string, 2)
+		for j, id := range m.GetParticipantIds() {
+			if j < 2 {
+				who[j] = o.names[id]
+			}
+		}
+		var absent []string
+		for _, id := range m.GetNoShowParticipantIds() {
+			absent = append(absent, o.names[id])
+		}
+		out[i] = reportRow{M: m, Table: o.tables[m.GetTableId()], Who1: who[0], Who2: who[1],
+			Status: strings.ToLower(strings.TrimPrefix(m.GetStatus().String(), "MEETING_STATUS_")), Absent: strings.Join(absent, "; ")}
+	}
+	return out
+}
+
 // eventReport is the organiser's CSV of the event's meetings as they
 // went: when, where, who, and who did not come.
 func (u *UI) eventReport(c *call) error {
@@ -297,25 +330,41 @@ func (u *UI) eventReport(c *call) error {
 	if err != nil {
 		return err
 	}
-	ev, meetings, names, tables := o.event, o.meetings, o.names, o.tables
-	slices.SortStableFunc(meetings, func(a, b *meetingsv1.Meeting) int {
-		return cmp.Or(a.GetStartTime().AsTime().Compare(b.GetStartTime().AsTime()), cmp.Compare(tables[a.GetTableId()], tables[b.GetTableId()]))
-	})
+	rows := reportRows(o)
 	header := []string{"meeting_id", "start", "end", "table", "participant_1", "participant_2", "status", "absent"}
-	return c.writeCSV(ev, "report", header, len(meetings), func(i int) []string {
-		m := meetings[i]
-		who := make([]string, 2)
-		for j, id := range m.GetParticipantIds() {
-			if j < 2 {
-				who[j] = names[id]
-			}
-		}
-		var absent []string
-		for _, id := range m.GetNoShowParticipantIds() {
-			absent = append(absent, names[id])
-		}
-		st := strings.ToLower(strings.TrimPrefix(m.GetStatus().String(), "MEETING_STATUS_"))
-		return []string{m.GetId(), csvTime(m.GetStartTime().AsTime(), m.GetStartTime() != nil), csvTime(m.GetEndTime().AsTime(), m.GetEndTime() != nil),
-			tables[m.GetTableId()], who[0], who[1], st, strings.Join(absent, "; ")}
+	return c.writeCSV(o.event, "report", header, len(rows), func(i int) []string {
+		r := rows[i]
+		return []string{r.M.GetId(), csvTime(r.M.GetStartTime().AsTime(), r.M.GetStartTime() != nil), csvTime(r.M.GetEndTime().AsTime(), r.M.GetEndTime() != nil),
+			r.Table, r.Who1, r.Who2, r.Status, r.Absent}
 	})
+}
+
+// eventReportPDF is the event report as a printable PDF: the figures, the
+// meetings per slot and every meeting with who did not come.
+func (u *UI) eventReportPDF(c *call) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	o, err := u.organizedMeetings(ctx, c)
+	if err != nil {
+		return err
+	}
+	reqs, err := u.allRequests(ctx, o.event.GetId())
+	if err != nil {
+		return err
+	}
+	registered := slices.DeleteFunc(slices.Clone(o.parts), func(p *meetingsv1.Participant) bool {
+		return p.GetStatus() != meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED
+	})
+	var sched *meetingsv1.Schedule
+	if len(o.meetings) > 0 {
+		sched = &meetingsv1.Schedule{}
+	}
+	f := eventFigures(registered, reqs, sched, o.meetings)
+	loads := slotLoads(o.event, o.meetings)
+	rows := reportRows(o)
+	h := c.w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `attachment; filename="report-`+o.event.GetId()+`.pdf"`)
+	h.Set("Cache-Control", "no-store")
+	return writeReportPDF(c.w, c.L, o.event, f, loads, rows)
 }

@@ -274,6 +274,7 @@ func (u *UI) routes() {
 	m.HandleFunc("GET /events/{id}/day", u.page(u.eventDayPage))
 	m.HandleFunc("POST /events/{id}/meetings/{mid}/noshow", u.page(u.eventNoShow))
 	m.HandleFunc("GET /events/{id}/report.csv", u.page(u.eventReport))
+	m.HandleFunc("GET /events/{id}/report.pdf", u.page(u.eventReportPDF))
 
 	m.HandleFunc("GET /dashboard", u.page(u.dashboardPage))
 	m.HandleFunc("GET /dashboard/export.csv", u.page(u.dashboardCSV))
