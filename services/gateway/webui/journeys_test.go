@@ -367,8 +367,8 @@ func TestJourneys(t *testing.T) {
 		o.submit("#fill")
 		o.mustSucceed("filling free slots")
 		// Nothing new to place: the summary says the published meeting stays.
-		o.expect("#fill-summary", "added 0 meetings")
-		o.expect("#fill-summary", "kept the 1 published")
+		o.expect("#fill-summary", "added meetings (marked New): 0")
+		o.expect("#fill-summary", "kept where they were, none moved: 1")
 		o.open(eventPath + "/agendas")
 		o.expect("main", "Tagliamentoomics")
 		ics := eval[string](o, `fetch(document.querySelector("a[download]").href).then(r => r.text())`)
