@@ -48,6 +48,7 @@ func BenchmarkEventPageLargeGrid(b *testing.B) {
 				v.Grid = buildGrid(ev, meetings)
 				if bc.window {
 					v.Grid.window(ev.GetId(), "", "", 0)
+					v.Grid.dropRows(langFor("en"), ev, v.Edit, v.Participants, meetings)
 				}
 				w := httptest.NewRecorder()
 				c := &call{ui: ui, w: w, r: req, L: langFor("en"), user: &user{}}

@@ -274,6 +274,9 @@ type gridCell struct {
 	// Offer is true for a free cell that would take the meeting being
 	// moved or placed.
 	Offer bool
+	// DropRows are the rows the cell's meeting may be dropped in (see
+	// grid.dropRows), when the grid is edited.
+	DropRows string
 }
 
 func (u *UI) loadEvent(ctx context.Context, id string) (*meetingsv1.Event, error) {
@@ -365,6 +368,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 		v.Fill = summariseFill(sched, v.Requests, meetings)
 		v.Edit = gridEditOf(c, ev, sched, meetings, v.Requests, v.Names, editProblem)
 		v.Grid.offer(c.L, ev, v.Edit, v.Participants, meetings, v.Names)
+		v.Grid.dropRows(c.L, ev, v.Edit, v.Participants, meetings)
 		// The event page shows the first rows; the lists have them all.
 		v.FirstParticipants = v.Participants[:min(len(v.Participants), firstRows)]
 		v.FirstRequests = v.Requests[:min(len(v.Requests), firstRows)]

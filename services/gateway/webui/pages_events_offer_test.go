@@ -49,6 +49,23 @@ func TestGridOffersOnlyAcceptedPlaces(t *testing.T) {
 		t.Errorf("moving A and B: offered %v, why %q", cells, why)
 	}
 
+	// Dragged, each meeting may land in the rows Move here would offer it:
+	// A and B in S1 and S2; C and D anywhere but S3 (D meets A); A and D
+	// in S3 and S4 (A meets B in S1, D meets C in S2).
+	g = buildGrid(ev, meetings)
+	g.dropRows(l, ev, &gridEdit{}, parts, meetings)
+	drops := map[string]string{}
+	for _, r := range g.Rows {
+		for _, c := range r.Cells {
+			if c.Meeting != nil {
+				drops[c.Meeting.GetId()] = c.DropRows
+			}
+		}
+	}
+	if drops["M1"] != "3" || drops["M2"] != "b" || drops["M3"] != "c" {
+		t.Errorf("drop rows = %v, want M1 3 (S1 S2), M2 b (S1 S2 S4), M3 c (S3 S4)", drops)
+	}
+
 	// Placing B and C: S1 (B meets A) and S2 (C meets D) and S4 (B away)
 	// refused, S3 free at T1.
 	bc := &unplacedRow{Request: &meetingsv1.MeetingRequest{Id: "R", FromParticipantId: "b", ToParticipantId: "c"}}

@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,6 +89,37 @@ func TestScheduleEditing(t *testing.T) {
 	t.Run("drag and drop", func(t *testing.T) {
 		o := o.in(t)
 		o.open(eventPath)
+		// Over a free place from ten, when the institute is away, the drag
+		// shows no drop target and a drop sends nothing, as the keyboard
+		// offers nothing there; over an allowed free place it is accepted.
+		accepts := func(to string) []bool {
+			return eval[[]bool](o, `(() => {
+				window.tandemNotReloaded = true;
+				const m = document.querySelector("#schedule-grid .meeting");
+				const td = document.querySelector('#schedule-grid td[data-to="`+to+`"]');
+				const dt = new DataTransfer();
+				m.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: dt}));
+				const over = new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt});
+				td.dispatchEvent(over);
+				const marked = td.classList.contains("drop");
+				const drop = new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt});
+				if (!over.defaultPrevented) td.dispatchEvent(drop);
+				m.dispatchEvent(new DragEvent("dragend", {bubbles: true, dataTransfer: dt}));
+				return [over.defaultPrevented, marked, drop.defaultPrevented];
+			})()`)
+		}
+		free := func(away bool) string {
+			return eval[string](o, `[...document.querySelectorAll("#schedule-grid td[data-to]")].filter(td => !td.querySelector(".meeting")).map(td => td.dataset.to).find(v => v.split("/")[0].slice(-4) >= "1000" === `+strconv.FormatBool(away)+`)`)
+		}
+		if got := accepts(free(true)); got[0] || got[1] || got[2] {
+			t.Errorf("a drop where the institute is away: accepted %v, want refused", got)
+		}
+		if !eval[bool](o, `window.tandemNotReloaded === true && !document.querySelector("#edit-problem")`) {
+			t.Error("a refused drop was sent to the server")
+		}
+		if got := accepts(free(false)); !got[0] || !got[1] {
+			t.Errorf("a drop on an allowed free place: accepted %v, want accepted", got)
+		}
 		// Another free place in an allowed row, dropped on by a real drag.
 		target := eval[string](o, `[...document.querySelectorAll("#schedule-grid td[data-to]")].filter(td => !td.querySelector(".meeting")).map(td => td.dataset.to).find(v => v !== `+jsString(start)+` && !v.split("/")[0].endsWith("T1000"))`)
 		o.drop(`(() => {

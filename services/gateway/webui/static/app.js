@@ -200,7 +200,8 @@
   }
 
   // Schedule editing by drag and drop: a meeting dropped on a free place
-  // moves there, on another meeting (both under review) swaps with it. The
+  // the keyboard would offer moves there, on another meeting (both under
+  // review) swaps with it; elsewhere the drop is refused. The
   // drop fills and sends the same form as the keyboard's Move here / Swap
   // buttons, so the server checks every change the same way.
   function gridEdit(table, form) {
@@ -212,8 +213,11 @@
       var td = e.target.closest && e.target.closest("td[data-to]");
       if (!td || !dragged || td.contains(dragged)) return null;
       var other = td.querySelector(".meeting[data-m]");
-      if (other && !(dragged.getAttribute("data-swap") && other.getAttribute("data-swap"))) return null;
-      return td;
+      if (other) return dragged.getAttribute("data-swap") && other.getAttribute("data-swap") ? td : null;
+      // A free cell takes the meeting only in a row the keyboard's Move
+      // here would offer (data-rows: row i is bit i%4 of hex digit i/4).
+      var i = td.parentElement.sectionRowIndex, rows = dragged.getAttribute("data-rows") || "";
+      return (parseInt(rows.charAt(i >> 2) || "0", 16) >> (i & 3)) & 1 ? td : null;
     }
     table.addEventListener("dragstart", function (e) {
       var m = e.target.closest && e.target.closest(".meeting[data-m]");
