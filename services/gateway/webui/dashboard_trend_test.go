@@ -4,6 +4,10 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 )
 
 // TestTrendCountsByPeriodAndMonth: each time filter counts what happened
@@ -66,4 +70,18 @@ func sum(xs []int) int {
 		n += x
 	}
 	return n
+}
+
+// TestEventTimeForThePeriod: an event counts in the dashboard's period by
+// its first slot, else by its creation.
+func TestEventTimeForThePeriod(t *testing.T) {
+	day := func(d int) *timestamppb.Timestamp { return timestamppb.New(time.Date(2026, 3, d, 9, 0, 0, 0, time.UTC)) }
+	ev := &meetingsv1.Event{CreatedAt: day(1), Slots: []*meetingsv1.Slot{{StartTime: day(20)}, {StartTime: day(12)}, {StartTime: day(15)}}}
+	if got := eventTime(ev); !got.Equal(day(12).AsTime()) {
+		t.Errorf("with slots: %v, want the first slot's start", got)
+	}
+	ev.Slots = nil
+	if got := eventTime(ev); !got.Equal(day(1).AsTime()) {
+		t.Errorf("without slots: %v, want the creation", got)
+	}
 }
