@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +132,12 @@ type eventView struct {
 	Edit *gridEdit
 	// FeedURL is the private calendar address just made, shown once.
 	FeedURL string
+	// posted is the registration form sent and refused, shown again.
+	posted url.Values
 }
+
+// Answer is what the registration form refused held for question id.
+func (v eventView) Answer(id string) string { return v.posted.Get("answer_" + id) }
 
 // unplacedRow is an accepted request without a meeting, with the names of
 // its two participants.
@@ -321,6 +327,9 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 	}
 	v := eventView{Event: ev, Organizer: c.organizes(ev), Names: map[string]string{}, Priorities: []meetingsv1.MeetingPriority{meetingsv1.MeetingPriority_MEETING_PRIORITY_WANT, meetingsv1.MeetingPriority_MEETING_PRIORITY_MUST}}
 	v.FeedURL = c.feedURL
+	if c.problem != nil {
+		v.posted = c.r.PostForm
+	}
 	v.Days = groupSlots(c.L, ev)
 	note := func(err error) {
 		if err != nil && status.Code(err) != codes.NotFound {
@@ -910,13 +919,56 @@ func (u *UI) eventRegister(c *call) error {
 	}
 	// The answers go as written; the service says which is missing.
 	var answers []*meetingsv1.RegistrationAnswer
+	var blank []*meetingsv1.RegistrationQuestion // required and left blank
 	for _, q := range ev.GetRegistrationQuestions() {
 		if a := strings.TrimSpace(c.r.PostForm.Get("answer_" + q.GetId())); a != "" {
 			answers = append(answers, &meetingsv1.RegistrationAnswer{QuestionId: q.GetId(), Text: a})
+		} else if q.GetRequired() {
+			blank = append(blank, q)
 		}
 	}
 	_, err = u.opts.Meetings.RegisterParticipant(ctx, &meetingsv1.RegisterParticipantRequest{EventId: id, Profile: ref, Answers: answers, ClientRequestId: requestKey(c.user.Subject, c.r.PostForm) + id})
+	if status.Code(err) == codes.InvalidArgument {
+		// The event page shows the form again, as filled in, with each
+		// error linked to and shown at its question.
+		c.problem = answerProblems(problemFrom(c.L, err), ev, answers, blank)
+		return u.showEvent(c, nil)
+	}
 	return c.backToEvent(id, err, "registered")
+}
+
+// answerField is a violation of one registration answer sent.
+var answerField = regexp.MustCompile(`^answers\[(\d+)\]`)
+
+// answerProblems ties the service's violations of registration answers to
+// the questions' controls on the event page: "answers[i]..." is the i-th
+// answer sent, each "answers" (a required answer missing) the next
+// required question left blank, in the order of the questions.
+func answerProblems(p *problem, ev *meetingsv1.Event, sent []*meetingsv1.RegistrationAnswer, blank []*meetingsv1.RegistrationQuestion) *problem {
+	questions := map[string]*meetingsv1.RegistrationQuestion{}
+	for _, q := range ev.GetRegistrationQuestions() {
+		questions[q.GetId()] = q
+	}
+	p.Fields = map[string]string{}
+	for i := range p.FieldList {
+		f := &p.FieldList[i]
+		var q *meetingsv1.RegistrationQuestion
+		if f.Field == "answers" && len(blank) > 0 {
+			q, blank = blank[0], blank[1:]
+		} else if m := answerField.FindStringSubmatch(f.Field); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil && n < len(sent) {
+				q = questions[sent[n].GetQuestionId()]
+			}
+		}
+		if q == nil {
+			continue
+		}
+		f.To, f.Label = "answer-"+q.GetId(), q.GetText()
+		if _, dup := p.Fields[f.To]; !dup {
+			p.Fields[f.To] = f.Description
+		}
+	}
+	return p
 }
 
 func (u *UI) eventAvailability(c *call) error {

@@ -118,7 +118,12 @@ type problem struct {
 	Code      codes.Code
 }
 
-type fieldProblem struct{ Field, Label, Description string }
+type fieldProblem struct {
+	Field, Label, Description string
+	// To, when set, is the id of the control the field is edited in, for
+	// forms whose controls the field's name does not tell (see Anchor).
+	To string
+}
 
 // Anchor is the id of the control the error summary links to for the
 // field. A list the form edits item by item links to the item's own
@@ -126,6 +131,9 @@ type fieldProblem struct{ Field, Label, Description string }
 // one control (NACE codes, table names, registration questions) to that
 // control.
 func (f fieldProblem) Anchor() string {
+	if f.To != "" {
+		return f.To
+	}
 	if m := dayField.FindStringSubmatch(f.Field); m != nil {
 		switch {
 		case m[2] == "":
@@ -306,6 +314,10 @@ func (c *call) renderNamed(name, title string, data any) error {
 func (c *call) renderNamedStatus(status int, name, title string, data any) error {
 	v := c.newView("", data)
 	v.Title = title
+	if c.problem != nil {
+		v.Problem = c.problem
+		status = httpStatus(c.problem.Code)
+	}
 	return c.write(status, name, v)
 }
 

@@ -51,6 +51,9 @@ type call struct {
 	csrf string
 	// feedURL is a calendar feed's address made by this request, shown once.
 	feedURL string
+	// problem is why the form this request posted was refused, shown above
+	// the page that holds the form again.
+	problem *problem
 }
 
 // ctx returns a context for one call to a domain service, carrying the
