@@ -79,3 +79,19 @@ func TestEnsureFailsAtOnceOnAMisconfiguration(t *testing.T) {
 		t.Fatalf("EnsureStream with 3 replicas on one server: %v after %s, want an error at once", err, time.Since(start))
 	}
 }
+
+// TestPlacementWithoutPeersIsTransient: a replicated stream declared before
+// the meta leader has heard from every server (a cluster starting on a busy
+// machine) is refused as "no suitable peers for placement", with status 400;
+// start-up tries again rather than giving up, as it does while a cluster
+// elects its leader.
+func TestPlacementWithoutPeersIsTransient(t *testing.T) {
+	noPeers := &jetstream.APIError{Code: 400, ErrorCode: 10005, Description: "no suitable peers for placement"}
+	if !natsx.Transient(fmt.Errorf("create stream: %w", noPeers)) {
+		t.Error("no suitable peers for placement: not transient")
+	}
+	misconfigured := &jetstream.APIError{Code: 500, ErrorCode: 10074, Description: "replicas > 1 not supported in non-clustered mode"}
+	if natsx.Transient(misconfigured) {
+		t.Error("replicas > 1 on a single server: transient")
+	}
+}

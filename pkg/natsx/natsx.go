@@ -144,7 +144,7 @@ func Transient(err error) bool {
 	if errors.As(err, &apiErr) {
 		// Not every 500: "replicas > 1 not supported in non-clustered mode" is one.
 		return apiErr.Code == 408 || apiErr.Code == 503 || apiErr.Code == 504 || apiErr.ErrorCode == jetstream.JSErrCodeStreamNameInUse ||
-			apiErr.ErrorCode == jsErrCodeClusterNotAvailable
+			apiErr.ErrorCode == jsErrCodeClusterNotAvailable || apiErr.ErrorCode == jsErrCodeClusterNoPeers
 	}
 	return false
 }
@@ -152,6 +152,12 @@ func Transient(err error) bool {
 // jsErrCodeClusterNotAvailable is "JetStream system temporarily
 // unavailable", while a cluster elects its meta leader.
 const jsErrCodeClusterNotAvailable jetstream.ErrorCode = 10008
+
+// jsErrCodeClusterNoPeers is "no suitable peers for placement": a replicated
+// stream or bucket declared while a node is stopped, or not yet known to the
+// meta leader as current (a cluster starting, or one of its nodes late on a
+// busy machine). It is placed once the node is back.
+const jsErrCodeClusterNoPeers jetstream.ErrorCode = 10005
 
 // RequestAttempt bounds one try of a write or a leader read made on behalf
 // of a caller. When a stream's leader stops, a publish or a get already sent
