@@ -60,10 +60,14 @@ func startSystem(t *testing.T) *system {
 	}
 	pc, cc, mc, ec := profiles.DefaultConfig(), competencies.DefaultConfig(), matching.DefaultConfig(), meetings.DefaultConfig()
 	pc.Common, cc.Common, mc.Common, ec.Common = common(), common(), common(), common()
-	s.profiles = runtimetest.Start(t, profiles.Options(pc)).Target()
-	s.comp = runtimetest.Start(t, competencies.Options(cc)).Target()
-	s.matching = runtimetest.Start(t, matching.Options(mc)).Target()
-	s.meetings = runtimetest.Start(t, meetings.Options(ec)).Target()
+	// Calls go to SERVING backends only (matching rebuilds its index
+	// first); a test starts once every one serves.
+	targets := []*string{&s.profiles, &s.comp, &s.matching, &s.meetings}
+	for i, o := range []runtime.Options{profiles.Options(pc), competencies.Options(cc), matching.Options(mc), meetings.Options(ec)} {
+		conn := runtimetest.Start(t, o)
+		runtimetest.WaitServing(t, conn)
+		*targets[i] = conn.Target()
+	}
 	s.base = s.startGateway()
 	a := authtest.Default().Signer
 	s.aut = a

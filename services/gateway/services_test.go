@@ -4,10 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tandem-cluster/tandem/pkg/runtime/runtimetest"
 	"github.com/tandem-cluster/tandem/services/competencies"
@@ -108,12 +106,7 @@ func startServices(t testing.TB) [4]string {
 	// index first): wait for each, however loaded the machine is.
 	var addrs [4]string
 	for i, conn := range conns {
-		for deadline := time.Now().Add(3 * time.Minute); runtimetest.HealthStatus(t, conn, "") != healthpb.HealthCheckResponse_SERVING; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s is not SERVING after 3 minutes", conn.Target())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		runtimetest.WaitServing(t, conn)
 		addrs[i] = conn.Target()
 	}
 	return addrs

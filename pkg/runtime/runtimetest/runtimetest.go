@@ -97,6 +97,20 @@ func HealthStatus(t testing.TB, conn *grpc.ClientConn, service string) healthpb.
 	return res.GetStatus()
 }
 
+// WaitServing waits until the server reports SERVING for itself (a service
+// turns SERVING once its read model is complete: matching rebuilds its index
+// first), however loaded the machine is, and fails the test after three
+// minutes.
+func WaitServing(t testing.TB, conn *grpc.ClientConn) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Minute); HealthStatus(t, conn, "") != healthpb.HealthCheckResponse_SERVING; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is not SERVING after 3 minutes", conn.Target())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // ReflectedServices lists the services the server's reflection reports.
 func ReflectedServices(t testing.TB, conn *grpc.ClientConn) []string {
 	t.Helper()

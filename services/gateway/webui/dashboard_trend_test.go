@@ -75,7 +75,9 @@ func sum(xs []int) int {
 // TestEventTimeForThePeriod: an event counts in the dashboard's period by
 // its first slot, else by its creation.
 func TestEventTimeForThePeriod(t *testing.T) {
-	day := func(d int) *timestamppb.Timestamp { return timestamppb.New(time.Date(2026, 3, d, 9, 0, 0, 0, time.UTC)) }
+	day := func(d int) *timestamppb.Timestamp {
+		return timestamppb.New(time.Date(2026, 3, d, 9, 0, 0, 0, time.UTC))
+	}
 	ev := &meetingsv1.Event{CreatedAt: day(1), Slots: []*meetingsv1.Slot{{StartTime: day(20)}, {StartTime: day(12)}, {StartTime: day(15)}}}
 	if got := eventTime(ev); !got.Equal(day(12).AsTime()) {
 		t.Errorf("with slots: %v, want the first slot's start", got)
