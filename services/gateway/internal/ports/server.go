@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -215,10 +216,48 @@ func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 	if !tracing.Recording(tp) {
 		return continueTrace(withRequestID(root)), nil
 	}
-	return otelhttp.NewHandler(withRequestID(root), "gateway",
+	traced := otelhttp.NewHandler(realPath(withRequestID(root)), "gateway",
 		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }),
-	), nil
+	)
+	return tracedPath(traced), nil
+}
+
+// realURLKey holds a request's own URL while spans see it without a
+// credential.
+type realURLKey struct{}
+
+type realURL struct {
+	url        *url.URL
+	requestURI string
+}
+
+// tracedPath hands next (the tracing handler, which records the path) a
+// request whose path leaves out a calendar feed's token, as the logs do;
+// realPath gives the handlers after it the request as it came.
+func tracedPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := loggedPath(r.URL.Path)
+		if p == r.URL.Path {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u := *r.URL
+		u.Path, u.RawPath = p, ""
+		shown := r.WithContext(context.WithValue(r.Context(), realURLKey{}, realURL{url: r.URL, requestURI: r.RequestURI}))
+		shown.URL, shown.RequestURI = &u, u.RequestURI()
+		next.ServeHTTP(w, shown)
+	})
+}
+
+func realPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if real, ok := r.Context().Value(realURLKey{}).(realURL); ok {
+			r = r.WithContext(r.Context())
+			r.URL, r.RequestURI = real.url, real.requestURI
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // continueTrace gives each request a span context continuing the caller's
