@@ -399,3 +399,17 @@ func TestEventFormOfRoundTrips(t *testing.T) {
 		t.Errorf("settings = %v", got)
 	}
 }
+
+// TestRegisterChoiceSurvivesARefusal: the event page shown again after a
+// refused registration ticks the "Register as" choice the form sent, not
+// the first one; a page shown afresh ticks the first.
+func TestRegisterChoiceSurvivesARefusal(t *testing.T) {
+	fresh := eventView{}
+	if !fresh.RegisterChecked("org", 0) || fresh.RegisterChecked("person", 1) {
+		t.Error("a fresh form does not tick the first choice only")
+	}
+	refused := eventView{posted: url.Values{"as": {"person"}}}
+	if refused.RegisterChecked("org", 0) || !refused.RegisterChecked("person", 1) {
+		t.Error("a refused form does not tick the choice it sent")
+	}
+}

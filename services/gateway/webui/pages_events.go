@@ -139,6 +139,15 @@ type eventView struct {
 // Answer is what the registration form refused held for question id.
 func (v eventView) Answer(id string) string { return v.posted.Get("answer_" + id) }
 
+// RegisterChecked reports whether the i-th "Register as" choice, value, is
+// the one ticked: the one the refused form sent, else the first.
+func (v eventView) RegisterChecked(value string, i int) bool {
+	if as := v.posted.Get("as"); as != "" {
+		return as == value
+	}
+	return i == 0
+}
+
 // unplacedRow is an accepted request without a meeting, with the names of
 // its two participants.
 type unplacedRow struct {
