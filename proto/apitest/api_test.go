@@ -54,7 +54,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 			"GenerateSchedule", "PublishSchedule", "GetSchedule", "GetAgenda", "ExportCalendar",
 			"BatchRegisterParticipants", "BatchRequestMeetings", "BatchRespondToMeetingRequests",
 			"MoveMeeting", "SwapMeetings", "SetMeetingLock", "WithdrawParticipant", "PlaceRequest",
-			"CheckInParticipant", "MarkNoShow",
+			"CheckInParticipant", "IssueCheckInCode", "MarkNoShow",
 			"SetCalendarFeed", "GetCalendarFeed",
 		}},
 		{"tandem.messaging.v1.MessagingService", []string{

@@ -91,6 +91,46 @@ func (s *Service) CheckInParticipant(ctx context.Context, req *meetingsv1.CheckI
 	return &meetingsv1.CheckInParticipantResponse{Participant: s.view(p, out), CheckedInNow: now}, nil
 }
 
+// IssueCheckInCode gives a participant registered before agendas carried
+// a check-in code its code. Only the participant and the event's
+// organizers ask; one that has a code keeps it, so asking again (or two
+// replicas asking at once) issues one code only.
+func (s *Service) IssueCheckInCode(ctx context.Context, req *meetingsv1.IssueCheckInCodeRequest) (*meetingsv1.IssueCheckInCodeResponse, error) {
+	p, ev, pa, err := s.selfOrOrganizer(ctx, req.GetEventId(), req.GetParticipantId(), "ask a check-in code for")
+	if err != nil {
+		return nil, err
+	}
+	var out *meetingsv1.Participant
+	now := false
+	err = retryConflict(func() error {
+		cur, rev, err := s.loadParticipant(ctx, pa.GetId())
+		if err != nil {
+			return err
+		}
+		now, out = false, cur
+		if cur.GetCheckInCode() != "" {
+			return nil
+		}
+		next := domain.Clone(cur)
+		next.CheckInCode = newCheckInCode()
+		next.Version++
+		next.UpdatedAt = s.ts()
+		h := s.header(p)
+		if _, err := s.write(ctx, cur.GetId(), &eventsv1.ParticipantUpdated{
+			EventId: h.EventID, OccurredAt: h.OccurredAt, AggregateId: cur.GetId(), AggregateVersion: next.Version, ActorSubject: h.Actor,
+			BrokerageEventId: ev.GetId(), Participant: next,
+		}, rev); err != nil {
+			return err
+		}
+		now, out = true, next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &meetingsv1.IssueCheckInCodeResponse{Participant: s.view(p, out), IssuedNow: now}, nil
+}
+
 // eventParticipant reads an event the caller may see and one of its
 // participants, naming the missing fields and a participant of another
 // event as not found.
@@ -118,6 +158,24 @@ func (s *Service) eventParticipant(ctx context.Context, p domain.Principal, even
 		return nil, nil, err
 	}
 	return ev, pa, nil
+}
+
+// selfOrOrganizer reads the caller, an event it may see and one of its
+// participants, refusing anyone but the participant (or its organization)
+// and the event's organizers: what names the act, e.g. "withdraw".
+func (s *Service) selfOrOrganizer(ctx context.Context, eventID, participantID, what string) (domain.Principal, *meetingsv1.Event, *meetingsv1.Participant, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	ev, pa, err := s.eventParticipant(ctx, p, eventID, participantID)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	if !domain.IsOrganizer(p, ev) && !domain.ActsFor(p, pa) {
+		return p, nil, nil, fmt.Errorf("%s may only %s itself or its own organization at event %s: %w", p.Subject, what, ev.GetId(), grpcerr.ErrPermission)
+	}
+	return p, ev, pa, nil
 }
 
 // firstDayStart is midnight of the event's earliest day in its time zone.

@@ -18,16 +18,9 @@ import (
 // told and calendars drop the meetings. Withdrawing again finishes what
 // an interrupted call began and otherwise changes nothing.
 func (s *Service) WithdrawParticipant(ctx context.Context, req *meetingsv1.WithdrawParticipantRequest) (*meetingsv1.WithdrawParticipantResponse, error) {
-	p, err := caller(ctx)
+	p, ev, pa, err := s.selfOrOrganizer(ctx, req.GetEventId(), req.GetParticipantId(), "withdraw")
 	if err != nil {
 		return nil, err
-	}
-	ev, pa, err := s.eventParticipant(ctx, p, req.GetEventId(), req.GetParticipantId())
-	if err != nil {
-		return nil, err
-	}
-	if !domain.IsOrganizer(p, ev) && !domain.ActsFor(p, pa) {
-		return nil, fmt.Errorf("%s may only withdraw itself or its own organization from event %s: %w", p.Subject, ev.GetId(), grpcerr.ErrPermission)
 	}
 	if ev.GetStatus() == meetingsv1.EventStatus_EVENT_STATUS_CLOSED {
 		return nil, grpcerr.Refused(grpcerr.ErrPrecondition, fmt.Sprintf("event %s is closed", ev.GetId()),

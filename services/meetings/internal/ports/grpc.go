@@ -123,6 +123,10 @@ func (g *GRPC) CheckInParticipant(ctx context.Context, r *meetingsv1.CheckInPart
 	return g.app.CheckInParticipant(ctx, r)
 }
 
+func (g *GRPC) IssueCheckInCode(ctx context.Context, r *meetingsv1.IssueCheckInCodeRequest) (*meetingsv1.IssueCheckInCodeResponse, error) {
+	return g.app.IssueCheckInCode(ctx, r)
+}
+
 func (g *GRPC) MarkNoShow(ctx context.Context, r *meetingsv1.MarkNoShowRequest) (*meetingsv1.MarkNoShowResponse, error) {
 	return g.app.MarkNoShow(ctx, r)
 }

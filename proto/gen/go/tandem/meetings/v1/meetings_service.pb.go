@@ -3860,6 +3860,116 @@ func (x *CheckInParticipantResponse) GetCheckedInNow() bool {
 	return false
 }
 
+// Request for IssueCheckInCode.
+type IssueCheckInCodeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event. Required.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The participant needing a code. Required.
+	ParticipantId string `protobuf:"bytes,2,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueCheckInCodeRequest) Reset() {
+	*x = IssueCheckInCodeRequest{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueCheckInCodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueCheckInCodeRequest) ProtoMessage() {}
+
+func (x *IssueCheckInCodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueCheckInCodeRequest.ProtoReflect.Descriptor instead.
+func (*IssueCheckInCodeRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *IssueCheckInCodeRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *IssueCheckInCodeRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+// Response for IssueCheckInCode.
+type IssueCheckInCodeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The participant, with its check_in_code.
+	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	// False when it had a code before (nothing changed).
+	IssuedNow     bool `protobuf:"varint,2,opt,name=issued_now,json=issuedNow,proto3" json:"issued_now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueCheckInCodeResponse) Reset() {
+	*x = IssueCheckInCodeResponse{}
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueCheckInCodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueCheckInCodeResponse) ProtoMessage() {}
+
+func (x *IssueCheckInCodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueCheckInCodeResponse.ProtoReflect.Descriptor instead.
+func (*IssueCheckInCodeResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *IssueCheckInCodeResponse) GetParticipant() *Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+func (x *IssueCheckInCodeResponse) GetIssuedNow() bool {
+	if x != nil {
+		return x.IssuedNow
+	}
+	return false
+}
+
 // Request for MarkNoShow.
 type MarkNoShowRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3877,7 +3987,7 @@ type MarkNoShowRequest struct {
 
 func (x *MarkNoShowRequest) Reset() {
 	*x = MarkNoShowRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[57]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3889,7 +3999,7 @@ func (x *MarkNoShowRequest) String() string {
 func (*MarkNoShowRequest) ProtoMessage() {}
 
 func (x *MarkNoShowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[57]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3902,7 +4012,7 @@ func (x *MarkNoShowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkNoShowRequest.ProtoReflect.Descriptor instead.
 func (*MarkNoShowRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{57}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *MarkNoShowRequest) GetEventId() string {
@@ -3944,7 +4054,7 @@ type MarkNoShowResponse struct {
 
 func (x *MarkNoShowResponse) Reset() {
 	*x = MarkNoShowResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[58]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3956,7 +4066,7 @@ func (x *MarkNoShowResponse) String() string {
 func (*MarkNoShowResponse) ProtoMessage() {}
 
 func (x *MarkNoShowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[58]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3969,7 +4079,7 @@ func (x *MarkNoShowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkNoShowResponse.ProtoReflect.Descriptor instead.
 func (*MarkNoShowResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{58}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *MarkNoShowResponse) GetMeeting() *Meeting {
@@ -3994,7 +4104,7 @@ type SetCalendarFeedRequest struct {
 
 func (x *SetCalendarFeedRequest) Reset() {
 	*x = SetCalendarFeedRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[59]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4006,7 +4116,7 @@ func (x *SetCalendarFeedRequest) String() string {
 func (*SetCalendarFeedRequest) ProtoMessage() {}
 
 func (x *SetCalendarFeedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[59]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4019,7 +4129,7 @@ func (x *SetCalendarFeedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCalendarFeedRequest.ProtoReflect.Descriptor instead.
 func (*SetCalendarFeedRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{59}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *SetCalendarFeedRequest) GetEventId() string {
@@ -4057,7 +4167,7 @@ type SetCalendarFeedResponse struct {
 
 func (x *SetCalendarFeedResponse) Reset() {
 	*x = SetCalendarFeedResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[60]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4069,7 +4179,7 @@ func (x *SetCalendarFeedResponse) String() string {
 func (*SetCalendarFeedResponse) ProtoMessage() {}
 
 func (x *SetCalendarFeedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[60]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4082,7 +4192,7 @@ func (x *SetCalendarFeedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCalendarFeedResponse.ProtoReflect.Descriptor instead.
 func (*SetCalendarFeedResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{60}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *SetCalendarFeedResponse) GetToken() string {
@@ -4110,7 +4220,7 @@ type GetCalendarFeedRequest struct {
 
 func (x *GetCalendarFeedRequest) Reset() {
 	*x = GetCalendarFeedRequest{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[61]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4122,7 +4232,7 @@ func (x *GetCalendarFeedRequest) String() string {
 func (*GetCalendarFeedRequest) ProtoMessage() {}
 
 func (x *GetCalendarFeedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[61]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4135,7 +4245,7 @@ func (x *GetCalendarFeedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCalendarFeedRequest.ProtoReflect.Descriptor instead.
 func (*GetCalendarFeedRequest) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{61}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *GetCalendarFeedRequest) GetToken() string {
@@ -4157,7 +4267,7 @@ type GetCalendarFeedResponse struct {
 
 func (x *GetCalendarFeedResponse) Reset() {
 	*x = GetCalendarFeedResponse{}
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[62]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4169,7 +4279,7 @@ func (x *GetCalendarFeedResponse) String() string {
 func (*GetCalendarFeedResponse) ProtoMessage() {}
 
 func (x *GetCalendarFeedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[62]
+	mi := &file_tandem_meetings_v1_meetings_service_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4182,7 +4292,7 @@ func (x *GetCalendarFeedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCalendarFeedResponse.ProtoReflect.Descriptor instead.
 func (*GetCalendarFeedResponse) Descriptor() ([]byte, []int) {
-	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{62}
+	return file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *GetCalendarFeedResponse) GetCalendar() *ExportCalendarResponse {
@@ -4440,7 +4550,14 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\rcheck_in_code\x18\x03 \x01(\tR\vcheckInCode\"\x85\x01\n" +
 	"\x1aCheckInParticipantResponse\x12A\n" +
 	"\vparticipant\x18\x01 \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant\x12$\n" +
-	"\x0echecked_in_now\x18\x02 \x01(\bR\fcheckedInNow\"\x8d\x01\n" +
+	"\x0echecked_in_now\x18\x02 \x01(\bR\fcheckedInNow\"[\n" +
+	"\x17IssueCheckInCodeRequest\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12%\n" +
+	"\x0eparticipant_id\x18\x02 \x01(\tR\rparticipantId\"|\n" +
+	"\x18IssueCheckInCodeResponse\x12A\n" +
+	"\vparticipant\x18\x01 \x01(\v2\x1f.tandem.meetings.v1.ParticipantR\vparticipant\x12\x1d\n" +
+	"\n" +
+	"issued_now\x18\x02 \x01(\bR\tissuedNow\"\x8d\x01\n" +
 	"\x11MarkNoShowRequest\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
 	"\n" +
@@ -4474,7 +4591,7 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x1dREQUEST_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_INCOMING\x10\x01\x12\x1e\n" +
 	"\x1aREQUEST_DIRECTION_OUTGOING\x10\x02\x12\x1a\n" +
-	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xe5\x18\n" +
+	"\x16REQUEST_DIRECTION_BOTH\x10\x032\xd4\x19\n" +
 	"\x0fMeetingsService\x12^\n" +
 	"\vCreateEvent\x12&.tandem.meetings.v1.CreateEventRequest\x1a'.tandem.meetings.v1.CreateEventResponse\x12U\n" +
 	"\bGetEvent\x12#.tandem.meetings.v1.GetEventRequest\x1a$.tandem.meetings.v1.GetEventResponse\x12^\n" +
@@ -4502,7 +4619,8 @@ const file_tandem_meetings_v1_meetings_service_proto_rawDesc = "" +
 	"\x0eSetMeetingLock\x12).tandem.meetings.v1.SetMeetingLockRequest\x1a*.tandem.meetings.v1.SetMeetingLockResponse\x12v\n" +
 	"\x13WithdrawParticipant\x12..tandem.meetings.v1.WithdrawParticipantRequest\x1a/.tandem.meetings.v1.WithdrawParticipantResponse\x12a\n" +
 	"\fPlaceRequest\x12'.tandem.meetings.v1.PlaceRequestRequest\x1a(.tandem.meetings.v1.PlaceRequestResponse\x12s\n" +
-	"\x12CheckInParticipant\x12-.tandem.meetings.v1.CheckInParticipantRequest\x1a..tandem.meetings.v1.CheckInParticipantResponse\x12[\n" +
+	"\x12CheckInParticipant\x12-.tandem.meetings.v1.CheckInParticipantRequest\x1a..tandem.meetings.v1.CheckInParticipantResponse\x12m\n" +
+	"\x10IssueCheckInCode\x12+.tandem.meetings.v1.IssueCheckInCodeRequest\x1a,.tandem.meetings.v1.IssueCheckInCodeResponse\x12[\n" +
 	"\n" +
 	"MarkNoShow\x12%.tandem.meetings.v1.MarkNoShowRequest\x1a&.tandem.meetings.v1.MarkNoShowResponse\x12j\n" +
 	"\x0fSetCalendarFeed\x12*.tandem.meetings.v1.SetCalendarFeedRequest\x1a+.tandem.meetings.v1.SetCalendarFeedResponse\x12j\n" +
@@ -4521,7 +4639,7 @@ func file_tandem_meetings_v1_meetings_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tandem_meetings_v1_meetings_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
+var file_tandem_meetings_v1_meetings_service_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(ConflictPolicy)(0),                           // 0: tandem.meetings.v1.ConflictPolicy
 	(MeetingRequestAction)(0),                     // 1: tandem.meetings.v1.MeetingRequestAction
@@ -4583,157 +4701,162 @@ var file_tandem_meetings_v1_meetings_service_proto_goTypes = []any{
 	(*ExportCalendarResponse)(nil),                // 57: tandem.meetings.v1.ExportCalendarResponse
 	(*CheckInParticipantRequest)(nil),             // 58: tandem.meetings.v1.CheckInParticipantRequest
 	(*CheckInParticipantResponse)(nil),            // 59: tandem.meetings.v1.CheckInParticipantResponse
-	(*MarkNoShowRequest)(nil),                     // 60: tandem.meetings.v1.MarkNoShowRequest
-	(*MarkNoShowResponse)(nil),                    // 61: tandem.meetings.v1.MarkNoShowResponse
-	(*SetCalendarFeedRequest)(nil),                // 62: tandem.meetings.v1.SetCalendarFeedRequest
-	(*SetCalendarFeedResponse)(nil),               // 63: tandem.meetings.v1.SetCalendarFeedResponse
-	(*GetCalendarFeedRequest)(nil),                // 64: tandem.meetings.v1.GetCalendarFeedRequest
-	(*GetCalendarFeedResponse)(nil),               // 65: tandem.meetings.v1.GetCalendarFeedResponse
-	(*Meeting)(nil),                               // 66: tandem.meetings.v1.Meeting
-	(*Schedule)(nil),                              // 67: tandem.meetings.v1.Schedule
-	(*Participant)(nil),                           // 68: tandem.meetings.v1.Participant
-	(*MeetingRequest)(nil),                        // 69: tandem.meetings.v1.MeetingRequest
-	(*Event)(nil),                                 // 70: tandem.meetings.v1.Event
-	(*fieldmaskpb.FieldMask)(nil),                 // 71: google.protobuf.FieldMask
-	(EventStatus)(0),                              // 72: tandem.meetings.v1.EventStatus
-	(*v1.ProfileRef)(nil),                         // 73: tandem.profiles.v1.ProfileRef
-	(*RegistrationAnswer)(nil),                    // 74: tandem.meetings.v1.RegistrationAnswer
-	(ParticipantStatus)(0),                        // 75: tandem.meetings.v1.ParticipantStatus
-	(MeetingPriority)(0),                          // 76: tandem.meetings.v1.MeetingPriority
-	(MeetingRequestStatus)(0),                     // 77: tandem.meetings.v1.MeetingRequestStatus
-	(ScheduleMode)(0),                             // 78: tandem.meetings.v1.ScheduleMode
-	(SchedulePolicy)(0),                           // 79: tandem.meetings.v1.SchedulePolicy
-	(*BalancedWeights)(nil),                       // 80: tandem.meetings.v1.BalancedWeights
-	(*timestamppb.Timestamp)(nil),                 // 81: google.protobuf.Timestamp
-	(*CalendarFeed)(nil),                          // 82: tandem.meetings.v1.CalendarFeed
+	(*IssueCheckInCodeRequest)(nil),               // 60: tandem.meetings.v1.IssueCheckInCodeRequest
+	(*IssueCheckInCodeResponse)(nil),              // 61: tandem.meetings.v1.IssueCheckInCodeResponse
+	(*MarkNoShowRequest)(nil),                     // 62: tandem.meetings.v1.MarkNoShowRequest
+	(*MarkNoShowResponse)(nil),                    // 63: tandem.meetings.v1.MarkNoShowResponse
+	(*SetCalendarFeedRequest)(nil),                // 64: tandem.meetings.v1.SetCalendarFeedRequest
+	(*SetCalendarFeedResponse)(nil),               // 65: tandem.meetings.v1.SetCalendarFeedResponse
+	(*GetCalendarFeedRequest)(nil),                // 66: tandem.meetings.v1.GetCalendarFeedRequest
+	(*GetCalendarFeedResponse)(nil),               // 67: tandem.meetings.v1.GetCalendarFeedResponse
+	(*Meeting)(nil),                               // 68: tandem.meetings.v1.Meeting
+	(*Schedule)(nil),                              // 69: tandem.meetings.v1.Schedule
+	(*Participant)(nil),                           // 70: tandem.meetings.v1.Participant
+	(*MeetingRequest)(nil),                        // 71: tandem.meetings.v1.MeetingRequest
+	(*Event)(nil),                                 // 72: tandem.meetings.v1.Event
+	(*fieldmaskpb.FieldMask)(nil),                 // 73: google.protobuf.FieldMask
+	(EventStatus)(0),                              // 74: tandem.meetings.v1.EventStatus
+	(*v1.ProfileRef)(nil),                         // 75: tandem.profiles.v1.ProfileRef
+	(*RegistrationAnswer)(nil),                    // 76: tandem.meetings.v1.RegistrationAnswer
+	(ParticipantStatus)(0),                        // 77: tandem.meetings.v1.ParticipantStatus
+	(MeetingPriority)(0),                          // 78: tandem.meetings.v1.MeetingPriority
+	(MeetingRequestStatus)(0),                     // 79: tandem.meetings.v1.MeetingRequestStatus
+	(ScheduleMode)(0),                             // 80: tandem.meetings.v1.ScheduleMode
+	(SchedulePolicy)(0),                           // 81: tandem.meetings.v1.SchedulePolicy
+	(*BalancedWeights)(nil),                       // 82: tandem.meetings.v1.BalancedWeights
+	(*timestamppb.Timestamp)(nil),                 // 83: google.protobuf.Timestamp
+	(*CalendarFeed)(nil),                          // 84: tandem.meetings.v1.CalendarFeed
 }
 var file_tandem_meetings_v1_meetings_service_proto_depIdxs = []int32{
-	66, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	67, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	68, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	66, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	67, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	66, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	67, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	66, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	67, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	68, // 0: tandem.meetings.v1.PlaceRequestResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	69, // 1: tandem.meetings.v1.PlaceRequestResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	70, // 2: tandem.meetings.v1.WithdrawParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	68, // 3: tandem.meetings.v1.MoveMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	69, // 4: tandem.meetings.v1.MoveMeetingResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	68, // 5: tandem.meetings.v1.SwapMeetingsResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	69, // 6: tandem.meetings.v1.SwapMeetingsResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	68, // 7: tandem.meetings.v1.SetMeetingLockResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	69, // 8: tandem.meetings.v1.SetMeetingLockResponse.schedule:type_name -> tandem.meetings.v1.Schedule
 	14, // 9: tandem.meetings.v1.ItemError.field_violations:type_name -> tandem.meetings.v1.ItemFieldViolation
 	31, // 10: tandem.meetings.v1.BatchRegisterParticipantsRequest.items:type_name -> tandem.meetings.v1.RegisterParticipantRequest
 	17, // 11: tandem.meetings.v1.BatchRegisterParticipantsResponse.results:type_name -> tandem.meetings.v1.BatchRegisterParticipantsResult
-	68, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
+	70, // 12: tandem.meetings.v1.BatchRegisterParticipantsResult.participant:type_name -> tandem.meetings.v1.Participant
 	13, // 13: tandem.meetings.v1.BatchRegisterParticipantsResult.error:type_name -> tandem.meetings.v1.ItemError
 	37, // 14: tandem.meetings.v1.BatchRequestMeetingsRequest.items:type_name -> tandem.meetings.v1.RequestMeetingRequest
 	20, // 15: tandem.meetings.v1.BatchRequestMeetingsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	69, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	71, // 16: tandem.meetings.v1.MeetingRequestResult.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	13, // 17: tandem.meetings.v1.MeetingRequestResult.error:type_name -> tandem.meetings.v1.ItemError
 	41, // 18: tandem.meetings.v1.BatchRespondToMeetingRequestsRequest.items:type_name -> tandem.meetings.v1.RespondToMeetingRequestRequest
 	20, // 19: tandem.meetings.v1.BatchRespondToMeetingRequestsResponse.results:type_name -> tandem.meetings.v1.MeetingRequestResult
-	70, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	70, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	70, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
-	70, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
-	71, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	72, // 20: tandem.meetings.v1.CreateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	72, // 21: tandem.meetings.v1.CreateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	72, // 22: tandem.meetings.v1.GetEventResponse.event:type_name -> tandem.meetings.v1.Event
+	72, // 23: tandem.meetings.v1.UpdateEventRequest.event:type_name -> tandem.meetings.v1.Event
+	73, // 24: tandem.meetings.v1.UpdateEventRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 25: tandem.meetings.v1.UpdateEventRequest.conflict_policy:type_name -> tandem.meetings.v1.ConflictPolicy
-	70, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
-	72, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
-	73, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
-	70, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
-	73, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
-	74, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
-	68, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	68, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
-	75, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
-	68, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
-	76, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	69, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
-	76, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
-	69, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	72, // 26: tandem.meetings.v1.UpdateEventResponse.event:type_name -> tandem.meetings.v1.Event
+	74, // 27: tandem.meetings.v1.ListEventsRequest.statuses:type_name -> tandem.meetings.v1.EventStatus
+	75, // 28: tandem.meetings.v1.ListEventsRequest.participant_profile:type_name -> tandem.profiles.v1.ProfileRef
+	72, // 29: tandem.meetings.v1.ListEventsResponse.events:type_name -> tandem.meetings.v1.Event
+	75, // 30: tandem.meetings.v1.RegisterParticipantRequest.profile:type_name -> tandem.profiles.v1.ProfileRef
+	76, // 31: tandem.meetings.v1.RegisterParticipantRequest.answers:type_name -> tandem.meetings.v1.RegistrationAnswer
+	70, // 32: tandem.meetings.v1.RegisterParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	70, // 33: tandem.meetings.v1.SetAvailabilityResponse.participant:type_name -> tandem.meetings.v1.Participant
+	77, // 34: tandem.meetings.v1.ListParticipantsRequest.statuses:type_name -> tandem.meetings.v1.ParticipantStatus
+	70, // 35: tandem.meetings.v1.ListParticipantsResponse.participants:type_name -> tandem.meetings.v1.Participant
+	78, // 36: tandem.meetings.v1.RequestMeetingRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	71, // 37: tandem.meetings.v1.RequestMeetingResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	78, // 38: tandem.meetings.v1.UpdateMeetingRequestRequest.priority:type_name -> tandem.meetings.v1.MeetingPriority
+	71, // 39: tandem.meetings.v1.UpdateMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	1,  // 40: tandem.meetings.v1.RespondToMeetingRequestRequest.action:type_name -> tandem.meetings.v1.MeetingRequestAction
-	76, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
-	69, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
+	78, // 41: tandem.meetings.v1.RespondToMeetingRequestRequest.response_priority:type_name -> tandem.meetings.v1.MeetingPriority
+	71, // 42: tandem.meetings.v1.RespondToMeetingRequestResponse.meeting_request:type_name -> tandem.meetings.v1.MeetingRequest
 	2,  // 43: tandem.meetings.v1.ListMeetingRequestsRequest.direction:type_name -> tandem.meetings.v1.RequestDirection
-	77, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
-	69, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
-	66, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	78, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
-	79, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
-	80, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
-	67, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	67, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	67, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
-	66, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
-	66, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
-	73, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
-	68, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
+	79, // 44: tandem.meetings.v1.ListMeetingRequestsRequest.statuses:type_name -> tandem.meetings.v1.MeetingRequestStatus
+	71, // 45: tandem.meetings.v1.ListMeetingRequestsResponse.meeting_requests:type_name -> tandem.meetings.v1.MeetingRequest
+	68, // 46: tandem.meetings.v1.BookMeetingResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	80, // 47: tandem.meetings.v1.GenerateScheduleRequest.mode:type_name -> tandem.meetings.v1.ScheduleMode
+	81, // 48: tandem.meetings.v1.GenerateScheduleRequest.policy:type_name -> tandem.meetings.v1.SchedulePolicy
+	82, // 49: tandem.meetings.v1.GenerateScheduleRequest.balanced_weights:type_name -> tandem.meetings.v1.BalancedWeights
+	69, // 50: tandem.meetings.v1.GenerateScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	69, // 51: tandem.meetings.v1.PublishScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	69, // 52: tandem.meetings.v1.GetScheduleResponse.schedule:type_name -> tandem.meetings.v1.Schedule
+	68, // 53: tandem.meetings.v1.GetScheduleResponse.meetings:type_name -> tandem.meetings.v1.Meeting
+	68, // 54: tandem.meetings.v1.AgendaItem.meeting:type_name -> tandem.meetings.v1.Meeting
+	75, // 55: tandem.meetings.v1.AgendaItem.partner_profile:type_name -> tandem.profiles.v1.ProfileRef
+	70, // 56: tandem.meetings.v1.GetAgendaResponse.participant:type_name -> tandem.meetings.v1.Participant
 	54, // 57: tandem.meetings.v1.GetAgendaResponse.items:type_name -> tandem.meetings.v1.AgendaItem
-	81, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
-	68, // 59: tandem.meetings.v1.CheckInParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
-	66, // 60: tandem.meetings.v1.MarkNoShowResponse.meeting:type_name -> tandem.meetings.v1.Meeting
-	82, // 61: tandem.meetings.v1.SetCalendarFeedResponse.feed:type_name -> tandem.meetings.v1.CalendarFeed
-	57, // 62: tandem.meetings.v1.GetCalendarFeedResponse.calendar:type_name -> tandem.meetings.v1.ExportCalendarResponse
-	23, // 63: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
-	25, // 64: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
-	27, // 65: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
-	29, // 66: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
-	31, // 67: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
-	33, // 68: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
-	35, // 69: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
-	37, // 70: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
-	39, // 71: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
-	41, // 72: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
-	43, // 73: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
-	45, // 74: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
-	47, // 75: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
-	49, // 76: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
-	51, // 77: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
-	53, // 78: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
-	56, // 79: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
-	15, // 80: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
-	18, // 81: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
-	21, // 82: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
-	7,  // 83: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
-	9,  // 84: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
-	11, // 85: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
-	5,  // 86: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
-	3,  // 87: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
-	58, // 88: tandem.meetings.v1.MeetingsService.CheckInParticipant:input_type -> tandem.meetings.v1.CheckInParticipantRequest
-	60, // 89: tandem.meetings.v1.MeetingsService.MarkNoShow:input_type -> tandem.meetings.v1.MarkNoShowRequest
-	62, // 90: tandem.meetings.v1.MeetingsService.SetCalendarFeed:input_type -> tandem.meetings.v1.SetCalendarFeedRequest
-	64, // 91: tandem.meetings.v1.MeetingsService.GetCalendarFeed:input_type -> tandem.meetings.v1.GetCalendarFeedRequest
-	24, // 92: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
-	26, // 93: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
-	28, // 94: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
-	30, // 95: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
-	32, // 96: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
-	34, // 97: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
-	36, // 98: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
-	38, // 99: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
-	40, // 100: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
-	42, // 101: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
-	44, // 102: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
-	46, // 103: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
-	48, // 104: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
-	50, // 105: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
-	52, // 106: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
-	55, // 107: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
-	57, // 108: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
-	16, // 109: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
-	19, // 110: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
-	22, // 111: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
-	8,  // 112: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
-	10, // 113: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
-	12, // 114: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
-	6,  // 115: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
-	4,  // 116: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
-	59, // 117: tandem.meetings.v1.MeetingsService.CheckInParticipant:output_type -> tandem.meetings.v1.CheckInParticipantResponse
-	61, // 118: tandem.meetings.v1.MeetingsService.MarkNoShow:output_type -> tandem.meetings.v1.MarkNoShowResponse
-	63, // 119: tandem.meetings.v1.MeetingsService.SetCalendarFeed:output_type -> tandem.meetings.v1.SetCalendarFeedResponse
-	65, // 120: tandem.meetings.v1.MeetingsService.GetCalendarFeed:output_type -> tandem.meetings.v1.GetCalendarFeedResponse
-	92, // [92:121] is the sub-list for method output_type
-	63, // [63:92] is the sub-list for method input_type
-	63, // [63:63] is the sub-list for extension type_name
-	63, // [63:63] is the sub-list for extension extendee
-	0,  // [0:63] is the sub-list for field type_name
+	83, // 58: tandem.meetings.v1.ExportCalendarResponse.generated_at:type_name -> google.protobuf.Timestamp
+	70, // 59: tandem.meetings.v1.CheckInParticipantResponse.participant:type_name -> tandem.meetings.v1.Participant
+	70, // 60: tandem.meetings.v1.IssueCheckInCodeResponse.participant:type_name -> tandem.meetings.v1.Participant
+	68, // 61: tandem.meetings.v1.MarkNoShowResponse.meeting:type_name -> tandem.meetings.v1.Meeting
+	84, // 62: tandem.meetings.v1.SetCalendarFeedResponse.feed:type_name -> tandem.meetings.v1.CalendarFeed
+	57, // 63: tandem.meetings.v1.GetCalendarFeedResponse.calendar:type_name -> tandem.meetings.v1.ExportCalendarResponse
+	23, // 64: tandem.meetings.v1.MeetingsService.CreateEvent:input_type -> tandem.meetings.v1.CreateEventRequest
+	25, // 65: tandem.meetings.v1.MeetingsService.GetEvent:input_type -> tandem.meetings.v1.GetEventRequest
+	27, // 66: tandem.meetings.v1.MeetingsService.UpdateEvent:input_type -> tandem.meetings.v1.UpdateEventRequest
+	29, // 67: tandem.meetings.v1.MeetingsService.ListEvents:input_type -> tandem.meetings.v1.ListEventsRequest
+	31, // 68: tandem.meetings.v1.MeetingsService.RegisterParticipant:input_type -> tandem.meetings.v1.RegisterParticipantRequest
+	33, // 69: tandem.meetings.v1.MeetingsService.SetAvailability:input_type -> tandem.meetings.v1.SetAvailabilityRequest
+	35, // 70: tandem.meetings.v1.MeetingsService.ListParticipants:input_type -> tandem.meetings.v1.ListParticipantsRequest
+	37, // 71: tandem.meetings.v1.MeetingsService.RequestMeeting:input_type -> tandem.meetings.v1.RequestMeetingRequest
+	39, // 72: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:input_type -> tandem.meetings.v1.UpdateMeetingRequestRequest
+	41, // 73: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:input_type -> tandem.meetings.v1.RespondToMeetingRequestRequest
+	43, // 74: tandem.meetings.v1.MeetingsService.ListMeetingRequests:input_type -> tandem.meetings.v1.ListMeetingRequestsRequest
+	45, // 75: tandem.meetings.v1.MeetingsService.BookMeeting:input_type -> tandem.meetings.v1.BookMeetingRequest
+	47, // 76: tandem.meetings.v1.MeetingsService.GenerateSchedule:input_type -> tandem.meetings.v1.GenerateScheduleRequest
+	49, // 77: tandem.meetings.v1.MeetingsService.PublishSchedule:input_type -> tandem.meetings.v1.PublishScheduleRequest
+	51, // 78: tandem.meetings.v1.MeetingsService.GetSchedule:input_type -> tandem.meetings.v1.GetScheduleRequest
+	53, // 79: tandem.meetings.v1.MeetingsService.GetAgenda:input_type -> tandem.meetings.v1.GetAgendaRequest
+	56, // 80: tandem.meetings.v1.MeetingsService.ExportCalendar:input_type -> tandem.meetings.v1.ExportCalendarRequest
+	15, // 81: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:input_type -> tandem.meetings.v1.BatchRegisterParticipantsRequest
+	18, // 82: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:input_type -> tandem.meetings.v1.BatchRequestMeetingsRequest
+	21, // 83: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:input_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsRequest
+	7,  // 84: tandem.meetings.v1.MeetingsService.MoveMeeting:input_type -> tandem.meetings.v1.MoveMeetingRequest
+	9,  // 85: tandem.meetings.v1.MeetingsService.SwapMeetings:input_type -> tandem.meetings.v1.SwapMeetingsRequest
+	11, // 86: tandem.meetings.v1.MeetingsService.SetMeetingLock:input_type -> tandem.meetings.v1.SetMeetingLockRequest
+	5,  // 87: tandem.meetings.v1.MeetingsService.WithdrawParticipant:input_type -> tandem.meetings.v1.WithdrawParticipantRequest
+	3,  // 88: tandem.meetings.v1.MeetingsService.PlaceRequest:input_type -> tandem.meetings.v1.PlaceRequestRequest
+	58, // 89: tandem.meetings.v1.MeetingsService.CheckInParticipant:input_type -> tandem.meetings.v1.CheckInParticipantRequest
+	60, // 90: tandem.meetings.v1.MeetingsService.IssueCheckInCode:input_type -> tandem.meetings.v1.IssueCheckInCodeRequest
+	62, // 91: tandem.meetings.v1.MeetingsService.MarkNoShow:input_type -> tandem.meetings.v1.MarkNoShowRequest
+	64, // 92: tandem.meetings.v1.MeetingsService.SetCalendarFeed:input_type -> tandem.meetings.v1.SetCalendarFeedRequest
+	66, // 93: tandem.meetings.v1.MeetingsService.GetCalendarFeed:input_type -> tandem.meetings.v1.GetCalendarFeedRequest
+	24, // 94: tandem.meetings.v1.MeetingsService.CreateEvent:output_type -> tandem.meetings.v1.CreateEventResponse
+	26, // 95: tandem.meetings.v1.MeetingsService.GetEvent:output_type -> tandem.meetings.v1.GetEventResponse
+	28, // 96: tandem.meetings.v1.MeetingsService.UpdateEvent:output_type -> tandem.meetings.v1.UpdateEventResponse
+	30, // 97: tandem.meetings.v1.MeetingsService.ListEvents:output_type -> tandem.meetings.v1.ListEventsResponse
+	32, // 98: tandem.meetings.v1.MeetingsService.RegisterParticipant:output_type -> tandem.meetings.v1.RegisterParticipantResponse
+	34, // 99: tandem.meetings.v1.MeetingsService.SetAvailability:output_type -> tandem.meetings.v1.SetAvailabilityResponse
+	36, // 100: tandem.meetings.v1.MeetingsService.ListParticipants:output_type -> tandem.meetings.v1.ListParticipantsResponse
+	38, // 101: tandem.meetings.v1.MeetingsService.RequestMeeting:output_type -> tandem.meetings.v1.RequestMeetingResponse
+	40, // 102: tandem.meetings.v1.MeetingsService.UpdateMeetingRequest:output_type -> tandem.meetings.v1.UpdateMeetingRequestResponse
+	42, // 103: tandem.meetings.v1.MeetingsService.RespondToMeetingRequest:output_type -> tandem.meetings.v1.RespondToMeetingRequestResponse
+	44, // 104: tandem.meetings.v1.MeetingsService.ListMeetingRequests:output_type -> tandem.meetings.v1.ListMeetingRequestsResponse
+	46, // 105: tandem.meetings.v1.MeetingsService.BookMeeting:output_type -> tandem.meetings.v1.BookMeetingResponse
+	48, // 106: tandem.meetings.v1.MeetingsService.GenerateSchedule:output_type -> tandem.meetings.v1.GenerateScheduleResponse
+	50, // 107: tandem.meetings.v1.MeetingsService.PublishSchedule:output_type -> tandem.meetings.v1.PublishScheduleResponse
+	52, // 108: tandem.meetings.v1.MeetingsService.GetSchedule:output_type -> tandem.meetings.v1.GetScheduleResponse
+	55, // 109: tandem.meetings.v1.MeetingsService.GetAgenda:output_type -> tandem.meetings.v1.GetAgendaResponse
+	57, // 110: tandem.meetings.v1.MeetingsService.ExportCalendar:output_type -> tandem.meetings.v1.ExportCalendarResponse
+	16, // 111: tandem.meetings.v1.MeetingsService.BatchRegisterParticipants:output_type -> tandem.meetings.v1.BatchRegisterParticipantsResponse
+	19, // 112: tandem.meetings.v1.MeetingsService.BatchRequestMeetings:output_type -> tandem.meetings.v1.BatchRequestMeetingsResponse
+	22, // 113: tandem.meetings.v1.MeetingsService.BatchRespondToMeetingRequests:output_type -> tandem.meetings.v1.BatchRespondToMeetingRequestsResponse
+	8,  // 114: tandem.meetings.v1.MeetingsService.MoveMeeting:output_type -> tandem.meetings.v1.MoveMeetingResponse
+	10, // 115: tandem.meetings.v1.MeetingsService.SwapMeetings:output_type -> tandem.meetings.v1.SwapMeetingsResponse
+	12, // 116: tandem.meetings.v1.MeetingsService.SetMeetingLock:output_type -> tandem.meetings.v1.SetMeetingLockResponse
+	6,  // 117: tandem.meetings.v1.MeetingsService.WithdrawParticipant:output_type -> tandem.meetings.v1.WithdrawParticipantResponse
+	4,  // 118: tandem.meetings.v1.MeetingsService.PlaceRequest:output_type -> tandem.meetings.v1.PlaceRequestResponse
+	59, // 119: tandem.meetings.v1.MeetingsService.CheckInParticipant:output_type -> tandem.meetings.v1.CheckInParticipantResponse
+	61, // 120: tandem.meetings.v1.MeetingsService.IssueCheckInCode:output_type -> tandem.meetings.v1.IssueCheckInCodeResponse
+	63, // 121: tandem.meetings.v1.MeetingsService.MarkNoShow:output_type -> tandem.meetings.v1.MarkNoShowResponse
+	65, // 122: tandem.meetings.v1.MeetingsService.SetCalendarFeed:output_type -> tandem.meetings.v1.SetCalendarFeedResponse
+	67, // 123: tandem.meetings.v1.MeetingsService.GetCalendarFeed:output_type -> tandem.meetings.v1.GetCalendarFeedResponse
+	94, // [94:124] is the sub-list for method output_type
+	64, // [64:94] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_tandem_meetings_v1_meetings_service_proto_init() }
@@ -4751,7 +4874,7 @@ func file_tandem_meetings_v1_meetings_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_meetings_v1_meetings_service_proto_rawDesc), len(file_tandem_meetings_v1_meetings_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   63,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

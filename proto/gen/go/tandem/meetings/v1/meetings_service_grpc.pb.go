@@ -45,6 +45,7 @@ const (
 	MeetingsService_WithdrawParticipant_FullMethodName           = "/tandem.meetings.v1.MeetingsService/WithdrawParticipant"
 	MeetingsService_PlaceRequest_FullMethodName                  = "/tandem.meetings.v1.MeetingsService/PlaceRequest"
 	MeetingsService_CheckInParticipant_FullMethodName            = "/tandem.meetings.v1.MeetingsService/CheckInParticipant"
+	MeetingsService_IssueCheckInCode_FullMethodName              = "/tandem.meetings.v1.MeetingsService/IssueCheckInCode"
 	MeetingsService_MarkNoShow_FullMethodName                    = "/tandem.meetings.v1.MeetingsService/MarkNoShow"
 	MeetingsService_SetCalendarFeed_FullMethodName               = "/tandem.meetings.v1.MeetingsService/SetCalendarFeed"
 	MeetingsService_GetCalendarFeed_FullMethodName               = "/tandem.meetings.v1.MeetingsService/GetCalendarFeed"
@@ -144,6 +145,12 @@ type MeetingsServiceClient interface {
 	// Refused with FailedPrecondition before the event's first day begins
 	// (in its time zone) and for a withdrawn participant.
 	CheckInParticipant(ctx context.Context, in *CheckInParticipantRequest, opts ...grpc.CallOption) (*CheckInParticipantResponse, error)
+	// IssueCheckInCode gives a participant registered before agendas carried
+	// a check-in code its code, and returns the participant. The participant
+	// or an organizer; a participant that has a code keeps it (nothing
+	// changes), so asking again is safe. Reads never issue codes: a client
+	// calls this when a participant's check_in_code is empty.
+	IssueCheckInCode(ctx context.Context, in *IssueCheckInCodeRequest, opts ...grpc.CallOption) (*IssueCheckInCodeResponse, error)
 	// MarkNoShow records that a party of a confirmed meeting did not come to
 	// it, or takes that back. Organizers only, once the meeting's slot has
 	// started. Matching takes a no-show as feedback of the party who came.
@@ -428,6 +435,16 @@ func (c *meetingsServiceClient) CheckInParticipant(ctx context.Context, in *Chec
 	return out, nil
 }
 
+func (c *meetingsServiceClient) IssueCheckInCode(ctx context.Context, in *IssueCheckInCodeRequest, opts ...grpc.CallOption) (*IssueCheckInCodeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueCheckInCodeResponse)
+	err := c.cc.Invoke(ctx, MeetingsService_IssueCheckInCode_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *meetingsServiceClient) MarkNoShow(ctx context.Context, in *MarkNoShowRequest, opts ...grpc.CallOption) (*MarkNoShowResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MarkNoShowResponse)
@@ -552,6 +569,12 @@ type MeetingsServiceServer interface {
 	// Refused with FailedPrecondition before the event's first day begins
 	// (in its time zone) and for a withdrawn participant.
 	CheckInParticipant(context.Context, *CheckInParticipantRequest) (*CheckInParticipantResponse, error)
+	// IssueCheckInCode gives a participant registered before agendas carried
+	// a check-in code its code, and returns the participant. The participant
+	// or an organizer; a participant that has a code keeps it (nothing
+	// changes), so asking again is safe. Reads never issue codes: a client
+	// calls this when a participant's check_in_code is empty.
+	IssueCheckInCode(context.Context, *IssueCheckInCodeRequest) (*IssueCheckInCodeResponse, error)
 	// MarkNoShow records that a party of a confirmed meeting did not come to
 	// it, or takes that back. Organizers only, once the meeting's slot has
 	// started. Matching takes a no-show as feedback of the party who came.
@@ -653,6 +676,9 @@ func (UnimplementedMeetingsServiceServer) PlaceRequest(context.Context, *PlaceRe
 }
 func (UnimplementedMeetingsServiceServer) CheckInParticipant(context.Context, *CheckInParticipantRequest) (*CheckInParticipantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckInParticipant not implemented")
+}
+func (UnimplementedMeetingsServiceServer) IssueCheckInCode(context.Context, *IssueCheckInCodeRequest) (*IssueCheckInCodeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueCheckInCode not implemented")
 }
 func (UnimplementedMeetingsServiceServer) MarkNoShow(context.Context, *MarkNoShowRequest) (*MarkNoShowResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkNoShow not implemented")
@@ -1152,6 +1178,24 @@ func _MeetingsService_CheckInParticipant_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MeetingsService_IssueCheckInCode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueCheckInCodeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeetingsServiceServer).IssueCheckInCode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeetingsService_IssueCheckInCode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeetingsServiceServer).IssueCheckInCode(ctx, req.(*IssueCheckInCodeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MeetingsService_MarkNoShow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(MarkNoShowRequest)
 	if err := dec(in); err != nil {
@@ -1316,6 +1360,10 @@ var MeetingsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckInParticipant",
 			Handler:    _MeetingsService_CheckInParticipant_Handler,
+		},
+		{
+			MethodName: "IssueCheckInCode",
+			Handler:    _MeetingsService_IssueCheckInCode_Handler,
 		},
 		{
 			MethodName: "MarkNoShow",
