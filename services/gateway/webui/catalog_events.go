@@ -4,6 +4,8 @@ package webui
 // the event pages and the member pages grow without touching each other's
 // lines. A key is in one map only (a test checks).
 var eventMessages = map[string][2]string{
+	"event.grid_live_moved":         {"A meeting was moved: the grid shows where it is now.", "Un incontro è stato spostato: la griglia mostra dove si trova ora."},
+	"event.grid_live_added":         {"A meeting was added to the grid.", "Un incontro è stato aggiunto alla griglia."},
 	"event.grid_live_cancelled":     {"A meeting was cancelled and has left the grid.", "Un incontro è stato annullato ed è stato tolto dalla griglia."},
 	"feed.title":                    {"Subscribe in your calendar app", "Abbonati dalla tua app di calendario"},
 	"feed.none":                     {"A private address lets your calendar app follow this agenda: new meetings, moves and cancellations arrive by themselves.", "Un indirizzo privato permette alla tua app di calendario di seguire questa agenda: nuovi incontri, spostamenti e cancellazioni arrivano da soli."},

@@ -6,6 +6,18 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// watchGridOnPhone opens the organiser's grid of one meeting on a phone,
+// waits until it follows the schedule live and marks the page, so a
+// reload shows; it returns what puts the desktop screen back.
+func watchGridOnPhone(o *user, eventPath string) func() {
+	o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	o.open(eventPath)
+	o.waitFor("the meeting in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === 1`)
+	o.waitFor("the grid's live updates", `document.querySelector("#schedule-grid").getAttribute("data-live-open") === "1"`)
+	eval[bool](o, `(window.tandemNotReloaded = true)`)
+	return func() { o.do("desktop screen", chromedp.ResetViewport()) }
+}
+
 // TestGridShowsCancellationLive: in Chromium, the organiser's published
 // grid, open on a phone, drops a meeting the researcher cancels, without
 // a reload, and says so in a status line (the other party's badge counts
@@ -14,12 +26,7 @@ import (
 func TestGridShowsCancellationLive(t *testing.T) {
 	o, c, r, eventPath := oneMeetingPublished(t)
 
-	o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-	defer o.do("desktop screen", chromedp.ResetViewport())
-	o.open(eventPath)
-	o.waitFor("the meeting in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === 1`)
-	o.waitFor("the grid's live updates", `document.querySelector("#schedule-grid").getAttribute("data-live-open") === "1"`)
-	eval[bool](o, `(window.tandemNotReloaded = true)`)
+	defer watchGridOnPhone(o, eventPath)()
 
 	// The company, on another page, is told live too.
 	c.open("/events")
@@ -48,4 +55,39 @@ func TestGridShowsCancellationLive(t *testing.T) {
 	if code := eval[float64](r, `fetch(location.pathname + "/grid/live").then(r => { const s = r.status; r.body && r.body.cancel(); return s; })`); code != 403 {
 		t.Errorf("a participant's grid stream = %v, want 403", code)
 	}
+}
+
+// TestGridShowsMovesLive: in Chromium, the organiser's published grid,
+// open on a phone, shows a meeting moved from another tab in its new
+// place, without a reload, and says so in a status line; the page stays
+// free of axe violations.
+func TestGridShowsMovesLive(t *testing.T) {
+	o, _, _, eventPath := oneMeetingPublished(t)
+
+	defer watchGridOnPhone(o, eventPath)()
+	cell := `document.querySelector("#schedule-grid .meeting").closest("td").dataset.to`
+	start := eval[string](o, cell)
+
+	// The same organiser moves the meeting in another tab.
+	other := o.tab()
+	other.open(eventPath)
+	other.submit("#schedule-grid .meeting a.move")
+	other.waitFor("move mode", `!!document.querySelector("#moving")`)
+	target := eval[string](other, `[...document.querySelectorAll("#schedule-grid button.move-here")].map(b => b.value).find(v => v !== `+jsString(start)+`) || ""`)
+	if target == "" {
+		t.Fatal("no place to move the meeting to")
+	}
+	other.submit(`#schedule-grid button.move-here[value="` + target + `"]`)
+	other.mustSucceed("moving the meeting")
+
+	o.waitFor("the meeting in its new place", `(() => { const m = document.querySelector("#schedule-grid .meeting"); return !!m && m.closest("td").dataset.to === `+jsString(target)+`; })()`)
+	if !eval[bool](o, `window.tandemNotReloaded === true`) {
+		t.Error("the organiser's page was reloaded")
+	}
+	if n := eval[float64](o, `document.querySelectorAll("#schedule-grid .meeting").length`); n != 1 {
+		t.Errorf("%v meetings in the grid after the move, want 1", n)
+	}
+	o.expect("#grid-live", "was moved")
+	o.checkPage()
+	o.accessible()
 }

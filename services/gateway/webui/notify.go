@@ -224,8 +224,16 @@ func (h *hub) apply(subject string, data []byte) {
 		for _, p := range m.GetParticipantIds() {
 			h.notify(h.participants[p], note{Kind: "meeting_moved", At: at(ev.GetOccurredAt()), Event: h.eventNames[ev.GetBrokerageEventId()], Extra: m.GetSlotId(), Href: "/events/" + ev.GetBrokerageEventId()})
 		}
+		h.signal(gridKey(ev.GetBrokerageEventId()), note{Kind: "meeting_moved", At: at(ev.GetOccurredAt()), Extra: m.GetId()})
+	case *eventsv1.ScheduleEdited:
+		// Moves, swaps, locks and placements of a schedule under review.
+		if ms := ev.GetMeetings(); len(ms) > 0 {
+			h.signal(gridKey(ev.GetBrokerageEventId()), note{Kind: "meeting_moved", At: at(ev.GetOccurredAt()), Extra: ms[0].GetId()})
+		}
 	case *eventsv1.MeetingConfirmed:
 		m := ev.GetMeeting()
+		// A booking or a placement after publication adds a meeting.
+		h.signal(gridKey(ev.GetBrokerageEventId()), note{Kind: "meeting_added", At: at(ev.GetOccurredAt()), Extra: m.GetId()})
 		if ids := m.GetParticipantIds(); len(ids) == 2 && !h.counted["meeting:"+m.GetId()] {
 			h.counted["meeting:"+m.GetId()] = true
 			if a, b := h.participants[ids[0]], h.participants[ids[1]]; a != "" && b != "" {
@@ -548,7 +556,13 @@ func (u *UI) gridLive(c *call) error {
 		return status.Error(codes.PermissionDenied, c.L.T("event.organizers_only"))
 	}
 	return u.live(c, []string{gridKey(ev.GetId())}, func(n note) (string, any) {
-		return "cancelled", map[string]string{"meeting": n.Extra}
+		switch n.Kind {
+		case "meeting_cancelled":
+			return "cancelled", map[string]string{"meeting": n.Extra}
+		case "meeting_added":
+			return "changed", map[string]string{"meeting": n.Extra, "change": "added"}
+		}
+		return "changed", map[string]string{"meeting": n.Extra, "change": "moved"}
 	})
 }
 

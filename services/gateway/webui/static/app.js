@@ -184,18 +184,42 @@
     });
   }
 
-  // The organiser's grid drops a meeting as soon as it is cancelled,
-  // told by the server (Server-Sent Events), and says so.
+  // The organiser's grid follows the schedule as it changes, told by the
+  // server (Server-Sent Events), and says what changed: a cancelled
+  // meeting leaves at once; after a move, swap, placement or booking the
+  // grid's rows are read again from the page's own address (one read at
+  // a time, one more if changes came meanwhile), without a reload.
   function liveGrid(table) {
     if (!window.EventSource) return;
     var es = new EventSource(table.getAttribute("data-live"));
+    var status = document.getElementById("grid-live");
+    function say(what) { if (status) status.textContent = status.getAttribute("data-" + what); }
     es.onopen = function () { table.setAttribute("data-live-open", "1"); };
     es.addEventListener("cancelled", function (e) {
       var m = document.getElementById("m-" + JSON.parse(e.data).meeting);
       if (!m) return;
       m.remove();
-      var status = document.getElementById("grid-live");
-      if (status) status.textContent = status.getAttribute("data-cancelled");
+      say("cancelled");
+    });
+    var reading = false, again = false, said = "";
+    function refresh() {
+      if (reading) { again = true; return; }
+      reading = true;
+      fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("schedule-grid");
+          if (fresh) { table.innerHTML = fresh.innerHTML; say(said); }
+        })
+        .catch(function () {})
+        .then(function () {
+          reading = false;
+          if (again) { again = false; refresh(); }
+        });
+    }
+    es.addEventListener("changed", function (e) {
+      said = JSON.parse(e.data).change === "added" ? "added" : "moved";
+      refresh();
     });
   }
 
