@@ -4,8 +4,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
 // fetchFeed fetches a calendar feed address from the page without the
@@ -61,13 +59,7 @@ func TestCalendarFeedSubscription(t *testing.T) {
 	r.checkPage()
 	r.accessible()
 	r.shot("event-calendar-feed")
-	r.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-	r.checkPage()
-	r.accessible()
-	if eval[bool](r, `document.querySelector("#feed-url").getBoundingClientRect().right > window.innerWidth`) {
-		t.Error("the calendar address is wider than a phone's screen")
-	}
-	r.do("desktop screen", chromedp.ResetViewport())
+	r.fitsPhone("#feed-url", "the calendar address")
 
 	code, body := fetchFeed(r, first)
 	before := calendarEvents(t, body)

@@ -32,18 +32,83 @@ type checkInLink struct {
 func (c *call) checkInLinks(ev *meetingsv1.Event, as []*meetingsv1.GetAgendaResponse) (map[string]checkInLink, error) {
 	out := map[string]checkInLink{}
 	for _, a := range as {
-		p := a.GetParticipant()
-		if p.GetCheckInCode() == "" || p.GetCheckedInAt() != nil {
-			continue
-		}
-		link := c.origin() + "/events/" + url.PathEscape(ev.GetId()) + "/checkin/" + url.PathEscape(p.GetId()) + "?code=" + url.QueryEscape(p.GetCheckInCode())
-		svg, err := qrSVG(link, c.L.T("checkin.qr_of", p.GetDisplayName()))
+		l, err := c.checkInLinkOf(ev, a.GetParticipant())
 		if err != nil {
 			return nil, err
 		}
-		out[p.GetId()] = checkInLink{URL: link, QR: svg}
+		if l != nil {
+			out[a.GetParticipant().GetId()] = *l
+		}
 	}
 	return out, nil
+}
+
+// checkInLinkOf is participant p's check-in link, nil when it has checked
+// in or has no code the user may see.
+func (c *call) checkInLinkOf(ev *meetingsv1.Event, p *meetingsv1.Participant) (*checkInLink, error) {
+	if p.GetCheckInCode() == "" || p.GetCheckedInAt() != nil {
+		return nil, nil
+	}
+	link := c.origin() + "/events/" + url.PathEscape(ev.GetId()) + "/checkin/" + url.PathEscape(p.GetId()) + "?code=" + url.QueryEscape(p.GetCheckInCode())
+	svg, err := qrSVG(link, c.L.T("checkin.qr_of", p.GetDisplayName()))
+	if err != nil {
+		return nil, err
+	}
+	return &checkInLink{URL: link, QR: svg}, nil
+}
+
+// needsCheckInCode reports whether p, a registered participant whose
+// agenda the user reads, has no check-in code yet: it registered before
+// agendas carried one, and the page offers to issue it.
+func needsCheckInCode(p *meetingsv1.Participant) bool {
+	return p.GetCheckInCode() == "" && p.GetCheckedInAt() == nil && p.GetStatus() == registeredStatus
+}
+
+// needCodes are the participants of agendas that need a check-in code.
+func needCodes(as []*meetingsv1.GetAgendaResponse) map[string]bool {
+	out := map[string]bool{}
+	for _, a := range as {
+		if needsCheckInCode(a.GetParticipant()) {
+			out[a.GetParticipant().GetId()] = true
+		}
+	}
+	return out
+}
+
+const registeredStatus = meetingsv1.ParticipantStatus_PARTICIPANT_STATUS_REGISTERED
+
+// onEventDays reports whether now falls on one of the event's days, in
+// its time zone.
+func onEventDays(ev *meetingsv1.Event, now time.Time) bool {
+	loc, err := time.LoadLocation(ev.GetTimeZone())
+	if err != nil {
+		return false
+	}
+	y, m, d := now.In(loc).Date()
+	return slices.ContainsFunc(ev.GetDays(), func(day *meetingsv1.EventDay) bool {
+		dt := day.GetDate()
+		return int(dt.GetYear()) == y && time.Month(dt.GetMonth()) == m && int(dt.GetDay()) == d
+	})
+}
+
+// eventCheckInCode issues a check-in code to a participant registered
+// before agendas carried one (the participant itself or an organiser
+// asks), then goes back to the page that offered it.
+func (u *UI) eventCheckInCode(c *call) error {
+	id, pid := c.r.PathValue("id"), c.r.PathValue("pid")
+	ctx, cancel := c.ctx()
+	defer cancel()
+	if _, err := u.opts.Meetings.IssueCheckInCode(ctx, &meetingsv1.IssueCheckInCodeRequest{EventId: id, ParticipantId: pid}); err != nil {
+		return err
+	}
+	back := "/events/" + id + "#my-checkin"
+	switch c.r.PostForm.Get("next") {
+	case "agenda":
+		back = "/events/" + id + "/agenda/" + pid
+	case "agendas":
+		back = "/events/" + id + "/agendas#agenda-" + pid
+	}
+	return c.redirect(back, "checkin_code")
 }
 
 // origin is the scheme and host the browser reached the UI at, for

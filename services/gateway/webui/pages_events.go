@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -132,6 +133,11 @@ type eventView struct {
 	Edit *gridEdit
 	// FeedURL is the private calendar address just made, shown once.
 	FeedURL string
+	// CheckIn is the participant's own check-in QR code, shown on the
+	// event's days until it has checked in; NeedsCode offers to issue a
+	// code to one registered before agendas carried one.
+	CheckIn   *checkInLink
+	NeedsCode bool
 	// posted is the registration form sent and refused, shown again.
 	posted url.Values
 }
@@ -418,6 +424,12 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 		c.nameAgendas(agenda)
 		unnamedAgendas(c.L, agenda)
 		v.Agenda = agenda
+		if onEventDays(ev, time.Now()) && agenda != nil {
+			v.NeedsCode = needsCheckInCode(agenda.GetParticipant())
+			if v.CheckIn, err = c.checkInLinkOf(ev, agenda.GetParticipant()); err != nil {
+				return err
+			}
+		}
 		q := c.r.URL.Query()
 		to := q.Get("to")
 		for _, p := range v.Askable {
@@ -1083,6 +1095,10 @@ type agendaView struct {
 	Agendas []*meetingsv1.GetAgendaResponse
 	// CheckIns are the check-in links printed on agendas, by participant.
 	CheckIns map[string]checkInLink
+	// NeedsCode are the participants registered before agendas carried a
+	// check-in code, offered one; Next is the page to come back to.
+	NeedsCode map[string]bool
+	Next      string
 }
 
 // oneAgenda loads the event and the agenda of participant {pid} of the
@@ -1108,10 +1124,11 @@ func (u *UI) agendaPage(c *call) error {
 	if err != nil {
 		return err
 	}
-	v := agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}}
+	v := agendaView{Event: ev, Agendas: []*meetingsv1.GetAgendaResponse{a}, Next: "agenda"}
 	if v.CheckIns, err = c.checkInLinks(ev, v.Agendas); err != nil {
 		return err
 	}
+	v.NeedsCode = needCodes(v.Agendas)
 	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title"), v)
 }
 
@@ -1128,7 +1145,7 @@ func (u *UI) agendasPage(c *call) error {
 	if err != nil {
 		return err
 	}
-	v := agendaView{Event: ev}
+	v := agendaView{Event: ev, Next: "agendas"}
 	for _, p := range parts {
 		a, err := u.opts.Meetings.GetAgenda(ctx, &meetingsv1.GetAgendaRequest{EventId: ev.GetId(), ParticipantId: p.GetId()})
 		if err != nil {
@@ -1141,6 +1158,7 @@ func (u *UI) agendasPage(c *call) error {
 	if v.CheckIns, err = c.checkInLinks(ev, v.Agendas); err != nil {
 		return err
 	}
+	v.NeedsCode = needCodes(v.Agendas)
 	return c.renderNamed("agenda", eventTitle(c.L, ev, "agenda.title_all"), v)
 }
 

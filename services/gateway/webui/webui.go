@@ -271,6 +271,7 @@ func (u *UI) routes() {
 	m.HandleFunc("GET /calendar-feeds/{token}/agenda.ics", u.public(u.feedFile))
 	m.HandleFunc("GET /events/{id}/checkin/{pid}", u.page(u.checkInPage))
 	m.HandleFunc("POST /events/{id}/participants/{pid}/checkin", u.page(u.eventCheckIn))
+	m.HandleFunc("POST /events/{id}/participants/{pid}/checkin-code", u.page(u.eventCheckInCode))
 	m.HandleFunc("GET /events/{id}/day", u.page(u.eventDayPage))
 	m.HandleFunc("POST /events/{id}/meetings/{mid}/noshow", u.page(u.eventNoShow))
 	m.HandleFunc("GET /events/{id}/report.csv", u.page(u.eventReport))

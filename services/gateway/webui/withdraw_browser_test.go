@@ -91,8 +91,15 @@ func twoRegistered(t *testing.T) (o, c, r *user, eventPath string) {
 // twoRegisteredOn is twoRegistered for an event days from today.
 func twoRegisteredOn(t *testing.T, days int) (o, c, r *user, eventPath string) {
 	t.Helper()
+	_, o, c, r, eventPath = twoRegisteredWith(t, days)
+	return o, c, r, eventPath
+}
+
+// twoRegisteredWith is twoRegisteredOn that also returns the stack.
+func twoRegisteredWith(t *testing.T, days int) (s *stack, o, c, r *user, eventPath string) {
+	t.Helper()
 	root := browser(t)
-	s := startStack(t)
+	s = startStack(t)
 	o = newUser(t, root, s.URL, "organiser")
 	c = newUser(t, root, s.URL, "company member")
 	r = newUser(t, root, s.URL, "researcher")
@@ -106,5 +113,5 @@ func twoRegisteredOn(t *testing.T, days int) (o, c, r *user, eventPath string) {
 	r.open(eventPath)
 	r.submit("#register")
 	r.mustSucceed("registering the institute")
-	return o, c, r, eventPath
+	return s, o, c, r, eventPath
 }
