@@ -43,7 +43,7 @@ func TestServicesHaveExactlyTheContractRPCs(t *testing.T) {
 		{"tandem.competencies.v1.CompetenciesService", []string{
 			"SearchTerms", "GetTerm", "ResolveTerms", "PublishCompetency", "BatchPublishCompetencies", "RetractCompetency", "ListCompetencies",
 			"CreateCooperationProfile", "UpdateCooperationProfile", "GetCooperationProfile", "ListCooperationProfiles",
-			"PutCollaboration", "GetCollaboration", "ListCollaborations",
+			"PutCollaboration", "GetCollaboration", "ListCollaborations", "SummarizeHoldings",
 		}},
 		{"tandem.matching.v1.MatchingService", []string{
 			"SuggestPartners", "ExplainMatch", "RecordFeedback", "WatchMatches", "ListSavedPartners",

@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
@@ -223,42 +224,43 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	slices.SortFunc(v.ByKind, byCount)
 	slices.SortFunc(v.BySector, byCount)
 
-	// A cluster manager's coverage counts the holders of the managed
-	// clusters only: their organisations, and people of those.
+	// Meetings and contact requests of a cluster manager's dashboard count
+	// when one side is a member of the managed clusters or a person of one.
 	orgOf, err := u.personOrganizations(ctx)
 	if err != nil {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
 	}
-	holderOrg := func(r *profilesv1.ProfileRef) string {
-		if id := r.GetPersonId(); id != "" {
-			return orgOf[id]
-		}
-		return r.GetOrganizationId()
-	}
 	var inScope func(*profilesv1.ProfileRef) bool
 	if !admin {
-		inScope = func(r *profilesv1.ProfileRef) bool { return seenOrg[holderOrg(r)] }
-	}
-	// Offers and needs count in the region of the member holding them.
-	tally := func(r *profilesv1.ProfileRef, need bool) {
-		region, ok := regionOfMember[holderOrg(r)]
-		switch {
-		case !ok:
-		case need:
-			inRegion(region).Needs++
-		default:
-			inRegion(region).Offers++
+		inScope = func(r *profilesv1.ProfileRef) bool {
+			if id := r.GetPersonId(); id != "" {
+				return seenOrg[orgOf[id]]
+			}
+			return seenOrg[r.GetOrganizationId()]
 		}
 	}
-	// Meetings and contact requests count when one side is in scope.
 	for _, a := range u.hub.activities() {
 		if inScope == nil || inScope(refFromKey(a.A)) || inScope(refFromKey(a.B)) {
 			dates.add(a.Kind, a.At)
 		}
 	}
-	cov, err := u.coverage(ctx, inScope, tally, dates)
+	// A cluster manager's coverage counts the holders of the managed
+	// clusters only: their organisations, and people of those; the
+	// competencies service counts them in one call. Offers and needs count
+	// in the region of the member holding them.
+	var members []string
+	if !admin {
+		members = slices.Sorted(maps.Keys(seenOrg))
+	}
+	sum, cov, err := u.coverage(ctx, admin, members, when.Since)
 	if err != nil {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
+	}
+	for _, o := range sum.GetOrganizations() {
+		if region, ok := regionOfMember[o.GetOrganizationId()]; ok {
+			inRegion(region).Offers += int(o.GetOffers())
+			inRegion(region).Needs += int(o.GetNeeds())
+		}
 	}
 	v.Coverage = topCoverage(cov, 12)
 	for i, t := range v.Coverage {
@@ -266,6 +268,8 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	}
 	v.Chart = coverageSVG(c.L, v.Coverage)
 	v.Trend = trendOf(dates, when, now)
+	v.Trend.addCounted(actCompetencies, int(sum.GetCompetenciesSince()), monthsOf(sum.GetCompetenciesByMonth()))
+	v.Trend.addCounted(actOffers, int(sum.GetCooperationProfilesSince()), monthsOf(sum.GetCooperationProfilesByMonth()))
 	v.Events = u.dashboardEvents(ctx, clusters, admin, when.Since, func(err error) {
 		if err != nil && status.Code(err) != codes.NotFound { // an event without a schedule yet
 			v.Problems = append(v.Problems, problemFrom(c.L, err))
@@ -369,100 +373,37 @@ func (u *UI) personOrganizations(ctx context.Context) (map[string]string, error)
 	return out, nil
 }
 
-// coverage counts, per term, the holders offering it (competencies and
-// offers) and the holders needing it (published requests); only holders
-// inScope when it is set. It notes in d when each competency and each
-// offer or request was published, and tallies each (a need when it is a
-// request) by its holder.
-func (u *UI) coverage(ctx context.Context, inScope func(*profilesv1.ProfileRef) bool, tally func(*profilesv1.ProfileRef, bool), d dated) (map[string]*coverage, error) {
+// coverage asks the competencies service, in one call, for what the
+// holders in scope hold (every holder the caller may see when every is
+// set, else members and their people), and returns it with its terms'
+// coverage: per term, the holders offering it (competencies and offers)
+// and the holders needing it (published requests).
+func (u *UI) coverage(ctx context.Context, every bool, members []string, since time.Time) (*competenciesv1.SummarizeHoldingsResponse, map[string]*coverage, error) {
 	terms := map[string]*coverage{}
-	seen := map[string]bool{}
-	term := func(id, label string) *coverage {
-		t := terms[id]
-		if t == nil {
-			t = &coverage{ID: id, Label: label}
-			terms[id] = t
-		}
-		if t.Label == "" || t.Label == id {
-			t.Label = cmp.Or(label, id)
-		}
-		return t
+	if !every && len(members) == 0 {
+		return nil, terms, nil
 	}
-	token := ""
-	for range maxPages {
-		res, err := u.opts.Competencies.ListCompetencies(ctx, &competenciesv1.ListCompetenciesRequest{PageSize: 500, PageToken: token})
-		if err != nil {
-			return terms, err
-		}
-		for _, c := range res.GetCompetencies() {
-			if inScope != nil && !inScope(c.GetHolder()) {
-				continue
-			}
-			if t := c.GetCreatedAt(); t != nil {
-				d.add(actCompetencies, t.AsTime())
-			}
-			tally(c.GetHolder(), false)
-			k := "o|" + c.GetTermId() + "|" + profileKey(c.GetHolder())
-			if !seen[k] {
-				seen[k] = true
-				term(c.GetTermId(), c.GetTerm().GetLabel()).Offers++
-			}
-		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+	req := &competenciesv1.SummarizeHoldingsRequest{OrganizationIds: members, EveryHolder: every}
+	if !since.IsZero() {
+		req.Since = timestamppb.New(since)
 	}
-	token = ""
-	for range maxPages {
-		res, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{PageSize: 500, PageToken: token})
-		if err != nil {
-			return terms, err
-		}
-		for _, p := range res.GetCooperationProfiles() {
-			if inScope != nil && !inScope(p.GetHolder()) {
-				continue
-			}
-			if t := cmp.Or(p.GetPublishedAt(), p.GetCreatedAt()); t != nil {
-				d.add(actOffers, t.AsTime())
-			}
-			need := isRequest(p.GetKind())
-			tally(p.GetHolder(), need)
-			labels := map[string]string{}
-			for _, t := range p.GetTerms() {
-				labels[t.GetId()] = t.GetLabel()
-			}
-			for _, id := range p.GetTermIds() {
-				side := "o|"
-				if need {
-					side = "n|"
-				}
-				k := side + id + "|" + profileKey(p.GetHolder())
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				if need {
-					term(id, labels[id]).Needs++
-				} else {
-					term(id, labels[id]).Offers++
-				}
-			}
-		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+	sum, err := u.opts.Competencies.SummarizeHoldings(ctx, req)
+	if err != nil {
+		return nil, terms, err
 	}
-	return terms, nil
+	for _, t := range sum.GetTerms() {
+		terms[t.GetTermId()] = &coverage{ID: t.GetTermId(), Label: t.GetLabel(), Offers: int(t.GetOfferingHolders()), Needs: int(t.GetNeedingHolders())}
+	}
+	return sum, terms, nil
 }
 
-func isRequest(k competenciesv1.CooperationProfileKind) bool {
-	switch k {
-	case competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST,
-		competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_BUSINESS_REQUEST,
-		competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_RESEARCH_PARTNER_SEARCH:
-		return true
+// monthsOf maps counts by month.
+func monthsOf(ms []*competenciesv1.MonthCount) map[string]int {
+	out := map[string]int{}
+	for _, m := range ms {
+		out[m.GetMonth()] += int(m.GetCount())
 	}
-	return false
+	return out
 }
 
 // topCoverage picks the terms to chart: unmet needs first (up to half the

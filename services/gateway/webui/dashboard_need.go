@@ -9,6 +9,7 @@ import (
 
 	competenciesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
+	"github.com/tandem-cluster/tandem/services/competencies/coopkind"
 )
 
 // A need in the coverage table opens its drill-down: who needs the term
@@ -49,7 +50,7 @@ func (u *UI) dashboardNeed(c *call) error {
 	note(err)
 	var needs, almost []*competenciesv1.CooperationProfile
 	for _, p := range reqs.GetCooperationProfiles() {
-		if isRequest(p.GetKind()) && inScope(p.GetHolder()) {
+		if coopkind.IsRequest(p.GetKind()) && inScope(p.GetHolder()) {
 			needs = append(needs, p)
 		}
 	}
@@ -65,7 +66,7 @@ func (u *UI) dashboardNeed(c *call) error {
 		offers, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{TermIds: []string{parent}, PageSize: 200})
 		note(err)
 		for _, p := range offers.GetCooperationProfiles() {
-			if !isRequest(p.GetKind()) && !slices.Contains(p.GetTermIds(), v.Term.GetId()) && inScope(p.GetHolder()) {
+			if !coopkind.IsRequest(p.GetKind()) && !slices.Contains(p.GetTermIds(), v.Term.GetId()) && inScope(p.GetHolder()) {
 				almost = append(almost, p)
 			}
 		}

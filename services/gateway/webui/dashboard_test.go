@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/tandem-cluster/tandem/pkg/auth"
@@ -216,11 +219,27 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// countingCompetencies counts the ListCollaborations calls the web UI makes
-// to the real competencies service.
+// countingCompetencies counts the calls the web UI makes to the real
+// competencies service that read many competencies, offers or
+// collaborations.
 type countingCompetencies struct {
 	competenciesv1.CompetenciesServiceClient
-	collabCalls atomic.Int64
+	collabCalls, compCalls, coopCalls, summaryCalls atomic.Int64
+}
+
+func (c *countingCompetencies) ListCompetencies(ctx context.Context, in *competenciesv1.ListCompetenciesRequest, opts ...grpc.CallOption) (*competenciesv1.ListCompetenciesResponse, error) {
+	c.compCalls.Add(1)
+	return c.CompetenciesServiceClient.ListCompetencies(ctx, in, opts...)
+}
+
+func (c *countingCompetencies) ListCooperationProfiles(ctx context.Context, in *competenciesv1.ListCooperationProfilesRequest, opts ...grpc.CallOption) (*competenciesv1.ListCooperationProfilesResponse, error) {
+	c.coopCalls.Add(1)
+	return c.CompetenciesServiceClient.ListCooperationProfiles(ctx, in, opts...)
+}
+
+func (c *countingCompetencies) SummarizeHoldings(ctx context.Context, in *competenciesv1.SummarizeHoldingsRequest, opts ...grpc.CallOption) (*competenciesv1.SummarizeHoldingsResponse, error) {
+	c.summaryCalls.Add(1)
+	return c.CompetenciesServiceClient.SummarizeHoldings(ctx, in, opts...)
 }
 
 func (c *countingCompetencies) ListCollaborations(ctx context.Context, in *competenciesv1.ListCollaborationsRequest, opts ...grpc.CallOption) (*competenciesv1.ListCollaborationsResponse, error) {
@@ -263,5 +282,189 @@ func TestDashboardReadsCollaborationsInOneCall(t *testing.T) {
 	}
 	if !strings.Contains(page, "All 15 links, strongest first") {
 		t.Errorf("the dashboard does not list the 15 links of the 30 members:\n%s", page)
+	}
+}
+
+var (
+	coverageRow = regexp.MustCompile(`<a href="/dashboard/need/([^"]+)" class="drill"[^>]*>[^<]*</a></th><td>(\d+)</td><td>(\d+)</td>`)
+	regionRow   = regexp.MustCompile(`<th scope="row">ITH44</th><td data-label="Members">.*? (\d+)</td><td data-label="Offers">(\d+)</td><td data-label="Needs">(\d+)</td>`)
+	periodFig   = regexp.MustCompile(`<dd id="n-(competencies|offers)">(\d+)</dd>`)
+)
+
+// TestDashboardCountsHoldingsInOneCall: a dashboard visit asks the
+// competencies service for its members' competencies and offers in one
+// summary call, never reading them page by page, and shows the figures
+// counted from every page of the list calls as the manager sees them:
+// holders per term, offers and needs of the region, competencies and
+// offers published in the period; nothing of a hidden member or of
+// another cluster.
+func TestDashboardCountsHoldingsInOneCall(t *testing.T) {
+	counter := &countingCompetencies{}
+	s := startStack(t, func(o *webui.Options) {
+		counter.CompetenciesServiceClient = o.Competencies
+		o.Competencies = counter
+	})
+	admin := s.admin(t)
+	org := func(name, cluster string, vis profilesv1.Visibility) string {
+		kind := profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
+		if cluster == "" {
+			kind = profilesv1.OrganizationKind_ORGANIZATION_KIND_CLUSTER
+		}
+		return createInCluster(t, s, admin, &profilesv1.Organization{Name: name, Kind: kind, CountryCode: "IT", NutsCode: "ITH44", Visibility: vis}, cluster)
+	}
+	pub := profilesv1.Visibility_VISIBILITY_PUBLIC
+	cluster := org("Summary Cluster", "", pub)
+	elsewhere := org("Other Cluster", "", pub)
+	var members []string
+	for i := range 6 {
+		members = append(members, org(fmt.Sprintf("Holder %02d", i), cluster, pub))
+	}
+	hidden := org("Hidden Holder", cluster, profilesv1.Visibility_VISIBILITY_HIDDEN)
+	outside := org("Outside Holder", elsewhere, pub)
+	ref := func(id string) *profilesv1.ProfileRef {
+		return &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_OrganizationId{OrganizationId: id}}
+	}
+	publish := func(holder, term string) {
+		eventually(t, "competency published", func() (bool, string) {
+			_, err := s.Comp.PublishCompetency(admin, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
+				Holder: ref(holder), TermId: term, Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_EXPERT}})
+			return err == nil, errString(err)
+		})
+	}
+	profile := func(holder string, kind competenciesv1.CooperationProfileKind, term string) {
+		eventually(t, "cooperation profile created", func() (bool, string) {
+			_, err := s.Comp.CreateCooperationProfile(admin, &competenciesv1.CreateCooperationProfileRequest{CooperationProfile: &competenciesv1.CooperationProfile{
+				Holder: ref(holder), Kind: kind, Title: "Profile of " + holder, Summary: "A profile.", TermIds: []string{term},
+				Status: competenciesv1.CooperationProfileStatus_COOPERATION_PROFILE_STATUS_PUBLISHED, Visibility: pub}})
+			return err == nil, errString(err)
+		})
+	}
+	request, offer := competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_REQUEST, competenciesv1.CooperationProfileKind_COOPERATION_PROFILE_KIND_TECHNOLOGY_OFFER
+	for i, m := range members {
+		publish(m, "EDAM:topic_0622")
+		if i < 3 {
+			publish(m, "MESH:D011658")
+		}
+		if i >= 3 {
+			profile(m, request, "MESH:D008175")
+		}
+	}
+	profile(members[0], offer, "EDAM:topic_0622")
+	publish(hidden, "MESH:D008103")
+	profile(hidden, request, "EDAM:topic_0622")
+	publish(outside, "MESH:D008103")
+	profile(outside, request, "MESH:D011658")
+
+	p := auth.Principal{Subject: "summary-manager", Organization: cluster, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{cluster}}
+	tok, _, err := s.Authority.Issue(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asManager := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+tok)
+	// What the dashboard counted before: every page of both lists, as the
+	// manager sees them, held by the members the profiles service lists.
+	inCluster := map[string]bool{}
+	orgs, err := s.Profiles.ListOrganizations(asManager, &profilesv1.ListOrganizationsRequest{ClusterId: cluster, PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orgs.GetOrganizations() {
+		inCluster[o.GetId()] = true
+	}
+	type fig struct{ offers, needs int }
+	want, seen := map[string]*fig{}, map[string]bool{}
+	var region fig
+	var comps, coops int
+	count := func(holder *profilesv1.ProfileRef, term string, need bool) {
+		if k := fmt.Sprint(term, holder.GetOrganizationId(), need); !seen[k] {
+			seen[k] = true
+			if want[term] == nil {
+				want[term] = &fig{}
+			}
+			if need {
+				want[term].needs++
+			} else {
+				want[term].offers++
+			}
+		}
+	}
+	for token := ""; ; {
+		res, err := s.Comp.ListCompetencies(asManager, &competenciesv1.ListCompetenciesRequest{PageSize: 5, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.GetCompetencies() {
+			if inCluster[c.GetHolder().GetOrganizationId()] {
+				comps++
+				region.offers++
+				count(c.GetHolder(), c.GetTermId(), false)
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for token := ""; ; {
+		res, err := s.Comp.ListCooperationProfiles(asManager, &competenciesv1.ListCooperationProfilesRequest{PageSize: 5, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.GetCooperationProfiles() {
+			if inCluster[c.GetHolder().GetOrganizationId()] {
+				coops++
+				need := c.GetKind() == request
+				if need {
+					region.needs++
+				} else {
+					region.offers++
+				}
+				for _, term := range c.GetTermIds() {
+					count(c.GetHolder(), term, need)
+				}
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if comps != 9 || coops != 4 || len(want) != 3 {
+		t.Fatalf("the lists show the manager %d competencies, %d profiles and %d terms, want 9, 4 and 3", comps, coops, len(want))
+	}
+
+	manager := tokenBrowser(t, s, p)
+	before := [4]int64{counter.compCalls.Load(), counter.coopCalls.Load(), counter.summaryCalls.Load(), counter.collabCalls.Load()}
+	page := pageOf(t, manager, s.URL+"/dashboard")
+	calls := [4]int64{counter.compCalls.Load() - before[0], counter.coopCalls.Load() - before[1], counter.summaryCalls.Load() - before[2], counter.collabCalls.Load() - before[3]}
+	if calls != [4]int64{0, 0, 1, 1} {
+		t.Errorf("one visit made %d ListCompetencies, %d ListCooperationProfiles, %d SummarizeHoldings and %d ListCollaborations calls, want 0, 0, 1 and 1", calls[0], calls[1], calls[2], calls[3])
+	}
+	got := map[string]fig{}
+	for _, m := range coverageRow.FindAllStringSubmatch(page, -1) {
+		o, _ := strconv.Atoi(m[2])
+		n, _ := strconv.Atoi(m[3])
+		got[m[1]] = fig{o, n}
+	}
+	if len(got) != len(want) {
+		t.Errorf("the coverage table shows %v, the lists %d terms", got, len(want))
+	}
+	for term, w := range want {
+		if got[term] != *w {
+			t.Errorf("%s: the dashboard shows %v offering and needing holders, the lists %v", term, got[term], *w)
+		}
+	}
+	if m := regionRow.FindStringSubmatch(page); m == nil || m[1] != "6" || m[2] != strconv.Itoa(region.offers) || m[3] != strconv.Itoa(region.needs) {
+		t.Errorf("the region row is %v, want 6 members, %d offers and %d needs", m, region.offers, region.needs)
+	}
+	period := map[string]string{}
+	for _, m := range periodFig.FindAllStringSubmatch(page, -1) {
+		period[m[1]] = m[2]
+	}
+	if period["competencies"] != strconv.Itoa(comps) || period["offers"] != strconv.Itoa(coops) {
+		t.Errorf("published in the period: %v, want %d competencies and %d offers", period, comps, coops)
+	}
+	for _, leak := range []string{"Hidden Holder", hidden, "Outside Holder", outside, "Liver Cirrhosis"} {
+		if strings.Contains(page, leak) {
+			t.Errorf("the dashboard shows %q", leak)
+		}
 	}
 }

@@ -158,3 +158,20 @@ func trendSVG(l *Lang, tr trend) template.HTML {
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
 }
+
+// addCounted adds figures counted elsewhere to the series of kind: inPeriod
+// in the period, and months by "2006-01" (months outside the trend count in
+// the period only).
+func (tr *trend) addCounted(kind string, inPeriod int, months map[string]int) {
+	for i := range tr.Series {
+		s := &tr.Series[i]
+		if s.Kind != kind {
+			continue
+		}
+		s.InPeriod += inPeriod
+		for m, label := range tr.Months {
+			s.Months[m] += months[label]
+			tr.Max = max(tr.Max, s.Months[m])
+		}
+	}
+}

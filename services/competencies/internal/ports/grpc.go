@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -353,4 +354,17 @@ func (g *GRPC) filterHolder(v domain.Viewer, holder *profilesv1.ProfileRef, org 
 		}
 	}
 	return h, orgID, !plain, true, nil
+}
+
+// SummarizeHoldings counts what organisations and their people hold.
+func (g *GRPC) SummarizeHoldings(ctx context.Context, req *competenciesv1.SummarizeHoldingsRequest) (*competenciesv1.SummarizeHoldingsResponse, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc := app.HoldingsScope{Organizations: req.GetOrganizationIds(), Every: req.GetEveryHolder()}
+	if req.GetSince() != nil {
+		sc.Since = req.GetSince().AsTime()
+	}
+	return g.svc.SummarizeHoldings(v, sc, time.Now())
 }

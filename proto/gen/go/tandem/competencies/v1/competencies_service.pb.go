@@ -1938,6 +1938,358 @@ func (x *ListCollaborationsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request for SummarizeHoldings.
+type SummarizeHoldingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Count what these organisations and their people hold (at most 20000),
+	// e.g. the members of a cluster; this or every_holder is required.
+	OrganizationIds []string `protobuf:"bytes,1,rep,name=organization_ids,json=organizationIds,proto3" json:"organization_ids,omitempty"`
+	// Instead of organization_ids: count every holder the caller may see.
+	EveryHolder bool `protobuf:"varint,2,opt,name=every_holder,json=everyHolder,proto3" json:"every_holder,omitempty"`
+	// Also count what was published at or after this time (competencies by
+	// their creation, cooperation profiles by publication, else creation).
+	Since         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SummarizeHoldingsRequest) Reset() {
+	*x = SummarizeHoldingsRequest{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SummarizeHoldingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SummarizeHoldingsRequest) ProtoMessage() {}
+
+func (x *SummarizeHoldingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SummarizeHoldingsRequest.ProtoReflect.Descriptor instead.
+func (*SummarizeHoldingsRequest) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *SummarizeHoldingsRequest) GetOrganizationIds() []string {
+	if x != nil {
+		return x.OrganizationIds
+	}
+	return nil
+}
+
+func (x *SummarizeHoldingsRequest) GetEveryHolder() bool {
+	if x != nil {
+		return x.EveryHolder
+	}
+	return false
+}
+
+func (x *SummarizeHoldingsRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+// A term with how many holders offer it and how many need it.
+type TermCoverage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The term's id.
+	TermId string `protobuf:"bytes,1,opt,name=term_id,json=termId,proto3" json:"term_id,omitempty"`
+	// The term's label in the vocabulary.
+	Label string `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	// Holders with a competency or an offer (a cooperation profile that is
+	// not a request) in the term, each counted once.
+	OfferingHolders int32 `protobuf:"varint,3,opt,name=offering_holders,json=offeringHolders,proto3" json:"offering_holders,omitempty"`
+	// Holders with a request (technology or business request, research
+	// partner search) in the term, each counted once.
+	NeedingHolders int32 `protobuf:"varint,4,opt,name=needing_holders,json=needingHolders,proto3" json:"needing_holders,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TermCoverage) Reset() {
+	*x = TermCoverage{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TermCoverage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TermCoverage) ProtoMessage() {}
+
+func (x *TermCoverage) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TermCoverage.ProtoReflect.Descriptor instead.
+func (*TermCoverage) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *TermCoverage) GetTermId() string {
+	if x != nil {
+		return x.TermId
+	}
+	return ""
+}
+
+func (x *TermCoverage) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *TermCoverage) GetOfferingHolders() int32 {
+	if x != nil {
+		return x.OfferingHolders
+	}
+	return 0
+}
+
+func (x *TermCoverage) GetNeedingHolders() int32 {
+	if x != nil {
+		return x.NeedingHolders
+	}
+	return 0
+}
+
+// What an organisation and its people hold.
+type OrganizationHoldings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organisation.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Competencies and offers, each counted.
+	Offers int32 `protobuf:"varint,2,opt,name=offers,proto3" json:"offers,omitempty"`
+	// Requests, each counted.
+	Needs         int32 `protobuf:"varint,3,opt,name=needs,proto3" json:"needs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrganizationHoldings) Reset() {
+	*x = OrganizationHoldings{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrganizationHoldings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrganizationHoldings) ProtoMessage() {}
+
+func (x *OrganizationHoldings) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrganizationHoldings.ProtoReflect.Descriptor instead.
+func (*OrganizationHoldings) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *OrganizationHoldings) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *OrganizationHoldings) GetOffers() int32 {
+	if x != nil {
+		return x.Offers
+	}
+	return 0
+}
+
+func (x *OrganizationHoldings) GetNeeds() int32 {
+	if x != nil {
+		return x.Needs
+	}
+	return 0
+}
+
+// A count in a calendar month (UTC).
+type MonthCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The month, "2006-01".
+	Month string `protobuf:"bytes,1,opt,name=month,proto3" json:"month,omitempty"`
+	// How many.
+	Count         int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MonthCount) Reset() {
+	*x = MonthCount{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MonthCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MonthCount) ProtoMessage() {}
+
+func (x *MonthCount) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MonthCount.ProtoReflect.Descriptor instead.
+func (*MonthCount) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *MonthCount) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *MonthCount) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// Response for SummarizeHoldings.
+type SummarizeHoldingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every term offered or needed, by term id.
+	Terms []*TermCoverage `protobuf:"bytes,1,rep,name=terms,proto3" json:"terms,omitempty"`
+	// Every organisation holding something, by id (people count under their
+	// organisation).
+	Organizations []*OrganizationHoldings `protobuf:"bytes,2,rep,name=organizations,proto3" json:"organizations,omitempty"`
+	// Competencies created per month, oldest first; none in the future.
+	CompetenciesByMonth []*MonthCount `protobuf:"bytes,3,rep,name=competencies_by_month,json=competenciesByMonth,proto3" json:"competencies_by_month,omitempty"`
+	// Cooperation profiles published (else created) per month, oldest first.
+	CooperationProfilesByMonth []*MonthCount `protobuf:"bytes,4,rep,name=cooperation_profiles_by_month,json=cooperationProfilesByMonth,proto3" json:"cooperation_profiles_by_month,omitempty"`
+	// Competencies created at or after since (all when since is unset).
+	CompetenciesSince int32 `protobuf:"varint,5,opt,name=competencies_since,json=competenciesSince,proto3" json:"competencies_since,omitempty"`
+	// Cooperation profiles published (else created) at or after since.
+	CooperationProfilesSince int32 `protobuf:"varint,6,opt,name=cooperation_profiles_since,json=cooperationProfilesSince,proto3" json:"cooperation_profiles_since,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *SummarizeHoldingsResponse) Reset() {
+	*x = SummarizeHoldingsResponse{}
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SummarizeHoldingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SummarizeHoldingsResponse) ProtoMessage() {}
+
+func (x *SummarizeHoldingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tandem_competencies_v1_competencies_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SummarizeHoldingsResponse.ProtoReflect.Descriptor instead.
+func (*SummarizeHoldingsResponse) Descriptor() ([]byte, []int) {
+	return file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *SummarizeHoldingsResponse) GetTerms() []*TermCoverage {
+	if x != nil {
+		return x.Terms
+	}
+	return nil
+}
+
+func (x *SummarizeHoldingsResponse) GetOrganizations() []*OrganizationHoldings {
+	if x != nil {
+		return x.Organizations
+	}
+	return nil
+}
+
+func (x *SummarizeHoldingsResponse) GetCompetenciesByMonth() []*MonthCount {
+	if x != nil {
+		return x.CompetenciesByMonth
+	}
+	return nil
+}
+
+func (x *SummarizeHoldingsResponse) GetCooperationProfilesByMonth() []*MonthCount {
+	if x != nil {
+		return x.CooperationProfilesByMonth
+	}
+	return nil
+}
+
+func (x *SummarizeHoldingsResponse) GetCompetenciesSince() int32 {
+	if x != nil {
+		return x.CompetenciesSince
+	}
+	return 0
+}
+
+func (x *SummarizeHoldingsResponse) GetCooperationProfilesSince() int32 {
+	if x != nil {
+		return x.CooperationProfilesSince
+	}
+	return 0
+}
+
 var File_tandem_competencies_v1_competencies_service_proto protoreflect.FileDescriptor
 
 const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
@@ -2070,7 +2422,31 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\x10organization_ids\x18\x05 \x03(\tR\x0forganizationIds\"\x93\x01\n" +
 	"\x1aListCollaborationsResponse\x12M\n" +
 	"\x0ecollaborations\x18\x01 \x03(\v2%.tandem.competencies.v1.CollaborationR\x0ecollaborations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xde\r\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9a\x01\n" +
+	"\x18SummarizeHoldingsRequest\x12)\n" +
+	"\x10organization_ids\x18\x01 \x03(\tR\x0forganizationIds\x12!\n" +
+	"\fevery_holder\x18\x02 \x01(\bR\veveryHolder\x120\n" +
+	"\x05since\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\"\x91\x01\n" +
+	"\fTermCoverage\x12\x17\n" +
+	"\aterm_id\x18\x01 \x01(\tR\x06termId\x12\x14\n" +
+	"\x05label\x18\x02 \x01(\tR\x05label\x12)\n" +
+	"\x10offering_holders\x18\x03 \x01(\x05R\x0fofferingHolders\x12'\n" +
+	"\x0fneeding_holders\x18\x04 \x01(\x05R\x0eneedingHolders\"m\n" +
+	"\x14OrganizationHoldings\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x16\n" +
+	"\x06offers\x18\x02 \x01(\x05R\x06offers\x12\x14\n" +
+	"\x05needs\x18\x03 \x01(\x05R\x05needs\"8\n" +
+	"\n" +
+	"MonthCount\x12\x14\n" +
+	"\x05month\x18\x01 \x01(\tR\x05month\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\xd7\x03\n" +
+	"\x19SummarizeHoldingsResponse\x12:\n" +
+	"\x05terms\x18\x01 \x03(\v2$.tandem.competencies.v1.TermCoverageR\x05terms\x12R\n" +
+	"\rorganizations\x18\x02 \x03(\v2,.tandem.competencies.v1.OrganizationHoldingsR\rorganizations\x12V\n" +
+	"\x15competencies_by_month\x18\x03 \x03(\v2\".tandem.competencies.v1.MonthCountR\x13competenciesByMonth\x12e\n" +
+	"\x1dcooperation_profiles_by_month\x18\x04 \x03(\v2\".tandem.competencies.v1.MonthCountR\x1acooperationProfilesByMonth\x12-\n" +
+	"\x12competencies_since\x18\x05 \x01(\x05R\x11competenciesSince\x12<\n" +
+	"\x1acooperation_profiles_since\x18\x06 \x01(\x05R\x18cooperationProfilesSince2\xd8\x0e\n" +
 	"\x13CompetenciesService\x12f\n" +
 	"\vSearchTerms\x12*.tandem.competencies.v1.SearchTermsRequest\x1a+.tandem.competencies.v1.SearchTermsResponse\x12Z\n" +
 	"\aGetTerm\x12&.tandem.competencies.v1.GetTermRequest\x1a'.tandem.competencies.v1.GetTermResponse\x12i\n" +
@@ -2085,7 +2461,8 @@ const file_tandem_competencies_v1_competencies_service_proto_rawDesc = "" +
 	"\x17ListCooperationProfiles\x126.tandem.competencies.v1.ListCooperationProfilesRequest\x1a7.tandem.competencies.v1.ListCooperationProfilesResponse\x12u\n" +
 	"\x10PutCollaboration\x12/.tandem.competencies.v1.PutCollaborationRequest\x1a0.tandem.competencies.v1.PutCollaborationResponse\x12u\n" +
 	"\x10GetCollaboration\x12/.tandem.competencies.v1.GetCollaborationRequest\x1a0.tandem.competencies.v1.GetCollaborationResponse\x12{\n" +
-	"\x12ListCollaborations\x121.tandem.competencies.v1.ListCollaborationsRequest\x1a2.tandem.competencies.v1.ListCollaborationsResponseBUZSgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1;competenciesv1b\x06proto3"
+	"\x12ListCollaborations\x121.tandem.competencies.v1.ListCollaborationsRequest\x1a2.tandem.competencies.v1.ListCollaborationsResponse\x12x\n" +
+	"\x11SummarizeHoldings\x120.tandem.competencies.v1.SummarizeHoldingsRequest\x1a1.tandem.competencies.v1.SummarizeHoldingsResponseBUZSgithub.com/tandem-cluster/tandem/proto/gen/go/tandem/competencies/v1;competenciesv1b\x06proto3"
 
 var (
 	file_tandem_competencies_v1_competencies_service_proto_rawDescOnce sync.Once
@@ -2099,7 +2476,7 @@ func file_tandem_competencies_v1_competencies_service_proto_rawDescGZIP() []byte
 	return file_tandem_competencies_v1_competencies_service_proto_rawDescData
 }
 
-var file_tandem_competencies_v1_competencies_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_tandem_competencies_v1_competencies_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_tandem_competencies_v1_competencies_service_proto_goTypes = []any{
 	(*SearchTermsRequest)(nil),               // 0: tandem.competencies.v1.SearchTermsRequest
 	(*SearchTermsResponse)(nil),              // 1: tandem.competencies.v1.SearchTermsResponse
@@ -2133,91 +2510,103 @@ var file_tandem_competencies_v1_competencies_service_proto_goTypes = []any{
 	(*GetCollaborationResponse)(nil),         // 29: tandem.competencies.v1.GetCollaborationResponse
 	(*ListCollaborationsRequest)(nil),        // 30: tandem.competencies.v1.ListCollaborationsRequest
 	(*ListCollaborationsResponse)(nil),       // 31: tandem.competencies.v1.ListCollaborationsResponse
-	(TermSource)(0),                          // 32: tandem.competencies.v1.TermSource
-	(*TermMatch)(nil),                        // 33: tandem.competencies.v1.TermMatch
-	(*Term)(nil),                             // 34: tandem.competencies.v1.Term
-	(*AncestorTerm)(nil),                     // 35: tandem.competencies.v1.AncestorTerm
-	(*TermRef)(nil),                          // 36: tandem.competencies.v1.TermRef
-	(*Competency)(nil),                       // 37: tandem.competencies.v1.Competency
-	(*timestamppb.Timestamp)(nil),            // 38: google.protobuf.Timestamp
-	(*v1.ProfileRef)(nil),                    // 39: tandem.profiles.v1.ProfileRef
-	(*CooperationProfile)(nil),               // 40: tandem.competencies.v1.CooperationProfile
-	(*fieldmaskpb.FieldMask)(nil),            // 41: google.protobuf.FieldMask
-	(CooperationProfileKind)(0),              // 42: tandem.competencies.v1.CooperationProfileKind
-	(CooperationProfileStatus)(0),            // 43: tandem.competencies.v1.CooperationProfileStatus
-	(CollaborationType)(0),                   // 44: tandem.competencies.v1.CollaborationType
-	(*Collaboration)(nil),                    // 45: tandem.competencies.v1.Collaboration
-	(CollaborationKind)(0),                   // 46: tandem.competencies.v1.CollaborationKind
+	(*SummarizeHoldingsRequest)(nil),         // 32: tandem.competencies.v1.SummarizeHoldingsRequest
+	(*TermCoverage)(nil),                     // 33: tandem.competencies.v1.TermCoverage
+	(*OrganizationHoldings)(nil),             // 34: tandem.competencies.v1.OrganizationHoldings
+	(*MonthCount)(nil),                       // 35: tandem.competencies.v1.MonthCount
+	(*SummarizeHoldingsResponse)(nil),        // 36: tandem.competencies.v1.SummarizeHoldingsResponse
+	(TermSource)(0),                          // 37: tandem.competencies.v1.TermSource
+	(*TermMatch)(nil),                        // 38: tandem.competencies.v1.TermMatch
+	(*Term)(nil),                             // 39: tandem.competencies.v1.Term
+	(*AncestorTerm)(nil),                     // 40: tandem.competencies.v1.AncestorTerm
+	(*TermRef)(nil),                          // 41: tandem.competencies.v1.TermRef
+	(*Competency)(nil),                       // 42: tandem.competencies.v1.Competency
+	(*timestamppb.Timestamp)(nil),            // 43: google.protobuf.Timestamp
+	(*v1.ProfileRef)(nil),                    // 44: tandem.profiles.v1.ProfileRef
+	(*CooperationProfile)(nil),               // 45: tandem.competencies.v1.CooperationProfile
+	(*fieldmaskpb.FieldMask)(nil),            // 46: google.protobuf.FieldMask
+	(CooperationProfileKind)(0),              // 47: tandem.competencies.v1.CooperationProfileKind
+	(CooperationProfileStatus)(0),            // 48: tandem.competencies.v1.CooperationProfileStatus
+	(CollaborationType)(0),                   // 49: tandem.competencies.v1.CollaborationType
+	(*Collaboration)(nil),                    // 50: tandem.competencies.v1.Collaboration
+	(CollaborationKind)(0),                   // 51: tandem.competencies.v1.CollaborationKind
 }
 var file_tandem_competencies_v1_competencies_service_proto_depIdxs = []int32{
-	32, // 0: tandem.competencies.v1.SearchTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
-	33, // 1: tandem.competencies.v1.SearchTermsResponse.matches:type_name -> tandem.competencies.v1.TermMatch
-	34, // 2: tandem.competencies.v1.GetTermResponse.term:type_name -> tandem.competencies.v1.Term
-	35, // 3: tandem.competencies.v1.GetTermResponse.ancestors:type_name -> tandem.competencies.v1.AncestorTerm
-	36, // 4: tandem.competencies.v1.GetTermResponse.children:type_name -> tandem.competencies.v1.TermRef
-	36, // 5: tandem.competencies.v1.GetTermResponse.linked_terms:type_name -> tandem.competencies.v1.TermRef
-	32, // 6: tandem.competencies.v1.ResolveTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
-	33, // 7: tandem.competencies.v1.Resolution.candidates:type_name -> tandem.competencies.v1.TermMatch
+	37, // 0: tandem.competencies.v1.SearchTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
+	38, // 1: tandem.competencies.v1.SearchTermsResponse.matches:type_name -> tandem.competencies.v1.TermMatch
+	39, // 2: tandem.competencies.v1.GetTermResponse.term:type_name -> tandem.competencies.v1.Term
+	40, // 3: tandem.competencies.v1.GetTermResponse.ancestors:type_name -> tandem.competencies.v1.AncestorTerm
+	41, // 4: tandem.competencies.v1.GetTermResponse.children:type_name -> tandem.competencies.v1.TermRef
+	41, // 5: tandem.competencies.v1.GetTermResponse.linked_terms:type_name -> tandem.competencies.v1.TermRef
+	37, // 6: tandem.competencies.v1.ResolveTermsRequest.sources:type_name -> tandem.competencies.v1.TermSource
+	38, // 7: tandem.competencies.v1.Resolution.candidates:type_name -> tandem.competencies.v1.TermMatch
 	5,  // 8: tandem.competencies.v1.ResolveTermsResponse.resolutions:type_name -> tandem.competencies.v1.Resolution
-	37, // 9: tandem.competencies.v1.PublishCompetencyRequest.competency:type_name -> tandem.competencies.v1.Competency
-	37, // 10: tandem.competencies.v1.PublishCompetencyResponse.competency:type_name -> tandem.competencies.v1.Competency
+	42, // 9: tandem.competencies.v1.PublishCompetencyRequest.competency:type_name -> tandem.competencies.v1.Competency
+	42, // 10: tandem.competencies.v1.PublishCompetencyResponse.competency:type_name -> tandem.competencies.v1.Competency
 	7,  // 11: tandem.competencies.v1.BatchPublishCompetenciesRequest.items:type_name -> tandem.competencies.v1.PublishCompetencyRequest
 	11, // 12: tandem.competencies.v1.BatchPublishCompetenciesResponse.results:type_name -> tandem.competencies.v1.PublishCompetencyResult
-	37, // 13: tandem.competencies.v1.PublishCompetencyResult.competency:type_name -> tandem.competencies.v1.Competency
+	42, // 13: tandem.competencies.v1.PublishCompetencyResult.competency:type_name -> tandem.competencies.v1.Competency
 	12, // 14: tandem.competencies.v1.PublishCompetencyResult.error:type_name -> tandem.competencies.v1.ItemError
 	13, // 15: tandem.competencies.v1.ItemError.field_violations:type_name -> tandem.competencies.v1.ItemFieldViolation
-	38, // 16: tandem.competencies.v1.RetractCompetencyResponse.retracted_at:type_name -> google.protobuf.Timestamp
-	39, // 17: tandem.competencies.v1.ListCompetenciesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
-	37, // 18: tandem.competencies.v1.ListCompetenciesResponse.competencies:type_name -> tandem.competencies.v1.Competency
-	40, // 19: tandem.competencies.v1.CreateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	40, // 20: tandem.competencies.v1.CreateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	40, // 21: tandem.competencies.v1.UpdateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	41, // 22: tandem.competencies.v1.UpdateCooperationProfileRequest.update_mask:type_name -> google.protobuf.FieldMask
-	40, // 23: tandem.competencies.v1.UpdateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	40, // 24: tandem.competencies.v1.GetCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
-	39, // 25: tandem.competencies.v1.ListCooperationProfilesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
-	42, // 26: tandem.competencies.v1.ListCooperationProfilesRequest.kinds:type_name -> tandem.competencies.v1.CooperationProfileKind
-	43, // 27: tandem.competencies.v1.ListCooperationProfilesRequest.statuses:type_name -> tandem.competencies.v1.CooperationProfileStatus
-	44, // 28: tandem.competencies.v1.ListCooperationProfilesRequest.collaboration_types:type_name -> tandem.competencies.v1.CollaborationType
-	40, // 29: tandem.competencies.v1.ListCooperationProfilesResponse.cooperation_profiles:type_name -> tandem.competencies.v1.CooperationProfile
-	45, // 30: tandem.competencies.v1.PutCollaborationRequest.collaboration:type_name -> tandem.competencies.v1.Collaboration
-	45, // 31: tandem.competencies.v1.PutCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
-	45, // 32: tandem.competencies.v1.GetCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
-	46, // 33: tandem.competencies.v1.ListCollaborationsRequest.kinds:type_name -> tandem.competencies.v1.CollaborationKind
-	45, // 34: tandem.competencies.v1.ListCollaborationsResponse.collaborations:type_name -> tandem.competencies.v1.Collaboration
-	0,  // 35: tandem.competencies.v1.CompetenciesService.SearchTerms:input_type -> tandem.competencies.v1.SearchTermsRequest
-	2,  // 36: tandem.competencies.v1.CompetenciesService.GetTerm:input_type -> tandem.competencies.v1.GetTermRequest
-	4,  // 37: tandem.competencies.v1.CompetenciesService.ResolveTerms:input_type -> tandem.competencies.v1.ResolveTermsRequest
-	7,  // 38: tandem.competencies.v1.CompetenciesService.PublishCompetency:input_type -> tandem.competencies.v1.PublishCompetencyRequest
-	9,  // 39: tandem.competencies.v1.CompetenciesService.BatchPublishCompetencies:input_type -> tandem.competencies.v1.BatchPublishCompetenciesRequest
-	14, // 40: tandem.competencies.v1.CompetenciesService.RetractCompetency:input_type -> tandem.competencies.v1.RetractCompetencyRequest
-	16, // 41: tandem.competencies.v1.CompetenciesService.ListCompetencies:input_type -> tandem.competencies.v1.ListCompetenciesRequest
-	18, // 42: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:input_type -> tandem.competencies.v1.CreateCooperationProfileRequest
-	20, // 43: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:input_type -> tandem.competencies.v1.UpdateCooperationProfileRequest
-	22, // 44: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:input_type -> tandem.competencies.v1.GetCooperationProfileRequest
-	24, // 45: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:input_type -> tandem.competencies.v1.ListCooperationProfilesRequest
-	26, // 46: tandem.competencies.v1.CompetenciesService.PutCollaboration:input_type -> tandem.competencies.v1.PutCollaborationRequest
-	28, // 47: tandem.competencies.v1.CompetenciesService.GetCollaboration:input_type -> tandem.competencies.v1.GetCollaborationRequest
-	30, // 48: tandem.competencies.v1.CompetenciesService.ListCollaborations:input_type -> tandem.competencies.v1.ListCollaborationsRequest
-	1,  // 49: tandem.competencies.v1.CompetenciesService.SearchTerms:output_type -> tandem.competencies.v1.SearchTermsResponse
-	3,  // 50: tandem.competencies.v1.CompetenciesService.GetTerm:output_type -> tandem.competencies.v1.GetTermResponse
-	6,  // 51: tandem.competencies.v1.CompetenciesService.ResolveTerms:output_type -> tandem.competencies.v1.ResolveTermsResponse
-	8,  // 52: tandem.competencies.v1.CompetenciesService.PublishCompetency:output_type -> tandem.competencies.v1.PublishCompetencyResponse
-	10, // 53: tandem.competencies.v1.CompetenciesService.BatchPublishCompetencies:output_type -> tandem.competencies.v1.BatchPublishCompetenciesResponse
-	15, // 54: tandem.competencies.v1.CompetenciesService.RetractCompetency:output_type -> tandem.competencies.v1.RetractCompetencyResponse
-	17, // 55: tandem.competencies.v1.CompetenciesService.ListCompetencies:output_type -> tandem.competencies.v1.ListCompetenciesResponse
-	19, // 56: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:output_type -> tandem.competencies.v1.CreateCooperationProfileResponse
-	21, // 57: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:output_type -> tandem.competencies.v1.UpdateCooperationProfileResponse
-	23, // 58: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:output_type -> tandem.competencies.v1.GetCooperationProfileResponse
-	25, // 59: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:output_type -> tandem.competencies.v1.ListCooperationProfilesResponse
-	27, // 60: tandem.competencies.v1.CompetenciesService.PutCollaboration:output_type -> tandem.competencies.v1.PutCollaborationResponse
-	29, // 61: tandem.competencies.v1.CompetenciesService.GetCollaboration:output_type -> tandem.competencies.v1.GetCollaborationResponse
-	31, // 62: tandem.competencies.v1.CompetenciesService.ListCollaborations:output_type -> tandem.competencies.v1.ListCollaborationsResponse
-	49, // [49:63] is the sub-list for method output_type
-	35, // [35:49] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	43, // 16: tandem.competencies.v1.RetractCompetencyResponse.retracted_at:type_name -> google.protobuf.Timestamp
+	44, // 17: tandem.competencies.v1.ListCompetenciesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
+	42, // 18: tandem.competencies.v1.ListCompetenciesResponse.competencies:type_name -> tandem.competencies.v1.Competency
+	45, // 19: tandem.competencies.v1.CreateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	45, // 20: tandem.competencies.v1.CreateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	45, // 21: tandem.competencies.v1.UpdateCooperationProfileRequest.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	46, // 22: tandem.competencies.v1.UpdateCooperationProfileRequest.update_mask:type_name -> google.protobuf.FieldMask
+	45, // 23: tandem.competencies.v1.UpdateCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	45, // 24: tandem.competencies.v1.GetCooperationProfileResponse.cooperation_profile:type_name -> tandem.competencies.v1.CooperationProfile
+	44, // 25: tandem.competencies.v1.ListCooperationProfilesRequest.holder:type_name -> tandem.profiles.v1.ProfileRef
+	47, // 26: tandem.competencies.v1.ListCooperationProfilesRequest.kinds:type_name -> tandem.competencies.v1.CooperationProfileKind
+	48, // 27: tandem.competencies.v1.ListCooperationProfilesRequest.statuses:type_name -> tandem.competencies.v1.CooperationProfileStatus
+	49, // 28: tandem.competencies.v1.ListCooperationProfilesRequest.collaboration_types:type_name -> tandem.competencies.v1.CollaborationType
+	45, // 29: tandem.competencies.v1.ListCooperationProfilesResponse.cooperation_profiles:type_name -> tandem.competencies.v1.CooperationProfile
+	50, // 30: tandem.competencies.v1.PutCollaborationRequest.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	50, // 31: tandem.competencies.v1.PutCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	50, // 32: tandem.competencies.v1.GetCollaborationResponse.collaboration:type_name -> tandem.competencies.v1.Collaboration
+	51, // 33: tandem.competencies.v1.ListCollaborationsRequest.kinds:type_name -> tandem.competencies.v1.CollaborationKind
+	50, // 34: tandem.competencies.v1.ListCollaborationsResponse.collaborations:type_name -> tandem.competencies.v1.Collaboration
+	43, // 35: tandem.competencies.v1.SummarizeHoldingsRequest.since:type_name -> google.protobuf.Timestamp
+	33, // 36: tandem.competencies.v1.SummarizeHoldingsResponse.terms:type_name -> tandem.competencies.v1.TermCoverage
+	34, // 37: tandem.competencies.v1.SummarizeHoldingsResponse.organizations:type_name -> tandem.competencies.v1.OrganizationHoldings
+	35, // 38: tandem.competencies.v1.SummarizeHoldingsResponse.competencies_by_month:type_name -> tandem.competencies.v1.MonthCount
+	35, // 39: tandem.competencies.v1.SummarizeHoldingsResponse.cooperation_profiles_by_month:type_name -> tandem.competencies.v1.MonthCount
+	0,  // 40: tandem.competencies.v1.CompetenciesService.SearchTerms:input_type -> tandem.competencies.v1.SearchTermsRequest
+	2,  // 41: tandem.competencies.v1.CompetenciesService.GetTerm:input_type -> tandem.competencies.v1.GetTermRequest
+	4,  // 42: tandem.competencies.v1.CompetenciesService.ResolveTerms:input_type -> tandem.competencies.v1.ResolveTermsRequest
+	7,  // 43: tandem.competencies.v1.CompetenciesService.PublishCompetency:input_type -> tandem.competencies.v1.PublishCompetencyRequest
+	9,  // 44: tandem.competencies.v1.CompetenciesService.BatchPublishCompetencies:input_type -> tandem.competencies.v1.BatchPublishCompetenciesRequest
+	14, // 45: tandem.competencies.v1.CompetenciesService.RetractCompetency:input_type -> tandem.competencies.v1.RetractCompetencyRequest
+	16, // 46: tandem.competencies.v1.CompetenciesService.ListCompetencies:input_type -> tandem.competencies.v1.ListCompetenciesRequest
+	18, // 47: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:input_type -> tandem.competencies.v1.CreateCooperationProfileRequest
+	20, // 48: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:input_type -> tandem.competencies.v1.UpdateCooperationProfileRequest
+	22, // 49: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:input_type -> tandem.competencies.v1.GetCooperationProfileRequest
+	24, // 50: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:input_type -> tandem.competencies.v1.ListCooperationProfilesRequest
+	26, // 51: tandem.competencies.v1.CompetenciesService.PutCollaboration:input_type -> tandem.competencies.v1.PutCollaborationRequest
+	28, // 52: tandem.competencies.v1.CompetenciesService.GetCollaboration:input_type -> tandem.competencies.v1.GetCollaborationRequest
+	30, // 53: tandem.competencies.v1.CompetenciesService.ListCollaborations:input_type -> tandem.competencies.v1.ListCollaborationsRequest
+	32, // 54: tandem.competencies.v1.CompetenciesService.SummarizeHoldings:input_type -> tandem.competencies.v1.SummarizeHoldingsRequest
+	1,  // 55: tandem.competencies.v1.CompetenciesService.SearchTerms:output_type -> tandem.competencies.v1.SearchTermsResponse
+	3,  // 56: tandem.competencies.v1.CompetenciesService.GetTerm:output_type -> tandem.competencies.v1.GetTermResponse
+	6,  // 57: tandem.competencies.v1.CompetenciesService.ResolveTerms:output_type -> tandem.competencies.v1.ResolveTermsResponse
+	8,  // 58: tandem.competencies.v1.CompetenciesService.PublishCompetency:output_type -> tandem.competencies.v1.PublishCompetencyResponse
+	10, // 59: tandem.competencies.v1.CompetenciesService.BatchPublishCompetencies:output_type -> tandem.competencies.v1.BatchPublishCompetenciesResponse
+	15, // 60: tandem.competencies.v1.CompetenciesService.RetractCompetency:output_type -> tandem.competencies.v1.RetractCompetencyResponse
+	17, // 61: tandem.competencies.v1.CompetenciesService.ListCompetencies:output_type -> tandem.competencies.v1.ListCompetenciesResponse
+	19, // 62: tandem.competencies.v1.CompetenciesService.CreateCooperationProfile:output_type -> tandem.competencies.v1.CreateCooperationProfileResponse
+	21, // 63: tandem.competencies.v1.CompetenciesService.UpdateCooperationProfile:output_type -> tandem.competencies.v1.UpdateCooperationProfileResponse
+	23, // 64: tandem.competencies.v1.CompetenciesService.GetCooperationProfile:output_type -> tandem.competencies.v1.GetCooperationProfileResponse
+	25, // 65: tandem.competencies.v1.CompetenciesService.ListCooperationProfiles:output_type -> tandem.competencies.v1.ListCooperationProfilesResponse
+	27, // 66: tandem.competencies.v1.CompetenciesService.PutCollaboration:output_type -> tandem.competencies.v1.PutCollaborationResponse
+	29, // 67: tandem.competencies.v1.CompetenciesService.GetCollaboration:output_type -> tandem.competencies.v1.GetCollaborationResponse
+	31, // 68: tandem.competencies.v1.CompetenciesService.ListCollaborations:output_type -> tandem.competencies.v1.ListCollaborationsResponse
+	36, // 69: tandem.competencies.v1.CompetenciesService.SummarizeHoldings:output_type -> tandem.competencies.v1.SummarizeHoldingsResponse
+	55, // [55:70] is the sub-list for method output_type
+	40, // [40:55] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_tandem_competencies_v1_competencies_service_proto_init() }
@@ -2235,7 +2624,7 @@ func file_tandem_competencies_v1_competencies_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tandem_competencies_v1_competencies_service_proto_rawDesc), len(file_tandem_competencies_v1_competencies_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

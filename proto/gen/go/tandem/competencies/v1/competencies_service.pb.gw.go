@@ -543,6 +543,33 @@ func local_request_CompetenciesService_ListCollaborations_0(ctx context.Context,
 	return msg, metadata, err
 }
 
+func request_CompetenciesService_SummarizeHoldings_0(ctx context.Context, marshaler runtime.Marshaler, client CompetenciesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SummarizeHoldingsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.SummarizeHoldings(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_CompetenciesService_SummarizeHoldings_0(ctx context.Context, marshaler runtime.Marshaler, server CompetenciesServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SummarizeHoldingsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.SummarizeHoldings(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterCompetenciesServiceHandlerServer registers the http handlers for service CompetenciesService to "mux".
 // UnaryRPC     :call CompetenciesServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -829,6 +856,26 @@ func RegisterCompetenciesServiceHandlerServer(ctx context.Context, mux *runtime.
 		}
 		forward_CompetenciesService_ListCollaborations_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CompetenciesService_SummarizeHoldings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tandem.competencies.v1.CompetenciesService/SummarizeHoldings", runtime.WithHTTPPathPattern("/v1/holdings:summarize"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_CompetenciesService_SummarizeHoldings_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CompetenciesService_SummarizeHoldings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1107,6 +1154,23 @@ func RegisterCompetenciesServiceHandlerClient(ctx context.Context, mux *runtime.
 		}
 		forward_CompetenciesService_ListCollaborations_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CompetenciesService_SummarizeHoldings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tandem.competencies.v1.CompetenciesService/SummarizeHoldings", runtime.WithHTTPPathPattern("/v1/holdings:summarize"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_CompetenciesService_SummarizeHoldings_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CompetenciesService_SummarizeHoldings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1125,6 +1189,7 @@ var (
 	pattern_CompetenciesService_PutCollaboration_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "collaborations"}, ""))
 	pattern_CompetenciesService_GetCollaboration_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "collaborations", "id"}, ""))
 	pattern_CompetenciesService_ListCollaborations_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "organizations", "organization_id", "collaborations"}, ""))
+	pattern_CompetenciesService_SummarizeHoldings_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "holdings"}, "summarize"))
 )
 
 var (
@@ -1142,4 +1207,5 @@ var (
 	forward_CompetenciesService_PutCollaboration_0         = runtime.ForwardResponseMessage
 	forward_CompetenciesService_GetCollaboration_0         = runtime.ForwardResponseMessage
 	forward_CompetenciesService_ListCollaborations_0       = runtime.ForwardResponseMessage
+	forward_CompetenciesService_SummarizeHoldings_0        = runtime.ForwardResponseMessage
 )

@@ -33,6 +33,7 @@ const (
 	CompetenciesService_PutCollaboration_FullMethodName         = "/tandem.competencies.v1.CompetenciesService/PutCollaboration"
 	CompetenciesService_GetCollaboration_FullMethodName         = "/tandem.competencies.v1.CompetenciesService/GetCollaboration"
 	CompetenciesService_ListCollaborations_FullMethodName       = "/tandem.competencies.v1.CompetenciesService/ListCollaborations"
+	CompetenciesService_SummarizeHoldings_FullMethodName        = "/tandem.competencies.v1.CompetenciesService/SummarizeHoldings"
 )
 
 // CompetenciesServiceClient is the client API for CompetenciesService service.
@@ -79,6 +80,12 @@ type CompetenciesServiceClient interface {
 	// ListCollaborations lists an organisation's collaborations, or those of
 	// any of several organisations in one paged call, newest year first.
 	ListCollaborations(ctx context.Context, in *ListCollaborationsRequest, opts ...grpc.CallOption) (*ListCollaborationsResponse, error)
+	// SummarizeHoldings counts, in one call, the competencies and cooperation
+	// profiles the caller may see (exactly those ListCompetencies and
+	// ListCooperationProfiles would list) held by some organisations and their
+	// people: per term, per organisation and per month. A cluster dashboard
+	// reads it instead of every competency and offer of the cluster.
+	SummarizeHoldings(ctx context.Context, in *SummarizeHoldingsRequest, opts ...grpc.CallOption) (*SummarizeHoldingsResponse, error)
 }
 
 type competenciesServiceClient struct {
@@ -229,6 +236,16 @@ func (c *competenciesServiceClient) ListCollaborations(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *competenciesServiceClient) SummarizeHoldings(ctx context.Context, in *SummarizeHoldingsRequest, opts ...grpc.CallOption) (*SummarizeHoldingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SummarizeHoldingsResponse)
+	err := c.cc.Invoke(ctx, CompetenciesService_SummarizeHoldings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CompetenciesServiceServer is the server API for CompetenciesService service.
 // All implementations must embed UnimplementedCompetenciesServiceServer
 // for forward compatibility.
@@ -273,6 +290,12 @@ type CompetenciesServiceServer interface {
 	// ListCollaborations lists an organisation's collaborations, or those of
 	// any of several organisations in one paged call, newest year first.
 	ListCollaborations(context.Context, *ListCollaborationsRequest) (*ListCollaborationsResponse, error)
+	// SummarizeHoldings counts, in one call, the competencies and cooperation
+	// profiles the caller may see (exactly those ListCompetencies and
+	// ListCooperationProfiles would list) held by some organisations and their
+	// people: per term, per organisation and per month. A cluster dashboard
+	// reads it instead of every competency and offer of the cluster.
+	SummarizeHoldings(context.Context, *SummarizeHoldingsRequest) (*SummarizeHoldingsResponse, error)
 	mustEmbedUnimplementedCompetenciesServiceServer()
 }
 
@@ -324,6 +347,9 @@ func (UnimplementedCompetenciesServiceServer) GetCollaboration(context.Context, 
 }
 func (UnimplementedCompetenciesServiceServer) ListCollaborations(context.Context, *ListCollaborationsRequest) (*ListCollaborationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCollaborations not implemented")
+}
+func (UnimplementedCompetenciesServiceServer) SummarizeHoldings(context.Context, *SummarizeHoldingsRequest) (*SummarizeHoldingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SummarizeHoldings not implemented")
 }
 func (UnimplementedCompetenciesServiceServer) mustEmbedUnimplementedCompetenciesServiceServer() {}
 func (UnimplementedCompetenciesServiceServer) testEmbeddedByValue()                             {}
@@ -598,6 +624,24 @@ func _CompetenciesService_ListCollaborations_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CompetenciesService_SummarizeHoldings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SummarizeHoldingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompetenciesServiceServer).SummarizeHoldings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CompetenciesService_SummarizeHoldings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompetenciesServiceServer).SummarizeHoldings(ctx, req.(*SummarizeHoldingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CompetenciesService_ServiceDesc is the grpc.ServiceDesc for CompetenciesService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -660,6 +704,10 @@ var CompetenciesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListCollaborations",
 			Handler:    _CompetenciesService_ListCollaborations_Handler,
+		},
+		{
+			MethodName: "SummarizeHoldings",
+			Handler:    _CompetenciesService_SummarizeHoldings_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
