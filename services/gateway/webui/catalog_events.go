@@ -5,6 +5,7 @@ package webui
 // lines. A key is in one map only (a test checks).
 var eventMessages = map[string][2]string{
 	"event.grid_live_moved":         {"A meeting was moved: the grid shows where it is now.", "Un incontro è stato spostato: la griglia mostra dove si trova ora."},
+	"event.grid_live_edited":        {"The schedule was changed: the grid shows it as it is now.", "Il programma è cambiato: la griglia lo mostra com'è ora."},
 	"event.grid_live_added":         {"A meeting was added to the grid.", "Un incontro è stato aggiunto alla griglia."},
 	"event.grid_live_cancelled":     {"A meeting was cancelled and has left the grid.", "Un incontro è stato annullato ed è stato tolto dalla griglia."},
 	"feed.title":                    {"Subscribe in your calendar app", "Abbonati dalla tua app di calendario"},

@@ -1,21 +1,32 @@
 package webui_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
 
-// watchGridOnPhone opens the organiser's grid of one meeting on a phone,
+// watchGridOnPhone opens the organiser's grid of meetings on a phone,
 // waits until it follows the schedule live and marks the page, so a
 // reload shows; it returns what puts the desktop screen back.
-func watchGridOnPhone(o *user, eventPath string) func() {
+func watchGridOnPhone(o *user, eventPath string, meetings int) func() {
 	o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	o.open(eventPath)
-	o.waitFor("the meeting in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === 1`)
+	o.waitFor("the meetings in the grid", `document.querySelectorAll("#schedule-grid .meeting").length === `+strconv.Itoa(meetings))
 	o.waitFor("the grid's live updates", `document.querySelector("#schedule-grid").getAttribute("data-live-open") === "1"`)
 	eval[bool](o, `(window.tandemNotReloaded = true)`)
 	return func() { o.do("desktop screen", chromedp.ResetViewport()) }
+}
+
+// seesMeetingAt waits until the grid watched by watchGridOnPhone shows its
+// meeting at target (slot/table), what it waits for, without a reload.
+func seesMeetingAt(o *user, what, target string) {
+	o.t.Helper()
+	o.waitFor(what, `(() => { const m = document.querySelector("#schedule-grid .meeting"); return !!m && m.closest("td").dataset.to === `+jsString(target)+`; })()`)
+	if !eval[bool](o, `window.tandemNotReloaded === true`) {
+		o.t.Error("the organiser's page was reloaded")
+	}
 }
 
 // TestGridShowsCancellationLive: in Chromium, the organiser's published
@@ -26,7 +37,7 @@ func watchGridOnPhone(o *user, eventPath string) func() {
 func TestGridShowsCancellationLive(t *testing.T) {
 	o, c, r, eventPath := oneMeetingPublished(t)
 
-	defer watchGridOnPhone(o, eventPath)()
+	defer watchGridOnPhone(o, eventPath, 1)()
 
 	// The company, on another page, is told live too.
 	c.open("/events")
@@ -64,7 +75,7 @@ func TestGridShowsCancellationLive(t *testing.T) {
 func TestGridShowsMovesLive(t *testing.T) {
 	o, _, _, eventPath := oneMeetingPublished(t)
 
-	defer watchGridOnPhone(o, eventPath)()
+	defer watchGridOnPhone(o, eventPath, 1)()
 	cell := `document.querySelector("#schedule-grid .meeting").closest("td").dataset.to`
 	start := eval[string](o, cell)
 
@@ -80,14 +91,39 @@ func TestGridShowsMovesLive(t *testing.T) {
 	other.submit(`#schedule-grid button.move-here[value="` + target + `"]`)
 	other.mustSucceed("moving the meeting")
 
-	o.waitFor("the meeting in its new place", `(() => { const m = document.querySelector("#schedule-grid .meeting"); return !!m && m.closest("td").dataset.to === `+jsString(target)+`; })()`)
-	if !eval[bool](o, `window.tandemNotReloaded === true`) {
-		t.Error("the organiser's page was reloaded")
-	}
+	seesMeetingAt(o, "the meeting in its new place", target)
 	if n := eval[float64](o, `document.querySelectorAll("#schedule-grid .meeting").length`); n != 1 {
 		t.Errorf("%v meetings in the grid after the move, want 1", n)
 	}
 	o.expect("#grid-live", "was moved")
+	o.checkPage()
+	o.accessible()
+}
+
+// TestGridShowsPlacementLive: in Chromium, the organiser's grid of a
+// schedule under review, open on a phone, shows a request placed from
+// another tab, without a reload, and says the schedule changed; axe-core
+// clean.
+func TestGridShowsPlacementLive(t *testing.T) {
+	o, c, _, eventPath := scheduledThenAsked(t)
+	c.open(eventPath)
+	c.submit("#incoming button.accept")
+	c.mustSucceed("accepting the request")
+
+	defer watchGridOnPhone(o, eventPath, 0)()
+	other := o.tab()
+	other.open(eventPath)
+	other.submit("#unplaced a.place")
+	other.waitFor("place mode", `!!document.querySelector("#placing")`)
+	target := eval[string](other, `[...document.querySelectorAll("#schedule-grid button.place-here")].map(b => b.value).find(v => v.split("/")[0].endsWith("T0900")) || ""`)
+	if target == "" {
+		t.Fatal("no place at nine offered")
+	}
+	other.submit(`#schedule-grid button.place-here[value="` + target + `"]`)
+	other.mustSucceed("placing the meeting")
+
+	seesMeetingAt(o, "the placed meeting in the grid", target)
+	o.expect("#grid-live", "The schedule was changed")
 	o.checkPage()
 	o.accessible()
 }

@@ -228,7 +228,7 @@ func (h *hub) apply(subject string, data []byte) {
 	case *eventsv1.ScheduleEdited:
 		// Moves, swaps, locks and placements of a schedule under review.
 		if ms := ev.GetMeetings(); len(ms) > 0 {
-			h.signal(gridKey(ev.GetBrokerageEventId()), note{Kind: "meeting_moved", At: at(ev.GetOccurredAt()), Extra: ms[0].GetId()})
+			h.signal(gridKey(ev.GetBrokerageEventId()), note{Kind: "schedule_edited", At: at(ev.GetOccurredAt()), Extra: ms[0].GetId()})
 		}
 	case *eventsv1.MeetingConfirmed:
 		m := ev.GetMeeting()
@@ -561,6 +561,8 @@ func (u *UI) gridLive(c *call) error {
 			return "cancelled", map[string]string{"meeting": n.Extra}
 		case "meeting_added":
 			return "changed", map[string]string{"meeting": n.Extra, "change": "added"}
+		case "schedule_edited":
+			return "changed", map[string]string{"meeting": n.Extra, "change": "edited"}
 		}
 		return "changed", map[string]string{"meeting": n.Extra, "change": "moved"}
 	})

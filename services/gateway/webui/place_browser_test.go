@@ -17,13 +17,7 @@ import (
 // list is empty and the figures count it. The page passes axe-core, also
 // at phone width.
 func TestOrganiserPlacesUnscheduledRequest(t *testing.T) {
-	o, c, r, eventPath := twoRegistered(t)
-	leaveAtTenAndAsk(r)
-
-	o.open(eventPath)
-	o.submit("#close-registration")
-	o.submit("#generate")
-	o.mustSucceed("generating the schedule")
+	o, c, _, eventPath := scheduledThenAsked(t)
 	if o.has("#schedule-grid .meeting") || o.has("#unplaced") {
 		t.Fatalf("the schedule made before any acceptance holds something: %s", o.bodyText())
 	}
@@ -92,6 +86,20 @@ func TestOrganiserPlacesUnscheduledRequest(t *testing.T) {
 		o.expect("#schedule-grid .meeting", "Locked")
 		o.accessible()
 	})
+}
+
+// scheduledThenAsked is twoRegistered where the researcher, there at nine
+// and half past only, asks the company (leaveAtTenAndAsk) and the
+// organiser closes registration and makes the schedule before an answer.
+func scheduledThenAsked(t *testing.T) (o, c, r *user, eventPath string) {
+	t.Helper()
+	o, c, r, eventPath = twoRegistered(t)
+	leaveAtTenAndAsk(r)
+	o.open(eventPath)
+	o.submit("#close-registration")
+	o.submit("#generate")
+	o.mustSucceed("generating the schedule")
+	return o, c, r, eventPath
 }
 
 // leaveAtTenAndAsk has the researcher, on the event page, say the

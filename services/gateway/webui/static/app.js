@@ -186,7 +186,7 @@
 
   // The organiser's grid follows the schedule as it changes, told by the
   // server (Server-Sent Events), and says what changed: a cancelled
-  // meeting leaves at once; after a move, swap, placement or booking the
+  // meeting leaves at once; after a move, swap, lock, placement or booking the
   // grid's rows are read again from the page's own address (one read at
   // a time, one more if changes came meanwhile), without a reload.
   function liveGrid(table) {
@@ -218,7 +218,8 @@
         });
     }
     es.addEventListener("changed", function (e) {
-      said = JSON.parse(e.data).change === "added" ? "added" : "moved";
+      var change = JSON.parse(e.data).change;
+      said = change === "added" || change === "edited" ? change : "moved";
       refresh();
     });
   }
