@@ -627,6 +627,8 @@ var messages = map[string][2]string{
 	"note.request_answered":   {"%s answered your meeting request: %s (%s).", "%s ha risposto alla tua richiesta di incontro: %s (%s)."},
 	"note.schedule_published": {"The schedule of %s is published: your agenda is ready.", "Il programma di %s è pubblicato: la tua agenda è pronta."},
 	"note.meeting_moved":      {"One of your meetings at %s was moved.", "Uno dei tuoi incontri a %s è stato spostato."},
+	"note.meeting_added":      {"A meeting was added to the schedule of %s.", "È stato aggiunto un incontro al programma di %s."},
+	"note.schedule_edited":    {"The schedule of %s was changed.", "Il programma di %s è stato modificato."},
 	"note.new_match":          {"New match for a saved search: %s.", "Nuovo risultato per una ricerca salvata: %s."},
 	"note.someone":            {"someone", "qualcuno"},
 

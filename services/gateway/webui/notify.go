@@ -488,6 +488,10 @@ func noteText(l *Lang, n note) string {
 		return l.T("note.message_received", orUnknown(l, n.Who))
 	case "meeting_moved":
 		return l.T("note.meeting_moved", orUnknown(l, n.Event))
+	case "meeting_added":
+		return l.T("note.meeting_added", orUnknown(l, n.Event))
+	case "schedule_edited":
+		return l.T("note.schedule_edited", orUnknown(l, n.Event))
 	case "request_cancelled":
 		return l.T("note.request_cancelled", orUnknown(l, n.Who), orUnknown(l, n.Event))
 	case "meeting_cancelled":
