@@ -36,6 +36,8 @@ func run() error {
 	bioShare := flag.Float64("biotools-holdout", 0.2, "share of multi-organisation tools held out")
 	cordisShare := flag.Float64("cordis-holdout", 0.4, "share of mixed projects held out")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	ceiling := flag.Bool("ceiling", false, "also print the CORDIS in-sample ceiling: a diagnostic fitted to the very questions it scores, never used by Tandem (not written to -out)")
+	ceilingTrain := flag.String("ceiling-train-seeds", "", "with -ceiling, also fit on these seeds' splits and score -seeds out of sample, comma-separated")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -48,13 +50,13 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var seeds []uint64
-	for _, s := range strings.Split(*seedList, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return fmt.Errorf("-seeds: %w", err)
-		}
-		seeds = append(seeds, n)
+	seeds, err := parseSeeds(*seedList)
+	if err != nil {
+		return fmt.Errorf("-seeds: %w", err)
+	}
+	trainSeeds, err := parseSeeds(*ceilingTrain)
+	if err != nil {
+		return fmt.Errorf("-ceiling-train-seeds: %w", err)
 	}
 	start := time.Now()
 	v, err := vocab.Load()
@@ -63,6 +65,7 @@ func run() error {
 	}
 	ont := adapters.NewOntology(v)
 	r := &eval.Report{Seeds: seeds}
+	var ceil eval.Ceiling
 	if *bio != "" {
 		tools, err := eval.LoadTools(*bio)
 		if err != nil {
@@ -88,12 +91,27 @@ func run() error {
 			for _, newcomers := range []bool{false, true} {
 				task, qs := eval.Cordis(projects, train, held, newcomers)
 				x, fit := task.Index(ont)
-				name := "CORDIS, companies with their other projects"
-				if newcomers {
-					name = "CORDIS, companies new to the system"
-				}
+				name := cordisName(newcomers)
 				r.Add(name, seed, task, x, fit, qs)
 				fmt.Fprintf(os.Stderr, "%s seed %d: %d questions, fit %+v (%s)\n", name, seed, len(qs), fit, time.Since(start).Round(time.Second))
+				if *ceiling {
+					if err := ceil.Add(name, seed, task, x, qs, held); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		for _, seed := range trainSeeds {
+			if !*ceiling {
+				break
+			}
+			train, held := eval.SplitProjects(projects, *cordisShare, seed)
+			for _, newcomers := range []bool{false, true} {
+				task, qs := eval.Cordis(projects, train, held, newcomers)
+				x, _ := task.Index(ont)
+				if err := ceil.AddTraining(cordisName(newcomers), seed, task, x, qs); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -104,6 +122,9 @@ func run() error {
 	r.Cluster = &cc
 	text := r.Markdown()
 	fmt.Print(text)
+	if *ceiling {
+		fmt.Print("\n" + ceil.Markdown())
+	}
 	fmt.Fprintf(os.Stderr, "eval took %s\n", time.Since(start).Round(time.Millisecond))
 	if *out != "" {
 		if err := eval.WriteInto(*out, text); err != nil {
@@ -114,4 +135,26 @@ func run() error {
 		return fmt.Errorf("targets not met: %s", strings.Join(miss, "; "))
 	}
 	return nil
+}
+
+func cordisName(newcomers bool) string {
+	if newcomers {
+		return "CORDIS, companies new to the system"
+	}
+	return "CORDIS, companies with their other projects"
+}
+
+func parseSeeds(list string) ([]uint64, error) {
+	var seeds []uint64
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		seeds = append(seeds, n)
+	}
+	return seeds, nil
 }

@@ -190,7 +190,7 @@ func Cordis(all, train, held []*Project, newcomers bool) (*Task, []Question) {
 		}
 		for _, o := range p.Orgs {
 			if o.company() {
-				qs = append(qs, Question{Seeker: o.ID, Need: need, NeedVec: nv, Relevant: rel})
+				qs = append(qs, Question{Seeker: o.ID, Need: need, NeedVec: nv, Relevant: rel, Project: p})
 			}
 		}
 	}

@@ -31,6 +31,10 @@ type Question struct {
 	NeedVec map[string]float64
 	// Relevant are the right answers.
 	Relevant map[string]bool
+	// Project is the held-out CORDIS project asked about (nil for
+	// bio.tools); only what a seeker states of it (call, programme, title)
+	// is read, by the diagnostic ceiling.
+	Project *Project
 }
 
 // Task is one evaluation: what the index is built from and what is asked.
@@ -196,14 +200,7 @@ func candidates(t *Task) []string {
 // co-credit graph is added: having worked with the seeker, and with its
 // partners.
 func Cosine(t *Task, graph bool) Ranker {
-	df := map[string]int{}
-	for _, v := range t.Vec {
-		for k := range v {
-			df[k]++
-		}
-	}
-	n := float64(len(t.Vec))
-	idf := func(k string) float64 { return math.Log((n + 1) / (float64(df[k]) + 0.5)) }
+	idf := idfOf(t.Vec)
 	weigh := func(v map[string]float64) map[string]float64 {
 		out := map[string]float64{}
 		var s float64
@@ -223,18 +220,7 @@ func Cosine(t *Task, graph bool) Ranker {
 	}
 	partners := map[string]map[string]int{}
 	if graph {
-		for _, c := range t.Collabs {
-			for _, a := range c.Members {
-				for _, b := range c.Members {
-					if a.OrgID != b.OrgID {
-						if partners[a.OrgID] == nil {
-							partners[a.OrgID] = map[string]int{}
-						}
-						partners[a.OrgID][b.OrgID]++
-					}
-				}
-			}
-		}
+		partners = partnerCounts(t.Collabs)
 	}
 	ids := candidates(t)
 	return func(q Question, k int) []string {
@@ -281,6 +267,38 @@ func Cosine(t *Task, graph bool) Ranker {
 		}
 		return out
 	}
+}
+
+// idfOf is the inverse document frequency of the words or terms of the
+// organisations' vectors.
+func idfOf(vec map[string]map[string]float64) func(string) float64 {
+	df := map[string]int{}
+	for _, v := range vec {
+		for k := range v {
+			df[k]++
+		}
+	}
+	n := float64(len(vec))
+	return func(k string) float64 { return math.Log((n + 1) / (float64(df[k]) + 0.5)) }
+}
+
+// partnerCounts counts, for each organisation, the collaborations it
+// shares with each other one.
+func partnerCounts(cs []*domain.Collaboration) map[string]map[string]int {
+	partners := map[string]map[string]int{}
+	for _, c := range cs {
+		for _, a := range c.Members {
+			for _, b := range c.Members {
+				if a.OrgID != b.OrgID {
+					if partners[a.OrgID] == nil {
+						partners[a.OrgID] = map[string]int{}
+					}
+					partners[a.OrgID][b.OrgID]++
+				}
+			}
+		}
+	}
+	return partners
 }
 
 // OrgID turns an organisation name into a read-model id.
