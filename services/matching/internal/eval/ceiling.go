@@ -210,6 +210,20 @@ func callSimilarity(a, b []string) float64 {
 	return float64(n) / float64(max(1, len(a), len(b)))
 }
 
+// eachPair calls f with every (right answer, other candidate) pair.
+func (q *ceilQ) eachPair(f func(i, j int)) {
+	for i, ri := range q.rel {
+		if !ri {
+			continue
+		}
+		for j, rj := range q.rel {
+			if !rj {
+				f(i, j)
+			}
+		}
+	}
+}
+
 // ceilMetrics scores one ranking (candidate indices, best first).
 func ceilMetrics(q *ceilQ, order []int) Metrics {
 	var m Metrics
@@ -344,20 +358,12 @@ func fitPairwise(qs []ceilQ, use []int) *linear {
 			}
 			coef := make([]float64, len(q.f))
 			var pairs float64
-			for i := range s {
-				if !q.rel[i] {
-					continue
-				}
-				for j := range s {
-					if q.rel[j] {
-						continue
-					}
-					e := 1 / (1 + math.Exp(s[i]-s[j])) // d/dm log(1+e^-m) = -e
-					coef[i] -= e
-					coef[j] += e
-					pairs++
-				}
-			}
+			q.eachPair(func(i, j int) {
+				e := 1 / (1 + math.Exp(s[i]-s[j])) // d/dm log(1+e^-m) = -e
+				coef[i] -= e
+				coef[j] += e
+				pairs++
+			})
 			for i, c := range coef {
 				if c != 0 {
 					for k, v := range z[a][i] {
@@ -450,6 +456,7 @@ func (c *Ceiling) Markdown() string {
 	for _, v := range c.variants {
 		rows := []Summary{{Name: "Tandem (SuggestPartners)"}, {Name: "baseline: popularity"},
 			{Name: "in-sample pairwise logistic regression, all features"}, {Name: "in-sample pairwise logistic regression, Tandem's nine components"},
+			{Name: "in-sample LambdaMART, 100 trees of depth 3, all features"},
 			{Name: "oracle: best single feature per question, by recall@10"}, {Name: "oracle: best single feature per question, by MRR"}}
 		oos := len(c.train[v.name]) > 0
 		if oos {
@@ -468,9 +475,10 @@ func (c *Ceiling) Markdown() string {
 				}
 				rows[2+r].Runs = append(rows[2+r].Runs, scoreAll(qs, m))
 			}
+			rows[4].Runs = append(rows[4].Runs, scoreRanking(qs, fitLambdaMART(qs, 100, 3, 0.1).score))
 			byR10, byMRR := oracle(qs)
-			rows[4].Runs = append(rows[4].Runs, byR10)
-			rows[5].Runs = append(rows[5].Runs, byMRR)
+			rows[5].Runs = append(rows[5].Runs, byR10)
+			rows[6].Runs = append(rows[6].Runs, byMRR)
 			if oos {
 				var train []ceilQ
 				for _, tq := range c.train[v.name] {
@@ -480,7 +488,7 @@ func (c *Ceiling) Markdown() string {
 						}
 					}
 				}
-				rows[6].Runs = append(rows[6].Runs, scoreAll(qs, fitPairwise(train, all)))
+				rows[7].Runs = append(rows[7].Runs, scoreAll(qs, fitPairwise(train, all)))
 			}
 		}
 		fmt.Fprintf(&b, "### %s (seeds %s)\n\n", v.name, seedList(v.seeds))
@@ -504,10 +512,12 @@ func seedList(seeds []uint64) string {
 	return strings.Join(s, ", ")
 }
 
-func scoreAll(qs []ceilQ, m *linear) Metrics {
+func scoreAll(qs []ceilQ, m *linear) Metrics { return scoreRanking(qs, m.score) }
+
+func scoreRanking(qs []ceilQ, score func([]float64) float64) Metrics {
 	var ms []Metrics
 	for i := range qs {
-		ms = append(ms, ceilMetrics(&qs[i], rankBy(&qs[i], m.score)))
+		ms = append(ms, ceilMetrics(&qs[i], rankBy(&qs[i], score)))
 	}
 	return meanMetrics(ms)
 }
@@ -535,4 +545,207 @@ func oracle(qs []ceilQ) (byR10, byMRR Metrics) {
 		a, b = append(a, bestR), append(b, bestM)
 	}
 	return meanMetrics(a), meanMetrics(b)
+}
+
+// ensemble is a fitted ranking of small regression trees (LambdaMART).
+type ensemble struct {
+	trees []ceilTree
+	rate  float64
+}
+
+// ceilTree is a regression tree: node k splits on feat[k] at thr[k]
+// (left when below or equal), or is a leaf (feat[k] < 0) with val[k].
+type ceilTree struct {
+	feat        []int
+	thr, val    []float64
+	left, right []int
+}
+
+func (e *ensemble) score(f []float64) float64 {
+	var s float64
+	for i := range e.trees {
+		s += e.rate * e.trees[i].value(f)
+	}
+	return s
+}
+
+func (t *ceilTree) value(f []float64) float64 {
+	k := 0
+	for t.feat[k] >= 0 {
+		if f[t.feat[k]] <= t.thr[k] {
+			k = t.left[k]
+		} else {
+			k = t.right[k]
+		}
+	}
+	return t.val[k]
+}
+
+// fitLambdaMART fits a small LambdaMART: trees of the given depth on the
+// pairwise gradients weighted by what swapping the pair changes in NDCG
+// over the top Cutoff, splits chosen among up to 32 quantiles of each
+// feature, leaves of at least minLeaf rows.
+func fitLambdaMART(qs []ceilQ, trees, depth int, rate float64) *ensemble {
+	const (
+		bins    = 32
+		minLeaf = 20
+	)
+	type row struct {
+		q, i int
+		f    []float64
+	}
+	var rows []row
+	for a, q := range qs {
+		for i, f := range q.f {
+			rows = append(rows, row{a, i, f})
+		}
+	}
+	nf := len(ceilingNames)
+	cuts := make([][]float64, nf)
+	for k := range nf {
+		vals := make([]float64, len(rows))
+		for r, x := range rows {
+			vals[r] = x.f[k]
+		}
+		slices.Sort(vals)
+		for b := 1; b < bins; b++ {
+			c := vals[b*len(vals)/bins]
+			if len(cuts[k]) == 0 || c > cuts[k][len(cuts[k])-1] {
+				if c < vals[len(vals)-1] {
+					cuts[k] = append(cuts[k], c)
+				}
+			}
+		}
+	}
+	binOf := make([][]uint8, len(rows))
+	for r, x := range rows {
+		binOf[r] = make([]uint8, nf)
+		for k := range nf {
+			b, _ := slices.BinarySearch(cuts[k], x.f[k])
+			binOf[r][k] = uint8(b) // row in bin b: value <= cuts[k][b] (or above every cut)
+		}
+	}
+	e := &ensemble{rate: rate}
+	scores := make([][]float64, len(qs))
+	for a, q := range qs {
+		scores[a] = make([]float64, len(q.f))
+	}
+	grad := make([]float64, len(rows))
+	hess := make([]float64, len(rows))
+	start := make([]int, len(qs))
+	for r := len(rows) - 1; r >= 0; r-- {
+		start[rows[r].q] = r
+	}
+	disc := func(rank int) float64 {
+		if rank >= Cutoff {
+			return 0
+		}
+		return 1 / math.Log2(float64(rank)+2)
+	}
+	for range trees {
+		clear(grad)
+		clear(hess)
+		for a := range qs {
+			q := &qs[a]
+			if q.nrel == 0 {
+				continue
+			}
+			s := scores[a]
+			order := rankBy(q, func(f []float64) float64 { return 0 })
+			// rank by the current scores (ties as rankBy breaks them)
+			slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(s[y], s[x]) })
+			rank := make([]int, len(order))
+			for r, i := range order {
+				rank[i] = r
+			}
+			var ideal float64
+			for r := range min(q.nrel, Cutoff) {
+				ideal += disc(r)
+			}
+			q.eachPair(func(i, j int) {
+				delta := math.Abs(disc(rank[i])-disc(rank[j])) / ideal
+				if delta == 0 {
+					return
+				}
+				rho := 1 / (1 + math.Exp(s[i]-s[j]))
+				grad[start[a]+i] += rho * delta
+				grad[start[a]+j] -= rho * delta
+				h := rho * (1 - rho) * delta
+				hess[start[a]+i] += h
+				hess[start[a]+j] += h
+			})
+		}
+		t := ceilTree{}
+		var grow func(members []int, d int) int
+		grow = func(members []int, d int) int {
+			k := len(t.feat)
+			var g, h float64
+			for _, r := range members {
+				g += grad[r]
+				h += hess[r]
+			}
+			t.feat = append(t.feat, -1)
+			t.thr = append(t.thr, 0)
+			t.left = append(t.left, -1)
+			t.right = append(t.right, -1)
+			t.val = append(t.val, g/math.Max(h, 1e-9))
+			if d == depth || len(members) < 2*minLeaf {
+				return k
+			}
+			bestGain, bestF, bestB := 1e-12, -1, 0
+			gb := make([]float64, bins)
+			hb := make([]float64, bins)
+			nb := make([]int, bins)
+			for f := range nf {
+				clear(gb)
+				clear(hb)
+				clear(nb)
+				for _, r := range members {
+					b := binOf[r][f]
+					gb[b] += grad[r]
+					hb[b] += hess[r]
+					nb[b]++
+				}
+				var gl, hl float64
+				nl := 0
+				for b := range len(cuts[f]) {
+					gl, hl, nl = gl+gb[b], hl+hb[b], nl+nb[b]
+					if nl < minLeaf || len(members)-nl < minLeaf {
+						continue
+					}
+					gr, hr := g-gl, h-hl
+					gain := gl*gl/math.Max(hl, 1e-9) + gr*gr/math.Max(hr, 1e-9) - g*g/math.Max(h, 1e-9)
+					if gain > bestGain {
+						bestGain, bestF, bestB = gain, f, b
+					}
+				}
+			}
+			if bestF < 0 {
+				return k
+			}
+			var l, r []int
+			for _, m := range members {
+				if int(binOf[m][bestF]) <= bestB {
+					l = append(l, m)
+				} else {
+					r = append(r, m)
+				}
+			}
+			t.feat[k], t.thr[k] = bestF, cuts[bestF][bestB]
+			lk := grow(l, d+1)
+			rk := grow(r, d+1)
+			t.left[k], t.right[k] = lk, rk
+			return k
+		}
+		all := make([]int, len(rows))
+		for r := range all {
+			all[r] = r
+		}
+		grow(all, 0)
+		e.trees = append(e.trees, t)
+		for _, x := range rows {
+			scores[x.q][x.i] += rate * t.value(x.f)
+		}
+	}
+	return e
 }

@@ -45,3 +45,32 @@ func TestCeilingFitsTheQuestionsItScores(t *testing.T) {
 		t.Errorf("ranking by projects alone scored %+v on a decoy", pop)
 	}
 }
+
+// TestCeilingTreesLearnAnInteraction: the small tree ensemble ranks right
+// answers first when only a combination of two features tells them
+// (a linear fit cannot).
+func TestCeilingTreesLearnAnInteraction(t *testing.T) {
+	var qs []ceilQ
+	for k := range 6 {
+		q := ceilQ{project: fmt.Sprint(k)}
+		for i := range 80 {
+			f := make([]float64, len(ceilingNames))
+			f[0], f[1] = float64(i%2), float64((i/2)%2) // relevant: exactly one of the two
+			rel := i%4 == 1 || i%4 == 2
+			if rel && i > 8 {
+				rel = false
+				f[2] = 1 // a decoy pattern with the same f[0], f[1]: breaks only with f[2]
+			}
+			if rel {
+				q.nrel++
+			}
+			q.ids = append(q.ids, fmt.Sprintf("o%02d", i))
+			q.rel = append(q.rel, rel)
+			q.f = append(q.f, f)
+		}
+		qs = append(qs, q)
+	}
+	if m := scoreRanking(qs, fitLambdaMART(qs, 30, 3, 0.3).score); m.R5 != 1 || m.MRR != 1 {
+		t.Fatalf("trees: %+v, want every right answer first", m)
+	}
+}
