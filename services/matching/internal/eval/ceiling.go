@@ -11,6 +11,7 @@ package eval
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -30,13 +31,17 @@ var ceilingNames = func() []string {
 	return append(out,
 		"projects (log)", "projects in the need's programme (log)", "share of projects in the need's programme",
 		"projects in the same call (log)", "projects in the same call family (log)", "best call similarity",
-		"share of projects in the need's framework (FP7/H2020)", "same country", "university",
+		"share of projects in the need's framework (FP7/H2020)", "same country", "university", "university or research organisation",
 		"need words in its projects (log)", "need words in its projects, IDF share", "TF-IDF cosine with the need",
 		"projects with the seeker (log)", "seeker's partners it worked with (log)", "within 3 steps of the seeker",
 		"partners (log)", "mean place in its consortia", "listed first (log)", "share of its projects with a company",
 		"projects with an organisation of the seeker's country (log)", "projects with a company (log)",
 	)
 }()
+
+// researchFeature is the number of the feature "university or research
+// organisation" (rankBy breaks its ties by projects: popularity among them).
+var researchFeature = slices.Index(ceilingNames, "university or research organisation")
 
 // tandemFeatures is how many of the features are Tandem's components.
 const tandemFeatures = int(domain.NumFeatures)
@@ -54,12 +59,14 @@ type ceilQ struct {
 // organisation with training history but the seeker) for each question.
 func ceilingQuestions(t *Task, x *domain.Index, qs []Question) ([]ceilQ, error) {
 	kind := map[string]bool{} // university
+	research := map[string]bool{}
 	country := map[string]string{}
 	company := map[string]bool{}
 	for _, ch := range t.Orgs {
 		if o := ch.Org; o != nil {
 			country[o.ID] = o.Country
 			kind[o.ID] = o.Kind == profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY
+			research[o.ID] = Participation{Kind: o.Kind}.research()
 			company[o.ID] = o.Kind == profilesv1.OrganizationKind_ORGANIZATION_KIND_COMPANY
 		}
 	}
@@ -74,8 +81,8 @@ func ceilingQuestions(t *Task, x *domain.Index, qs []Question) ([]ceilQ, error) 
 	norm := map[string]float64{}
 	for id, v := range t.Vec {
 		var s float64
-		for w, f := range v {
-			s += math.Pow((1+math.Log(f))*idf(w), 2)
+		for _, w := range slices.Sorted(maps.Keys(v)) {
+			s += math.Pow((1+math.Log(v[w]))*idf(w), 2)
 		}
 		norm[id] = math.Sqrt(s)
 	}
@@ -116,8 +123,9 @@ func ceilingQuestions(t *Task, x *domain.Index, qs []Question) ([]ceilQ, error) 
 				}
 			}
 		}
+		needWords := slices.Sorted(maps.Keys(q.NeedVec)) // a fixed order: sums of floats do not depend on map order
 		var needW float64
-		for w := range q.NeedVec {
+		for _, w := range needWords {
 			needW += idf(w)
 		}
 		cq := ceilQ{project: q.Project.ID, nrel: len(q.Relevant)}
@@ -167,7 +175,8 @@ func ceilingQuestions(t *Task, x *domain.Index, qs []Question) ([]ceilQ, error) 
 			share := func(v int) float64 { return float64(v) / float64(max(1, np)) }
 			words, wordIDF := 0, 0.0
 			var cos, needNorm float64
-			for w, f := range q.NeedVec {
+			for _, w := range needWords {
+				f := q.NeedVec[w]
 				qw := (1 + math.Log(f)) * idf(w)
 				needNorm += qw * qw
 				if cf, ok := t.Vec[id][w]; ok {
@@ -182,7 +191,7 @@ func ceilingQuestions(t *Task, x *domain.Index, qs []Question) ([]ceilQ, error) 
 			f := make([]float64, 0, len(ceilingNames))
 			f = append(f, comps[i][:]...)
 			f = append(f, l(np), l(inProg), share(inProg), l(sameCall), l(sameFam), bestSim, share(inFramework),
-				b(home != "" && home != "ZZ" && country[id] == home), b(kind[id]),
+				b(home != "" && home != "ZZ" && country[id] == home), b(kind[id]), b(research[id]),
 				l(words), wordIDF/math.Max(needW, 1e-9), cos,
 				l(partners[q.Seeker][id]), l(two[id]), b(three[id]),
 				l(len(partners[id])), place/float64(max(1, np)), l(first), share(mixed),
@@ -455,6 +464,7 @@ func (c *Ceiling) Markdown() string {
 		"Each fit is trained on the very questions it is scored on (per variant and seed); nothing here is used by Tandem.\n\n")
 	for _, v := range c.variants {
 		rows := []Summary{{Name: "Tandem (SuggestPartners)"}, {Name: "baseline: popularity"},
+			{Name: "popularity among universities and research organisations (not fitted)"},
 			{Name: "in-sample pairwise logistic regression, all features"}, {Name: "in-sample pairwise logistic regression, Tandem's nine components"},
 			{Name: "in-sample LambdaMART, 100 trees of depth 3, all features"},
 			{Name: "oracle: best single feature per question, by recall@10"}, {Name: "oracle: best single feature per question, by MRR"}}
@@ -464,8 +474,10 @@ func (c *Ceiling) Markdown() string {
 		}
 		weights := make([]float64, len(all))
 		for s, qs := range v.qs {
-			rows[0].Runs = append(rows[0].Runs, v.base[s][0])
-			rows[1].Runs = append(rows[1].Runs, v.base[s][1])
+			add := func(row int, m Metrics) { rows[row].Runs = append(rows[row].Runs, m) }
+			add(0, v.base[s][0])
+			add(1, v.base[s][1])
+			add(2, scoreRanking(qs, func(f []float64) float64 { return f[researchFeature] }))
 			for r, use := range [][]int{all, nine} {
 				m := fitPairwise(qs, use)
 				if r == 0 {
@@ -473,12 +485,12 @@ func (c *Ceiling) Markdown() string {
 						weights[k] += m.w[k] / float64(len(v.qs))
 					}
 				}
-				rows[2+r].Runs = append(rows[2+r].Runs, scoreAll(qs, m))
+				add(3+r, scoreAll(qs, m))
 			}
-			rows[4].Runs = append(rows[4].Runs, scoreRanking(qs, fitLambdaMART(qs, 100, 3, 0.1).score))
+			add(5, scoreRanking(qs, fitLambdaMART(qs, 100, 3, 0.1).score))
 			byR10, byMRR := oracle(qs)
-			rows[5].Runs = append(rows[5].Runs, byR10)
-			rows[6].Runs = append(rows[6].Runs, byMRR)
+			add(6, byR10)
+			add(7, byMRR)
 			if oos {
 				var train []ceilQ
 				for _, tq := range c.train[v.name] {
@@ -488,7 +500,7 @@ func (c *Ceiling) Markdown() string {
 						}
 					}
 				}
-				rows[7].Runs = append(rows[7].Runs, scoreAll(qs, fitPairwise(train, all)))
+				add(8, scoreAll(qs, fitPairwise(train, all)))
 			}
 		}
 		fmt.Fprintf(&b, "### %s (seeds %s)\n\n", v.name, seedList(v.seeds))
