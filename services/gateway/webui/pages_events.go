@@ -138,6 +138,9 @@ type eventView struct {
 	// code to one registered before agendas carried one.
 	CheckIn   *checkInLink
 	NeedsCode bool
+	// Bookable are the participant's accepted requests it can book a free
+	// slot for itself (self-booking events, once registration has closed).
+	Bookable []bookChoice
 	// posted is the registration form sent and refused, shown again.
 	posted url.Values
 }
@@ -424,6 +427,7 @@ func (u *UI) showEvent(c *call, editProblem *problem) error {
 		c.nameAgendas(agenda)
 		unnamedAgendas(c.L, agenda)
 		v.Agenda = agenda
+		v.Bookable = bookable(c.L, ev, v.Me, v.Participants, append(slices.Clone(v.Incoming), v.Outgoing...), agenda, time.Now())
 		if onEventDays(ev, time.Now()) && agenda != nil {
 			v.NeedsCode = needsCheckInCode(agenda.GetParticipant())
 			if v.CheckIn, err = c.checkInLinkOf(ev, agenda.GetParticipant()); err != nil {

@@ -257,6 +257,7 @@ func (u *UI) routes() {
 	m.HandleFunc("POST /events/{id}/requests", u.page(u.eventRequest))
 	m.HandleFunc("POST /events/{id}/requests/{rid}", u.page(u.eventRespond))
 	m.HandleFunc("POST /events/{id}/requests/{rid}/edit", u.page(u.eventEditRequest))
+	m.HandleFunc("POST /events/{id}/book", u.page(u.eventBook))
 	m.HandleFunc("GET /events/{id}/participants", u.page(u.eventParticipants))
 	m.HandleFunc("POST /events/{id}/participants/{pid}/withdraw", u.page(u.eventWithdraw))
 	m.HandleFunc("GET /events/{id}/message", u.page(u.eventMessagePage))
