@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	eventsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/events/v1"
+	meetingsv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/meetings/v1"
 
 	"github.com/tandem-cluster/tandem/pkg/eventkv"
 )
@@ -71,6 +73,37 @@ func TestCheckInCodeOnEventPage(t *testing.T) {
 		t.Error("the printed agenda has no QR code after the code was issued")
 	}
 
+	// The organiser gets a code for a participant from the printable
+	// agendas, on a phone and on a desktop.
+	forgetCheckInCode(t, s, pid)
+	button := ".get-checkin-code[aria-label*='Università degli Studi di Trieste']"
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		o.open(eventPath + "/agendas")
+		if o.has(button) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the printable agendas never offered the researcher a check-in code: %s", o.bodyText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	o.accessible()
+	o.fitsPhone(button, "the button for a check-in code")
+	o.submit(button)
+	o.mustSucceed("getting the researcher's check-in code")
+	o.expect("#notice", "check-in code is ready")
+	if !strings.HasSuffix(o.location(), "#agenda-"+pid) {
+		t.Errorf("after the code the organiser is at %s, want the researcher's agenda", o.location())
+	}
+	if !o.has("#checkin-"+pid+" svg.qr") || o.has(button) {
+		t.Fatalf("after the organiser asked, the researcher's agenda shows no QR code: %s", o.text("#checkin-"+pid))
+	}
+	o.accessible()
+	r.open(eventPath)
+	if !r.has("#my-checkin svg.qr") {
+		t.Error("the code the organiser got is not on the researcher's event page")
+	}
+
 	// An event a week ahead shows no code yet.
 	later := createEventOn(o, "Gorizia Partnering Day", 7)
 	r.open(later)
@@ -107,11 +140,14 @@ func forgetCheckInCode(t *testing.T, s *stack, pid string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pa := cur.(*eventsv1.ParticipantRegistered).GetParticipant()
+	// The participant as last stored: registered, or updated since.
+	pa := cur.(interface {
+		GetParticipant() *meetingsv1.Participant
+	}).GetParticipant()
 	pa.CheckInCode = ""
 	pa.Version++
 	if _, err := store.Update(c, pid, &eventsv1.ParticipantUpdated{
-		EventId: "legacy-" + pid, AggregateId: pid, AggregateVersion: pa.GetVersion(), ActorSubject: "system",
+		EventId: fmt.Sprintf("legacy-%s-%d", pid, pa.GetVersion()), AggregateId: pid, AggregateVersion: pa.GetVersion(), ActorSubject: "system",
 		BrokerageEventId: pa.GetEventId(), Participant: pa,
 	}, rev); err != nil {
 		t.Fatal(err)

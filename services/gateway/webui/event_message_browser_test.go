@@ -100,5 +100,14 @@ func TestOrganiserMessagesParticipants(t *testing.T) {
 		o.open(eventPath + "/message")
 		o.expect("main", "All 2 participants")
 		o.accessible()
+		o.do("desktop screen", chromedp.ResetViewport())
+		// The researcher reads the organiser's messages on a phone.
+		r := r.in(t)
+		r.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		defer r.do("desktop screen", chromedp.ResetViewport())
+		r.open("/messages")
+		r.submit("#conversations h2 a")
+		r.expect("#thread", "Galilei room")
+		r.accessible()
 	})
 }

@@ -216,7 +216,15 @@ func TestEventRequests(t *testing.T) {
 		defer r.do("desktop screen", chromedp.ResetViewport())
 		r.open(eventPath)
 		r.checkPage()
+		r.accessible()
 		r.open(eventPath + "/agenda/" + eval[string](r, `document.querySelector("#participant input[name=participant]").value`))
+		// The organiser's list of requests on a phone.
+		o := organizer.in(t)
+		o.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		defer o.do("desktop screen", chromedp.ResetViewport())
+		o.open(eventPath + "/requests")
+		o.expect("#request-list", "Tagliamentoomics")
+		o.accessible()
 	})
 }
 
