@@ -91,6 +91,7 @@ type Config struct {
 	CORSOrigins    []string      `conf:"env:CORS_ORIGINS,flag:cors-origins,help:origins allowed to call the API from browsers separated by semicolons; empty disables CORS"`
 	DevLogin       bool          `conf:"default:false,env:DEV_LOGIN,flag:dev-login,help:enable POST /v1/auth/login and the web UI's sign-in for the demo users (tandem dev only: it needs no password)"`
 	SecureCookies  bool          `conf:"default:false,env:SECURE_COOKIES,flag:secure-cookies,help:mark the web UI's cookies Secure (set it when browsers reach the gateway over HTTPS)"`
+	PublicURL      string        `conf:"env:PUBLIC_URL,flag:public-url,help:the address people reach the web UI at (https://tandem.example.org); addresses that leave the page (check-in QR codes on printed agendas and calendar feed addresses) start with it; empty: the scheme and Host of each request"`
 	AuthSigningKey string        `conf:"env:AUTH_SIGNING_KEY,flag:auth-signing-key,mask,help:the token issuer's private Ed25519 JWK with its kid (inline JSON or a file path); its public key must be in AUTH_PUBLIC_KEYS; required unless --dev"`
 	TokenTTL       time.Duration `conf:"default:12h,env:TOKEN_TTL,flag:token-ttl,help:lifetime of the tokens the gateway issues"`
 
@@ -115,6 +116,9 @@ type UIEnv struct {
 	// signing key, so every replica of the gateway accepts the others' forms.
 	CSRFKey       []byte
 	SecureCookies bool
+	// PublicURL is the address people reach the web UI at; empty: that of
+	// each request.
+	PublicURL string
 	// CallTimeout is the deadline of the API's calls to the services.
 	CallTimeout time.Duration
 	// Revoke puts a session token on the deny list every service checks;
@@ -137,6 +141,7 @@ func BuiltinUI(env UIEnv) (http.Handler, error) {
 		DemoLogin:     env.DemoLogin,
 		CSRFKey:       env.CSRFKey,
 		SecureCookies: env.SecureCookies,
+		PublicURL:     env.PublicURL,
 		CallTimeout:   env.CallTimeout,
 		Revoke:        env.Revoke,
 		Streams:       env.Streams,
@@ -318,7 +323,7 @@ func serveHTTP(ctx context.Context, rt *runtime.Runtime, cfg Config, ready func(
 	ui, err := buildUI(UIEnv{
 		Log: rt.Log, Auth: rt.Auth, JS: rt.JS, DemoLogin: login, Revoke: revoker(auth.NewDenyList(rt.Redis, rt.Config.RedisPrefix)),
 		Streams: adapters.NewStreamLeases(rt.Redis, rt.Key("gateway", "streams")),
-		CSRFKey: csrfKey(key), SecureCookies: cfg.SecureCookies, CallTimeout: cfg.RequestTimeout,
+		CSRFKey: csrfKey(key), SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, CallTimeout: cfg.RequestTimeout,
 		Profiles: conns[0], Competencies: conns[1], Matching: conns[2], Meetings: conns[3], Messaging: messagingConn,
 	})
 	if err != nil {

@@ -49,7 +49,7 @@ func (c *call) checkInLinkOf(ev *meetingsv1.Event, p *meetingsv1.Participant) (*
 	if p.GetCheckInCode() == "" || p.GetCheckedInAt() != nil {
 		return nil, nil
 	}
-	link := c.origin() + "/events/" + url.PathEscape(ev.GetId()) + "/checkin/" + url.PathEscape(p.GetId()) + "?code=" + url.QueryEscape(p.GetCheckInCode())
+	link := c.absolute("/events/" + url.PathEscape(ev.GetId()) + "/checkin/" + url.PathEscape(p.GetId()) + "?code=" + url.QueryEscape(p.GetCheckInCode()))
 	svg, err := qrSVG(link, c.L.T("checkin.qr_of", p.GetDisplayName()))
 	if err != nil {
 		return nil, err
@@ -109,16 +109,6 @@ func (u *UI) eventCheckInCode(c *call) error {
 		back = "/events/" + id + "/agendas#agenda-" + pid
 	}
 	return c.redirect(back, "checkin_code")
-}
-
-// origin is the scheme and host the browser reached the UI at, for
-// addresses that leave the page (printed, scanned).
-func (c *call) origin() string {
-	scheme := "http"
-	if c.r.TLS != nil || c.r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + c.r.Host
 }
 
 // qrSVG draws text as a QR code (medium error correction, four modules of

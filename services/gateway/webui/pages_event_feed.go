@@ -47,8 +47,12 @@ func (u *UI) eventFeed(c *call) error {
 	return u.showEvent(c, nil)
 }
 
-// absolute is path on the address the user reached Tandem at.
+// absolute is path on Tandem's public address (Options.PublicURL), or,
+// when none is configured, on the address the user reached Tandem at.
 func (c *call) absolute(path string) string {
+	if pub := c.ui.opts.PublicURL; pub != "" {
+		return pub + path
+	}
 	scheme := "http"
 	if c.r.TLS != nil || c.r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,12 @@ type Options struct {
 	// SecureCookies marks cookies Secure; set it when the gateway is served
 	// over HTTPS.
 	SecureCookies bool
+	// PublicURL is the address people reach the UI at, an absolute http or
+	// https URL such as https://tandem.example.org. Addresses that leave the
+	// page (check-in QR codes on printed agendas, calendar feed addresses)
+	// start with it. Empty: the scheme and Host the request came with, which
+	// a client or a proxy can set to anything.
+	PublicURL string
 	// CallTimeout bounds every call to a domain service; 0 means 10s.
 	CallTimeout time.Duration
 	// StreamsPerUser caps the live match streams a user has open at once;
@@ -112,6 +119,13 @@ func New(opts Options) (*UI, error) {
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 10 * time.Second
+	}
+	if opts.PublicURL != "" {
+		pub, err := url.Parse(opts.PublicURL)
+		if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" || pub.RawQuery != "" || pub.Fragment != "" || pub.User != nil {
+			return nil, fmt.Errorf("webui: PublicURL %q is not an http or https address without query or user", opts.PublicURL)
+		}
+		opts.PublicURL = strings.TrimSuffix(pub.String(), "/")
 	}
 	if opts.StreamsPerUser <= 0 {
 		opts.StreamsPerUser = defaultStreamsPerUser
