@@ -3,6 +3,7 @@ package webui_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -13,8 +14,9 @@ import (
 // the company's event page offers the times when both are available (not
 // ten, when the institute is away); the company books nine on a phone and
 // the meeting is on both agendas, while the organiser's grid, open on a
-// phone, shows it without a reload and says a meeting was added. Desktop
-// and phone widths, axe-core clean.
+// phone, shows it without a reload and says a meeting was added; the
+// institute is told in its notifications. Desktop and phone widths,
+// axe-core clean.
 func TestSelfBookingReachesLiveGrid(t *testing.T) {
 	o, c, r, eventPath := twoRegistered(t)
 	o.open(eventPath + "/edit")
@@ -80,4 +82,15 @@ func TestSelfBookingReachesLiveGrid(t *testing.T) {
 		t.Error("the institute is offered to book a meeting already booked")
 	}
 	r.accessible()
+
+	// The institute is told of the booking.
+	for deadline := time.Now().Add(45 * time.Second); ; {
+		r.open("/notifications")
+		if strings.Contains(r.text("main"), "meeting with Tagliamentoomics") && strings.Contains(r.text("main"), "was booked") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the institute was never told of the booking: %s", r.bodyText())
+		}
+	}
 }

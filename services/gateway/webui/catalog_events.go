@@ -64,6 +64,7 @@ var eventMessages = map[string][2]string{
 	"event.already_asked":           {"Already asked", "Già richiesto"},
 	"event.edit_request_of":         {"Edit your request to %s", "Modifica la tua richiesta a %s"},
 	"note.request_cancelled":        {"The meeting request between you and %s at %s was cancelled.", "La richiesta di incontro tra te e %s a %s è stata annullata."},
+	"note.meeting_booked":           {"A meeting with %s at %s was booked: it is on your agenda.", "È stato prenotato un incontro con %s a %s: è nella tua agenda."},
 	"note.meeting_cancelled":        {"Your meeting with %s at %s was cancelled; calendars that imported it remove it.", "Il tuo incontro con %s a %s è stato annullato; i calendari che lo avevano importato lo rimuovono."},
 	"confirm.title":                 {"Are you sure?", "Sei sicuro?"},
 	"action.keep":                   {"No, keep it", "No, lascia com'è"},

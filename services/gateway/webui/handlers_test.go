@@ -410,6 +410,9 @@ func TestHubFromEvents(t *testing.T) {
 	meeting := &meetingsv1.Meeting{Id: "m1", ParticipantIds: []string{"p1", "p2"}}
 	feed("tandem.meetings.v1.meeting.confirmed", &eventsv1.MeetingConfirmed{BrokerageEventId: "e1", Meeting: meeting})
 	feed("tandem.meetings.v1.meeting.confirmed", &eventsv1.MeetingConfirmed{BrokerageEventId: "e1", Meeting: meeting}) // redelivered
+	booked := &meetingsv1.Meeting{Id: "m2", ParticipantIds: []string{"p1", "p2"}, Origin: meetingsv1.MeetingOrigin_MEETING_ORIGIN_SELF_BOOKED}
+	feed("tandem.meetings.v1.meeting.confirmed", &eventsv1.MeetingConfirmed{BrokerageEventId: "e1", OccurredAt: now, Meeting: booked})
+	feed("tandem.meetings.v1.meeting.confirmed", &eventsv1.MeetingConfirmed{BrokerageEventId: "e1", OccurredAt: now, Meeting: booked}) // redelivered
 	feed("tandem.meetings.v1.schedule.published", &eventsv1.SchedulePublished{BrokerageEventId: "e1", OccurredAt: now})
 	feed("tandem.meetings.v1.meeting.moved", &eventsv1.MeetingMoved{BrokerageEventId: "e1", OccurredAt: now, Meeting: meeting})
 	feed("tandem.meetings.v1.meeting.cancelled", &eventsv1.MeetingCancelled{BrokerageEventId: "e1", OccurredAt: now, Meeting: meeting})
@@ -436,12 +439,12 @@ func TestHubFromEvents(t *testing.T) {
 	}
 	a, b := strings.Join(texts("org:A"), "\n"), strings.Join(texts("org:B"), "\n")
 	for _, want := range []string{"Beta answered your meeting request: Accepted (Brokerage Day)", "schedule of Brokerage Day is published", "meetings at Brokerage Day was moved",
-		"meeting with Beta at Brokerage Day was cancelled", "request between you and Beta at Brokerage Day was cancelled"} {
+		"meeting with Beta at Brokerage Day was cancelled", "request between you and Beta at Brokerage Day was cancelled", "meeting with Beta at Brokerage Day was booked"} {
 		if !strings.Contains(a, want) {
 			t.Errorf("A's notifications lack %q:\n%s", want, a)
 		}
 	}
-	for _, want := range []string{"Alpha asks to meet you at Brokerage Day", "meeting with Alpha at Brokerage Day was cancelled", "request between you and Alpha at Brokerage Day was cancelled"} {
+	for _, want := range []string{"Alpha asks to meet you at Brokerage Day", "meeting with Alpha at Brokerage Day was cancelled", "request between you and Alpha at Brokerage Day was cancelled", "meeting with Alpha at Brokerage Day was booked"} {
 		if !strings.Contains(b, want) {
 			t.Errorf("B's notifications lack %q:\n%s", want, b)
 		}
@@ -449,8 +452,8 @@ func TestHubFromEvents(t *testing.T) {
 	if got := texts("subject:u1"); len(got) != 1 || !strings.Contains(got[0], "Gamma") {
 		t.Errorf("u1's notifications = %v", got)
 	}
-	if n := h.unread("nobody", []string{"org:A"}); n != 5 {
-		t.Errorf("A has %d unread, want 5", n)
+	if n := h.unread("nobody", []string{"org:A"}); n != 6 {
+		t.Errorf("A has %d unread, want 6 (the redelivered booking told once)", n)
 	}
 	h.markRead("nobody")
 	if n := h.unread("nobody", []string{"org:A"}); n != 0 {
@@ -462,8 +465,8 @@ func TestHubFromEvents(t *testing.T) {
 		met += p.Met
 		contacted += p.Contacted
 	}
-	if len(pairs) != 2 || met != 1 || contacted != 1 {
-		t.Errorf("pairs = %+v; want A-B met once, A-C contacted", pairs)
+	if len(pairs) != 2 || met != 2 || contacted != 1 {
+		t.Errorf("pairs = %+v; want A-B met twice (scheduled, then booked), A-C contacted", pairs)
 	}
 }
 

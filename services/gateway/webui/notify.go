@@ -46,7 +46,7 @@ const maxNotesPerKey = 200
 // since is not named (and no name outlives it in the gateway's memory).
 type note struct {
 	Seq  int64
-	Kind string // request_received, request_answered, request_cancelled, schedule_published, meeting_moved, meeting_cancelled, new_match, contact_received, contact_answered, message_received
+	Kind string // request_received, request_answered, request_cancelled, schedule_published, meeting_moved, meeting_cancelled, meeting_booked, new_match, contact_received, contact_answered, message_received
 	At   time.Time
 	// WhoKey is the profile key of the person or organisation the note is
 	// about; Who is its name, filled in when the note is shown.
@@ -239,6 +239,16 @@ func (h *hub) apply(subject string, data []byte) {
 			if a, b := h.participants[ids[0]], h.participants[ids[1]]; a != "" && b != "" {
 				h.pair(a, b).Met++
 				h.act(actMeetings, a, b, at(ev.GetOccurredAt()))
+			}
+			// A meeting booked by a participant or placed by the organiser
+			// after publication reaches both agendas at once: both parties
+			// are told (the note cannot tell which one booked). Scheduled
+			// meetings are announced by the schedule's publication.
+			if o := m.GetOrigin(); o == meetingsv1.MeetingOrigin_MEETING_ORIGIN_SELF_BOOKED || o == meetingsv1.MeetingOrigin_MEETING_ORIGIN_ORGANIZER {
+				id := ev.GetBrokerageEventId()
+				a, b := h.participants[ids[0]], h.participants[ids[1]]
+				h.notify(a, note{Kind: "meeting_booked", At: at(ev.GetOccurredAt()), WhoKey: b, Event: h.eventNames[id], Href: "/events/" + id})
+				h.notify(b, note{Kind: "meeting_booked", At: at(ev.GetOccurredAt()), WhoKey: a, Event: h.eventNames[id], Href: "/events/" + id})
 			}
 		}
 	case *eventsv1.FeedbackRecorded:
@@ -496,6 +506,8 @@ func noteText(l *Lang, n note) string {
 		return l.T("note.request_cancelled", orUnknown(l, n.Who), orUnknown(l, n.Event))
 	case "meeting_cancelled":
 		return l.T("note.meeting_cancelled", orUnknown(l, n.Who), orUnknown(l, n.Event))
+	case "meeting_booked":
+		return l.T("note.meeting_booked", orUnknown(l, n.Who), orUnknown(l, n.Event))
 	case "schedule_published":
 		return l.T("note.schedule_published", orUnknown(l, n.Event))
 	default:
