@@ -10,9 +10,10 @@ import (
 
 // TestSelfBookingReachesLiveGrid: in Chromium, at an event where
 // participants book free slots themselves, the company accepts the
-// institute's request after the schedule was made. Once it is published,
-// the company's event page offers the times when both are available (not
-// ten, when the institute is away); the company books nine on a phone and
+// request the institute sent from a phone, after the schedule was made.
+// Once it is published, the company's event page offers the times when
+// both are available (not ten, when the institute is away); the company
+// books nine on a phone and
 // the meeting is on both agendas, while the organiser's grid, open on a
 // phone, shows it without a reload and says a meeting was added; the
 // institute is told in its notifications. Desktop and phone widths,
@@ -25,7 +26,13 @@ func TestSelfBookingReachesLiveGrid(t *testing.T) {
 	o.mustSucceed("letting participants book free slots")
 	o.expect("#notice", "The event was saved")
 
+	// The institute sets its times and asks the company on a phone.
+	r.do("phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	r.open(eventPath)
 	leaveAtTenAndAsk(r)
+	r.expect("#outgoing", "Tagliamentoomics")
+	r.accessible()
+	r.do("desktop screen", chromedp.ResetViewport())
 	o.open(eventPath)
 	o.submit("#close-registration")
 	o.submit("#generate")
