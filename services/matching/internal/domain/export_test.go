@@ -163,3 +163,47 @@ func (x *Index) StatsDrift() (drift, cands int) {
 	defer x.mu.RUnlock()
 	return x.drift, x.st.nCands
 }
+
+// WalkValues is what a seeker's walk leaves in its profile.
+type WalkValues struct {
+	Order     []int32           // the organisations reached, in the walk's order
+	Closeness map[int32]float64 // by organisation number
+	Partners  map[int32]int32
+}
+
+func walkValues(p *profile) WalkValues {
+	v := WalkValues{Order: append([]int32(nil), p.gt...), Closeness: map[int32]float64{}, Partners: map[int32]int32{}}
+	for _, o := range p.gt {
+		v.Closeness[o] = p.gv[o]
+	}
+	for o, n := range p.partners {
+		v.Partners[o] = n
+	}
+	return v
+}
+
+// KeptAndFreshWalk returns the walk q's seeker profile holds (kept from an
+// earlier query when there is one) and the walk made afresh.
+func (x *Index) KeptAndFreshWalk(q Query) (kept, fresh WalkValues, err error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, err := x.seekerProfile(q)
+	if err != nil {
+		return kept, fresh, err
+	}
+	defer p.release()
+	f := profilePool.Get().(*profile)
+	defer f.release()
+	f.orgN = p.orgN
+	if cols := x.collabsOf(p.orgN); len(cols) > 0 {
+		x.walkFrom(f, cols)
+	}
+	return walkValues(p), walkValues(f), nil
+}
+
+// KeptWalks says how many walks the index keeps.
+func (x *Index) KeptWalks() int {
+	x.walks.mu.Lock()
+	defer x.walks.mu.Unlock()
+	return len(x.walks.m)
+}

@@ -143,6 +143,16 @@ func (x *Index) walk(p *profile) {
 	if len(cols) == 0 {
 		return
 	}
+	if w := x.walks.get(p.orgN, x.histGen); w != nil {
+		w.into(p, len(x.orgCols))
+		return
+	}
+	x.walkFrom(p, cols)
+	x.walks.put(p.orgN, keepWalk(p, x.histGen))
+}
+
+// walkFrom is walk, from the seeker's collaborations cols.
+func (x *Index) walkFrom(p *profile, cols []*collabDoc) {
 	for _, cd := range cols {
 		for _, m := range cd.members {
 			if m != p.orgN {

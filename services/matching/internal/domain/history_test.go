@@ -1,6 +1,9 @@
 package domain_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -188,5 +191,56 @@ func TestUnknownCountryIsNeverTheSameRegion(t *testing.T) {
 	e := find(res, "E")
 	if got := explanationText(e, matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_COUNTRY); got != "same country: IT" || explanationText(e, matchingv1.ExplanationKind_EXPLANATION_KIND_SAME_REGION) != "" {
 		t.Errorf("same country, other region reads %q", got)
+	}
+}
+
+// TestKeptWalkIsTheWalk pins the walks kept per seeker to the walk made
+// afresh, value for value, as the history changes under them.
+func TestKeptWalkIsTheWalk(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 9))
+	x := domain.NewIndex(ontology())
+	const n = 60
+	id := func(i int) string { return fmt.Sprintf("O%03d", i) }
+	for i := range n {
+		x.Apply(org(id(i), "Lab "+id(i), fourKinds[i%len(fourKinds)], pub, "ITH41"))
+	}
+	members := func() []string {
+		var ms []string
+		for range 2 + r.IntN(4) {
+			ms = append(ms, id(r.IntN(n)))
+		}
+		return ms
+	}
+	for c := range 50 {
+		x.PutCollaboration(project(fmt.Sprintf("P%d", c), 1, members()...))
+	}
+	check := func(round string) {
+		for range 30 {
+			q := domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: id(r.IntN(n))}, Viewer: domain.Viewer{Admin: true}}
+			for ask := range 2 {
+				kept, fresh, err := x.KeptAndFreshWalk(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(kept, fresh) {
+					t.Fatalf("%s, %s asking (%d): kept walk %+v, fresh %+v", round, q.Seeker.ID, ask, kept, fresh)
+				}
+			}
+		}
+		if x.KeptWalks() == 0 {
+			t.Fatalf("%s: no walk kept", round)
+		}
+	}
+	check("initial")
+	for round := range 4 {
+		for c := range 10 {
+			if r.IntN(3) == 0 {
+				x.RemoveCollaboration(fmt.Sprintf("P%d", r.IntN(50)), int64(10+round))
+			} else {
+				x.PutCollaboration(project(fmt.Sprintf("P%d", 50+10*round+c), 1, members()...))
+			}
+		}
+		check(fmt.Sprintf("after changes %d", round))
 	}
 }

@@ -112,6 +112,7 @@ type Index struct {
 	orgCand    []int32                        // organisation number -> its candidate index, -1 for none
 	weights    atomic.Pointer[Weights]        // for queries without a need
 	answers    *answers                       // kept answers, valid for one epoch of the index
+	walks      walks                          // the walk from each recent seeker, valid for one histGen
 	active     atomic.Pointer[activeList]
 	activeMu   sync.Mutex
 
