@@ -36,6 +36,7 @@ type Footprint struct {
 
 // noteReach notes in fp what the first pass walks for p.
 func (x *Index) noteReach(fp *Footprint, p *profile) {
+	fp.terms = slices.Grow(fp.terms, len(p.expOf))
 	for t := range p.expOf {
 		fp.terms = append(fp.terms, t)
 	}
@@ -54,12 +55,9 @@ func (x *Index) noteReach(fp *Footprint, p *profile) {
 		}
 	}
 	slices.Sort(fp.reqs)
-	for _, o := range p.gt {
-		if p.gv[o] > 0 {
-			fp.orgs = append(fp.orgs, o)
-		}
+	if p.walked != nil {
+		fp.orgs = p.walked.reached() // shared: footprints never change it
 	}
-	slices.Sort(fp.orgs)
 	fp.active = p.w[FeatActivity] > 0
 }
 

@@ -145,10 +145,12 @@ func (x *Index) walk(p *profile) {
 	}
 	if w := x.walks.get(p.orgN, x.histGen); w != nil {
 		w.into(p, len(x.orgCols))
+		p.walked = w
 		return
 	}
 	x.walkFrom(p, cols)
-	x.walks.put(p.orgN, keepWalk(p, x.histGen))
+	p.walked = keepWalk(p, x.histGen)
+	x.walks.put(p.orgN, p.walked)
 }
 
 // walkFrom is walk, from the seeker's collaborations cols.

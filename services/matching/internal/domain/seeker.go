@@ -100,6 +100,7 @@ type profile struct {
 	wa, wb   []float64 // the walk's steps, all zero between queries
 	wta, wtb []int32
 	partners map[int32]int32
+	walked   *walked // the walk as kept, nil when the seeker has no history
 	expWords []expWord
 	expBest  []float64
 	// w are the weights the query scores with.

@@ -1,6 +1,9 @@
 package domain
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // maxWalks bounds the walks kept: at 100,000 organisations a walk reaches
 // about 2,000 of them, some 25 KB kept per seeker.
@@ -16,6 +19,25 @@ type walked struct {
 	gt       []int32   // the organisations reached, in the walk's order
 	gv       []float64 // their closeness, by gt
 	partners []partnerCount
+
+	// reach is gt with a closeness above zero, sorted: what an answer's
+	// footprint notes of the walk. Made once, on the first ask that needs it.
+	reachOnce sync.Once
+	reach     []int32
+}
+
+// reached returns the organisations the walk reached, sorted.
+func (w *walked) reached() []int32 {
+	w.reachOnce.Do(func() {
+		w.reach = make([]int32, 0, len(w.gt))
+		for k, o := range w.gt {
+			if w.gv[k] > 0 {
+				w.reach = append(w.reach, o)
+			}
+		}
+		slices.Sort(w.reach)
+	})
+	return w.reach
 }
 
 type partnerCount struct{ org, n int32 }
