@@ -125,7 +125,7 @@ func TestOrganizerMessagesEventParticipants(t *testing.T) {
 		if !slices.Equal(to, want) {
 			t.Fatalf("written to %v, want the company and the lab (not the withdrawn one)", to)
 		}
-		m := e.smtp.waitMail(t, "buyer@carso.example", "doors open at 8:30")
+		m := e.smtp.WaitMail(t, "buyer@carso.example", "doors open at 8:30")
 		if !strings.Contains(m.Data, "Smart Health Host (test)") || !strings.Contains(m.Data, "https://tandem.example/messages/"+toCompany.GetId()) {
 			t.Errorf("the mail names not the organiser or links not the thread:\n%s", m.Data)
 		}

@@ -2,14 +2,10 @@ package messaging_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -25,107 +21,16 @@ import (
 	messagingv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/messaging/v1"
 	profilesv1 "github.com/tandem-cluster/tandem/proto/gen/go/tandem/profiles/v1"
 	"github.com/tandem-cluster/tandem/services/messaging"
+	"github.com/tandem-cluster/tandem/services/messaging/messagingtest"
 	"github.com/tandem-cluster/tandem/services/profiles"
 )
-
-// mail is one e-mail the test's SMTP server received.
-type mail struct {
-	From string
-	To   []string
-	Data string
-}
-
-// inbox is a real SMTP server (emersion/go-smtp) on a loopback port that
-// keeps what it receives.
-type inbox struct {
-	mu    sync.Mutex
-	mails []mail
-	addr  string
-}
-
-func startSMTP(t *testing.T) *inbox {
-	t.Helper()
-	in := &inbox{}
-	s := smtp.NewServer(in)
-	s.Domain = "localhost"
-	s.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.addr = l.Addr().String()
-	go func() { _ = s.Serve(l) }()
-	t.Cleanup(func() { _ = s.Close() })
-	return in
-}
-
-func (in *inbox) NewSession(_ *smtp.Conn) (smtp.Session, error) { return &session{in: in}, nil }
-
-type session struct {
-	in *inbox
-	m  mail
-}
-
-func (s *session) AuthMechanisms() []string { return nil }
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.m.From = from
-	return nil
-}
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.m.To = append(s.m.To, to)
-	return nil
-}
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.m.Data = string(b)
-	s.in.mu.Lock()
-	s.in.mails = append(s.in.mails, s.m)
-	s.in.mu.Unlock()
-	return nil
-}
-func (s *session) Reset()        { s.m = mail{} }
-func (s *session) Logout() error { return nil }
-
-func (in *inbox) to(addr string) []mail {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	var out []mail
-	for _, m := range in.mails {
-		for _, r := range m.To {
-			if r == addr {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
-}
-
-// waitMail waits until addr received a mail containing want.
-func (in *inbox) waitMail(t *testing.T, addr, want string) mail {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		for _, m := range in.to(addr) {
-			if strings.Contains(m.Data, want) {
-				return m
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no mail to %s containing %q; got %v", addr, want, in.to(addr))
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
-}
 
 type env struct {
 	t        *testing.T
 	addr     string
 	profiles profilesv1.ProfilesServiceClient
 	js       jetstream.JetStream
-	smtp     *inbox
+	smtp     *messagingtest.Inbox
 }
 
 func start(t *testing.T) *env {
@@ -135,11 +40,11 @@ func start(t *testing.T) *env {
 	pc.Common = common
 	pc.Common.RedisPrefix += "profiles:"
 	pconn := runtimetest.Start(t, profiles.Options(pc))
-	in := startSMTP(t)
+	in := messagingtest.StartSMTP(t)
 	mc := messaging.DefaultConfig()
 	mc.Common = common
 	mc.Common.RedisPrefix += "messaging:"
-	mc.SMTPAddr, mc.SMTPFrom, mc.PublicURL = in.addr, "tandem@cluster.example", "https://tandem.example"
+	mc.SMTPAddr, mc.SMTPFrom, mc.PublicURL = in.Addr, "tandem@cluster.example", "https://tandem.example"
 	mc.DigestEvery = 300 * time.Millisecond
 	mconn := runtimetest.Start(t, messaging.Options(mc))
 	nc, err := nats.Connect(common.NATSURL)
@@ -275,7 +180,7 @@ func TestContactThreadAndEmail(t *testing.T) {
 		if again.GetId() != conv.GetId() {
 			t.Errorf("a retried request made a second conversation")
 		}
-		m := e.smtp.waitMail(t, "researcher@liverlab.example", "liver fibrosis biomarkers")
+		m := e.smtp.WaitMail(t, "researcher@liverlab.example", "liver fibrosis biomarkers")
 		if !strings.Contains(m.Data, "Richiesta di contatto da Carso Diagnostics (test)") && !strings.Contains(m.Data, "Subject: =?utf-8?q?Richiesta") {
 			t.Errorf("the Italian reader's mail is not in Italian:\n%s", m.Data)
 		}
@@ -305,7 +210,7 @@ func TestContactThreadAndEmail(t *testing.T) {
 		if _, err := researcher.RespondToContactRequest(ctx(t), &messagingv1.RespondToContactRequestRequest{Id: conv.GetId(), Accept: false}); status.Code(err) != codes.FailedPrecondition {
 			t.Errorf("a second answer: %v", err)
 		}
-		e.smtp.waitMail(t, "buyer@carso.example", "serum markers")
+		e.smtp.WaitMail(t, "buyer@carso.example", "serum markers")
 	})
 
 	t.Run("thread, digest and opt-out", func(t *testing.T) {
@@ -316,15 +221,15 @@ func TestContactThreadAndEmail(t *testing.T) {
 		if err != nil || len(res.GetConversation().GetMessages()) != 3 {
 			t.Fatalf("a retried message: %d messages, %v; want 3", len(res.GetConversation().GetMessages()), err)
 		}
-		e.smtp.waitMail(t, "researcher@liverlab.example", "brokerage day")
-		d := e.smtp.waitMail(t, "head@liverlab.example", "https://tandem.example/messages/"+conv.GetId())
+		e.smtp.WaitMail(t, "researcher@liverlab.example", "brokerage day")
+		d := e.smtp.WaitMail(t, "head@liverlab.example", "https://tandem.example/messages/"+conv.GetId())
 		if !strings.Contains(d.Data, "Carso Diagnostics (test)") {
 			t.Errorf("the digest does not name the conversation's sides:\n%s", d.Data)
 		}
-		if got := e.smtp.to("quiet@liverlab.example"); len(got) != 0 {
+		if got := e.smtp.To("quiet@liverlab.example"); len(got) != 0 {
 			t.Errorf("the user who opted out got %d mails", len(got))
 		}
-		if got := e.smtp.to("head@liverlab.example"); len(got) != 1 {
+		if got := e.smtp.To("head@liverlab.example"); len(got) != 1 {
 			t.Errorf("the digest reader got %d mails, want one digest", len(got))
 		}
 	})

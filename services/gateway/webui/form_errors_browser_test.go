@@ -30,6 +30,7 @@ func TestErrorsBesideFieldsAndPartnerLinks(t *testing.T) {
 	c.submit("#save-org")
 	c.expect("#problem", "NACE")
 	c.expect("#e-nace_codes", "deve essere un codice NACE Rev. 2")
+	c.expect("#org-kind", "Azienda")
 	if v := eval[string](c, `document.querySelector("#f-nace_codes").value`); !strings.Contains(v, "99.999") {
 		t.Errorf("the NACE field lost what was typed: %q", v)
 	}

@@ -70,6 +70,7 @@ func TestJourneys(t *testing.T) {
 		// The profiles service rejects the website; the UI names the field.
 		c.waitFor("the website error", `!!document.querySelector("#e-website")`)
 		c.expect("#problem", "Website")
+		c.expect("#org-kind", "Company") // the kind, which the form does not edit, survives the refusal
 		if got := eval[string](c, `document.querySelector("#f-website").getAttribute("aria-invalid")`); got != "true" {
 			t.Errorf("website field aria-invalid = %q, want true", got)
 		}

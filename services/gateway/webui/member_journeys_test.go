@@ -36,10 +36,12 @@ func TestMemberJourneys(t *testing.T) {
 	s := startStack(t)
 	company := newUser(t, root, s.URL, "company member")
 	researcher := newUser(t, root, s.URL, "researcher")
+	manager := newUser(t, root, s.URL, "cluster manager")
 
 	t.Run("sign in", func(t *testing.T) {
 		company.in(t).signIn("company")
 		researcher.in(t).signIn("researcher")
+		manager.in(t).signIn("cluster-manager")
 	})
 
 	t.Run("partners page opens with suggestions", func(t *testing.T) {
@@ -139,7 +141,12 @@ func TestMemberJourneys(t *testing.T) {
 	})
 
 	t.Run("contact a partner, the other side answers in Italian", func(t *testing.T) {
+		// Both sides want e-mail at once: the university in Italian.
+		r := researcher.in(t)
+		r.open("/lang/it?next=%2F")
+		r.wantsMail(researcherMail, "it")
 		c := company.in(t)
+		c.wantsMail(companyMail, "en")
 		// "Contact" on a suggestion opens a contact request to it.
 		c.open("/partners")
 		c.submit(`.suggestion form input[value="FEEDBACK_KIND_CONTACTED"] ~ button`)
@@ -162,10 +169,15 @@ func TestMemberJourneys(t *testing.T) {
 		c.expect("#waiting", "Waiting")
 		c.shot("contact-request")
 
-		r := researcher.in(t)
-		r.open("/lang/it?next=%2Fmessages")
+		// The request reaches the university by e-mail, through the SMTP
+		// server, in Italian, with a link to the conversation.
+		path := mailedLink(t, s, researcherMail, "validated serum markers", "vorrebbe mettersi in contatto con voi")
+		r.open("/messages")
 		r.expect("#awaiting", "1 richiesta di contatto attende la tua risposta")
-		r.submit("#conversations li.awaiting h2 a")
+		if got := eval[string](r, `document.querySelector("#conversations li.awaiting h2 a").getAttribute("href")`); got != path {
+			t.Errorf("the mail links to %s, the list to %s", path, got)
+		}
+		r.open(path)
 		r.expect("#thread", "validated serum markers")
 		r.typeInto("#f-message", "Volentieri: misuriamo la fibrosi con marcatori sierici.")
 		r.submit("#accept")
@@ -174,6 +186,8 @@ func TestMemberJourneys(t *testing.T) {
 		r.expect("#conversation-status", "Accettata")
 		r.expect("#thread", "marcatori sierici")
 		r.shot("thread-it")
+		// The answer reaches the company by e-mail, in English.
+		mailedLink(t, s, companyMail, "marcatori sierici", "accepted your contact request")
 
 		// The notification centre follows the messaging events: look again
 		// until the answer is in.
@@ -249,7 +263,7 @@ func TestMemberJourneys(t *testing.T) {
 		c.typeInto("#f-email", "not-an-address")
 		c.submit("#save-settings")
 		c.expect("#e-email", "")
-		c.typeInto("#f-email", "bd@company.example")
+		c.typeInto("#f-email", companyMail)
 		c.click("#mode-EMAIL_MODE_DIGEST")
 		c.submit("#save-settings")
 		c.mustSucceed("saving e-mail settings")
@@ -289,6 +303,17 @@ func TestMemberJourneys(t *testing.T) {
 		if !c.has("#thread .message") {
 			t.Errorf("the conversation shows no message: %s", c.bodyText())
 		}
-		c.shot("phone-thread-it")
+		c.do("desktop screen", chromedp.ResetViewport())
 	})
+
+	// Each journey again, in English and Italian, at desktop and phone
+	// width, the other side answering from its e-mail.
+	for _, lang := range []string{"en", "it"} {
+		for _, phone := range []bool{false, true} {
+			name := map[bool]string{false: "desktop", true: "phone"}[phone]
+			t.Run("journeys in "+lang+" on a "+name, func(t *testing.T) {
+				walkJourneys(t, s, lang, phone, company, researcher, manager)
+			})
+		}
+	}
 }

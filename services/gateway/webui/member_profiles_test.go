@@ -194,11 +194,7 @@ func fieldMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.Fie
 // place, and retracts each only after saying yes to what that means.
 func researcherEdits(t *testing.T, s *stack, researcher *user) {
 	ctx := s.admin(t)
-	people, err := s.Profiles.ListPeople(ctx, &profilesv1.ListPeopleRequest{Query: "Laura Bianchi", OrganizationId: demoOrg(t, s, "units")})
-	if err != nil || len(people.GetPeople()) == 0 {
-		t.Fatalf("the researcher's profile: %v", err)
-	}
-	me := &profilesv1.ProfileRef{Ref: &profilesv1.ProfileRef_PersonId{PersonId: people.GetPeople()[0].GetId()}}
+	me := researcherRef(t, s)
 	retryUntilKnown(t, "publish a competency", func() error {
 		_, err := s.Comp.PublishCompetency(ctx, &competenciesv1.PublishCompetencyRequest{Competency: &competenciesv1.Competency{
 			Holder: me, TermId: "MESH:D008103", Level: competenciesv1.CompetencyLevel_COMPETENCY_LEVEL_INTERMEDIATE,

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
@@ -96,11 +97,12 @@ func (u *UI) orgPage(c *call) error {
 func (u *UI) orgSave(c *call) error {
 	o, version, errs := decodeOrgForm(c.r.PostForm)
 	o.Id = c.user.Organization
-	if p := errs.problem(c.L); p != nil {
-		return c.render("org", "org.title", newOrgView(o), p)
-	}
 	ctx, cancel := c.ctx()
 	defer cancel()
+	if p := errs.problem(c.L); p != nil {
+		u.keepKind(ctx, o)
+		return c.render("org", "org.title", newOrgView(o), p)
+	}
 	_, err := u.opts.Profiles.UpdateOrganization(ctx, &profilesv1.UpdateOrganizationRequest{
 		Organization: o, ExpectedVersion: version, UpdateMask: &fieldmaskpb.FieldMask{Paths: orgFields},
 	})
@@ -109,9 +111,19 @@ func (u *UI) orgSave(c *call) error {
 			return err
 		}
 		o.Version = version
+		u.keepKind(ctx, o)
 		return c.render("org", "org.title", newOrgView(o), problemFrom(c.L, err))
 	}
 	return c.redirect("/org", "saved")
+}
+
+// keepKind gives the form shown again after a refusal the organisation's
+// kind, which the form does not edit, so the page does not say "Not
+// stated" beside what was typed.
+func (u *UI) keepKind(ctx context.Context, o *profilesv1.Organization) {
+	if res, err := u.opts.Profiles.GetOrganization(ctx, &profilesv1.GetOrganizationRequest{Id: o.GetId()}); err == nil {
+		o.Kind = res.GetOrganization().GetKind()
+	}
 }
 
 // personFields are the person fields the form edits.

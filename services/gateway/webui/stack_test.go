@@ -26,6 +26,7 @@ import (
 	"github.com/tandem-cluster/tandem/services/matching"
 	"github.com/tandem-cluster/tandem/services/meetings"
 	"github.com/tandem-cluster/tandem/services/messaging"
+	"github.com/tandem-cluster/tandem/services/messaging/messagingtest"
 	"github.com/tandem-cluster/tandem/services/profiles"
 )
 
@@ -41,7 +42,14 @@ type stack struct {
 	Meetings  meetingsv1.MeetingsServiceClient
 	Messaging messagingv1.MessagingServiceClient
 	JS        jetstream.JetStream
+	// Mail is a real SMTP server the messaging service sends its e-mail
+	// to, with links to pages under mailURL.
+	Mail *messagingtest.Inbox
 }
+
+// mailURL is the public address the messaging service writes in the links
+// of its e-mail.
+const mailURL = "https://tandem.example"
 
 // startStack starts the stack; tune, when given, adjusts the web UI's
 // options.
@@ -53,6 +61,7 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 		c.RedisPrefix = common.RedisPrefix + name + ":"
 		return c
 	}
+	inbox := messagingtest.StartSMTP(t)
 	var (
 		wg    sync.WaitGroup
 		conns [5]*grpc.ClientConn
@@ -81,6 +90,7 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 		func() *grpc.ClientConn {
 			c := messaging.DefaultConfig()
 			c.Common = own("messaging")
+			c.SMTPAddr, c.SMTPFrom, c.PublicURL = inbox.Addr, "tandem@cluster.example", mailURL
 			return runtimetest.Start(t, messaging.Options(c))
 		},
 	}
@@ -113,6 +123,7 @@ func startStack(t *testing.T, tune ...func(*webui.Options)) *stack {
 		Matching:  matchingv1.NewMatchingServiceClient(conns[2]),
 		Meetings:  meetingsv1.NewMeetingsServiceClient(conns[3]),
 		Messaging: messagingv1.NewMessagingServiceClient(conns[4]),
+		Mail:      inbox,
 	}
 	login, err := app.NewDemoLogin(authority, s.Profiles, app.DefaultDemoUsers())
 	if err != nil {
