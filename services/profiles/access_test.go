@@ -151,6 +151,9 @@ func TestVisibilityAndConsentOnEveryReadPath(t *testing.T) {
 				if got := personOutcome(listedPerson(ctx, c, orgID, personID)); got != want {
 					t.Errorf("ListPeople: %s, want %s", got, want)
 				}
+				if got := personOutcome(listedPersonByID(ctx, c, personID)); got != want {
+					t.Errorf("ListPeople by id: %s, want %s", got, want)
+				}
 				if want == anon {
 					// Identity filters must not find an anonymous profile.
 					res, err := c.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Query: fmt.Sprintf("Target %02d", i)})
@@ -192,6 +195,14 @@ func listedPerson(ctx context.Context, c profilesv1.ProfilesServiceClient, orgID
 		}
 	}
 	return nil, nil
+}
+
+func listedPersonByID(ctx context.Context, c profilesv1.ProfilesServiceClient, id string) (*profilesv1.Person, error) {
+	res, err := c.ListPeople(ctx, &profilesv1.ListPeopleRequest{Ids: []string{id}})
+	if err != nil || len(res.GetPeople()) == 0 {
+		return nil, err
+	}
+	return res.GetPeople()[0], nil
 }
 
 // TestAuthorizationMatrix checks role × write operation on a public

@@ -360,6 +360,47 @@ func TestListFiltersAndStablePages(t *testing.T) {
 	wantFields(t, err, "page_size", "nuts_prefixes[0]")
 }
 
+// TestListPeopleByID: ListPeople with ids lists those people only, once
+// each, in name order and in pages, and refuses more than 500 ids or one
+// that is not an id.
+func TestListPeopleByID(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	o := mustCreateOrg(t, e.admin, org("ICGEB"))
+	ids := map[string]string{}
+	for _, name := range []string{"Carla", "Anna", "Bruno", "Dario"} {
+		res, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: o.GetId(), Name: name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = res.GetPerson().GetId()
+	}
+	// Carla twice, and the organisation's id, which names no person.
+	ask := []string{ids["Carla"], ids["Anna"], ids["Carla"], o.GetId(), ids["Dario"]}
+	var got []string
+	token := ""
+	for range 5 {
+		res, err := e.admin.ListPeople(ctx, &profilesv1.ListPeopleRequest{Ids: ask, PageSize: 2, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.GetPeople() {
+			got = append(got, p.GetName())
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if want := []string{"Anna", "Carla", "Dario"}; !slices.Equal(got, want) {
+		t.Errorf("people by id = %q, want %q", got, want)
+	}
+	_, err := e.admin.ListPeople(ctx, &profilesv1.ListPeopleRequest{Ids: make([]string, 501)})
+	wantFields(t, err, "ids")
+	_, err = e.admin.ListPeople(ctx, &profilesv1.ListPeopleRequest{Ids: []string{ids["Anna"], "not an id"}})
+	wantFields(t, err, "ids[1]")
+}
+
 func compareFolded(a, b string) int {
 	fa, fb := foldForTest(a), foldForTest(b)
 	switch {

@@ -225,8 +225,18 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	slices.SortFunc(v.BySector, byCount)
 
 	// Meetings and contact requests of a cluster manager's dashboard count
-	// when one side is a member of the managed clusters or a person of one.
-	orgOf, err := u.personOrganizations(ctx)
+	// when one side is a member of the managed clusters or a person of one:
+	// the organisations of the people in them and in the network are looked
+	// up, not those of every person.
+	acts, pairs := u.hub.activities(), u.hub.network()
+	var sides []*profilesv1.ProfileRef
+	for _, a := range acts {
+		sides = append(sides, refFromKey(a.A), refFromKey(a.B))
+	}
+	for _, p := range pairs {
+		sides = append(sides, refFromKey(p.A), refFromKey(p.B))
+	}
+	orgOf, err := u.personOrganizations(ctx, sides)
 	if err != nil {
 		v.Problems = append(v.Problems, problemFrom(c.L, err))
 	}
@@ -239,7 +249,7 @@ func (u *UI) dashboardData(c *call) dashboardView {
 			return seenOrg[r.GetOrganizationId()]
 		}
 	}
-	for _, a := range u.hub.activities() {
+	for _, a := range acts {
 		if inScope == nil || inScope(refFromKey(a.A)) || inScope(refFromKey(a.B)) {
 			dates.add(a.Kind, a.At)
 		}
@@ -277,7 +287,6 @@ func (u *UI) dashboardData(c *call) dashboardView {
 	})
 	v.TrendChart = trendSVG(c.L, v.Trend)
 
-	pairs := u.hub.network()
 	if !admin {
 		// Only edges between organisations of the managed clusters: no
 		// other organisation, and no person, appears even as a node.
@@ -353,21 +362,30 @@ func (u *UI) allOrganizations(ctx context.Context, cluster string) ([]*profilesv
 	return out, nil
 }
 
-// personOrganizations maps the people the caller may see to their
-// organisations.
-func (u *UI) personOrganizations(ctx context.Context) (map[string]string, error) {
+// peopleIDsPerCall is how many people one ListPeople call may name.
+const peopleIDsPerCall = 500
+
+// personOrganizations maps the people among refs whom the caller may see
+// to their organisations. It asks for those people by id, in calls of up
+// to peopleIDsPerCall, so a page costs what it shows, not a read of every
+// person of the platform.
+func (u *UI) personOrganizations(ctx context.Context, refs []*profilesv1.ProfileRef) (map[string]string, error) {
 	out := map[string]string{}
-	token := ""
-	for range maxPages {
-		res, err := u.opts.Profiles.ListPeople(ctx, &profilesv1.ListPeopleRequest{PageSize: 500, PageToken: token})
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if id := r.GetPersonId(); id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for batch := range slices.Chunk(ids, peopleIDsPerCall) {
+		res, err := u.opts.Profiles.ListPeople(ctx, &profilesv1.ListPeopleRequest{Ids: batch, PageSize: peopleIDsPerCall})
 		if err != nil {
 			return out, err
 		}
 		for _, p := range res.GetPeople() {
 			out[p.GetId()] = p.GetOrganizationId()
-		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
 		}
 	}
 	return out, nil

@@ -44,13 +44,13 @@ func (u *UI) dashboardNeed(c *call) error {
 			v.Problems = append(v.Problems, problemFrom(c.L, err))
 		}
 	}
-	inScope, err := u.managedScope(ctx, c)
-	note(err)
+	// The candidates first, then the scope of their holders: the people
+	// among them are looked up, not every person.
 	reqs, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{TermIds: []string{v.Term.GetId()}, PageSize: 200})
 	note(err)
 	var needs, almost []*competenciesv1.CooperationProfile
 	for _, p := range reqs.GetCooperationProfiles() {
-		if coopkind.IsRequest(p.GetKind()) && inScope(p.GetHolder()) {
+		if coopkind.IsRequest(p.GetKind()) {
 			needs = append(needs, p)
 		}
 	}
@@ -59,26 +59,34 @@ func (u *UI) dashboardNeed(c *call) error {
 		cs, err := u.opts.Competencies.ListCompetencies(ctx, &competenciesv1.ListCompetenciesRequest{TermId: parent, IncludeDescendants: true, PageSize: 200})
 		note(err)
 		for _, comp := range cs.GetCompetencies() {
-			if comp.GetTermId() != v.Term.GetId() && inScope(comp.GetHolder()) {
+			if comp.GetTermId() != v.Term.GetId() {
 				comps = append(comps, comp)
 			}
 		}
 		offers, err := u.opts.Competencies.ListCooperationProfiles(ctx, &competenciesv1.ListCooperationProfilesRequest{TermIds: []string{parent}, PageSize: 200})
 		note(err)
 		for _, p := range offers.GetCooperationProfiles() {
-			if !coopkind.IsRequest(p.GetKind()) && !slices.Contains(p.GetTermIds(), v.Term.GetId()) && inScope(p.GetHolder()) {
+			if !coopkind.IsRequest(p.GetKind()) && !slices.Contains(p.GetTermIds(), v.Term.GetId()) {
 				almost = append(almost, p)
 			}
 		}
 	}
-	var refs []*profilesv1.ProfileRef
-	for _, p := range append(slices.Clip(needs), almost...) {
-		refs = append(refs, p.GetHolder())
+	holders := func() []*profilesv1.ProfileRef {
+		var refs []*profilesv1.ProfileRef
+		for _, p := range append(slices.Clip(needs), almost...) {
+			refs = append(refs, p.GetHolder())
+		}
+		for _, comp := range comps {
+			refs = append(refs, comp.GetHolder())
+		}
+		return refs
 	}
-	for _, comp := range comps {
-		refs = append(refs, comp.GetHolder())
-	}
-	names := c.names(refs)
+	inScope, err := u.managedScope(ctx, c, holders())
+	note(err)
+	outOfScope := func(p *competenciesv1.CooperationProfile) bool { return !inScope(p.GetHolder()) }
+	needs, almost = slices.DeleteFunc(needs, outOfScope), slices.DeleteFunc(almost, outOfScope)
+	comps = slices.DeleteFunc(comps, func(comp *competenciesv1.Competency) bool { return !inScope(comp.GetHolder()) })
+	names := c.names(holders())
 	row := func(title string, holder *profilesv1.ProfileRef, terms []*competenciesv1.TermRef) needRow {
 		r := needRow{Title: title, Holder: c.nameOr(names, holder), Href: profileHref(holder)}
 		if names[profileKey(holder)] == "" {
@@ -103,10 +111,10 @@ func (u *UI) dashboardNeed(c *call) error {
 	return c.renderNamed("dashboard_need", c.L.T("dashboard.need_title", c.L.TermLabel(v.Term)), v)
 }
 
-// managedScope says which holders a cluster manager's dashboard counts:
+// managedScope says which of holders a cluster manager's dashboard counts:
 // organisations of the managed clusters and their people; an admin's
 // counts everyone.
-func (u *UI) managedScope(ctx context.Context, c *call) (func(*profilesv1.ProfileRef) bool, error) {
+func (u *UI) managedScope(ctx context.Context, c *call, holders []*profilesv1.ProfileRef) (func(*profilesv1.ProfileRef) bool, error) {
 	if c.user.Has("admin") {
 		return func(*profilesv1.ProfileRef) bool { return true }, nil
 	}
@@ -121,7 +129,7 @@ func (u *UI) managedScope(ctx context.Context, c *call) (func(*profilesv1.Profil
 			member[o.GetId()] = true
 		}
 	}
-	orgOf, err := u.personOrganizations(ctx)
+	orgOf, err := u.personOrganizations(ctx, holders)
 	if err != nil && firstErr == nil {
 		firstErr = err
 	}

@@ -264,6 +264,30 @@ func (x *Index) scanOrgs(after sortKey, fn func(e *orgEntry) bool) {
 	})
 }
 
+// scanPeopleIn is scanPeople over the people with these ids only: it looks
+// them up rather than walking everyone.
+func (x *Index) scanPeopleIn(ids []string, after sortKey, fn func(e *personEntry, org *profilesv1.Organization) bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var found []*personEntry
+	for _, id := range ids {
+		if e, ok := x.people[id]; ok && e.key.compare(after) > 0 {
+			found = append(found, e)
+		}
+	}
+	slices.SortFunc(found, func(a, b *personEntry) int { return a.key.compare(b.key) })
+	found = slices.CompactFunc(found, func(a, b *personEntry) bool { return a == b })
+	for _, e := range found {
+		var org *profilesv1.Organization
+		if oe, ok := x.orgs[e.p.GetOrganizationId()]; ok {
+			org = oe.org
+		}
+		if !fn(e, org) {
+			return
+		}
+	}
+}
+
 // scanPeople is scanOrgs for people; org looks up the person's organisation
 // under the same lock.
 func (x *Index) scanPeople(after sortKey, fn func(e *personEntry, org *profilesv1.Organization) bool) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,7 +202,12 @@ type ListPeopleFilter struct {
 	OrganizationID string
 	Query          string
 	ORCID          string
+	// IDs, when set, lists only these people (at most MaxPeopleIDs).
+	IDs []string
 }
+
+// MaxPeopleIDs bounds the ids of one ListPeople call.
+const MaxPeopleIDs = 500
 
 // ListPeople lists the people visible to the caller that pass f, ordered by
 // name then id.
@@ -220,10 +226,20 @@ func (s *Service) ListPeople(ctx context.Context, f ListPeopleFilter, size int32
 	if f.ORCID != "" && !domain.ValidORCID(f.ORCID) {
 		viol = append(viol, grpcerr.Violation{Field: "orcid", Description: "must be an ORCID iD with a valid check digit"})
 	}
+	if len(f.IDs) > MaxPeopleIDs {
+		viol = append(viol, grpcerr.Violation{Field: "ids", Description: fmt.Sprintf("at most %d", MaxPeopleIDs)})
+	} else {
+		for i, id := range f.IDs {
+			if !domain.ValidID(id) {
+				viol = append(viol, grpcerr.Violation{Field: fmt.Sprintf("ids[%d]", i), Description: "is not an id of this service"})
+			}
+		}
+	}
 	if err := invalidIf(viol); err != nil {
 		return nil, "", err
 	}
-	fh := filterHash("people", f.OrganizationID, f.Query, f.ORCID)
+	ids := slices.Sorted(slices.Values(f.IDs))
+	fh := filterHash("people", f.OrganizationID, f.Query, f.ORCID, joinSorted(ids))
 	var after sortKey
 	if token != "" {
 		p, err := s.tokens.Decode(token, fh)
@@ -238,7 +254,13 @@ func (s *Service) ListPeople(ctx context.Context, f ListPeopleFilter, size int32
 		last sortKey
 		more bool
 	)
-	s.index.scanPeople(after, func(e *personEntry, org *profilesv1.Organization) bool {
+	scan := s.index.scanPeople
+	if len(ids) > 0 {
+		scan = func(after sortKey, fn func(*personEntry, *profilesv1.Organization) bool) {
+			s.index.scanPeopleIn(ids, after, fn)
+		}
+	}
+	scan(after, func(e *personEntry, org *profilesv1.Organization) bool {
 		if f.OrganizationID != "" && e.p.GetOrganizationId() != f.OrganizationID {
 			return true
 		}

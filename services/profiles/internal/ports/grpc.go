@@ -106,7 +106,7 @@ func (g *GRPC) UpdatePerson(ctx context.Context, req *profilesv1.UpdatePersonReq
 }
 
 func (g *GRPC) ListPeople(ctx context.Context, req *profilesv1.ListPeopleRequest) (*profilesv1.ListPeopleResponse, error) {
-	f := app.ListPeopleFilter{OrganizationID: req.GetOrganizationId(), Query: req.GetQuery(), ORCID: req.GetOrcid()}
+	f := app.ListPeopleFilter{OrganizationID: req.GetOrganizationId(), Query: req.GetQuery(), ORCID: req.GetOrcid(), IDs: req.GetIds()}
 	people, next, err := g.svc.ListPeople(ctx, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err

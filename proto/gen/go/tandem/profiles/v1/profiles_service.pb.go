@@ -1203,7 +1203,10 @@ type ListPeopleRequest struct {
 	// Text matched against name and role.
 	Query string `protobuf:"bytes,4,opt,name=query,proto3" json:"query,omitempty"`
 	// Only the person with this ORCID iD.
-	Orcid         string `protobuf:"bytes,5,opt,name=orcid,proto3" json:"orcid,omitempty"`
+	Orcid string `protobuf:"bytes,5,opt,name=orcid,proto3" json:"orcid,omitempty"`
+	// Only the people with these ids (at most 500), e.g. the people a page
+	// shows, to learn their organisations without reading every person.
+	Ids           []string `protobuf:"bytes,6,rep,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1271,6 +1274,13 @@ func (x *ListPeopleRequest) GetOrcid() string {
 		return x.Orcid
 	}
 	return ""
+}
+
+func (x *ListPeopleRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
 }
 
 // Response for ListPeople.
@@ -1511,14 +1521,15 @@ const file_tandem_profiles_v1_profiles_service_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"J\n" +
 	"\x14UpdatePersonResponse\x122\n" +
-	"\x06person\x18\x01 \x01(\v2\x1a.tandem.profiles.v1.PersonR\x06person\"\xa4\x01\n" +
+	"\x06person\x18\x01 \x01(\v2\x1a.tandem.profiles.v1.PersonR\x06person\"\xb6\x01\n" +
 	"\x11ListPeopleRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12'\n" +
 	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12\x14\n" +
 	"\x05query\x18\x04 \x01(\tR\x05query\x12\x14\n" +
-	"\x05orcid\x18\x05 \x01(\tR\x05orcid\"p\n" +
+	"\x05orcid\x18\x05 \x01(\tR\x05orcid\x12\x10\n" +
+	"\x03ids\x18\x06 \x03(\tR\x03ids\"p\n" +
 	"\x12ListPeopleResponse\x122\n" +
 	"\x06people\x18\x01 \x03(\v2\x1a.tandem.profiles.v1.PersonR\x06people\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"g\n" +
