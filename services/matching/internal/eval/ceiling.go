@@ -470,7 +470,8 @@ func (c *Ceiling) Markdown() string {
 			{Name: "oracle: best single feature per question, by recall@10"}, {Name: "oracle: best single feature per question, by MRR"}}
 		oos := len(c.train[v.name]) > 0
 		if oos {
-			rows = append(rows, Summary{Name: fmt.Sprintf("out of sample: pairwise logistic regression trained on seeds %s", seedList(c.trainSeeds))})
+			rows = append(rows, Summary{Name: fmt.Sprintf("out of sample: pairwise logistic regression trained on seeds %s", seedList(c.trainSeeds))},
+				Summary{Name: fmt.Sprintf("out of sample: LambdaMART trained on seeds %s", seedList(c.trainSeeds))})
 		}
 		weights := make([]float64, len(all))
 		for s, qs := range v.qs {
@@ -501,6 +502,7 @@ func (c *Ceiling) Markdown() string {
 					}
 				}
 				add(8, scoreAll(qs, fitPairwise(train, all)))
+				add(9, scoreRanking(qs, fitLambdaMART(train, 100, 3, 0.1).score))
 			}
 		}
 		fmt.Fprintf(&b, "### %s (seeds %s)\n\n", v.name, seedList(v.seeds))
