@@ -405,7 +405,7 @@ func TestConcurrentBookings(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	c := ctx(t)
-	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING))
+	ev := e.openEvent(t, selfBookingDay())
 	const n = 12
 	var ps []*meetingsv1.Participant
 	for i := range n {
@@ -438,7 +438,7 @@ func TestConcurrentBookings(t *testing.T) {
 		}
 		wg.Go(func() {
 			res, err := e.as(member(pr.a.GetProfile().GetOrganizationId())).BookMeeting(c, &meetingsv1.BookMeetingRequest{
-				EventId: ev.GetId(), ParticipantId: pr.a.GetId(), RequestId: pr.req, SlotId: "20250506T0930", TableId: table,
+				EventId: ev.GetId(), ParticipantId: pr.a.GetId(), RequestId: pr.req, SlotId: "20990506T0930", TableId: table,
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -471,7 +471,7 @@ func TestConcurrentBookings(t *testing.T) {
 
 	// A second round over every slot: each pair tries each slot in turn,
 	// all pairs at once.
-	round := []string{"20250506T0900", "20250506T1000", "20250506T1030"}
+	round := []string{"20990506T0900", "20990506T1000", "20990506T1030"}
 	for _, pr := range pairs {
 		wg.Go(func() {
 			for _, slot := range round {
@@ -506,8 +506,8 @@ func TestConcurrentBookingsAcrossReplicas(t *testing.T) {
 	e := start(t)
 	r := e.replica(t)
 	c := ctx(t)
-	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING))
-	slots := []string{"20250506T0900", "20250506T0930", "20250506T1000", "20250506T1030"}
+	ev := e.openEvent(t, selfBookingDay())
+	slots := []string{"20990506T0900", "20990506T0930", "20990506T1000", "20990506T1030"}
 	replicas := []*env{e, r}
 
 	a := e.register(t, ev.GetId(), "ORGPA")
@@ -640,4 +640,27 @@ func TestMoveOnTableRemoval(t *testing.T) {
 		t.Fatalf("moved meeting = %v, want same id and slot at T1 with sequence 1", moved)
 	}
 	e.subjects(t, "tandem.meetings.v1.meeting.moved", "tandem.meetings.v1.event.updated")
+}
+
+// TestParticipantsBookSlotsToCome: in a self-booking event a participant
+// cannot book a slot that has begun, and is told why; an organiser still
+// can (on the day, for a pair that meets anyway).
+func TestParticipantsBookSlotsToCome(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	c := ctx(t)
+	ev := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING)) // 6 May 2025: over
+	a := e.register(t, ev.GetId(), "ORGSA")
+	b := e.register(t, ev.GetId(), "ORGSB")
+	rq := e.accepted(t, ev.GetId(), a, b, false)
+	book := &meetingsv1.BookMeetingRequest{EventId: ev.GetId(), ParticipantId: a.GetId(), RequestId: rq.GetId(), SlotId: "20250506T0900"}
+	_, err := e.as(member("ORGSA")).BookMeeting(c, book)
+	wantCode(t, err, codes.FailedPrecondition)
+	if !strings.Contains(err.Error(), "has begun") {
+		t.Errorf("the refusal %q does not say the slot has begun", err)
+	}
+	m := must[*meetingsv1.BookMeetingResponse](t)(e.as(organizer).BookMeeting(c, book)).GetMeeting()
+	if m.GetSlotId() != "20250506T0900" || m.GetOrigin() != meetingsv1.MeetingOrigin_MEETING_ORIGIN_ORGANIZER {
+		t.Errorf("the organiser's booking = %v", m)
+	}
 }

@@ -147,6 +147,15 @@ func brokerageDay(mode meetingsv1.BookingMode) *meetingsv1.Event {
 	}
 }
 
+// selfBookingDay is brokerageDay where participants book slots themselves,
+// on 6 May 2099 (slots 20990506T0900 to T1030): participants book only
+// slots still to come.
+func selfBookingDay() *meetingsv1.Event {
+	ev := brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING)
+	ev.GetDays()[0].Date.Year = 2099
+	return ev
+}
+
 // openEvent creates an event as the organizer and opens registration.
 func (e *env) openEvent(t testing.TB, ev *meetingsv1.Event) *meetingsv1.Event {
 	t.Helper()

@@ -33,7 +33,8 @@ func limit(ev *meetingsv1.Event, pa *meetingsv1.Participant) int {
 
 // BookMeeting books a slot directly. Participants book with a partner who
 // accepted their request (or whose request they accepted) in self-booking
-// events; organizers book anyone in any event that is under way.
+// events, in slots that have not begun; organizers book anyone in any event
+// that is under way, at any time.
 // Nobody and no table is ever booked twice: the meeting first takes its
 // occupancy keys with create-only writes, and only one writer gets each.
 func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRequest) (*meetingsv1.BookMeetingResponse, error) {
@@ -112,6 +113,9 @@ func (s *Service) BookMeeting(ctx context.Context, req *meetingsv1.BookMeetingRe
 	}
 	if slot == nil {
 		return nil, grpcerr.Invalid(grpcerr.Violation{Field: "slot_id", Description: fmt.Sprintf("event %s has no slot %q", ev.GetId(), req.GetSlotId())})
+	}
+	if !organizer && !slot.GetStartTime().AsTime().After(s.now()) {
+		return nil, fmt.Errorf("slot %s of event %s has begun: participants book slots still to come: %w", slot.GetId(), ev.GetId(), grpcerr.ErrPrecondition)
 	}
 	tables := ev.GetTables()
 	if t := req.GetTableId(); t != "" {
