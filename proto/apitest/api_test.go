@@ -180,3 +180,12 @@ func TestListCollaborationsReadsManyOrganisations(t *testing.T) {
 		}
 	}
 }
+
+// TestListPeopleReadsChosenPeople: the people a page shows are one call by
+// a repeated ids, not a read of every person.
+func TestListPeopleReadsChosenPeople(t *testing.T) {
+	f := (&profilesv1.ListPeopleRequest{}).ProtoReflect().Descriptor().Fields().ByName("ids")
+	if f == nil || f.Kind() != protoreflect.StringKind || f.Cardinality() != protoreflect.Repeated {
+		t.Errorf("ListPeopleRequest.ids: %v, want repeated string", f)
+	}
+}

@@ -48,10 +48,37 @@ func (u *user) wantsMail(addr, lang string) {
 	u.mustSucceed("saving e-mail settings")
 }
 
+// internalID is an id of the services (a ULID) in text a person reads.
+var internalID = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
+
+// checked runs axe-core on the open page and fails on an internal id in
+// its text, titles, labels or options.
+func (u *user) checked() {
+	u.t.Helper()
+	u.accessible()
+	text := eval[string](u, `document.body.innerText + " " + [...document.querySelectorAll("[title],[aria-label],[placeholder],option")].map(e => (e.getAttribute("title")||"") + " " + (e.getAttribute("aria-label")||"") + " " + (e.getAttribute("placeholder")||"") + " " + e.textContent).join(" ")`)
+	if id := internalID.FindString(text); id != "" {
+		u.t.Errorf("%s: %s shows the internal id %s", u.name, u.location(), id)
+	}
+}
+
+func TestInternalIDPattern(t *testing.T) {
+	for text, want := range map[string]bool{
+		"With 01M97HXP4E0Y17T1ZJ48BYRGGN":           true,
+		"/profiles/org/01M97HXP4E0Y17T1ZJ48BYRGGN":  true,
+		"Tagliamentoomics S.r.l.s. (demo 026)":      false,
+		"ORGANIZATION_KIND_UNIVERSITY_AND_HOSPITAL": false,
+	} {
+		if got := internalID.MatchString(text); got != want {
+			t.Errorf("%q: internal id found %v, want %v", text, got, want)
+		}
+	}
+}
+
 // walkJourneys walks each journey once in lang ("en" or "it"), at phone
 // or desktop width, checking ids and what members wrote rather than the
 // UI's words, so that it reads the same in either language; each
-// journey's pages pass axe-core:
+// journey's pages pass axe-core and show no internal id:
 //   - the company arrives at /partners, finds the university suggested
 //     without typing, opens its profile and sends a contact request;
 //   - the university follows the link in the e-mail it received through
@@ -84,7 +111,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	if !c.has(partner) {
 		t.Fatalf("the university is not suggested on arrival: %s", c.bodyText())
 	}
-	c.accessible()
+	c.checked()
 	c.submit(partner)
 	c.submit("#contact-link")
 	c.typeInto("#f-topic", "Fibrosis panel "+mark)
@@ -95,21 +122,21 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 		t.Error("sending a contact request says nothing")
 	}
 	c.expect("#thread", "your cohorts? "+mark)
-	c.accessible()
+	c.checked()
 
 	// The other side answers from the e-mail.
 	path := mailedLink(t, s, researcherMail, "your cohorts? "+mark, "vorrebbe mettersi in contatto con voi")
 	r.open(path)
 	r.expect("#thread", "your cohorts? "+mark)
 	r.typeInto("#f-message", "Gladly, "+mark)
-	r.accessible()
+	r.checked()
 	r.submit("#accept")
 	r.mustSucceed("accepting the contact request")
 	if !r.has("#notice") {
 		t.Error("accepting says nothing")
 	}
 	r.expect("#thread", "Gladly, "+mark)
-	r.accessible()
+	r.checked()
 	if lang == "it" && phone {
 		r.shot("phone-thread-it")
 	}
@@ -136,7 +163,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	}
 	r.typeInto("#f-title", "Digital pathology "+mark)
 	r.set("#f-trl", "6")
-	r.accessible()
+	r.checked()
 	r.submit("#save-offer")
 	r.mustSucceed("saving the edited offer")
 	r.expect("#my-offers", "Digital pathology "+mark)
@@ -145,7 +172,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	if !r.has("#confirm-box") {
 		t.Fatalf("retracting an offer does not ask first: %s", r.bodyText())
 	}
-	r.accessible()
+	r.checked()
 	r.submit("#confirm")
 	r.mustSucceed("retracting an offer")
 	if r.has(edit) {
@@ -161,7 +188,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	if !c.has(listing) {
 		t.Fatalf("no technology offer to express interest in: %s", c.bodyText())
 	}
-	c.accessible()
+	c.checked()
 	about := strings.TrimSpace(c.text(listing + " h3"))
 	c.submit(listing + " .interest")
 	if got := eval[string](c, `document.querySelector("#f-topic").value`); got != about {
@@ -171,7 +198,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	c.submit("#send-contact")
 	c.mustSucceed("expressing interest")
 	c.expect("#thread", "Interested in this offer, "+mark)
-	c.accessible()
+	c.checked()
 
 	// The manager drills down from the coverage of a term to who needs it.
 	const liver = "MESH:D008103"
@@ -185,7 +212,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	m.mustSucceed("drilling down from a need")
 	m.expect("#who-needs", "Serum biomarkers of liver fibrosis wanted")
 	m.expect("#who-needs", "Tagliamentoomics")
-	m.accessible()
+	m.checked()
 }
 
 // researcherRef is the demo researcher's own profile.
