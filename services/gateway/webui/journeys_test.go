@@ -370,8 +370,10 @@ func TestJourneys(t *testing.T) {
 		// Nothing new to place: the summary says the published meeting stays.
 		o.expect("#fill-summary", "added meetings (marked New): 0")
 		o.expect("#fill-summary", "kept where they were, none moved: 1")
+		o.checked()
 		o.open(eventPath + "/agendas")
 		o.expect("main", "Tagliamentoomics")
+		o.checked()
 		ics := eval[string](o, `fetch(document.querySelector("a[download]").href).then(r => r.text())`)
 		if !strings.HasPrefix(ics, "BEGIN:VCALENDAR") {
 			t.Errorf("agenda download is not iCalendar: %.80q", ics)
@@ -390,6 +392,7 @@ func TestJourneys(t *testing.T) {
 			t.Errorf("own calendar has no meeting: %.200q", ics)
 		}
 		c.shot("event-participant")
+		c.checked()
 	})
 
 	t.Run("notification centre", func(t *testing.T) {
@@ -432,6 +435,7 @@ func TestJourneys(t *testing.T) {
 			m.open("/dashboard")
 		}
 		m.shot("dashboard")
+		m.checked()
 	})
 
 	t.Run("Italian", func(t *testing.T) {

@@ -203,6 +203,7 @@ func walkJourneys(t *testing.T, s *stack, lang string, phone bool, company, rese
 	// The manager drills down from the coverage of a term to who needs it.
 	const liver = "MESH:D008103"
 	m.open("/dashboard")
+	m.checked()
 	drill := `a.drill[href="/dashboard/need/` + liver + `"]`
 	if !m.has(drill) {
 		t.Fatalf("the coverage table has no drill-down for %s: %s", liver, m.bodyText())
