@@ -220,8 +220,16 @@ func (c *consumer) handleOne(ctx context.Context, msg jetstream.Msg) {
 			redelivered.WithLabelValues(stream, durable).Inc()
 		}
 	}
-	stop := keepInProgress(msg, c.cfg.AckWait)
+	// The message is kept in progress until it is settled, parking included:
+	// a dead letter written after the ack wait ran out would come back and be
+	// parked twice.
+	stop := keepInProgress(msg, c.ackWait(delivered))
 	err := safeHandle(mctx, msg, c.handle)
+	var perr error
+	if err != nil && !errors.Is(err, ErrUnknownType) && errors.Is(err, ErrPermanent) {
+		span.RecordError(err)
+		perr = c.park(mctx, msg, err)
+	}
 	stop()
 	switch {
 	case err == nil:
@@ -236,8 +244,7 @@ func (c *consumer) handleOne(ctx context.Context, msg jetstream.Msg) {
 			log.WarnContext(mctx, "ack failed; message will be redelivered", "subject", msg.Subject(), "err", aerr)
 		}
 	case errors.Is(err, ErrPermanent):
-		span.RecordError(err)
-		if perr := c.park(mctx, msg, err); perr != nil {
+		if perr != nil {
 			// Not parked: keep it, and try again later.
 			handled.WithLabelValues(stream, durable, "retry").Inc()
 			log.ErrorContext(mctx, "message could not be parked; will retry", "subject", msg.Subject(), "err", err, "park_err", perr)
@@ -262,6 +269,18 @@ func (c *consumer) handleOne(ctx context.Context, msg jetstream.Msg) {
 			log.WarnContext(mctx, "nak failed", "subject", msg.Subject(), "err", nerr)
 		}
 	}
+}
+
+// ackWait is how long the server waits for the ack of a message's
+// delivered-th delivery: the consumer's BackOff, when it has one, replaces
+// AckWait.
+func (c *consumer) ackWait(delivered uint64) time.Duration {
+	b := c.cfg.BackOff
+	if len(b) == 0 {
+		return c.cfg.AckWait
+	}
+	i := min(int(max(delivered, 1))-1, len(b)-1)
+	return b[i]
 }
 
 // keepInProgress tells the server every third of ackWait that msg is still

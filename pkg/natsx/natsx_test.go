@@ -127,7 +127,10 @@ func TestConsume(t *testing.T) {
 
 	cctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	cfg := jetstream.ConsumerConfig{Durable: "worker", FilterSubjects: []string{"ev.>"}, BackOff: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}}
+	// No BackOff: it would replace the ack wait by its first step, and on a
+	// loaded machine a message buffered behind another would be redelivered
+	// before its turn.
+	cfg := jetstream.ConsumerConfig{Durable: "worker", FilterSubjects: []string{"ev.>"}}
 	go func() { done <- natsx.Consume(cctx, nil, js, "EV", cfg, handle) }()
 
 	cons := waitConsumer(t, ctx, js)
@@ -151,7 +154,8 @@ func TestConsume(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	// Give a wrongly naked poison message time to come back (backoff is 50ms).
+	// Give a wrongly naked poison message time to come back (a nak without a
+	// delay is redelivered at once).
 	time.Sleep(300 * time.Millisecond)
 	stop()
 	if err := <-done; err != nil {
