@@ -3,6 +3,7 @@ package meetings_test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -663,4 +664,64 @@ func TestParticipantsBookSlotsToCome(t *testing.T) {
 	if m.GetSlotId() != "20250506T0900" || m.GetOrigin() != meetingsv1.MeetingOrigin_MEETING_ORIGIN_ORGANIZER {
 		t.Errorf("the organiser's booking = %v", m)
 	}
+}
+
+// TestBookedMeetingsWithoutSchedule: at a self-booking event whose
+// organiser never makes a schedule, the organiser reads the meetings
+// participants booked, as a published schedule without an id, with the
+// figures counted from them; before any booking the (empty) schedule is
+// there to watch. An event scheduled by its organisers has no schedule
+// until one is made, or until an organiser books a meeting.
+func TestBookedMeetingsWithoutSchedule(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	c := ctx(t)
+	org := e.as(organizer)
+	ev := e.openEvent(t, selfBookingDay())
+	a := e.register(t, ev.GetId(), "ORGBA")
+	b := e.register(t, ev.GetId(), "ORGBB")
+	d := e.register(t, ev.GetId(), "ORGBD")
+	ab := e.accepted(t, ev.GetId(), a, b, false)
+	e.accepted(t, ev.GetId(), a, d, false)
+
+	empty := must[*meetingsv1.GetScheduleResponse](t)(org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: ev.GetId()}))
+	if sc := empty.GetSchedule(); sc.GetId() != "" || sc.GetEventId() != ev.GetId() || sc.GetStatus() != meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PUBLISHED ||
+		len(empty.GetMeetings()) != 0 || sc.GetStats().GetMeetingsPlaced() != 0 || sc.GetStats().GetParticipantsWithoutMeetings() != 3 {
+		t.Fatalf("before any booking the organiser reads %v with %d meetings, want an empty published schedule without an id, 3 participants without meetings", sc, len(empty.GetMeetings()))
+	}
+
+	booked := must[*meetingsv1.BookMeetingResponse](t)(e.as(member("ORGBA")).BookMeeting(c, &meetingsv1.BookMeetingRequest{
+		EventId: ev.GetId(), ParticipantId: a.GetId(), RequestId: ab.GetId(), SlotId: "20990506T0900",
+	})).GetMeeting()
+	eventually(t, func() string {
+		res := must[*meetingsv1.GetScheduleResponse](t)(org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: ev.GetId()}))
+		sc, ms := res.GetSchedule(), res.GetMeetings()
+		if len(ms) != 1 || ms[0].GetId() != booked.GetId() || ms[0].GetStatus() != meetingsv1.MeetingStatus_MEETING_STATUS_CONFIRMED {
+			return fmt.Sprintf("the organiser reads meetings %v, want the booked %s, confirmed", ms, booked.GetId())
+		}
+		st := sc.GetStats()
+		if sc.GetId() != "" || sc.GetStatus() != meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PUBLISHED || st.GetMeetingsPlaced() != 1 ||
+			st.GetParticipantsWithoutMeetings() != 1 || st.GetMinMeetingsPerParticipant() != 0 || math.Abs(st.GetMeanMeetingsPerParticipant()-2.0/3) > 1e-9 {
+			return fmt.Sprintf("the organiser reads schedule %v, want published without an id, 1 placed, 1 of 3 without meetings", sc)
+		}
+		return ""
+	})
+
+	// Organisers schedule this one: nothing to read until they book.
+	other := e.openEvent(t, brokerageDay(meetingsv1.BookingMode_BOOKING_MODE_ORGANIZER_SCHEDULES))
+	_, err := org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: other.GetId()})
+	wantCode(t, err, codes.NotFound)
+	x := e.register(t, other.GetId(), "ORGBX")
+	y := e.register(t, other.GetId(), "ORGBY")
+	xy := e.accepted(t, other.GetId(), x, y, false)
+	placed := must[*meetingsv1.BookMeetingResponse](t)(org.BookMeeting(c, &meetingsv1.BookMeetingRequest{
+		EventId: other.GetId(), ParticipantId: x.GetId(), RequestId: xy.GetId(), SlotId: "20250506T0930",
+	})).GetMeeting()
+	eventually(t, func() string {
+		res, err := org.GetSchedule(c, &meetingsv1.GetScheduleRequest{EventId: other.GetId()})
+		if err != nil || len(res.GetMeetings()) != 1 || res.GetMeetings()[0].GetId() != placed.GetId() || res.GetSchedule().GetStats().GetMeetingsPlaced() != 1 {
+			return fmt.Sprintf("after the organiser's booking GetSchedule = %v, %v; want the booked %s", res, err, placed.GetId())
+		}
+		return ""
+	})
 }

@@ -10,12 +10,12 @@ import (
 
 // TestSelfBookingReachesLiveGrid: in Chromium, at an event where
 // participants book free slots themselves, the company accepts the
-// request the institute sent from a phone, after the schedule was made.
-// Once it is published, the company's event page offers the times when
-// both are available (not ten, when the institute is away); the company
-// books nine on a phone and
-// the meeting is on both agendas, while the organiser's grid, open on a
-// phone, shows it without a reload and says a meeting was added; the
+// request the institute sent from a phone once registration closed. The
+// organiser makes no schedule. The company's event page offers the times
+// when both are available (not ten, when the institute is away); the
+// company books nine on a phone and the meeting is on both agendas, while
+// the organiser's grid, open on a phone (there with no meeting before the
+// booking), shows it without a reload and says a meeting was added; the
 // institute is told in its notifications. Desktop and phone widths,
 // axe-core clean.
 func TestSelfBookingReachesLiveGrid(t *testing.T) {
@@ -35,16 +35,16 @@ func TestSelfBookingReachesLiveGrid(t *testing.T) {
 	r.do("desktop screen", chromedp.ResetViewport())
 	o.open(eventPath)
 	o.submit("#close-registration")
-	o.submit("#generate")
-	o.mustSucceed("generating the schedule")
 	c.open(eventPath)
 	c.submit("#incoming button.accept")
 	c.mustSucceed("accepting the request")
-	o.open(eventPath)
-	o.submit("#publish-schedule")
-	o.mustSucceed("publishing the schedule")
 
+	// The organiser makes no schedule: the grid shows the bookings.
 	defer watchGridOnPhone(o, eventPath, 0)()
+	o.expect("#schedule-status", "Published")
+	if o.has("#publish-schedule") {
+		t.Error("the organiser is offered to publish a schedule that does not exist")
+	}
 
 	// The company is offered nine and half past nine, not ten.
 	c.open(eventPath)

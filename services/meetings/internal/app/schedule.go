@@ -314,6 +314,16 @@ func (s *Service) shown(sc *meetingsv1.Schedule) *meetingsv1.Schedule {
 	return sc
 }
 
+// bookedWithoutSchedule tells whether an event without any schedule still
+// has meetings to show: booked ones, or bookings to come at a self-booking
+// event whose registration has opened.
+func (s *Service) bookedWithoutSchedule(ev *meetingsv1.Event) bool {
+	if ev.GetBookingMode() == meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING && ev.GetStatus() != meetingsv1.EventStatus_EVENT_STATUS_DRAFT {
+		return true
+	}
+	return len(s.activeMeetings(ev.GetId())) > 0
+}
+
 // PublishSchedule confirms the meetings of the latest provisional schedule
 // and publishes the event. It is safe to retry: meetings already confirmed
 // are skipped.
@@ -461,7 +471,9 @@ func (s *Service) confirmOne(ctx context.Context, p domain.Principal, pm *meetin
 
 // GetSchedule returns a schedule and a page of its meetings. A published
 // schedule shows the event's confirmed meetings as they are now (moves and
-// bookings included).
+// bookings included). An event that never had a schedule but whose
+// participants book their own meetings, or that has meetings booked,
+// answers those meetings in a published schedule without an id.
 func (s *Service) GetSchedule(ctx context.Context, req *meetingsv1.GetScheduleRequest) (*meetingsv1.GetScheduleResponse, error) {
 	p, err := caller(ctx)
 	if err != nil {
@@ -491,7 +503,12 @@ func (s *Service) GetSchedule(ctx context.Context, req *meetingsv1.GetScheduleRe
 	} else {
 		all := s.index.Schedules(ev.GetId())
 		if len(all) == 0 {
-			return nil, fmt.Errorf("event %s has no schedule yet: %w", ev.GetId(), grpcerr.ErrNotFound)
+			if !s.bookedWithoutSchedule(ev) {
+				return nil, fmt.Errorf("event %s has no schedule yet: %w", ev.GetId(), grpcerr.ErrNotFound)
+			}
+			// Its meetings, booked one by one, are its schedule: shown
+			// as a published one's are, under no schedule id.
+			all = []*meetingsv1.Schedule{{EventId: ev.GetId(), Status: publishedSchedule}}
 		}
 		sc = all[len(all)-1]
 		if sc.GetStatus() != provisionalSchedule {

@@ -93,7 +93,10 @@ type MeetingsServiceClient interface {
 	GenerateSchedule(ctx context.Context, in *GenerateScheduleRequest, opts ...grpc.CallOption) (*GenerateScheduleResponse, error)
 	// PublishSchedule confirms a provisional schedule and sets the event PUBLISHED.
 	PublishSchedule(ctx context.Context, in *PublishScheduleRequest, opts ...grpc.CallOption) (*PublishScheduleResponse, error)
-	// GetSchedule returns a schedule with its meetings, paged.
+	// GetSchedule returns a schedule with its meetings, paged. An event that
+	// never had a schedule but is self-booking (past its draft) or has meetings
+	// booked answers its meetings as they are in a PUBLISHED schedule with an
+	// empty id; any other event without a schedule is NOT_FOUND.
 	GetSchedule(ctx context.Context, in *GetScheduleRequest, opts ...grpc.CallOption) (*GetScheduleResponse, error)
 	// GetAgenda returns one participant's meetings in time order.
 	GetAgenda(ctx context.Context, in *GetAgendaRequest, opts ...grpc.CallOption) (*GetAgendaResponse, error)
@@ -517,7 +520,10 @@ type MeetingsServiceServer interface {
 	GenerateSchedule(context.Context, *GenerateScheduleRequest) (*GenerateScheduleResponse, error)
 	// PublishSchedule confirms a provisional schedule and sets the event PUBLISHED.
 	PublishSchedule(context.Context, *PublishScheduleRequest) (*PublishScheduleResponse, error)
-	// GetSchedule returns a schedule with its meetings, paged.
+	// GetSchedule returns a schedule with its meetings, paged. An event that
+	// never had a schedule but is self-booking (past its draft) or has meetings
+	// booked answers its meetings as they are in a PUBLISHED schedule with an
+	// empty id; any other event without a schedule is NOT_FOUND.
 	GetSchedule(context.Context, *GetScheduleRequest) (*GetScheduleResponse, error)
 	// GetAgenda returns one participant's meetings in time order.
 	GetAgenda(context.Context, *GetAgendaRequest) (*GetAgendaResponse, error)
