@@ -217,7 +217,11 @@ func TestFormsNeedTheirToken(t *testing.T) {
 
 func TestUnimplementedServicesSayWhat(t *testing.T) {
 	ui := newTestUI(t, unimplementedBackend(t), false)
-	ui.signIn(t, auth.Principal{Subject: "u1", Organization: "01HZZZZZZZZZZZZZZZZZZZZZZZ", Roles: []auth.Role{auth.RoleMember, auth.RoleOrganizer, auth.RoleClusterManager}})
+	// The manager manages a cluster, so the dashboard must ask the profiles
+	// service for its members (one with no cluster and no activity to show
+	// asks nothing).
+	ui.signIn(t, auth.Principal{Subject: "u1", Organization: "01HZZZZZZZZZZZZZZZZZZZZZZZ", Roles: []auth.Role{auth.RoleMember, auth.RoleOrganizer, auth.RoleClusterManager},
+		Clusters: []string{"01HZZZZZZZZZZZZZZZZZZZZZZZ"}})
 	for _, path := range []string{"/org", "/partners?text=liver", "/competencies", "/offers", "/events", "/dashboard"} {
 		t.Run(path, func(t *testing.T) {
 			_, body := ui.get(t, path)
