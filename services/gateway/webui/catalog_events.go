@@ -7,6 +7,7 @@ var eventMessages = map[string][2]string{
 	"event.grid_live_moved":         {"A meeting was moved: the grid shows where it is now.", "Un incontro è stato spostato: la griglia mostra dove si trova ora."},
 	"event.grid_live_edited":        {"The schedule was changed: the grid shows it as it is now.", "Il programma è cambiato: la griglia lo mostra com'è ora."},
 	"event.grid_live_added":         {"A meeting was added to the grid.", "Un incontro è stato aggiunto alla griglia."},
+	"event.schedule_self_booked":    {"Booked by participants", "Prenotato dai partecipanti"},
 	"book.title":                    {"Book a time yourself", "Prenota tu un orario"},
 	"book.hint":                     {"Your accepted requests without a meeting yet: choose a free time when you are both available, until it starts. The meeting is confirmed at once, on both agendas and in the organiser's schedule.", "Le tue richieste accettate ancora senza incontro: scegli un orario libero in cui siete entrambi disponibili, finché non inizia. L'incontro è confermato subito, nelle agende di entrambi e nel programma dell'organizzatore."},
 	"book.when_with":                {"When to meet %s", "Quando incontrare %s"},

@@ -331,6 +331,39 @@ func TestEventPageCountsParticipantsWithoutMeetings(t *testing.T) {
 	}
 }
 
+// TestStandInScheduleIsBookedByParticipants: at a self-booking event that
+// never had a schedule, the meetings service answers with a published
+// schedule without an id; the grid's tag says the participants booked it,
+// in English and in Italian, while a real published schedule says so.
+func TestStandInScheduleIsBookedByParticipants(t *testing.T) {
+	m := &eventMeetings{
+		event: &meetingsv1.Event{Id: "ev1", Name: "Brokerage Day", OrganizerSubjects: []string{"org1"}, BookingMode: meetingsv1.BookingMode_BOOKING_MODE_SELF_BOOKING,
+			Tables: []*meetingsv1.Table{{Id: "T1", Name: "Table 1"}}, Slots: []*meetingsv1.Slot{{Id: "s1"}}},
+		parts:    []*meetingsv1.Participant{{Id: "p1", DisplayName: "ICGEB"}, {Id: "p2", DisplayName: "SISSA"}},
+		meetings: []*meetingsv1.Meeting{{Id: "m1", SlotId: "s1", TableId: "T1", ParticipantIds: []string{"p1", "p2"}}},
+		schedule: &meetingsv1.Schedule{EventId: "ev1", Status: meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PUBLISHED},
+	}
+	ui := eventUI(t, m)
+	for _, lang := range []string{"en", "it"} {
+		req, _ := http.NewRequest(http.MethodGet, ui.srv.URL+"/events/ev1", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := ui.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		want := `id="schedule-status">` + catalogFor(lang)["event.schedule_self_booked"] + `<`
+		if page := html.UnescapeString(string(b)); !strings.Contains(page, want) {
+			t.Errorf("%s: the stand-in schedule's tag is not %q:\n%s", lang, want, page)
+		}
+	}
+	m.schedule = &meetingsv1.Schedule{Id: "sch1", EventId: "ev1", Status: meetingsv1.ScheduleStatus_SCHEDULE_STATUS_PUBLISHED}
+	if _, page := ui.get(t, "/events/ev1"); !strings.Contains(page, `id="schedule-status">Published<`) {
+		t.Errorf("a published schedule's tag does not say Published:\n%s", page)
+	}
+}
+
 func TestCoverageChart(t *testing.T) {
 	all := map[string]*coverage{
 		"a": {ID: "a", Label: "Genomics", Offers: 5, Needs: 1},
@@ -500,6 +533,9 @@ type eventMeetings struct {
 	event    *meetingsv1.Event
 	parts    []*meetingsv1.Participant
 	meetings []*meetingsv1.Meeting
+	// schedule, when set, is the schedule GetSchedule answers with the
+	// meetings (else one with id sch1).
+	schedule *meetingsv1.Schedule
 }
 
 func (m *eventMeetings) GetEvent(context.Context, *meetingsv1.GetEventRequest) (*meetingsv1.GetEventResponse, error) {
@@ -517,6 +553,9 @@ func (m *eventMeetings) ListMeetingRequests(context.Context, *meetingsv1.ListMee
 func (m *eventMeetings) GetSchedule(context.Context, *meetingsv1.GetScheduleRequest) (*meetingsv1.GetScheduleResponse, error) {
 	if m.meetings == nil {
 		return nil, status.Error(codes.NotFound, "no schedule")
+	}
+	if m.schedule != nil {
+		return &meetingsv1.GetScheduleResponse{Schedule: m.schedule, Meetings: m.meetings}, nil
 	}
 	return &meetingsv1.GetScheduleResponse{Schedule: &meetingsv1.Schedule{Id: "sch1", EventId: m.event.GetId()}, Meetings: m.meetings}, nil
 }
