@@ -23,7 +23,7 @@ MATCHING_BENCH_ORGS ?= 100000
 
 SERVICES := profiles competencies matching meetings messaging gateway
 
-.PHONY: all run build images images-test test chaos eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench bench-schedule tidy clean
+.PHONY: all run build images images-test test screenshots chaos eval lint fmt-check vet buf-lint buf-breaking staticcheck proto proto-check bench bench-schedule tidy clean
 
 all: lint test
 
@@ -50,6 +50,11 @@ images-test: images
 ## test: all modules, race detector on, integration tests against real NATS and Redis.
 test:
 	$(GO) test $(TEST_FLAGS) $(PKGS)
+
+## screenshots: run the web UI's browser tests (Chromium) with TANDEM_SCREENSHOTS=1, which rewrites
+## docs/screenshots; other runs of the tests write no screenshots.
+screenshots:
+	TANDEM_SCREENSHOTS=1 $(GO) test -count=1 -timeout 20m ./services/gateway/webui/
 
 ## chaos: the production shape (3 NATS nodes, R3 streams, Redis, two replicas of each service as
 ## processes) under load through the gateway while faults are injected one at a time; prints a table.

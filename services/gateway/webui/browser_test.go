@@ -15,8 +15,9 @@ import (
 
 // The browser tests drive the web UI in real headless Chromium (Debian's
 // chromium package) against the four real domain services, clicking and
-// typing as a person would, and write screenshots of the main pages into
-// docs/screenshots.
+// typing as a person would. With TANDEM_SCREENSHOTS=1 (make screenshots)
+// they also write screenshots of the main pages into docs/screenshots;
+// otherwise they write nothing into the tree.
 
 const chromiumPath = "/usr/bin/chromium"
 
@@ -238,9 +239,13 @@ func (u *user) location() string {
 	return strings.TrimPrefix(l, u.base)
 }
 
-// shot writes a screenshot of the whole page into docs/screenshots.
+// shot writes a screenshot of the whole page into docs/screenshots when
+// TANDEM_SCREENSHOTS is 1, and does nothing otherwise.
 func (u *user) shot(name string) {
 	u.t.Helper()
+	if os.Getenv("TANDEM_SCREENSHOTS") != "1" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(u.ctx, step)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
