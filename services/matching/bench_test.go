@@ -242,6 +242,21 @@ func listen(b *testing.B, srv *grpc.Server, impl matchingv1.MatchingServiceServe
 	return matchingv1.NewMatchingServiceClient(conn)
 }
 
+// firstNeeds is 20,000 distinct questions with a need (at most one per
+// seeker and need text): the i-th pairs seeker i mod S with need
+// (i + i/S) mod S, S seekers. Asked in turn, they are more than the service
+// keeps answers with a need (app.DefaultKeptAnswers/4), so each ask is a
+// first ask.
+func firstNeeds(c *corpus, filter *matchingv1.SuggestionFilter) []*matchingv1.SuggestPartnersRequest {
+	n := len(c.seekers)
+	out := make([]*matchingv1.SuggestPartnersRequest, min(20000, n*n))
+	for i := range out {
+		out[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: c.seekers[i%n]}},
+			Need: &matchingv1.Need{Text: c.needs[(i+i/n)%n]}, Filter: filter}
+	}
+	return out
+}
+
 // BenchmarkSuggestPartnersGRPC measures SuggestPartners over gRPC on the
 // generated corpus against a no-op handler behind the same server stack,
 // in the same run. Metrics: p50/p99 latency in ms, QPS, and the ratio of
@@ -252,16 +267,12 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	tok := authtest.Token(b, auth.Principal{Subject: "bench", Roles: []auth.Role{auth.RoleAdmin}})
 	creds := grpc.PerRPCCredentials(auth.BearerToken(tok))
 	svc := app.New(x, benchOnt, app.Stores{}, slog.New(slog.DiscardHandler), nil)
-	// Distinct queries with a need are scored every time; the kept answers
-	// are measured apart, in the warm run below.
-	x.KeepAnswers(false)
-	defer x.KeepAnswers(true)
-	reqs := make([]*matchingv1.SuggestPartnersRequest, len(c.seekers))
-	for i, s := range c.seekers {
-		reqs[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: s}},
-			Need: &matchingv1.Need{Text: c.needs[i]}, Filter: &matchingv1.SuggestionFilter{Kinds: []profilesv1.OrganizationKind{
-				profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL}}}
-	}
+	// Distinct questions with a need, asked in turn, are scored every time:
+	// more of them than the service keeps answers with a need, so none is
+	// still kept when asked again. The kept answers are measured apart, in
+	// the warm run below.
+	reqs := firstNeeds(c, &matchingv1.SuggestionFilter{Kinds: []profilesv1.OrganizationKind{
+		profilesv1.OrganizationKind_ORGANIZATION_KIND_UNIVERSITY, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_INSTITUTE, profilesv1.OrganizationKind_ORGANIZATION_KIND_RESEARCH_HOSPITAL}})
 	run := func(b *testing.B, client matchingv1.MatchingServiceClient) (p50, p99, qps float64) {
 		var mu sync.Mutex
 		var lat []time.Duration
@@ -359,8 +370,6 @@ func BenchmarkSuggestPartnersGRPC(b *testing.B) {
 	// again on every visit and answered from the kept answers until an
 	// event changes the index.
 	b.Run("interleaved-warm-no-need", func(b *testing.B) {
-		x.KeepAnswers(true)
-		defer x.KeepAnswers(false)
 		warm := make([]*matchingv1.SuggestPartnersRequest, min(64, len(c.seekers)))
 		for i := range warm {
 			warm[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: c.seekers[i]}},

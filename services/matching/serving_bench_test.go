@@ -38,7 +38,11 @@ func serveBare(b *testing.B, impl matchingv1.MatchingServiceServer) matchingv1.M
 //   - warm-no-need: 1,000 organisations asking without a need, answers kept;
 //   - first-ask-no-need: organisations asking without a need for the first
 //     time (every call scored);
-//   - need: a need text, scored every time (the index keeps no answers);
+//   - warm-need: the need texts of 1,000 organisations asked again,
+//     answers kept (a member paging, returning to a search or rerunning
+//     a saved one);
+//   - need: a need text asked for the first time (firstNeeds), so every
+//     call is scored;
 //   - no-need-events: as warm, 64 organisations, while a competency is
 //     published every 250 ms and the refresh recomputes the kept answers.
 //
@@ -75,16 +79,18 @@ func BenchmarkSuggestServing(b *testing.B) {
 	for _, o := range orgIDs[:min(1000, len(orgIDs))] {
 		warm = append(warm, noNeed(o))
 	}
-	var need []*matchingv1.SuggestPartnersRequest
-	for i, s := range c.seekers {
-		need = append(need, &matchingv1.SuggestPartnersRequest{Seeker: noNeed(s).GetSeeker(), Need: &matchingv1.Need{Text: c.needs[i]}, Filter: research})
+	var warmNeed []*matchingv1.SuggestPartnersRequest
+	for i := range min(1000, len(c.seekers)) {
+		warmNeed = append(warmNeed, &matchingv1.SuggestPartnersRequest{Seeker: noNeed(c.seekers[i]).GetSeeker(), Need: &matchingv1.Need{Text: c.needs[i]}, Filter: research})
 	}
+	need := firstNeeds(c, research)
 	// First asks walk the organisations from the far end, never asked.
 	firstAsk := make([]*matchingv1.SuggestPartnersRequest, 0, len(orgIDs)/2)
 	for _, o := range slices.Backward(orgIDs[len(orgIDs)/2:]) {
 		firstAsk = append(firstAsk, noNeed(o))
 	}
-	var firstAt atomic.Int64
+	// Both walk on across sub-benchmarks, so no question is asked twice.
+	var firstAt, needAt atomic.Int64
 
 	type path struct {
 		name  string
@@ -97,8 +103,10 @@ func BenchmarkSuggestServing(b *testing.B) {
 		{name: "first-ask-no-need", reqs: func(int64) *matchingv1.SuggestPartnersRequest {
 			return firstAsk[firstAt.Add(1)%int64(len(firstAsk))]
 		}, setup: func(*testing.B) func() { return func() {} }},
-		{name: "need", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return need[i%int64(len(need))] },
-			setup: func(*testing.B) func() { x.KeepAnswers(false); return func() { x.KeepAnswers(true) } }},
+		{name: "warm-need", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warmNeed[i%int64(len(warmNeed))] },
+			setup: func(*testing.B) func() { ask(warmNeed); return func() {} }},
+		{name: "need", reqs: func(int64) *matchingv1.SuggestPartnersRequest { return need[needAt.Add(1)%int64(len(need))] },
+			setup: func(*testing.B) func() { return func() {} }},
 		{name: "no-need-events", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warm[i%64] },
 			setup: func(b *testing.B) func() {
 				ask(warm[:64])

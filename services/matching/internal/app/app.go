@@ -152,8 +152,8 @@ func (s *Service) Suggest(ctx context.Context, r *matchingv1.SuggestPartnersRequ
 	return res, err
 }
 
-// SuggestWire answers SuggestPartners and, for an answer kept (a question
-// without a need), its wire encoding too, made once per kept answer.
+// SuggestWire answers SuggestPartners from the kept answers, with its wire
+// encoding, made once per kept answer.
 func (s *Service) SuggestWire(ctx context.Context, r *matchingv1.SuggestPartnersRequest) (*matchingv1.SuggestPartnersResponse, []byte, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
@@ -174,25 +174,18 @@ func (s *Service) SuggestWire(ctx context.Context, r *matchingv1.SuggestPartners
 	seal := func(res *matchingv1.SuggestPartnersResponse) *matchingv1.SuggestPartnersResponse {
 		return s.sealAnswer(org, res)
 	}
-	if keptQuery(q) {
-		// Visibility goes by the viewer's organisation, clusters and role:
-		// the members of an organisation share its kept answers.
-		q.Viewer.Subject = ""
-		v, err := s.Kept.answer(q)
-		if err != nil {
-			return nil, nil, err
-		}
-		sa, err := v.servedAs(seal)
-		if err != nil {
-			return nil, nil, err
-		}
-		return sa.res, sa.wire, nil
-	}
-	res, err := s.Index.Suggest(q)
+	// Visibility goes by the viewer's organisation, clusters and role: the
+	// members of an organisation share its kept answers.
+	q.Viewer.Subject = ""
+	v, err := s.Kept.answer(q)
 	if err != nil {
 		return nil, nil, err
 	}
-	return seal(res), nil, nil
+	sa, err := v.servedAs(seal)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sa.res, sa.wire, nil
 }
 
 // sealAnswer seals the anonymous candidates of res for org. The index may

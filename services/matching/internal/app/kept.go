@@ -16,9 +16,12 @@ import (
 	"github.com/tandem-cluster/tandem/services/matching/internal/domain"
 )
 
-// Kept answers to the common query: an organisation's (or person's, or
-// cooperation profile's) suggestions without a typed need, asked again on
-// every visit. The scorer is called as for any query and its answer kept
+// Kept answers: above all to the common query, an organisation's (or
+// person's, or cooperation profile's) suggestions without a typed need,
+// asked again on every visit; and to questions with a typed need, asked
+// again as a member pages, returns to a search or reruns a saved one. The
+// two are kept apart, so searches asked once never push out the common
+// answers. The scorer is called as for any query and its answer kept
 // with the index epoch it was computed at; it is served only while the
 // epoch holds, so a kept answer is always the one the scorer would give
 // now. When an event moves the epoch on, a background worker brings the
@@ -31,9 +34,10 @@ import (
 // faster than an answer is asked, computing it on asking costs less than
 // computing it after every event.
 const (
-	// DefaultKeptAnswers is how many answers are kept (least recently
-	// asked dropped first): about 16 KB each with its encoding (ten
-	// explained suggestions), 80 MB at most.
+	// DefaultKeptAnswers is how many answers without a need are kept
+	// (least recently asked dropped first), and a quarter as many with a
+	// need: about 16 KB each with its encoding (ten explained
+	// suggestions), 100 MB at most.
 	DefaultKeptAnswers = 5000
 	// DefaultHotFor is how recently an answer must have been asked for the
 	// worker to compute it again after an event; older ones are computed
@@ -45,7 +49,8 @@ const (
 type Kept struct {
 	x      *domain.Index
 	hotFor time.Duration
-	cache  *lru.Cache[string, *keptAnswer]
+	// common holds the answers without a need, needs those with one.
+	common, needs *lru.Cache[string, *keptAnswer]
 	// onRefresh, when set, is told of each answer a refresh computes and
 	// when a pass has left every hot answer fresh at an epoch.
 	onRefresh atomic.Pointer[func(epoch uint64, computed int, done bool)]
@@ -97,13 +102,10 @@ func (v *keptValue) servedAs(seal func(*matchingv1.SuggestPartnersResponse) *mat
 	return sa, nil
 }
 
-// NewKept keeps up to size answers, refreshing those asked within hotFor.
+// NewKept keeps up to size answers without a need and a quarter as many
+// with one, refreshing those asked within hotFor.
 func NewKept(x *domain.Index, size int, hotFor time.Duration) *Kept {
-	c, err := lru.New[string, *keptAnswer](max(size, 1))
-	if err != nil {
-		panic(err) // only for a size ≤ 0
-	}
-	k := &Kept{x: x, hotFor: hotFor, cache: c}
+	k := &Kept{x: x, hotFor: hotFor, common: newKeptCache(size), needs: newKeptCache(size / 4)}
 	k.SetRefreshWorkers(max(1, runtime.GOMAXPROCS(0)-1))
 	return k
 }
@@ -115,10 +117,26 @@ func NewKept(x *domain.Index, size int, hotFor time.Duration) *Kept {
 // 114, medians of 5), the collection of the index's heap starved of a core.
 func (k *Kept) SetRefreshWorkers(n int) { k.workers.Store(int32(max(1, n))) }
 
-// keptQuery reports whether q is the common query the kept answers are
-// for: no typed need, neither text nor chosen terms.
-func keptQuery(q domain.Query) bool {
+func newKeptCache(size int) *lru.Cache[string, *keptAnswer] {
+	c, err := lru.New[string, *keptAnswer](max(size, 1))
+	if err != nil {
+		panic(err) // only for a size ≤ 0
+	}
+	return c
+}
+
+// commonQuery reports whether q is the common query: no typed need,
+// neither text nor chosen terms.
+func commonQuery(q domain.Query) bool {
 	return q.Need.Text == "" && len(q.Need.Terms) == 0 && len(q.Need.ExcludedTerms) == 0
+}
+
+// cacheOf is the cache q's answer is kept in.
+func (k *Kept) cacheOf(q domain.Query) *lru.Cache[string, *keptAnswer] {
+	if commonQuery(q) {
+		return k.common
+	}
+	return k.needs
 }
 
 // keptKey is q in a canonical form (domain.Query.AppendKey): every field
@@ -146,16 +164,17 @@ func (k *Kept) Suggest(q domain.Query) (*matchingv1.SuggestPartnersResponse, err
 
 func (k *Kept) answer(q domain.Query) (*keptValue, error) {
 	key := keptKey(&q)
+	cache := k.cacheOf(q)
 	now := time.Now().UnixNano()
-	e, found := k.cache.Peek(key)
+	e, found := cache.Peek(key)
 	switch {
 	case !found:
 		e = &keptAnswer{q: q}
-		if prev, ok, _ := k.cache.PeekOrAdd(key, e); ok {
+		if prev, ok, _ := cache.PeekOrAdd(key, e); ok {
 			e = prev
 		}
 	case now-e.asked.Load() >= int64(promoteEvery):
-		k.cache.Get(key)
+		cache.Get(key)
 	}
 	e.asked.Store(now)
 	if v := e.val.Load(); v != nil && v.epoch == k.x.Epoch() {
@@ -228,7 +247,7 @@ func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
 				// dropped: the next ask gets the refusal from the scorer.
 				_, scored, err := k.compute(todo[i].e)
 				if err != nil {
-					k.cache.Remove(todo[i].key)
+					todo[i].cache.Remove(todo[i].key)
 				}
 				done := n.Add(1)
 				if f := k.onRefresh.Load(); f != nil {
@@ -266,6 +285,7 @@ func (k *Kept) Refresh(ctx context.Context) (uint64, int, error) {
 }
 
 type keptEntry struct {
+	cache *lru.Cache[string, *keptAnswer]
 	key   string
 	e     *keptAnswer
 	asked int64
@@ -274,18 +294,19 @@ type keptEntry struct {
 // stale lists the hot answers not fresh at epoch that were served again
 // after they were computed, most recently asked first.
 func (k *Kept) stale(epoch uint64) []keptEntry {
-	keys := k.cache.Keys() // least recently used first
 	hot := time.Now().Add(-k.hotFor).UnixNano()
 	var out []keptEntry
-	for _, key := range slices.Backward(keys) {
-		e, ok := k.cache.Peek(key)
-		if !ok || e.asked.Load() < hot {
-			continue
+	for _, cache := range []*lru.Cache[string, *keptAnswer]{k.common, k.needs} {
+		for _, key := range cache.Keys() {
+			e, ok := cache.Peek(key)
+			if !ok || e.asked.Load() < hot {
+				continue
+			}
+			if v := e.val.Load(); v == nil || v.epoch == epoch || !v.hit.Load() {
+				continue
+			}
+			out = append(out, keptEntry{cache: cache, key: key, e: e, asked: e.asked.Load()})
 		}
-		if v := e.val.Load(); v == nil || v.epoch == epoch || !v.hit.Load() {
-			continue
-		}
-		out = append(out, keptEntry{key: key, e: e, asked: e.asked.Load()})
 	}
 	// The order of use moves at most once a second per answer: the time
 	// of the last ask tells more recent asks apart.
@@ -324,10 +345,12 @@ func (k *Kept) OnRefresh(f func(epoch uint64, computed int, done bool)) {
 func (k *Kept) Stale() int {
 	epoch := k.x.Epoch()
 	n := 0
-	for _, key := range k.cache.Keys() {
-		if e, ok := k.cache.Peek(key); ok {
-			if v := e.val.Load(); v != nil && v.hit.Load() && v.epoch != epoch {
-				n++
+	for _, cache := range []*lru.Cache[string, *keptAnswer]{k.common, k.needs} {
+		for _, key := range cache.Keys() {
+			if e, ok := cache.Peek(key); ok {
+				if v := e.val.Load(); v != nil && v.hit.Load() && v.epoch != epoch {
+					n++
+				}
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,7 +137,8 @@ func (w *world) event() domain.Change {
 	return domain.Change{Key: key, Version: w.next(key), Removed: true}
 }
 
-// query is a random question without a typed need, as members ask it.
+// query is a random question as members ask it: a third with a typed
+// need (a term's label as text, or chosen terms), the rest without.
 func (w *world) query() domain.Query {
 	seeker := w.orgID(w.r.IntN(w.n))
 	q := domain.Query{Seeker: domain.Seeker{Kind: domain.SeekOrg, ID: seeker}, Limit: 1 + w.r.IntN(20),
@@ -146,6 +148,12 @@ func (w *world) query() domain.Query {
 		q.Filter.Kinds = kinds[1:3]
 	case 1:
 		q.Filter.NUTSPrefixes = []string{"IT"}
+	}
+	switch w.r.IntN(6) {
+	case 0:
+		q.Need.Text = strings.ToLower(w.ont.Label(w.term()))
+	case 1:
+		q.Need.Terms = []string{w.term()}
 	}
 	return q
 }
@@ -282,9 +290,9 @@ func TestKeptAnswersUnderConcurrentEvents(t *testing.T) {
 	}
 }
 
-// A member's question without a need goes through the kept answers; the
-// members of one organisation share them, and a need is always scored.
-func TestSuggestKeepsAnswersWithoutNeed(t *testing.T) {
+// A member's question goes through the kept answers, with a need or
+// without; the members of one organisation share them.
+func TestSuggestKeepsAnswers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(4, 200)
 	x := domain.NewIndex(w.ont)
@@ -308,16 +316,25 @@ func TestSuggestKeepsAnswersWithoutNeed(t *testing.T) {
 	if again := ask("bob", nil); again != first || svc.Kept.Computed() != before {
 		t.Fatal("another member of the organisation did not get the kept answer")
 	}
-	ask("alice", &matchingv1.Need{Text: "proteomics"})
-	if svc.Kept.Computed() != before {
-		t.Fatal("a question with a need went through the kept answers")
+	need := &matchingv1.Need{Text: "proteomics"}
+	withNeed := ask("alice", need)
+	if svc.Kept.Computed() != before+1 {
+		t.Fatal("a question with a need was not scored once")
+	}
+	if again := ask("bob", need); again != withNeed || svc.Kept.Computed() != before+1 {
+		t.Fatal("another member of the organisation did not get the kept answer to the need")
+	}
+	if other := ask("bob", &matchingv1.Need{Text: "genome assembly"}); other == withNeed || svc.Kept.Computed() != before+2 {
+		t.Fatal("another need was answered from the first need's kept answer")
 	}
 	x.Apply(w.event())
 	if _, _, err := svc.Kept.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := svc.Kept.Computed() + svc.Kept.Held() - before; n != 1 {
-		t.Fatalf("the refresh after an event brought %d answers up to date, want the 1 kept", n)
+	// Served again after it was computed: the answer without a need and
+	// the first need's; the second need was asked once.
+	if n := svc.Kept.Computed() + svc.Kept.Held() - before - 2; n != 2 {
+		t.Fatalf("the refresh after an event brought %d answers up to date, want the 2 served again", n)
 	}
 }
 
