@@ -242,17 +242,23 @@ func listen(b *testing.B, srv *grpc.Server, impl matchingv1.MatchingServiceServe
 	return matchingv1.NewMatchingServiceClient(conn)
 }
 
-// firstNeeds is 20,000 distinct questions with a need (at most one per
-// seeker and need text): the i-th pairs seeker i mod S with need
-// (i + i/S) mod S, S seekers. Asked in turn, they are more than the service
-// keeps answers with a need (app.DefaultKeptAnswers/4), so each ask is a
-// first ask.
+// firstNeeds is up to 20,000 distinct questions with a need: the k-th
+// pairs seeker k mod S with need text (k mod S + 1 + k/S) mod U, S seekers
+// and U distinct texts, leaving out each seeker's own need (the warm runs
+// ask those; many seekers share a text). Asked in turn, they are more than
+// the service keeps answers with a need (app.DefaultKeptAnswers/4), so
+// each ask is a first ask.
 func firstNeeds(c *corpus, filter *matchingv1.SuggestionFilter) []*matchingv1.SuggestPartnersRequest {
-	n := len(c.seekers)
-	out := make([]*matchingv1.SuggestPartnersRequest, min(20000, n*n))
-	for i := range out {
-		out[i] = &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: c.seekers[i%n]}},
-			Need: &matchingv1.Need{Text: c.needs[(i+i/n)%n]}, Filter: filter}
+	texts := slices.Compact(slices.Sorted(slices.Values(c.needs)))
+	n, u := len(c.seekers), len(texts)
+	var out []*matchingv1.SuggestPartnersRequest
+	for k := 0; k < n*u && len(out) < 20000; k++ {
+		s, text := k%n, texts[(k%n+1+k/n)%u]
+		if text == c.needs[s] {
+			continue
+		}
+		out = append(out, &matchingv1.SuggestPartnersRequest{Seeker: &matchingv1.Seeker{Seeker: &matchingv1.Seeker_OrganizationId{OrganizationId: c.seekers[s]}},
+			Need: &matchingv1.Need{Text: text}, Filter: filter})
 	}
 	return out
 }
