@@ -106,7 +106,7 @@ func BenchmarkSuggestServing(b *testing.B) {
 		{name: "warm-need", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warmNeed[i%int64(len(warmNeed))] },
 			setup: func(*testing.B) func() { ask(warmNeed); return func() {} }},
 		{name: "need", reqs: func(int64) *matchingv1.SuggestPartnersRequest { return need[needAt.Add(1)%int64(len(need))] },
-			setup: func(*testing.B) func() { return func() {} }},
+			setup: func(b *testing.B) func() { skipFewNeeds(b, need); return func() {} }},
 		{name: "no-need-events", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warm[i%64] },
 			setup: func(b *testing.B) func() {
 				ask(warm[:64])
