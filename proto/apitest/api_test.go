@@ -189,3 +189,16 @@ func TestListPeopleReadsChosenPeople(t *testing.T) {
 		t.Errorf("ListPeopleRequest.ids: %v, want repeated string", f)
 	}
 }
+
+// TestListOrganizationsReadsChosenOrganisations: which of the organisations
+// a page shows belong to a cluster is one call by a repeated ids beside
+// cluster_id, not a read of every member of the cluster.
+func TestListOrganizationsReadsChosenOrganisations(t *testing.T) {
+	md := (&profilesv1.ListOrganizationsRequest{}).ProtoReflect().Descriptor()
+	for name, repeated := range map[protoreflect.Name]bool{"ids": true, "cluster_id": false} {
+		f := md.Fields().ByName(name)
+		if f == nil || f.Kind() != protoreflect.StringKind || (f.Cardinality() == protoreflect.Repeated) != repeated {
+			t.Errorf("ListOrganizationsRequest.%s: %v, want string, repeated=%v", name, f, repeated)
+		}
+	}
+}

@@ -154,6 +154,9 @@ func TestVisibilityAndConsentOnEveryReadPath(t *testing.T) {
 				if got := personOutcome(listedPersonByID(ctx, c, personID)); got != want {
 					t.Errorf("ListPeople by id: %s, want %s", got, want)
 				}
+				if got := orgOutcome(listedOrgByID(ctx, c, orgID)); got != want {
+					t.Errorf("ListOrganizations by id: %s, want %s", got, want)
+				}
 				if want == anon {
 					// Identity filters must not find an anonymous profile.
 					res, err := c.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Query: fmt.Sprintf("Target %02d", i)})
@@ -195,6 +198,14 @@ func listedPerson(ctx context.Context, c profilesv1.ProfilesServiceClient, orgID
 		}
 	}
 	return nil, nil
+}
+
+func listedOrgByID(ctx context.Context, c profilesv1.ProfilesServiceClient, id string) (*profilesv1.Organization, error) {
+	res, err := c.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Ids: []string{id}})
+	if err != nil || len(res.GetOrganizations()) == 0 {
+		return nil, err
+	}
+	return res.GetOrganizations()[0], nil
 }
 
 func listedPersonByID(ctx context.Context, c profilesv1.ProfilesServiceClient, id string) (*profilesv1.Person, error) {

@@ -401,6 +401,77 @@ func TestListPeopleByID(t *testing.T) {
 	wantFields(t, err, "ids[1]")
 }
 
+// TestListOrganizationsByID: ListOrganizations with ids lists those
+// organisations only, once each, in name order and in pages, combined with
+// the other filters (with cluster_id: which of them are members), as the
+// list shows them to the caller; it refuses more than 500 ids or one that
+// is not an id.
+func TestListOrganizationsByID(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := ctxT(t)
+	cluster := mustCluster(t, e, "Bio Cluster")
+	ids := map[string]string{}
+	for _, name := range []string{"Carla Labs", "Anna Bio", "Bruno Tech", "Dario Med"} {
+		var o *profilesv1.Organization
+		if name == "Bruno Tech" {
+			o = org(name) // not a member of the cluster
+		} else {
+			o = org(name, cluster)
+		}
+		ids[name] = mustCreateOrg(t, e.admin, o).GetId()
+	}
+	hidden := org("Hidden Holdings", cluster)
+	hidden.Visibility = profilesv1.Visibility_VISIBILITY_HIDDEN
+	ids["Hidden Holdings"] = mustCreateOrg(t, e.admin, hidden).GetId()
+	person, err := e.admin.CreatePerson(ctx, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{OrganizationId: ids["Anna Bio"], Name: "Anna"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	list := func(c profilesv1.ProfilesServiceClient, req *profilesv1.ListOrganizationsRequest) []string {
+		t.Helper()
+		var got []string
+		for range 10 {
+			res, err := c.ListOrganizations(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range res.GetOrganizations() {
+				got = append(got, o.GetName())
+			}
+			if req.PageToken = res.GetNextPageToken(); req.PageToken == "" {
+				break
+			}
+		}
+		return got
+	}
+	// Carla twice, and a person's id, which names no organisation.
+	ask := []string{ids["Carla Labs"], ids["Dario Med"], ids["Carla Labs"], person.GetPerson().GetId(), ids["Bruno Tech"], ids["Hidden Holdings"], ids["Anna Bio"]}
+	if got, want := list(e.admin, &profilesv1.ListOrganizationsRequest{Ids: ask, PageSize: 2}), []string{"Anna Bio", "Bruno Tech", "Carla Labs", "Dario Med", "Hidden Holdings"}; !slices.Equal(got, want) {
+		t.Errorf("organisations by id = %q, want %q", got, want)
+	}
+	if got, want := list(e.admin, &profilesv1.ListOrganizationsRequest{Ids: ask, ClusterId: cluster, PageSize: 2}), []string{"Anna Bio", "Carla Labs", "Dario Med", "Hidden Holdings"}; !slices.Equal(got, want) {
+		t.Errorf("members of the cluster by id = %q, want %q", got, want)
+	}
+	manager := e.as(auth.Principal{Subject: "mgr-ids", Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{cluster}})
+	if got, want := list(manager, &profilesv1.ListOrganizationsRequest{Ids: ask, ClusterId: cluster}), []string{"Anna Bio", "Carla Labs", "Dario Med"}; !slices.Equal(got, want) {
+		t.Errorf("the cluster's manager got %q by id, want %q (not the hidden organisation)", got, want)
+	}
+	// A page token belongs to its ids.
+	first, err := e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Ids: ask, PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Ids: ask[:2], PageSize: 1, PageToken: first.GetNextPageToken()})
+	wantCode(t, err, codes.InvalidArgument)
+
+	_, err = e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Ids: make([]string, 501)})
+	wantFields(t, err, "ids")
+	_, err = e.admin.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Ids: []string{ids["Anna Bio"], "not an id"}})
+	wantFields(t, err, "ids[1]")
+}
+
 func compareFolded(a, b string) int {
 	fa, fb := foldForTest(a), foldForTest(b)
 	switch {

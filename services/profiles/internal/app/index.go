@@ -264,20 +264,37 @@ func (x *Index) scanOrgs(after sortKey, fn func(e *orgEntry) bool) {
 	})
 }
 
+// scanOrgsIn is scanOrgs over the organisations with these ids only: it
+// looks them up rather than walking every organisation.
+func (x *Index) scanOrgsIn(ids []string, after sortKey, fn func(e *orgEntry) bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, e := range lookupInOrder(x.orgs, ids, after, func(e *orgEntry) sortKey { return e.key }) {
+		if !fn(e) {
+			return
+		}
+	}
+}
+
+// lookupInOrder returns the entries of m named by ids that come after
+// `after`, in list order, each once.
+func lookupInOrder[E comparable](m map[string]E, ids []string, after sortKey, key func(E) sortKey) []E {
+	var found []E
+	for _, id := range ids {
+		if e, ok := m[id]; ok && key(e).compare(after) > 0 {
+			found = append(found, e)
+		}
+	}
+	slices.SortFunc(found, func(a, b E) int { return key(a).compare(key(b)) })
+	return slices.Compact(found)
+}
+
 // scanPeopleIn is scanPeople over the people with these ids only: it looks
 // them up rather than walking everyone.
 func (x *Index) scanPeopleIn(ids []string, after sortKey, fn func(e *personEntry, org *profilesv1.Organization) bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var found []*personEntry
-	for _, id := range ids {
-		if e, ok := x.people[id]; ok && e.key.compare(after) > 0 {
-			found = append(found, e)
-		}
-	}
-	slices.SortFunc(found, func(a, b *personEntry) int { return a.key.compare(b.key) })
-	found = slices.CompactFunc(found, func(a, b *personEntry) bool { return a == b })
-	for _, e := range found {
+	for _, e := range lookupInOrder(x.people, ids, after, func(e *personEntry) sortKey { return e.key }) {
 		var org *profilesv1.Organization
 		if oe, ok := x.orgs[e.p.GetOrganizationId()]; ok {
 			org = oe.org

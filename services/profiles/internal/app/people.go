@@ -226,15 +226,7 @@ func (s *Service) ListPeople(ctx context.Context, f ListPeopleFilter, size int32
 	if f.ORCID != "" && !domain.ValidORCID(f.ORCID) {
 		viol = append(viol, grpcerr.Violation{Field: "orcid", Description: "must be an ORCID iD with a valid check digit"})
 	}
-	if len(f.IDs) > MaxPeopleIDs {
-		viol = append(viol, grpcerr.Violation{Field: "ids", Description: fmt.Sprintf("at most %d", MaxPeopleIDs)})
-	} else {
-		for i, id := range f.IDs {
-			if !domain.ValidID(id) {
-				viol = append(viol, grpcerr.Violation{Field: fmt.Sprintf("ids[%d]", i), Description: "is not an id of this service"})
-			}
-		}
-	}
+	viol = append(viol, validateIDs(f.IDs, MaxPeopleIDs)...)
 	if err := invalidIf(viol); err != nil {
 		return nil, "", err
 	}

@@ -483,7 +483,12 @@ type ListOrgsFilter struct {
 	ClusterID    string
 	Query        string
 	ExternalID   string // "source:id"
+	// IDs, when set, lists only these organisations (at most MaxOrgIDs).
+	IDs []string
 }
+
+// MaxOrgIDs bounds the ids of one ListOrganizations call.
+const MaxOrgIDs = 500
 
 func (f ListOrgsFilter) hash() uint64 {
 	kinds := make([]string, len(f.Kinds))
@@ -494,7 +499,7 @@ func (f ListOrgsFilter) hash() uint64 {
 	for i, k := range f.Sectors {
 		sectors[i] = k.String()
 	}
-	return filterHash("orgs", joinSorted(kinds), joinSorted(sectors), joinSorted(f.NUTSPrefixes), joinSorted(f.Countries), f.ClusterID, f.Query, f.ExternalID)
+	return filterHash("orgs", joinSorted(kinds), joinSorted(sectors), joinSorted(f.NUTSPrefixes), joinSorted(f.Countries), f.ClusterID, f.Query, f.ExternalID, joinSorted(slices.Sorted(slices.Values(f.IDs))))
 }
 
 func (f ListOrgsFilter) validate() []grpcerr.Violation {
@@ -527,6 +532,21 @@ func (f ListOrgsFilter) validate() []grpcerr.Violation {
 	}
 	if f.ExternalID != "" && !strings.Contains(f.ExternalID, ":") {
 		v = append(v, grpcerr.Violation{Field: "external_id", Description: `must be "source:id"`})
+	}
+	return append(v, validateIDs(f.IDs, MaxOrgIDs)...)
+}
+
+// validateIDs checks the ids filter of a list: at most limit, each an id of
+// this service.
+func validateIDs(ids []string, limit int) []grpcerr.Violation {
+	if len(ids) > limit {
+		return []grpcerr.Violation{{Field: "ids", Description: fmt.Sprintf("at most %d", limit)}}
+	}
+	var v []grpcerr.Violation
+	for i, id := range ids {
+		if !domain.ValidID(id) {
+			v = append(v, grpcerr.Violation{Field: fmt.Sprintf("ids[%d]", i), Description: "is not an id of this service"})
+		}
 	}
 	return v
 }
@@ -580,7 +600,13 @@ func (s *Service) ListOrganizations(ctx context.Context, f ListOrgsFilter, size 
 		last sortKey
 		more bool
 	)
-	s.index.scanOrgs(after, func(e *orgEntry) bool {
+	scan := s.index.scanOrgs
+	if len(f.IDs) > 0 {
+		scan = func(after sortKey, fn func(*orgEntry) bool) {
+			s.index.scanOrgsIn(f.IDs, after, fn)
+		}
+	}
+	scan(after, func(e *orgEntry) bool {
 		o := e.org
 		if !matchOrg(o, f) {
 			return true

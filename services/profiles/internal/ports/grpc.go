@@ -65,6 +65,7 @@ func (g *GRPC) ListOrganizations(ctx context.Context, req *profilesv1.ListOrgani
 		ClusterID:    req.GetClusterId(),
 		Query:        req.GetQuery(),
 		ExternalID:   req.GetExternalId(),
+		IDs:          req.GetIds(),
 	}
 	orgs, next, err := g.svc.ListOrganizations(ctx, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {

@@ -616,7 +616,14 @@ type ListOrganizationsRequest struct {
 	// Case- and accent-insensitive text matched against name and short name.
 	Query string `protobuf:"bytes,8,opt,name=query,proto3" json:"query,omitempty"`
 	// Only the organization with this external id, as "source:id", e.g. "biotools:elixir-it".
-	ExternalId    string `protobuf:"bytes,9,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	ExternalId string `protobuf:"bytes,9,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// Only the organizations with these ids (at most 500), looked up directly
+	// rather than by reading every organization; combined with the other
+	// filters, so ids with cluster_id says which of them are members of that
+	// cluster. Each is listed once, in the list's order and as the list shows
+	// it to the caller (one the caller may not see is left out). More than 500
+	// ids, or one that is not an id, is InvalidArgument.
+	Ids           []string `protobuf:"bytes,10,rep,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -712,6 +719,13 @@ func (x *ListOrganizationsRequest) GetExternalId() string {
 		return x.ExternalId
 	}
 	return ""
+}
+
+func (x *ListOrganizationsRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
 }
 
 // Response for ListOrganizations.
@@ -1482,7 +1496,7 @@ const file_tandem_profiles_v1_profiles_service_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"b\n" +
 	"\x1aUpdateOrganizationResponse\x12D\n" +
-	"\forganization\x18\x01 \x01(\v2 .tandem.profiles.v1.OrganizationR\forganization\"\xe8\x02\n" +
+	"\forganization\x18\x01 \x01(\v2 .tandem.profiles.v1.OrganizationR\forganization\"\xfa\x02\n" +
 	"\x18ListOrganizationsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1495,7 +1509,9 @@ const file_tandem_profiles_v1_profiles_service_proto_rawDesc = "" +
 	"cluster_id\x18\a \x01(\tR\tclusterId\x12\x14\n" +
 	"\x05query\x18\b \x01(\tR\x05query\x12\x1f\n" +
 	"\vexternal_id\x18\t \x01(\tR\n" +
-	"externalId\"\x8b\x01\n" +
+	"externalId\x12\x10\n" +
+	"\x03ids\x18\n" +
+	" \x03(\tR\x03ids\"\x8b\x01\n" +
 	"\x19ListOrganizationsResponse\x12F\n" +
 	"\rorganizations\x18\x01 \x03(\v2 .tandem.profiles.v1.OrganizationR\rorganizations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"m\n" +
