@@ -391,6 +391,26 @@ func (u *UI) personOrganizations(ctx context.Context, refs []*profilesv1.Profile
 	return out, nil
 }
 
+// orgIDsPerCall is how many organisations one ListOrganizations call may
+// name.
+const orgIDsPerCall = 500
+
+// membersAmong lists the organisations among ids that are members of
+// cluster, as the caller may see them. It asks for them by id, in calls of
+// up to orgIDsPerCall, so a page costs what it shows, not a read of every
+// member of the cluster.
+func (u *UI) membersAmong(ctx context.Context, cluster string, ids []string) ([]*profilesv1.Organization, error) {
+	var out []*profilesv1.Organization
+	for batch := range slices.Chunk(ids, orgIDsPerCall) {
+		res, err := u.opts.Profiles.ListOrganizations(ctx, &profilesv1.ListOrganizationsRequest{Ids: batch, ClusterId: cluster, PageSize: orgIDsPerCall})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res.GetOrganizations()...)
+	}
+	return out, nil
+}
+
 // coverage asks the competencies service, in one call, for what the
 // holders in scope hold (every holder the caller may see when every is
 // set, else members and their people), and returns it with its terms'

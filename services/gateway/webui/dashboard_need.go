@@ -113,25 +113,34 @@ func (u *UI) dashboardNeed(c *call) error {
 
 // managedScope says which of holders a cluster manager's dashboard counts:
 // organisations of the managed clusters and their people; an admin's
-// counts everyone.
+// counts everyone. It asks, per managed cluster, which of the holders'
+// organisations are members, by id, rather than reading every member.
 func (u *UI) managedScope(ctx context.Context, c *call, holders []*profilesv1.ProfileRef) (func(*profilesv1.ProfileRef) bool, error) {
 	if c.user.Has("admin") {
 		return func(*profilesv1.ProfileRef) bool { return true }, nil
 	}
+	orgOf, firstErr := u.personOrganizations(ctx, holders)
+	var orgIDs []string
+	seen := map[string]bool{}
+	for _, r := range holders {
+		id := r.GetOrganizationId()
+		if p := r.GetPersonId(); p != "" {
+			id = orgOf[p]
+		}
+		if id != "" && !seen[id] {
+			seen[id] = true
+			orgIDs = append(orgIDs, id)
+		}
+	}
 	member := map[string]bool{}
-	var firstErr error
 	for _, cluster := range c.user.Clusters {
-		orgs, err := u.allOrganizations(ctx, cluster)
+		orgs, err := u.membersAmong(ctx, cluster, orgIDs)
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 		for _, o := range orgs {
 			member[o.GetId()] = true
 		}
-	}
-	orgOf, err := u.personOrganizations(ctx, holders)
-	if err != nil && firstErr == nil {
-		firstErr = err
 	}
 	return func(r *profilesv1.ProfileRef) bool {
 		if id := r.GetPersonId(); id != "" {

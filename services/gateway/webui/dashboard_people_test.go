@@ -16,11 +16,33 @@ import (
 	"github.com/tandem-cluster/tandem/services/gateway/webui"
 )
 
-// peopleCalls records the ListPeople calls the web UI makes.
+// peopleCalls records the ListPeople and ListOrganizations calls the web
+// UI makes.
 type peopleCalls struct {
 	profilesv1.ProfilesServiceClient
-	mu    sync.Mutex
-	calls []*profilesv1.ListPeopleRequest
+	mu       sync.Mutex
+	calls    []*profilesv1.ListPeopleRequest
+	orgCalls []*profilesv1.ListOrganizationsRequest
+}
+
+func (p *peopleCalls) ListOrganizations(ctx context.Context, in *profilesv1.ListOrganizationsRequest, opts ...grpc.CallOption) (*profilesv1.ListOrganizationsResponse, error) {
+	p.mu.Lock()
+	p.orgCalls = append(p.orgCalls, in)
+	p.mu.Unlock()
+	return p.ProfilesServiceClient.ListOrganizations(ctx, in, opts...)
+}
+
+// orgsSince returns the ListOrganizations calls made after the first n.
+func (p *peopleCalls) orgsSince(n int) []*profilesv1.ListOrganizationsRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.orgCalls[n:])
+}
+
+func (p *peopleCalls) orgCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.orgCalls)
 }
 
 func (p *peopleCalls) ListPeople(ctx context.Context, in *profilesv1.ListPeopleRequest, opts ...grpc.CallOption) (*profilesv1.ListPeopleResponse, error) {
@@ -48,7 +70,9 @@ func (p *peopleCalls) count() int {
 // asks for no person when no person took part in its activity, and the
 // drill-down asks, in one call, for the people among the holders it
 // considers, by id; a person of the cluster is still shown as almost
-// offering the need, and one of another cluster is not.
+// offering the need, and one of another cluster is not. Nor does the
+// drill-down read every member of the managed cluster: it asks, in one
+// call, which of the holders' organisations are members, by id.
 func TestDashboardReadsOnlyThePeopleItShows(t *testing.T) {
 	counter := &peopleCalls{}
 	s := startStack(t, func(o *webui.Options) {
@@ -65,6 +89,11 @@ func TestDashboardReadsOnlyThePeopleItShows(t *testing.T) {
 	}
 	cluster, elsewhere := org("People Cluster", ""), org("Other People Cluster", "")
 	member, outside := org("Maple Medical", cluster), org("Oak Outside", elsewhere)
+	// Members that hold nothing, as most of a large cluster's do.
+	var bystanders []string
+	for i := range 3 {
+		bystanders = append(bystanders, org(fmt.Sprintf("Birch Bystander %d", i), cluster))
+	}
 	person := func(name, orgID string) string {
 		res, err := s.Profiles.CreatePerson(admin, &profilesv1.CreatePersonRequest{Person: &profilesv1.Person{
 			Name: name, OrganizationId: orgID, Visibility: profilesv1.Visibility_VISIBILITY_PUBLIC}})
@@ -105,14 +134,34 @@ func TestDashboardReadsOnlyThePeopleItShows(t *testing.T) {
 		t.Errorf("a dashboard without any person in its activity made %d ListPeople calls, the first %v; want none", len(calls), calls[0])
 	}
 
-	before = counter.count()
+	before, beforeOrgs := counter.count(), counter.orgCount()
 	need := pageOf(t, manager, s.URL+"/dashboard/need/MESH:D008175")
 	calls := counter.since(before)
+	orgCalls := counter.orgsSince(beforeOrgs)
+	if len(orgCalls) != 1 {
+		t.Errorf("the drill-down made %d ListOrganizations calls, want 1: %v", len(orgCalls), orgCalls)
+	}
+	for _, c := range orgCalls {
+		if c.GetClusterId() != cluster || len(c.GetIds()) == 0 {
+			t.Errorf("the drill-down read the cluster's members (%v), want it to ask for the holders' organisations by id", c)
+		}
+		if got := slices.Sorted(slices.Values(c.GetIds())); !slices.Equal(got, slices.Sorted(slices.Values([]string{member, outside}))) {
+			t.Errorf("the drill-down asked for the organisations %q, want the holders' %q and %q only", got, member, outside)
+		}
+		for _, b := range bystanders {
+			if slices.Contains(c.GetIds(), b) {
+				t.Errorf("the drill-down asked for %s, a member that holds nothing", b)
+			}
+		}
+	}
 	if len(calls) != 1 {
 		t.Fatalf("the drill-down made %d ListPeople calls, want 1", len(calls))
 	}
 	if got := slices.Sorted(slices.Values(calls[0].GetIds())); !slices.Equal(got, slices.Sorted(slices.Values([]string{mine, theirs}))) {
 		t.Errorf("the drill-down asked for the people %q, want the two holders %q and %q only", got, mine, theirs)
+	}
+	if !strings.Contains(need, "Early detection of lung tumours") {
+		t.Errorf("the member's request is not among the needs:\n%s", need)
 	}
 	_, almost, _ := strings.Cut(need, `id="almost-offers"`)
 	if !strings.Contains(almost, "Mara Member") {
