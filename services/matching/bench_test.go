@@ -129,7 +129,7 @@ func generate(n int) *corpus {
 		for k := range size {
 			m := anchor
 			if k > 0 {
-				m = (anchor + r.IntN(200) - 100 + n) % n
+				m = ((anchor+r.IntN(200)-100)%n + n) % n
 				if r.IntN(10) == 0 {
 					m = r.IntN(n)
 				}

@@ -79,6 +79,7 @@ func BenchmarkSuggestServing(b *testing.B) {
 	for _, o := range orgIDs[:min(1000, len(orgIDs))] {
 		warm = append(warm, noNeed(o))
 	}
+	hot := warm[:min(64, len(warm))]
 	var warmNeed []*matchingv1.SuggestPartnersRequest
 	for i := range min(1000, len(c.seekers)) {
 		warmNeed = append(warmNeed, &matchingv1.SuggestPartnersRequest{Seeker: noNeed(c.seekers[i]).GetSeeker(), Need: &matchingv1.Need{Text: c.needs[i]}, Filter: research})
@@ -104,12 +105,18 @@ func BenchmarkSuggestServing(b *testing.B) {
 			return firstAsk[firstAt.Add(1)%int64(len(firstAsk))]
 		}, setup: func(*testing.B) func() { return func() {} }},
 		{name: "warm-need", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warmNeed[i%int64(len(warmNeed))] },
-			setup: func(*testing.B) func() { ask(warmNeed); return func() {} }},
+			setup: func(b *testing.B) func() {
+				if len(warmNeed) == 0 {
+					b.Skip("no seeker with a need: too few organisations (MATCHING_BENCH_ORGS)")
+				}
+				ask(warmNeed)
+				return func() {}
+			}},
 		{name: "need", reqs: func(int64) *matchingv1.SuggestPartnersRequest { return need[needAt.Add(1)%int64(len(need))] },
 			setup: func(b *testing.B) func() { skipFewNeeds(b, need); return func() {} }},
-		{name: "no-need-events", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warm[i%64] },
+		{name: "no-need-events", reqs: func(i int64) *matchingv1.SuggestPartnersRequest { return warm[i%int64(len(hot))] },
 			setup: func(b *testing.B) func() {
-				ask(warm[:64])
+				ask(hot)
 				ctx, cancel := context.WithCancel(ctx)
 				var wg sync.WaitGroup
 				wg.Add(2)
@@ -230,7 +237,7 @@ func benchCompetency(r *rand.Rand, orgs []string, id string) domain.Change {
 // held: the event could not move them).
 func BenchmarkKeptFreshness(b *testing.B) {
 	c, x := loadBench(b)
-	const hot = 64
+	hot := min(64, len(c.orgs))
 	svc := app.New(x, benchOnt, app.Stores{}, slog.New(slog.DiscardHandler), nil)
 	orgIDs := make([]string, len(c.orgs))
 	for i := range orgIDs {
