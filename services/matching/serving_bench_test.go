@@ -48,8 +48,9 @@ func serveBare(b *testing.B, impl matchingv1.MatchingServiceServer) matchingv1.M
 //
 // Metrics: x-bare (median over rounds of SuggestPartners' QPS over the
 // bare no-op's), qps and bare-qps over all rounds, p50/p99 of
-// SuggestPartners and the bare no-op's p99 in ms, and for the events path the share of calls
-// answered from a fresh kept answer.
+// SuggestPartners and the bare no-op's p99 in ms, and scored/call: answers
+// the scorer computed (on asking or by the refresh) per call, 0 where every
+// call is answered from a kept answer, 1 where every call is a first ask.
 func BenchmarkSuggestServing(b *testing.B) {
 	c, x := loadBench(b)
 	a := authtest.Default().Verifier
