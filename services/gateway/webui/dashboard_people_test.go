@@ -20,49 +20,43 @@ import (
 // UI makes.
 type peopleCalls struct {
 	profilesv1.ProfilesServiceClient
-	mu       sync.Mutex
-	calls    []*profilesv1.ListPeopleRequest
-	orgCalls []*profilesv1.ListOrganizationsRequest
+	people recorded[*profilesv1.ListPeopleRequest]
+	orgs   recorded[*profilesv1.ListOrganizationsRequest]
 }
 
-func (p *peopleCalls) ListOrganizations(ctx context.Context, in *profilesv1.ListOrganizationsRequest, opts ...grpc.CallOption) (*profilesv1.ListOrganizationsResponse, error) {
-	p.mu.Lock()
-	p.orgCalls = append(p.orgCalls, in)
-	p.mu.Unlock()
-	return p.ProfilesServiceClient.ListOrganizations(ctx, in, opts...)
+// recorded is the requests of one kind a test's client has made.
+type recorded[R any] struct {
+	mu    sync.Mutex
+	calls []R
 }
 
-// orgsSince returns the ListOrganizations calls made after the first n.
-func (p *peopleCalls) orgsSince(n int) []*profilesv1.ListOrganizationsRequest {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.orgCalls[n:])
-}
-
-func (p *peopleCalls) orgCount() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.orgCalls)
-}
-
-func (p *peopleCalls) ListPeople(ctx context.Context, in *profilesv1.ListPeopleRequest, opts ...grpc.CallOption) (*profilesv1.ListPeopleResponse, error) {
-	p.mu.Lock()
-	p.calls = append(p.calls, in)
-	p.mu.Unlock()
-	return p.ProfilesServiceClient.ListPeople(ctx, in, opts...)
+func (r *recorded[R]) add(in R) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, in)
 }
 
 // since returns the calls made after the first n.
-func (p *peopleCalls) since(n int) []*profilesv1.ListPeopleRequest {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.calls[n:])
+func (r *recorded[R]) since(n int) []R {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls[n:])
 }
 
-func (p *peopleCalls) count() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.calls)
+func (r *recorded[R]) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
+func (p *peopleCalls) ListOrganizations(ctx context.Context, in *profilesv1.ListOrganizationsRequest, opts ...grpc.CallOption) (*profilesv1.ListOrganizationsResponse, error) {
+	p.orgs.add(in)
+	return p.ProfilesServiceClient.ListOrganizations(ctx, in, opts...)
+}
+
+func (p *peopleCalls) ListPeople(ctx context.Context, in *profilesv1.ListPeopleRequest, opts ...grpc.CallOption) (*profilesv1.ListPeopleResponse, error) {
+	p.people.add(in)
+	return p.ProfilesServiceClient.ListPeople(ctx, in, opts...)
 }
 
 // TestDashboardReadsOnlyThePeopleItShows: neither the dashboard nor the
@@ -125,19 +119,19 @@ func TestDashboardReadsOnlyThePeopleItShows(t *testing.T) {
 	}
 
 	manager := tokenBrowser(t, s, auth.Principal{Subject: "people-manager", Organization: cluster, Roles: []auth.Role{auth.RoleClusterManager}, Clusters: []string{cluster}})
-	before := counter.count()
+	before := counter.people.count()
 	page := pageOf(t, manager, s.URL+"/dashboard")
 	if !strings.Contains(page, `href="/dashboard/need/MESH:D008175"`) {
 		t.Fatalf("the dashboard offers no drill-down of the need:\n%s", page)
 	}
-	if calls := counter.since(before); len(calls) != 0 {
+	if calls := counter.people.since(before); len(calls) != 0 {
 		t.Errorf("a dashboard without any person in its activity made %d ListPeople calls, the first %v; want none", len(calls), calls[0])
 	}
 
-	before, beforeOrgs := counter.count(), counter.orgCount()
+	before, beforeOrgs := counter.people.count(), counter.orgs.count()
 	need := pageOf(t, manager, s.URL+"/dashboard/need/MESH:D008175")
-	calls := counter.since(before)
-	orgCalls := counter.orgsSince(beforeOrgs)
+	calls := counter.people.since(before)
+	orgCalls := counter.orgs.since(beforeOrgs)
 	if len(orgCalls) != 1 {
 		t.Errorf("the drill-down made %d ListOrganizations calls, want 1: %v", len(orgCalls), orgCalls)
 	}
